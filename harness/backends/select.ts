@@ -1,0 +1,118 @@
+/**
+ * Backend choice. `auto` prefers native TensorFlow (tfjs-node-gpu, then tfjs-node),
+ * which npm skips where libtensorflow cannot be downloaded, then the best built-in
+ * backend that can train the workloads at hand (wasm with algobench's kernels, then
+ * the plain-JS cpu backend, which has every kernel).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { AlgobenchError, errorMessage } from '../errors.ts';
+import { installWasmKernels } from './wasm_kernels.ts';
+
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+/** The backend a trial ran on; recorded with every trial and in the hardware fingerprint. */
+export interface BackendInfo {
+  /** tfjs backend name: tensorflow | wasm | cpu */
+  readonly name: string;
+  /** The package that provides it, e.g. @tensorflow/tfjs-node-gpu. */
+  readonly package: string;
+  readonly version: string;
+}
+
+/** Answers whether the active backend can run a training step of every workload at hand. */
+export type TrainingProbe = () => boolean;
+
+export function parseBackendChoice(value: string): BackendChoice {
+  if ((BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoice;
+  throw new AlgobenchError(
+    'E_BACKEND',
+    `unknown backend "${value}"; use one of: ${BACKEND_CHOICES.join(', ')}`,
+  );
+}
+
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+async function tryNative(): Promise<BackendInfo | undefined> {
+  for (const pkg of NATIVE_PACKAGES) {
+    try {
+      const mod = (await import(pkg)) as { version?: Record<string, string> };
+      if (await tf.setBackend('tensorflow')) {
+        return { name: 'tensorflow', package: pkg, version: mod.version?.['tfjs-node'] ?? tf.version_core };
+      }
+    } catch {
+      // Not installed (npm skipped the optional dependency) or libtensorflow missing.
+    }
+  }
+  return undefined;
+}
+
+async function useWasm(): Promise<BackendInfo | undefined> {
+  try {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    if (!(await tf.setBackend('wasm'))) return undefined;
+    await tf.ready();
+    installWasmKernels();
+    return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', version: wasm.version_wasm };
+  } catch {
+    return undefined;
+  }
+}
+
+async function useCpu(): Promise<BackendInfo> {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', version: tf.version_core };
+}
+
+function probeOk(probe: TrainingProbe | undefined): boolean {
+  if (probe === undefined) return true;
+  try {
+    return probe();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Activates a backend and says which. A named backend that cannot be had, or cannot
+ * train the workloads, is an error rather than a silent fallback: the user asked for it.
+ */
+export async function selectBackend(choice: BackendChoice, probe?: TrainingProbe): Promise<BackendInfo> {
+  if (choice === 'tensorflow' || choice === 'auto') {
+    const native = await tryNative();
+    if (native !== undefined) return native;
+    if (choice === 'tensorflow') {
+      throw new AlgobenchError(
+        'E_BACKEND',
+        'backend "tensorflow" is not available: @tensorflow/tfjs-node(-gpu) did not install here; use --backend auto, wasm or cpu',
+      );
+    }
+  }
+  if (choice === 'wasm' || choice === 'auto') {
+    const wasm = await useWasm();
+    if (wasm !== undefined && probeOk(probe)) return wasm;
+    if (choice === 'wasm') {
+      throw new AlgobenchError(
+        'E_BACKEND',
+        wasm === undefined
+          ? 'backend "wasm" failed to start; use --backend cpu'
+          : 'backend "wasm" lacks a kernel these workloads need for training; use --backend auto or cpu',
+      );
+    }
+  }
+  const cpu = await useCpu();
+  if (!probeOk(probe)) {
+    throw new AlgobenchError('E_BACKEND', `no backend can train these workloads (cpu probe failed: ${describeProbe(probe)})`);
+  }
+  return cpu;
+}
+
+function describeProbe(probe: TrainingProbe | undefined): string {
+  try {
+    probe?.();
+    return 'no error';
+  } catch (err) {
+    return errorMessage(err);
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * The contract between algobench, its workloads and the submissions run on them.
+ *
+ * Everything a workload must provide and everything a submission may see or must
+ * provide is declared here, with the rule that governs it written beside it. Nothing
+ * outside this file is part of the submission API (the kit in submissions/kit builds
+ * on it). Change it deliberately, and update docs/submitting.md with it.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+// ---------------------------------------------------------------------------
+// Values shared by workloads and submissions
+// ---------------------------------------------------------------------------
+
+/** A named set of tensors: model parameters, gradients or updates, keyed alike. */
+export type TensorMap = Readonly<Record<string, tf.Tensor>>;
+
+/**
+ * What a parameter is, so that an optimizer may treat kinds differently (no weight
+ * decay on biases and norms, projection for scale-invariant conv weights...) without
+ * knowing which workload it is on.
+ */
+export type ParamType =
+  | 'weight'
+  | 'bias'
+  | 'conv_weight'
+  | 'norm_scale'
+  | 'norm_bias'
+  | 'embedding'
+  | 'attention_qkv'
+  | 'attention_out';
+
+export type ParamTypes = Readonly<Record<string, ParamType>>;
+
+/** Freshly initialised model parameters and the type of each. */
+export interface ModelInit {
+  readonly params: TensorMap;
+  readonly types: ParamTypes;
+}
+
+/** One hyperparameter value, as a search space JSON can hold it. */
+export type HparamValue = number | string | boolean;
+export type Hparams = Readonly<Record<string, HparamValue>>;
+
+/** Whether a larger or a smaller metric value is better. */
+export interface MetricSpec {
+  readonly name: string;
+  readonly direction: 'max' | 'min';
+}
+
+/** Metric values measured on one split, e.g. `{ accuracy: 0.97, loss: 0.1 }`. */
+export type Metrics = Readonly<Record<string, number>>;
+
+/** The targets a trial must meet; they live in workloads/targets.json, not in code. */
+export interface Targets {
+  readonly validation: number;
+  readonly test: number;
+}
+
+/**
+ * The time a workload grants, for the reference hardware.
+ * - maxRuntimeSec: submission-time budget; checked after every step.
+ * - stepHint: the number of steps the reference baselines need; schedules may use it.
+ * - evalPeriodSec: an eval runs each time this much submission time has passed.
+ */
+export interface Budget {
+  readonly maxRuntimeSec: number;
+  readonly stepHint: number;
+  readonly evalPeriodSec: number;
+}
+
+export type Split = 'train' | 'validation' | 'test';
+
+/**
+ * A training batch. Its tensors belong to the harness, which disposes them after
+ * the step; submissions pass a batch back to `lossAndGrads` and may read `size`.
+ */
+export interface Batch {
+  readonly inputs: tf.Tensor;
+  readonly targets: tf.Tensor;
+  /** Number of examples in the batch. */
+  readonly size: number;
+  /** Positions of these examples in the training split. */
+  readonly indices: Int32Array;
+}
+
+// ---------------------------------------------------------------------------
+// Workloads
+// ---------------------------------------------------------------------------
+
+/**
+ * A named change to a workload's model (activation, normalisation, init scale,
+ * width...). Each variant has its own targets in the targets file.
+ */
+export interface VariantInfo {
+  readonly name: string;
+  readonly description: string;
+}
+
+/**
+ * A workload definition: fixed, not tunable by submissions. One instance is built
+ * per variant (`base` is the unmodified model).
+ */
+export interface Workload {
+  readonly name: string;
+  readonly variant: string;
+  readonly description: string;
+  readonly metric: MetricSpec;
+  readonly lossType: 'softmax_cross_entropy' | 'sigmoid_cross_entropy' | 'mean_squared_error';
+  readonly budget: Budget;
+  /** Number of examples in the training split (known before `load`). */
+  readonly trainSize: number;
+  /**
+   * Loads and tensorises the data. Untimed; called once per process per workload,
+   * so implementations cache across trials and variants.
+   */
+  load(): Promise<void>;
+  /** Deterministic in `seed`: same seed, same backend → same parameters. */
+  initParams(seed: number): ModelInit;
+  /** Assembles the batch of the given training examples (on the clock). */
+  getBatch(indices: Int32Array): Batch;
+  /**
+   * The loss of each example of the batch (differentiable in `params`); training
+   * minimises their mean. Per-example so that data selectors can rank examples.
+   */
+  loss(params: TensorMap, batch: Batch, mode: 'train' | 'eval'): tf.Tensor1D;
+  /** Metrics on a whole split (off the clock). Must include `metric.name`. */
+  evaluate(params: TensorMap, split: Split): Metrics;
+}
+
+/** What a submission learns of the workload: enough to size a batch, nothing to branch on. */
+export interface WorkloadInfo {
+  /**
+   * For logging and per-workload batch sizes only. Rule: a submission must not
+   * branch on workload identity to pick special logic (`validate` rejects it).
+   */
+  readonly name: string;
+  readonly metric: MetricSpec;
+  readonly lossType: Workload['lossType'];
+  readonly trainSize: number;
+  readonly budget: Budget;
+  readonly paramTypes: ParamTypes;
+  /** Shapes of the parameters, by name. */
+  readonly paramShapes: Readonly<Record<string, readonly number[]>>;
+}
+
+// ---------------------------------------------------------------------------
+// Submissions
+// ---------------------------------------------------------------------------
+
+/** A seeded random source. Same trial seed and step → same numbers. */
+export interface Rng {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+  /** A 32-bit seed for tfjs ops that take one (dropout, random perturbations). */
+  seed(): number;
+}
+
+/** One eval the harness ran; submissions see the past ones (validation only). */
+export interface EvalResult {
+  readonly step: number;
+  readonly submissionTimeSec: number;
+  readonly validation: Metrics;
+}
+
+/**
+ * The optimizer state a submission keeps between steps: any nesting of plain
+ * objects, arrays, numbers and tensors. The harness owns tensor lifetimes: after a
+ * step, tensors of the old params and state that the new ones do not hold are
+ * disposed, and so is every intermediate tensor made during the step.
+ */
+export type OptState = tf.TensorContainer;
+
+export interface InitContext {
+  readonly params: TensorMap;
+  readonly workload: WorkloadInfo;
+  readonly hparams: Hparams;
+  readonly rng: Rng;
+}
+
+export interface LossAndGrads {
+  readonly loss: tf.Scalar;
+  readonly grads: TensorMap;
+}
+
+export interface UpdateContext<S extends OptState = OptState> {
+  readonly params: TensorMap;
+  readonly state: S;
+  readonly batch: Batch;
+  /** 0 for the first step. */
+  readonly step: number;
+  readonly hparams: Hparams;
+  readonly rng: Rng;
+  readonly workload: WorkloadInfo;
+  /** Submission time spent so far in this trial, in seconds. */
+  readonly elapsedSec: number;
+  readonly evals: readonly EvalResult[];
+  /**
+   * Mean training loss of a batch (default: this step's) and its gradients at the
+   * given parameters (default: the current ones). May be called more than once per
+   * step (SAM). The first loss computed in a step is the one checked for divergence.
+   */
+  lossAndGrads(params?: TensorMap, batch?: Batch): LossAndGrads;
+}
+
+/** What `update` and `prepareForEval` return: the parameters and state to continue with. */
+export interface StepResult<S extends OptState = OptState> {
+  readonly params: TensorMap;
+  readonly state: S;
+}
+
+export interface SelectContext {
+  readonly step: number;
+  readonly batchSize: number;
+  readonly trainSize: number;
+  readonly rng: Rng;
+  readonly hparams: Hparams;
+  /** Per-example training loss at the current parameters (for loss-based selection). */
+  perExampleLoss(indices: Int32Array): Float32Array;
+}
+
+export interface EvalPrepContext<S extends OptState = OptState> {
+  readonly params: TensorMap;
+  readonly state: S;
+  readonly step: number;
+  readonly hparams: Hparams;
+  readonly workload: WorkloadInfo;
+}
+
+/**
+ * A training algorithm. Rules (DESIGN.md): it must not identify the workload to pick
+ * special logic, read validation or test data, change the model, or touch the store;
+ * the harness never hands it those.
+ */
+export interface Submission<S extends OptState = OptState> {
+  readonly name: string;
+  /** Batch size for this workload; untimed, called once per trial. */
+  getBatchSize(workload: WorkloadInfo, hparams: Hparams): number;
+  /** Optimizer state before the first step; untimed. */
+  init(ctx: InitContext): S;
+  /** One training step; on the clock. */
+  update(ctx: UpdateContext<S>): StepResult<S>;
+  /**
+   * Training examples for this step; on the clock. Without it the harness
+   * shuffles the training set each epoch and walks through it.
+   */
+  selectData?(ctx: SelectContext): Int32Array;
+  /**
+   * Runs before every eval, on the clock (weight averaging, schedule-free): the
+   * returned params are evaluated and training continues from them.
+   */
+  prepareForEval?(ctx: EvalPrepContext<S>): StepResult<S>;
+}
+
+// ---------------------------------------------------------------------------
+// Trials
+// ---------------------------------------------------------------------------
+
+export type Ruleset = 'external' | 'self';
+
+/**
+ * How a trial ended.
+ * - reached: the validation target was met within the budget.
+ * - budget_exhausted: the budget was spent first.
+ * - diverged: a NaN/Inf loss or eval metric.
+ * - error: the submission threw; the message is kept.
+ * - interrupted: the user stopped the run (Ctrl-C); re-running resumes it.
+ */
+export type TrialStatus = 'reached' | 'budget_exhausted' | 'diverged' | 'error' | 'interrupted';

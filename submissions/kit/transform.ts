@@ -1,0 +1,66 @@
+/**
+ * The shape of every optimizer in the kit, after optax: a gradient transformation is
+ * a pair of pure functions over explicit state. `update` turns gradients into
+ * updates (what is added to the parameters) and returns the next state; nothing is
+ * mutated. Small transformations compose with `chain`.
+ *
+ * @example
+ *   const opt = chain(scaleByAdam({ b1: 0.9, b2: 0.999 }), scaleByLearningRate(1e-3));
+ *   let state = opt.init(params);
+ *   const { updates, state: next } = opt.update(grads, state, params, { types });
+ *   params = applyUpdates(params, updates);
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { OptState, ParamType, ParamTypes, TensorMap } from '../../harness/spec.ts';
+
+/** What a transformation may know besides gradients, state and params. */
+export interface UpdateInfo {
+  readonly types: ParamTypes;
+}
+
+export interface GradientTransformation<S extends OptState = OptState> {
+  init(params: TensorMap): S;
+  update(grads: TensorMap, state: S, params: TensorMap, info: UpdateInfo): { updates: TensorMap; state: S };
+}
+
+/** Applies transformations in order; the state is the list of their states. */
+export function chain(...transforms: GradientTransformation[]): GradientTransformation<OptState[]> {
+  return {
+    init: (params) => transforms.map((t) => t.init(params)),
+    update: (grads, state, params, info) => {
+      let updates = grads;
+      const next = transforms.map((t, i) => {
+        const out = t.update(updates, state[i]!, params, info);
+        updates = out.updates;
+        return out.state;
+      });
+      return { updates, state: next };
+    },
+  };
+}
+
+/** params + updates, by name. */
+export function applyUpdates(params: TensorMap, updates: TensorMap): TensorMap {
+  return mapTensors(params, (p, name) => {
+    const u = updates[name];
+    return u === undefined ? p : tf.add(p, u);
+  });
+}
+
+/** Applies `fn` to each tensor of a map, keeping the names. */
+export function mapTensors(map: TensorMap, fn: (t: tf.Tensor, name: string) => tf.Tensor): TensorMap {
+  const out: Record<string, tf.Tensor> = {};
+  for (const [name, t] of Object.entries(map)) out[name] = fn(t, name);
+  return out;
+}
+
+/** A map of zeros shaped like `params`: the usual first moment or trace. */
+export function zerosLike(params: TensorMap): TensorMap {
+  return mapTensors(params, (p) => tf.zerosLike(p));
+}
+
+/** Which parameters a transformation applies to, by type (e.g. no decay on biases). */
+export type ParamMask = (type: ParamType, name: string) => boolean;
+
+/** The default mask for weight decay: matrices and embeddings, not biases or norms. */
+export const decayMask: ParamMask = (type) => type !== 'bias' && type !== 'norm_scale' && type !== 'norm_bias';

@@ -1,0 +1,48 @@
+/**
+ * Adam's scaling (Kingma & Ba 2015) with bias correction:
+ *   m ← b1·m + (1−b1)·g;  v ← b2·v + (1−b2)·g²
+ *   update = m̂ / (√v̂ + eps),  m̂ = m / (1−b1ᵗ),  v̂ = v / (1−b2ᵗ)
+ * With `nesterov`, the first moment is looked ahead as NAdam does (Dozat 2016, in the
+ * form optax and AlgoPerf's NAdamW use): m̂ = (b1·m + (1−b1)·g) / (1−b1ᵗ⁺¹)... see code.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { TensorMap } from '../../../harness/spec.ts';
+import { type GradientTransformation, mapTensors, zerosLike } from '../transform.ts';
+
+export interface AdamOptions {
+  readonly b1?: number;
+  readonly b2?: number;
+  readonly eps?: number;
+  readonly nesterov?: boolean;
+}
+
+export interface AdamState {
+  count: number;
+  mu: TensorMap;
+  nu: TensorMap;
+  [key: string]: number | TensorMap;
+}
+
+export function scaleByAdam(options: AdamOptions = {}): GradientTransformation<AdamState> {
+  const b1 = options.b1 ?? 0.9;
+  const b2 = options.b2 ?? 0.999;
+  const eps = options.eps ?? 1e-8;
+  return {
+    init: (params) => ({ count: 0, mu: zerosLike(params), nu: zerosLike(params) }),
+    update: (grads, state) => {
+      const count = state.count + 1;
+      const mu = mapTensors(grads, (g, n) => tf.add(tf.mul(state.mu[n]!, b1), tf.mul(g, 1 - b1)));
+      const nu = mapTensors(grads, (g, n) => tf.add(tf.mul(state.nu[n]!, b2), tf.mul(tf.square(g), 1 - b2)));
+      const c1 = 1 - b1 ** count;
+      const c2 = 1 - b2 ** count;
+      const updates = mapTensors(grads, (g, n) => {
+        // NAdam: the bias-corrected look-ahead b1·m̂ₜ₊₁ + (1−b1)·g / (1−b1ᵗ).
+        const m = options.nesterov
+          ? tf.add(tf.mul(mu[n]!, b1 / (1 - b1 ** (count + 1))), tf.mul(g, (1 - b1) / c1))
+          : tf.div(mu[n]!, c1);
+        return tf.div(m, tf.add(tf.sqrt(tf.div(nu[n]!, c2)), eps));
+      });
+      return { updates, state: { count, mu, nu } };
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Stateless and counting transformations: decoupled weight decay, learning-rate
+ * scaling (a number or a schedule of the step), and gradient clipping.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Schedule } from '../schedules.ts';
+import { decayMask, type GradientTransformation, mapTensors, type ParamMask } from '../transform.ts';
+
+type Empty = Record<string, never>;
+
+/**
+ * Adds `rate · p` to the updates of the masked parameters. Placed before
+ * `scaleByLearningRate` it gives AdamW's decoupled decay (Loshchilov & Hutter 2019):
+ * p ← p − lr·(adam(g) + rate·p).
+ */
+export function addDecayedWeights(rate: number, mask: ParamMask = decayMask): GradientTransformation<Empty> {
+  return {
+    init: () => ({}),
+    update: (updates, state, params, info) => ({
+      updates:
+        rate === 0
+          ? updates
+          : mapTensors(updates, (u, n) => (mask(info.types[n] ?? 'weight', n) ? tf.add(u, tf.mul(params[n]!, rate)) : u)),
+      state,
+    }),
+  };
+}
+
+export interface CountState {
+  count: number;
+  [key: string]: number;
+}
+
+/** Multiplies updates by −lr (descent), where lr may follow a schedule of the step. */
+export function scaleByLearningRate(lr: number | Schedule): GradientTransformation<CountState> {
+  return {
+    init: () => ({ count: 0 }),
+    update: (updates, state) => {
+      const rate = typeof lr === 'number' ? lr : lr(state.count);
+      return { updates: mapTensors(updates, (u) => tf.mul(u, -rate)), state: { count: state.count + 1 } };
+    },
+  };
+}
+
+/** Multiplies updates by a constant. */
+export function scale(factor: number): GradientTransformation<Empty> {
+  return { init: () => ({}), update: (updates, state) => ({ updates: mapTensors(updates, (u) => tf.mul(u, factor)), state }) };
+}
+
+/** Rescales all updates together so that their global L2 norm is at most `maxNorm`. */
+export function clipByGlobalNorm(maxNorm: number): GradientTransformation<Empty> {
+  return {
+    init: () => ({}),
+    update: (updates, state) => {
+      const norm = Math.sqrt(
+        tf.addN(Object.values(updates).map((u) => tf.sum(tf.square(u)))).dataSync()[0]!,
+      );
+      if (!(norm > maxNorm)) return { updates, state };
+      return { updates: mapTensors(updates, (u) => tf.mul(u, maxNorm / norm)), state };
+    },
+  };
+}

@@ -1,0 +1,18 @@
+/** SGD with heavy-ball momentum, linear warmup and cosine decay over the step hint. */
+import { defineSubmission } from '../kit/define.ts';
+import { num } from '../kit/hparams.ts';
+import { sgd } from '../kit/optimizers.ts';
+import { warmupCosine } from '../kit/schedules.ts';
+
+export default defineSubmission({
+  name: 'sgd_momentum',
+  batchSize: 128,
+  optimizer: (h, workload) => {
+    const total = workload.budget.stepHint;
+    return sgd({
+      lr: warmupCosine(num(h, 'lr'), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
+      momentum: num(h, 'momentum', 0.9),
+      weightDecay: num(h, 'weight_decay', 0),
+    });
+  },
+});

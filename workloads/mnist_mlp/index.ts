@@ -1,0 +1,47 @@
+/**
+ * mnist_mlp: classify real MNIST digits with a two-hidden-layer MLP. The smallest
+ * workload of the suite: the one the quick benchmark and the tests run.
+ */
+import type { Workload } from '../../harness/spec.ts';
+import { crossEntropy, evaluateClassifier, mnistBatch } from '../mnist/classify.ts';
+import { loadMnist, TRAIN_SIZE } from '../mnist/data.ts';
+import type { WorkloadDefinition } from '../definition.ts';
+import { BASE_MLP, initMlp, mlpLogits, type MlpConfig } from './model.ts';
+
+const VARIANTS: Readonly<Record<string, { description: string; config: MlpConfig }>> = {
+  base: { description: 'ReLU, He-normal init', config: BASE_MLP },
+  tanh: { description: 'tanh instead of ReLU', config: { ...BASE_MLP, activation: 'tanh' } },
+  gelu_small_init: {
+    description: 'GELU with weights initialised at 0.5× the He scale',
+    config: { ...BASE_MLP, activation: 'gelu', initScale: 0.5 },
+  },
+};
+
+function create(variant: string): Workload {
+  const config = VARIANTS[variant]!.config;
+  const model = (params: Parameters<typeof mlpLogits>[1], images: Parameters<typeof mlpLogits>[2]) =>
+    mlpLogits(config, params, images);
+  return {
+    name: 'mnist_mlp',
+    variant,
+    description: 'MLP 784-256-256-10 on 8,000 MNIST digits; validation and test sets of 1,000',
+    metric: { name: 'accuracy', direction: 'max' },
+    lossType: 'softmax_cross_entropy',
+    budget: { maxRuntimeSec: 60, stepHint: 2_000, evalPeriodSec: 2 },
+    trainSize: TRAIN_SIZE,
+    load: async () => {
+      loadMnist();
+    },
+    initParams: (seed) => initMlp(config, seed),
+    getBatch: mnistBatch,
+    loss: (params, batch) => crossEntropy(model(params, batch.inputs as never), batch.targets),
+    evaluate: (params, split) => evaluateClassifier(model, params, split),
+  };
+}
+
+export const mnistMlp: WorkloadDefinition = {
+  name: 'mnist_mlp',
+  description: 'MNIST digit classification with a 2-hidden-layer MLP (metric: accuracy)',
+  variants: Object.entries(VARIANTS).map(([name, v]) => ({ name, description: v.description })),
+  create,
+};

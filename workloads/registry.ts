@@ -1,0 +1,39 @@
+/**
+ * The fixed workloads, by name. An explicit map rather than discovery by path: the
+ * suite is part of the benchmark's definition, and a typo should not find a folder.
+ */
+import { AlgobenchError } from '../harness/errors.ts';
+import type { Workload } from '../harness/spec.ts';
+import type { WorkloadDefinition } from './definition.ts';
+import { mnistMlp } from './mnist_mlp/index.ts';
+
+export const WORKLOADS: Readonly<Record<string, WorkloadDefinition>> = {
+  mnist_mlp: mnistMlp,
+};
+
+/** Parses `name` or `name:variant` (default variant `base`). */
+export function parseWorkloadRef(ref: string): { name: string; variant: string } {
+  const [name = '', variant = 'base', ...rest] = ref.split(':');
+  if (rest.length > 0 || name === '' || variant === '') {
+    throw new AlgobenchError('E_UNKNOWN_WORKLOAD', `bad workload "${ref}"; write NAME or NAME:VARIANT, e.g. mnist_mlp:tanh`);
+  }
+  return { name, variant };
+}
+
+export function getWorkload(ref: string): Workload {
+  const { name, variant } = parseWorkloadRef(ref);
+  const def = WORKLOADS[name];
+  if (def === undefined) {
+    throw new AlgobenchError(
+      'E_UNKNOWN_WORKLOAD',
+      `unknown workload "${name}"; run "algobench list" to see the workloads (${Object.keys(WORKLOADS).join(', ')})`,
+    );
+  }
+  if (!def.variants.some((v) => v.name === variant)) {
+    throw new AlgobenchError(
+      'E_UNKNOWN_VARIANT',
+      `workload "${name}" has no variant "${variant}"; its variants are: ${def.variants.map((v) => v.name).join(', ')}`,
+    );
+  }
+  return def.create(variant);
+}
