@@ -79,6 +79,9 @@ function probeOk(probe: TrainingProbe | undefined): boolean {
  * train the workloads, is an error rather than a silent fallback: the user asked for it.
  */
 export async function selectBackend(choice: BackendChoice, probe?: TrainingProbe): Promise<BackendInfo> {
+  // PROD silences tfjs's console advice ("install our node backend"): the choice of
+  // backend is reported by algobench itself, with the reason.
+  tf.env().set('PROD', true);
   if (choice === 'tensorflow' || choice === 'auto') {
     const native = await tryNative();
     if (native !== undefined) return native;

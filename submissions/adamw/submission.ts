@@ -10,7 +10,7 @@ export default defineSubmission({
   optimizer: (h, workload) => {
     const total = workload.budget.stepHint;
     return adamw({
-      lr: warmupCosine(num(h, 'lr'), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
+      lr: warmupCosine(num(h, 'lr', 1e-3), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
       b1: num(h, 'beta1', 0.9),
       b2: num(h, 'beta2', 0.999),
       weightDecay: num(h, 'weight_decay', 0),

@@ -31,7 +31,8 @@ export function nadamw(o: { lr: Lr; b1?: number; b2?: number; eps?: number; weig
 
 /**
  * SGD with momentum (heavy ball, or Nesterov) and L2 weight decay added to the
- * gradient before the momentum, as PyTorch's SGD does.
+ * gradient before the momentum, as PyTorch's SGD does — except that, like the kit's
+ * AdamW, biases and norm parameters are not decayed (the kit's `decayMask`).
  */
 export function sgd(o: { lr: Lr; momentum?: number; nesterov?: boolean; weightDecay?: number }): GradientTransformation {
   const parts: GradientTransformation[] = [addDecayedWeights(o.weightDecay ?? 0)];

@@ -10,7 +10,7 @@ export default defineSubmission({
   optimizer: (h, workload) => {
     const total = workload.budget.stepHint;
     return sgd({
-      lr: warmupCosine(num(h, 'lr'), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
+      lr: warmupCosine(num(h, 'lr', 0.05), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
       momentum: num(h, 'momentum', 0.9),
       nesterov: true,
       weightDecay: num(h, 'weight_decay', 0),

@@ -27,7 +27,7 @@ function create(variant: string): Workload {
     description: 'MLP 784-256-256-10 on 8,000 MNIST digits; validation and test sets of 1,000',
     metric: { name: 'accuracy', direction: 'max' },
     lossType: 'softmax_cross_entropy',
-    budget: { maxRuntimeSec: 60, stepHint: 2_000, evalPeriodSec: 2 },
+    budget: { maxRuntimeSec: 40, stepHint: 2_500, evalPeriodSec: 2 },
     trainSize: TRAIN_SIZE,
     load: async () => {
       loadMnist();

@@ -3,7 +3,7 @@
  *   m ← b1·m + (1−b1)·g;  v ← b2·v + (1−b2)·g²
  *   update = m̂ / (√v̂ + eps),  m̂ = m / (1−b1ᵗ),  v̂ = v / (1−b2ᵗ)
  * With `nesterov`, the first moment is looked ahead as NAdam does (Dozat 2016, in the
- * form optax and AlgoPerf's NAdamW use): m̂ = (b1·m + (1−b1)·g) / (1−b1ᵗ⁺¹)... see code.
+ * form optax and AlgoPerf's NAdamW use): m̂ = b1·mₜ/(1−b1ᵗ⁺¹) + (1−b1)·gₜ/(1−b1ᵗ).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../../../harness/spec.ts';

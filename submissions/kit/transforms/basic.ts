@@ -52,6 +52,7 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation<Empty>
   return {
     init: () => ({}),
     update: (updates, state) => {
+      if (Object.keys(updates).length === 0) return { updates, state };
       const norm = Math.sqrt(
         tf.addN(Object.values(updates).map((u) => tf.sum(tf.square(u)))).dataSync()[0]!,
       );

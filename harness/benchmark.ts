@@ -1,0 +1,238 @@
+/**
+ * A benchmark run: the grid of workloads × submissions × studies × trials, each trial
+ * run by the trial runner and written to the store. Everything the user typed is
+ * checked before the store is opened, so bad input leaves nothing half-written; a
+ * failing trial is recorded and the grid goes on; a re-run of the same command skips
+ * the trials that finished and re-runs those that were cut off.
+ */
+import { readFileSync } from 'node:fs';
+import { AlgobenchError } from './errors.ts';
+import { readHardware, type Hardware } from './fingerprint.ts';
+import { type BackendChoice, type BackendInfo, selectBackend } from './backends/select.ts';
+import { deriveSeed } from './rng.ts';
+import { realClock, type Clock } from './runner/clock.ts';
+import { disposeAll } from './runner/tensors.ts';
+import { type EvalRecord, lossAndGrads, runTrial, type StepProgress, type TrialResult } from './runner/trial.ts';
+import type { Hparams, Ruleset, Targets, Workload } from './spec.ts';
+import { Store } from './store/store.ts';
+import { loadSubmission, type LoadedSubmission } from './submissions.ts';
+import { sampleHparams } from './tuning/search_space.ts';
+import { getWorkload } from '../workloads/registry.ts';
+import { getTargets } from '../workloads/targets.ts';
+
+/** AlgoPerf's self-tuning ruleset grants 1.5× the external-tuning budget. */
+export const SELF_TUNING_BUDGET_SCALE = 1.5;
+
+export interface BenchmarkOptions {
+  readonly workloads: readonly string[];
+  readonly submissions: readonly string[];
+  readonly ruleset: Ruleset;
+  readonly studies: number;
+  readonly trials: number;
+  readonly seed: number;
+  readonly dbPath: string;
+  readonly backend: BackendChoice;
+  readonly selfTuningBudgetScale?: number;
+  readonly signal?: AbortSignal;
+  readonly clock?: Clock;
+}
+
+/** One cell of the grid, fully resolved before anything runs. */
+export interface PlannedTrial {
+  readonly workload: Workload;
+  readonly targets: Targets & { version: number };
+  readonly submission: LoadedSubmission;
+  readonly study: number;
+  readonly trial: number;
+  readonly seed: number;
+  readonly hparams: Hparams;
+}
+
+/** What the progress display hears about; all of it happens off the clock. */
+export interface BenchmarkListener {
+  onStart?(info: { backend: BackendInfo; hardware: Hardware; total: number; dbPath: string }): void;
+  onTrialStart?(index: number, planned: PlannedTrial, skipped: boolean): void;
+  onStep?(progress: StepProgress): void;
+  onEval?(record: EvalRecord): void;
+  onTrialEnd?(index: number, planned: PlannedTrial, result: TrialResult): void;
+}
+
+export interface BenchmarkSummary {
+  readonly runId: number;
+  readonly backend: BackendInfo;
+  readonly hardware: Hardware;
+  readonly ran: number;
+  readonly skipped: number;
+  readonly interrupted: boolean;
+  readonly results: ReadonlyArray<{ planned: PlannedTrial; result: TrialResult }>;
+}
+
+function positiveInt(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new AlgobenchError('E_USAGE', `--${name} must be a positive integer (got ${value})`);
+  }
+}
+
+/** Resolves every workload, target, submission and hyperparameter point, or throws. */
+export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedTrial[]> {
+  positiveInt('studies', options.studies);
+  positiveInt('trials', options.trials);
+  if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
+    throw new AlgobenchError('E_USAGE', `--seed must be a non-negative integer (got ${options.seed})`);
+  }
+  if (options.workloads.length === 0) throw new AlgobenchError('E_USAGE', 'no workload given; pass --workload NAME[:VARIANT]');
+  if (options.submissions.length === 0) throw new AlgobenchError('E_USAGE', 'no submission given; pass --submission NAME|PATH');
+  const workloads = options.workloads.map((ref) => {
+    const workload = getWorkload(ref);
+    return { workload, targets: getTargets(workload.name, workload.variant) };
+  });
+  const submissions: LoadedSubmission[] = [];
+  for (const ref of options.submissions) submissions.push(await loadSubmission(ref));
+  const plan: PlannedTrial[] = [];
+  for (const { workload, targets } of workloads) {
+    for (const submission of submissions) {
+      for (let study = 0; study < options.studies; study++) {
+        const points = hparamsFor(submission, options, study);
+        for (let trial = 0; trial < options.trials; trial++) {
+          // The seed does not depend on the submission: every submission gets the same
+          // initialisations and data orders, which makes trials paired across them.
+          const seed = deriveSeed(options.seed, workload.name, workload.variant, study, trial) % 2 ** 31;
+          plan.push({ workload, targets, submission, study, trial, seed, hparams: points[trial] ?? {} });
+        }
+      }
+    }
+  }
+  return plan;
+}
+
+function hparamsFor(submission: LoadedSubmission, options: BenchmarkOptions, study: number): Hparams[] {
+  if (options.ruleset === 'self') return Array.from({ length: options.trials }, () => ({}));
+  if (submission.searchSpace === undefined) {
+    throw new AlgobenchError(
+      'E_SEARCH_SPACE',
+      `submission "${submission.name}" has no search_space.json beside ${submission.modulePath}; add one or run it with --ruleset self`,
+    );
+  }
+  return sampleHparams(submission.searchSpace, { seed: options.seed, study, count: options.trials });
+}
+
+/** One training step of each workload on a tiny batch: can this backend train them? */
+function trainingProbe(workloads: readonly Workload[]): () => boolean {
+  return () => {
+    for (const w of workloads) {
+      const init = w.initParams(0);
+      const batch = w.getBatch(Int32Array.from([0, 1]));
+      try {
+        const { loss, grads } = lossAndGrads(w, init.params, batch);
+        loss.dataSync();
+        disposeAll([loss, grads]);
+      } finally {
+        disposeAll([init.params, batch]);
+      }
+    }
+    return true;
+  };
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function runBenchmark(
+  options: BenchmarkOptions,
+  listener: BenchmarkListener = {},
+  command = 'run',
+): Promise<BenchmarkSummary> {
+  const plan = await planBenchmark(options);
+  const distinct = [...new Set(plan.map((p) => p.workload))];
+  for (const w of distinct) await w.load();
+  const backend = await selectBackend(options.backend, trainingProbe(distinct));
+  // Data tensors were made on whichever backend was active before; reload on this one.
+  for (const w of distinct) await w.load();
+  const hardware = await readHardware(backend);
+  const store = Store.open(options.dbPath);
+  const results: Array<{ planned: PlannedTrial; result: TrialResult }> = [];
+  let ran = 0;
+  let skipped = 0;
+  let interrupted = false;
+  let runId = 0;
+  try {
+    const hardwareId = store.hardwareId(hardware);
+    runId = store.startRun(hardwareId, command, packageVersion());
+    listener.onStart?.({ backend, hardware, total: plan.length, dbPath: store.path });
+    const budgetScale = options.ruleset === 'self' ? (options.selfTuningBudgetScale ?? SELF_TUNING_BUDGET_SCALE) : 1;
+    for (const [index, planned] of plan.entries()) {
+      const key = {
+        hardwareId,
+        workload: planned.workload.name,
+        variant: planned.workload.variant,
+        submission: planned.submission.name,
+        ruleset: options.ruleset,
+        baseSeed: options.seed,
+        study: planned.study,
+        trial: planned.trial,
+      };
+      if (store.finishedTrial(key) !== undefined) {
+        skipped += 1;
+        listener.onTrialStart?.(index, planned, true);
+        continue;
+      }
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      listener.onTrialStart?.(index, planned, false);
+      const trialId = store.startTrial({
+        ...key,
+        runId,
+        seed: planned.seed,
+        hparams: planned.hparams,
+        targetValidation: planned.targets.validation,
+        targetTest: planned.targets.test,
+        targetsVersion: planned.targets.version,
+        metric: planned.workload.metric.name,
+        metricDirection: planned.workload.metric.direction,
+        budgetSec: planned.workload.budget.maxRuntimeSec * budgetScale,
+        backend: backend.name,
+        backendVersion: backend.version,
+      });
+      const result = await runTrial(
+        {
+          workload: planned.workload,
+          targets: planned.targets,
+          submission: planned.submission.submission,
+          hparams: planned.hparams,
+          seed: planned.seed,
+          budgetScale,
+        },
+        {
+          clock: options.clock ?? realClock,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          observer: {
+            onEval: (record) => {
+              store.recordEval(trialId, record);
+              listener.onEval?.(record);
+            },
+            onStep: (progress) => listener.onStep?.(progress),
+          },
+        },
+      );
+      store.finishTrial(trialId, result);
+      ran += 1;
+      results.push({ planned, result });
+      listener.onTrialEnd?.(index, planned, result);
+      if (result.status === 'interrupted') {
+        interrupted = true;
+        break;
+      }
+    }
+    store.finishRun(runId, interrupted ? 'interrupted' : 'finished');
+  } catch (err) {
+    if (runId !== 0) store.finishRun(runId, 'failed');
+    throw err;
+  } finally {
+    store.close();
+  }
+  return { runId, backend, hardware, ran, skipped, interrupted, results };
+}

@@ -1,0 +1,39 @@
+/** `algobench list`: workloads with their variants, targets and budgets; submissions. */
+import { Command } from 'commander';
+import { listSubmissionNames } from '../submissions.ts';
+import { WORKLOADS } from '../../workloads/registry.ts';
+import { getTargets } from '../../workloads/targets.ts';
+
+export function listCommand(): Command {
+  return new Command('list')
+    .description('list the workloads (with variants, targets and budgets) and the submissions')
+    .option('--json', 'print machine-readable JSON')
+    .action((opts: { json?: boolean }) => {
+      const workloads = Object.values(WORKLOADS).map((def) => {
+        const base = def.create('base');
+        return {
+          name: def.name,
+          description: def.description,
+          metric: base.metric,
+          budget: base.budget,
+          variants: def.variants.map((v) => ({ ...v, targets: getTargets(def.name, v.name) })),
+        };
+      });
+      const submissions = listSubmissionNames();
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ workloads, submissions }, null, 2)}\n`);
+        return;
+      }
+      const out: string[] = ['Workloads (run as NAME or NAME:VARIANT):'];
+      for (const w of workloads) {
+        out.push(`  ${w.name} — ${w.description}`);
+        out.push(`    budget ${w.budget.maxRuntimeSec} s, step hint ${w.budget.stepHint}, eval every ${w.budget.evalPeriodSec} s`);
+        const dir = w.metric.direction === 'max' ? '≥' : '≤';
+        for (const v of w.variants) {
+          out.push(`    :${v.name.padEnd(18)} ${v.description} (validation ${w.metric.name} ${dir} ${v.targets.validation}, test ${dir} ${v.targets.test})`);
+        }
+      }
+      out.push('', `Submissions (${submissions.length}):`, ...submissions.map((s) => `  ${s}`));
+      process.stdout.write(`${out.join('\n')}\n`);
+    });
+}

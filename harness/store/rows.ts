@@ -1,0 +1,97 @@
+/** Row shapes of the store, as SQLite returns them (snake_case columns). */
+import type { Hparams, Ruleset, TrialStatus } from '../spec.ts';
+
+export interface TrialKey {
+  readonly hardwareId: number;
+  readonly workload: string;
+  readonly variant: string;
+  readonly submission: string;
+  readonly ruleset: Ruleset;
+  readonly baseSeed: number;
+  readonly study: number;
+  readonly trial: number;
+}
+
+export interface NewTrial extends TrialKey {
+  readonly runId: number;
+  readonly seed: number;
+  readonly hparams: Hparams;
+  readonly targetValidation: number;
+  readonly targetTest: number;
+  readonly targetsVersion: number;
+  readonly metric: string;
+  readonly metricDirection: 'max' | 'min';
+  readonly budgetSec: number;
+  readonly backend: string;
+  readonly backendVersion: string;
+}
+
+export interface TrialOutcome {
+  readonly status: TrialStatus;
+  readonly timeToTargetSec: number | null;
+  readonly testReached: boolean;
+  readonly steps: number;
+  readonly submissionTimeSec: number;
+  readonly evalTimeSec: number;
+  readonly error?: string;
+}
+
+export interface HardwareRow {
+  id: number;
+  fingerprint: string;
+  cpu_model: string;
+  cpu_cores: number;
+  memory_bytes: number;
+  gpu: string;
+  os: string;
+  node_version: string;
+  tfjs_version: string;
+  backend: string;
+  backend_version: string;
+  details_json: string;
+  first_seen: string;
+}
+
+export interface TrialRow {
+  id: number;
+  run_id: number;
+  hardware_id: number;
+  workload: string;
+  variant: string;
+  submission: string;
+  ruleset: Ruleset;
+  study: number;
+  trial: number;
+  base_seed: number;
+  seed: number;
+  hparams_json: string;
+  target_validation: number;
+  target_test: number;
+  targets_version: number;
+  metric: string;
+  metric_direction: 'max' | 'min';
+  budget_sec: number;
+  status: TrialStatus | 'running';
+  time_to_target_sec: number | null;
+  test_reached: number | null;
+  steps: number | null;
+  submission_time_sec: number | null;
+  eval_time_sec: number | null;
+  error: string | null;
+  backend: string;
+  backend_version: string;
+  started_at: string;
+  finished_at: string | null;
+}
+
+export interface EvalRow {
+  id: number;
+  trial_id: number;
+  step: number;
+  submission_time_sec: number;
+  eval_time_sec: number;
+  train_loss: number | null;
+  validation_json: string;
+  test_json: string;
+  recorded_at: string;
+}

@@ -1,0 +1,98 @@
+/**
+ * Finding and loading submissions: a name of a folder under submissions/ or a path
+ * to a .ts/.js module anywhere (tsx runs TypeScript without a build step). The
+ * module's default export (or its `submission` export) must satisfy the contract at
+ * run time; a search_space.json beside it is its external-tuning search space.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { AlgobenchError, errorMessage } from './errors.ts';
+import type { Submission } from './spec.ts';
+import { loadSearchSpace, type SearchSpace } from './tuning/search_space.ts';
+
+export const SUBMISSIONS_DIR = fileURLToPath(new URL('../submissions/', import.meta.url));
+const MODULE_NAMES = ['submission.ts', 'submission.js', 'index.ts', 'index.js'];
+const NOT_SUBMISSIONS = new Set(['kit']);
+
+export interface LoadedSubmission {
+  readonly name: string;
+  readonly modulePath: string;
+  readonly submission: Submission;
+  /** Absent for self-tuning submissions. */
+  readonly searchSpace?: SearchSpace;
+}
+
+/** Names of the submissions shipped in submissions/. */
+export function listSubmissionNames(): string[] {
+  return readdirSync(SUBMISSIONS_DIR)
+    .filter((entry) => !NOT_SUBMISSIONS.has(entry) && !entry.startsWith('_'))
+    .filter((entry) => moduleIn(join(SUBMISSIONS_DIR, entry)) !== undefined)
+    .sort();
+}
+
+function moduleIn(dir: string): string | undefined {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return undefined;
+  return MODULE_NAMES.map((f) => join(dir, f)).find((p) => existsSync(p));
+}
+
+function resolveModulePath(ref: string): string {
+  const looksLikePath = ref.includes('/') || ref.includes('\\') || ['.ts', '.js', '.mts', '.mjs'].includes(extname(ref));
+  if (!looksLikePath) {
+    const found = moduleIn(join(SUBMISSIONS_DIR, ref));
+    if (found === undefined) {
+      throw new AlgobenchError(
+        'E_UNKNOWN_SUBMISSION',
+        `unknown submission "${ref}"; run "algobench list" for the shipped ones, or pass a path to a .ts/.js module`,
+      );
+    }
+    return found;
+  }
+  const path = resolve(ref);
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    const found = moduleIn(path);
+    if (found !== undefined) return found;
+  } else if (existsSync(path)) {
+    return path;
+  }
+  throw new AlgobenchError('E_UNKNOWN_SUBMISSION', `submission module "${ref}" not found; check the path`);
+}
+
+const REQUIRED = ['getBatchSize', 'init', 'update'] as const;
+const OPTIONAL = ['selectData', 'prepareForEval'] as const;
+
+/** Checks the run-time shape of a module's export; returns one problem per line. */
+export function contractProblems(candidate: unknown): string[] {
+  if (candidate === null || typeof candidate !== 'object') {
+    return ['the module exports no submission object; export default defineSubmission({...}) or an object with getBatchSize, init and update'];
+  }
+  const obj = candidate as Record<string, unknown>;
+  const problems: string[] = [];
+  if (typeof obj['name'] !== 'string' || obj['name'] === '') problems.push('the submission has no "name" string; add name: "my_submission"');
+  for (const fn of REQUIRED) {
+    if (typeof obj[fn] !== 'function') problems.push(`the submission has no ${fn}() function; add it (see docs/submitting.md)`);
+  }
+  for (const fn of OPTIONAL) {
+    if (obj[fn] !== undefined && typeof obj[fn] !== 'function') problems.push(`"${fn}" must be a function when present`);
+  }
+  return problems;
+}
+
+export async function loadSubmission(ref: string): Promise<LoadedSubmission> {
+  const modulePath = resolveModulePath(ref);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
+  } catch (err) {
+    throw new AlgobenchError('E_BAD_SUBMISSION', `submission ${modulePath} failed to load: ${errorMessage(err).split('\n')[0]}`);
+  }
+  const candidate = mod['default'] ?? mod['submission'];
+  const problems = contractProblems(candidate);
+  if (problems.length > 0) {
+    throw new AlgobenchError('E_BAD_SUBMISSION', `submission ${modulePath}: ${problems.join('; ')}`);
+  }
+  const spacePath = join(dirname(modulePath), 'search_space.json');
+  const searchSpace = existsSync(spacePath) ? loadSearchSpace(spacePath) : undefined;
+  const submission = candidate as Submission;
+  return { name: submission.name, modulePath, submission, ...(searchSpace === undefined ? {} : { searchSpace }) };
+}

@@ -1,0 +1,114 @@
+/**
+ * Failure statuses: diverged (NaN/Inf loss, parameters or eval metric) and error (the
+ * submission threw, or gave an unusable batch size; the message is kept). A failed
+ * trial resolves with its status; it never throws out of runTrial.
+ */
+import { describe, expect, it } from 'vitest';
+import { runLinearTrial } from '../fixtures/run_linear.ts';
+
+const budget = { maxRuntimeSec: 10, evalPeriodSec: 4 };
+
+describe('runner status diverged', () => {
+  it('is diverged when the training loss becomes NaN (NaN written into the params)', async () => {
+    // Step 2 writes NaN parameters; step 3 computes a NaN loss from them. No eval in
+    // between (period 100 s), so the loss check is what catches it.
+    const { result, evals } = await runLinearTrial({
+      workload: { budget: { maxRuntimeSec: 10, evalPeriodSec: 100 } },
+      submission: { nanAt: 2 },
+    });
+    expect(result.status).toBe('diverged');
+    expect(result.steps).toBe(4);
+    expect(result.error).toMatch(/NaN/);
+    expect(result.error).toMatch(/step 3/);
+    expect(result.timeToTargetSec).toBeNull();
+    expect(evals).toEqual([]);
+  });
+
+  it('is diverged when an eval finds non-finite params before any loss does', async () => {
+    // Step 3 (the 4th step) writes NaN; the eval at 4 s comes before the next loss.
+    const { result, evals } = await runLinearTrial({ workload: { budget }, submission: { nanAt: 3 } });
+    expect(result.status).toBe('diverged');
+    expect(result.steps).toBe(4);
+    expect(evals.map((e) => e.step)).toEqual([4]);
+    expect(result.error).toMatch(/parameters/);
+  });
+
+  it('is diverged when the validation metric is not finite', async () => {
+    const { result } = await runLinearTrial({
+      workload: { budget, validation: (i) => (i === 1 ? Number.NaN : 0) },
+    });
+    expect(result.status).toBe('diverged');
+    expect(result.steps).toBe(8);
+    expect(result.error).toMatch(/score/);
+  });
+
+  it('does not credit a target at the eval that found NaN', async () => {
+    const { result } = await runLinearTrial({
+      workload: { budget, validation: () => 1, test: () => 1 },
+      submission: { nanAt: 3 },
+      targets: { validation: 0.5, test: 0.5 },
+    });
+    expect(result.status).toBe('diverged');
+    expect(result.timeToTargetSec).toBeNull();
+  });
+});
+
+describe('runner status error', () => {
+  it('is error when update throws, with the message kept and the completed steps counted', async () => {
+    const { result, scripted } = await runLinearTrial({
+      workload: { budget },
+      submission: { throwAt: { step: 2, error: new Error('boom at step 2') } },
+    });
+    expect(result.status).toBe('error');
+    expect(result.error).toBe('boom at step 2');
+    expect(result.steps).toBe(2);
+    expect(result.submissionTimeSec).toBe(2);
+    expect(scripted!.updates.map((u) => u.step)).toEqual([0, 1, 2]);
+  });
+
+  it('keeps the message of a thrown non-Error', async () => {
+    const { result } = await runLinearTrial({ submission: { throwAt: { step: 0, error: 'plain string' } } });
+    expect(result.status).toBe('error');
+    expect(result.error).toBe('plain string');
+    expect(result.steps).toBe(0);
+  });
+
+  it('is error when init throws, before any step', async () => {
+    const { result, scripted } = await runLinearTrial({
+      submission: { initError: new Error('bad init'), initTensorsBeforeError: true },
+    });
+    expect(result.status).toBe('error');
+    expect(result.error).toBe('bad init');
+    expect(result.steps).toBe(0);
+    expect(result.evals).toBe(0);
+    expect(scripted!.updates).toEqual([]);
+  });
+
+  it.each([
+    ['0', 0],
+    ['a non-integer', 2.5],
+    ['a negative number', -4],
+    ['NaN', Number.NaN],
+    ['more than the training set', 257],
+  ])('is error when getBatchSize returns %s', async (_label, batchSize) => {
+    const { result, scripted } = await runLinearTrial({ submission: { batchSize } });
+    expect(result.status).toBe('error');
+    expect(result.error).toMatch(/getBatchSize returned/);
+    expect(result.error).toContain(String(batchSize));
+    expect(result.steps).toBe(0);
+    expect(scripted!.updates).toEqual([]);
+  });
+
+  it('accepts a batch of the whole training set', async () => {
+    const { result } = await runLinearTrial({ submission: { batchSize: 256 } });
+    expect(result.status).toBe('budget_exhausted');
+  });
+
+  it('resolves rather than rejects, so that a failed trial never stops the next one', async () => {
+    const failed = runLinearTrial({ submission: { throwAt: { step: 1, error: new Error('x') } } });
+    await expect(failed).resolves.toMatchObject({ result: { status: 'error' } });
+    const next = await runLinearTrial({ workload: { budget } });
+    expect(next.result.status).toBe('budget_exhausted');
+    expect(next.result.steps).toBe(10);
+  });
+});
