@@ -33,6 +33,11 @@ export interface BenchmarkOptions {
   readonly dbPath: string;
   readonly backend: BackendChoice;
   readonly selfTuningBudgetScale?: number;
+  /**
+   * Multiplies every budget, for smoke tests and quick looks. Trials keep the scale
+   * and leaderboards never rank a scaled run with a full one. @default 1
+   */
+  readonly budgetScale?: number;
   readonly signal?: AbortSignal;
   readonly clock?: Clock;
 }
@@ -46,6 +51,8 @@ export interface PlannedTrial {
   readonly trial: number;
   readonly seed: number;
   readonly hparams: Hparams;
+  /** The trial's runtime budget: the workload's, times the ruleset's and the run's scale. */
+  readonly budgetSec: number;
 }
 
 /** What the progress display hears about; all of it happens off the clock. */
@@ -77,6 +84,9 @@ function positiveInt(name: string, value: number): void {
 export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedTrial[]> {
   positiveInt('studies', options.studies);
   positiveInt('trials', options.trials);
+  if (options.budgetScale !== undefined && !(options.budgetScale > 0)) {
+    throw new AlgobenchError('E_USAGE', `--budget-scale must be a positive number (got ${options.budgetScale})`);
+  }
   if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
     throw new AlgobenchError('E_USAGE', `--seed must be a non-negative integer (got ${options.seed})`);
   }
@@ -89,6 +99,7 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
   const submissions: LoadedSubmission[] = [];
   for (const ref of options.submissions) submissions.push(await loadSubmission(ref));
   const plan: PlannedTrial[] = [];
+  const budgetScale = trialBudgetScale(options);
   for (const { workload, targets } of workloads) {
     for (const submission of submissions) {
       for (let study = 0; study < options.studies; study++) {
@@ -97,12 +108,19 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
           // The seed does not depend on the submission: every submission gets the same
           // initialisations and data orders, which makes trials paired across them.
           const seed = deriveSeed(options.seed, workload.name, workload.variant, study, trial) % 2 ** 31;
-          plan.push({ workload, targets, submission, study, trial, seed, hparams: points[trial] ?? {} });
+          const budgetSec = workload.budget.maxRuntimeSec * budgetScale;
+          plan.push({ workload, targets, submission, study, trial, seed, hparams: points[trial] ?? {}, budgetSec });
         }
       }
     }
   }
   return plan;
+}
+
+/** The ruleset's budget multiplier times the run's own. */
+function trialBudgetScale(options: BenchmarkOptions): number {
+  const ruleset = options.ruleset === 'self' ? (options.selfTuningBudgetScale ?? SELF_TUNING_BUDGET_SCALE) : 1;
+  return ruleset * (options.budgetScale ?? 1);
 }
 
 function hparamsFor(submission: LoadedSubmission, options: BenchmarkOptions, study: number): Hparams[] {
@@ -161,7 +179,8 @@ export async function runBenchmark(
     const hardwareId = store.hardwareId(hardware);
     runId = store.startRun(hardwareId, command, packageVersion());
     listener.onStart?.({ backend, hardware, total: plan.length, dbPath: store.path });
-    const budgetScale = options.ruleset === 'self' ? (options.selfTuningBudgetScale ?? SELF_TUNING_BUDGET_SCALE) : 1;
+    const extraScale = options.budgetScale ?? 1;
+    const budgetScale = trialBudgetScale(options);
     for (const [index, planned] of plan.entries()) {
       const key = {
         hardwareId,
@@ -169,6 +188,7 @@ export async function runBenchmark(
         variant: planned.workload.variant,
         submission: planned.submission.name,
         ruleset: options.ruleset,
+        budgetScale: extraScale,
         baseSeed: options.seed,
         study: planned.study,
         trial: planned.trial,
@@ -193,7 +213,8 @@ export async function runBenchmark(
         targetsVersion: planned.targets.version,
         metric: planned.workload.metric.name,
         metricDirection: planned.workload.metric.direction,
-        budgetSec: planned.workload.budget.maxRuntimeSec * budgetScale,
+        budgetSec: planned.budgetSec,
+        budgetScale: extraScale,
         backend: backend.name,
         backendVersion: backend.version,
       });

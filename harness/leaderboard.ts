@@ -27,6 +27,8 @@ export interface LeaderboardRow {
 export interface Leaderboard {
   readonly hardware: HardwareRow;
   readonly ruleset: Ruleset;
+  /** Budget multiplier of a smoke run; 1 for a leaderboard run. */
+  readonly budgetScale: number;
   /** Workload columns: `name` for base workloads, `name:variant` for variants. */
   readonly columns: readonly string[];
   /** The base workloads the score is computed over. */
@@ -45,7 +47,7 @@ function latestFinished(trials: readonly TrialRow[]): TrialRow[] {
   const byKey = new Map<string, TrialRow>();
   for (const t of trials) {
     if (t.status === 'running' || t.status === 'interrupted') continue;
-    const key = [t.workload, t.variant, t.submission, t.base_seed, t.study, t.trial].join('\u0000');
+    const key = [t.workload, t.variant, t.submission, t.ruleset, t.budget_scale, t.base_seed, t.study, t.trial].join('\u0000');
     const prev = byKey.get(key);
     if (prev === undefined || prev.id < t.id) byKey.set(key, t);
   }
@@ -74,16 +76,18 @@ export function buildLeaderboards(store: Store): Leaderboard[] {
   const boards: Leaderboard[] = [];
   for (const hardware of store.hardware()) {
     const trials = store.trials({ hardwareId: hardware.id });
+    const scales = [...new Set(trials.map((t) => t.budget_scale))].sort((a, b) => b - a);
     for (const ruleset of ['external', 'self'] as const) {
-      const mine = latestFinished(trials.filter((t) => t.ruleset === ruleset));
-      if (mine.length === 0) continue;
-      boards.push(buildOne(hardware, ruleset, mine));
+      for (const scale of scales) {
+        const mine = latestFinished(trials.filter((t) => t.ruleset === ruleset && t.budget_scale === scale));
+        if (mine.length > 0) boards.push(buildOne(hardware, ruleset, scale, mine));
+      }
     }
   }
   return boards;
 }
 
-function buildOne(hardware: HardwareRow, ruleset: Ruleset, trials: TrialRow[]): Leaderboard {
+function buildOne(hardware: HardwareRow, ruleset: Ruleset, budgetScale: number, trials: TrialRow[]): Leaderboard {
   const columns = [...new Set(trials.map(workloadColumn))].sort(baseFirst);
   const scored = columns.filter((c) => !c.includes(':'));
   const table = timesTable(trials);
@@ -112,7 +116,7 @@ function buildOne(hardware: HardwareRow, ruleset: Ruleset, trials: TrialRow[]): 
   });
   rows.sort((a, b) => b.score - a.score || a.submission.localeCompare(b.submission));
   const studies = new Set(trials.map((t) => t.study)).size;
-  return { hardware, ruleset, columns, scored, rows, studies, report };
+  return { hardware, ruleset, budgetScale, columns, scored, rows, studies, report };
 }
 
 function baseFirst(a: string, b: string): number {

@@ -29,6 +29,7 @@ function gib(bytes: number): string {
 function boardView(board: Leaderboard) {
   return {
     ruleset: board.ruleset === 'external' ? 'External tuning' : 'Self-tuning',
+    scaled: board.budgetScale === 1 ? '' : `budgets × ${board.budgetScale} (smoke run, not a leaderboard result)`,
     hardware: {
       fingerprint: board.hardware.fingerprint,
       cpu: `${board.hardware.cpu_model} × ${board.hardware.cpu_cores}`,

@@ -38,7 +38,7 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): Be
         return;
       }
       lastMetric = '–';
-      const budget = planned.workload.budget.maxRuntimeSec;
+      const budget = planned.budgetSec;
       if (!live) {
         log(`[${index + 1}/${total}] ${label(planned)}: running (budget ${budget} s)`);
         return;

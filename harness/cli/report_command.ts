@@ -44,13 +44,13 @@ export function scoreCommand(): Command {
       }
       const { boards } = readLeaderboards(flags.db);
       if (flags.json) {
-        const out = boards.map((b) => ({ hardware: b.hardware.fingerprint, ruleset: b.ruleset, scoredWorkloads: b.scored, ...b.report }));
+        const out = boards.map((b) => ({ hardware: b.hardware.fingerprint, ruleset: b.ruleset, budgetScale: b.budgetScale, scoredWorkloads: b.scored, ...b.report }));
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         return;
       }
       if (boards.length === 0) process.stdout.write('no finished trials in the store\n');
       for (const b of boards) {
-        process.stdout.write(`\n${b.ruleset} tuning on hardware ${b.hardware.fingerprint} (${b.hardware.cpu_model}, ${b.hardware.backend})\n`);
+        process.stdout.write(`\n${b.ruleset} tuning on hardware ${b.hardware.fingerprint} (${b.hardware.cpu_model}, ${b.hardware.backend})${b.budgetScale === 1 ? '' : `, budgets × ${b.budgetScale}`}\n`);
         const header = ['submission'.padEnd(22), 'score'.padStart(6), ...b.columns.map((c) => c.padStart(16))].join(' ');
         process.stdout.write(`${header}\n`);
         for (const row of b.rows) {

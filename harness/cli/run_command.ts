@@ -50,6 +50,7 @@ interface RunFlags {
   db: string;
   backend: string;
   selfBudgetScale: number;
+  budgetScale: number;
 }
 
 export function runCommand(): Command {
@@ -64,6 +65,7 @@ export function runCommand(): Command {
     .option('--db <path>', 'SQLite results file', DEFAULT_DB_PATH)
     .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
     .option('--self-budget-scale <x>', 'budget multiplier of the self-tuning ruleset', Number, 1.5)
+    .option('--budget-scale <x>', 'multiply every budget (smoke tests); such runs get leaderboards of their own', Number, 1)
     .action(async (flags: RunFlags) => {
       const options = toOptions(flags);
       const summary = await runBenchmark(options, progressDisplay(), `run ${process.argv.slice(3).join(' ')}`);
@@ -83,6 +85,7 @@ function toOptions(flags: RunFlags): BenchmarkOptions {
     dbPath: flags.db,
     backend: parseBackendChoice(flags.backend),
     selfTuningBudgetScale: flags.selfBudgetScale,
+    budgetScale: flags.budgetScale,
     signal: interruptSignal(),
   };
 }

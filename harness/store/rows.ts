@@ -7,6 +7,8 @@ export interface TrialKey {
   readonly variant: string;
   readonly submission: string;
   readonly ruleset: Ruleset;
+  /** Multiplier on the workload's budget besides the ruleset's (1 for a leaderboard run). */
+  readonly budgetScale: number;
   readonly baseSeed: number;
   readonly study: number;
   readonly trial: number;
@@ -71,6 +73,7 @@ export interface TrialRow {
   metric: string;
   metric_direction: 'max' | 'min';
   budget_sec: number;
+  budget_scale: number;
   status: TrialStatus | 'running';
   time_to_target_sec: number | null;
   test_reached: number | null;

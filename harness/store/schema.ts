@@ -51,6 +51,7 @@ export const MIGRATIONS: readonly string[] = [
     metric TEXT NOT NULL,
     metric_direction TEXT NOT NULL,
     budget_sec REAL NOT NULL,
+    budget_scale REAL NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('running', 'reached', 'budget_exhausted', 'diverged', 'error', 'interrupted')),
     time_to_target_sec REAL,
     test_reached INTEGER,

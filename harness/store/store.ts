@@ -106,7 +106,7 @@ export class Store {
     return this.db
       .prepare(
         `SELECT * FROM trials WHERE hardware_id = @hardwareId AND workload = @workload AND variant = @variant
-           AND submission = @submission AND ruleset = @ruleset AND base_seed = @baseSeed AND study = @study
+           AND submission = @submission AND ruleset = @ruleset AND budget_scale = @budgetScale AND base_seed = @baseSeed AND study = @study
            AND trial = @trial AND status NOT IN ('running', 'interrupted') ORDER BY id DESC LIMIT 1`,
       )
       .get(key) as TrialRow | undefined;
@@ -116,10 +116,10 @@ export class Store {
     const info = this.db
       .prepare(
         `INSERT INTO trials (run_id, hardware_id, workload, variant, submission, ruleset, study, trial, base_seed, seed,
-           hparams_json, target_validation, target_test, targets_version, metric, metric_direction, budget_sec,
+           hparams_json, target_validation, target_test, targets_version, metric, metric_direction, budget_sec, budget_scale,
            status, backend, backend_version, started_at)
          VALUES (@runId, @hardwareId, @workload, @variant, @submission, @ruleset, @study, @trial, @baseSeed, @seed,
-           @hparamsJson, @targetValidation, @targetTest, @targetsVersion, @metric, @metricDirection, @budgetSec,
+           @hparamsJson, @targetValidation, @targetTest, @targetsVersion, @metric, @metricDirection, @budgetSec, @budgetScale,
            'running', @backend, @backendVersion, @startedAt)`,
       )
       .run({ ...t, hparamsJson: JSON.stringify(t.hparams), startedAt: now() });
@@ -146,11 +146,6 @@ export class Store {
            finished_at = @finishedAt WHERE id = @id`,
       )
       .run({ ...o, testReached: o.testReached ? 1 : 0, error: o.error ?? null, finishedAt: now(), id: trialId });
-  }
-
-  /** Marks trials left `running` by a crashed or killed process as interrupted. */
-  markInterrupted(trialId: number): void {
-    this.db.prepare(`UPDATE trials SET status = 'interrupted', finished_at = ? WHERE id = ? AND status = 'running'`).run(now(), trialId);
   }
 
   hardware(): HardwareRow[] {
