@@ -84,7 +84,13 @@ export async function loadSubmission(ref: string): Promise<LoadedSubmission> {
   try {
     mod = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
   } catch (err) {
-    throw new AlgobenchError('E_BAD_SUBMISSION', `submission ${modulePath} failed to load: ${errorMessage(err).split('\n')[0]}`);
+    const message = errorMessage(err).split('\n')[0] ?? '';
+    // A .ts file outside an ES-module package is compiled as CommonJS, which cannot
+    // import the kit; the fix is a one-line package.json or the .mts extension.
+    const hint = /require\(\) ES Module|Cannot use import statement|ERR_REQUIRE/.test(message)
+      ? '; it was loaded as CommonJS: add a package.json with {"type": "module"} beside it, or name it .mts'
+      : '';
+    throw new AlgobenchError('E_BAD_SUBMISSION', `submission ${modulePath} failed to load: ${message}${hint}`);
   }
   const candidate = mod['default'] ?? mod['submission'];
   const problems = contractProblems(candidate);

@@ -92,7 +92,8 @@ interface Progress {
   steps: number;
   submissionTime: number;
   evalTime: number;
-  evals: EvalResult[];
+  /** Frozen snapshot of the evals so far, replaced (not mutated) at each eval. */
+  evals: readonly EvalResult[];
   timeToTarget: number | null;
   testReached: boolean;
 }
@@ -101,7 +102,9 @@ interface Progress {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialResult> {
-  const { workload, submission, hparams, seed, targets } = spec;
+  const { workload, submission, seed } = spec;
+  // Read-only views: what the submission is handed, it cannot change for anyone else.
+  const hparams = Object.freeze({ ...spec.hparams });
   const { clock, observer } = env;
   const budgetSec = workload.budget.maxRuntimeSec * spec.budgetScale;
   const p: Progress = {
@@ -190,7 +193,7 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
           break;
         }
       }
-      const budgetSpent = p.submissionTime >= budgetSec;
+      let budgetSpent = p.submissionTime >= budgetSec;
       if (budgetSpent || p.submissionTime - lastEvalAt >= workload.budget.evalPeriodSec) {
         if (submission.prepareForEval) {
           const e0 = clock.now();
@@ -202,6 +205,7 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
           disposeReplaced({ params, state }, prepared);
           params = prepared.params;
           state = prepared.state;
+          budgetSpent ||= p.submissionTime >= budgetSec;
         }
         lastEvalAt = p.submissionTime;
         evaluate(spec, env, p, params, lastLoss, budgetSec);
@@ -231,13 +235,13 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
 function evaluate(spec: TrialSpec, env: TrialEnv, p: Progress, params: TensorMap, trainLoss: number, budgetSec: number) {
   const { workload, targets } = spec;
   const v0 = env.clock.now();
-  const validation = workload.evaluate(params, 'validation');
-  const test = workload.evaluate(params, 'test');
+  const validation = Object.freeze({ ...workload.evaluate(params, 'validation') });
+  const test = Object.freeze({ ...workload.evaluate(params, 'test') });
   const finiteParams = allFinite(params);
   const evalTimeSec = env.clock.now() - v0;
   p.evalTime += evalTimeSec;
-  const record: EvalRecord = { step: p.steps, submissionTimeSec: p.submissionTime, evalTimeSec, trainLoss, validation, test };
-  p.evals.push({ step: p.steps, submissionTimeSec: p.submissionTime, validation });
+  const record: EvalRecord = Object.freeze({ step: p.steps, submissionTimeSec: p.submissionTime, evalTimeSec, trainLoss, validation, test });
+  p.evals = Object.freeze([...p.evals, Object.freeze({ step: p.steps, submissionTimeSec: p.submissionTime, validation })]);
   env.observer?.onEval?.(record);
 
   const metric = workload.metric;

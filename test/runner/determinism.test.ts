@@ -4,6 +4,7 @@
  * a fake clock that advances 1 s per update (so the result cannot depend on the
  * machine's speed).
  */
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../harness/backends/select.ts';
 import { runTrial, type EvalRecord, type TrialResult } from '../../harness/runner/trial.ts';
@@ -49,6 +50,7 @@ const summary = (evals: EvalRecord[]) =>
 
 describe('runner determinism (mnist_mlp + adamw, wasm)', () => {
   it('gives identical steps, metrics and time-to-target for the same seed, and different metrics for another', async () => {
+    expect(tf.getBackend()).toBe('wasm');
     const period = workload.budget.evalPeriodSec;
     expect(period).toBe(2);
     // Unreachable test target: every trial trains its full 30 steps.

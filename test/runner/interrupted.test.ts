@@ -49,7 +49,7 @@ describe('runner status interrupted', () => {
     const controller = new AbortController();
     let stepsWhenAborted = -1;
     const { result } = await runLinearTrial({
-      workload: { budget: { maxRuntimeSec: 1e9, evalPeriodSec: 1e9 } },
+      workload: { budget: { maxRuntimeSec: 50, evalPeriodSec: 100 } },
       submission: {
         onUpdate: (ctx) => {
           if (ctx.step === 5) {

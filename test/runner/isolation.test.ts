@@ -37,7 +37,7 @@ describe('runner isolation of the submission', () => {
   // own array, and the result's `evals` is `p.evals.length`; a submission that pushes
   // into ctx.evals inflates the trial's eval count (4 instead of 3 here) and every
   // later ctx.evals.
-  it.fails('keeps the eval count when a submission pushes into ctx.evals', async () => {
+  it('keeps the eval count when a submission pushes into ctx.evals', async () => {
     const { result, evals } = await runLinearTrial({
       workload: { budget },
       submission: {
@@ -56,7 +56,7 @@ describe('runner isolation of the submission', () => {
   // p.evals (shown to the submission as ctx.evals[i].validation) is the very object of
   // the EvalRecord handed to the observer, and neither is frozen: a submission that
   // writes to ctx.evals[0].validation changes the record the observer holds.
-  it.fails('keeps the observer\'s eval records when a submission writes to ctx.evals', async () => {
+  it('keeps the observer\'s eval records when a submission writes to ctx.evals', async () => {
     const { evals } = await runLinearTrial({
       workload: { budget, validation: () => 0.25 },
       submission: {
@@ -73,7 +73,7 @@ describe('runner isolation of the submission', () => {
   // and selectData as the caller's own object, unfrozen; a submission's write lands in
   // the TrialSpec the caller (harness/benchmark.ts keeps `planned.hparams` in its
   // results) still holds.
-  it.fails('keeps the caller\'s hparams when a submission writes to ctx.hparams', async () => {
+  it('keeps the caller\'s hparams when a submission writes to ctx.hparams', async () => {
     const hparams: Hparams = { lr: 0.1 };
     await runLinearTrial({
       workload: { budget },

@@ -83,7 +83,7 @@ describe('runner prepareForEval', () => {
   // step (and runs another prepareForEval and eval) past the budget. Here: budget
   // 5 s; steps 1-4 -> 4 s, prepare (2 s) -> 6 s, eval at 6 s: the budget is spent,
   // yet step 5 runs (7 s) and a second prepare + eval follows at 9 s.
-  it.fails('stops when the time of prepareForEval spends the budget', async () => {
+  it('stops when the time of prepareForEval spends the budget', async () => {
     const { result, evals } = await runLinearTrial({
       workload: { budget: { maxRuntimeSec: 5, evalPeriodSec: 4 } },
       submission: { stepSec: 1, prepareForEval: { sec: 2 } },

@@ -4,7 +4,9 @@
  * getBatch (per batch) or its evaluate (per call) advance it.
  */
 import { describe, expect, it } from 'vitest';
+import type { FakeClock } from '../fixtures/fake_clock.ts';
 import { runLinearTrial } from '../fixtures/run_linear.ts';
+import { scriptedSubmission } from '../fixtures/scripted_submission.ts';
 
 describe('runner timing: eval time is excluded from submission time', () => {
   it('counts exactly the update time as submission time and the eval time as eval time', async () => {
@@ -65,5 +67,34 @@ describe('runner timing: eval time is excluded from submission time', () => {
     expect(result.submissionTimeSec).toBe(clock.total('update') + clock.total('batch'));
     expect(result.submissionTimeSec).toBe(12);
     expect(result.evalTimeSec).toBe(clock.total('eval'));
+  });
+
+  it('counts selectData as submission time', async () => {
+    const { result, clock } = await runLinearTrial({
+      workload: { evalSec: 2, budget: { maxRuntimeSec: 10, evalPeriodSec: 4 } },
+      makeSubmission: (c: FakeClock) => ({
+        ...scriptedSubmission({ clock: c, stepSec: 0.75 }),
+        selectData: (ctx) => {
+          c.advance(0.25, 'select');
+          return Int32Array.from({ length: ctx.batchSize }, (_, i) => (ctx.step * ctx.batchSize + i) % ctx.trainSize);
+        },
+      }),
+    });
+    expect(result.steps).toBe(10);
+    expect(clock.total('select')).toBe(2.5);
+    expect(result.submissionTimeSec).toBe(clock.total('update') + clock.total('select'));
+    expect(result.submissionTimeSec).toBe(10);
+  });
+
+  it('keeps the observer callbacks (store writes, progress display) off the clock', async () => {
+    const { result, clock } = await runLinearTrial({
+      workload: { evalSec: 1, budget: { maxRuntimeSec: 10, evalPeriodSec: 4 } },
+      submission: { stepSec: 1 },
+      observerSec: 5,
+    });
+    expect(clock.total('observer')).toBe(5 * (10 + 3));
+    expect(result.steps).toBe(10);
+    expect(result.submissionTimeSec).toBe(10);
+    expect(result.evalTimeSec).toBe(6);
   });
 });
