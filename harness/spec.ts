@@ -213,6 +213,11 @@ export interface StepResult<S extends OptState = OptState> {
 
 export interface SelectContext {
   readonly step: number;
+  /**
+   * The trial's data seed, the same at every step: for selectors that keep an order
+   * across steps (epochs). The harness's default shuffle uses it too.
+   */
+  readonly seed: number;
   readonly batchSize: number;
   readonly trainSize: number;
   readonly rng: Rng;

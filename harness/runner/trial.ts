@@ -127,7 +127,8 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
       throw new Error(`getBatchSize returned ${batchSize}; it must be an integer in [1, ${workload.trainSize}]`);
     }
     state = tf.tidy(() => submission.init({ params, workload: info, hparams, rng: createRng(deriveSeed(seed, 'init')) }));
-    const shuffler = new EpochShuffler(workload.trainSize, deriveSeed(seed, 'data'));
+    const dataSeed = deriveSeed(seed, 'data');
+    const shuffler = new EpochShuffler(workload.trainSize, dataSeed);
     let lastEvalAt = 0;
     let lastLoss = Number.NaN;
 
@@ -142,6 +143,7 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
       const indices = submission.selectData
         ? submission.selectData({
             step: stepIndex,
+            seed: dataSeed,
             batchSize,
             trainSize: workload.trainSize,
             rng: createRng(deriveSeed(seed, 'select', stepIndex)),

@@ -1,7 +1,7 @@
 /** AdamW with linear warmup and cosine decay over the workload's step hint. */
 import { defineSubmission } from '../kit/define.ts';
 import { num } from '../kit/hparams.ts';
-import { adamw } from '../kit/optimizers.ts';
+import { adamw } from '../kit/optimizers/adam.ts';
 import { warmupCosine } from '../kit/schedules.ts';
 
 export default defineSubmission({

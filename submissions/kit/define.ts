@@ -37,6 +37,7 @@ export function defineSubmission(def: SubmissionDefinition): Submission {
     }
     return cached.opt;
   };
+  const withEval = (hparams: Hparams, workload: WorkloadInfo) => optimizerFor(hparams, workload).prepareForEval;
   const submission: Submission<OptState> = {
     name: def.name,
     getBatchSize: (workload, hparams) =>
@@ -45,8 +46,17 @@ export function defineSubmission(def: SubmissionDefinition): Submission {
     update: (ctx) => {
       const opt = optimizerFor(ctx.hparams, ctx.workload);
       const { grads } = ctx.lossAndGrads();
-      const { updates, state } = opt.update(grads, ctx.state, ctx.params, { types: ctx.workload.paramTypes });
+      const { updates, state } = opt.update(grads, ctx.state, ctx.params, {
+        types: ctx.workload.paramTypes,
+        gradAt: (at) => ctx.lossAndGrads(at).grads,
+      });
       return { params: applyUpdates(ctx.params, updates), state };
+    },
+    // The harness calls this before every eval; optimizers without the hook keep the
+    // parameters as they are, which costs nothing.
+    prepareForEval: (ctx) => {
+      const hook = withEval(ctx.hparams, ctx.workload);
+      return hook === undefined ? { params: ctx.params, state: ctx.state } : hook(ctx.params, ctx.state);
     },
   };
   return def.selectData === undefined ? submission : { ...submission, selectData: def.selectData };

@@ -12,19 +12,35 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OptState, ParamType, ParamTypes, TensorMap } from '../../harness/spec.ts';
+import type { Schedule } from './schedules.ts';
+
+/** A learning rate: a constant or a schedule of the step. */
+export type LearningRate = number | Schedule;
 
 /** What a transformation may know besides gradients, state and params. */
 export interface UpdateInfo {
   readonly types: ParamTypes;
+  /**
+   * Gradients of this step's batch at other parameters (SAM's perturbed point).
+   * Each call is a forward and backward pass, on the clock.
+   */
+  readonly gradAt?: (params: TensorMap) => TensorMap;
 }
 
 export interface GradientTransformation<S extends OptState = OptState> {
   init(params: TensorMap): S;
   update(grads: TensorMap, state: S, params: TensorMap, info: UpdateInfo): { updates: TensorMap; state: S };
+  /**
+   * The parameters to evaluate (schedule-free, weight averaging). The harness runs it
+   * before every eval, on the clock, and training continues from what it returns, so
+   * the next `update` must accept those parameters.
+   */
+  prepareForEval?(params: TensorMap, state: S): { params: TensorMap; state: S };
 }
 
 /** Applies transformations in order; the state is the list of their states. */
 export function chain(...transforms: GradientTransformation[]): GradientTransformation<OptState[]> {
+  const withEval = transforms.some((t) => t.prepareForEval !== undefined);
   return {
     init: (params) => transforms.map((t) => t.init(params)),
     update: (grads, state, params, info) => {
@@ -36,6 +52,20 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
       });
       return { updates, state: next };
     },
+    ...(withEval
+      ? {
+          prepareForEval: (params: TensorMap, state: OptState[]) => {
+            let current = params;
+            const next = transforms.map((t, i) => {
+              if (t.prepareForEval === undefined) return state[i]!;
+              const out = t.prepareForEval(current, state[i]!);
+              current = out.params;
+              return out.state;
+            });
+            return { params: current, state: next };
+          },
+        }
+      : {}),
   };
 }
 

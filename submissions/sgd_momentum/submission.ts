@@ -1,7 +1,7 @@
 /** SGD with heavy-ball momentum, linear warmup and cosine decay over the step hint. */
 import { defineSubmission } from '../kit/define.ts';
 import { num } from '../kit/hparams.ts';
-import { sgd } from '../kit/optimizers.ts';
+import { sgd } from '../kit/optimizers/sgd.ts';
 import { warmupCosine } from '../kit/schedules.ts';
 
 export default defineSubmission({

@@ -14,7 +14,8 @@ import type {
 } from '../../harness/spec.ts';
 import { defineSubmission } from '../../submissions/kit/define.ts';
 import { num } from '../../submissions/kit/hparams.ts';
-import { adamw, sgd } from '../../submissions/kit/optimizers.ts';
+import { adamw } from '../../submissions/kit/optimizers/adam.ts';
+import { sgd } from '../../submissions/kit/optimizers/sgd.ts';
 
 const WORKLOAD: WorkloadInfo = {
   name: 'toy',

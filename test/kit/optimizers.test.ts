@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OptState, ParamType, ParamTypes, TensorMap } from '../../harness/spec.ts';
-import { adamw, nadamw, sgd } from '../../submissions/kit/optimizers.ts';
+import { adamw, nadamw } from '../../submissions/kit/optimizers/adam.ts';
+import { sgd } from '../../submissions/kit/optimizers/sgd.ts';
 import { applyUpdates, type GradientTransformation } from '../../submissions/kit/transform.ts';
 
 const STEPS = 30;

@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OptState, ParamTypes, TensorMap } from '../../harness/spec.ts';
-import { adamw, nadamw, sgd } from '../../submissions/kit/optimizers.ts';
+import { adamw, nadamw } from '../../submissions/kit/optimizers/adam.ts';
+import { sgd } from '../../submissions/kit/optimizers/sgd.ts';
 import { applyUpdates, chain, type GradientTransformation } from '../../submissions/kit/transform.ts';
 import { scaleByAdam } from '../../submissions/kit/transforms/adam.ts';
 import { clipByGlobalNorm, scale, scaleByLearningRate } from '../../submissions/kit/transforms/basic.ts';

@@ -3,8 +3,7 @@
  * scaling (a number or a schedule of the step), and gradient clipping.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Schedule } from '../schedules.ts';
-import { decayMask, type GradientTransformation, mapTensors, type ParamMask } from '../transform.ts';
+import { decayMask, type GradientTransformation, type LearningRate, mapTensors, type ParamMask } from '../transform.ts';
 
 type Empty = Record<string, never>;
 
@@ -32,7 +31,7 @@ export interface CountState {
 }
 
 /** Multiplies updates by −lr (descent), where lr may follow a schedule of the step. */
-export function scaleByLearningRate(lr: number | Schedule): GradientTransformation<CountState> {
+export function scaleByLearningRate(lr: LearningRate): GradientTransformation<CountState> {
   return {
     init: () => ({ count: 0 }),
     update: (updates, state) => {
