@@ -36,7 +36,8 @@ function moduleIn(dir: string): string | undefined {
   return MODULE_NAMES.map((f) => join(dir, f)).find((p) => existsSync(p));
 }
 
-function resolveModulePath(ref: string): string {
+/** The module file a submission reference names (folder name, file or folder path). */
+export function resolveModulePath(ref: string): string {
   const looksLikePath = ref.includes('/') || ref.includes('\\') || ['.ts', '.js', '.mts', '.mjs'].includes(extname(ref));
   if (!looksLikePath) {
     const found = moduleIn(join(SUBMISSIONS_DIR, ref));
@@ -78,8 +79,8 @@ export function contractProblems(candidate: unknown): string[] {
   return problems;
 }
 
-export async function loadSubmission(ref: string): Promise<LoadedSubmission> {
-  const modulePath = resolveModulePath(ref);
+/** Imports a submission module and returns its candidate export, unchecked. */
+export async function importSubmissionModule(modulePath: string): Promise<unknown> {
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
@@ -92,12 +93,22 @@ export async function loadSubmission(ref: string): Promise<LoadedSubmission> {
       : '';
     throw new AlgobenchError('E_BAD_SUBMISSION', `submission ${modulePath} failed to load: ${message}${hint}`);
   }
-  const candidate = mod['default'] ?? mod['submission'];
+  return mod['default'] ?? mod['submission'];
+}
+
+/** The search space beside a module, if there is one. */
+export function searchSpacePath(modulePath: string): string {
+  return join(dirname(modulePath), 'search_space.json');
+}
+
+export async function loadSubmission(ref: string): Promise<LoadedSubmission> {
+  const modulePath = resolveModulePath(ref);
+  const candidate = await importSubmissionModule(modulePath);
   const problems = contractProblems(candidate);
   if (problems.length > 0) {
     throw new AlgobenchError('E_BAD_SUBMISSION', `submission ${modulePath}: ${problems.join('; ')}`);
   }
-  const spacePath = join(dirname(modulePath), 'search_space.json');
+  const spacePath = searchSpacePath(modulePath);
   const searchSpace = existsSync(spacePath) ? loadSearchSpace(spacePath) : undefined;
   const submission = candidate as Submission;
   return { name: submission.name, modulePath, submission, ...(searchSpace === undefined ? {} : { searchSpace }) };

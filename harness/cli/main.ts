@@ -8,6 +8,7 @@ import { AlgobenchError } from '../errors.ts';
 import { listCommand } from './list_command.ts';
 import { quickCommand, runCommand } from './run_command.ts';
 import { reportCommand, scoreCommand } from './report_command.ts';
+import { newSubmissionCommand, validateCommand } from './submission_commands.ts';
 
 const program = new Command()
   .name('algobench')
@@ -20,6 +21,8 @@ program.addCommand(runCommand());
 program.addCommand(quickCommand());
 program.addCommand(scoreCommand());
 program.addCommand(reportCommand());
+program.addCommand(validateCommand());
+program.addCommand(newSubmissionCommand());
 
 const INPUT_ERRORS = new Set(['E_USAGE', 'E_UNKNOWN_WORKLOAD', 'E_UNKNOWN_VARIANT', 'E_UNKNOWN_SUBMISSION', 'E_BAD_SUBMISSION', 'E_SEARCH_SPACE', 'E_BACKEND', 'E_TIMES_FILE', 'E_TARGETS']);
 

@@ -1,0 +1,37 @@
+/** `algobench validate` and `algobench new-submission`: the submitter's path. */
+import { relative } from 'node:path';
+import { Command } from 'commander';
+import { AlgobenchError } from '../errors.ts';
+import { BACKEND_CHOICES, parseBackendChoice } from '../backends/select.ts';
+import { scaffoldSubmission } from '../scaffold.ts';
+import { validateSubmission } from '../validate/validate.ts';
+
+export function validateCommand(): Command {
+  return new Command('validate')
+    .description('check a submission: contract, search space, rules, and a dry run of a few steps on mnist_mlp')
+    .argument('<path>', 'submission module, its folder, or a name from submissions/')
+    .option('--backend <backend>', `compute backend for the dry run: ${BACKEND_CHOICES.join('|')}`, 'auto')
+    .action(async (path: string, flags: { backend: string }) => {
+      const report = await validateSubmission(path, { backend: parseBackendChoice(flags.backend) });
+      for (const line of report.passed) process.stdout.write(`ok    ${line}\n`);
+      for (const f of report.findings) {
+        const where = f.line > 0 ? `${relative(process.cwd(), f.file)}:${f.line}` : relative(process.cwd(), f.file);
+        process.stdout.write(`FAIL  ${where}: ${f.problem} — fix: ${f.fix}\n`);
+      }
+      if (report.findings.length > 0) {
+        throw new AlgobenchError('E_BAD_SUBMISSION', `${report.findings.length} finding(s) in ${report.modulePath}; fix them and validate again`);
+      }
+      process.stdout.write(`valid: ${report.modulePath}\n`);
+    });
+}
+
+export function newSubmissionCommand(): Command {
+  return new Command('new-submission')
+    .description('scaffold a working submission (module, search space, README) to edit')
+    .argument('<name>', 'submission name: lower-case letters, digits and _')
+    .option('--dir <path>', 'parent folder (default: submissions/ of this checkout)')
+    .action((name: string, flags: { dir?: string }) => {
+      const path = scaffoldSubmission(name, flags.dir);
+      process.stdout.write(`created ${path}\nnext: algobench validate ${path}\n`);
+    });
+}
