@@ -135,9 +135,12 @@ function hparamsFor(submission: LoadedSubmission, options: BenchmarkOptions, stu
 }
 
 /** One training step of each workload on a tiny batch: can this backend train them? */
-function trainingProbe(workloads: readonly Workload[]): () => boolean {
-  return () => {
+function trainingProbe(workloads: readonly Workload[]): () => Promise<boolean> {
+  return async () => {
     for (const w of workloads) {
+      // Loads (and caches) the data on the backend being probed, which is the one
+      // the trials will use when the probe passes.
+      await w.load();
       const init = w.initParams(0);
       const batch = w.getBatch(Int32Array.from([0, 1]));
       try {
@@ -163,11 +166,9 @@ export async function runBenchmark(
   command = 'run',
 ): Promise<BenchmarkSummary> {
   const plan = await planBenchmark(options);
+  Store.assertUsable(options.dbPath);
   const distinct = [...new Set(plan.map((p) => p.workload))];
-  for (const w of distinct) await w.load();
   const backend = await selectBackend(options.backend, trainingProbe(distinct));
-  // Data tensors were made on whichever backend was active before; reload on this one.
-  for (const w of distinct) await w.load();
   const hardware = await readHardware(backend);
   const store = Store.open(options.dbPath);
   const results: Array<{ planned: PlannedTrial; result: TrialResult }> = [];

@@ -1,31 +1,84 @@
 /**
- * From stored trials to leaderboards: one per (hardware fingerprint, ruleset), never
- * mixing fingerprints. Per submission and workload, time-to-target is the median over
- * studies of the best trial (AlgoPerf); the benchmark score is computed over the base
- * workloads, and variants are shown beside them for robustness.
+ * From stored trials to leaderboards: one per (hardware fingerprint, ruleset, budget
+ * scale), never mixing fingerprints unless asked to (and then every output says so).
+ * Per submission and workload, time-to-target is the median over studies of the best
+ * trial (AlgoPerf); the benchmark score is computed over the base workloads, and
+ * variants are shown beside them for robustness. Each board also carries bootstrap
+ * intervals, speedups and paired sign tests against a reference submission.
  */
-import { scoreTable, type ScoreReport, type TimesTable } from './scoring/index.ts';
+import { AlgobenchError } from './errors.ts';
+import {
+  chooseReference,
+  columnBudgets,
+  pairedTimes,
+  signTestVs,
+  type ReferenceTest,
+} from './report_data/compare.ts';
+import { variantRobustness, voidCells, voidedWorkloads, type WorkloadRobustness } from './report_data/robustness.ts';
+import {
+  bootstrapScores,
+  geomeanSpeedup,
+  scoreTable,
+  type BootstrapResult,
+  type JsonTime,
+  type ScoreReport,
+  type TimesTable,
+} from './scoring/index.ts';
 import type { HardwareRow, TrialRow } from './store/rows.ts';
 import type { Ruleset } from './spec.ts';
 import type { Store } from './store/store.ts';
 
+export interface LeaderboardOptions {
+  /** Rank trials of different hardware fingerprints together; such boards are marked "mixed hardware". @default false */
+  readonly allowMixedHardware?: boolean;
+  /** AlgoPerf v0.5 rule: a base-workload time counts only if every variant of it on the board was reached too. @default false */
+  readonly requireVariants?: boolean;
+  /** Reference submission of speedups and sign tests. @default "adamw" if on the board, else the first name alphabetically */
+  readonly reference?: string;
+  /** Bootstrap resampling of studies and trials. @default { seed: 0, resamples: 1000, confidence: 0.95 } */
+  readonly bootstrap?: { readonly seed?: number; readonly resamples?: number; readonly confidence?: number };
+}
+
 export interface LeaderboardCell {
-  /** Median over studies of the best trial's time-to-target; null = missed. */
+  /** Median over studies of the best trial's time-to-target; null = missed (or voided by the variant rule). */
   readonly seconds: number | null;
+  /** The time as measured, before the variant rule. */
+  readonly rawSeconds: number | null;
+  /** Bootstrap interval of the time; a null bound = missed in that share of resamples. */
+  readonly ci: readonly [JsonTime, JsonTime] | null;
   readonly best: boolean;
   readonly trials: number;
   readonly reached: number;
   readonly statuses: Readonly<Record<string, number>>;
+  /** Paired sign test against the reference; absent on the reference's own row. */
+  readonly vsReference?: ReferenceTest;
+  /** Variant columns that made the variant rule void this base time. */
+  readonly voidedBy?: readonly string[];
 }
 
 export interface LeaderboardRow {
   readonly submission: string;
   readonly score: number;
+  /** Bootstrap interval of the score. */
+  readonly scoreCI: readonly [number, number] | null;
+  /** Geometric-mean speedup over the reference on the scored workloads (> 1 = faster). */
+  readonly speedup: { readonly geomean: number; readonly perWorkload: Readonly<Record<string, number>> };
+  /** Sign test pooled over the scored workloads; absent on the reference's row. */
+  readonly vsReference?: ReferenceTest;
   readonly cells: Readonly<Record<string, LeaderboardCell>>;
+  /** Per base workload: which of its variants this submission reached. */
+  readonly robustness: Readonly<Record<string, WorkloadRobustness>>;
+  readonly robustnessSummary: { readonly reached: number; readonly total: number };
 }
 
 export interface Leaderboard {
+  /** A stable id for anchors: ruleset, fingerprint (or "mixed") and budget scale. */
+  readonly id: string;
+  /** The first fingerprint on the board; see `hardwareRows` for all of them. */
   readonly hardware: HardwareRow;
+  readonly hardwareRows: readonly HardwareRow[];
+  /** More than one fingerprint on this board (only with allowMixedHardware). */
+  readonly mixedHardware: boolean;
   readonly ruleset: Ruleset;
   /** Budget multiplier of a smoke run; 1 for a leaderboard run. */
   readonly budgetScale: number;
@@ -35,7 +88,21 @@ export interface Leaderboard {
   readonly scored: readonly string[];
   readonly rows: readonly LeaderboardRow[];
   readonly studies: number;
+  /** Scores, times and bootstrap intervals over the scored workloads (after the variant rule). */
   readonly report: ScoreReport;
+  readonly reference: string;
+  /** The --reference asked for, when this board lacks it and fell back to the default. */
+  readonly referenceRequested?: string;
+  readonly requireVariants: boolean;
+  /** Runtime budget per column (seconds), from the trials' rows: a miss counts as budget + 1 s. */
+  readonly budgets: Readonly<Record<string, number>>;
+  readonly confidence: number;
+  readonly resamples: number;
+  readonly bootstrapSeed: number;
+  /** The trials scored: the latest finished attempt of each trial. */
+  readonly trials: readonly TrialRow[];
+  /** Every attempt on this board, including running, interrupted and superseded ones. */
+  readonly attempts: readonly TrialRow[];
 }
 
 export function workloadColumn(t: Pick<TrialRow, 'workload' | 'variant'>): string {
@@ -51,7 +118,7 @@ function latestFinished(trials: readonly TrialRow[]): TrialRow[] {
     const prev = byKey.get(key);
     if (prev === undefined || prev.id < t.id) byKey.set(key, t);
   }
-  return [...byKey.values()];
+  return [...byKey.values()].sort((a, b) => a.id - b.id);
 }
 
 /** Study × trial time tables per submission and workload column (Infinity = missed). */
@@ -72,30 +139,79 @@ export function timesTable(trials: readonly TrialRow[]): TimesTable {
   return { submissions: table };
 }
 
-export function buildLeaderboards(store: Store): Leaderboard[] {
+/**
+ * Every leaderboard of the store. Throws E_USAGE when `reference` names a submission
+ * with no trials at all (a typo should not silently fall back to the default).
+ */
+export function buildLeaderboards(store: Store, options: LeaderboardOptions = {}): Leaderboard[] {
+  const hardware = store.hardware();
+  const everything = store.trials();
+  if (options.reference !== undefined && !everything.some((t) => t.submission === options.reference)) {
+    const names = [...new Set(everything.map((t) => t.submission))].sort();
+    throw new AlgobenchError(
+      'E_USAGE',
+      `--reference "${options.reference}" has no trials in ${store.path}; pick one of: ${names.join(', ') || '(none stored)'}`,
+    );
+  }
+  const groups = options.allowMixedHardware
+    ? [everything]
+    : hardware.map((h) => everything.filter((t) => t.hardware_id === h.id));
   const boards: Leaderboard[] = [];
-  for (const hardware of store.hardware()) {
-    const trials = store.trials({ hardwareId: hardware.id });
-    const scales = [...new Set(trials.map((t) => t.budget_scale))].sort((a, b) => b - a);
+  for (const group of groups) {
+    const scales = [...new Set(group.map((t) => t.budget_scale))].sort((a, b) => b - a);
     for (const ruleset of ['external', 'self'] as const) {
       for (const scale of scales) {
-        const mine = latestFinished(trials.filter((t) => t.ruleset === ruleset && t.budget_scale === scale));
-        if (mine.length > 0) boards.push(buildOne(hardware, ruleset, scale, mine));
+        const attempts = group.filter((t) => t.ruleset === ruleset && t.budget_scale === scale);
+        const mine = latestFinished(attempts);
+        if (mine.length === 0) continue;
+        const ids = new Set(mine.map((t) => t.hardware_id));
+        boards.push(buildOne(hardware.filter((h) => ids.has(h.id)), ruleset, scale, mine, attempts, options));
       }
     }
   }
   return boards;
 }
 
-function buildOne(hardware: HardwareRow, ruleset: Ruleset, budgetScale: number, trials: TrialRow[]): Leaderboard {
+function buildOne(
+  hardwareRows: HardwareRow[],
+  ruleset: Ruleset,
+  budgetScale: number,
+  trials: TrialRow[],
+  attempts: TrialRow[],
+  options: LeaderboardOptions,
+): Leaderboard {
   const columns = [...new Set(trials.map(workloadColumn))].sort(baseFirst);
-  const scored = columns.filter((c) => !c.includes(':'));
-  const table = timesTable(trials);
-  // Variants are scored on their own only to get per-column times; the benchmark
-  // score is the one over base workloads.
-  const report = scoreTable(table, { workloads: scored.length > 0 ? scored : columns });
+  const bases = columns.filter((c) => !c.includes(':'));
+  const scored = bases.length > 0 ? bases : columns;
+  const submissions = [...new Set(trials.map((t) => t.submission))].sort();
+  const ran = new Map<string, Set<string>>(submissions.map((s) => [s, new Set()]));
+  for (const t of trials) ran.get(t.submission)?.add(workloadColumn(t));
+
+  // Robustness is judged on the times as measured; the v0.5 rule then voids base times.
+  const raw = timesTable(trials);
+  const rawAll = scoreTable(raw, { workloads: columns });
+  const robustness = Object.fromEntries(
+    submissions.map((s) => [s, variantRobustness(rawAll.submissions[s]?.workloadTimes ?? {}, ran.get(s) ?? new Set(), columns)]),
+  );
+  const voids: Record<string, string[]> = {};
+  if (options.requireVariants) {
+    for (const s of submissions) voids[s] = voidedWorkloads(robustness[s] ?? {}).filter((w) => ran.get(s)?.has(w));
+  }
+  const isVoided = (s: string, c: string) => voids[s]?.includes(c) ?? false;
+  const table = voidCells(raw, voids);
+
+  const boot = { seed: 0, resamples: 1000, confidence: 0.95, ...options.bootstrap };
+  const report = scoreTable(table, { workloads: scored, bootstrap: boot });
   const all = scoreTable(table, { workloads: columns });
-  const submissions = [...new Set(trials.map((t) => t.submission))];
+  const extra = columns.filter((c) => !scored.includes(c));
+  const extraCI: BootstrapResult | undefined = extra.length > 0 ? bootstrapScores(table.submissions, extra, boot) : undefined;
+
+  const reference = chooseReference(submissions, options.reference);
+  const budgets = columnBudgets(trials, workloadColumn);
+  const paired = pairedTimes(trials, workloadColumn, isVoided);
+  const timesOf = (s: string): Record<string, number> =>
+    Object.fromEntries(scored.map((w) => [w, report.submissions[s]?.workloadTimes[w] ?? Infinity]));
+
   const rows: LeaderboardRow[] = submissions.map((submission) => {
     const cells: Record<string, LeaderboardCell> = {};
     for (const column of columns) {
@@ -104,19 +220,75 @@ function buildOne(hardware: HardwareRow, ruleset: Ruleset, budgetScale: number, 
       const statuses: Record<string, number> = {};
       for (const t of mine) statuses[t.status] = (statuses[t.status] ?? 0) + 1;
       const seconds = all.submissions[submission]?.workloadTimes[column] ?? null;
+      const ci = scored.includes(column)
+        ? (report.submissions[submission]?.ci?.workloadTimes[column] ?? null)
+        : jsonInterval(extraCI?.submissions[submission]?.workloadTimes[column]);
+      const voidedBy = isVoided(submission, column)
+        ? (robustness[submission]?.[column]?.variants ?? []).filter((v) => v.reached !== true).map((v) => v.column)
+        : undefined;
       cells[column] = {
         seconds,
+        rawSeconds: rawAll.submissions[submission]?.workloadTimes[column] ?? null,
+        ci,
         best: seconds !== null && all.submissions[submission]?.ratios[column] === 1,
         trials: mine.length,
         reached: statuses['reached'] ?? 0,
         statuses,
+        ...(submission === reference ? {} : { vsReference: signTestVs(paired.get(submission), paired.get(reference), [column]) }),
+        ...(voidedBy === undefined ? {} : { voidedBy }),
       };
     }
-    return { submission, score: report.submissions[submission]?.score ?? 0, cells };
+    const rob = robustness[submission] ?? {};
+    const summary = Object.values(rob).reduce((acc, r) => ({ reached: acc.reached + r.reached, total: acc.total + r.total }), {
+      reached: 0,
+      total: 0,
+    });
+    const scoreCI = report.submissions[submission]?.ci?.score ?? null;
+    return {
+      submission,
+      score: report.submissions[submission]?.score ?? 0,
+      scoreCI,
+      speedup: geomeanSpeedup({ submission: timesOf(submission), reference: timesOf(reference), budgets, workloads: scored }),
+      ...(submission === reference ? {} : { vsReference: signTestVs(paired.get(submission), paired.get(reference), scored) }),
+      cells,
+      robustness: rob,
+      robustnessSummary: summary,
+    };
   });
   rows.sort((a, b) => b.score - a.score || a.submission.localeCompare(b.submission));
   const studies = new Set(trials.map((t) => t.study)).size;
-  return { hardware, ruleset, budgetScale, columns, scored, rows, studies, report };
+  const mixedHardware = hardwareRows.length > 1;
+  const first = hardwareRows[0];
+  if (first === undefined) throw new AlgobenchError('E_STORE', 'a leaderboard has trials but no hardware row; the results database is inconsistent');
+  const id = `${ruleset}-${mixedHardware ? 'mixed' : first.fingerprint}-x${budgetScale}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return {
+    id,
+    hardware: first,
+    hardwareRows,
+    mixedHardware,
+    ruleset,
+    budgetScale,
+    columns,
+    scored,
+    rows,
+    studies,
+    report,
+    reference,
+    ...(options.reference !== undefined && options.reference !== reference ? { referenceRequested: options.reference } : {}),
+    requireVariants: options.requireVariants ?? false,
+    budgets,
+    confidence: boot.confidence,
+    resamples: boot.resamples,
+    bootstrapSeed: boot.seed,
+    trials,
+    attempts,
+  };
+}
+
+function jsonInterval(iv: { lower: number; upper: number } | undefined): readonly [JsonTime, JsonTime] | null {
+  if (iv === undefined) return null;
+  const j = (x: number): JsonTime => (Number.isFinite(x) ? x : null);
+  return [j(iv.lower), j(iv.upper)];
 }
 
 function baseFirst(a: string, b: string): number {

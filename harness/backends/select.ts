@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { AlgobenchError, errorMessage } from '../errors.ts';
-import { installWasmKernels } from './wasm_kernels.ts';
+import { installWasmKernels } from './wasm/index.ts';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -21,7 +21,7 @@ export interface BackendInfo {
 }
 
 /** Answers whether the active backend can run a training step of every workload at hand. */
-export type TrainingProbe = () => boolean;
+export type TrainingProbe = () => Promise<boolean>;
 
 export function parseBackendChoice(value: string): BackendChoice {
   if ((BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoice;
@@ -65,10 +65,10 @@ async function useCpu(): Promise<BackendInfo> {
   return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', version: tf.version_core };
 }
 
-function probeOk(probe: TrainingProbe | undefined): boolean {
+async function probeOk(probe: TrainingProbe | undefined): Promise<boolean> {
   if (probe === undefined) return true;
   try {
-    return probe();
+    return await probe();
   } catch {
     return false;
   }
@@ -78,10 +78,16 @@ function probeOk(probe: TrainingProbe | undefined): boolean {
  * Activates a backend and says which. A named backend that cannot be had, or cannot
  * train the workloads, is an error rather than a silent fallback: the user asked for it.
  */
-export async function selectBackend(choice: BackendChoice, probe?: TrainingProbe): Promise<BackendInfo> {
-  // PROD silences tfjs's console advice ("install our node backend"): the choice of
-  // backend is reported by algobench itself, with the reason.
+/**
+ * Silences tfjs's console advice ("install our node backend"): algobench reports the
+ * backend it chose itself. Called by the CLI entry point and by selectBackend.
+ */
+export function quietTfjs(): void {
   tf.env().set('PROD', true);
+}
+
+export async function selectBackend(choice: BackendChoice, probe?: TrainingProbe): Promise<BackendInfo> {
+  quietTfjs();
   if (choice === 'tensorflow' || choice === 'auto') {
     const native = await tryNative();
     if (native !== undefined) return native;
@@ -94,7 +100,7 @@ export async function selectBackend(choice: BackendChoice, probe?: TrainingProbe
   }
   if (choice === 'wasm' || choice === 'auto') {
     const wasm = await useWasm();
-    if (wasm !== undefined && probeOk(probe)) return wasm;
+    if (wasm !== undefined && (await probeOk(probe))) return wasm;
     if (choice === 'wasm') {
       throw new AlgobenchError(
         'E_BACKEND',
@@ -105,17 +111,12 @@ export async function selectBackend(choice: BackendChoice, probe?: TrainingProbe
     }
   }
   const cpu = await useCpu();
-  if (!probeOk(probe)) {
-    throw new AlgobenchError('E_BACKEND', `no backend can train these workloads (cpu probe failed: ${describeProbe(probe)})`);
+  if (probe !== undefined) {
+    try {
+      await probe();
+    } catch (err) {
+      throw new AlgobenchError('E_BACKEND', `no backend can train these workloads (cpu: ${errorMessage(err)})`);
+    }
   }
   return cpu;
-}
-
-function describeProbe(probe: TrainingProbe | undefined): string {
-  try {
-    probe?.();
-    return 'no error';
-  } catch (err) {
-    return errorMessage(err);
-  }
 }

@@ -4,10 +4,12 @@
  * code: an AlgobenchError prints its one line and exits 2 (bad input) or 1.
  */
 import { Command, CommanderError } from 'commander';
+import { quietTfjs } from '../backends/select.ts';
 import { AlgobenchError } from '../errors.ts';
 import { listCommand } from './list_command.ts';
 import { quickCommand, runCommand } from './run_command.ts';
 import { reportCommand, scoreCommand } from './report_command.ts';
+import { exportCommand } from './export_command.ts';
 import { newSubmissionCommand, validateCommand } from './submission_commands.ts';
 
 const program = new Command()
@@ -21,11 +23,13 @@ program.addCommand(runCommand());
 program.addCommand(quickCommand());
 program.addCommand(scoreCommand());
 program.addCommand(reportCommand());
+program.addCommand(exportCommand());
 program.addCommand(validateCommand());
 program.addCommand(newSubmissionCommand());
 
 const INPUT_ERRORS = new Set(['E_USAGE', 'E_UNKNOWN_WORKLOAD', 'E_UNKNOWN_VARIANT', 'E_UNKNOWN_SUBMISSION', 'E_BAD_SUBMISSION', 'E_SEARCH_SPACE', 'E_BACKEND', 'E_TIMES_FILE', 'E_TARGETS']);
 
+quietTfjs();
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

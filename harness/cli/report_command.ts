@@ -2,24 +2,58 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { AlgobenchError, errorMessage } from '../errors.ts';
-import { buildLeaderboards, type Leaderboard } from '../leaderboard.ts';
+import { buildLeaderboards, type Leaderboard, type LeaderboardOptions } from '../leaderboard.ts';
+import { boardJson } from '../report_data/score_json.ts';
+import { readSite, type WorkloadDescription } from '../report_data/site.ts';
 import { parseTimesTable, scoreTable } from '../scoring/index.ts';
 import { DEFAULT_DB_PATH, Store } from '../store/store.ts';
-import { formatSeconds, renderLeaderboard } from '../../reports/render.ts';
+import { renderReport } from '../../reports/render.ts';
+import { formatScore, formatScoreInterval, formatSeconds, formatSpeedup } from '../../reports/format.ts';
+import { WORKLOADS } from '../../workloads/registry.ts';
 
-function readLeaderboards(dbPath: string): { boards: Leaderboard[]; path: string } {
+interface BoardFlags {
+  db: string;
+  reference?: string;
+  allowMixedHardware?: boolean;
+  requireVariants?: boolean;
+}
+
+function boardOptions(flags: BoardFlags): LeaderboardOptions {
+  return {
+    ...(flags.reference === undefined ? {} : { reference: flags.reference }),
+    allowMixedHardware: flags.allowMixedHardware ?? false,
+    requireVariants: flags.requireVariants ?? false,
+  };
+}
+
+/** The options `score` and `report` share. */
+function withBoardOptions(cmd: Command): Command {
+  return cmd
+    .option('--db <path>', 'SQLite results file', DEFAULT_DB_PATH)
+    .option('--reference <submission>', 'reference of speedups and paired sign tests (default: adamw if present, else the first alphabetically)')
+    .option('--allow-mixed-hardware', 'rank trials of different hardware fingerprints together (every output is then marked "mixed hardware")')
+    .option('--require-variants', "AlgoPerf v0.5 rule: a base workload's time counts only if every variant of it was reached too");
+}
+
+function withStore<T>(dbPath: string, fn: (store: Store) => T): T {
   const store = Store.open(dbPath, { readonly: true });
   try {
-    return { boards: buildLeaderboards(store), path: store.path };
+    return fn(store);
   } finally {
     store.close();
   }
 }
 
-/** Renders the leaderboard of `dbPath` into `outDir` and returns the page's path. */
-export function writeReport(dbPath: string, outDir: string): string {
-  const { boards, path } = readLeaderboards(dbPath);
-  return renderLeaderboard(boards, outDir, path);
+function describeWorkload(name: string): WorkloadDescription | undefined {
+  const def = WORKLOADS[name];
+  if (def === undefined) return undefined;
+  return { description: def.description, variants: Object.fromEntries(def.variants.map((v) => [v.name, v.description])) };
+}
+
+/** Renders the report site of `dbPath` into `outDir` and returns the index page's path. */
+export async function writeReport(dbPath: string, outDir: string, options: LeaderboardOptions = {}): Promise<string> {
+  const site = withStore(dbPath, (store) => readSite(store, options, describeWorkload));
+  return renderReport(site, outDir);
 }
 
 function readTimesFile(file: string): unknown {
@@ -30,46 +64,66 @@ function readTimesFile(file: string): unknown {
   }
 }
 
+/** A note for stores that hold several fingerprints and were scored apart. */
+function hardwareNote(boards: readonly Leaderboard[], flags: BoardFlags): string {
+  const fingerprints = new Set(boards.flatMap((b) => b.hardwareRows.map((h) => h.fingerprint)));
+  if (fingerprints.size < 2 || flags.allowMixedHardware) return '';
+  return `note: trials from ${fingerprints.size} hardware fingerprints are scored on separate leaderboards; pass --allow-mixed-hardware to rank them together\n`;
+}
+
+function printBoards(boards: readonly Leaderboard[]): void {
+  if (boards.length === 0) process.stdout.write('no finished trials in the store\n');
+  for (const b of boards) {
+    const hw = b.mixedHardware
+      ? `MIXED HARDWARE (${b.hardwareRows.map((h) => h.fingerprint).join(', ')})`
+      : `hardware ${b.hardware.fingerprint} (${b.hardware.cpu_model}, ${b.hardware.backend})`;
+    const rule = b.requireVariants ? ', variant rule on' : '';
+    process.stdout.write(`\n${b.ruleset} tuning on ${hw}${b.budgetScale === 1 ? '' : `, budgets × ${b.budgetScale}`}; reference ${b.reference}${rule}\n`);
+    const header = ['submission'.padEnd(20), 'score'.padStart(6), 'CI'.padStart(15), 'speedup'.padStart(8), ...b.columns.map((c) => c.padStart(18)), 'variants'.padStart(9)];
+    process.stdout.write(`${header.join(' ')}\n`);
+    for (const row of b.rows) {
+      const cells = b.columns.map((c) => {
+        const cell = row.cells[c];
+        const text = cell === undefined ? '—' : `${formatSeconds(cell.seconds)}${cell.best ? ' ★' : ''}${cell.vsReference?.faster ? ' +' : ''}${cell.voidedBy ? ' (void)' : ''}`;
+        return text.padStart(18);
+      });
+      const rob = row.robustnessSummary.total === 0 ? '—' : `${row.robustnessSummary.reached}/${row.robustnessSummary.total}`;
+      process.stdout.write(
+        `${[row.submission.padEnd(20), formatScore(row.score).padStart(6), formatScoreInterval(row.scoreCI).padStart(15), formatSpeedup(row.speedup.geomean).padStart(8), ...cells, rob.padStart(9)].join(' ')}\n`,
+      );
+    }
+  }
+  if (boards.length > 0) {
+    process.stdout.write('\n★ fastest on the workload; + faster than the reference (paired sign test, p < 0.05); speedups count a miss as budget + 1 s\n');
+  }
+}
+
 export function scoreCommand(): Command {
-  return new Command('score')
-    .description('score stored trials per hardware and ruleset (or a given --times table) with AlgoPerf\'s performance profiles')
-    .option('--db <path>', 'SQLite results file', DEFAULT_DB_PATH)
+  return withBoardOptions(
+    new Command('score').description("score stored trials per hardware and ruleset (or a given --times table) with AlgoPerf's performance profiles"),
+  )
     .option('--times <file>', 'score this JSON table instead: {"submissions": {"<name>": {"<workload>": [[t, null, ...], ...]}}}')
-    .option('--json', 'print machine-readable JSON')
-    .action((flags: { db: string; times?: string; json?: boolean }) => {
+    .option('--json', 'print machine-readable JSON (scores with confidence intervals, speedups, p-values, robustness)')
+    .action((flags: BoardFlags & { times?: string; json?: boolean }) => {
       if (flags.times !== undefined) {
         const report = scoreTable(parseTimesTable(readTimesFile(flags.times), flags.times));
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         return;
       }
-      const { boards } = readLeaderboards(flags.db);
+      const boards = withStore(flags.db, (store) => buildLeaderboards(store, boardOptions(flags)));
       if (flags.json) {
-        const out = boards.map((b) => ({ hardware: b.hardware.fingerprint, ruleset: b.ruleset, budgetScale: b.budgetScale, scoredWorkloads: b.scored, ...b.report }));
-        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(boards.map(boardJson), null, 2)}\n`);
         return;
       }
-      if (boards.length === 0) process.stdout.write('no finished trials in the store\n');
-      for (const b of boards) {
-        process.stdout.write(`\n${b.ruleset} tuning on hardware ${b.hardware.fingerprint} (${b.hardware.cpu_model}, ${b.hardware.backend})${b.budgetScale === 1 ? '' : `, budgets × ${b.budgetScale}`}\n`);
-        const header = ['submission'.padEnd(22), 'score'.padStart(6), ...b.columns.map((c) => c.padStart(16))].join(' ');
-        process.stdout.write(`${header}\n`);
-        for (const row of b.rows) {
-          const cells = b.columns.map((c) => {
-            const cell = row.cells[c];
-            return (cell === undefined ? '—' : formatSeconds(cell.seconds)).padStart(16);
-          });
-          process.stdout.write(`${[row.submission.padEnd(22), row.score.toFixed(3).padStart(6), ...cells].join(' ')}\n`);
-        }
-      }
+      process.stderr.write(hardwareNote(boards, flags));
+      printBoards(boards);
     });
 }
 
 export function reportCommand(): Command {
-  return new Command('report')
-    .description('write the static HTML leaderboard (works offline) and print its path')
-    .option('--db <path>', 'SQLite results file', DEFAULT_DB_PATH)
+  return withBoardOptions(new Command('report').description('write the static HTML report site (works offline) and print the path of its index page'))
     .requiredOption('--out <dir>', 'output directory')
-    .action((flags: { db: string; out: string }) => {
-      process.stdout.write(`${writeReport(flags.db, flags.out)}\n`);
+    .action(async (flags: BoardFlags & { out: string }) => {
+      process.stdout.write(`${await writeReport(flags.db, flags.out, boardOptions(flags))}\n`);
     });
 }

@@ -4,7 +4,7 @@
  * the moment the trial starts (status `running`), so a crash loses nothing measured
  * and a re-run can tell finished trials from cut-off ones.
  */
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { AlgobenchError, errorMessage } from '../errors.ts';
@@ -18,6 +18,26 @@ export const DEFAULT_DB_PATH = 'results/algobench.sqlite';
 
 const now = () => new Date().toISOString();
 
+/** The nearest ancestor of `path` that exists. */
+function existingAncestor(path: string): string {
+  let dir = path;
+  while (!existsSync(dir)) dir = dirname(dir);
+  return dir;
+}
+
+/**
+ * Creates missing directories one level at a time. (Node's recursive mkdir can spin
+ * forever under pseudo-filesystems such as /proc; one level at a time just fails.)
+ */
+function ensureDir(dir: string): void {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
+    return;
+  }
+  ensureDir(dirname(dir));
+  mkdirSync(dir);
+}
+
 export class Store {
   private constructor(
     readonly path: string,
@@ -29,16 +49,38 @@ export class Store {
    * says what to do, a path it cannot write, a file that is not SQLite, or a
    * database from a newer algobench.
    */
-  static open(path: string, options: { readonly?: boolean } = {}): Store {
+  /**
+   * Checks, without creating or changing anything, that `open` will succeed: an
+   * existing file must be an algobench database this version can read; a new one
+   * must be creatable. Runs before any work so that bad input writes nothing.
+   */
+  static assertUsable(path: string): void {
+    const full = resolve(path);
+    if (existsSync(full)) {
+      Store.open(path, { readonly: true, allowEmpty: true }).close();
+      return;
+    }
+    const ancestor = existingAncestor(dirname(full));
+    try {
+      if (!statSync(ancestor).isDirectory()) throw new Error(`${ancestor} is not a directory`);
+      accessSync(ancestor, constants.W_OK);
+    } catch (err) {
+      throw new AlgobenchError('E_STORE', `cannot create results database ${path}: ${errorMessage(err)}; pass --db with a writable path`);
+    }
+  }
+
+  static open(path: string, options: { readonly?: boolean; allowEmpty?: boolean } = {}): Store {
     const full = resolve(path);
     let db: Database.Database;
     try {
-      if (!options.readonly) mkdirSync(dirname(full), { recursive: true });
+      if (!options.readonly) ensureDir(dirname(full));
       db = new Database(full, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
     } catch (err) {
       throw new AlgobenchError('E_STORE', `cannot open results database ${path}: ${errorMessage(err)}; pass --db with a writable path`);
     }
     try {
+      // Reading the schema makes SQLite check the file header: a non-database fails here.
+      db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
       const version = db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) {
         throw new AlgobenchError(
@@ -56,7 +98,7 @@ export class Store {
             db.pragma(`user_version = ${v + 1}`);
           })();
         }
-      } else if (version === 0) {
+      } else if (version === 0 && !options.allowEmpty) {
         throw new AlgobenchError('E_STORE', `${path} holds no algobench results; run "algobench run" first or pass --db`);
       }
     } catch (err) {

@@ -10,7 +10,7 @@ describe('selectBackend', () => {
   });
 
   it('auto picks a backend that passes the training probe, and says which', async () => {
-    const info = await selectBackend('auto', () => true);
+    const info = await selectBackend('auto', async () => true);
     expect(['tensorflow', 'wasm', 'cpu']).toContain(info.name);
     expect(tf.getBackend()).toBe(info.name);
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
@@ -18,7 +18,7 @@ describe('selectBackend', () => {
 
   it('auto falls back to cpu when the probe fails on wasm', async () => {
     let calls = 0;
-    const info = await selectBackend('auto', () => {
+    const info = await selectBackend('auto', async () => {
       calls += 1;
       if (tf.getBackend() === 'wasm') throw new Error('kernel missing');
       return true;
@@ -28,6 +28,6 @@ describe('selectBackend', () => {
   });
 
   it('a named backend that cannot train is an error, not a silent fallback', async () => {
-    await expect(selectBackend('wasm', () => false)).rejects.toBeInstanceOf(AlgobenchError);
+    await expect(selectBackend('wasm', async () => false)).rejects.toBeInstanceOf(AlgobenchError);
   });
 });

@@ -1,0 +1,41 @@
+/**
+ * algobench's kernels for the wasm backend, registered through TensorFlow.js's kernel
+ * registry in one explicit list: wrappers replace stock kernels that are slow for
+ * training (keeping the stock one for the cases they do not cover), and new kernels
+ * fill the gaps that stop conv nets and embeddings from training at all.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv.ts';
+import { batchMatMulConfig } from './matmul.ts';
+import { maxPoolGradConfig } from './pooling.ts';
+import { unsortedSegmentSumConfig } from './segment.ts';
+
+/** Stock kernels replaced by a wrapper that takes the original. */
+const REPLACEMENTS: ReadonlyArray<[string, (original: tf.KernelConfig) => tf.KernelConfig]> = [
+  ['BatchMatMul', batchMatMulConfig],
+  ['Conv2DBackpropInput', conv2dBackpropInputConfig],
+  ['MaxPoolGrad', maxPoolGradConfig],
+];
+
+/** Kernels the stock backend lacks. */
+const ADDITIONS: readonly tf.KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumConfig];
+
+let installed = false;
+
+/** Registers the kernels once per process; later calls do nothing. */
+export function installWasmKernels(): void {
+  if (installed) return;
+  installed = true;
+  for (const [name, wrap] of REPLACEMENTS) {
+    const original = tf.getKernel(name, 'wasm');
+    if (original === undefined) continue;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(wrap(original));
+  }
+  for (const config of ADDITIONS) {
+    if (tf.getKernel(config.kernelName, 'wasm') === undefined) tf.registerKernel(config);
+  }
+}
+
+/** The names of algobench's own wasm kernels, for the kernel tests and the bench. */
+export const OWN_WASM_KERNELS = [...REPLACEMENTS.map(([name]) => name), ...ADDITIONS.map((c) => c.kernelName)];

@@ -1,0 +1,51 @@
+/**
+ * Plumbing for kernels of algobench's own on the wasm backend. They are compositions
+ * of the backend's fast kernels (called directly, below the op layer, so nothing is
+ * taped or tracked) or plain-JS loops over the wasm heap for the cheap, irregular
+ * ops. Every intermediate is released with `release`.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type KernelArgs = Parameters<tf.KernelFunc>[0];
+export type Info = tf.TensorInfo;
+
+/** The parts of the wasm backend these kernels use. */
+export interface WasmBackend {
+  disposeData(dataId: object): void;
+  makeOutput(shape: number[], dtype: tf.DataType): Info;
+  typedArrayFromHeap(info: Info): Float32Array | Int32Array | Uint8Array;
+}
+
+export function wasmBackend(args: KernelArgs): WasmBackend {
+  return args.backend as unknown as WasmBackend;
+}
+
+/** Runs another wasm kernel by name (Concat takes an array of inputs, the rest a map). */
+export function run(name: string, backend: WasmBackend, inputs: Record<string, Info> | Info[], attrs: Record<string, unknown> = {}): Info {
+  const kernel = tf.getKernel(name, 'wasm');
+  if (kernel === undefined) throw new Error(`wasm kernel ${name} is not registered`);
+  return kernel.kernelFunc({
+    inputs: inputs as unknown as tf.NamedTensorInfoMap,
+    attrs: attrs as tf.NamedAttrMap,
+    backend: backend as unknown as tf.KernelBackend,
+  }) as Info;
+}
+
+export function release(backend: WasmBackend, ...infos: Info[]): void {
+  for (const info of infos) backend.disposeData(info.dataId);
+}
+
+export function reshape(backend: WasmBackend, x: Info, shape: number[]): Info {
+  return run('Reshape', backend, { x }, { shape });
+}
+
+export function transpose(backend: WasmBackend, x: Info, perm: number[]): Info {
+  return run('Transpose', backend, { x }, { perm });
+}
+
+/** A float32 output of the given shape, zero-filled (makeOutput does not clear). */
+export function zeros(backend: WasmBackend, shape: number[]): Info {
+  const out = backend.makeOutput(shape, 'float32');
+  backend.typedArrayFromHeap(out).fill(0);
+  return out;
+}

@@ -1,0 +1,21 @@
+/** `algobench export`: every stored trial and eval as CSV and/or JSON files. */
+import { Command, Option } from 'commander';
+import { EXPORT_FORMATS, writeExports, type ExportFormat } from '../report_data/exports.ts';
+import { DEFAULT_DB_PATH, Store } from '../store/store.ts';
+
+export function exportCommand(): Command {
+  return new Command('export')
+    .description('write trials and evals of the store as trials.csv/evals.csv and/or trials.json/evals.json')
+    .option('--db <path>', 'SQLite results file', DEFAULT_DB_PATH)
+    .requiredOption('--out <dir>', 'output directory')
+    .addOption(new Option('--format <format>', 'csv or json (default: both)').choices([...EXPORT_FORMATS]))
+    .action((flags: { db: string; out: string; format?: ExportFormat }) => {
+      const store = Store.open(flags.db, { readonly: true });
+      try {
+        const paths = writeExports(store, flags.out, flags.format === undefined ? EXPORT_FORMATS : [flags.format]);
+        process.stdout.write(`${paths.join('\n')}\n`);
+      } finally {
+        store.close();
+      }
+    });
+}
