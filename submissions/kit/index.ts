@@ -16,8 +16,50 @@ export { heavyBall } from './optimizers/heavy_ball.ts';
 export { nesterov } from './optimizers/nesterov.ts';
 export { sgd } from './optimizers/sgd.ts';
 export type { SgdOptions } from './optimizers/sgd.ts';
-export { constant, cosineDecay, joinSchedules, linear, linearWarmup, warmupCosine } from './schedules.ts';
-export type { Schedule } from './schedules.ts';
+export {
+  constant,
+  cosineDecay,
+  cyclicCosine,
+  inverseSqrt,
+  joinSchedules,
+  linear,
+  linearDecayToZero,
+  linearWarmup,
+  polynomialDecay,
+  warmupCosine,
+  warmupStableDecay,
+} from './schedules.ts';
+export type { CyclicCosineOptions, DecayShape, Schedule, WarmupStableDecayOptions } from './schedules.ts';
+export { curriculum, curriculumCompetence } from './selectors/curriculum.ts';
+export type { CurriculumOptions, CurriculumPacing } from './selectors/curriculum.ts';
+export { iidWithReplacement } from './selectors/iid_with_replacement.ts';
+export { lossBasedSelection } from './selectors/loss_based.ts';
+export type { LossBasedSelectionOptions } from './selectors/loss_based.ts';
+export { rs2 } from './selectors/rs2.ts';
+export type { Rs2Options } from './selectors/rs2.ts';
+export { shuffleEachEpoch } from './selectors/shuffle_each_epoch.ts';
+export type { DataSelector } from './selectors/types.ts';
+export { adafactor } from './optimizers/adafactor.ts';
+export type { AdafactorOptions } from './optimizers/adafactor.ts';
+export { adagrad } from './optimizers/adagrad.ts';
+export type { AdagradOptions } from './optimizers/adagrad.ts';
+export { lamb } from './optimizers/lamb.ts';
+export type { LambOptions } from './optimizers/lamb.ts';
+export { lion } from './optimizers/lion.ts';
+export type { LionOptions } from './optimizers/lion.ts';
+export { rmsprop } from './optimizers/rmsprop.ts';
+export type { RmspropOptions } from './optimizers/rmsprop.ts';
+export { scaleByRss } from './transforms/adagrad.ts';
+export type { RssOptions } from './transforms/adagrad.ts';
+export { clipByBlockRms, scaleByParamBlockRms } from './transforms/block_rms.ts';
+export { ema } from './transforms/ema.ts';
+export { factoredDims, scaleByFactoredRms } from './transforms/factored_rms.ts';
+export type { FactoredRmsOptions } from './transforms/factored_rms.ts';
+export { scaleByLion } from './transforms/lion.ts';
+export type { LionScaleOptions } from './transforms/lion.ts';
+export { scaleByRms, scaleByStddev } from './transforms/rms.ts';
+export type { RmsOptions } from './transforms/rms.ts';
+export { scaleByTrustRatio } from './transforms/trust_ratio.ts';
 export { applyUpdates, chain, decayMask, mapTensors, zerosLike } from './transform.ts';
 export type { GradientTransformation, LearningRate, ParamMask, UpdateInfo } from './transform.ts';
 export { scaleByAdam } from './transforms/adam.ts';

@@ -1,0 +1,108 @@
+/**
+ * Adafactor's second-moment scaling (Shazeer & Stern 2018), as optax's
+ * `scale_by_factored_rms`. With β2ₜ = 1 − t^(−decayRate) (t = 1 at the first step, so
+ * the first step keeps only the current gradient) and G = g² + eps:
+ * - a parameter whose two largest dimensions are at least `minDimSizeToFactor` keeps
+ *   only a row and a column average over those two dimensions (the others are kept):
+ *     r ← β2ₜ·r + (1−β2ₜ)·mean_cols(G);  c ← β2ₜ·c + (1−β2ₜ)·mean_rows(G)
+ *     update = g / √(r ⊗ c / mean(r))
+ *   which is the paper's V̂ = R·C / (1ᵀR) written with means instead of sums;
+ * - any other parameter (vectors, scalars) keeps the full average:
+ *     v ← β2ₜ·v + (1−β2ₜ)·G;  update = g / √v
+ * The row/column memory is what makes Adafactor sublinear; the factored estimate is
+ * exact when G is rank one.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { TensorMap } from '../../../harness/spec.ts';
+import type { GradientTransformation } from '../transform.ts';
+
+export interface FactoredRmsOptions {
+  /** Exponent c of β2ₜ = 1 − t^(−c). @default 0.8 */
+  readonly decayRate?: number;
+  /** Added to g² (the paper's ε1). @default 1e-30 */
+  readonly eps?: number;
+  /**
+   * Factor a parameter only if its second-largest dimension is at least this. The
+   * default factors every matrix, as the paper does; optax's default is 128.
+   * @default 1
+   */
+  readonly minDimSizeToFactor?: number;
+}
+
+export interface FactoredRmsState {
+  /** Steps taken. */
+  count: number;
+  /** Row averages of factored parameters (the shape without the largest dimension). */
+  vRow: TensorMap;
+  /** Column averages of factored parameters (the shape without the second largest). */
+  vCol: TensorMap;
+  /** Full averages of the parameters that are not factored. */
+  v: TensorMap;
+  [key: string]: number | TensorMap;
+}
+
+/**
+ * The axes [d1, d0] of the second-largest and the largest dimension (ties: the earlier
+ * axis first, as numpy's argsort orders them), or undefined when not factored.
+ */
+export function factoredDims(shape: readonly number[], minDimSizeToFactor: number): [number, number] | undefined {
+  if (shape.length < 2) return undefined;
+  const order = shape.map((_, axis) => axis).sort((a, b) => shape[a]! - shape[b]!);
+  const d1 = order[order.length - 2]!;
+  const d0 = order[order.length - 1]!;
+  return shape[d1]! >= minDimSizeToFactor ? [d1, d0] : undefined;
+}
+
+const without = (shape: readonly number[], axis: number): number[] => shape.filter((_, i) => i !== axis);
+
+export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTransformation<FactoredRmsState> {
+  const decayRate = options.decayRate ?? 0.8;
+  const eps = options.eps ?? 1e-30;
+  const minDim = options.minDimSizeToFactor ?? 1;
+  return {
+    init: (params) => {
+      const vRow: Record<string, tf.Tensor> = {};
+      const vCol: Record<string, tf.Tensor> = {};
+      const v: Record<string, tf.Tensor> = {};
+      for (const [n, p] of Object.entries(params)) {
+        const dims = factoredDims(p.shape, minDim);
+        if (dims === undefined) {
+          v[n] = tf.zerosLike(p);
+        } else {
+          vRow[n] = tf.zeros(without(p.shape, dims[1]), p.dtype);
+          vCol[n] = tf.zeros(without(p.shape, dims[0]), p.dtype);
+        }
+      }
+      return { count: 0, vRow, vCol, v };
+    },
+    update: (grads, state) => {
+      const count = state.count + 1;
+      const beta = 1 - count ** -decayRate;
+      const average = (old: tf.Tensor, x: tf.Tensor): tf.Tensor => tf.add(tf.mul(old, beta), tf.mul(x, 1 - beta));
+      const updates: Record<string, tf.Tensor> = {};
+      const vRow: Record<string, tf.Tensor> = {};
+      const vCol: Record<string, tf.Tensor> = {};
+      const v: Record<string, tf.Tensor> = {};
+      for (const [n, g] of Object.entries(grads)) {
+        const g2 = tf.add(tf.square(g), eps);
+        const dims = factoredDims(g.shape, minDim);
+        if (dims === undefined) {
+          v[n] = average(state.v[n]!, g2);
+          updates[n] = tf.mul(g, tf.rsqrt(v[n]!));
+          continue;
+        }
+        const [d1, d0] = dims;
+        const row = average(state.vRow[n]!, tf.mean(g2, d0));
+        const col = average(state.vCol[n]!, tf.mean(g2, d1));
+        // d1's position in `row`, whose axis d0 is gone.
+        const rowMean = tf.mean(row, d1 > d0 ? d1 - 1 : d1, true);
+        const rowFactor = tf.rsqrt(tf.div(row, rowMean));
+        const colFactor = tf.rsqrt(col);
+        updates[n] = tf.mul(tf.mul(g, tf.expandDims(rowFactor, d0)), tf.expandDims(colFactor, d1));
+        vRow[n] = row;
+        vCol[n] = col;
+      }
+      return { updates, state: { count, vRow, vCol, v } };
+    },
+  };
+}
