@@ -5,13 +5,13 @@
  *   by 180° and its channel axes swapped, padded so the output has x's size — an
  *   order of magnitude faster than the stock kernel (178 ms vs ~15 ms for 128×14×14,
  *   16→32 channels);
- * - filter gradient (missing from the stock backend): im2col of the padded input
- *   (one strided slice per filter tap, concatenated on channels) times dy, as one
- *   matmul: dW[kh·kw·Ci, Co] = patchesᵀ · dy.
+ * - filter gradient (missing from the stock backend): a forward convolution of the
+ *   transposed input with the transposed dy as its filter (measured faster than
+ *   im2col + matmul, whose concat runs in JS).
  * Strided input gradients fall back to the stock kernel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type Info, type KernelArgs, release, reshape, run, transpose, wasmBackend } from './kernel_utils.ts';
+import { type Info, type KernelArgs, release, run, transpose, wasmBackend } from './kernel_utils.ts';
 
 type Conv2DGradAttrs = {
   strides: number | [number, number];
@@ -71,40 +71,31 @@ export const conv2dBackpropFilterConfig: tf.KernelConfig = {
     const x = args.inputs['x']!;
     const dy = args.inputs['dy']!;
     const info = convInfo(x.shape, attrs.filterShape, attrs);
-    const { batchSize: n, outHeight: ho, outWidth: wo, inChannels: ci, outChannels: co } = info;
     const [kh, kw, sh, sw] = [info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth];
     const { top, bottom, left, right } = info.padInfo;
     const temps: Info[] = [];
     const keep = (t: Info) => (temps.push(t), t);
     try {
+      // dW[a,b,ci,co] = Σ_{n,i,j} xpad[n, a+s·i, b+s·j, ci] · dy[n,i,j,co]: a forward
+      // convolution in which the batch plays the channel and dy plays the filter
+      // (dilated by the stride): x as [Ci, Hp, Wp, N], dy as [Ho, Wo, N, Co].
       const padded =
         top + bottom + left + right === 0
           ? x
           : keep(run('PadV2', backend, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 }));
-      const taps: Info[] = [];
-      for (let a = 0; a < kh; a++) {
-        for (let b = 0; b < kw; b++) {
-          taps.push(
-            keep(
-              run('StridedSlice', backend, { x: padded }, {
-                begin: [0, a, b, 0],
-                end: [n, a + (ho - 1) * sh + 1, b + (wo - 1) * sw + 1, ci],
-                strides: [1, sh, sw, 1],
-                beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
-              }),
-            ),
-          );
-        }
-      }
-      const patches = taps.length === 1 ? taps[0]! : keep(run('Concat', backend, taps, { axis: 3 }));
-      const rows = n * ho * wo;
-      const patches3 = keep(reshape(backend, patches, [1, rows, kh * kw * ci]));
-      const dy3 = keep(reshape(backend, dy, [1, rows, co]));
-      // dWᵀ = dyᵀ · patches: transposing dy (rows × Co) is cheaper than patches (rows × 9·Ci).
-      const dyT = keep(transpose(backend, dy3, [0, 2, 1]));
-      const dwT = keep(run('BatchMatMul', backend, { a: dyT, b: patches3 }, { transposeA: false, transposeB: false }));
-      const dw = keep(transpose(backend, dwT, [0, 2, 1]));
-      return reshape(backend, dw, [kh, kw, ci, co]);
+      const xT = keep(transpose(backend, padded, [3, 1, 2, 0]));
+      const dyT = keep(transpose(backend, dy, [1, 2, 0, 3]));
+      const full = keep(run('Conv2D', backend, { x: xT, filter: dyT }, {
+        strides: [1, 1],
+        pad: 'valid',
+        dataFormat: 'NHWC',
+        dilations: [sh, sw],
+      }));
+      // Padding that the forward pass never reached can leave extra rows/columns.
+      const cropped = full.shape[1] === kh && full.shape[2] === kw
+        ? full
+        : keep(run('Slice', backend, { x: full }, { begin: [0, 0, 0, 0], size: [info.inChannels, kh, kw, info.outChannels] }));
+      return transpose(backend, cropped, [1, 2, 0, 3]);
     } finally {
       release(backend, ...temps);
     }

@@ -1,0 +1,58 @@
+/**
+ * AdamP (Heo, Chun, Oh, Han, Yun, Kim, Uh & Ha 2021, "AdamP: Slowing Down the
+ * Slowdown for Momentum Optimizers on Scale-invariant Weights", ICLR), the official
+ * PyTorch algorithm (clovaai/AdamP). Why: on weights followed by a normalisation
+ * layer only the direction matters, and Adam's momentum mostly grows their norm,
+ * which shrinks the effective step; AdamP removes the radial part of the step there.
+ *
+ * The rule, per parameter W with gradient g at step t (1-based):
+ *   m ← b1·m + (1−b1)·g;   v ← b2·v + (1−b2)·g²;   denom = √v/√(1−b2ᵗ) + eps
+ *   perturb = m/denom   (nesterov: (b1·m + (1−b1)·g)/denom)
+ *   if rank(W) ≥ 2: for view in (per output channel, whole layer), the first with
+ *     max |cos(g, W)| < delta/√(row size of the view) projects perturb onto the tangent
+ *     space of W (perturb −= Ŵ·⟨Ŵ, perturb⟩ per row, Ŵ = W/(‖W‖+eps)) and sets ratio = wdRatio
+ *   W ← W·(1 − lr·weightDecay·ratio) − lr/(1−b1ᵗ)·perturb
+ * See `scaleByAdamP` for the layout of the channel view in TensorFlow.js and the two
+ * kit conventions (which parameters may be projected, and no decay on biases/norms).
+ *
+ * @example adamp({ lr: warmupCosine(1e-3, 100, 2000), weightDecay: 1e-2 })
+ */
+import { scaleByAdamP } from '../transforms/adamp.ts';
+import { scaleByLearningRate } from '../transforms/basic.ts';
+import { chain, type GradientTransformation, type LearningRate, type ParamMask } from '../transform.ts';
+
+export interface AdampOptions {
+  readonly lr: LearningRate;
+  /** @default 0.9 */
+  readonly b1?: number;
+  /** @default 0.999 */
+  readonly b2?: number;
+  /** @default 1e-8 */
+  readonly eps?: number;
+  /** Decoupled, scaled by lr (and by wdRatio where projected). @default 0 */
+  readonly weightDecay?: number;
+  /** @default 0.1 */
+  readonly delta?: number;
+  /** @default 0.1 */
+  readonly wdRatio?: number;
+  /** @default false */
+  readonly nesterov?: boolean;
+  /** Which parameters of rank ≥ 2 may be projected. @default 'weight' and 'conv_weight' */
+  readonly projectMask?: ParamMask;
+}
+
+export function adamp(o: AdampOptions): GradientTransformation {
+  return chain(
+    scaleByAdamP({
+      b1: o.b1 ?? 0.9,
+      b2: o.b2 ?? 0.999,
+      eps: o.eps ?? 1e-8,
+      weightDecay: o.weightDecay ?? 0,
+      delta: o.delta ?? 0.1,
+      wdRatio: o.wdRatio ?? 0.1,
+      nesterov: o.nesterov ?? false,
+      projectMask: o.projectMask,
+    }),
+    scaleByLearningRate(o.lr),
+  );
+}

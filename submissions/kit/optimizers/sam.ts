@@ -1,0 +1,66 @@
+/**
+ * Sharpness-Aware Minimization (Foret, Kleiner, Mobahi & Neyshabur 2021, "Sharpness-
+ * Aware Minimization for Efficiently Improving Generalization", ICLR) around any kit
+ * optimizer, and its adaptive form ASAM (Kwon, Kim, Park & Choi 2021, ICML), as the
+ * widely used PyTorch implementation (davda54/sam) computes them. Why: the gradient
+ * is taken at the worst nearby point, which steers towards flat minima.
+ *
+ * The rule, with g the gradient at w (all parameters together):
+ *   SAM:   ε = ρ·g / (‖g‖ + 1e-12)                         ‖·‖: the global L2 norm
+ *   ASAM:  ε = ρ·|w|²·g / (‖|w|·g‖ + 1e-12)                 (elementwise |w|, w²)
+ *   g' = ∇L(w + ε) on the same batch;   then the base optimizer steps from w with g'.
+ * The 1e-12 is davda54/sam's guard against a zero gradient (ε = 0 then).
+ *
+ * Each step costs a second forward and backward pass, through `info.gradAt`
+ * (defineSubmission provides it). The base optimizer's state is SAM's state.
+ *
+ * @example sam(sgd({ lr: 0.1, momentum: 0.9 }), { rho: 0.05 })
+ * @example sam(adamw({ lr: 1e-3 }), { rho: 0.5, adaptive: true })   // ASAM wants a larger ρ
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { OptState, TensorMap } from '../../../harness/spec.ts';
+import { type GradientTransformation, mapTensors } from '../transform.ts';
+
+export interface SamOptions {
+  /** Radius of the neighbourhood. @default 0.05 */
+  readonly rho?: number;
+  /** ASAM: scale the neighbourhood by |w|, elementwise. @default false */
+  readonly adaptive?: boolean;
+}
+
+export function sam<S extends OptState>(
+  base: GradientTransformation<S>,
+  options: SamOptions = {},
+): GradientTransformation<S> {
+  const rho = options.rho ?? 0.05;
+  const adaptive = options.adaptive ?? false;
+  if (!(rho >= 0) || !Number.isFinite(rho)) throw new RangeError(`sam: rho must be a finite number ≥ 0 (got ${rho})`);
+  const sharpness: GradientTransformation<S> = {
+    init: (params) => base.init(params),
+    update: (grads, state, params, info) => {
+      if (info.gradAt === undefined) {
+        throw new Error(
+          'sam: info.gradAt is missing, and SAM needs the gradient at the perturbed parameters; ' +
+            'defineSubmission provides it, a custom loop must pass gradAt: (p) => lossAndGrads(p).grads',
+        );
+      }
+      const names = Object.keys(grads).filter((n) => params[n] !== undefined);
+      if (names.length === 0) return base.update(grads, state, params, info);
+      // ASAM measures the gradient in the |w|-scaled coordinates.
+      const scaled = (n: string): tf.Tensor => (adaptive ? tf.mul(tf.abs(params[n]!), grads[n]!) : grads[n]!);
+      const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(scaled(n))))));
+      const factor = tf.div(rho, tf.add(norm, 1e-12));
+      const perturbed: TensorMap = mapTensors(params, (p, n) => {
+        const g = grads[n];
+        if (g === undefined) return p;
+        const e = tf.mul(adaptive ? tf.mul(tf.square(p), g) : g, factor);
+        return tf.add(p, e);
+      });
+      const sharpGrads = info.gradAt(perturbed);
+      return base.update(sharpGrads, state, params, info);
+    },
+  };
+  return base.prepareForEval === undefined
+    ? sharpness
+    : { ...sharpness, prepareForEval: (params, state) => base.prepareForEval!(params, state) };
+}

@@ -1,0 +1,231 @@
+/**
+ * AdamP against a float64 reference written here from the official PyTorch
+ * algorithm (clovaai/AdamP `step` and `_projection`), with the channel view on the
+ * last axis (TensorFlow.js kernel layout, see the kit's doc comment). The gradients
+ * are built from the reference's parameters so that their cosine with the weight
+ * sits just under or just over each threshold, so every branch is taken (channel
+ * projection, layer projection, none) and both thresholds are pinned down. Both
+ * sides get the same float32 gradients.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { OptState, ParamType, ParamTypes } from '../../harness/spec.ts';
+import { adamp } from '../../submissions/kit/optimizers/adamp.ts';
+import type { GradientTransformation } from '../../submissions/kit/transform.ts';
+import {
+  copyValues,
+  initialValues,
+  kitStep,
+  largestMove,
+  type Shapes,
+  stepGradients,
+  toTensors,
+  type Values,
+  WorstError,
+} from './_advanced_fixtures.ts';
+
+const STEPS = 30;
+const TOL = 1e-5;
+const SHAPES: Shapes = { weight: [3, 4], bias: [4], conv: [2, 1, 2, 3], table: [3, 2] };
+const TYPES: ParamTypes = { weight: 'weight', bias: 'bias', conv: 'conv_weight', table: 'embedding' };
+
+type Branch = 'channel' | 'layer' | 'none';
+
+// ---------------------------------------------------------------------------
+// The reference
+// ---------------------------------------------------------------------------
+
+interface AdampReferenceOptions {
+  lr: (step: number) => number;
+  b1: number;
+  b2: number;
+  eps: number;
+  wd: number;
+  delta: number;
+  wdRatio: number;
+  nesterov: boolean;
+  /** Which types may be projected (the kit's default: weight and conv_weight). */
+  projectable: (type: ParamType) => boolean;
+}
+
+const norm = (v: ArrayLike<number>): number => Math.sqrt(Array.from(v).reduce((s, x) => s + x * x, 0));
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => Array.from(a).reduce((s, x, k) => s + x * b[k]!, 0);
+/** Column c of a row-major [rows, cols] array, and writing it back. */
+const column = (v: Float64Array, cols: number, c: number): Float64Array =>
+  Float64Array.from({ length: v.length / cols }, (_, i) => v[i * cols + c]!);
+
+function adampReference(o: AdampReferenceOptions) {
+  const m: Values = {};
+  const v: Values = {};
+  const branches: Record<string, Branch[]> = {};
+  return {
+    branches,
+    step(name: string, shape: readonly number[], p: Float64Array, g: Float64Array, t: number): void {
+      m[name] ??= new Float64Array(p.length);
+      v[name] ??= new Float64Array(p.length);
+      const mt = m[name]!;
+      const vt = v[name]!;
+      const n = t + 1;
+      const bc1 = 1 - o.b1 ** n;
+      const bc2 = 1 - o.b2 ** n;
+      const perturb = new Float64Array(p.length);
+      for (let k = 0; k < p.length; k++) {
+        mt[k] = o.b1 * mt[k]! + (1 - o.b1) * g[k]!;
+        vt[k] = o.b2 * vt[k]! + (1 - o.b2) * g[k]! * g[k]!;
+        const denom = Math.sqrt(vt[k]!) / Math.sqrt(bc2) + o.eps;
+        perturb[k] = (o.nesterov ? o.b1 * mt[k]! + (1 - o.b1) * g[k]! : mt[k]!) / denom;
+      }
+      let ratio = 1;
+      let branch: Branch = 'none';
+      if (shape.length >= 2 && o.projectable(TYPES[name]!)) {
+        const cols = shape[shape.length - 1]!;
+        const rows = p.length / cols;
+        const cos = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+          Math.abs(dot(a, b) / (Math.max(norm(a), o.eps) * Math.max(norm(b), o.eps)));
+        let channelMax = 0;
+        for (let c = 0; c < cols; c++) channelMax = Math.max(channelMax, cos(column(g, cols, c), column(p, cols, c)));
+        if (channelMax < o.delta / Math.sqrt(rows)) {
+          branch = 'channel';
+          for (let c = 0; c < cols; c++) {
+            const pc = column(p, cols, c);
+            const scale = norm(pc) + o.eps;
+            const along = dot(pc, column(perturb, cols, c)) / scale;
+            for (let i = 0; i < rows; i++) perturb[i * cols + c] = perturb[i * cols + c]! - (pc[i]! / scale) * along;
+          }
+        } else if (cos(g, p) < o.delta / Math.sqrt(p.length)) {
+          branch = 'layer';
+          const scale = norm(p) + o.eps;
+          const along = dot(p, perturb) / scale;
+          for (let k = 0; k < p.length; k++) perturb[k] = perturb[k]! - (p[k]! / scale) * along;
+        }
+        if (branch !== 'none') ratio = o.wdRatio;
+      }
+      (branches[name] ??= []).push(branch);
+      const lr = o.lr(t);
+      const wd = TYPES[name] === 'bias' ? 0 : o.wd;
+      for (let k = 0; k < p.length; k++) p[k] = p[k]! * (1 - lr * wd * ratio) - (lr / bc1) * perturb[k]!;
+    },
+  };
+}
+
+/** h without its part along p (p ≠ 0), plus the radial part that makes |cos(g, p)| = tau. */
+function withCosine(h: ArrayLike<number>, p: ArrayLike<number>, tau: number): number[] {
+  const along = dot(h, p) / dot(p, p);
+  const u = Array.from(h, (x, k) => x - along * p[k]!);
+  const alpha = (tau * norm(u)) / (Math.sqrt(1 - tau * tau) * norm(p));
+  return u.map((x, k) => x + alpha * p[k]!);
+}
+
+/**
+ * Step t's gradient, from the reference's current parameters: the raw h for vectors;
+ * for matrices, h turned so that its cosine with the weight sits just under (×0.95)
+ * or just over (×1.05) a threshold: every output channel at δ/√rows (t ≡ 0, 1 mod 4),
+ * or the whole layer at δ/√size (t ≡ 2, 3). That pins both thresholds down.
+ */
+function gradients(params: Values, t: number, delta: number): Values {
+  const raw = stepGradients(SHAPES, t);
+  const out: Values = {};
+  for (const [name, shape] of Object.entries(SHAPES)) {
+    const h = raw[name]!;
+    const p = params[name]!;
+    let g = Float64Array.from(h);
+    if (shape.length >= 2) {
+      const cols = shape[shape.length - 1]!;
+      const rows = p.length / cols;
+      const factor = t % 2 === 0 ? 0.95 : 1.05;
+      if (t % 4 < 2) {
+        for (let c = 0; c < cols; c++) {
+          const gc = withCosine(column(h, cols, c), column(p, cols, c), (factor * delta) / Math.sqrt(rows));
+          gc.forEach((x, i) => (g[i * cols + c] = x));
+        }
+      } else {
+        g = Float64Array.from(withCosine(h, p, (factor * delta) / Math.sqrt(p.length)));
+      }
+    }
+    out[name] = g.map((x) => Math.fround(x));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// The table
+// ---------------------------------------------------------------------------
+
+const schedule = (step: number): number =>
+  step < 5 ? (0.03 * (step + 1)) / 5 : 0.03 * 0.5 * (1 + Math.cos((Math.PI * Math.min(step - 5, 25)) / 25));
+const defaults = { b1: 0.9, b2: 0.999, eps: 1e-8, wd: 0, delta: 0.1, wdRatio: 0.1, nesterov: false };
+const kitDefault = (type: ParamType) => type === 'weight' || type === 'conv_weight';
+
+interface Case {
+  readonly name: string;
+  readonly make: () => GradientTransformation;
+  readonly reference: AdampReferenceOptions;
+}
+
+const CASES: readonly Case[] = [
+  {
+    name: 'defaults, constant lr',
+    make: () => adamp({ lr: 1e-2 }),
+    reference: { ...defaults, lr: () => 1e-2, projectable: kitDefault },
+  },
+  {
+    name: 'weight decay 0.1, scheduled lr',
+    make: () => adamp({ lr: schedule, weightDecay: 0.1 }),
+    reference: { ...defaults, lr: schedule, wd: 0.1, projectable: kitDefault },
+  },
+  {
+    name: 'nesterov, custom betas, delta and wdRatio',
+    make: () =>
+      adamp({ lr: 2e-2, b1: 0.8, b2: 0.99, eps: 1e-6, weightDecay: 0.05, delta: 0.2, wdRatio: 0.3, nesterov: true }),
+    reference: {
+      ...{ lr: () => 2e-2, b1: 0.8, b2: 0.99, eps: 1e-6, wd: 0.05, delta: 0.2, wdRatio: 0.3, nesterov: true },
+      projectable: kitDefault,
+    },
+  },
+  {
+    name: 'every matrix may be projected (the official behaviour)',
+    make: () => adamp({ lr: 1e-2, weightDecay: 0.1, projectMask: () => true }),
+    reference: { ...defaults, lr: () => 1e-2, wd: 0.1, projectable: () => true },
+  },
+];
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+describe('adamp against a float64 reference of the official algorithm', () => {
+  it.each(CASES)('$name: 30 steps match', ({ make, reference }) => {
+    const opt = make();
+    const ref = adampReference(reference);
+    const start = initialValues(SHAPES);
+    const refParams = copyValues(start);
+    let params = toTensors(SHAPES, start);
+    let state: OptState = opt.init(params);
+    const before = tf.memory().numTensors;
+    const worst = new WorstError();
+
+    for (let t = 0; t < STEPS; t++) {
+      const g = gradients(refParams, t, reference.delta);
+      ({ params, state } = kitStep(opt, params, state, toTensors(SHAPES, g), { types: TYPES }));
+      for (const [name, shape] of Object.entries(SHAPES)) {
+        ref.step(name, shape, refParams[name]!, g[name]!, t);
+        worst.compare(params[name]!.dataSync(), refParams[name]!, `step ${t} ${name}`);
+      }
+    }
+    expect(worst.err, `worst relative error at ${worst.where}`).toBeLessThanOrEqual(TOL);
+    expect(largestMove(refParams, start)).toBeGreaterThan(1e-2);
+    expect(tf.memory().numTensors).toBe(before);
+
+    // Every branch was exercised on the projected weights, and never on the rest.
+    const count = (name: string, b: Branch) => ref.branches[name]!.filter((x) => x === b).length;
+    for (const name of ['weight', 'conv']) {
+      for (const b of ['channel', 'layer', 'none'] as const) expect(count(name, b), `${name} ${b}`).toBeGreaterThanOrEqual(5);
+    }
+    expect(count('bias', 'none')).toBe(STEPS);
+    // The embedding is projected only when the mask admits it (then on most steps).
+    if (reference.projectable('embedding')) expect(count('table', 'none')).toBeLessThan(STEPS / 2);
+    else expect(count('table', 'none')).toBe(STEPS);
+    tf.dispose([params as tf.TensorContainer, state]);
+  });
+});

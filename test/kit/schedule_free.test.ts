@@ -1,0 +1,289 @@
+/**
+ * Schedule-Free AdamW against a float64 reference written here from the official
+ * `AdamWScheduleFree` (facebookresearch/schedule_free): its y/z in-place form (y is
+ * the params, x implicit), its `.eval()` lerp for x, and its weighting of the
+ * average. Then the prepareForEval round trip: evals interleaved leave the z/x/v
+ * trajectory bit-for-bit unchanged, and the step after an eval takes its gradient
+ * at y, not at the x it was handed.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Hparams, LossAndGrads, OptState, ParamType, ParamTypes, TensorMap, WorkloadInfo } from '../../harness/spec.ts';
+import { defineSubmission } from '../../submissions/kit/define.ts';
+import { type ScheduleFreeState, scheduleFreeAdamw } from '../../submissions/kit/optimizers/schedule_free.ts';
+import {
+  copyValues,
+  disposeReplaced,
+  initialValues,
+  kitStep,
+  largestMove,
+  type Shapes,
+  stepGradients,
+  toTensors,
+  type Values,
+  WorstError,
+} from './_advanced_fixtures.ts';
+
+const STEPS = 30;
+const TOL = 1e-5;
+const SHAPES: Shapes = { weight: [3, 4], bias: [4] };
+const TYPES: ParamTypes = { weight: 'weight', bias: 'bias' };
+const NAMES = Object.keys(SHAPES);
+
+// ---------------------------------------------------------------------------
+// The reference: AdamWScheduleFree.step / .eval, float64
+// ---------------------------------------------------------------------------
+
+interface SfOptions {
+  lr: (k: number) => number;
+  b1: number;
+  b2: number;
+  eps: number;
+  wd: number;
+  warmup: number;
+  r: number;
+  power: number;
+}
+
+const decays = (type: ParamType): boolean => type !== 'bias' && type !== 'norm_scale' && type !== 'norm_bias';
+
+function sfReference(o: SfOptions, start: Values) {
+  const y = copyValues(start); // the params
+  const z = copyValues(start);
+  const v: Values = Object.fromEntries(NAMES.map((n) => [n, new Float64Array(start[n]!.length)]));
+  let k = 0;
+  let weightSum = 0;
+  let lrMax = -1;
+  return {
+    y,
+    z,
+    step(grads: Values): void {
+      const sched = k < o.warmup ? (k + 1) / o.warmup : 1;
+      const bc2 = 1 - o.b2 ** (k + 1);
+      const lr = o.lr(k) * sched;
+      lrMax = Math.max(lr, lrMax);
+      const weight = (k + 1) ** o.r * lrMax ** o.power;
+      weightSum += weight;
+      const ckp1 = weightSum === 0 ? 0 : weight / weightSum;
+      for (const n of NAMES) {
+        const [yn, zn, vn, g] = [y[n]!, z[n]!, v[n]!, grads[n]!];
+        const decay = decays(TYPES[n]!) ? o.wd : 0;
+        for (let i = 0; i < yn.length; i++) {
+          vn[i] = o.b2 * vn[i]! + (1 - o.b2) * g[i]! * g[i]!;
+          const gn = g[i]! / (Math.sqrt(vn[i]! / bc2) + o.eps) + decay * yn[i]!;
+          yn[i] = yn[i]! + ckp1 * (zn[i]! - yn[i]!); // y.lerp_(z, ckp1)
+          yn[i] = yn[i]! + lr * (o.b1 * (1 - ckp1) - 1) * gn;
+          zn[i] = zn[i]! - lr * gn;
+        }
+      }
+      k++;
+    },
+    /** `.eval()`: p.lerp_(z, 1 − 1/b1), which is x. */
+    x(): Values {
+      return Object.fromEntries(NAMES.map((n) => [n, y[n]!.map((yi, i) => yi + (1 - 1 / o.b1) * (z[n]![i]! - yi))]));
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The table
+// ---------------------------------------------------------------------------
+
+const schedule = (k: number): number => 0.02 * 0.5 * (1 + Math.cos((Math.PI * Math.min(k, 40)) / 40));
+const defaults: SfOptions = { lr: () => 0.01, b1: 0.9, b2: 0.999, eps: 1e-8, wd: 0, warmup: 0, r: 0, power: 2 };
+
+const CASES = [
+  { name: 'defaults, constant lr', options: { lr: 0.01 }, reference: defaults },
+  {
+    name: 'warmup and weight decay',
+    options: { lr: 0.02, warmupSteps: 5, weightDecay: 0.1, b1: 0.95 },
+    reference: { ...defaults, lr: () => 0.02, warmup: 5, wd: 0.1, b1: 0.95 },
+  },
+  {
+    name: 'polynomial weighting, lr power 1, custom betas and eps',
+    options: { lr: 0.08, warmupSteps: 10, r: 1, weightLrPower: 1, b1: 0.8, b2: 0.99, eps: 1e-6 },
+    reference: { ...defaults, lr: () => 0.08, warmup: 10, r: 1, power: 1, b1: 0.8, b2: 0.99, eps: 1e-6 },
+  },
+  {
+    name: 'a decaying lr schedule under the warmup',
+    options: { lr: schedule, warmupSteps: 4, weightDecay: 0.05 },
+    reference: { ...defaults, lr: schedule, warmup: 4, wd: 0.05 },
+  },
+];
+
+const valuesOf = (map: TensorMap): Record<string, number[]> =>
+  Object.fromEntries(Object.entries(map).map(([n, t]) => [n, Array.from(t.dataSync())]));
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+describe('scheduleFreeAdamw against a float64 reference of AdamWScheduleFree', () => {
+  it.each(CASES)('$name: y, z and x match over 30 steps', ({ options, reference }) => {
+    const opt = scheduleFreeAdamw(options);
+    const start = initialValues(SHAPES);
+    const ref = sfReference(reference, start);
+    let params = toTensors(SHAPES, start);
+    let state = opt.init(params);
+    const before = tf.memory().numTensors;
+    const worst = new WorstError();
+
+    for (let t = 0; t < STEPS; t++) {
+      const g = stepGradients(SHAPES, t);
+      ({ params, state } = kitStep(opt, params, state, toTensors(SHAPES, g), { types: TYPES }));
+      ref.step(g);
+      const x = ref.x();
+      for (const n of NAMES) {
+        worst.compare(params[n]!.dataSync(), ref.y[n]!, `step ${t} y ${n}`);
+        worst.compare(state.z[n]!.dataSync(), ref.z[n]!, `step ${t} z ${n}`);
+        worst.compare(state.x[n]!.dataSync(), x[n]!, `step ${t} x ${n}`);
+      }
+    }
+    expect(worst.err, `worst relative error at ${worst.where}`).toBeLessThanOrEqual(TOL);
+    expect(largestMove(ref.y, start)).toBeGreaterThan(1e-2);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([params as tf.TensorContainer, state as unknown as tf.TensorContainer]);
+  });
+});
+
+describe('scheduleFreeAdamw: the prepareForEval round trip', () => {
+  const options = { lr: 0.02, warmupSteps: 5, weightDecay: 0.1 };
+  const EVAL_AFTER = [0, 3, 4, 4, 10, 17, 29]; // step 4 twice: two evals in a row
+
+  interface Snapshot {
+    params: Record<string, number[]>;
+    z: Record<string, number[]>;
+    x: Record<string, number[]>;
+    v: Record<string, number[]>;
+  }
+  const snapshot = (params: TensorMap, s: ScheduleFreeState): Snapshot => ({
+    params: valuesOf(params),
+    z: valuesOf(s.z),
+    x: valuesOf(s.x),
+    v: valuesOf(s.v),
+  });
+
+  function run(withEvals: boolean): { steps: Snapshot[]; queried: Record<string, number[]>[]; evaluated: Snapshot[] } {
+    const opt = scheduleFreeAdamw(options);
+    const before = tf.memory().numTensors;
+    let params = toTensors(SHAPES, initialValues(SHAPES));
+    let state = opt.init(params);
+    const steps: Snapshot[] = [];
+    const queried: Record<string, number[]>[] = [];
+    const evaluated: Snapshot[] = [];
+    let afterEval = false;
+    for (let t = 0; t < STEPS; t++) {
+      const true_ = stepGradients(SHAPES, t);
+      // After an eval the gradient handed in was taken at x: make it useless, so the
+      // test fails unless the optimizer takes its gradient at y through gradAt.
+      const handed: TensorMap = afterEval
+        ? Object.fromEntries(NAMES.map((n) => [n, tf.fill([...SHAPES[n]!], 1e3)]))
+        : toTensors(SHAPES, true_);
+      const gradAt = (at: TensorMap): TensorMap => {
+        queried.push(valuesOf(at));
+        return toTensors(SHAPES, true_);
+      };
+      ({ params, state } = kitStep(opt, params, state, handed, { types: TYPES, gradAt }));
+      steps.push(snapshot(params, state));
+      afterEval = false;
+      for (const _ of EVAL_AFTER.filter((e) => withEvals && e === t)) {
+        const prepared = tf.tidy(() => opt.prepareForEval!(params, state) as unknown as tf.TensorContainer) as unknown as {
+          params: TensorMap;
+          state: ScheduleFreeState;
+        };
+        disposeReplaced({ params, state } as unknown as tf.TensorContainer, prepared as unknown as tf.TensorContainer);
+        ({ params, state } = prepared);
+        evaluated.push(snapshot(params, state));
+        afterEval = true;
+      }
+    }
+    // Nothing but what the params and state hold (after an eval the params are x itself).
+    const held = new Set(tf.tensor_util.getTensorsInContainer({ params, state } as unknown as tf.TensorContainer).map((t) => t.id));
+    expect(tf.memory().numTensors - before).toBe(held.size);
+    tf.dispose([params as tf.TensorContainer, state as unknown as tf.TensorContainer]);
+    return { steps, queried, evaluated };
+  }
+
+  it('follows exactly the same z, x and v trajectory with evals interleaved', () => {
+    const plain = run(false);
+    const interleaved = run(true);
+    expect(plain.queried).toEqual([]); // no eval, no extra gradient
+    for (let t = 0; t < STEPS; t++) {
+      const [a, b] = [plain.steps[t]!, interleaved.steps[t]!];
+      expect(b.z, `z after step ${t}`).toEqual(a.z);
+      expect(b.x, `x after step ${t}`).toEqual(a.x);
+      expect(b.v, `v after step ${t}`).toEqual(a.v);
+      // The params are y in both runs; after a resumed step they are x + (y − x)
+      // instead of y_prev + (y − y_prev), which may differ in the last float32 bit.
+      const worst = new WorstError();
+      for (const n of NAMES) worst.compare(b.params[n]!, a.params[n]!, `step ${t} ${n}`);
+      expect(worst.err, worst.where).toBeLessThanOrEqual(1e-6);
+    }
+  });
+
+  it('evaluates x, and takes the next gradient at y = (1−b1)·z + b1·x', () => {
+    const plain = run(false);
+    const interleaved = run(true);
+    const distinct = [...new Set(EVAL_AFTER)];
+    expect(interleaved.evaluated).toHaveLength(EVAL_AFTER.length);
+    let e = 0;
+    for (const t of EVAL_AFTER) {
+      const seen = interleaved.evaluated[e++]!;
+      expect(seen.params, `params at the eval after step ${t}`).toEqual(plain.steps[t]!.x);
+      expect(seen.x).toEqual(plain.steps[t]!.x);
+    }
+    // One gradAt per resumed step (the last eval has no step after it), at y.
+    const resumed = distinct.filter((t) => t + 1 < STEPS);
+    expect(interleaved.queried).toHaveLength(resumed.length);
+    resumed.forEach((t, i) => {
+      const worst = new WorstError();
+      for (const n of NAMES) worst.compare(interleaved.queried[i]![n]!, plain.steps[t]!.params[n]!, `after step ${t} ${n}`);
+      expect(worst.err, worst.where).toBeLessThanOrEqual(1e-6);
+    });
+  });
+
+  it('refuses to step from x without gradAt', () => {
+    const opt = scheduleFreeAdamw({ lr: 0.1 });
+    const params = toTensors(SHAPES, initialValues(SHAPES));
+    const prepared = opt.prepareForEval!(params, opt.init(params));
+    const grads = toTensors(SHAPES, stepGradients(SHAPES, 0));
+    expect(() => opt.update(grads, prepared.state, prepared.params, { types: TYPES })).toThrow(/gradAt is missing/);
+  });
+
+  it('through defineSubmission: the step after an eval asks for the gradient at y', () => {
+    const workload: WorkloadInfo = {
+      name: 'toy',
+      metric: { name: 'loss', direction: 'min' },
+      lossType: 'mean_squared_error',
+      trainSize: 10,
+      budget: { maxRuntimeSec: 1, stepHint: 10, evalPeriodSec: 1 },
+      paramTypes: { w: 'weight' },
+      paramShapes: { w: [2] },
+    };
+    const hparams: Hparams = {};
+    const rng = { next: () => 0.5, int: () => 0, seed: () => 1 };
+    const sub = defineSubmission({ name: 'sf', batchSize: 2, optimizer: () => scheduleFreeAdamw({ lr: 0.1, b1: 0.5 }) });
+    const batch = { inputs: tf.zeros([2, 1]), targets: tf.zeros([2]), size: 2, indices: Int32Array.from([0, 1]) };
+    // L = ½‖w − (1, 1)‖²: the gradient is w − 1.
+    const lossAndGrads = vi.fn((at?: TensorMap): LossAndGrads => ({ loss: tf.scalar(0), grads: { w: tf.sub(at!.w!, 1) } }));
+    let params: TensorMap = { w: tf.tensor1d([3, -2]) };
+    let state: OptState = sub.init({ params, workload, hparams, rng });
+    const step = (s: number) => {
+      const ctx = { params, state, batch, step: s, hparams, rng, workload, elapsedSec: 0, evals: [] };
+      ({ params, state } = sub.update({ ...ctx, lossAndGrads: (at) => lossAndGrads(at ?? params) }));
+    };
+    step(0);
+    step(1);
+    const y = Array.from(params.w!.dataSync());
+    ({ params, state } = sub.prepareForEval!({ params, state, step: 2, hparams, workload }));
+    const sf = state as unknown as ScheduleFreeState;
+    expect(Array.from(params.w!.dataSync())).toEqual(Array.from(sf.x.w!.dataSync()));
+    expect(Array.from(params.w!.dataSync())).not.toEqual(y); // x ≠ y after two steps
+    lossAndGrads.mockClear();
+    step(2);
+    expect(lossAndGrads).toHaveBeenCalledTimes(2); // defineSubmission's, at x; then gradAt's, at y
+    const at = Array.from(lossAndGrads.mock.calls[1]![0]!.w!.dataSync());
+    y.forEach((yi, k) => expect(at[k]).toBeCloseTo(yi, 6));
+  });
+});
