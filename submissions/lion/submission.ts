@@ -1,0 +1,16 @@
+/** Lion (Chen et al. 2023): sign updates, ~3-10× smaller lr and larger decay than AdamW. */
+import { defineSubmission, lion, num, warmupCosine } from '../kit/index.ts';
+
+export default defineSubmission({
+  name: 'lion',
+  batchSize: 128,
+  optimizer: (h, workload) => {
+    const total = workload.budget.stepHint;
+    return lion({
+      lr: warmupCosine(num(h, 'lr', 1e-4), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
+      b1: num(h, 'beta1', 0.9),
+      b2: num(h, 'beta2', 0.99),
+      weightDecay: num(h, 'weight_decay', 1e-2),
+    });
+  },
+});

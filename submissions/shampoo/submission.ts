@@ -1,0 +1,22 @@
+/**
+ * Shampoo (Gupta et al. 2018) with AdaGrad grafting (Anil et al. 2020). Inverse roots
+ * are recomputed every `update_every` steps: they cost O(n³) per statistic, so large
+ * dimensions (> max_dim) fall back to diagonal AdaGrad.
+ */
+import { defineSubmission, num, shampoo, warmupCosine } from '../kit/index.ts';
+
+export default defineSubmission({
+  name: 'shampoo',
+  batchSize: 128,
+  optimizer: (h, workload) => {
+    const total = workload.budget.stepHint;
+    return shampoo({
+      lr: warmupCosine(num(h, 'lr', 0.05), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
+      b2: num(h, 'beta2', 0.99),
+      eps: num(h, 'eps', 1e-4),
+      updateEvery: num(h, 'update_every', 100),
+      maxDim: num(h, 'max_dim', 300),
+      graftWith: 'adagrad',
+    });
+  },
+});
