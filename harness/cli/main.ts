@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { quietTfjs } from '../backends/select.ts';
 import { AlgobenchError } from '../errors.ts';
+import { benchCommand } from './bench_command.ts';
 import { listCommand } from './list_command.ts';
 import { quickCommand, runCommand } from './run_command.ts';
 import { reportCommand, scoreCommand } from './report_command.ts';
@@ -25,6 +26,7 @@ program.addCommand(scoreCommand());
 program.addCommand(reportCommand());
 program.addCommand(exportCommand());
 program.addCommand(validateCommand());
+program.addCommand(benchCommand());
 program.addCommand(newSubmissionCommand());
 
 const INPUT_ERRORS = new Set(['E_USAGE', 'E_UNKNOWN_WORKLOAD', 'E_UNKNOWN_VARIANT', 'E_UNKNOWN_SUBMISSION', 'E_BAD_SUBMISSION', 'E_SEARCH_SPACE', 'E_BACKEND', 'E_TIMES_FILE', 'E_TARGETS']);

@@ -1,0 +1,119 @@
+/**
+ * `algobench bench`: per workload, how long a training step and an eval take on this
+ * machine's backend, and what the harness adds to a step. The step is the reference
+ * baseline's (AdamW from the kit); the "bare loop" runs exactly that step — batch
+ * assembly, loss and gradients, update, backend sync — with nothing around it, and
+ * the runner's step is timed between consecutive steps of a real trial.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Bench } from 'tinybench';
+import { createRng, deriveSeed } from '../rng.ts';
+import { EpochShuffler } from '../runner/default_selector.ts';
+import { realClock } from '../runner/clock.ts';
+import { disposeAll, disposeReplaced, tidyStep } from '../runner/tensors.ts';
+import { lossAndGrads, runTrial } from '../runner/trial.ts';
+import { workloadInfo } from '../runner/workload_info.ts';
+import type { OptState, Submission, TensorMap, Workload } from '../spec.ts';
+
+export interface BenchRow {
+  readonly workload: string;
+  readonly batchSize: number;
+  /** Median of the bare training step, ms. */
+  readonly stepMs: number;
+  /** Median of one eval (validation and test splits), ms. */
+  readonly evalMs: number;
+  /** Median time between consecutive steps of a real trial, ms. */
+  readonly runnerStepMs: number;
+  /** (runner − bare) / bare, in percent. */
+  readonly overheadPct: number;
+  readonly steps: number;
+}
+
+export interface BenchOptions {
+  /** Milliseconds tinybench spends on each measured task. @default 3000 */
+  readonly timeMs?: number;
+  /** Seconds of submission time in the runner measurement. @default 4 */
+  readonly runnerSec?: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The bare step: what the runner does per step, minus the runner. */
+function bareStepper(workload: Workload, submission: Submission, batchSize: number) {
+  const init = workload.initParams(1);
+  const info = workloadInfo(workload, init);
+  const hparams = Object.freeze({});
+  let params: TensorMap = init.params;
+  let state: OptState = tf.tidy(() => submission.init({ params, workload: info, hparams, rng: createRng(1) }));
+  const shuffler = new EpochShuffler(workload.trainSize, deriveSeed(1, 'data'));
+  let step = 0;
+  const run = () => {
+    const batch = workload.getBatch(shuffler.next(batchSize));
+    let loss: tf.Scalar | undefined;
+    const result = tidyStep(() =>
+      submission.update({
+        params, state, batch, step, hparams, rng: createRng(step), workload: info, elapsedSec: 0, evals: [],
+        lossAndGrads: (at?: TensorMap) => {
+          const out = lossAndGrads(workload, at ?? params, batch);
+          loss ??= tf.keep(out.loss.clone());
+          return out;
+        },
+      }),
+    );
+    loss?.dataSync();
+    loss?.dispose();
+    disposeAll(batch);
+    disposeReplaced({ params, state }, result);
+    params = result.params;
+    state = result.state;
+    step += 1;
+  };
+  const dispose = () => disposeAll([params, state]);
+  return { run, params: () => params, dispose };
+}
+
+export async function benchWorkload(workload: Workload, submission: Submission, options: BenchOptions = {}): Promise<BenchRow> {
+  await workload.load();
+  const probe = workload.initParams(0);
+  const batchSize = submission.getBatchSize(workloadInfo(workload, probe), {});
+  disposeAll(probe.params);
+
+  const bare = bareStepper(workload, submission, batchSize);
+  const bench = new Bench({ time: options.timeMs ?? 3000, warmupIterations: 5, iterations: 10 });
+  bench.add('step', bare.run);
+  bench.add('eval', () => {
+    workload.evaluate(bare.params(), 'validation');
+    workload.evaluate(bare.params(), 'test');
+  });
+  await bench.run();
+  bare.dispose();
+  const [stepTask, evalTask] = bench.tasks;
+  const stepMs = stepTask?.result?.latency?.p50 ?? Number.NaN;
+  const evalMs = evalTask?.result?.latency?.p50 ?? Number.NaN;
+
+  // The same step inside a real trial: evals only at the end, the target out of reach.
+  const runnerSec = options.runnerSec ?? 4;
+  const timed: Workload = { ...workload, budget: { ...workload.budget, maxRuntimeSec: runnerSec, evalPeriodSec: Infinity } };
+  const unreachable = workload.metric.direction === 'max' ? Infinity : -Infinity;
+  const stamps: number[] = [];
+  const result = await runTrial(
+    { workload: timed, targets: { validation: unreachable, test: unreachable }, submission, hparams: {}, seed: 1, budgetScale: 1 },
+    { clock: realClock, observer: { onStep: () => stamps.push(performance.now()) } },
+  );
+  if (result.status === 'error') throw new Error(`bench of ${workload.name}: ${result.error}`);
+  const gaps = stamps.slice(1).map((t, i) => t - stamps[i]!);
+  const runnerStepMs = median(gaps.slice(Math.min(5, Math.floor(gaps.length / 4))));
+  return {
+    workload: workload.variant === 'base' ? workload.name : `${workload.name}:${workload.variant}`,
+    batchSize,
+    stepMs,
+    evalMs,
+    runnerStepMs,
+    overheadPct: ((runnerStepMs - stepMs) / stepMs) * 100,
+    steps: result.steps,
+  };
+}

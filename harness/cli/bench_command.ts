@@ -1,0 +1,38 @@
+/** `algobench bench` (npm run bench): step, eval and harness-overhead timings per workload. */
+import { Command } from 'commander';
+import { BACKEND_CHOICES, parseBackendChoice, selectBackend } from '../backends/select.ts';
+import { benchWorkload, type BenchRow } from '../bench/bench.ts';
+import { loadSubmission } from '../submissions.ts';
+import { getWorkload, WORKLOADS } from '../../workloads/registry.ts';
+
+export function benchCommand(): Command {
+  return new Command('bench')
+    .description('time a training step, an eval and the harness overhead for each workload (tinybench)')
+    .option('-w, --workload <names>', 'comma-separated workloads (default: all)')
+    .option('-s, --submission <name>', 'submission whose step is timed', 'adamw')
+    .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
+    .option('--time <ms>', 'milliseconds per measured task', Number, 3000)
+    .option('--json', 'print machine-readable JSON')
+    .action(async (flags: { workload?: string; submission: string; backend: string; time: number; json?: boolean }) => {
+      const names = flags.workload?.split(',').map((s) => s.trim()) ?? Object.keys(WORKLOADS);
+      const workloads = names.map((n) => getWorkload(n));
+      const { submission } = await loadSubmission(flags.submission);
+      const backend = await selectBackend(parseBackendChoice(flags.backend));
+      const rows: BenchRow[] = [];
+      for (const w of workloads) {
+        if (!flags.json) process.stderr.write(`benchmarking ${w.name}…\n`);
+        rows.push(await benchWorkload(w, submission, { timeMs: flags.time }));
+      }
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ backend, submission: submission.name, rows }, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(`backend ${backend.name} ${backend.version}; step = ${submission.name}'s training step\n`);
+      process.stdout.write(`${['workload'.padEnd(20), 'batch', 'step ms', 'eval ms', 'runner step ms', 'overhead'].join('  ')}\n`);
+      for (const r of rows) {
+        process.stdout.write(
+          `${[r.workload.padEnd(20), String(r.batchSize).padStart(5), r.stepMs.toFixed(2).padStart(7), r.evalMs.toFixed(1).padStart(7), r.runnerStepMs.toFixed(2).padStart(14), `${r.overheadPct.toFixed(1)} %`.padStart(8)].join('  ')}\n`,
+        );
+      }
+    });
+}
