@@ -1,83 +1,234 @@
 /**
- * Writes the static leaderboard site: plain HTML with inline CSS, nothing fetched at
- * view time, so it opens offline from the file system. Templates are handlebars
- * files beside this one; this module only shapes data for them.
+ * Writes the static report site: index (leaderboards), one page per base workload,
+ * one per submission, the stylesheet and the trial/eval exports. Plain HTML with
+ * inline SVG charts and a local stylesheet: nothing is fetched at view time, so the
+ * site opens offline from the file system. Templates are the handlebars files beside
+ * this module; views.ts shapes the data for them.
+ *
+ * Everything is rendered in memory first, then written to a temporary folder inside
+ * the output folder and renamed into place (index.html last), so a failure never
+ * leaves a half-written page behind.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Handlebars from 'handlebars';
 import type { Leaderboard } from '../harness/leaderboard.ts';
+import { exportFiles, parseObject } from '../harness/report_data/exports.ts';
+import type { SiteData } from '../harness/report_data/site.ts';
+import { learningCurveSpec, profileSpec, renderChart, timesSpec, type Palette } from './charts.ts';
+import { formatSeconds } from './format.ts';
+import { boardHeading, cellView, columnsView, hardwarePanel, PageNames, robustnessView, rowView, trialView } from './views.ts';
+
+export { formatSeconds } from './format.ts';
 
 const TEMPLATES = new URL('./templates/', import.meta.url);
 
-function template(name: string): Handlebars.TemplateDelegate {
-  return Handlebars.compile(readFileSync(new URL(name, TEMPLATES), 'utf8'), { strict: false });
+function loadTemplates() {
+  const hb = Handlebars.create();
+  for (const name of ['board_heading', 'time_cell', 'hardware']) {
+    hb.registerPartial(name, readFileSync(new URL(`partials/${name}.hbs`, TEMPLATES), 'utf8'));
+  }
+  const compile = (name: string) => hb.compile(readFileSync(new URL(name, TEMPLATES), 'utf8'), { strict: false });
+  return { layout: compile('layout.hbs'), index: compile('index.hbs'), workload: compile('workload.hbs'), submission: compile('submission.hbs') };
 }
 
-export function formatSeconds(seconds: number | null): string {
-  if (seconds === null) return 'missed';
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const m = Math.floor(seconds / 60);
-  return `${m} min ${Math.round(seconds - m * 60)} s`;
+/** Numbered ids for the charts of one site, so no two SVGs share a clip-path id. */
+class ChartIds {
+  private n = 0;
+  next(): string {
+    return `chart${++this.n}`;
+  }
 }
 
-function gib(bytes: number): string {
-  return `${Math.round(bytes / 2 ** 30)} GiB`;
+function headingView(board: Leaderboard) {
+  const h = boardHeading(board);
+  return { ...h, studiesText: `${h.studies} ${h.studies === 1 ? 'study' : 'studies'}` };
 }
 
-/** The view model of one leaderboard section. */
-function boardView(board: Leaderboard) {
-  return {
-    ruleset: board.ruleset === 'external' ? 'External tuning' : 'Self-tuning',
-    scaled: board.budgetScale === 1 ? '' : `budgets × ${board.budgetScale} (smoke run, not a leaderboard result)`,
-    hardware: {
-      fingerprint: board.hardware.fingerprint,
-      cpu: `${board.hardware.cpu_model} × ${board.hardware.cpu_cores}`,
-      memory: gib(board.hardware.memory_bytes),
-      gpu: board.hardware.gpu,
-      os: board.hardware.os,
-      node: board.hardware.node_version,
-      tfjs: board.hardware.tfjs_version,
-      backend: `${board.hardware.backend} ${board.hardware.backend_version}`,
-    },
-    studies: board.studies,
-    columns: board.columns.map((c) => ({ name: c, scored: board.scored.includes(c) })),
-    rows: board.rows.map((row, rank) => ({
-      rank: rank + 1,
-      submission: row.submission,
-      score: row.score.toFixed(3),
-      cells: board.columns.map((c) => {
-        const cell = row.cells[c];
-        if (cell === undefined) return { text: '—', title: 'not run', best: false, missed: false };
-        return {
-          text: formatSeconds(cell.seconds),
-          title: `${cell.reached}/${cell.trials} trials reached the target; ${Object.entries(cell.statuses)
-            .map(([s, n]) => `${s}: ${n}`)
-            .join(', ')}`,
-          best: cell.best,
-          missed: cell.seconds === null,
-        };
+async function indexBody(site: SiteData, names: PageNames, palette: Palette, ids: ChartIds, t: ReturnType<typeof loadTemplates>) {
+  const boards = [];
+  for (const board of site.boards) {
+    const steps = Object.fromEntries(board.rows.map((r) => [r.submission, board.report.submissions[r.submission]?.rho ?? []]));
+    boards.push({
+      heading: headingView(board),
+      columns: columnsView(board, names),
+      rows: board.rows.map((row, i) => rowView(board, row, i + 1, names)),
+      profileNote: board.rows.every((r) => r.score === 0)
+        ? 'No submission reached a target within 4× of the fastest on this board, so every profile is 0 for all τ.'
+        : '',
+      profileSvg: await renderChart(profileSpec(steps, board.report.maxTau, palette, board.scored.length), ids.next()),
+      hardware: hardwarePanel(board),
+    });
+  }
+  const first = site.boards[0];
+  return t.index({
+    boards,
+    scoredList: [...new Set(site.boards.flatMap((b) => b.scored))].join(', '),
+    requireVariants: site.boards.some((b) => b.requireVariants),
+    confidence: first === undefined ? '95%' : `${Math.round(first.confidence * 100)}%`,
+    resamples: first?.resamples ?? 1000,
+    seed: first?.bootstrapSeed ?? 0,
+    empty: site.boards.length === 0,
+    anyMixed: site.boards.some((b) => b.mixedHardware),
+    toc: site.boards.length > 1 ? site.boards.map((b) => ({ id: b.id, title: boardHeading(b).title })) : [],
+  });
+}
+
+async function workloadBody(site: SiteData, workload: string, names: PageNames, palette: Palette, ids: ChartIds, t: ReturnType<typeof loadTemplates>) {
+  const mine = (c: string) => c === workload || c.startsWith(`${workload}:`);
+  const desc = site.descriptions[workload];
+  const allColumns = [...new Set(site.boards.flatMap((b) => b.columns.filter(mine)))];
+  const variants = allColumns.map((column) => {
+    const variant = column.includes(':') ? column.slice(workload.length + 1) : 'base';
+    const targets = site.boards.map((b) => site.curves[b.id]?.targets[column]).filter((x) => x !== undefined);
+    const budgets = [...new Set(site.boards.map((b) => b.budgets[column]).filter((x) => x !== undefined))].sort((a, b) => b - a);
+    const target = targets[0];
+    return {
+      column,
+      description: desc?.variants[variant] ?? variant,
+      target: target === undefined ? '—' : `${target.metric} ${target.direction === 'max' ? '≥' : '≤'} ${target.value}`,
+      budgets: budgets.map((b) => formatSeconds(b)).join(', '),
+    };
+  });
+  const boards = [];
+  for (const board of site.boards.filter((b) => b.columns.some(mine))) {
+    const columns = board.columns.filter(mine);
+    const curves = site.curves[board.id];
+    const timeRows = board.rows.flatMap((row) =>
+      columns.flatMap((column) => {
+        const cell = row.cells[column];
+        if (cell === undefined || cell.seconds === null) return [];
+        const budget = board.budgets[column] ?? cell.seconds;
+        const lower = cell.ci?.[0] ?? cell.seconds;
+        const upper = cell.ci?.[1] ?? null;
+        return [{ submission: row.submission, column, seconds: cell.seconds, lower, upper: upper ?? Math.max(budget, cell.seconds), open: upper === null }];
       }),
-    })),
-  };
+    );
+    const curveSvgs = [];
+    for (const column of columns) {
+      const target = curves?.targets[column];
+      const spec = learningCurveSpec(
+        {
+          points: (curves?.points ?? []).filter((p) => p.column === column),
+          target: target?.value,
+          metric: target?.metric ?? 'metric',
+          title: column,
+          budget: board.budgets[column],
+          submissions: board.rows.map((r) => r.submission),
+        },
+        palette,
+      );
+      curveSvgs.push({ column, svg: await renderChart(spec, ids.next()) });
+    }
+    const metric = curves?.targets[columns[0] ?? '']?.metric ?? 'metric';
+    boards.push({
+      heading: headingView(board),
+      columns: columns.map((c) => {
+        const target = curves?.targets[c];
+        return { name: c, variant: c.includes(':'), target: target === undefined ? '—' : String(target.value), budget: formatSeconds(board.budgets[c] ?? null) };
+      }),
+      rows: board.rows.map((row) => ({
+        submission: row.submission,
+        href: names.get('submission', row.submission),
+        isReference: row.submission === board.reference,
+        cells: columns.map((c) => ({ variant: c.includes(':'), ...cellView(row.cells[c], row.submission === board.reference) })),
+      })),
+      timesSvg: timeRows.length > 0 ? await renderChart(timesSpec({ rows: timeRows, title: 'Time-to-target with bootstrap intervals' }, palette), ids.next()) : '',
+      robustness: robustnessView(board, workload, names),
+      metric,
+      curves: curveSvgs,
+    });
+  }
+  return t.workload({ name: workload, description: desc?.description ?? '', variants, boards });
 }
+
+function submissionBody(site: SiteData, submission: string, names: PageNames, t: ReturnType<typeof loadTemplates>) {
+  const summary = [];
+  const boards = [];
+  for (const board of site.boards) {
+    const rank = board.rows.findIndex((r) => r.submission === submission);
+    const row = board.rows[rank];
+    if (row === undefined) continue;
+    const view = rowView(board, row, rank + 1, names);
+    const attempts = board.attempts.filter((a) => a.submission === submission);
+    const scoredIds = new Set(board.trials.map((x) => x.id));
+    const statuses = new Map<string, number>();
+    for (const a of attempts) if (scoredIds.has(a.id)) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+    summary.push({
+      id: board.id,
+      title: boardHeading(board).title,
+      mixedHardware: board.mixedHardware,
+      rank: `${rank + 1} of ${board.rows.length}`,
+      score: view.score,
+      scoreCI: view.scoreCI,
+      speedup: view.speedup,
+      robustness: view.robustness,
+      trials: attempts.filter((a) => scoredIds.has(a.id)).length,
+      statuses: [...statuses].map(([name, count]) => ({ name, count })),
+    });
+    const hparamNames = [...new Set(attempts.flatMap((a) => Object.keys(parseObject(a.hparams_json))))].sort();
+    const ordered = [...attempts].sort((a, b) => a.workload.localeCompare(b.workload) || a.variant.localeCompare(b.variant) || a.study - b.study || a.trial - b.trial || a.id - b.id);
+    const trials = ordered.map((a) => ({ ...trialView(a, scoredIds.has(a.id), hparamNames), workloadHref: names.get('workload', a.workload) }));
+    boards.push({ heading: headingView(board), hparamNames, trials, colspan: 8 + hparamNames.length, errors: trials.filter((x) => x.error !== '') });
+  }
+  return t.submission({ name: submission, summary, boards });
+}
+
+/** Renders every file of the site into memory: file name → content. */
+export async function renderSite(site: SiteData): Promise<Record<string, string>> {
+  const t = loadTemplates();
+  const names = new PageNames();
+  const palette: Palette = { domain: site.submissions };
+  const ids = new ChartIds();
+  const anyMixed = site.boards.some((b) => b.mixedHardware);
+  const nav = (current: string) => ({
+    workloads: site.workloads.map((w) => ({ name: w, href: names.get('workload', w), current: current === names.get('workload', w) })),
+    submissions: site.submissions.map((s) => ({ name: s, href: names.get('submission', s), current: current === names.get('submission', s) })),
+  });
+  const page = (file: string, title: string, body: string) =>
+    t.layout({ title, body, nav: nav(file), isIndex: file === 'index.html', mixedHardware: anyMixed, generatedAt: site.generatedAt, dbPath: site.dbPath });
+
+  const files: Record<string, string> = {};
+  for (const w of site.workloads) {
+    const file = names.get('workload', w);
+    files[file] = page(file, `Workload ${w}`, await workloadBody(site, w, names, palette, ids, t));
+  }
+  for (const s of site.submissions) {
+    const file = names.get('submission', s);
+    files[file] = page(file, `Submission ${s}`, submissionBody(site, s, names, t));
+  }
+  files['style.css'] = readFileSync(new URL('style.css', TEMPLATES), 'utf8');
+  Object.assign(files, exportFiles(site.exports));
+  // Last, so that writing it last makes the entry point appear only once the rest exists.
+  files['index.html'] = page('index.html', 'Leaderboard', await indexBody(site, names, palette, ids, t));
+  return files;
+}
+
+const GENERATED_PAGE = /^(workload|submission)-.+\.html$/;
 
 /**
- * Renders the leaderboards into `outDir`/index.html and returns its absolute path.
- * The page is written to a temporary name and renamed, so a failure never leaves a
- * half-written page behind.
+ * Writes rendered files into `outDir` (created if needed) and returns the absolute
+ * path of index.html. Pages of an earlier report that this one no longer has
+ * (a workload or submission that is gone) are removed; nothing else is touched.
  */
-export function renderLeaderboard(boards: readonly Leaderboard[], outDir: string, dbPath: string): string {
+export function writeSite(files: Readonly<Record<string, string>>, outDir: string): string {
   const dir = resolve(outDir);
   mkdirSync(dir, { recursive: true });
-  const html = template('leaderboard.hbs')({
-    generatedAt: new Date().toISOString(),
-    dbPath,
-    boards: boards.map(boardView),
-    empty: boards.length === 0,
-  });
-  const path = join(dir, 'index.html');
-  writeFileSync(`${path}.tmp`, html);
-  renameSync(`${path}.tmp`, path);
-  return path;
+  const tmp = mkdtempSync(join(dir, '.algobench-report-'));
+  try {
+    const order = Object.keys(files).sort((a, b) => Number(a === 'index.html') - Number(b === 'index.html'));
+    for (const name of order) writeFileSync(join(tmp, name), files[name] ?? '');
+    for (const name of order) renameSync(join(tmp, name), join(dir, name));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  for (const name of readdirSync(dir)) {
+    if (GENERATED_PAGE.test(name) && !(name in files)) unlinkSync(join(dir, name));
+  }
+  return join(dir, 'index.html');
+}
+
+/** Renders and writes the site of `site` into `outDir`; returns the index path. */
+export async function renderReport(site: SiteData, outDir: string): Promise<string> {
+  return writeSite(await renderSite(site), outDir);
 }

@@ -5,6 +5,7 @@
 import { AlgobenchError } from '../harness/errors.ts';
 import type { Workload } from '../harness/spec.ts';
 import type { WorkloadDefinition } from './definition.ts';
+import { getBudgetOverride } from './targets.ts';
 import { mnistMlp } from './mnist_mlp/index.ts';
 
 export const WORKLOADS: Readonly<Record<string, WorkloadDefinition>> = {
@@ -35,5 +36,8 @@ export function getWorkload(ref: string): Workload {
       `workload "${name}" has no variant "${variant}"; its variants are: ${def.variants.map((v) => v.name).join(', ')}`,
     );
   }
-  return def.create(variant);
+  const workload = def.create(variant);
+  // A budget derived by set-targets (workloads/targets.json) wins over the default.
+  const budget = getBudgetOverride(name, variant);
+  return budget === undefined ? workload : { ...workload, budget };
 }

@@ -4,13 +4,17 @@
  * trial row can name the targets version it ran against.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { AlgobenchError } from '../harness/errors.ts';
-import type { Targets } from '../harness/spec.ts';
+import type { Budget, Targets } from '../harness/spec.ts';
 
-export const TARGETS_PATH = new URL('./targets.json', import.meta.url);
+export const TARGETS_PATH = fileURLToPath(new URL('./targets.json', import.meta.url));
 
-interface TargetsEntry extends Targets {
-  readonly provenance: string;
+export interface TargetsEntry extends Targets {
+  /** How the targets were obtained: a sentence, or set-targets' structured record. */
+  readonly provenance: string | Readonly<Record<string, unknown>>;
+  /** A budget derived by set-targets; overrides the workload's default when present. */
+  readonly budget?: Budget;
 }
 
 export interface TargetsFile {
@@ -35,4 +39,14 @@ export function getTargets(workload: string, variant: string): Targets & { versi
     );
   }
   return { validation: entry.validation, test: entry.test, version: file.version };
+}
+
+/** The budget set-targets derived for a workload variant, if any. */
+export function getBudgetOverride(workload: string, variant: string): Budget | undefined {
+  return loadTargetsFile().workloads[workload]?.[variant]?.budget;
+}
+
+/** Forgets the cached file (after set-targets rewrote it). */
+export function reloadTargetsFile(): void {
+  cache = undefined;
 }

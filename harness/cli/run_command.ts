@@ -117,7 +117,7 @@ export function quickCommand(): Command {
         'quick',
       );
       printSummary(summary, flags.db);
-      const path = writeReport(flags.db, flags.out);
+      const path = await writeReport(flags.db, flags.out);
       process.stdout.write(`algobench: quick benchmark took ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
       process.stdout.write(`Leaderboard: ${path}\n`);
     });

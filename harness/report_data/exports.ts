@@ -77,7 +77,8 @@ function evalRecord(e: EvalRow, t: TrialRow, validation: Record<string, unknown>
   return row;
 }
 
-function parseObject(json: string): Record<string, unknown> {
+/** A JSON object column (hparams, metrics); anything else reads as empty. */
+export function parseObject(json: string): Record<string, unknown> {
   try {
     const v: unknown = JSON.parse(json);
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};

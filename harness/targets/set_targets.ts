@@ -1,0 +1,148 @@
+/**
+ * `algobench set-targets`: the reproducible procedure behind every target, after
+ * AlgoPerf's. For one workload variant:
+ * 1. tune the reference baselines with N quasi-random trials each, under a generous
+ *    budget (the workload's × `tuneBudgetFactor`), targets out of reach;
+ * 2. rerun the best configuration (highest best-validation metric) K times with
+ *    fresh seeds;
+ * 3. validation target = median over the reruns of their best validation metric;
+ *    test target = the worst test metric, among reruns that reached the validation
+ *    target, at the eval where each first reached it;
+ * 4. runtime budget = `budgetFactor` × the median time the reruns took to reach the
+ *    validation target (AlgoPerf leaves its baselines similar headroom).
+ * The result goes into the targets file with its provenance: hardware fingerprint,
+ * backend, date, seeds, configuration and every measured value.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { BackendInfo } from '../backends/select.ts';
+import type { Hardware } from '../fingerprint.ts';
+import { deriveSeed } from '../rng.ts';
+import { realClock, type Clock } from '../runner/clock.ts';
+import { runTrial } from '../runner/trial.ts';
+import { meetsTarget } from '../runner/workload_info.ts';
+import type { Budget, Hparams, Metrics, Workload } from '../spec.ts';
+import type { LoadedSubmission } from '../submissions.ts';
+import { sampleHparams } from '../tuning/search_space.ts';
+import type { TargetsEntry, TargetsFile } from '../../workloads/targets.ts';
+
+export interface SetTargetsOptions {
+  readonly workload: Workload;
+  readonly submissions: readonly LoadedSubmission[];
+  /** Tuning trials per submission. */
+  readonly trials: number;
+  /** Reruns of the best configuration. */
+  readonly reruns: number;
+  readonly seed: number;
+  /** Budget of tuning and reruns, as a multiple of the workload's. @default 2 */
+  readonly tuneBudgetFactor?: number;
+  /** Derived budget = factor × median rerun time-to-target. @default 3 */
+  readonly budgetFactor?: number;
+  readonly clock?: Clock;
+  readonly onTrial?: (line: string) => void;
+}
+
+interface TrialOutcome {
+  readonly best: number;
+  /** Submission time and test metric at the first eval meeting `threshold`, if any. */
+  readonly evals: ReadonlyArray<{ time: number; validation: number; test: number }>;
+}
+
+/** The configuration chosen by tuning and the measured reruns. */
+export interface TargetSetting {
+  readonly validation: number;
+  readonly test: number;
+  readonly budget: Budget;
+  readonly provenance: Readonly<Record<string, unknown>>;
+}
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function measure(workload: Workload, submission: LoadedSubmission, hparams: Hparams, seed: number, budgetScale: number, clock: Clock): Promise<TrialOutcome> {
+  const metric = workload.metric;
+  const unreachable = metric.direction === 'max' ? Infinity : -Infinity;
+  const evals: Array<{ time: number; validation: number; test: number }> = [];
+  const pick = (m: Metrics) => m[metric.name] ?? Number.NaN;
+  const result = await runTrial(
+    { workload, targets: { validation: unreachable, test: unreachable }, submission: submission.submission, hparams, seed, budgetScale },
+    { clock, observer: { onEval: (e) => evals.push({ time: e.submissionTimeSec, validation: pick(e.validation), test: pick(e.test) }) } },
+  );
+  const finite = evals.map((e) => e.validation).filter(Number.isFinite);
+  const best = result.status === 'error' || finite.length === 0 ? Number.NaN : metric.direction === 'max' ? Math.max(...finite) : Math.min(...finite);
+  return { best, evals };
+}
+
+export async function setTargets(o: SetTargetsOptions, env: { backend: BackendInfo; hardware: Hardware }): Promise<TargetSetting> {
+  const { workload } = o;
+  const clock = o.clock ?? realClock;
+  const tuneScale = o.tuneBudgetFactor ?? 2;
+  const better = (a: number, b: number) => (workload.metric.direction === 'max' ? a > b : a < b);
+  let chosen: { submission: LoadedSubmission; hparams: Hparams; best: number } | undefined;
+  const tuning: Array<{ submission: string; hparams: Hparams; best: number }> = [];
+  for (const submission of o.submissions) {
+    const points = submission.searchSpace === undefined
+      ? [{}]
+      : sampleHparams(submission.searchSpace, { seed: o.seed, study: 0, count: o.trials });
+    for (const [i, hparams] of points.entries()) {
+      const seed = deriveSeed(o.seed, 'tune', workload.name, workload.variant, i) % 2 ** 31;
+      const { best } = await measure(workload, submission, hparams, seed, tuneScale, clock);
+      tuning.push({ submission: submission.name, hparams, best });
+      o.onTrial?.(`tune ${submission.name} #${i}: best validation ${workload.metric.name} ${best}`);
+      if (Number.isFinite(best) && (chosen === undefined || better(best, chosen.best))) chosen = { submission, hparams, best };
+    }
+  }
+  if (chosen === undefined) throw new Error(`set-targets: no tuning trial of ${workload.name}:${workload.variant} produced a finite metric`);
+
+  const reruns: Array<{ seed: number } & TrialOutcome> = [];
+  for (let k = 0; k < o.reruns; k++) {
+    const seed = deriveSeed(o.seed, 'rerun', workload.name, workload.variant, k) % 2 ** 31;
+    const outcome = await measure(workload, chosen.submission, chosen.hparams, seed, tuneScale, clock);
+    reruns.push({ seed, ...outcome });
+    o.onTrial?.(`rerun ${k} (seed ${seed}): best validation ${workload.metric.name} ${outcome.best}`);
+  }
+  const validation = median(reruns.map((r) => r.best));
+  const hits = reruns
+    .map((r) => r.evals.find((e) => meetsTarget(e.validation, validation, workload.metric)))
+    .filter((e): e is { time: number; validation: number; test: number } => e !== undefined);
+  const tests = hits.map((h) => h.test);
+  const test = workload.metric.direction === 'max' ? Math.min(...tests) : Math.max(...tests);
+  const budgetFactor = o.budgetFactor ?? 3;
+  const maxRuntimeSec = Math.ceil(budgetFactor * median(hits.map((h) => h.time)));
+  const budget: Budget = {
+    maxRuntimeSec,
+    stepHint: Math.round((workload.budget.stepHint * maxRuntimeSec) / workload.budget.maxRuntimeSec),
+    evalPeriodSec: workload.budget.evalPeriodSec,
+  };
+  return {
+    validation,
+    test,
+    budget,
+    provenance: {
+      procedure: 'algobench set-targets: tune reference baselines, rerun the best configuration, median/worst rules (harness/targets/set_targets.ts)',
+      date: new Date().toISOString(),
+      hardware: env.hardware.fingerprint,
+      backend: `${env.backend.name} ${env.backend.version}`,
+      baseSeed: o.seed,
+      tuning: { trialsPerSubmission: o.trials, budgetFactor: tuneScale, trials: tuning },
+      chosen: { submission: chosen.submission.name, hparams: chosen.hparams },
+      reruns: reruns.map((r) => ({ seed: r.seed, bestValidation: r.best })),
+      budgetRule: `${budgetFactor} × median rerun time-to-target (${hits.length}/${reruns.length} reruns reached it)`,
+    },
+  };
+}
+
+/** Writes one variant's setting into the targets file (atomically) and bumps its version. */
+export function writeTargets(path: string, workload: string, variant: string, setting: TargetSetting): TargetsFile {
+  const file = JSON.parse(readFileSync(path, 'utf8')) as TargetsFile;
+  const entry: TargetsEntry = { validation: setting.validation, test: setting.test, budget: setting.budget, provenance: setting.provenance };
+  const next: TargetsFile = {
+    version: file.version + 1,
+    workloads: { ...file.workloads, [workload]: { ...file.workloads[workload], [variant]: entry } },
+  };
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(next, null, 2)}\n`);
+  renameSync(`${path}.tmp`, path);
+  return next;
+}

@@ -1,0 +1,170 @@
+/**
+ * The report's charts: Vega-Lite specs compiled to Vega and rendered to SVG in Node
+ * at report time, so the pages need no script and no network to show them. Every
+ * chart gets its submission colours from one palette over all submissions, so a
+ * submission has the same colour on every page.
+ */
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { ProfileStep } from '../harness/scoring/index.ts';
+
+/** Tableau 10: distinguishable, and readable for the common colour-vision deficiencies. */
+const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+const DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [4, 4], [1, 3]];
+
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+const CONFIG = {
+  font: FONT,
+  background: 'white',
+  view: { stroke: '#d6dbe0' },
+  title: { fontSize: 14, fontWeight: 600, anchor: 'start', color: '#1d232b', subtitleColor: '#5b6673', subtitleFontSize: 11 },
+  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 500, titleColor: '#39424e', gridColor: '#eceff2' },
+  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 500, orient: 'right' },
+} as const;
+
+/** Colour (and dash) scales keyed by every submission of the report. */
+export interface Palette {
+  readonly domain: readonly string[];
+}
+
+/** Colours of the submissions present, taken from their place among all submissions. */
+function colorScale(p: Palette, present: Iterable<string>) {
+  const domain = subset(p, present);
+  return { domain, range: domain.map((s) => PALETTE[p.domain.indexOf(s) % PALETTE.length] ?? '#4e79a7') };
+}
+
+function subset(p: Palette, present: Iterable<string>): string[] {
+  const set = new Set(present);
+  return p.domain.filter((s) => set.has(s));
+}
+
+/** Compiles and renders one chart; ids inside the SVG are prefixed so that charts on one page never share a clip path. */
+export async function renderChart(spec: TopLevelSpec, idPrefix: string): Promise<string> {
+  const vg = compile({ ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec).spec;
+  const view = new vega.View(vega.parse(vg), { renderer: 'none' });
+  try {
+    const svg = await view.toSVG();
+    return inlineSvg(svg, idPrefix);
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Ready for inline HTML: no namespace URLs (HTML's parser adds them), unique ids. */
+export function inlineSvg(svg: string, idPrefix: string): string {
+  return svg
+    .replace(/\s+xmlns(:xlink)?="[^"]*"/g, '')
+    .replace(/\bid="([^"]+)"/g, `id="${idPrefix}-$1"`)
+    .replace(/url\(#([^)]+)\)/g, `url(#${idPrefix}-$1)`)
+    .replace(/href="#([^"]+)"/g, `href="#${idPrefix}-$1"`);
+}
+
+/** ρ(τ) step lines, one per submission, for τ from 1 to maxTau. */
+export function profileSpec(steps: Readonly<Record<string, readonly ProfileStep[]>>, maxTau: number, palette: Palette, workloads: number): TopLevelSpec {
+  const values = Object.entries(steps).flatMap(([submission, corners]) => corners.map(([tau, rho]) => ({ submission, tau, rho })));
+  const present = Object.keys(steps);
+  return {
+    title: {
+      text: 'Performance profile',
+      subtitle: `share of the ${workloads} scored workload${workloads === 1 ? '' : 's'} each submission solved within τ× the fastest time`,
+    },
+    width: 460,
+    height: 260,
+    data: { values },
+    mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2.5, point: { filled: true, size: 36 } },
+    encoding: {
+      x: { field: 'tau', type: 'quantitative', scale: { domain: [1, maxTau], nice: false }, title: 'τ (time ÷ fastest time)' },
+      y: { field: 'rho', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '.0%' }, title: 'ρ(τ): workloads within τ' },
+      color: { field: 'submission', type: 'nominal', scale: colorScale(palette, present), title: 'submission', legend: { symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolSize: 300 } },
+      strokeDash: {
+        field: 'submission',
+        type: 'nominal',
+        scale: { domain: subset(palette, present), range: subset(palette, present).map((s) => DASHES[palette.domain.indexOf(s) % DASHES.length] ?? [1, 0]) },
+        title: 'submission',
+      },
+    },
+  } as TopLevelSpec;
+}
+
+export interface CurveInput {
+  readonly points: ReadonlyArray<{ submission: string; trialId: number; study: number; trial: number; seconds: number; value: number }>;
+  readonly target: number | undefined;
+  readonly metric: string;
+  readonly title: string;
+  readonly budget: number | undefined;
+  /** Submissions on the board, for the legend (a submission with no evals still gets its entry). */
+  readonly submissions: readonly string[];
+}
+
+/** Validation metric against submission time: one line per trial, coloured by submission, dashed target. */
+export function learningCurveSpec(input: CurveInput, palette: Palette): TopLevelSpec {
+  const values = input.points.map((p) => ({ ...p, label: `${p.submission} · study ${p.study} trial ${p.trial}` }));
+  // Up to the budget (the last eval may land a step past it), so boards of one budget line up.
+  const xMax = Math.max(input.budget ?? 0, ...values.map((v) => v.seconds));
+  const xDomain = xMax > 0 ? { domain: [0, xMax] } : {};
+  const layers: unknown[] = [
+    {
+      data: { values },
+      mark: { type: 'line', strokeWidth: 1.6, opacity: 0.9, point: values.length <= 600 ? { filled: true, size: 22 } : false },
+      encoding: {
+        x: { field: 'seconds', type: 'quantitative', scale: xDomain, title: 'submission time (s)' },
+        y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: `validation ${input.metric}` },
+        color: { field: 'submission', type: 'nominal', scale: colorScale(palette, input.submissions), title: 'submission' },
+        detail: { field: 'label', type: 'nominal' },
+      },
+    },
+  ];
+  if (input.target !== undefined) {
+    const target = [{ target: input.target, text: `target ${input.target}` }];
+    layers.push(
+      { data: { values: target }, mark: { type: 'rule', strokeDash: [6, 4], color: '#1d232b', strokeWidth: 1.2 }, encoding: { y: { field: 'target', type: 'quantitative' } } },
+      {
+        data: { values: target },
+        mark: { type: 'text', align: 'right', dx: -4, dy: -6, color: '#1d232b', fontSize: 11, x: 'width' },
+        encoding: { y: { field: 'target', type: 'quantitative' }, text: { field: 'text' } },
+      },
+    );
+  }
+  return { title: { text: input.title }, width: 380, height: 220, layer: layers } as TopLevelSpec;
+}
+
+export interface TimeInput {
+  readonly rows: ReadonlyArray<{ submission: string; column: string; seconds: number; lower: number; upper: number; open: boolean }>;
+  readonly title: string;
+}
+
+/** Time-to-target per submission with its bootstrap interval, one panel per workload column. */
+export function timesSpec(input: TimeInput, palette: Palette): TopLevelSpec {
+  const present = new Set(input.rows.map((r) => r.submission));
+  const submissions = present.size;
+  return {
+    title: { text: input.title, subtitle: 'dot: time-to-target; bar: 95% bootstrap interval (an open bar ends at the budget: missed in some resamples)' },
+    data: { values: input.rows.map((r) => ({ ...r, bar: r.open ? 'open' : 'closed' })) },
+    facet: { row: { field: 'column', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left', labelFontSize: 12, labelFontWeight: 600 } } },
+    spec: {
+      width: 460,
+      height: Math.max(40, submissions * 26),
+      layer: [
+        {
+          mark: { type: 'rule', strokeWidth: 2.5 },
+          encoding: {
+            x: { field: 'lower', type: 'quantitative', title: 'time-to-target (s)', scale: { zero: true } },
+            x2: { field: 'upper' },
+            y: { field: 'submission', type: 'nominal', title: null },
+            color: { field: 'submission', type: 'nominal', scale: colorScale(palette, present), legend: null },
+            strokeDash: { field: 'bar', type: 'nominal', scale: { domain: ['closed', 'open'], range: [[1, 0], [4, 3]] }, legend: null },
+          },
+        },
+        {
+          mark: { type: 'point', filled: true, size: 70, stroke: 'white', strokeWidth: 1 },
+          encoding: {
+            x: { field: 'seconds', type: 'quantitative' },
+            y: { field: 'submission', type: 'nominal' },
+            color: { field: 'submission', type: 'nominal', scale: colorScale(palette, present), legend: null },
+          },
+        },
+      ],
+    },
+    resolve: { scale: { y: 'independent' } },
+  } as TopLevelSpec;
+}
