@@ -227,6 +227,7 @@ export async function runBenchmark(
           hparams: planned.hparams,
           seed: planned.seed,
           budgetScale,
+          evalPeriodScale: extraScale,
         },
         {
           clock: options.clock ?? realClock,

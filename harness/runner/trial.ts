@@ -43,6 +43,11 @@ export interface TrialSpec {
   readonly seed: number;
   /** Multiplies the workload's runtime budget (1.5 for self-tuning). */
   readonly budgetScale: number;
+  /**
+   * Multiplies the eval period: a smoke run with a shrunken budget shrinks its eval
+   * period with it, so that it still records a learning curve. @default 1
+   */
+  readonly evalPeriodScale?: number;
 }
 
 /** One eval as the store keeps it. */
@@ -107,6 +112,7 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
   const hparams = Object.freeze({ ...spec.hparams });
   const { clock, observer } = env;
   const budgetSec = workload.budget.maxRuntimeSec * spec.budgetScale;
+  const evalPeriodSec = workload.budget.evalPeriodSec * (spec.evalPeriodScale ?? 1);
   const p: Progress = {
     steps: 0,
     submissionTime: 0,
@@ -196,7 +202,7 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
         }
       }
       let budgetSpent = p.submissionTime >= budgetSec;
-      if (budgetSpent || p.submissionTime - lastEvalAt >= workload.budget.evalPeriodSec) {
+      if (budgetSpent || p.submissionTime - lastEvalAt >= evalPeriodSec) {
         if (submission.prepareForEval) {
           const e0 = clock.now();
           const prepared = tidyStep(() =>
