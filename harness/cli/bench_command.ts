@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { BACKEND_CHOICES, parseBackendChoice, selectBackend } from '../backends/select.ts';
 import { benchWorkload, type BenchRow } from '../bench/bench.ts';
+import { torchStep } from '../bench/torch_compare.ts';
 import { loadSubmission } from '../submissions.ts';
 import { getWorkload, WORKLOADS } from '../../workloads/registry.ts';
 
@@ -12,27 +13,37 @@ export function benchCommand(): Command {
     .option('-s, --submission <name>', 'submission whose step is timed', 'adamw')
     .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
     .option('--time <ms>', 'milliseconds per measured task', Number, 3000)
+    .option('--torch', 'also time the same model and batch in PyTorch (2 threads) and report the ratio')
+    .option('--python <path>', 'Python with torch for --torch', '/usr/bin/python3')
     .option('--json', 'print machine-readable JSON')
-    .action(async (flags: { workload?: string; submission: string; backend: string; time: number; json?: boolean }) => {
+    .action(async (flags: { workload?: string; submission: string; backend: string; time: number; json?: boolean; torch?: boolean; python: string }) => {
       const names = flags.workload?.split(',').map((s) => s.trim()) ?? Object.keys(WORKLOADS);
       const workloads = names.map((n) => getWorkload(n));
       const { submission } = await loadSubmission(flags.submission);
       const backend = await selectBackend(parseBackendChoice(flags.backend));
-      const rows: BenchRow[] = [];
+      const rows: Array<BenchRow & { torchMs?: number; ratio?: number; torchError?: string }> = [];
       for (const w of workloads) {
         if (!flags.json) process.stderr.write(`benchmarking ${w.name}…\n`);
-        rows.push(await benchWorkload(w, submission, { timeMs: flags.time }));
+        const row = await benchWorkload(w, submission, { timeMs: flags.time });
+        if (!flags.torch) {
+          rows.push(row);
+          continue;
+        }
+        const torch = torchStep(flags.python, w.name, row.batchSize, flags.time / 1000);
+        rows.push('error' in torch ? { ...row, torchError: torch.error } : { ...row, torchMs: torch.medianMs, ratio: row.stepMs / torch.medianMs });
       }
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ backend, submission: submission.name, rows }, null, 2)}\n`);
         return;
       }
       process.stdout.write(`backend ${backend.name} ${backend.version}; step = ${submission.name}'s training step\n`);
-      process.stdout.write(`${['workload'.padEnd(20), 'batch', 'step ms', 'eval ms', 'runner step ms', 'overhead'].join('  ')}\n`);
+      const header = ['workload'.padEnd(20), 'batch', 'step ms', 'eval ms', 'runner step ms', 'overhead'];
+      if (flags.torch) header.push('torch ms', 'tfjs/torch');
+      process.stdout.write(`${header.join('  ')}\n`);
       for (const r of rows) {
-        process.stdout.write(
-          `${[r.workload.padEnd(20), String(r.batchSize).padStart(5), r.stepMs.toFixed(2).padStart(7), r.evalMs.toFixed(1).padStart(7), r.runnerStepMs.toFixed(2).padStart(14), `${r.overheadPct.toFixed(1)} %`.padStart(8)].join('  ')}\n`,
-        );
+        const cells = [r.workload.padEnd(20), String(r.batchSize).padStart(5), r.stepMs.toFixed(2).padStart(7), r.evalMs.toFixed(1).padStart(7), r.runnerStepMs.toFixed(2).padStart(14), `${r.overheadPct.toFixed(1)} %`.padStart(8)];
+        if (flags.torch) cells.push(r.torchMs === undefined ? `(${r.torchError})` : r.torchMs.toFixed(2).padStart(8), r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`.padStart(10));
+        process.stdout.write(`${cells.join('  ')}\n`);
       }
     });
 }
