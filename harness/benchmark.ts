@@ -17,7 +17,7 @@ import type { Hparams, Ruleset, Targets, Workload } from './spec.ts';
 import { Store } from './store/store.ts';
 import { loadSubmission, type LoadedSubmission } from './submissions.ts';
 import { sampleHparams } from './tuning/search_space.ts';
-import { getWorkload } from '../workloads/registry.ts';
+import { expandWorkloadRefs, getWorkload } from '../workloads/registry.ts';
 import { getTargets } from '../workloads/targets.ts';
 
 /** AlgoPerf's self-tuning ruleset grants 1.5× the external-tuning budget. */
@@ -92,7 +92,7 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
   }
   if (options.workloads.length === 0) throw new AlgobenchError('E_USAGE', 'no workload given; pass --workload NAME[:VARIANT]');
   if (options.submissions.length === 0) throw new AlgobenchError('E_USAGE', 'no submission given; pass --submission NAME|PATH');
-  const workloads = options.workloads.map((ref) => {
+  const workloads = expandWorkloadRefs(options.workloads).map((ref) => {
     const workload = getWorkload(ref);
     return { workload, targets: getTargets(workload.name, workload.variant) };
   });

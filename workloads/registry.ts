@@ -12,6 +12,24 @@ export const WORKLOADS: Readonly<Record<string, WorkloadDefinition>> = {
   mnist_mlp: mnistMlp,
 };
 
+/**
+ * Expands the shorthands of --workload: `all` is every workload's base (the fixed
+ * suite), `NAME:*` every variant of NAME, `all:*` every variant of every workload.
+ */
+export function expandWorkloadRefs(refs: readonly string[]): string[] {
+  return refs.flatMap((ref) => {
+    if (ref === 'all') return Object.keys(WORKLOADS);
+    const [name = '', variant] = ref.split(':');
+    if (variant !== '*') return [ref];
+    const names = name === 'all' ? Object.keys(WORKLOADS) : [name];
+    return names.flatMap((n) => {
+      const def = WORKLOADS[n];
+      if (def === undefined) return [n]; // getWorkload reports it
+      return def.variants.map((v) => (v.name === 'base' ? n : `${n}:${v.name}`));
+    });
+  });
+}
+
 /** Parses `name` or `name:variant` (default variant `base`). */
 export function parseWorkloadRef(ref: string): { name: string; variant: string } {
   const [name = '', variant = 'base', ...rest] = ref.split(':');

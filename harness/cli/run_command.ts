@@ -56,7 +56,7 @@ interface RunFlags {
 export function runCommand(): Command {
   return new Command('run')
     .description('run trials of submissions on workloads and store them (re-running the same command resumes)')
-    .requiredOption('-w, --workload <name[:variant]>', 'workload, e.g. mnist_mlp or mnist_mlp:tanh (repeat or comma-separate)', collect, [])
+    .requiredOption('-w, --workload <name[:variant]>', 'workload, e.g. mnist_mlp, mnist_mlp:tanh, mnist_mlp:* (all its variants) or all (the fixed suite); repeat or comma-separate', collect, [])
     .requiredOption('-s, --submission <name|path>', 'submission name from submissions/ or path to a .ts/.js module (repeat or comma-separate)', collect, [])
     .addOption(new Option('--ruleset <ruleset>', 'external tuning (search space) or self-tuning (no hyperparameters, 1.5× budget)').choices(['external', 'self']).default('external'))
     .option('--trials <n>', 'tuning trials per study', integer('trials'), 1)
