@@ -4,11 +4,11 @@
  * variant trains the same number of parameters.
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed } from '../../harness/rng.ts';
-import type { ModelInit, ParamType, TensorMap } from '../../harness/spec.ts';
+import type { ModelInit, TensorMap } from '../../harness/spec.ts';
+import { activate, type Activation } from '../common/activations.ts';
+import { dense } from '../common/layers.ts';
+import { ParamBuilder } from '../common/params.ts';
 import { CLASSES, PIXELS } from '../mnist/data.ts';
-
-export type Activation = 'relu' | 'tanh' | 'gelu';
 
 export interface MlpConfig {
   readonly hidden: readonly number[];
@@ -25,39 +25,16 @@ function layerSizes(config: MlpConfig): number[] {
 
 export function initMlp(config: MlpConfig, seed: number): ModelInit {
   const sizes = layerSizes(config);
-  const params: Record<string, tf.Tensor> = {};
-  const types: Record<string, ParamType> = {};
-  for (let layer = 0; layer + 1 < sizes.length; layer++) {
-    const fanIn = sizes[layer]!;
-    const fanOut = sizes[layer + 1]!;
-    const std = config.initScale * Math.sqrt(2 / fanIn);
-    params[`dense${layer}/kernel`] = tf.randomNormal([fanIn, fanOut], 0, std, 'float32', deriveSeed(seed, 'kernel', layer));
-    types[`dense${layer}/kernel`] = 'weight';
-    params[`dense${layer}/bias`] = tf.zeros([fanOut]);
-    types[`dense${layer}/bias`] = 'bias';
-  }
-  return { params, types };
-}
-
-function activate(x: tf.Tensor2D, activation: Activation): tf.Tensor2D {
-  switch (activation) {
-    case 'relu':
-      return tf.relu(x);
-    case 'tanh':
-      return tf.tanh(x);
-    case 'gelu':
-      // tanh approximation of GELU; tfjs has no GELU op of its own.
-      return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI)))));
-  }
+  const b = new ParamBuilder(seed, config.initScale);
+  for (let layer = 0; layer + 1 < sizes.length; layer++) b.dense(`dense${layer}`, sizes[layer]!, sizes[layer + 1]!);
+  return b.build();
 }
 
 export function mlpLogits(config: MlpConfig, params: TensorMap, images: tf.Tensor2D): tf.Tensor2D {
   const layers = config.hidden.length + 1;
   let x: tf.Tensor2D = images;
   for (let layer = 0; layer < layers; layer++) {
-    const kernel = params[`dense${layer}/kernel`] as tf.Tensor2D;
-    const bias = params[`dense${layer}/bias`]!;
-    x = tf.add(tf.matMul(x, kernel), bias);
+    x = dense(params, `dense${layer}`, x);
     if (layer + 1 < layers) x = activate(x, config.activation);
   }
   return x;
