@@ -24,7 +24,7 @@ export interface BenchRow {
   readonly evalMs: number;
   /** Median time between consecutive steps of a real trial, ms. */
   readonly runnerStepMs: number;
-  /** (runner − bare) / bare, in percent. */
+  /** (runner − bare) / bare, in percent, both timed as gaps between steps in alternating blocks. */
   readonly overheadPct: number;
   readonly steps: number;
 }
@@ -32,7 +32,7 @@ export interface BenchRow {
 export interface BenchOptions {
   /** Milliseconds tinybench spends on each measured task. @default 3000 */
   readonly timeMs?: number;
-  /** Seconds of submission time in the runner measurement. @default 4 */
+  /** Seconds of each of the three bare and three runner blocks of the overhead measurement. @default 2 */
   readonly runnerSec?: number;
 }
 
@@ -95,9 +95,47 @@ export async function benchWorkload(workload: Workload, submission: Submission, 
   const stepMs = stepTask?.result?.latency?.p50 ?? Number.NaN;
   const evalMs = evalTask?.result?.latency?.p50 ?? Number.NaN;
 
-  // The same step inside a real trial: evals only at the end, the target out of reach.
-  const runnerSec = options.runnerSec ?? 4;
-  const timed: Workload = { ...workload, budget: { ...workload.budget, maxRuntimeSec: runnerSec, evalPeriodSec: Infinity } };
+  // Overhead: the bare step and the same step inside a real trial, timed the same way
+  // (median gap between consecutive steps) in alternating blocks, so that drift in
+  // the machine's speed hits both alike.
+  const runnerSec = options.runnerSec ?? 2;
+  const bareGaps: number[] = [];
+  const runnerGaps: number[] = [];
+  let steps = 0;
+  for (let round = 0; round < 3; round++) {
+    const block = bareStepper(workload, submission, batchSize);
+    let last = performance.now();
+    const until = last + runnerSec * 1000;
+    for (let i = 0; performance.now() < until; i++) {
+      // The runner yields to the event loop between steps (so Ctrl-C can land); the
+      // bare loop does too, or it would measure the cost of never yielding.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      block.run();
+      const now = performance.now();
+      if (i >= 3) bareGaps.push(now - last);
+      last = now;
+    }
+    block.dispose();
+    const trial = await runnerGapsOf(workload, submission, runnerSec);
+    runnerGaps.push(...trial.gaps);
+    steps += trial.steps;
+  }
+  const bareMs = median(bareGaps);
+  const runnerStepMs = median(runnerGaps);
+  return {
+    workload: workload.variant === 'base' ? workload.name : `${workload.name}:${workload.variant}`,
+    batchSize,
+    stepMs,
+    evalMs,
+    runnerStepMs,
+    overheadPct: ((runnerStepMs - bareMs) / bareMs) * 100,
+    steps,
+  };
+}
+
+/** Gaps between consecutive steps of a real trial (evals only at the end, target out of reach). */
+async function runnerGapsOf(workload: Workload, submission: Submission, seconds: number): Promise<{ gaps: number[]; steps: number }> {
+  const timed: Workload = { ...workload, budget: { ...workload.budget, maxRuntimeSec: seconds, evalPeriodSec: Infinity } };
   const unreachable = workload.metric.direction === 'max' ? Infinity : -Infinity;
   const stamps: number[] = [];
   const result = await runTrial(
@@ -105,15 +143,6 @@ export async function benchWorkload(workload: Workload, submission: Submission, 
     { clock: realClock, observer: { onStep: () => stamps.push(performance.now()) } },
   );
   if (result.status === 'error') throw new Error(`bench of ${workload.name}: ${result.error}`);
-  const gaps = stamps.slice(1).map((t, i) => t - stamps[i]!);
-  const runnerStepMs = median(gaps.slice(Math.min(5, Math.floor(gaps.length / 4))));
-  return {
-    workload: workload.variant === 'base' ? workload.name : `${workload.name}:${workload.variant}`,
-    batchSize,
-    stepMs,
-    evalMs,
-    runnerStepMs,
-    overheadPct: ((runnerStepMs - stepMs) / stepMs) * 100,
-    steps: result.steps,
-  };
+  // The first few steps warm caches up; the last one is followed by the final eval.
+  return { gaps: stamps.slice(4).map((t, i) => t - stamps[i + 3]!), steps: result.steps };
 }
