@@ -51,7 +51,72 @@ def mnist_autoencoder():
     return model, batch, nn.MSELoss()
 
 
-MODELS = {"mnist_mlp": mnist_mlp, "mnist_cnn": mnist_cnn, "mnist_autoencoder": mnist_autoencoder}
+class Block(nn.Module):
+    """workloads/char_lm's pre-LN block: causal multi-head attention and a 4x GELU MLP."""
+
+    def __init__(self, d, heads):
+        super().__init__()
+        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.attn = nn.MultiheadAttention(d, heads, batch_first=True)
+        self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(approximate="tanh"), nn.Linear(4 * d, d))
+
+    def forward(self, x, mask):
+        h = self.ln1(x)
+        x = x + self.attn(h, h, h, attn_mask=mask, need_weights=False)[0]
+        return x + self.mlp(self.ln2(x))
+
+
+class CharLm(nn.Module):
+    def __init__(self, vocab=96, context=32, d=64, heads=4, layers=2):
+        super().__init__()
+        self.tokens, self.positions = nn.Embedding(vocab, d), nn.Embedding(context, d)
+        self.blocks = nn.ModuleList(Block(d, heads) for _ in range(layers))
+        self.ln, self.head = nn.LayerNorm(d), nn.Linear(d, vocab)
+        self.register_buffer("mask", torch.triu(torch.ones(context, context, dtype=torch.bool), 1))
+
+    def forward(self, tokens):
+        t = tokens.shape[1]
+        x = self.tokens(tokens) + self.positions(torch.arange(t))
+        for block in self.blocks:
+            x = block(x, self.mask[:t, :t])
+        return self.head(self.ln(x)).flatten(0, 1)
+
+
+def char_lm():
+    def batch(b):
+        tokens = torch.randint(0, 96, (b, 33))
+        return tokens[:, :-1], tokens[:, 1:].flatten()
+    return CharLm(), batch, nn.CrossEntropyLoss()
+
+
+class SpamBag(nn.Module):
+    """workloads/spam_bow: mean bag of 64-dim embeddings of 2^14 hashed buckets, ReLU 64, one logit."""
+
+    def __init__(self, buckets=1 << 14, d=64):
+        super().__init__()
+        self.bag = nn.EmbeddingBag(buckets, d, mode="mean")
+        self.mlp = nn.Sequential(nn.Linear(d, 64), nn.ReLU(), nn.Linear(64, 1))
+
+    def forward(self, inputs):
+        ids, offsets = inputs
+        return self.mlp(self.bag(ids, offsets)).squeeze(1)
+
+
+def spam_bow():
+    def batch(b, words_per_message=210):
+        ids = torch.randint(0, 1 << 14, (b * words_per_message,))
+        offsets = torch.arange(0, b * words_per_message, words_per_message)
+        return (ids, offsets), torch.randint(0, 2, (b,)).float()
+    return SpamBag(), batch, nn.BCEWithLogitsLoss()
+
+
+MODELS = {
+    "mnist_mlp": mnist_mlp,
+    "mnist_cnn": mnist_cnn,
+    "mnist_autoencoder": mnist_autoencoder,
+    "char_lm": char_lm,
+    "spam_bow": spam_bow,
+}
 
 
 def main():
