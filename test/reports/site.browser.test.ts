@@ -46,8 +46,8 @@ describe('report site in a browser', () => {
     async () => {
       const tmp = mkdtempSync(join(tmpdir(), 'algobench-site-'));
       const db = join(tmp, 'a.sqlite');
-      // 3 submissions × 2 workloads × 2 studies on tiny budgets: targets are likely missed.
-      await algobench(['run', '-w', 'mnist_mlp,mnist_mlp:tanh', '-s', 'adamw,sgd_momentum,nesterov', '--studies', '2', '--budget-scale', '0.05', '--backend', 'wasm', '--db', db]);
+      // 3 submissions × 2 workloads (+ a variant) × 2 studies on tiny budgets: targets are likely missed.
+      await algobench(['run', '-w', 'mnist_mlp,mnist_mlp:tanh,mnist_autoencoder', '-s', 'adamw,sgd_momentum,nesterov', '--studies', '2', '--budget-scale', '0.05', '--backend', 'wasm', '--db', db]);
       // A second, longer smoke run, so that some trial is likely to reach its target.
       await algobench(['run', '-w', 'mnist_mlp', '-s', 'sgd_momentum,nesterov', '--studies', '1', '--budget-scale', '0.5', '--backend', 'wasm', '--db', db]);
       const site = join(tmp, 'site');
@@ -56,7 +56,7 @@ describe('report site in a browser', () => {
 
       const pages = readdirSync(site).filter((f) => f.endsWith('.html')).sort();
       expect(pages).toEqual(
-        expect.arrayContaining(['index.html', 'workload-mnist_mlp.html', 'submission-adamw.html', 'submission-nesterov.html', 'submission-sgd_momentum.html']),
+        expect.arrayContaining(['index.html', 'workload-mnist_mlp.html', 'workload-mnist_autoencoder.html', 'submission-adamw.html', 'submission-nesterov.html', 'submission-sgd_momentum.html']),
       );
       for (const f of ['trials.csv', 'evals.csv', 'trials.json', 'evals.json', 'style.css']) expect(existsSync(join(site, f)), f).toBe(true);
 
