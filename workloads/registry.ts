@@ -6,14 +6,18 @@ import { AlgobenchError } from '../harness/errors.ts';
 import type { Workload } from '../harness/spec.ts';
 import type { WorkloadDefinition } from './definition.ts';
 import { getBudgetOverride } from './targets.ts';
+import { charLm } from './char_lm/index.ts';
 import { mnistAutoencoder } from './mnist_autoencoder/index.ts';
 import { mnistCnn } from './mnist_cnn/index.ts';
 import { mnistMlp } from './mnist_mlp/index.ts';
+import { spamBow } from './spam_bow/index.ts';
 
 export const WORKLOADS: Readonly<Record<string, WorkloadDefinition>> = {
   mnist_mlp: mnistMlp,
   mnist_cnn: mnistCnn,
   mnist_autoencoder: mnistAutoencoder,
+  char_lm: charLm,
+  spam_bow: spamBow,
 };
 
 /**

