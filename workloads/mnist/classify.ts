@@ -4,8 +4,8 @@
  * chunks so an eval never holds more than a chunk of activations.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Batch, Metrics, Split, TensorMap } from '../../harness/spec.ts';
-import { CLASSES, loadMnist } from './data.ts';
+import type { Batch, Budget, Metrics, ModelInit, Split, TensorMap, Workload } from '../../harness/spec.ts';
+import { CLASSES, loadMnist, TRAIN_SIZE } from './data.ts';
 
 /** Logits of a batch of flattened images. */
 export type Classifier = (params: TensorMap, images: tf.Tensor2D, mode: 'train' | 'eval') => tf.Tensor2D;
@@ -57,4 +57,35 @@ export function evaluateClassifier(model: Classifier, params: TensorMap, split: 
     lossSum += loss * size;
   }
   return { accuracy: correct / data.size, loss: lossSum / data.size };
+}
+
+/** What differs between the MNIST classifiers: the model, its description and budget. */
+export interface MnistClassifierSpec {
+  readonly name: string;
+  readonly variant: string;
+  readonly description: string;
+  readonly budget: Budget;
+  readonly initParams: (seed: number) => ModelInit;
+  readonly model: Classifier;
+}
+
+/** A Workload over the shared MNIST splits: cross-entropy loss, accuracy metric. */
+export function mnistClassifier(spec: MnistClassifierSpec): Workload {
+  const { model } = spec;
+  return {
+    name: spec.name,
+    variant: spec.variant,
+    description: spec.description,
+    metric: { name: 'accuracy', direction: 'max' },
+    lossType: 'softmax_cross_entropy',
+    budget: spec.budget,
+    trainSize: TRAIN_SIZE,
+    load: async () => {
+      loadMnist();
+    },
+    initParams: spec.initParams,
+    getBatch: mnistBatch,
+    loss: (params, batch) => crossEntropy(model(params, batch.inputs as tf.Tensor2D, 'train'), batch.targets),
+    evaluate: (params, split) => evaluateClassifier(model, params, split),
+  };
 }

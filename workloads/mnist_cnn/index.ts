@@ -3,10 +3,8 @@
  * convolutional workload: what conv-weight-aware optimizers and the backends' conv
  * gradient kernels are measured on.
  */
-import type * as tf from '@tensorflow/tfjs';
-import type { TensorMap, Workload } from '../../harness/spec.ts';
-import { crossEntropy, evaluateClassifier, mnistBatch } from '../mnist/classify.ts';
-import { loadMnist, TRAIN_SIZE } from '../mnist/data.ts';
+import type { Workload } from '../../harness/spec.ts';
+import { mnistClassifier } from '../mnist/classify.ts';
 import type { WorkloadDefinition } from '../definition.ts';
 import { BASE_CNN, cnnLogits, initCnn, type CnnConfig } from './model.ts';
 
@@ -21,27 +19,18 @@ function create(variant: string): Workload {
   const entry = VARIANTS[variant];
   if (entry === undefined) throw new Error(`mnist_cnn has no variant "${variant}"`);
   const config = entry.config;
-  const model = (params: TensorMap, images: tf.Tensor2D) => cnnLogits(config, params, images);
-  return {
+  return mnistClassifier({
     name: 'mnist_cnn',
     variant,
     description: 'conv3×3(16)-pool-LN-ReLU-conv3×3(32)-pool-LN-ReLU-dense(10) on 8,000 MNIST digits; validation and test sets of 1,000',
-    metric: { name: 'accuracy', direction: 'max' },
-    lossType: 'softmax_cross_entropy',
     // 2-core dev machine, wasm backend with algobench's conv kernels (2026-11-29): an
     // AdamW step at batch 128 takes ~91 ms (84-104 ms across variants), an eval of
     // validation + test 0.25-0.3 s. 820 steps fit the budget; AdamW (lr 1e-3) reaches
     // the targets in 25-45 s; 15 evals cost ~4.5 s.
     budget: { maxRuntimeSec: 75, stepHint: 820, evalPeriodSec: 5 },
-    trainSize: TRAIN_SIZE,
-    load: async () => {
-      loadMnist();
-    },
     initParams: (seed) => initCnn(config, seed),
-    getBatch: mnistBatch,
-    loss: (params, batch) => crossEntropy(model(params, batch.inputs as tf.Tensor2D), batch.targets),
-    evaluate: (params, split) => evaluateClassifier(model, params, split),
-  };
+    model: (params, images) => cnnLogits(config, params, images),
+  });
 }
 
 export const mnistCnn: WorkloadDefinition = {

@@ -3,8 +3,7 @@
  * workload of the suite: the one the quick benchmark and the tests run.
  */
 import type { Workload } from '../../harness/spec.ts';
-import { crossEntropy, evaluateClassifier, mnistBatch } from '../mnist/classify.ts';
-import { loadMnist, TRAIN_SIZE } from '../mnist/data.ts';
+import { mnistClassifier } from '../mnist/classify.ts';
 import type { WorkloadDefinition } from '../definition.ts';
 import { BASE_MLP, initMlp, mlpLogits, type MlpConfig } from './model.ts';
 
@@ -19,24 +18,14 @@ const VARIANTS: Readonly<Record<string, { description: string; config: MlpConfig
 
 function create(variant: string): Workload {
   const config = VARIANTS[variant]!.config;
-  const model = (params: Parameters<typeof mlpLogits>[1], images: Parameters<typeof mlpLogits>[2]) =>
-    mlpLogits(config, params, images);
-  return {
+  return mnistClassifier({
     name: 'mnist_mlp',
     variant,
     description: 'MLP 784-256-256-10 on 8,000 MNIST digits; validation and test sets of 1,000',
-    metric: { name: 'accuracy', direction: 'max' },
-    lossType: 'softmax_cross_entropy',
     budget: { maxRuntimeSec: 40, stepHint: 2_500, evalPeriodSec: 2 },
-    trainSize: TRAIN_SIZE,
-    load: async () => {
-      loadMnist();
-    },
     initParams: (seed) => initMlp(config, seed),
-    getBatch: mnistBatch,
-    loss: (params, batch) => crossEntropy(model(params, batch.inputs as never), batch.targets),
-    evaluate: (params, split) => evaluateClassifier(model, params, split),
-  };
+    model: (params, images) => mlpLogits(config, params, images),
+  });
 }
 
 export const mnistMlp: WorkloadDefinition = {

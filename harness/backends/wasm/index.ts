@@ -36,6 +36,3 @@ export function installWasmKernels(): void {
     if (tf.getKernel(config.kernelName, 'wasm') === undefined) tf.registerKernel(config);
   }
 }
-
-/** The names of algobench's own wasm kernels, for the kernel tests and the bench. */
-export const OWN_WASM_KERNELS = [...REPLACEMENTS.map(([name]) => name), ...ADDITIONS.map((c) => c.kernelName)];
