@@ -52,8 +52,10 @@ async function useWasm(): Promise<BackendInfo | undefined> {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (!(await tf.setBackend('wasm'))) return undefined;
     await tf.ready();
-    installWasmKernels();
-    return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', version: wasm.version_wasm };
+    const { native } = installWasmKernels();
+    // Native kernels change the speed, so they are part of the recorded version
+    // (and so of the hardware fingerprint that keys leaderboards).
+    return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', version: native ? `${wasm.version_wasm}+algobench-native` : wasm.version_wasm };
   } catch {
     return undefined;
   }

@@ -8,6 +8,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../harness/backends/select.ts';
 import { createRng } from '../../harness/rng.ts';
 
+// These are the wasm-only kernels (what runs where the native addon is not built);
+// test/backends/native_kernels.test.ts covers the native ones that go on top.
+process.env['ALGOBENCH_NATIVE'] = '0';
+
 type Arrays = Record<string, number[]>;
 
 /** Runs `f` on `backend` with inputs drawn from fixed seeds; returns flat values. */

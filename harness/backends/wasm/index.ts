@@ -5,6 +5,8 @@
  * fill the gaps that stop conv nets and embeddings from training at all.
  */
 import * as tf from '@tensorflow/tfjs';
+import { loadNativeAddon } from '../native/addon.ts';
+import { nativeKernelConfigs } from '../native/kernels.ts';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv.ts';
 import { batchMatMulConfig } from './matmul.ts';
 import { maxPoolGradConfig } from './pooling.ts';
@@ -20,12 +22,15 @@ const REPLACEMENTS: ReadonlyArray<[string, (original: tf.KernelConfig) => tf.Ker
 /** Kernels the stock backend lacks. */
 const ADDITIONS: readonly tf.KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumConfig];
 
-let installed = false;
+let installed: { native: boolean } | undefined;
 
-/** Registers the kernels once per process; later calls do nothing. */
-export function installWasmKernels(): void {
-  if (installed) return;
-  installed = true;
+/**
+ * Registers the kernels once per process; later calls do nothing. When the native
+ * addon is built, its kernels go on top (falling back to the ones below them for
+ * cases they do not cover); the answer says whether they did.
+ */
+export function installWasmKernels(): { native: boolean } {
+  if (installed !== undefined) return installed;
   for (const [name, wrap] of REPLACEMENTS) {
     const original = tf.getKernel(name, 'wasm');
     if (original === undefined) continue;
@@ -35,4 +40,13 @@ export function installWasmKernels(): void {
   for (const config of ADDITIONS) {
     if (tf.getKernel(config.kernelName, 'wasm') === undefined) tf.registerKernel(config);
   }
+  const addon = loadNativeAddon();
+  if (addon !== undefined) {
+    for (const config of nativeKernelConfigs(addon, (name) => tf.getKernel(name, 'wasm'))) {
+      if (tf.getKernel(config.kernelName, 'wasm') !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
+      tf.registerKernel(config);
+    }
+  }
+  installed = { native: addon !== undefined };
+  return installed;
 }

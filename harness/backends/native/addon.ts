@@ -1,0 +1,45 @@
+/**
+ * Loads algobench's native kernel addon (built from ./src by `npm ci`, see build.mjs).
+ * It is optional: where it was not built (no C++ compiler) the wasm backend runs
+ * with its own kernels only, and `loadNativeAddon` answers undefined.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeAddon {
+  /** For each of `batch` products c[i] = op(a[i])·op(b[i]); a stride of 0 broadcasts that operand. */
+  batchMatMul(
+    a: Float32Array, b: Float32Array, c: Float32Array,
+    batch: number, m: number, n: number, k: number,
+    transposeA: boolean, transposeB: boolean, strideA: number, strideB: number,
+  ): void;
+  /** mode 0: (x, w) → y; 1: (dy, w) → dx; 2: (x, dy) → dw. Geometry: see convGeometry in kernels.ts. */
+  conv2d(mode: 0 | 1 | 2, in0: Float32Array, in1: Float32Array, out: Float32Array, geometry: Float64Array): void;
+  maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geometry: Float64Array): void;
+  /** y[o, i] = scale · Σ_r x[o, r, i] for x viewed as [outer, reduced, inner]. */
+  reduceSum(x: Float32Array, y: Float32Array, outer: number, reduced: number, inner: number, scale: number): void;
+  /** Adam's moments and update in one pass; coefficients as in harness/backends/fused_ops.ts. */
+  adamMoments(g: Float32Array, m: Float32Array, v: Float32Array, mOut: Float32Array, vOut: Float32Array, update: Float32Array, coefficients: Float64Array): void;
+  /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count). */
+  threads(): number;
+}
+
+const ADDON_PATH = fileURLToPath(new URL('./build/Release/algobench_native.node', import.meta.url));
+
+let cached: NativeAddon | null | undefined;
+
+/** The addon, or undefined when it is not built or cannot load (ALGOBENCH_NATIVE=0 turns it off). */
+export function loadNativeAddon(): NativeAddon | undefined {
+  if (cached === undefined) {
+    cached = null;
+    if (process.env['ALGOBENCH_NATIVE'] !== '0' && existsSync(ADDON_PATH)) {
+      try {
+        cached = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
+      } catch {
+        // Built for another Node ABI or CPU: run without it.
+      }
+    }
+  }
+  return cached ?? undefined;
+}

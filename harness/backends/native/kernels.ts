@@ -1,0 +1,299 @@
+/**
+ * TensorFlow.js kernels for the wasm backend that run in algobench's native addon:
+ * matrix products (any transposes, batched, broadcast), the three Conv2D kernels and
+ * MaxPoolGrad on both cores, plus a row gather for batch assembly. They read and
+ * write the wasm heap in place, so tensors never leave the backend. Cases they do
+ * not cover (other dtypes, NCHW, rank-broadcast shapes) go to the kernel they replace.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type Info, type KernelArgs, type WasmBackend, wasmBackend } from '../wasm/kernel_utils.ts';
+import { ADAM_MOMENTS_KERNEL } from '../fused_ops.ts';
+import type { NativeAddon } from './addon.ts';
+
+type Fallback = tf.KernelConfig | undefined;
+
+function f32(backend: WasmBackend, info: Info): Float32Array {
+  return backend.typedArrayFromHeap(info) as Float32Array;
+}
+
+const product = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
+
+function fallback(original: Fallback, args: KernelArgs, why: string): tf.TensorInfo | tf.TensorInfo[] {
+  if (original === undefined) throw new Error(`native kernel: ${why}, and the wasm backend has no kernel to fall back to`);
+  return original.kernelFunc(args);
+}
+
+function batchMatMul(addon: NativeAddon, original: Fallback): tf.KernelConfig {
+  return {
+    kernelName: 'BatchMatMul',
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const a = args.inputs['a']!;
+      const b = args.inputs['b']!;
+      const transposeA = Boolean(args.attrs?.['transposeA']);
+      const transposeB = Boolean(args.attrs?.['transposeB']);
+      if (a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(original, args, 'non-float32 matmul');
+      const ra = a.shape.length;
+      const rb = b.shape.length;
+      const m = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+      const k = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+      const n = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+      const kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
+      if (k !== kb) throw new Error(`BatchMatMul: inner dimensions ${k} and ${kb} differ`);
+      const batchA = a.shape.slice(0, -2);
+      const batchB = b.shape.slice(0, -2);
+      const sizeA = product(batchA);
+      const sizeB = product(batchB);
+      // Equal batch shapes, or one operand without a batch (broadcast); anything else
+      // (per-axis broadcasting) is rare enough for the stock kernel.
+      let batchShape: number[];
+      if (sizeA === sizeB && batchA.length === batchB.length) batchShape = batchA;
+      else if (sizeA === 1) batchShape = batchB;
+      else if (sizeB === 1) batchShape = batchA;
+      else return fallback(original, args, 'per-axis batch broadcasting');
+      const batch = product(batchShape);
+      const backend = wasmBackend(args);
+      const out = backend.makeOutput([...batchShape, m, n], 'float32');
+      addon.batchMatMul(
+        f32(backend, a), f32(backend, b), f32(backend, out), batch, m, n, k, transposeA, transposeB,
+        sizeA === 1 ? 0 : m * k, sizeB === 1 ? 0 : k * n,
+      );
+      return out;
+    },
+  };
+}
+
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: 'NHWC' | 'NCHW' | 'channelsLast';
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** The 15 numbers the addon's conv functions take (ConvGeometry in src/conv.h). */
+function convGeometry(info: tf.backend_util.Conv2DInfo): Float64Array {
+  return Float64Array.from([
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels,
+    info.outHeight, info.outWidth, info.outChannels,
+    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth,
+    info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left,
+  ]);
+}
+
+const isNhwc = (attrs: ConvAttrs): boolean => attrs.dataFormat === undefined || attrs.dataFormat === 'NHWC' || attrs.dataFormat === 'channelsLast';
+
+function convInfo(xShape: readonly number[], filterShape: readonly number[], attrs: ConvAttrs): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode,
+  );
+}
+
+function conv2d(addon: NativeAddon, original: Fallback): tf.KernelConfig {
+  return {
+    kernelName: 'Conv2D',
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const attrs = args.attrs as unknown as ConvAttrs;
+      const x = args.inputs['x']!;
+      const filter = args.inputs['filter']!;
+      if (!isNhwc(attrs) || x.dtype !== 'float32') return fallback(original, args, 'NCHW or non-float32 conv');
+      const info = convInfo(x.shape, filter.shape, attrs);
+      const backend = wasmBackend(args);
+      const out = backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32');
+      addon.conv2d(0, f32(backend, x), f32(backend, filter), f32(backend, out), convGeometry(info));
+      return out;
+    },
+  };
+}
+
+function conv2dBackpropInput(addon: NativeAddon, original: Fallback): tf.KernelConfig {
+  return {
+    kernelName: 'Conv2DBackpropInput',
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const attrs = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
+      const dy = args.inputs['dy']!;
+      const filter = args.inputs['filter']!;
+      if (!isNhwc(attrs)) return fallback(original, args, 'NCHW conv gradient');
+      const info = convInfo(attrs.inputShape, filter.shape, attrs);
+      const backend = wasmBackend(args);
+      const out = backend.makeOutput([...attrs.inputShape], 'float32');
+      addon.conv2d(1, f32(backend, dy), f32(backend, filter), f32(backend, out), convGeometry(info));
+      return out;
+    },
+  };
+}
+
+function conv2dBackpropFilter(addon: NativeAddon, original: Fallback): tf.KernelConfig {
+  return {
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const attrs = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
+      const x = args.inputs['x']!;
+      const dy = args.inputs['dy']!;
+      if (!isNhwc(attrs)) return fallback(original, args, 'NCHW conv gradient');
+      const info = convInfo(x.shape, attrs.filterShape, attrs);
+      const backend = wasmBackend(args);
+      const out = backend.makeOutput([...attrs.filterShape], 'float32');
+      addon.conv2d(2, f32(backend, x), f32(backend, dy), f32(backend, out), convGeometry(info));
+      return out;
+    },
+  };
+}
+
+function maxPoolGrad(addon: NativeAddon, original: Fallback): tf.KernelConfig {
+  return {
+    kernelName: 'MaxPoolGrad',
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const dy = args.inputs['dy']!;
+      const input = args.inputs['input']!;
+      const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as {
+        filterSize: number | [number, number];
+        strides: number | [number, number];
+        pad: 'valid' | 'same' | number;
+        dimRoundingMode?: 'floor' | 'round' | 'ceil';
+      };
+      if (input.dtype !== 'float32') return fallback(original, args, 'non-float32 pooling');
+      const info = tf.backend_util.computePool2DInfo(
+        input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode,
+      );
+      const backend = wasmBackend(args);
+      const out = backend.makeOutput([...input.shape], 'float32');
+      const geometry = Float64Array.from([
+        info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+        info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
+      ]);
+      addon.maxPoolGrad(f32(backend, input), f32(backend, dy), f32(backend, out), geometry);
+      return out;
+    },
+  };
+}
+
+/**
+ * GatherV2 along axis 0 (how every workload assembles a batch from its cached
+ * dataset) as row copies; the stock kernel takes ~1.8 ms for 128 rows of 784.
+ */
+function gatherRows(original: Fallback): tf.KernelConfig {
+  return {
+    kernelName: 'GatherV2',
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const x = args.inputs['x']!;
+      const indices = args.inputs['indices']!;
+      const axis = Number(args.attrs?.['axis'] ?? 0);
+      const batchDims = Number(args.attrs?.['batchDims'] ?? 0);
+      if (axis !== 0 || batchDims !== 0 || x.shape.length === 0 || indices.dtype !== 'int32' || (x.dtype !== 'float32' && x.dtype !== 'int32')) {
+        return fallback(original, args, 'gather other than rows');
+      }
+      const backend = wasmBackend(args);
+      const rows = x.shape[0]!;
+      const inner = product(x.shape.slice(1));
+      const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
+      const ids = backend.typedArrayFromHeap(indices) as Int32Array;
+      const src = backend.typedArrayFromHeap(x) as Float32Array | Int32Array;
+      const dst = backend.typedArrayFromHeap(out) as Float32Array | Int32Array;
+      for (let r = 0; r < ids.length; r++) {
+        const id = ids[r]!;
+        if (id < 0 || id >= rows) {
+          backend.disposeData(out.dataId);
+          throw new Error(`GatherV2: index ${id} is not in [0, ${rows})`);
+        }
+        dst.set(src.subarray(id * inner, (id + 1) * inner), r * inner);
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * Sum and Mean over a contiguous block of axes (bias gradients reduce the leading
+ * axes, normalisations the last): the stock kernels transpose the reduced axes to the
+ * end first, which dominated char_lm's backward pass (~1.2 ms per call).
+ */
+function reduction(addon: NativeAddon, kernelName: 'Sum' | 'Mean', original: Fallback): tf.KernelConfig {
+  return {
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const x = args.inputs['x']!;
+      const rank = x.shape.length;
+      const axisAttr = args.attrs?.['axis'] as number | number[] | null | undefined;
+      const keepDims = Boolean(args.attrs?.['keepDims']);
+      if (x.dtype !== 'float32' || rank === 0) return fallback(original, args, 'non-float32 or scalar reduction');
+      const axes = [...new Set((axisAttr == null ? [...x.shape.keys()] : [axisAttr].flat()).map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
+      const first = axes[0]!;
+      const last = axes.at(-1)!;
+      if (axes.length === 0 || last - first + 1 !== axes.length || first < 0 || last >= rank) {
+        return fallback(original, args, 'reduction over non-adjacent axes');
+      }
+      const outer = product(x.shape.slice(0, first));
+      const reduced = product(x.shape.slice(first, last + 1));
+      const inner = product(x.shape.slice(last + 1));
+      const shape = keepDims ? x.shape.map((d, i) => (i >= first && i <= last ? 1 : d)) : x.shape.filter((_, i) => i < first || i > last);
+      const backend = wasmBackend(args);
+      const out = backend.makeOutput(shape, 'float32');
+      addon.reduceSum(f32(backend, x), f32(backend, out), outer, reduced, inner, kernelName === 'Mean' ? 1 / reduced : 1);
+      return out;
+    },
+  };
+}
+
+/** Adam's moments and update (harness/backends/fused_ops.ts) in one threaded pass. */
+function adamMoments(addon: NativeAddon): tf.KernelConfig {
+  return {
+    kernelName: ADAM_MOMENTS_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const g = args.inputs['g']!;
+      const m = args.inputs['m']!;
+      const v = args.inputs['v']!;
+      const coefficients = Float64Array.from(args.attrs?.['coefficients'] as number[]);
+      const backend = wasmBackend(args);
+      const outs = [0, 1, 2].map(() => backend.makeOutput([...g.shape], 'float32'));
+      addon.adamMoments(
+        f32(backend, g), f32(backend, m), f32(backend, v),
+        f32(backend, outs[0]!), f32(backend, outs[1]!), f32(backend, outs[2]!), coefficients,
+      );
+      return outs;
+    },
+  };
+}
+
+/**
+ * Identity without the copy: tensors are immutable, so the output shares the input's
+ * memory under a reference count, as the stock Reshape does. Gradients pass through
+ * Identity often (every embedding-sized gradient was copied: ~0.5 ms per 4 MB).
+ */
+function sharedIdentity(original: Fallback): tf.KernelConfig {
+  return {
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const x = args.inputs['x']!;
+      if (x.dtype === 'string') return fallback(original, args, 'string identity');
+      (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+    },
+  };
+}
+
+/** Kernel configs that replace (or add to) the wasm backend's, given the current ones. */
+export function nativeKernelConfigs(addon: NativeAddon, current: (name: string) => Fallback): tf.KernelConfig[] {
+  return [
+    batchMatMul(addon, current('BatchMatMul')),
+    conv2d(addon, current('Conv2D')),
+    conv2dBackpropInput(addon, current('Conv2DBackpropInput')),
+    conv2dBackpropFilter(addon, current('Conv2DBackpropFilter')),
+    maxPoolGrad(addon, current('MaxPoolGrad')),
+    gatherRows(current('GatherV2')),
+    reduction(addon, 'Sum', current('Sum')),
+    reduction(addon, 'Mean', current('Mean')),
+    adamMoments(addon),
+    sharedIdentity(current('Identity')),
+  ];
+}

@@ -1,0 +1,174 @@
+#include "conv.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "gemm.h"
+#include "parallel.h"
+
+namespace algobench {
+namespace {
+
+// Output rows (n, oh, ow) handled per im2col chunk: the column buffer is rows × K floats.
+int64_t chunk_rows(const ConvGeometry& g) {
+  const int64_t k = g.filter_h * g.filter_w * g.in_c;
+  const int64_t target = (int64_t)1 << 20;  // ~4 MB of columns
+  return std::max<int64_t>(64, std::min<int64_t>(target / std::max<int64_t>(k, 1), 1 << 16));
+}
+
+bool is_pointwise(const ConvGeometry& g) {
+  return g.filter_h == 1 && g.filter_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
+         g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
+}
+
+// cols[r, (a*FW+b)*CI + c] for output rows [r0, r0+rows): the input patch under the
+// filter, zeros where it hangs over the padding.
+void im2col(const ConvGeometry& g, const float* x, int64_t r0, int64_t rows, float* cols) {
+  const int64_t k = g.filter_h * g.filter_w * g.in_c;
+  parallel_for((int)std::min<int64_t>(rows, thread_count()), [&](int t) {
+    const int64_t parts = std::min<int64_t>(rows, thread_count());
+    for (int64_t r = rows * t / parts; r < rows * (t + 1) / parts; ++r) {
+      const int64_t row = r0 + r;
+      const int64_t ow = row % g.out_w;
+      const int64_t oh = (row / g.out_w) % g.out_h;
+      const int64_t n = row / (g.out_w * g.out_h);
+      float* dst = cols + r * k;
+      for (int64_t a = 0; a < g.filter_h; ++a) {
+        const int64_t h = oh * g.stride_h - g.pad_top + a * g.dilation_h;
+        for (int64_t b = 0; b < g.filter_w; ++b) {
+          const int64_t w = ow * g.stride_w - g.pad_left + b * g.dilation_w;
+          float* out = dst + (a * g.filter_w + b) * g.in_c;
+          if (h < 0 || h >= g.in_h || w < 0 || w >= g.in_w) {
+            std::memset(out, 0, g.in_c * sizeof(float));
+          } else {
+            std::memcpy(out, x + ((n * g.in_h + h) * g.in_w + w) * g.in_c, g.in_c * sizeof(float));
+          }
+        }
+      }
+    }
+  });
+}
+
+// dx += the column gradients of rows [r0, r0+rows) scattered back to their pixels.
+// Patches of one image overlap, so the rows are split between threads at image
+// boundaries: no two threads write the same pixel.
+void col2im_add(const ConvGeometry& g, const float* cols, int64_t r0, int64_t rows, float* dx) {
+  const int64_t k = g.filter_h * g.filter_w * g.in_c;
+  const int64_t per_image = g.out_h * g.out_w;
+  const int parts = thread_count();
+  auto boundary = [&](int t) {
+    if (t >= parts) return r0 + rows;
+    const int64_t r = r0 + rows * t / parts;
+    return std::min(r0 + rows, std::max(r0, (r + per_image - 1) / per_image * per_image));
+  };
+  parallel_for(parts, [&](int t) {
+    for (int64_t row = (t == 0 ? r0 : boundary(t)); row < boundary(t + 1); ++row) {
+      const int64_t ow = row % g.out_w;
+      const int64_t oh = (row / g.out_w) % g.out_h;
+      const int64_t n = row / per_image;
+      const float* src = cols + (row - r0) * k;
+      for (int64_t a = 0; a < g.filter_h; ++a) {
+        const int64_t h = oh * g.stride_h - g.pad_top + a * g.dilation_h;
+        if (h < 0 || h >= g.in_h) continue;
+        for (int64_t b = 0; b < g.filter_w; ++b) {
+          const int64_t w = ow * g.stride_w - g.pad_left + b * g.dilation_w;
+          if (w < 0 || w >= g.in_w) continue;
+          float* out = dx + ((n * g.in_h + h) * g.in_w + w) * g.in_c;
+          const float* in = src + (a * g.filter_w + b) * g.in_c;
+          for (int64_t c = 0; c < g.in_c; ++c) out[c] += in[c];
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, float* y) {
+  const int64_t m = g.batch * g.out_h * g.out_w;
+  const int64_t k = g.filter_h * g.filter_w * g.in_c;
+  if (is_pointwise(g)) {
+    sgemm(false, false, m, g.out_c, k, x, k, w, g.out_c, y, g.out_c, false);
+    return;
+  }
+  const int64_t step = chunk_rows(g);
+  std::vector<float> cols((size_t)std::min(step, m) * k);
+  for (int64_t r0 = 0; r0 < m; r0 += step) {
+    const int64_t rows = std::min(step, m - r0);
+    im2col(g, x, r0, rows, cols.data());
+    sgemm(false, false, rows, g.out_c, k, cols.data(), k, w, g.out_c, y + r0 * g.out_c, g.out_c, false);
+  }
+}
+
+void conv2d_backprop_input(const ConvGeometry& g, const float* dy, const float* w, float* dx) {
+  const int64_t m = g.batch * g.out_h * g.out_w;
+  const int64_t k = g.filter_h * g.filter_w * g.in_c;
+  if (is_pointwise(g)) {
+    sgemm(false, true, m, k, g.out_c, dy, g.out_c, w, g.out_c, dx, k, false);
+    return;
+  }
+  std::memset(dx, 0, (size_t)(g.batch * g.in_h * g.in_w * g.in_c) * sizeof(float));
+  const int64_t step = chunk_rows(g);
+  std::vector<float> cols((size_t)std::min(step, m) * k);
+  for (int64_t r0 = 0; r0 < m; r0 += step) {
+    const int64_t rows = std::min(step, m - r0);
+    sgemm(false, true, rows, k, g.out_c, dy + r0 * g.out_c, g.out_c, w, g.out_c, cols.data(), k, false);
+    col2im_add(g, cols.data(), r0, rows, dx);
+  }
+}
+
+void conv2d_backprop_filter(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
+  const int64_t m = g.batch * g.out_h * g.out_w;
+  const int64_t k = g.filter_h * g.filter_w * g.in_c;
+  if (is_pointwise(g)) {
+    sgemm(true, false, k, g.out_c, m, x, k, dy, g.out_c, dw, g.out_c, false);
+    return;
+  }
+  const int64_t step = chunk_rows(g);
+  std::vector<float> cols((size_t)std::min(step, m) * k);
+  for (int64_t r0 = 0; r0 < m; r0 += step) {
+    const int64_t rows = std::min(step, m - r0);
+    im2col(g, x, r0, rows, cols.data());
+    sgemm(true, false, k, g.out_c, rows, cols.data(), k, dy + r0 * g.out_c, g.out_c, dw, g.out_c, r0 > 0);
+  }
+}
+
+void max_pool_grad(const PoolGeometry& g, const float* x, const float* dy, float* dx) {
+  const int64_t C = g.channels;
+  std::memset(dx, 0, (size_t)(g.batch * g.in_h * g.in_w * C) * sizeof(float));
+  // Images are independent: one task per image, no two tasks touch the same dx.
+  parallel_for((int)g.batch, [&](int n) {
+    const float* xb = x + n * g.in_h * g.in_w * C;
+    float* dxb = dx + n * g.in_h * g.in_w * C;
+    std::vector<float> best(C);
+    std::vector<int64_t> where(C);
+    for (int64_t oh = 0; oh < g.out_h; ++oh) {
+      const int64_t h0 = oh * g.stride_h - g.pad_top;
+      const int64_t hs = std::max<int64_t>(0, h0), he = std::min<int64_t>(g.in_h, h0 + g.filter_h);
+      for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        const int64_t w0 = ow * g.stride_w - g.pad_left;
+        const int64_t ws = std::max<int64_t>(0, w0), we = std::min<int64_t>(g.in_w, w0 + g.filter_w);
+        std::fill(best.begin(), best.end(), -std::numeric_limits<float>::infinity());
+        std::fill(where.begin(), where.end(), -1);
+        for (int64_t h = hs; h < he; ++h)
+          for (int64_t w = ws; w < we; ++w) {
+            const int64_t base = (h * g.in_w + w) * C;
+            for (int64_t c = 0; c < C; ++c) {
+              const float v = xb[base + c];
+              if (v > best[c] || where[c] < 0) {
+                best[c] = v;
+                where[c] = base + c;
+              }
+            }
+          }
+        const float* g_out = dy + ((n * g.out_h + oh) * g.out_w + ow) * C;
+        for (int64_t c = 0; c < C; ++c)
+          if (where[c] >= 0) dxb[where[c]] += g_out[c];
+      }
+    }
+  });
+}
+
+}  // namespace algobench

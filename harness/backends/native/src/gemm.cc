@@ -1,0 +1,262 @@
+// A packed, register-blocked SGEMM in the style of GotoBLAS/BLIS: B is packed into
+// k×NR column panels and A into MR×k row panels, so the micro-kernel streams both
+// from contiguous memory and keeps an MR×NR tile of C in vector registers. Vectors
+// are GCC vector extensions, so the compiler emits AVX-512, AVX2 or SSE code for the
+// machine that `npm ci` builds on (-march=native). Transposes cost nothing extra:
+// they only change how panels are packed.
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "parallel.h"
+
+namespace algobench {
+namespace {
+
+#if defined(__AVX512F__)
+constexpr int VW = 16;
+#elif defined(__AVX__)
+constexpr int VW = 8;
+#else
+constexpr int VW = 4;
+#endif
+typedef float vec __attribute__((vector_size(VW * sizeof(float))));
+typedef float uvec __attribute__((vector_size(VW * sizeof(float)), aligned(4)));
+
+constexpr int MR = 6;        // rows of the C tile
+constexpr int NR = 2 * VW;   // columns of the C tile: two vectors
+constexpr int KC = 256;      // depth of one packed block (A and B panels stay in L1/L2)
+constexpr int MC = 16 * MR;  // rows of A packed at once per task
+
+// An aligned scratch buffer per thread, grown on demand and kept.
+float* scratch(std::vector<float>& buf, size_t floats) {
+  if (buf.size() < floats + VW) buf.resize(floats + VW);
+  auto p = reinterpret_cast<uintptr_t>(buf.data());
+  return reinterpret_cast<float*>((p + sizeof(vec) - 1) & ~(uintptr_t)(sizeof(vec) - 1));
+}
+
+// op(B)[p0:p0+kc, j0:j0+NR] into panel (kc×NR, zero-padded columns).
+void pack_b_panel(bool trans_b, const float* b, int64_t ldb, int64_t p0, int kc, int64_t j0, int nr, float* out) {
+  for (int p = 0; p < kc; ++p) {
+    float* row = out + p * NR;
+    if (!trans_b) {
+      const float* src = b + (p0 + p) * ldb + j0;
+      std::memcpy(row, src, nr * sizeof(float));
+    } else {
+      const float* src = b + j0 * ldb + (p0 + p);
+      for (int j = 0; j < nr; ++j) row[j] = src[j * ldb];
+    }
+    for (int j = nr; j < NR; ++j) row[j] = 0.f;
+  }
+}
+
+// op(A)[i0:i0+mr, p0:p0+kc] into panel (kc×MR, zero-padded rows).
+void pack_a_panel(bool trans_a, const float* a, int64_t lda, int64_t i0, int mr, int64_t p0, int kc, float* out) {
+  if (!trans_a) {
+    for (int i = 0; i < mr; ++i) {
+      const float* src = a + (i0 + i) * lda + p0;
+      for (int p = 0; p < kc; ++p) out[p * MR + i] = src[p];
+    }
+  } else {
+    for (int p = 0; p < kc; ++p) {
+      const float* src = a + (p0 + p) * lda + i0;
+      for (int i = 0; i < mr; ++i) out[p * MR + i] = src[i];
+    }
+  }
+  if (mr < MR) {
+    for (int p = 0; p < kc; ++p)
+      for (int i = mr; i < MR; ++i) out[p * MR + i] = 0.f;
+  }
+}
+
+// C tile (mr×nr at c) = or += Ap·Bp over kc.
+inline void micro_kernel(int kc, const float* __restrict ap, const float* __restrict bp,
+                         float* c, int64_t ldc, int mr, int nr, bool accumulate) {
+  vec acc[MR][2];
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = vec{};
+  for (int p = 0; p < kc; ++p) {
+    const vec b0 = *reinterpret_cast<const vec*>(bp);
+    const vec b1 = *reinterpret_cast<const vec*>(bp + VW);
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; ++i) {
+      const float a = ap[i];
+      acc[i][0] += a * b0;
+      acc[i][1] += a * b1;
+    }
+    ap += MR;
+    bp += NR;
+  }
+  if (mr == MR && nr == NR) {
+    for (int i = 0; i < MR; ++i) {
+      uvec* row = reinterpret_cast<uvec*>(c + i * ldc);
+      if (accumulate) {
+        row[0] += acc[i][0];
+        row[1] += acc[i][1];
+      } else {
+        row[0] = acc[i][0];
+        row[1] = acc[i][1];
+      }
+    }
+    return;
+  }
+  alignas(64) float tile[MR][NR];
+  std::memcpy(tile, acc, sizeof(tile));
+  for (int i = 0; i < mr; ++i)
+    for (int j = 0; j < nr; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i][j] : tile[i][j];
+}
+
+void dense_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                 const float* a, int64_t lda, const float* b, int64_t ldb,
+                 float* c, int64_t ldc, bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, n * sizeof(float));
+    return;
+  }
+  const int64_t panels_n = (n + NR - 1) / NR;
+  const int64_t blocks_m = (m + MC - 1) / MC;
+  // Column chunks per task: enough tasks to keep every thread busy, big enough that
+  // packing the A block again per chunk stays cheap.
+  const int threads = (double)m * n * k < 2.0e5 ? 1 : thread_count();
+  int64_t chunk = panels_n;
+  if (threads > 1) {
+    while (chunk > 4 && blocks_m * ((panels_n + chunk - 1) / chunk) < 4 * threads) chunk = (chunk + 1) / 2;
+  }
+  const int64_t chunks = (panels_n + chunk - 1) / chunk;
+
+  static thread_local std::vector<float> b_buf;
+  for (int64_t p0 = 0; p0 < k; p0 += KC) {
+    const int kc = (int)std::min<int64_t>(KC, k - p0);
+    const bool acc = accumulate || p0 > 0;
+    float* bp = scratch(b_buf, (size_t)panels_n * kc * NR);
+    auto pack_b = [&](int64_t first, int64_t last) {
+      for (int64_t jp = first; jp < last; ++jp) {
+        const int64_t j0 = jp * NR;
+        pack_b_panel(trans_b, b, ldb, p0, kc, j0, (int)std::min<int64_t>(NR, n - j0), bp + jp * kc * NR);
+      }
+    };
+    if (threads > 1 && panels_n >= 2) {
+      const int parts = (int)std::min<int64_t>(panels_n, threads);
+      parallel_for(parts, [&](int t) { pack_b(panels_n * t / parts, panels_n * (t + 1) / parts); });
+    } else {
+      pack_b(0, panels_n);
+    }
+    auto task = [&](int index) {
+      static thread_local std::vector<float> a_buf;
+      const int64_t bm = index / chunks;
+      const int64_t bc = index % chunks;
+      const int64_t i0 = bm * MC;
+      const int mc = (int)std::min<int64_t>(MC, m - i0);
+      float* ap = scratch(a_buf, (size_t)MC * kc);
+      for (int ir = 0; ir < mc; ir += MR)
+        pack_a_panel(trans_a, a, lda, i0 + ir, std::min(MR, mc - ir), p0, kc, ap + (size_t)ir * kc);
+      const int64_t jp_end = std::min(panels_n, (bc + 1) * chunk);
+      for (int64_t jp = bc * chunk; jp < jp_end; ++jp) {
+        const int64_t j0 = jp * NR;
+        const int nr = (int)std::min<int64_t>(NR, n - j0);
+        for (int ir = 0; ir < mc; ir += MR) {
+          micro_kernel(kc, ap + (size_t)ir * kc, bp + jp * kc * NR, c + (i0 + ir) * ldc + j0, ldc,
+                       std::min(MR, mc - ir), nr, acc);
+        }
+      }
+    };
+    const int tasks = (int)(blocks_m * chunks);
+    if (threads > 1) parallel_for(tasks, task);
+    else for (int t = 0; t < tasks; ++t) task(t);
+  }
+}
+
+
+// True when op(A) has at most 1 nonzero in 32: multi-hot inputs (bags of words) and
+// their gradients. The scan stops as soon as the count passes that bound, so on a
+// dense matrix it reads only its first few elements.
+bool is_sparse(const float* a, int64_t rows, int64_t cols, int64_t lda) {
+  if (rows * cols < (1 << 16)) return false;
+  const int64_t limit = rows * cols / 32;
+  int64_t nonzero = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = a + r * lda;
+    for (int64_t j = 0; j < cols; ++j) nonzero += row[j] != 0.f;
+    if (nonzero > limit || nonzero > (r + 1) * cols / 4) return false;
+  }
+  return true;
+}
+
+// C = or += op(A)·B for a sparse A, visiting only A's nonzeros: each one adds a
+// scaled row of B to a row of C. Threads own disjoint rows of C.
+void sparse_a_sgemm(bool trans_a, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                    const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+  const int parts = (int)std::min<int64_t>(m, thread_count());
+  parallel_for(parts, [&](int t) {
+    const int64_t i0 = m * t / parts, i1 = m * (t + 1) / parts;
+    if (!accumulate)
+      for (int64_t i = i0; i < i1; ++i) std::memset(c + i * ldc, 0, n * sizeof(float));
+    if (!trans_a) {
+      for (int64_t i = i0; i < i1; ++i) {
+        const float* arow = a + i * lda;
+        float* crow = c + i * ldc;
+        for (int64_t p = 0; p < k; ++p) {
+          const float v = arow[p];
+          if (v == 0.f) continue;
+          const float* brow = b + p * ldb;
+          for (int64_t j = 0; j < n; ++j) crow[j] += v * brow[j];
+        }
+      }
+    } else {
+      for (int64_t p = 0; p < k; ++p) {
+        const float* arow = a + p * lda;
+        const float* brow = b + p * ldb;
+        for (int64_t i = i0; i < i1; ++i) {
+          const float v = arow[i];
+          if (v == 0.f) continue;
+          float* crow = c + i * ldc;
+          for (int64_t j = 0; j < n; ++j) crow[j] += v * brow[j];
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+           const float* a, int64_t lda, const float* b, int64_t ldb,
+           float* c, int64_t ldc, bool accumulate) {
+  if (m <= 0 || n <= 0 || k <= 0) {
+    dense_sgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    return;
+  }
+  if (!trans_b && (trans_a ? is_sparse(a, k, m, lda) : is_sparse(a, m, k, lda))) {
+    sparse_a_sgemm(trans_a, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    return;
+  }
+  // A long, thin product (a small C over a deep k, e.g. a conv's filter gradient)
+  // has too few C tiles to share: split k instead and add the partial products.
+  const int threads = thread_count();
+  const int64_t tiles = ((m + MC - 1) / MC) * ((n + NR - 1) / NR);
+  if (threads > 1 && tiles < threads && k >= 1024 && (double)m * n * k >= 2.0e5) {
+    std::vector<std::vector<float>> partial(threads - 1);
+    parallel_for(threads, [&](int t) {
+      const int64_t p0 = k * t / threads, p1 = k * (t + 1) / threads;
+      const float* at = trans_a ? a + p0 * lda : a + p0;
+      const float* bt = trans_b ? b + p0 : b + p0 * ldb;
+      if (t == 0) {
+        dense_sgemm(trans_a, trans_b, m, n, p1 - p0, at, lda, bt, ldb, c, ldc, accumulate);
+      } else {
+        partial[t - 1].assign((size_t)(m * n), 0.f);
+        dense_sgemm(trans_a, trans_b, m, n, p1 - p0, at, lda, bt, ldb, partial[t - 1].data(), n, false);
+      }
+    });
+    for (const auto& part : partial)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) c[i * ldc + j] += part[i * n + j];
+    return;
+  }
+  dense_sgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+}  // namespace algobench

@@ -1,0 +1,17 @@
+// A tiny persistent thread pool: parallel_for(n, f) runs f(i) for i in [0, n) on the
+// calling thread and the pool's workers. The workers are created once and never
+// destroyed (they are detached and parked on a condition variable), so that neither
+// a short-lived Node process nor a static destructor has to join them at exit.
+#pragma once
+#include <functional>
+
+namespace algobench {
+
+// How many threads kernels use: ALGOBENCH_THREADS if set, else the hardware's count.
+int thread_count();
+
+// Calls f(i) for every i in [0, n), spread over thread_count() threads; returns when
+// all calls have returned. Nested calls run serially on the calling thread.
+void parallel_for(int n, const std::function<void(int)>& f);
+
+}  // namespace algobench
