@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'E_STORE'
   | 'E_TARGETS'
   | 'E_TIMES_FILE'
+  | 'E_VERIFY'
   | 'E_INTERRUPTED';
 
 export class AlgobenchError extends Error {

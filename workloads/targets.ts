@@ -15,6 +15,14 @@ export interface TargetsEntry extends Targets {
   readonly provenance: string | Readonly<Record<string, unknown>>;
   /** A budget derived by set-targets; overrides the workload's default when present. */
   readonly budget?: Budget;
+  /** The baseline configuration the targets were set with (verify-targets reruns it). */
+  readonly reference?: ReferenceConfig;
+}
+
+/** A baseline and its hyperparameters: what reaches a workload's targets by construction. */
+export interface ReferenceConfig {
+  readonly submission: string;
+  readonly hparams: Readonly<Record<string, number | string | boolean>>;
 }
 
 export interface TargetsFile {
@@ -44,6 +52,11 @@ export function getTargets(workload: string, variant: string): Targets & { versi
 /** The budget set-targets derived for a workload variant, if any. */
 export function getBudgetOverride(workload: string, variant: string): Budget | undefined {
   return loadTargetsFile().workloads[workload]?.[variant]?.budget;
+}
+
+/** The reference configuration of a workload variant, if its targets file entry names one. */
+export function getReference(workload: string, variant: string): ReferenceConfig | undefined {
+  return loadTargetsFile().workloads[workload]?.[variant]?.reference;
 }
 
 /** Forgets the cached file (after set-targets rewrote it). */

@@ -13,6 +13,7 @@ import { reportCommand, scoreCommand } from './report_command.ts';
 import { exportCommand } from './export_command.ts';
 import { newSubmissionCommand, validateCommand } from './submission_commands.ts';
 import { setTargetsCommand } from './targets_command.ts';
+import { verifyTargetsCommand } from './verify_command.ts';
 
 const program = new Command()
   .name('algobench')
@@ -29,6 +30,7 @@ program.addCommand(exportCommand());
 program.addCommand(validateCommand());
 program.addCommand(benchCommand());
 program.addCommand(setTargetsCommand());
+program.addCommand(verifyTargetsCommand());
 program.addCommand(newSubmissionCommand());
 
 const INPUT_ERRORS = new Set(['E_USAGE', 'E_UNKNOWN_WORKLOAD', 'E_UNKNOWN_VARIANT', 'E_UNKNOWN_SUBMISSION', 'E_BAD_SUBMISSION', 'E_SEARCH_SPACE', 'E_BACKEND', 'E_TIMES_FILE', 'E_TARGETS']);

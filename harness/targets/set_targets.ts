@@ -23,7 +23,7 @@ import { meetsTarget } from '../runner/workload_info.ts';
 import type { Budget, Hparams, Metrics, Workload } from '../spec.ts';
 import type { LoadedSubmission } from '../submissions.ts';
 import { sampleHparams } from '../tuning/search_space.ts';
-import type { TargetsEntry, TargetsFile } from '../../workloads/targets.ts';
+import type { ReferenceConfig, TargetsEntry, TargetsFile } from '../../workloads/targets.ts';
 
 export interface SetTargetsOptions {
   readonly workload: Workload;
@@ -52,6 +52,7 @@ export interface TargetSetting {
   readonly validation: number;
   readonly test: number;
   readonly budget: Budget;
+  readonly reference: ReferenceConfig;
   readonly provenance: Readonly<Record<string, unknown>>;
 }
 
@@ -120,6 +121,7 @@ export async function setTargets(o: SetTargetsOptions, env: { backend: BackendIn
     validation,
     test,
     budget,
+    reference: { submission: chosen.submission.name, hparams: chosen.hparams as ReferenceConfig['hparams'] },
     provenance: {
       procedure: 'algobench set-targets: tune reference baselines, rerun the best configuration, median/worst rules (harness/targets/set_targets.ts)',
       date: new Date().toISOString(),
@@ -137,7 +139,9 @@ export async function setTargets(o: SetTargetsOptions, env: { backend: BackendIn
 /** Writes one variant's setting into the targets file (atomically) and bumps its version. */
 export function writeTargets(path: string, workload: string, variant: string, setting: TargetSetting): TargetsFile {
   const file = JSON.parse(readFileSync(path, 'utf8')) as TargetsFile;
-  const entry: TargetsEntry = { validation: setting.validation, test: setting.test, budget: setting.budget, provenance: setting.provenance };
+  const entry: TargetsEntry = {
+    validation: setting.validation, test: setting.test, budget: setting.budget, reference: setting.reference, provenance: setting.provenance,
+  };
   const next: TargetsFile = {
     version: file.version + 1,
     workloads: { ...file.workloads, [workload]: { ...file.workloads[workload], [variant]: entry } },
