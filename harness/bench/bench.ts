@@ -24,7 +24,9 @@ export interface BenchRow {
   readonly evalMs: number;
   /** Median time between consecutive steps of a real trial, ms. */
   readonly runnerStepMs: number;
-  /** (runner − bare) / bare, in percent, both timed as gaps between steps in alternating blocks. */
+  /** Median time between consecutive steps of the bare loop, ms (same blocks). */
+  readonly bareStepMs: number;
+  /** (runner − bare) / bare in percent: the median over alternating rounds. */
   readonly overheadPct: number;
   readonly steps: number;
 }
@@ -32,8 +34,10 @@ export interface BenchRow {
 export interface BenchOptions {
   /** Milliseconds tinybench spends on each measured task. @default 3000 */
   readonly timeMs?: number;
-  /** Seconds of each of the three bare and three runner blocks of the overhead measurement. @default 2 */
+  /** Seconds of each bare and each runner block of the overhead measurement. @default 1.5 */
   readonly runnerSec?: number;
+  /** Rounds of (bare, runner) blocks. @default 6 */
+  readonly rounds?: number;
 }
 
 function median(values: number[]): number {
@@ -96,29 +100,30 @@ export async function benchWorkload(workload: Workload, submission: Submission, 
   const evalMs = evalTask?.result?.latency?.p50 ?? Number.NaN;
 
   // Overhead: the bare step and the same step inside a real trial, timed the same way
-  // (median gap between consecutive steps) in alternating blocks, so that drift in
-  // the machine's speed hits both alike.
-  const runnerSec = options.runnerSec ?? 2;
+  // (median gap between consecutive steps) in alternating blocks, bare first in even
+  // rounds and runner first in odd ones, so that drift in the machine's speed hits
+  // both alike; the overhead is the median over rounds of the per-round difference.
+  const runnerSec = options.runnerSec ?? 1.5;
+  const rounds = options.rounds ?? 6;
   const bareGaps: number[] = [];
   const runnerGaps: number[] = [];
+  const perRound: number[] = [];
   let steps = 0;
-  for (let round = 0; round < 3; round++) {
-    const block = bareStepper(workload, submission, batchSize);
-    let last = performance.now();
-    const until = last + runnerSec * 1000;
-    for (let i = 0; performance.now() < until; i++) {
-      // The runner yields to the event loop between steps (so Ctrl-C can land); the
-      // bare loop does too, or it would measure the cost of never yielding.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      block.run();
-      const now = performance.now();
-      if (i >= 3) bareGaps.push(now - last);
-      last = now;
+  for (let round = 0; round < rounds; round++) {
+    let bareRound: number[] = [];
+    let runnerRound: number[] = [];
+    for (const which of round % 2 === 0 ? ['bare', 'runner'] : ['runner', 'bare']) {
+      if (which === 'bare') {
+        bareRound = await bareGapsOf(workload, submission, batchSize, runnerSec);
+      } else {
+        const trial = await runnerGapsOf(workload, submission, runnerSec);
+        runnerRound = trial.gaps;
+        steps += trial.steps;
+      }
     }
-    block.dispose();
-    const trial = await runnerGapsOf(workload, submission, runnerSec);
-    runnerGaps.push(...trial.gaps);
-    steps += trial.steps;
+    bareGaps.push(...bareRound);
+    runnerGaps.push(...runnerRound);
+    perRound.push((median(runnerRound) - median(bareRound)) / median(bareRound));
   }
   const bareMs = median(bareGaps);
   const runnerStepMs = median(runnerGaps);
@@ -128,9 +133,29 @@ export async function benchWorkload(workload: Workload, submission: Submission, 
     stepMs,
     evalMs,
     runnerStepMs,
-    overheadPct: ((runnerStepMs - bareMs) / bareMs) * 100,
+    bareStepMs: bareMs,
+    overheadPct: median(perRound) * 100,
     steps,
   };
+}
+
+/** Gaps between consecutive bare steps over `seconds` (the first few warm caches up). */
+async function bareGapsOf(workload: Workload, submission: Submission, batchSize: number, seconds: number): Promise<number[]> {
+  const block = bareStepper(workload, submission, batchSize);
+  const gaps: number[] = [];
+  let last = performance.now();
+  const until = last + seconds * 1000;
+  for (let i = 0; performance.now() < until; i++) {
+    // The runner yields to the event loop between steps (so Ctrl-C can land); the
+    // bare loop does too, or it would measure the cost of never yielding.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    block.run();
+    const now = performance.now();
+    if (i >= 3) gaps.push(now - last);
+    last = now;
+  }
+  block.dispose();
+  return gaps;
 }
 
 /** Gaps between consecutive steps of a real trial (evals only at the end, target out of reach). */

@@ -13,10 +13,12 @@ export function benchCommand(): Command {
     .option('-s, --submission <name>', 'submission whose step is timed', 'adamw')
     .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
     .option('--time <ms>', 'milliseconds per measured task', Number, 3000)
+    .option('--rounds <n>', 'alternating (bare loop, runner) rounds of the overhead measurement', Number, 6)
+    .option('--block-sec <s>', 'seconds of each bare-loop and runner block', Number, 1.5)
     .option('--torch', 'also time the same model and batch in PyTorch (2 threads) and report the ratio')
     .option('--python <path>', 'Python with torch for --torch', '/usr/bin/python3')
     .option('--json', 'print machine-readable JSON')
-    .action(async (flags: { workload?: string; submission: string; backend: string; time: number; json?: boolean; torch?: boolean; python: string }) => {
+    .action(async (flags: { workload?: string; submission: string; backend: string; time: number; rounds: number; blockSec: number; json?: boolean; torch?: boolean; python: string }) => {
       const names = flags.workload?.split(',').map((s) => s.trim()) ?? Object.keys(WORKLOADS);
       const workloads = names.map((n) => getWorkload(n));
       const { submission } = await loadSubmission(flags.submission);
@@ -24,7 +26,7 @@ export function benchCommand(): Command {
       const rows: Array<BenchRow & { torchMs?: number; ratio?: number; torchError?: string }> = [];
       for (const w of workloads) {
         if (!flags.json) process.stderr.write(`benchmarking ${w.name}…\n`);
-        const row = await benchWorkload(w, submission, { timeMs: flags.time });
+        const row = await benchWorkload(w, submission, { timeMs: flags.time, rounds: flags.rounds, runnerSec: flags.blockSec });
         if (!flags.torch) {
           rows.push(row);
           continue;
