@@ -2,10 +2,12 @@
 import { Command } from 'commander';
 import { BACKEND_CHOICES, parseBackendChoice, selectBackend } from '../backends/select.ts';
 import { readHardware } from '../fingerprint.ts';
-import { loadSubmission } from '../submissions.ts';
+import { AlgobenchError } from '../errors.ts';
+import type { Hparams } from '../spec.ts';
+import { loadSubmission, type LoadedSubmission } from '../submissions.ts';
 import { setTargets, writeTargets } from '../targets/set_targets.ts';
 import { getWorkload } from '../../workloads/registry.ts';
-import { TARGETS_PATH } from '../../workloads/targets.ts';
+import { getReference, TARGETS_PATH } from '../../workloads/targets.ts';
 
 export function setTargetsCommand(): Command {
   return new Command('set-targets')
@@ -17,13 +19,24 @@ export function setTargetsCommand(): Command {
     .option('--seed <n>', 'base seed', Number, 0)
     .option('--tune-budget-factor <x>', 'tuning and reruns get this multiple of the current budget', Number, 2)
     .option('--budget-factor <x>', 'new budget = this × median rerun time-to-target', Number, 3)
+    .option('--reference', "skip tuning: rerun the reference configuration recorded in the targets file (keeps the step hint)")
+    .option('--slack <x>', 'relax the validation target from the median by this much (0 = the median, as AlgoPerf)', Number, 0)
     .option('--targets <file>', 'targets file to update', TARGETS_PATH)
     .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
     .action(async (flags: {
       workload: string; submissions: string; trials: number; reruns: number; seed: number;
-      tuneBudgetFactor: number; budgetFactor: number; targets: string; backend: string;
+      tuneBudgetFactor: number; budgetFactor: number; targets: string; backend: string; reference?: boolean; slack: number;
     }) => {
       const workload = getWorkload(flags.workload);
+      if (!(flags.slack >= 0)) throw new AlgobenchError('E_USAGE', `--slack must be a number ≥ 0 (got ${flags.slack})`);
+      let reference: { submission: LoadedSubmission; hparams: Hparams } | undefined;
+      if (flags.reference) {
+        const config = getReference(workload.name, workload.variant);
+        if (config === undefined) {
+          throw new AlgobenchError('E_TARGETS', `--reference: workloads/targets.json names no reference configuration for ${flags.workload}; run set-targets without --reference to tune one`);
+        }
+        reference = { submission: await loadSubmission(config.submission), hparams: config.hparams };
+      }
       const submissions = [];
       for (const name of flags.submissions.split(',')) submissions.push(await loadSubmission(name.trim()));
       const backend = await selectBackend(parseBackendChoice(flags.backend));
@@ -31,7 +44,8 @@ export function setTargetsCommand(): Command {
       const setting = await setTargets(
         {
           workload, submissions, trials: flags.trials, reruns: flags.reruns, seed: flags.seed,
-          tuneBudgetFactor: flags.tuneBudgetFactor, budgetFactor: flags.budgetFactor,
+          tuneBudgetFactor: flags.tuneBudgetFactor, budgetFactor: flags.budgetFactor, slack: flags.slack,
+          ...(reference === undefined ? {} : { reference }),
           onTrial: (line) => process.stderr.write(`${line}\n`),
         },
         { backend, hardware },

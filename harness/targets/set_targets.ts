@@ -37,6 +37,17 @@ export interface SetTargetsOptions {
   readonly tuneBudgetFactor?: number;
   /** Derived budget = factor × median rerun time-to-target. @default 3 */
   readonly budgetFactor?: number;
+  /**
+   * Skip tuning and rerun this configuration (the reference recorded in the targets
+   * file). The step hint is then kept: it is part of the configuration's schedule.
+   */
+  readonly reference?: { readonly submission: LoadedSubmission; readonly hparams: Hparams };
+  /**
+   * Relax the validation target from the median by this much (towards the worse
+   * side), so that fresh seeds of the reference reach it reliably: with slack 0
+   * (AlgoPerf's rule) only about half of them do. @default 0
+   */
+  readonly slack?: number;
   readonly clock?: Clock;
   readonly onTrial?: (line: string) => void;
 }
@@ -83,16 +94,20 @@ export async function setTargets(o: SetTargetsOptions, env: { backend: BackendIn
   const better = (a: number, b: number) => (workload.metric.direction === 'max' ? a > b : a < b);
   let chosen: { submission: LoadedSubmission; hparams: Hparams; best: number } | undefined;
   const tuning: Array<{ submission: string; hparams: Hparams; best: number }> = [];
-  for (const submission of o.submissions) {
-    const points = submission.searchSpace === undefined
-      ? [{}]
-      : sampleHparams(submission.searchSpace, { seed: o.seed, study: 0, count: o.trials });
-    for (const [i, hparams] of points.entries()) {
-      const seed = deriveSeed(o.seed, 'tune', workload.name, workload.variant, i) % 2 ** 31;
-      const { best } = await measure(workload, submission, hparams, seed, tuneScale, clock);
-      tuning.push({ submission: submission.name, hparams, best });
-      o.onTrial?.(`tune ${submission.name} #${i}: best validation ${workload.metric.name} ${best}`);
-      if (Number.isFinite(best) && (chosen === undefined || better(best, chosen.best))) chosen = { submission, hparams, best };
+  if (o.reference !== undefined) {
+    chosen = { submission: o.reference.submission, hparams: o.reference.hparams, best: Number.NaN };
+  } else {
+    for (const submission of o.submissions) {
+      const points = submission.searchSpace === undefined
+        ? [{}]
+        : sampleHparams(submission.searchSpace, { seed: o.seed, study: 0, count: o.trials });
+      for (const [i, hparams] of points.entries()) {
+        const seed = deriveSeed(o.seed, 'tune', workload.name, workload.variant, i) % 2 ** 31;
+        const { best } = await measure(workload, submission, hparams, seed, tuneScale, clock);
+        tuning.push({ submission: submission.name, hparams, best });
+        o.onTrial?.(`tune ${submission.name} #${i}: best validation ${workload.metric.name} ${best}`);
+        if (Number.isFinite(best) && (chosen === undefined || better(best, chosen.best))) chosen = { submission, hparams, best };
+      }
     }
   }
   if (chosen === undefined) throw new Error(`set-targets: no tuning trial of ${workload.name}:${workload.variant} produced a finite metric`);
@@ -104,7 +119,9 @@ export async function setTargets(o: SetTargetsOptions, env: { backend: BackendIn
     reruns.push({ seed, ...outcome });
     o.onTrial?.(`rerun ${k} (seed ${seed}): best validation ${workload.metric.name} ${outcome.best}`);
   }
-  const validation = median(reruns.map((r) => r.best));
+  const slack = o.slack ?? 0;
+  const medianBest = median(reruns.map((r) => r.best));
+  const validation = workload.metric.direction === 'max' ? medianBest - slack : medianBest + slack;
   const hits = reruns
     .map((r) => r.evals.find((e) => meetsTarget(e.validation, validation, workload.metric)))
     .filter((e): e is { time: number; validation: number; test: number } => e !== undefined);
@@ -114,7 +131,9 @@ export async function setTargets(o: SetTargetsOptions, env: { backend: BackendIn
   const maxRuntimeSec = Math.ceil(budgetFactor * median(hits.map((h) => h.time)));
   const budget: Budget = {
     maxRuntimeSec,
-    stepHint: Math.round((workload.budget.stepHint * maxRuntimeSec) / workload.budget.maxRuntimeSec),
+    stepHint: o.reference !== undefined
+      ? workload.budget.stepHint
+      : Math.round((workload.budget.stepHint * maxRuntimeSec) / workload.budget.maxRuntimeSec),
     evalPeriodSec: workload.budget.evalPeriodSec,
   };
   return {
@@ -128,7 +147,10 @@ export async function setTargets(o: SetTargetsOptions, env: { backend: BackendIn
       hardware: env.hardware.fingerprint,
       backend: `${env.backend.name} ${env.backend.version}`,
       baseSeed: o.seed,
-      tuning: { trialsPerSubmission: o.trials, budgetFactor: tuneScale, trials: tuning },
+      tuning: o.reference !== undefined
+        ? { skipped: 'reran the reference configuration recorded in the targets file', budgetFactor: tuneScale }
+        : { trialsPerSubmission: o.trials, budgetFactor: tuneScale, trials: tuning },
+      validationRule: slack === 0 ? 'median of the reruns\' best validation metric' : `median of the reruns' best validation metric (${medianBest}) relaxed by ${slack}`,
       chosen: { submission: chosen.submission.name, hparams: chosen.hparams },
       reruns: reruns.map((r) => ({ seed: r.seed, bestValidation: r.best })),
       budgetRule: `${budgetFactor} × median rerun time-to-target (${hits.length}/${reruns.length} reruns reached it)`,
