@@ -40,10 +40,13 @@ void im2col(const ConvGeometry& g, const float* x, int64_t r0, int64_t rows, flo
         for (int64_t b = 0; b < g.filter_w; ++b) {
           const int64_t w = ow * g.stride_w - g.pad_left + b * g.dilation_w;
           float* out = dst + (a * g.filter_w + b) * g.in_c;
+          // Plain loops, not memcpy: with few channels (1 for MNIST's first layer) a
+          // library call per pixel costs more than the copy.
           if (h < 0 || h >= g.in_h || w < 0 || w >= g.in_w) {
-            std::memset(out, 0, g.in_c * sizeof(float));
+            for (int64_t c = 0; c < g.in_c; ++c) out[c] = 0.f;
           } else {
-            std::memcpy(out, x + ((n * g.in_h + h) * g.in_w + w) * g.in_c, g.in_c * sizeof(float));
+            const float* src = x + ((n * g.in_h + h) * g.in_w + w) * g.in_c;
+            for (int64_t c = 0; c < g.in_c; ++c) out[c] = src[c];
           }
         }
       }
