@@ -10,24 +10,17 @@
 import { AlgobenchError } from '../errors.ts';
 import { deriveSeed } from '../rng.ts';
 import { realClock, type Clock } from '../runner/clock.ts';
-import { runTrial } from '../runner/trial.ts';
-import type { Targets, TrialStatus, Workload } from '../spec.ts';
+import { runTrial, type TrialResult } from '../runner/trial.ts';
+import type { Targets, Workload } from '../spec.ts';
 import type { LoadedSubmission } from '../submissions.ts';
 import type { ReferenceConfig } from '../../workloads/targets.ts';
 
-export interface VerifyTrial {
+export type VerifyTrial = Omit<TrialResult, 'evals'> & {
   readonly workload: string;
   readonly seed: number;
-  readonly status: TrialStatus;
-  readonly timeToTargetSec: number | null;
-  readonly testReached: boolean;
-  readonly steps: number;
-  readonly submissionTimeSec: number;
-  readonly evalTimeSec: number;
   /** Wall time of the whole trial: data (cached after the first), steps and evals. */
   readonly wallSec: number;
-  readonly error?: string;
-}
+};
 
 export interface VerifySummary {
   readonly workload: string;
@@ -87,18 +80,8 @@ export async function verifyTargets(o: VerifyOptions): Promise<VerifySummary[]> 
         { workload, targets, submission: submission.submission, hparams: reference.hparams, seed, budgetScale: 1 },
         { clock: o.clock ?? realClock },
       );
-      const trial: VerifyTrial = {
-        workload: refOf(workload),
-        seed,
-        status: result.status,
-        timeToTargetSec: result.timeToTargetSec,
-        testReached: result.testReached,
-        steps: result.steps,
-        submissionTimeSec: result.submissionTimeSec,
-        evalTimeSec: result.evalTimeSec,
-        wallSec: wall() - started,
-        ...(result.error === undefined ? {} : { error: result.error }),
-      };
+      const { evals: _evals, ...outcome } = result;
+      const trial: VerifyTrial = { workload: refOf(workload), seed, ...outcome, wallSec: wall() - started };
       trials.push(trial);
       o.onTrial?.(trial, ++index, total);
     }

@@ -6,7 +6,7 @@
  * not cover (other dtypes, NCHW, rank-broadcast shapes) go to the kernel they replace.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type Info, type KernelArgs, type WasmBackend, wasmBackend } from '../wasm/kernel_utils.ts';
+import { type Info, type KernelArgs, maxPoolGradInfo, type WasmBackend, wasmBackend } from '../wasm/kernel_utils.ts';
 import { ADAM_MOMENTS_KERNEL } from '../fused_ops.ts';
 import type { NativeAddon } from './addon.ts';
 
@@ -152,16 +152,8 @@ function maxPoolGrad(addon: NativeAddon, original: Fallback): tf.KernelConfig {
     kernelFunc: (args: KernelArgs) => {
       const dy = args.inputs['dy']!;
       const input = args.inputs['input']!;
-      const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as {
-        filterSize: number | [number, number];
-        strides: number | [number, number];
-        pad: 'valid' | 'same' | number;
-        dimRoundingMode?: 'floor' | 'round' | 'ceil';
-      };
       if (input.dtype !== 'float32') return fallback(original, args, 'non-float32 pooling');
-      const info = tf.backend_util.computePool2DInfo(
-        input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode,
-      );
+      const info = maxPoolGradInfo(args);
       const backend = wasmBackend(args);
       const out = backend.makeOutput([...input.shape], 'float32');
       const geometry = Float64Array.from([

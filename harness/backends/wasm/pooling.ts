@@ -4,7 +4,7 @@
  * kernel takes ~40 ms for 128×14×14×32; this one a few.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type KernelArgs, wasmBackend, zeros } from './kernel_utils.ts';
+import { type KernelArgs, maxPoolGradInfo, wasmBackend, zeros } from './kernel_utils.ts';
 
 export function maxPoolGradConfig(original: tf.KernelConfig): tf.KernelConfig {
   return {
@@ -13,15 +13,7 @@ export function maxPoolGradConfig(original: tf.KernelConfig): tf.KernelConfig {
       const backend = wasmBackend(args);
       const dyInfo = args.inputs['dy']!;
       const inputInfo = args.inputs['input']!;
-      const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as {
-        filterSize: number | [number, number];
-        strides: number | [number, number];
-        pad: 'valid' | 'same' | number;
-        dimRoundingMode?: 'floor' | 'round' | 'ceil';
-      };
-      const info = tf.backend_util.computePool2DInfo(
-        inputInfo.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode,
-      );
+      const info = maxPoolGradInfo(args);
       const out = zeros(backend, inputInfo.shape);
       // Views are taken after the allocation above: growing the heap detaches old ones.
       const dx = backend.typedArrayFromHeap(out) as Float32Array;

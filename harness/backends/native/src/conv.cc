@@ -87,55 +87,48 @@ void col2im_add(const ConvGeometry& g, const float* cols, int64_t r0, int64_t ro
   });
 }
 
+// Calls body(r0, rows, cols) over chunks of the output rows with a column buffer of
+// rows × K floats; answers false (doing nothing) for a pointwise convolution, whose
+// columns are the input itself.
+template <typename Body>
+bool for_each_chunk(const ConvGeometry& g, Body body) {
+  if (is_pointwise(g)) return false;
+  const int64_t m = g.batch * g.out_h * g.out_w;
+  const int64_t k = g.filter_h * g.filter_w * g.in_c;
+  const int64_t step = chunk_rows(g);
+  std::vector<float> cols((size_t)std::min(step, m) * k);
+  for (int64_t r0 = 0; r0 < m; r0 += step) body(r0, std::min(step, m - r0), cols.data());
+  return true;
+}
+
 }  // namespace
 
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, float* y) {
-  const int64_t m = g.batch * g.out_h * g.out_w;
-  const int64_t k = g.filter_h * g.filter_w * g.in_c;
-  if (is_pointwise(g)) {
-    sgemm(false, false, m, g.out_c, k, x, k, w, g.out_c, y, g.out_c, false);
-    return;
-  }
-  const int64_t step = chunk_rows(g);
-  std::vector<float> cols((size_t)std::min(step, m) * k);
-  for (int64_t r0 = 0; r0 < m; r0 += step) {
-    const int64_t rows = std::min(step, m - r0);
-    im2col(g, x, r0, rows, cols.data());
-    sgemm(false, false, rows, g.out_c, k, cols.data(), k, w, g.out_c, y + r0 * g.out_c, g.out_c, false);
-  }
+  const int64_t m = g.batch * g.out_h * g.out_w, k = g.filter_h * g.filter_w * g.in_c, co = g.out_c;
+  const bool chunked = for_each_chunk(g, [&](int64_t r0, int64_t rows, float* cols) {
+    im2col(g, x, r0, rows, cols);
+    sgemm(false, false, rows, co, k, cols, k, w, co, y + r0 * co, co, false);
+  });
+  if (!chunked) sgemm(false, false, m, co, k, x, k, w, co, y, co, false);
 }
 
 void conv2d_backprop_input(const ConvGeometry& g, const float* dy, const float* w, float* dx) {
-  const int64_t m = g.batch * g.out_h * g.out_w;
-  const int64_t k = g.filter_h * g.filter_w * g.in_c;
-  if (is_pointwise(g)) {
-    sgemm(false, true, m, k, g.out_c, dy, g.out_c, w, g.out_c, dx, k, false);
-    return;
-  }
-  std::memset(dx, 0, (size_t)(g.batch * g.in_h * g.in_w * g.in_c) * sizeof(float));
-  const int64_t step = chunk_rows(g);
-  std::vector<float> cols((size_t)std::min(step, m) * k);
-  for (int64_t r0 = 0; r0 < m; r0 += step) {
-    const int64_t rows = std::min(step, m - r0);
-    sgemm(false, true, rows, k, g.out_c, dy + r0 * g.out_c, g.out_c, w, g.out_c, cols.data(), k, false);
-    col2im_add(g, cols.data(), r0, rows, dx);
-  }
+  const int64_t m = g.batch * g.out_h * g.out_w, k = g.filter_h * g.filter_w * g.in_c, co = g.out_c;
+  if (!is_pointwise(g)) std::memset(dx, 0, (size_t)(g.batch * g.in_h * g.in_w * g.in_c) * sizeof(float));
+  const bool chunked = for_each_chunk(g, [&](int64_t r0, int64_t rows, float* cols) {
+    sgemm(false, true, rows, k, co, dy + r0 * co, co, w, co, cols, k, false);
+    col2im_add(g, cols, r0, rows, dx);
+  });
+  if (!chunked) sgemm(false, true, m, k, co, dy, co, w, co, dx, k, false);
 }
 
 void conv2d_backprop_filter(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
-  const int64_t m = g.batch * g.out_h * g.out_w;
-  const int64_t k = g.filter_h * g.filter_w * g.in_c;
-  if (is_pointwise(g)) {
-    sgemm(true, false, k, g.out_c, m, x, k, dy, g.out_c, dw, g.out_c, false);
-    return;
-  }
-  const int64_t step = chunk_rows(g);
-  std::vector<float> cols((size_t)std::min(step, m) * k);
-  for (int64_t r0 = 0; r0 < m; r0 += step) {
-    const int64_t rows = std::min(step, m - r0);
-    im2col(g, x, r0, rows, cols.data());
-    sgemm(true, false, k, g.out_c, rows, cols.data(), k, dy + r0 * g.out_c, g.out_c, dw, g.out_c, r0 > 0);
-  }
+  const int64_t m = g.batch * g.out_h * g.out_w, k = g.filter_h * g.filter_w * g.in_c, co = g.out_c;
+  const bool chunked = for_each_chunk(g, [&](int64_t r0, int64_t rows, float* cols) {
+    im2col(g, x, r0, rows, cols);
+    sgemm(true, false, k, co, rows, cols, k, dy + r0 * co, co, dw, co, r0 > 0);
+  });
+  if (!chunked) sgemm(true, false, k, co, m, x, k, dy, co, dw, co, false);
 }
 
 void max_pool_grad(const PoolGeometry& g, const float* x, const float* dy, float* dx) {
