@@ -7,6 +7,7 @@ import type { Workload } from '../harness/spec.ts';
 import type { WorkloadDefinition } from './definition.ts';
 import { getBudgetOverride } from './targets.ts';
 import { charLm } from './char_lm/index.ts';
+import { g2pGru } from './g2p_gru/index.ts';
 import { mnistAutoencoder } from './mnist_autoencoder/index.ts';
 import { mnistCnn } from './mnist_cnn/index.ts';
 import { mnistMlp } from './mnist_mlp/index.ts';
@@ -18,6 +19,7 @@ export const WORKLOADS: Readonly<Record<string, WorkloadDefinition>> = {
   mnist_autoencoder: mnistAutoencoder,
   char_lm: charLm,
   spam_bow: spamBow,
+  g2p_gru: g2pGru,
 };
 
 /**

