@@ -152,7 +152,7 @@ describe('native Conv2D, both gradients', () => {
   });
 });
 
-describe('native MaxPoolGrad', () => {
+describe('native MaxPool and MaxPoolGrad', () => {
   it.each([
     [2, 2, 'valid'], [2, 2, 'same'], [3, 2, 'same'], [3, 1, 'valid'], [2, 1, 'same'], [3, 3, 'same'],
   ] as const)('filter %i stride %i %s matches cpu', (filter, stride, pad) => {
@@ -160,7 +160,7 @@ describe('native MaxPoolGrad', () => {
       const x = normal([3, 11, 7, 5], filter * 10 + stride) as tf.Tensor4D;
       const y = tf.maxPool(x, filter, stride, pad);
       const probe = normal(y.shape, 99);
-      return { dx: tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, filter, stride, pad), probe)))(x) };
+      return { y, dx: tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, filter, stride, pad), probe)))(x) };
     });
   });
 

@@ -16,6 +16,7 @@ export interface NativeAddon {
   ): void;
   /** mode 0: (x, w) → y; 1: (dy, w) → dx; 2: (x, dy) → dw. Geometry: see convGeometry in kernels.ts. */
   conv2d(mode: 0 | 1 | 2, in0: Float32Array, in1: Float32Array, out: Float32Array, geometry: Float64Array): void;
+  maxPool(x: Float32Array, y: Float32Array, geometry: Float64Array): void;
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geometry: Float64Array): void;
   /** y[o, i] = scale · Σ_r x[o, r, i] for x viewed as [outer, reduced, inner]. */
   reduceSum(x: Float32Array, y: Float32Array, outer: number, reduced: number, inner: number, scale: number): void;

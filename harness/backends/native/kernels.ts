@@ -6,7 +6,7 @@
  * not cover (other dtypes, NCHW, rank-broadcast shapes) go to the kernel they replace.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type Info, type KernelArgs, maxPoolGradInfo, type WasmBackend, wasmBackend } from '../wasm/kernel_utils.ts';
+import { type Info, type KernelArgs, poolInfo, type WasmBackend, wasmBackend } from '../wasm/kernel_utils.ts';
 import { ADAM_MOMENTS_KERNEL } from '../fused_ops.ts';
 import type { NativeAddon } from './addon.ts';
 
@@ -145,6 +145,30 @@ function conv2dBackpropFilter(addon: NativeAddon, original: Fallback): tf.Kernel
   };
 }
 
+/** The 12 numbers the addon's pooling functions take (PoolGeometry in src/conv.h). */
+function poolGeometry(info: tf.backend_util.Conv2DInfo): Float64Array {
+  return Float64Array.from([
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
+  ]);
+}
+
+function maxPool(addon: NativeAddon, original: Fallback): tf.KernelConfig {
+  return {
+    kernelName: 'MaxPool',
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const x = args.inputs['x']!;
+      if (x.dtype !== 'float32') return fallback(original, args, 'non-float32 pooling');
+      const info = poolInfo(args, 'x');
+      const backend = wasmBackend(args);
+      const out = backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32');
+      addon.maxPool(f32(backend, x), f32(backend, out), poolGeometry(info));
+      return out;
+    },
+  };
+}
+
 function maxPoolGrad(addon: NativeAddon, original: Fallback): tf.KernelConfig {
   return {
     kernelName: 'MaxPoolGrad',
@@ -153,14 +177,10 @@ function maxPoolGrad(addon: NativeAddon, original: Fallback): tf.KernelConfig {
       const dy = args.inputs['dy']!;
       const input = args.inputs['input']!;
       if (input.dtype !== 'float32') return fallback(original, args, 'non-float32 pooling');
-      const info = maxPoolGradInfo(args);
+      const info = poolInfo(args, 'input');
       const backend = wasmBackend(args);
       const out = backend.makeOutput([...input.shape], 'float32');
-      const geometry = Float64Array.from([
-        info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
-        info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
-      ]);
-      addon.maxPoolGrad(f32(backend, input), f32(backend, dy), f32(backend, out), geometry);
+      addon.maxPoolGrad(f32(backend, input), f32(backend, dy), f32(backend, out), poolGeometry(info));
       return out;
     },
   };
@@ -281,6 +301,7 @@ export function nativeKernelConfigs(addon: NativeAddon, current: (name: string) 
     conv2d(addon, current('Conv2D')),
     conv2dBackpropInput(addon, current('Conv2DBackpropInput')),
     conv2dBackpropFilter(addon, current('Conv2DBackpropFilter')),
+    maxPool(addon, current('MaxPool')),
     maxPoolGrad(addon, current('MaxPoolGrad')),
     gatherRows(current('GatherV2')),
     reduction(addon, 'Sum', current('Sum')),

@@ -50,14 +50,14 @@ export function zeros(backend: WasmBackend, shape: number[]): Info {
   return out;
 }
 
-/** The pooling geometry of a MaxPoolGrad call (its `input` and attrs). */
-export function maxPoolGradInfo(args: KernelArgs): tf.backend_util.Conv2DInfo {
+/** The pooling geometry of a MaxPool (input `x`) or MaxPoolGrad (input `input`) call. */
+export function poolInfo(args: KernelArgs, inputName: 'x' | 'input'): tf.backend_util.Conv2DInfo {
   const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as {
     filterSize: number | [number, number];
     strides: number | [number, number];
     pad: 'valid' | 'same' | number;
     dimRoundingMode?: 'floor' | 'round' | 'ceil';
   };
-  const input = args.inputs['input']!;
+  const input = args.inputs[inputName]!;
   return tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
 }

@@ -4,7 +4,7 @@
  * kernel takes ~40 ms for 128×14×14×32; this one a few.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type KernelArgs, maxPoolGradInfo, wasmBackend, zeros } from './kernel_utils.ts';
+import { type KernelArgs, poolInfo, wasmBackend, zeros } from './kernel_utils.ts';
 
 export function maxPoolGradConfig(original: tf.KernelConfig): tf.KernelConfig {
   return {
@@ -13,7 +13,7 @@ export function maxPoolGradConfig(original: tf.KernelConfig): tf.KernelConfig {
       const backend = wasmBackend(args);
       const dyInfo = args.inputs['dy']!;
       const inputInfo = args.inputs['input']!;
-      const info = maxPoolGradInfo(args);
+      const info = poolInfo(args, 'input');
       const out = zeros(backend, inputInfo.shape);
       // Views are taken after the allocation above: growing the heap detaches old ones.
       const dx = backend.typedArrayFromHeap(out) as Float32Array;

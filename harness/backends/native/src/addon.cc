@@ -121,27 +121,50 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+bool pool_geometry(Args& args, size_t i, algobench::PoolGeometry* g) {
+  size_t len;
+  const double* v = args.array<double>(i, napi_float64_array, &len);
+  if (v == nullptr) return false;
+  if (len != 12) {
+    args.fail("pool geometry must have 12 numbers");
+    return false;
+  }
+  *g = {(int64_t)v[0], (int64_t)v[1], (int64_t)v[2], (int64_t)v[3], (int64_t)v[4], (int64_t)v[5],
+        (int64_t)v[6], (int64_t)v[7], (int64_t)v[8], (int64_t)v[9], (int64_t)v[10], (int64_t)v[11]};
+  return true;
+}
+
 // maxPoolGrad(x, dy, dx, geometry[12]).
 napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   Args args(env, info);
-  size_t lx, ldy, ldx, lg;
+  size_t lx, ldy, ldx;
   const float* x = args.array<float>(0, napi_float32_array, &lx);
   const float* dy = args.array<float>(1, napi_float32_array, &ldy);
   float* dx = args.array<float>(2, napi_float32_array, &ldx);
-  const double* v = args.array<double>(3, napi_float64_array, &lg);
-  if (args.failed) return nullptr;
-  if (lg != 12) {
-    args.fail("pool geometry must have 12 numbers");
-    return nullptr;
-  }
-  algobench::PoolGeometry g{(int64_t)v[0], (int64_t)v[1], (int64_t)v[2], (int64_t)v[3], (int64_t)v[4], (int64_t)v[5],
-                            (int64_t)v[6], (int64_t)v[7], (int64_t)v[8], (int64_t)v[9], (int64_t)v[10], (int64_t)v[11]};
+  algobench::PoolGeometry g;
+  if (args.failed || !pool_geometry(args, 3, &g)) return nullptr;
   const size_t xs = g.batch * g.in_h * g.in_w * g.channels, ys = g.batch * g.out_h * g.out_w * g.channels;
   if (lx < xs || ldx < xs || ldy < ys) {
     args.fail("maxPoolGrad: operand sizes do not match the shape");
     return nullptr;
   }
   algobench::max_pool_grad(g, x, dy, dx);
+  return nullptr;
+}
+
+// maxPool(x, y, geometry[12]).
+napi_value MaxPool(napi_env env, napi_callback_info info) {
+  Args args(env, info);
+  size_t lx, ly;
+  const float* x = args.array<float>(0, napi_float32_array, &lx);
+  float* y = args.array<float>(1, napi_float32_array, &ly);
+  algobench::PoolGeometry g;
+  if (args.failed || !pool_geometry(args, 2, &g)) return nullptr;
+  if (lx < (size_t)(g.batch * g.in_h * g.in_w * g.channels) || ly < (size_t)(g.batch * g.out_h * g.out_w * g.channels)) {
+    args.fail("maxPool: operand sizes do not match the shape");
+    return nullptr;
+  }
+  algobench::max_pool(g, x, y);
   return nullptr;
 }
 
@@ -196,6 +219,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduceSum", nullptr, ReduceSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamMoments", nullptr, AdamMoments, nullptr, nullptr, nullptr, napi_default, nullptr},

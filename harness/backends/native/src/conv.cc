@@ -131,38 +131,60 @@ void conv2d_backprop_filter(const ConvGeometry& g, const float* x, const float* 
   if (!chunked) sgemm(true, false, k, co, m, x, k, dy, co, dw, co, false);
 }
 
-void max_pool_grad(const PoolGeometry& g, const float* x, const float* dy, float* dx) {
-  const int64_t C = g.channels;
-  std::memset(dx, 0, (size_t)(g.batch * g.in_h * g.in_w * C) * sizeof(float));
-  // Images are independent: one task per image, no two tasks touch the same dx.
+// Calls f(n, oh, ow, hs, he, ws, we) for every output position with its window
+// clipped to the image; images go to different threads.
+template <typename F>
+void for_each_window(const PoolGeometry& g, F f) {
   parallel_for((int)g.batch, [&](int n) {
-    const float* xb = x + n * g.in_h * g.in_w * C;
-    float* dxb = dx + n * g.in_h * g.in_w * C;
-    std::vector<float> best(C);
-    std::vector<int64_t> where(C);
     for (int64_t oh = 0; oh < g.out_h; ++oh) {
       const int64_t h0 = oh * g.stride_h - g.pad_top;
       const int64_t hs = std::max<int64_t>(0, h0), he = std::min<int64_t>(g.in_h, h0 + g.filter_h);
       for (int64_t ow = 0; ow < g.out_w; ++ow) {
         const int64_t w0 = ow * g.stride_w - g.pad_left;
         const int64_t ws = std::max<int64_t>(0, w0), we = std::min<int64_t>(g.in_w, w0 + g.filter_w);
-        std::fill(best.begin(), best.end(), -std::numeric_limits<float>::infinity());
-        std::fill(where.begin(), where.end(), -1);
-        for (int64_t h = hs; h < he; ++h)
-          for (int64_t w = ws; w < we; ++w) {
-            const int64_t base = (h * g.in_w + w) * C;
-            for (int64_t c = 0; c < C; ++c) {
-              const float v = xb[base + c];
-              if (v > best[c] || where[c] < 0) {
-                best[c] = v;
-                where[c] = base + c;
-              }
-            }
-          }
-        const float* g_out = dy + ((n * g.out_h + oh) * g.out_w + ow) * C;
-        for (int64_t c = 0; c < C; ++c)
-          if (where[c] >= 0) dxb[where[c]] += g_out[c];
+        f(n, oh, ow, hs, he, ws, we);
       }
+    }
+  });
+}
+
+void max_pool(const PoolGeometry& g, const float* x, float* y) {
+  const int64_t C = g.channels;
+  for_each_window(g, [&](int64_t n, int64_t oh, int64_t ow, int64_t hs, int64_t he, int64_t ws, int64_t we) {
+    const float* xb = x + n * g.in_h * g.in_w * C;
+    float* out = y + ((n * g.out_h + oh) * g.out_w + ow) * C;
+    for (int64_t c = 0; c < C; ++c) out[c] = -std::numeric_limits<float>::infinity();
+    for (int64_t h = hs; h < he; ++h)
+      for (int64_t w = ws; w < we; ++w) {
+        const float* px = xb + (h * g.in_w + w) * C;
+        // NaN wins, as in TensorFlow.js's cpu backend.
+        for (int64_t c = 0; c < C; ++c) out[c] = (px[c] > out[c] || px[c] != px[c]) ? px[c] : out[c];
+      }
+  });
+}
+
+void max_pool_grad(const PoolGeometry& g, const float* x, const float* dy, float* dx) {
+  const int64_t C = g.channels;
+  const int64_t image = g.in_h * g.in_w * C;
+  parallel_for((int)g.batch, [&](int n) { std::memset(dx + n * image, 0, image * sizeof(float)); });
+  for_each_window(g, [&](int64_t n, int64_t oh, int64_t ow, int64_t hs, int64_t he, int64_t ws, int64_t we) {
+    if (hs >= he || ws >= we) return;
+    const float* xb = x + n * image;
+    float* dxb = dx + n * image;
+    const float* grad = dy + ((n * g.out_h + oh) * g.out_w + ow) * C;
+    for (int64_t c = 0; c < C; ++c) {
+      // The first maximum in row-major window order takes the gradient.
+      int64_t where = (hs * g.in_w + ws) * C + c;
+      float best = xb[where];
+      for (int64_t h = hs; h < he; ++h)
+        for (int64_t w = ws; w < we; ++w) {
+          const int64_t i = (h * g.in_w + w) * C + c;
+          if (xb[i] > best) {
+            best = xb[i];
+            where = i;
+          }
+        }
+      dxb[where] += grad[c];
     }
   });
 }

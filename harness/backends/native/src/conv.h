@@ -30,6 +30,9 @@ struct PoolGeometry {
   int64_t pad_top, pad_left;
 };
 
+// y[N,OH,OW,C] = the maximum of each window.
+void max_pool(const PoolGeometry& g, const float* x, float* y);
+
 // dx[N,H,W,C] (overwritten): each output position's gradient goes to the first
 // maximum of its window, as in TensorFlow.js's cpu backend.
 void max_pool_grad(const PoolGeometry& g, const float* x, const float* dy, float* dx);

@@ -102,6 +102,14 @@ inline void micro_kernel(int kc, const float* __restrict ap, const float* __rest
     }
     return;
   }
+  if (mr == MR && nr == VW) {
+    // Half a panel (16 or 8 columns: narrow layers such as a first convolution).
+    for (int i = 0; i < MR; ++i) {
+      uvec* row = reinterpret_cast<uvec*>(c + i * ldc);
+      row[0] = accumulate ? row[0] + acc[i][0] : acc[i][0];
+    }
+    return;
+  }
   alignas(64) float tile[MR][NR];
   std::memcpy(tile, acc, sizeof(tile));
   for (int i = 0; i < mr; ++i)
