@@ -1,7 +1,7 @@
 /** `algobench list`: workloads with their variants, targets and budgets; submissions. */
 import { Command } from 'commander';
 import { listSubmissionNames } from '../submissions.ts';
-import { WORKLOADS } from '../../workloads/registry.ts';
+import { getWorkload, WORKLOADS } from '../../workloads/registry.ts';
 import { getTargets } from '../../workloads/targets.ts';
 
 export function listCommand(): Command {
@@ -10,13 +10,18 @@ export function listCommand(): Command {
     .option('--json', 'print machine-readable JSON')
     .action((opts: { json?: boolean }) => {
       const workloads = Object.values(WORKLOADS).map((def) => {
-        const base = def.create('base');
+        // getWorkload applies the budgets set-targets derived (targets.json) over the defaults.
+        const base = getWorkload(def.name);
         return {
           name: def.name,
           description: def.description,
           metric: base.metric,
           budget: base.budget,
-          variants: def.variants.map((v) => ({ ...v, targets: getTargets(def.name, v.name) })),
+          variants: def.variants.map((v) => ({
+            ...v,
+            targets: getTargets(def.name, v.name),
+            budget: getWorkload(`${def.name}:${v.name}`).budget,
+          })),
         };
       });
       const submissions = listSubmissionNames();
@@ -30,7 +35,10 @@ export function listCommand(): Command {
         out.push(`    budget ${w.budget.maxRuntimeSec} s, step hint ${w.budget.stepHint}, eval every ${w.budget.evalPeriodSec} s`);
         const dir = w.metric.direction === 'max' ? '≥' : '≤';
         for (const v of w.variants) {
-          out.push(`    :${v.name.padEnd(18)} ${v.description} (validation ${w.metric.name} ${dir} ${v.targets.validation}, test ${dir} ${v.targets.test})`);
+          const own = v.budget.maxRuntimeSec !== w.budget.maxRuntimeSec || v.budget.stepHint !== w.budget.stepHint
+            ? `; budget ${v.budget.maxRuntimeSec} s, step hint ${v.budget.stepHint}`
+            : '';
+          out.push(`    :${v.name.padEnd(18)} ${v.description} (validation ${w.metric.name} ${dir} ${v.targets.validation}, test ${dir} ${v.targets.test}${own})`);
         }
       }
       out.push('', `Submissions (${submissions.length}):`, ...submissions.map((s) => `  ${s}`));
