@@ -56,6 +56,29 @@ interface TrialOutcome {
   readonly best: number;
   /** Submission time and test metric at the first eval meeting `threshold`, if any. */
   readonly evals: ReadonlyArray<{ time: number; validation: number; test: number }>;
+  /** Mean wall seconds of one eval (validation and test splits). */
+  readonly evalSec: number;
+}
+
+/** Evals per (tuning) budget during target setting: time-to-target is only as fine as they are. */
+export const SETTING_EVALS_PER_BUDGET = 40;
+/** The derived eval period aims at this many evals per budget… */
+export const EVALS_PER_BUDGET = 20;
+/** …unless evals would then cost more than this share of the submission time. */
+export const MAX_EVAL_SHARE = 0.1;
+
+/** Two significant digits, rounded up: a period or budget no shorter than asked. */
+export function roundUp2(x: number): number {
+  const scale = 10 ** (Math.floor(Math.log10(x)) - 1);
+  return Number((Math.ceil(x / scale - 1e-9) * scale).toPrecision(2));
+}
+
+/** Four significant digits, rounded towards the easier side of the metric. */
+export function roundTarget(x: number, direction: 'min' | 'max'): number {
+  if (x === 0 || !Number.isFinite(x)) return x;
+  const scale = 10 ** (Math.floor(Math.log10(Math.abs(x))) - 3);
+  const steps = direction === 'max' ? Math.floor(x / scale + 1e-9) : Math.ceil(x / scale - 1e-9);
+  return Number((steps * scale).toPrecision(4));
 }
 
 /** The configuration chosen by tuning and the measured reruns. */
@@ -77,20 +100,32 @@ async function measure(workload: Workload, submission: LoadedSubmission, hparams
   const metric = workload.metric;
   const unreachable = metric.direction === 'max' ? Infinity : -Infinity;
   const evals: Array<{ time: number; validation: number; test: number }> = [];
+  let evalSec = 0;
   const pick = (m: Metrics) => m[metric.name] ?? Number.NaN;
   const result = await runTrial(
     { workload, targets: { validation: unreachable, test: unreachable }, submission: submission.submission, hparams, seed, budgetScale },
-    { clock, observer: { onEval: (e) => evals.push({ time: e.submissionTimeSec, validation: pick(e.validation), test: pick(e.test) }) } },
+    {
+      clock,
+      observer: {
+        onEval: (e) => {
+          evals.push({ time: e.submissionTimeSec, validation: pick(e.validation), test: pick(e.test) });
+          evalSec += e.evalTimeSec;
+        },
+      },
+    },
   );
   const finite = evals.map((e) => e.validation).filter(Number.isFinite);
   const best = result.status === 'error' || finite.length === 0 ? Number.NaN : metric.direction === 'max' ? Math.max(...finite) : Math.min(...finite);
-  return { best, evals };
+  return { best, evals, evalSec: evals.length > 0 ? evalSec / evals.length : 0 };
 }
 
 export async function setTargets(o: SetTargetsOptions, env: { backend: BackendInfo; hardware: Hardware }): Promise<TargetSetting> {
-  const { workload } = o;
-  const clock = o.clock ?? realClock;
   const tuneScale = o.tuneBudgetFactor ?? 2;
+  // Frequent evals while setting targets, so that time-to-target (and the budget
+  // derived from it) is not rounded up to the workload's eval period.
+  const fineEvalPeriod = Math.min(o.workload.budget.evalPeriodSec, (o.workload.budget.maxRuntimeSec * tuneScale) / SETTING_EVALS_PER_BUDGET);
+  const workload: Workload = { ...o.workload, budget: { ...o.workload.budget, evalPeriodSec: fineEvalPeriod } };
+  const clock = o.clock ?? realClock;
   const better = (a: number, b: number) => (workload.metric.direction === 'max' ? a > b : a < b);
   let chosen: { submission: LoadedSubmission; hparams: Hparams; best: number } | undefined;
   const tuning: Array<{ submission: string; hparams: Hparams; best: number }> = [];
@@ -120,21 +155,23 @@ export async function setTargets(o: SetTargetsOptions, env: { backend: BackendIn
     o.onTrial?.(`rerun ${k} (seed ${seed}): best validation ${workload.metric.name} ${outcome.best}`);
   }
   const slack = o.slack ?? 0;
+  const direction = workload.metric.direction;
   const medianBest = median(reruns.map((r) => r.best));
-  const validation = workload.metric.direction === 'max' ? medianBest - slack : medianBest + slack;
+  const validation = roundTarget(direction === 'max' ? medianBest - slack : medianBest + slack, direction);
   const hits = reruns
     .map((r) => r.evals.find((e) => meetsTarget(e.validation, validation, workload.metric)))
     .filter((e): e is { time: number; validation: number; test: number } => e !== undefined);
   const tests = hits.map((h) => h.test);
-  const test = workload.metric.direction === 'max' ? Math.min(...tests) : Math.max(...tests);
+  const test = roundTarget(direction === 'max' ? Math.min(...tests) : Math.max(...tests), direction);
   const budgetFactor = o.budgetFactor ?? 3;
-  const maxRuntimeSec = Math.ceil(budgetFactor * median(hits.map((h) => h.time)));
+  const maxRuntimeSec = roundUp2(budgetFactor * median(hits.map((h) => h.time)));
+  const evalSec = median(reruns.map((r) => r.evalSec));
   const budget: Budget = {
     maxRuntimeSec,
     stepHint: o.reference !== undefined
-      ? workload.budget.stepHint
-      : Math.round((workload.budget.stepHint * maxRuntimeSec) / workload.budget.maxRuntimeSec),
-    evalPeriodSec: workload.budget.evalPeriodSec,
+      ? o.workload.budget.stepHint
+      : Math.round((o.workload.budget.stepHint * maxRuntimeSec) / o.workload.budget.maxRuntimeSec),
+    evalPeriodSec: roundUp2(Math.max(maxRuntimeSec / EVALS_PER_BUDGET, evalSec / MAX_EVAL_SHARE)),
   };
   return {
     validation,
@@ -153,7 +190,8 @@ export async function setTargets(o: SetTargetsOptions, env: { backend: BackendIn
       validationRule: slack === 0 ? 'median of the reruns\' best validation metric' : `median of the reruns' best validation metric (${medianBest}) relaxed by ${slack}`,
       chosen: { submission: chosen.submission.name, hparams: chosen.hparams },
       reruns: reruns.map((r) => ({ seed: r.seed, bestValidation: r.best })),
-      budgetRule: `${budgetFactor} × median rerun time-to-target (${hits.length}/${reruns.length} reruns reached it)`,
+      budgetRule: `${budgetFactor} × median rerun time-to-target (${hits.length}/${reruns.length} reruns reached it, evals every ${roundUp2(fineEvalPeriod)} s), 2 significant digits up; eval period: budget/${EVALS_PER_BUDGET}, or longer so that an eval (median ${evalSec.toFixed(3)} s) costs at most ${MAX_EVAL_SHARE * 100} % of it`,
+      rounding: 'targets to 4 significant digits towards the easier side',
     },
   };
 }

@@ -6,7 +6,7 @@
  * time-to-target; --reference skips tuning and keeps the step hint.
  */
 import { describe, expect, it } from 'vitest';
-import { setTargets } from '../../harness/targets/set_targets.ts';
+import { roundTarget, roundUp2, setTargets } from '../../harness/targets/set_targets.ts';
 import type { BackendInfo } from '../../harness/backends/select.ts';
 import type { Hardware } from '../../harness/fingerprint.ts';
 import type { Workload } from '../../harness/spec.ts';
@@ -19,7 +19,11 @@ const env = {
   hardware: { fingerprint: 'test-hardware' } as unknown as Hardware,
 };
 
-/** Rerun r reports 0.5, 0.6, 0.7 and then its best from the 4th eval on (at 8 s). */
+/**
+ * Rerun r reports 0.5, 0.6, 0.7 and then its best from the 4th eval on. Target
+ * setting evals every budget×factor/40 = 0.25 s, i.e. after every 1 s step: the 4th
+ * eval is at 4 s.
+ */
 function scripted(bests: readonly number[]) {
   const clock = new FakeClock();
   const base = linearWorkload({ clock, budget: { maxRuntimeSec: 10, evalPeriodSec: 2, stepHint: 77 } });
@@ -61,9 +65,10 @@ describe('setTargets', () => {
     expect(lines.filter((l) => l.startsWith('tune'))).toHaveLength(0);
     expect(lines.filter((l) => l.startsWith('rerun'))).toHaveLength(5);
     expect(setting.validation).toBeCloseTo(0.92, 10); // median 0.94 − 0.02
-    // Four reruns meet 0.92 at their 4th eval (8 s); the worst test metric there: 0.92 − 0.01.
+    // Four reruns meet 0.92 at their 4th eval (4 s); the worst test metric there: 0.92 − 0.01.
     expect(setting.test).toBeCloseTo(0.91, 10);
-    expect(setting.budget).toEqual({ maxRuntimeSec: 24, stepHint: 77, evalPeriodSec: 2 });
+    // Budget 3 × 4 s; evals every budget/20 (they take no time here).
+    expect(setting.budget).toEqual({ maxRuntimeSec: 12, stepHint: 77, evalPeriodSec: 0.6 });
     expect(setting.reference).toEqual({ submission: 'scripted', hparams: { lr: 0.05 } });
     expect(setting.provenance['hardware']).toBe('test-hardware');
   });
@@ -76,5 +81,21 @@ describe('setTargets', () => {
     );
     expect(setting.validation).toBeCloseTo(0.94, 10);
     expect(setting.test).toBeCloseTo(0.93, 10);
+  });
+});
+
+describe('set-targets rounding', () => {
+  it('rounds targets to 4 significant digits towards the easier side', () => {
+    expect(roundTarget(0.98889290326, 'max')).toBe(0.9888);
+    expect(roundTarget(0.008158352851, 'min')).toBe(0.008159);
+    expect(roundTarget(3.41234, 'min')).toBe(3.413);
+    expect(roundTarget(0.94 - 0.02, 'max')).toBe(0.92);
+  });
+
+  it('rounds budgets and eval periods up to 2 significant digits', () => {
+    expect(roundUp2(6.9)).toBe(6.9);
+    expect(roundUp2(43.2)).toBe(44);
+    expect(roundUp2(0.2134)).toBe(0.22);
+    expect(roundUp2(120)).toBe(120);
   });
 });
