@@ -19,13 +19,14 @@ export function setTargetsCommand(): Command {
     .option('--seed <n>', 'base seed', Number, 0)
     .option('--tune-budget-factor <x>', 'tuning and reruns get this multiple of the current budget', Number, 2)
     .option('--budget-factor <x>', 'new budget = this × median rerun time-to-target', Number, 3)
+    .option('--min-budget <s>', 'but at least this many seconds (warm-up would dominate a shorter one)', Number, 10)
     .option('--reference', "skip tuning: rerun the reference configuration recorded in the targets file (keeps the step hint)")
     .option('--slack <x>', 'relax the validation target from the median by this much (0 = the median, as AlgoPerf)', Number, 0)
     .option('--targets <file>', 'targets file to update', TARGETS_PATH)
     .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
     .action(async (flags: {
       workload: string; submissions: string; trials: number; reruns: number; seed: number;
-      tuneBudgetFactor: number; budgetFactor: number; targets: string; backend: string; reference?: boolean; slack: number;
+      tuneBudgetFactor: number; budgetFactor: number; minBudget: number; targets: string; backend: string; reference?: boolean; slack: number;
     }) => {
       const workload = getWorkload(flags.workload);
       if (!(flags.slack >= 0)) throw new AlgobenchError('E_USAGE', `--slack must be a number ≥ 0 (got ${flags.slack})`);
@@ -44,7 +45,7 @@ export function setTargetsCommand(): Command {
       const setting = await setTargets(
         {
           workload, submissions, trials: flags.trials, reruns: flags.reruns, seed: flags.seed,
-          tuneBudgetFactor: flags.tuneBudgetFactor, budgetFactor: flags.budgetFactor, slack: flags.slack,
+          tuneBudgetFactor: flags.tuneBudgetFactor, budgetFactor: flags.budgetFactor, minBudgetSec: flags.minBudget, slack: flags.slack,
           ...(reference === undefined ? {} : { reference }),
           onTrial: (line) => process.stderr.write(`${line}\n`),
         },

@@ -38,6 +38,11 @@ export interface SetTargetsOptions {
   /** Derived budget = factor × median rerun time-to-target. @default 3 */
   readonly budgetFactor?: number;
   /**
+   * The derived budget is at least this many seconds: in a shorter one, first-step
+   * warm-up and pauses of the runtime weigh as much as the algorithm. @default 10
+   */
+  readonly minBudgetSec?: number;
+  /**
    * Skip tuning and rerun this configuration (the reference recorded in the targets
    * file). The step hint is then kept: it is part of the configuration's schedule.
    */
@@ -164,7 +169,8 @@ export async function setTargets(o: SetTargetsOptions, env: { backend: BackendIn
   const tests = hits.map((h) => h.test);
   const test = roundTarget(direction === 'max' ? Math.min(...tests) : Math.max(...tests), direction);
   const budgetFactor = o.budgetFactor ?? 3;
-  const maxRuntimeSec = roundUp2(budgetFactor * median(hits.map((h) => h.time)));
+  const minBudgetSec = o.minBudgetSec ?? 10;
+  const maxRuntimeSec = Math.max(minBudgetSec, roundUp2(budgetFactor * median(hits.map((h) => h.time))));
   const evalSec = median(reruns.map((r) => r.evalSec));
   const budget: Budget = {
     maxRuntimeSec,
@@ -190,7 +196,7 @@ export async function setTargets(o: SetTargetsOptions, env: { backend: BackendIn
       validationRule: slack === 0 ? 'median of the reruns\' best validation metric' : `median of the reruns' best validation metric (${medianBest}) relaxed by ${slack}`,
       chosen: { submission: chosen.submission.name, hparams: chosen.hparams },
       reruns: reruns.map((r) => ({ seed: r.seed, bestValidation: r.best })),
-      budgetRule: `${budgetFactor} × median rerun time-to-target (${hits.length}/${reruns.length} reruns reached it, evals every ${roundUp2(fineEvalPeriod)} s), 2 significant digits up; eval period: budget/${EVALS_PER_BUDGET}, or longer so that an eval (median ${evalSec.toFixed(3)} s) costs at most ${MAX_EVAL_SHARE * 100} % of it`,
+      budgetRule: `at least ${minBudgetSec} s, else ${budgetFactor} × median rerun time-to-target (${hits.length}/${reruns.length} reruns reached it, evals every ${roundUp2(fineEvalPeriod)} s), 2 significant digits up; eval period: budget/${EVALS_PER_BUDGET}, or longer so that an eval (median ${evalSec.toFixed(3)} s) costs at most ${MAX_EVAL_SHARE * 100} % of it`,
       rounding: 'targets to 4 significant digits towards the easier side',
     },
   };

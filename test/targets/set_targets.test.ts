@@ -57,7 +57,7 @@ describe('setTargets', () => {
     const setting = await setTargets(
       {
         workload: s.workload, submissions: [], trials: 8, reruns: 5, seed: 0, tuneBudgetFactor: 1,
-        reference: { submission: s.submission, hparams: { lr: 0.05 } }, slack: 0.02, clock: s.clock,
+        reference: { submission: s.submission, hparams: { lr: 0.05 } }, slack: 0.02, minBudgetSec: 1, clock: s.clock,
         onTrial: (line) => lines.push(line),
       },
       env,
@@ -81,6 +81,16 @@ describe('setTargets', () => {
     );
     expect(setting.validation).toBeCloseTo(0.94, 10);
     expect(setting.test).toBeCloseTo(0.93, 10);
+  });
+
+  it('never derives a budget under the floor', async () => {
+    const s = scripted([0.9, 0.98, 0.94, 0.96, 0.92]);
+    const setting = await setTargets(
+      { workload: s.workload, submissions: [], trials: 1, reruns: 5, seed: 0, tuneBudgetFactor: 1, reference: { submission: s.submission, hparams: {} }, minBudgetSec: 30, clock: s.clock },
+      env,
+    );
+    expect(setting.budget.maxRuntimeSec).toBe(30);
+    expect(setting.budget.evalPeriodSec).toBe(1.5);
   });
 });
 
