@@ -246,7 +246,8 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
   // has too few C tiles to share: split k instead and add the partial products.
   const int threads = thread_count();
   const int64_t tiles = ((m + MC - 1) / MC) * ((n + NR - 1) / NR);
-  if (threads > 1 && tiles < threads && k >= 1024 && (double)m * n * k >= 2.0e5) {
+  // (Fewer than two tiles a thread also balance badly: 144 rows are a 96- and a 48-row block.)
+  if (threads > 1 && tiles < 2 * threads && k >= 1024 && (double)m * n * k >= 2.0e5) {
     std::vector<std::vector<float>> partial(threads - 1);
     parallel_for(threads, [&](int t) {
       const int64_t p0 = k * t / threads, p1 = k * (t + 1) / threads;
