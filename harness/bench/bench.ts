@@ -80,11 +80,19 @@ function bareStepper(workload: Workload, submission: Submission, batchSize: numb
   return { run, params: () => params, dispose };
 }
 
+/** The batch size the submission picks for the workload (self-tuning defaults). */
+export function benchBatchSize(workload: Workload, submission: Submission): number {
+  const probe = workload.initParams(0);
+  try {
+    return submission.getBatchSize(workloadInfo(workload, probe), {});
+  } finally {
+    disposeAll(probe.params);
+  }
+}
+
 export async function benchWorkload(workload: Workload, submission: Submission, options: BenchOptions = {}): Promise<BenchRow> {
   await workload.load();
-  const probe = workload.initParams(0);
-  const batchSize = submission.getBatchSize(workloadInfo(workload, probe), {});
-  disposeAll(probe.params);
+  const batchSize = benchBatchSize(workload, submission);
 
   const bare = bareStepper(workload, submission, batchSize);
   const bench = new Bench({ time: options.timeMs ?? 3000, warmupIterations: 5, iterations: 10 });

@@ -1,7 +1,7 @@
 /** `algobench bench` (npm run bench): step, eval and harness-overhead timings per workload. */
 import { Command } from 'commander';
 import { BACKEND_CHOICES, parseBackendChoice, selectBackend } from '../backends/select.ts';
-import { benchWorkload, type BenchRow } from '../bench/bench.ts';
+import { benchBatchSize, benchWorkload, type BenchRow } from '../bench/bench.ts';
 import { torchStep } from '../bench/torch_compare.ts';
 import { loadSubmission } from '../submissions.ts';
 import { getWorkload, WORKLOADS } from '../../workloads/registry.ts';
@@ -15,7 +15,7 @@ export function benchCommand(): Command {
     .option('--time <ms>', 'milliseconds per measured task', Number, 3000)
     .option('--rounds <n>', 'alternating (bare loop, runner) rounds of the overhead measurement', Number, 6)
     .option('--block-sec <s>', 'seconds of each bare-loop and runner block', Number, 1.5)
-    .option('--torch', 'also time the same model and batch in PyTorch (2 threads) and report the ratio')
+    .option('--torch', 'also time the same model and batch in PyTorch (2 threads, before and after; the faster counts) and report the ratio')
     .option('--python <path>', 'Python with torch for --torch', '/usr/bin/python3')
     .option('--json', 'print machine-readable JSON')
     .action(async (flags: { workload?: string; submission: string; backend: string; time: number; rounds: number; blockSec: number; json?: boolean; torch?: boolean; python: string }) => {
@@ -26,13 +26,24 @@ export function benchCommand(): Command {
       const rows: Array<BenchRow & { torchMs?: number; ratio?: number; torchError?: string }> = [];
       for (const w of workloads) {
         if (!flags.json) process.stderr.write(`benchmarking ${w.name}…\n`);
+        // PyTorch is timed just before and just after algobench's step, and the faster
+        // of the two counts: drift in a shared machine's speed cannot flatter the ratio.
+        await w.load();
+        const batch = flags.torch ? benchBatchSize(w, submission) : 0;
+        const before = flags.torch ? torchStep(flags.python, w.name, batch, flags.time / 1000) : undefined;
         const row = await benchWorkload(w, submission, { timeMs: flags.time, rounds: flags.rounds, runnerSec: flags.blockSec });
-        if (!flags.torch) {
+        if (before === undefined) {
           rows.push(row);
           continue;
         }
-        const torch = torchStep(flags.python, w.name, row.batchSize, flags.time / 1000);
-        rows.push('error' in torch ? { ...row, torchError: torch.error } : { ...row, torchMs: torch.medianMs, ratio: row.stepMs / torch.medianMs });
+        const after = torchStep(flags.python, w.name, row.batchSize, flags.time / 1000);
+        const timings = [before, after].flatMap((t) => ('error' in t ? [] : [t.medianMs]));
+        if (timings.length === 0) {
+          rows.push({ ...row, torchError: 'error' in before ? before.error : 'failed' });
+          continue;
+        }
+        const torchMs = Math.min(...timings);
+        rows.push({ ...row, torchMs, ratio: row.stepMs / torchMs });
       }
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ backend, submission: submission.name, rows }, null, 2)}\n`);
