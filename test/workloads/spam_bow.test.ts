@@ -9,6 +9,7 @@ import { spamCorpus, splitSet } from '../../workloads/spam_bow/data.ts';
 import { spamBow } from '../../workloads/spam_bow/index.ts';
 import { embeddingBag } from '../../workloads/spam_bow/model.ts';
 import { BUCKETS, fnv1a32, messageWords, words } from '../../workloads/spam_bow/parse.ts';
+import { modelChecks } from './_model_checks.ts';
 
 const batchOf = (w: Workload, n: number) => w.getBatch(Int32Array.from({ length: n }, (_, i) => (i * 37) % w.trainSize));
 const meanLoss = (w: Workload, params: TensorMap, batch: Batch) => tf.tidy(() => tf.mean(w.loss(params, batch, 'eval')).dataSync()[0]!);
@@ -159,28 +160,5 @@ describe('spam_bow', () => {
     disposeBatch(batch);
   });
 
-  it('initialises deterministically in the seed, with a type for every parameter', () => {
-    const [a, b, c] = [base.initParams(11), base.initParams(11), base.initParams(12)];
-    const diff = (x: TensorMap, y: TensorMap) =>
-      Math.max(...Object.keys(x).map((n) => tf.tidy(() => tf.max(tf.abs(tf.sub(x[n]!, y[n]!))).dataSync()[0]!)));
-    expect(Object.keys(a.types).sort()).toEqual(Object.keys(a.params).sort());
-    expect(diff(a.params, b.params)).toBe(0);
-    expect(diff(a.params, c.params)).toBeGreaterThan(0);
-    [a, b, c].forEach((m) => tf.dispose(Object.values(m.params)));
-  });
-
-  it('leaves no tensors behind after a loss-and-gradient step or an eval', () => {
-    const { params } = base.initParams(6);
-    const batch = batchOf(base, 16);
-    const before = tf.memory().numTensors;
-    tf.tidy(() => {
-      const { loss, grads } = lossAndGrads(base, params, batch);
-      expect(Object.keys(grads).sort()).toEqual(Object.keys(params).sort());
-      expect(Number.isFinite(loss.dataSync()[0]!)).toBe(true);
-    });
-    base.evaluate(params, 'test');
-    expect(tf.memory().numTensors).toBe(before);
-    tf.dispose(Object.values(params));
-    disposeBatch(batch);
-  });
+  modelChecks(() => base, 8, 37);
 });
