@@ -14,6 +14,7 @@ import { disposeAll, disposeReplaced, tidyStep } from '../runner/tensors.ts';
 import { lossAndGrads, runTrial } from '../runner/trial.ts';
 import { workloadInfo } from '../runner/workload_info.ts';
 import type { OptState, Submission, TensorMap, Workload } from '../spec.ts';
+import { median } from '../scoring/aggregate.ts';
 
 export interface BenchRow {
   readonly workload: string;
@@ -40,11 +41,6 @@ export interface BenchOptions {
   readonly rounds?: number;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** The bare step: what the runner does per step, minus the runner. */
 function bareStepper(workload: Workload, submission: Submission, batchSize: number) {

@@ -8,18 +8,9 @@ import { BACKEND_CHOICES, parseBackendChoice } from '../backends/select.ts';
 import { runBenchmark, type BenchmarkOptions, type BenchmarkSummary } from '../benchmark.ts';
 import { DEFAULT_DB_PATH } from '../store/store.ts';
 import type { Ruleset } from '../spec.ts';
+import { collect, integer } from './options.ts';
 import { progressDisplay } from './progress.ts';
 import { writeReport } from './report_command.ts';
-
-const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
-
-function integer(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n)) throw new AlgobenchError('E_USAGE', `--${name} must be an integer (got "${value}")`);
-    return n;
-  };
-}
 
 /** Ctrl-C once: the running trial stops at its next step and is stored as interrupted. Twice: exit now. */
 function interruptSignal(): AbortSignal {

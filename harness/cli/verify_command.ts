@@ -7,18 +7,9 @@ import { BACKEND_CHOICES, parseBackendChoice, selectBackend } from '../backends/
 import { readHardware } from '../fingerprint.ts';
 import { loadSubmission } from '../submissions.ts';
 import { verifyTargets, type VerifySummary } from '../targets/verify_targets.ts';
+import { collect, integer } from './options.ts';
 import { expandWorkloadRefs, getWorkload } from '../../workloads/registry.ts';
 import { getReference, getTargets } from '../../workloads/targets.ts';
-
-const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
-
-function positiveInteger(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new AlgobenchError('E_USAGE', `--${name} must be a positive integer (got "${value}")`);
-    return n;
-  };
-}
 
 const seconds = (s: number | null) => (s === null ? '—' : `${s.toFixed(1)} s`);
 
@@ -40,8 +31,8 @@ export function verifyTargetsCommand(): Command {
   return new Command('verify-targets')
     .description("rerun each workload's reference configuration (from the targets file) with fresh seeds on the real clock; fails unless enough seeds reach the target within the budget")
     .option('-w, --workload <name[:variant]>', 'workloads to verify (all = the fixed suite, NAME:* = its variants)', collect, [])
-    .option('--seeds <n>', 'fresh seeds per workload', positiveInteger('seeds'), 5)
-    .option('--min-reached <n>', 'seeds that must reach the validation target (default: 4 of 5, i.e. all but one)', positiveInteger('min-reached'))
+    .option('--seeds <n>', 'fresh seeds per workload', integer('seeds', { min: 1 }), 5)
+    .option('--min-reached <n>', 'seeds that must reach the validation target (default: 4 of 5, i.e. all but one)', integer('min-reached', { min: 1 }))
     .option('--seed <n>', 'base seed', Number, 0)
     .option('--json <file>', 'also write every trial and summary as JSON')
     .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')

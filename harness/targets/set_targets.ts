@@ -24,6 +24,7 @@ import type { Budget, Hparams, Metrics, Workload } from '../spec.ts';
 import type { LoadedSubmission } from '../submissions.ts';
 import { sampleHparams } from '../tuning/search_space.ts';
 import type { ReferenceConfig, TargetsEntry, TargetsFile } from '../../workloads/targets.ts';
+import { median } from '../scoring/aggregate.ts';
 
 export interface SetTargetsOptions {
   readonly workload: Workload;
@@ -95,11 +96,6 @@ export interface TargetSetting {
   readonly provenance: Readonly<Record<string, unknown>>;
 }
 
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 async function measure(workload: Workload, submission: LoadedSubmission, hparams: Hparams, seed: number, budgetScale: number, clock: Clock): Promise<TrialOutcome> {
   const metric = workload.metric;

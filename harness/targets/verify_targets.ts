@@ -14,6 +14,7 @@ import { runTrial, type TrialResult } from '../runner/trial.ts';
 import type { Targets, Workload } from '../spec.ts';
 import type { LoadedSubmission } from '../submissions.ts';
 import type { ReferenceConfig } from '../../workloads/targets.ts';
+import { median } from '../scoring/aggregate.ts';
 
 export type VerifyTrial = Omit<TrialResult, 'evals'> & {
   readonly workload: string;
@@ -49,11 +50,6 @@ export interface VerifyOptions {
 
 export const refOf = (w: Workload): string => (w.variant === 'base' ? w.name : `${w.name}:${w.variant}`);
 
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 export async function verifyTargets(o: VerifyOptions): Promise<VerifySummary[]> {
   const plan = o.workloads.map((workload) => {

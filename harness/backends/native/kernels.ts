@@ -6,7 +6,7 @@
  * not cover (other dtypes, NCHW, rank-broadcast shapes) go to the kernel they replace.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type Info, type KernelArgs, poolInfo, type WasmBackend, wasmBackend } from '../wasm/kernel_utils.ts';
+import { type ConvAttrs, convInfo, type Info, type KernelArgs, poolInfo, type WasmBackend, wasmBackend } from '../wasm/kernel_utils.ts';
 import { ADAM_MOMENTS_KERNEL } from '../fused_ops.ts';
 import type { NativeAddon } from './addon.ts';
 
@@ -63,14 +63,6 @@ function batchMatMul(addon: NativeAddon, original: Fallback): tf.KernelConfig {
   };
 }
 
-interface ConvAttrs {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat?: 'NHWC' | 'NCHW' | 'channelsLast';
-  dilations?: number | [number, number];
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-}
-
 /** The 15 numbers the addon's conv functions take (ConvGeometry in src/conv.h). */
 function convGeometry(info: tf.backend_util.Conv2DInfo): Float64Array {
   return Float64Array.from([
@@ -83,63 +75,52 @@ function convGeometry(info: tf.backend_util.Conv2DInfo): Float64Array {
 
 const isNhwc = (attrs: ConvAttrs): boolean => attrs.dataFormat === undefined || attrs.dataFormat === 'NHWC' || attrs.dataFormat === 'channelsLast';
 
-function convInfo(xShape: readonly number[], filterShape: readonly number[], attrs: ConvAttrs): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode,
-  );
+/**
+ * The three Conv2D kernels differ only in which two tensors go in, where the input
+ * and filter shapes come from (a tensor or an attr) and which of them comes out.
+ */
+interface ConvKernel {
+  readonly name: 'Conv2D' | 'Conv2DBackpropInput' | 'Conv2DBackpropFilter';
+  /** The addon's mode: 0 forward (x, w → y), 1 input gradient (dy, w → dx), 2 filter gradient (x, dy → dw). */
+  readonly mode: 0 | 1 | 2;
+  readonly inputs: readonly [string, string];
+  readonly shapes: (args: KernelArgs) => { x: readonly number[]; filter: readonly number[] };
+  readonly outShape: (info: tf.backend_util.Conv2DInfo, shapes: { x: readonly number[]; filter: readonly number[] }) => number[];
 }
 
-function conv2d(addon: NativeAddon, original: Fallback): tf.KernelConfig {
+const attrShape = (args: KernelArgs, name: string) => args.attrs![name] as number[];
+
+const CONV_KERNELS: readonly ConvKernel[] = [
+  {
+    name: 'Conv2D', mode: 0, inputs: ['x', 'filter'],
+    shapes: (args) => ({ x: args.inputs['x']!.shape, filter: args.inputs['filter']!.shape }),
+    outShape: (info) => [info.batchSize, info.outHeight, info.outWidth, info.outChannels],
+  },
+  {
+    name: 'Conv2DBackpropInput', mode: 1, inputs: ['dy', 'filter'],
+    shapes: (args) => ({ x: attrShape(args, 'inputShape'), filter: args.inputs['filter']!.shape }),
+    outShape: (_, shapes) => [...shapes.x],
+  },
+  {
+    name: 'Conv2DBackpropFilter', mode: 2, inputs: ['x', 'dy'],
+    shapes: (args) => ({ x: args.inputs['x']!.shape, filter: attrShape(args, 'filterShape') }),
+    outShape: (_, shapes) => [...shapes.filter],
+  },
+];
+
+function conv(addon: NativeAddon, kernel: ConvKernel, original: Fallback): tf.KernelConfig {
   return {
-    kernelName: 'Conv2D',
+    kernelName: kernel.name,
     backendName: 'wasm',
     kernelFunc: (args: KernelArgs) => {
       const attrs = args.attrs as unknown as ConvAttrs;
-      const x = args.inputs['x']!;
-      const filter = args.inputs['filter']!;
-      if (!isNhwc(attrs) || x.dtype !== 'float32') return fallback(original, args, 'NCHW or non-float32 conv');
-      const info = convInfo(x.shape, filter.shape, attrs);
+      const [in0, in1] = kernel.inputs.map((name) => args.inputs[name]!) as [Info, Info];
+      if (!isNhwc(attrs) || in0.dtype !== 'float32' || in1.dtype !== 'float32') return fallback(original, args, 'NCHW or non-float32 conv');
+      const shapes = kernel.shapes(args);
+      const info = convInfo(shapes.x, shapes.filter, attrs);
       const backend = wasmBackend(args);
-      const out = backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32');
-      addon.conv2d(0, f32(backend, x), f32(backend, filter), f32(backend, out), convGeometry(info));
-      return out;
-    },
-  };
-}
-
-function conv2dBackpropInput(addon: NativeAddon, original: Fallback): tf.KernelConfig {
-  return {
-    kernelName: 'Conv2DBackpropInput',
-    backendName: 'wasm',
-    kernelFunc: (args: KernelArgs) => {
-      const attrs = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
-      const dy = args.inputs['dy']!;
-      const filter = args.inputs['filter']!;
-      if (!isNhwc(attrs)) return fallback(original, args, 'NCHW conv gradient');
-      const info = convInfo(attrs.inputShape, filter.shape, attrs);
-      const backend = wasmBackend(args);
-      const out = backend.makeOutput([...attrs.inputShape], 'float32');
-      addon.conv2d(1, f32(backend, dy), f32(backend, filter), f32(backend, out), convGeometry(info));
-      return out;
-    },
-  };
-}
-
-function conv2dBackpropFilter(addon: NativeAddon, original: Fallback): tf.KernelConfig {
-  return {
-    kernelName: 'Conv2DBackpropFilter',
-    backendName: 'wasm',
-    kernelFunc: (args: KernelArgs) => {
-      const attrs = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
-      const x = args.inputs['x']!;
-      const dy = args.inputs['dy']!;
-      if (!isNhwc(attrs)) return fallback(original, args, 'NCHW conv gradient');
-      const info = convInfo(x.shape, attrs.filterShape, attrs);
-      const backend = wasmBackend(args);
-      const out = backend.makeOutput([...attrs.filterShape], 'float32');
-      addon.conv2d(2, f32(backend, x), f32(backend, dy), f32(backend, out), convGeometry(info));
+      const out = backend.makeOutput(kernel.outShape(info, shapes), 'float32');
+      addon.conv2d(kernel.mode, f32(backend, in0), f32(backend, in1), f32(backend, out), convGeometry(info));
       return out;
     },
   };
@@ -298,9 +279,7 @@ function sharedIdentity(original: Fallback): tf.KernelConfig {
 export function nativeKernelConfigs(addon: NativeAddon, current: (name: string) => Fallback): tf.KernelConfig[] {
   return [
     batchMatMul(addon, current('BatchMatMul')),
-    conv2d(addon, current('Conv2D')),
-    conv2dBackpropInput(addon, current('Conv2DBackpropInput')),
-    conv2dBackpropFilter(addon, current('Conv2DBackpropFilter')),
+    ...CONV_KERNELS.map((kernel) => conv(addon, kernel, current(kernel.name))),
     maxPool(addon, current('MaxPool')),
     maxPoolGrad(addon, current('MaxPoolGrad')),
     gatherRows(current('GatherV2')),

@@ -11,31 +11,13 @@
  * Strided input gradients fall back to the stock kernel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type Info, type KernelArgs, release, run, transpose, wasmBackend } from './kernel_utils.ts';
-
-type Conv2DGradAttrs = {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat?: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-};
-
-function convInfo(xShape: number[], filterShape: number[], attrs: Conv2DGradAttrs) {
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
-}
+import { type ConvAttrs, convInfo, type Info, type KernelArgs, release, run, transpose, wasmBackend } from './kernel_utils.ts';
 
 export function conv2dBackpropInputConfig(original: tf.KernelConfig): tf.KernelConfig {
   return {
     ...original,
     kernelFunc: (args: KernelArgs) => {
-      const attrs = args.attrs as unknown as Conv2DGradAttrs & { inputShape: number[] };
+      const attrs = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
       const dy = args.inputs['dy']!;
       const filter = args.inputs['filter']!;
       const info = convInfo(attrs.inputShape, filter.shape, attrs);
@@ -65,7 +47,7 @@ export const conv2dBackpropFilterConfig: tf.KernelConfig = {
   kernelName: 'Conv2DBackpropFilter',
   backendName: 'wasm',
   kernelFunc: (args: KernelArgs) => {
-    const attrs = args.attrs as unknown as Conv2DGradAttrs & { filterShape: number[] };
+    const attrs = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
     if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') throw new Error('Conv2DBackpropFilter on wasm supports NHWC only');
     const backend = wasmBackend(args);
     const x = args.inputs['x']!;

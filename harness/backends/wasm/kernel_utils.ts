@@ -61,3 +61,21 @@ export function poolInfo(args: KernelArgs, inputName: 'x' | 'input'): tf.backend
   const input = args.inputs[inputName]!;
   return tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
 }
+
+/** The attrs every Conv2D kernel (forward and both gradients) carries. */
+export interface ConvAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: 'NHWC' | 'NCHW' | 'channelsLast';
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** The convolution's geometry from its input and filter shapes (the gradient kernels have no dilations: 1). */
+export function convInfo(xShape: readonly number[], filterShape: readonly number[], attrs: ConvAttrs): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode,
+  );
+}
