@@ -1,29 +1,34 @@
 /**
  * `algobench new-submission`: writes a submission that runs as is — a module built
  * on the kit, its search space and a short README — so a researcher starts from
- * something that validates and edits it rather than from a blank page.
+ * something that validates and edits it rather than from a blank page. The module
+ * imports the kit by its package name, `algobench/kit`, wherever it is written; a
+ * folder outside this checkout also gets a package.json (ES modules) and a
+ * tsconfig.json whose `paths` point an editor or tsc at this checkout's kit.
  */
 import { existsSync, mkdirSync, writeFileSync, renameSync, rmSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AlgobenchError } from './errors.ts';
+import { entryPointPaths } from './package_entry_points.ts';
 import { SUBMISSIONS_DIR } from './submissions.ts';
 
-const KIT_INDEX = fileURLToPath(new URL('../submissions/kit/index.ts', import.meta.url));
+/** This checkout's root, with a trailing separator. */
+const ROOT_DIR = fileURLToPath(new URL('../', import.meta.url));
 
-function kitSpecifier(dir: string): string {
-  const rel = relative(dir, KIT_INDEX).split(sep).join('/');
-  // Inside the repository a relative import keeps the folder movable; outside it, an
-  // absolute path to this checkout's kit.
-  return resolve(dir).startsWith(SUBMISSIONS_DIR) ? (rel.startsWith('.') ? rel : `./${rel}`) : KIT_INDEX;
+/** Inside the checkout, its package.json makes `algobench/kit` a self-reference. */
+function insideCheckout(dir: string): boolean {
+  return (resolve(dir) + sep).startsWith(ROOT_DIR);
 }
 
-function moduleText(name: string, kit: string): string {
+function moduleText(name: string): string {
   return `/**
  * ${name}: SGD with Nesterov momentum, linear warmup and cosine decay.
  * Edit the optimizer below; hyperparameters come from search_space.json.
+ * \`algobench/kit\` is the kit of the algobench that runs this module (it also
+ * exports \`tf\`, TensorFlow.js: take it from there, never from a copy of your own).
  */
-import { chain, defineSubmission, num, scaleByLearningRate, trace, warmupCosine, addDecayedWeights } from '${kit}';
+import { addDecayedWeights, chain, defineSubmission, num, scaleByLearningRate, trace, warmupCosine } from 'algobench/kit';
 
 export default defineSubmission({
   name: '${name}',
@@ -49,7 +54,41 @@ const SEARCH_SPACE = `{
 }
 `;
 
-function readmeText(name: string, path: string): string {
+/**
+ * For an editor or tsc in a folder outside the checkout: `algobench/kit` and
+ * `algobench/spec` by `paths` to this checkout's files (the run itself does not
+ * need it: the running algobench resolves the names).
+ */
+function tsconfigText(): string {
+  const paths = Object.fromEntries(Object.entries(entryPointPaths()).map(([spec, path]) => [spec, [path]]));
+  const config = {
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      noEmit: true,
+      allowImportingTsExtensions: true,
+      skipLibCheck: true,
+      paths,
+    },
+    include: ['*.ts', '*.mts'],
+  };
+  return `// For your editor and tsc: "paths" point at the algobench that wrote this folder.
+// After \`npm install --ignore-scripts /path/to/algobench\` here, you may delete them.
+${JSON.stringify(config, null, 2)}
+`;
+}
+
+function readmeText(name: string, path: string, outside: boolean): string {
+  const typecheck = outside
+    ? `
+\`algobench/kit\` and \`algobench/spec\` always resolve to the algobench that runs the
+module. For your editor and \`npx -p typescript tsc -p .\`, \`tsconfig.json\` maps them
+to the checkout that wrote this folder; or \`npm install --ignore-scripts
+/path/to/algobench\` here, which also puts \`npx algobench\` on this folder's path.
+`
+    : '';
   return `# ${name}
 
 An algobench submission. Check it, run it, score it:
@@ -62,7 +101,7 @@ npx algobench score
 
 \`submission.ts\` holds the algorithm (see docs/submitting.md for the contract, the
 rules and the kit); \`search_space.json\` the external-tuning search space.
-`;
+${typecheck}`;
 }
 
 /** Creates DIR/NAME with a runnable submission; returns the module's path. */
@@ -76,11 +115,15 @@ export function scaffoldSubmission(name: string, parentDir: string = SUBMISSIONS
   const tmp = `${dir}.tmp-${process.pid}`;
   try {
     mkdirSync(tmp, { recursive: true });
-    writeFileSync(join(tmp, 'submission.ts'), moduleText(name, kitSpecifier(dir)));
+    const outside = !insideCheckout(dir);
+    writeFileSync(join(tmp, 'submission.ts'), moduleText(name));
     writeFileSync(join(tmp, 'search_space.json'), SEARCH_SPACE);
-    writeFileSync(join(tmp, 'README.md'), readmeText(name, join(dir, 'submission.ts')));
-    // Outside an ES-module package a .ts file would load as CommonJS.
-    if (!dir.startsWith(SUBMISSIONS_DIR)) writeFileSync(join(tmp, 'package.json'), '{ "type": "module" }\n');
+    writeFileSync(join(tmp, 'README.md'), readmeText(name, join(dir, 'submission.ts'), outside));
+    if (outside) {
+      // Outside an ES-module package a .ts file would load as CommonJS.
+      writeFileSync(join(tmp, 'package.json'), '{ "type": "module" }\n');
+      writeFileSync(join(tmp, 'tsconfig.json'), tsconfigText());
+    }
     renameSync(tmp, dir);
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });

@@ -2,12 +2,14 @@
  * Finding and loading submissions: a name of a folder under submissions/ or a path
  * to a .ts/.js module anywhere (tsx runs TypeScript without a build step). The
  * module's default export (or its `submission` export) must satisfy the contract at
- * run time; a search_space.json beside it is its external-tuning search space.
+ * run time; a search_space.json beside it is its external-tuning search space. It
+ * imports the kit and the contract as `algobench/kit` and `algobench/spec`.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AlgobenchError, errorMessage } from './errors.ts';
+import { registerEntryPointResolution } from './package_entry_points.ts';
 import type { Submission } from './spec.ts';
 import { loadSearchSpace, type SearchSpace } from './tuning/search_space.ts';
 
@@ -79,10 +81,15 @@ export function contractProblems(candidate: unknown): string[] {
   return problems;
 }
 
-/** Imports a submission module and returns its candidate export, unchecked. */
+/**
+ * Imports a submission module and returns its candidate export, unchecked. The
+ * module may import `algobench/kit` and `algobench/spec` from anywhere: they resolve
+ * to this algobench's files (package_entry_points.ts).
+ */
 export async function importSubmissionModule(modulePath: string): Promise<unknown> {
   let mod: Record<string, unknown>;
   try {
+    registerEntryPointResolution();
     mod = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
   } catch (err) {
     const message = errorMessage(err).split('\n')[0] ?? '';
@@ -90,7 +97,9 @@ export async function importSubmissionModule(modulePath: string): Promise<unknow
     // import the kit; the fix is a one-line package.json or the .mts extension.
     const hint = /require\(\) ES Module|Cannot use import statement|ERR_REQUIRE/.test(message)
       ? '; it was loaded as CommonJS: add a package.json with {"type": "module"} beside it, or name it .mts'
-      : '';
+      : /package 'algobench'|subpath '[^']*' is not defined by "exports"/.test(message)
+        ? '; of algobench, a submission imports only "algobench/kit" and "algobench/spec"'
+        : '';
     throw new AlgobenchError('E_BAD_SUBMISSION', `submission ${modulePath} failed to load: ${message}${hint}`);
   }
   return mod['default'] ?? mod['submission'];

@@ -2,7 +2,12 @@
  * The static half of `algobench validate`: rules a submission's source must keep,
  * checked line by line so that every finding names the line to fix. Comments are
  * blanked first (line numbers kept) so that prose never trips a rule.
+ *
+ * What a submission may import of algobench: the kit and the contract, by their
+ * package names `algobench/kit` and `algobench/spec` (or, inside the repository, by
+ * relative path to submissions/kit/ and harness/spec.ts). Nothing else of the harness.
  */
+import { ENTRY_POINTS, isPublicEntryPoint, namesAlgobench } from '../package_entry_points.ts';
 import { WORKLOADS } from '../../workloads/registry.ts';
 
 export interface Finding {
@@ -47,7 +52,13 @@ function importProblem(specifier: string): { problem: string; fix: string } | un
   if (/(^|\/)harness\//.test(specifier) && !/(^|\/)harness\/spec(\.ts|\.js)?$/.test(specifier)) {
     return {
       problem: `imports harness internals ("${specifier}"); only harness/spec.ts is the contract`,
-      fix: 'import types from harness/spec.ts and tools from submissions/kit/',
+      fix: `import the contract from "algobench/spec" and tools from "algobench/kit"`,
+    };
+  }
+  if (namesAlgobench(specifier) && !isPublicEntryPoint(specifier)) {
+    return {
+      problem: `imports "${specifier}", which is not one of algobench's public entry points (${Object.keys(ENTRY_POINTS).join(', ')})`,
+      fix: `import the contract from "algobench/spec" and tools from "algobench/kit"`,
     };
   }
   return undefined;
