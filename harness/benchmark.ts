@@ -227,7 +227,6 @@ export async function runBenchmark(
           hparams: planned.hparams,
           seed: planned.seed,
           budgetScale,
-          evalPeriodScale: extraScale,
         },
         {
           clock: options.clock ?? realClock,

@@ -61,12 +61,13 @@ export interface Targets {
  * The time a workload grants, for the reference hardware.
  * - maxRuntimeSec: submission-time budget; checked after every step.
  * - stepHint: the number of steps the reference baselines need; schedules may use it.
- * - evalPeriodSec: an eval runs each time this much submission time has passed.
+ * Evals follow a step-based schedule fixed by the harness from the step hint
+ * (harness/runner/eval_schedule.ts), not the clock: the same seed and configuration
+ * are evaluated at the same steps on every run.
  */
 export interface Budget {
   readonly maxRuntimeSec: number;
   readonly stepHint: number;
-  readonly evalPeriodSec: number;
 }
 
 export type Split = 'train' | 'validation' | 'test';

@@ -11,6 +11,7 @@ import { createRng, deriveSeed } from '../rng.ts';
 import { EpochShuffler } from '../runner/default_selector.ts';
 import { realClock } from '../runner/clock.ts';
 import { disposeAll, disposeReplaced, tidyStep } from '../runner/tensors.ts';
+import { noEvalSchedule } from '../runner/eval_schedule.ts';
 import { lossAndGrads, runTrial } from '../runner/trial.ts';
 import { workloadInfo } from '../runner/workload_info.ts';
 import type { OptState, Submission, TensorMap, Workload } from '../spec.ts';
@@ -164,11 +165,11 @@ async function bareGapsOf(workload: Workload, submission: Submission, batchSize:
 
 /** Gaps between consecutive steps of a real trial (evals only at the end, target out of reach). */
 async function runnerGapsOf(workload: Workload, submission: Submission, seconds: number): Promise<{ gaps: number[]; steps: number }> {
-  const timed: Workload = { ...workload, budget: { ...workload.budget, maxRuntimeSec: seconds, evalPeriodSec: Infinity } };
+  const timed: Workload = { ...workload, budget: { ...workload.budget, maxRuntimeSec: seconds } };
   const unreachable = workload.metric.direction === 'max' ? Infinity : -Infinity;
   const stamps: number[] = [];
   const result = await runTrial(
-    { workload: timed, targets: { validation: unreachable, test: unreachable }, submission, hparams: {}, seed: 1, budgetScale: 1 },
+    { workload: timed, targets: { validation: unreachable, test: unreachable }, submission, hparams: {}, seed: 1, budgetScale: 1, evalSchedule: noEvalSchedule },
     { clock: realClock, observer: { onStep: () => stamps.push(performance.now()) } },
   );
   if (result.status === 'error') throw new Error(`bench of ${workload.name}: ${result.error}`);

@@ -32,7 +32,7 @@ export function listCommand(): Command {
       const out: string[] = ['Workloads (run as NAME or NAME:VARIANT):'];
       for (const w of workloads) {
         out.push(`  ${w.name} — ${w.description}`);
-        out.push(`    budget ${w.budget.maxRuntimeSec} s, step hint ${w.budget.stepHint}, eval every ${w.budget.evalPeriodSec} s`);
+        out.push(`    budget ${w.budget.maxRuntimeSec} s, step hint ${w.budget.stepHint}`);
         const dir = w.metric.direction === 'max' ? '≥' : '≤';
         for (const v of w.variants) {
           const own = v.budget.maxRuntimeSec !== w.budget.maxRuntimeSec || v.budget.stepHint !== w.budget.stepHint

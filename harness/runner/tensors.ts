@@ -29,16 +29,6 @@ export function disposeAll(container: unknown): void {
   for (const t of collectTensors(container)) if (!t.isDisposed) t.dispose();
 }
 
-/** True when every value of every tensor is finite. Off the clock: used at evals. */
-export function allFinite(tensors: Readonly<Record<string, tf.Tensor>>): boolean {
-  return tf.tidy(() => {
-    for (const t of Object.values(tensors)) {
-      if (tf.any(tf.logicalNot(tf.isFinite(t))).dataSync()[0]) return false;
-    }
-    return true;
-  });
-}
-
 /**
  * Runs a step in a tidy scope: every tensor made inside and not returned is freed.
  * (tf.tidy's types do not know that a StepResult is a tensor container.)

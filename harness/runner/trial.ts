@@ -4,14 +4,18 @@
  *
  * Timing rules (DESIGN.md), all applied here:
  * - on the clock: selectData, batch assembly, update, prepareForEval;
- * - off the clock: data load, model init, submission init, evals, logging, DB writes
- *   (the observer's callbacks run between clock readings);
+ * - off the clock: data load, model init, submission init, evals, contract checks,
+ *   logging, DB writes (the observer's callbacks run between clock readings);
  * - the clock is read only after the backend has finished the step's work (reading
  *   the step's loss, or a parameter, waits for it);
- * - evals every evalPeriodSec of submission time, and at the end;
- * - time-to-target is the submission time at the first eval whose validation metric
- *   meets the target; a target met after the budget does not count;
+ * - evals follow a step-based schedule (eval_schedule.ts), and one more runs at the
+ *   end of the budget: the same seed meets the target at the same step on every run;
+ * - time-to-target is the submission time up to the first evaluated step whose
+ *   validation metric meets the target; a target met after the budget does not count;
  * - the budget is checked after every step.
+ * Contract checks after every step (off the clock): the parameters keep their names,
+ * shapes and dtypes, and a non-finite loss or parameter ends the trial as diverged at
+ * the step where it first appeared.
  */
 import * as tf from '@tensorflow/tfjs';
 import { errorMessage } from '../errors.ts';
@@ -32,7 +36,9 @@ import type {
 } from '../spec.ts';
 import type { Clock } from './clock.ts';
 import { EpochShuffler } from './default_selector.ts';
-import { allFinite, disposeAll, disposeReplaced, tidyStep } from './tensors.ts';
+import { type EvalSchedule, geometricEvalSchedule } from './eval_schedule.ts';
+import { contractBreach, firstNonFinite, type ParamSignature, paramSignature } from './param_checks.ts';
+import { disposeAll, disposeReplaced, tidyStep } from './tensors.ts';
 import { meetsTarget, workloadInfo } from './workload_info.ts';
 
 export interface TrialSpec {
@@ -43,11 +49,8 @@ export interface TrialSpec {
   readonly seed: number;
   /** Multiplies the workload's runtime budget (1.5 for self-tuning). */
   readonly budgetScale: number;
-  /**
-   * Multiplies the eval period: a smoke run with a shrunken budget shrinks its eval
-   * period with it, so that it still records a learning curve. @default 1
-   */
-  readonly evalPeriodScale?: number;
+  /** When to evaluate. @default geometricEvalSchedule(workload.budget.stepHint) */
+  readonly evalSchedule?: EvalSchedule;
 }
 
 /** One eval as the store keeps it. */
@@ -83,12 +86,27 @@ export interface TrialResult {
   readonly status: TrialStatus;
   /** Submission seconds to the validation target; null when it was not reached in budget. */
   readonly timeToTargetSec: number | null;
+  /** The step count at which the validation target was first met; null when not reached. */
+  readonly targetStep: number | null;
+  /**
+   * How finely time-to-target is known: the submission time between the previous
+   * evaluated grid point and the target step, as a share of time-to-target.
+   */
+  readonly targetResolution: number | null;
   readonly testReached: boolean;
   readonly steps: number;
   readonly submissionTimeSec: number;
   readonly evalTimeSec: number;
   readonly evals: number;
   readonly error?: string;
+}
+
+/** Parameters kept at a grid point, evaluated only if the next check meets the target. */
+interface Probe {
+  readonly step: number;
+  readonly submissionTime: number;
+  readonly trainLoss: number;
+  readonly params: TensorMap;
 }
 
 interface Progress {
@@ -99,8 +117,14 @@ interface Progress {
   evalTime: number;
   /** Frozen snapshot of the evals so far, replaced (not mutated) at each eval. */
   evals: readonly EvalResult[];
+  evalCount: number;
   timeToTarget: number | null;
+  targetStep: number | null;
+  targetResolution: number | null;
   testReached: boolean;
+  /** Submission time at the previous grid point (the lower end of the target's bracket). */
+  lastGridTime: number;
+  probes: Probe[];
 }
 
 /** Yields to the event loop (off the clock) so that Ctrl-C can land between steps. */
@@ -112,14 +136,19 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
   const hparams = Object.freeze({ ...spec.hparams });
   const { clock, observer } = env;
   const budgetSec = workload.budget.maxRuntimeSec * spec.budgetScale;
-  const evalPeriodSec = workload.budget.evalPeriodSec * (spec.evalPeriodScale ?? 1);
+  const schedule = spec.evalSchedule ?? geometricEvalSchedule(workload.budget.stepHint);
   const p: Progress = {
     steps: 0,
     submissionTime: 0,
     evalTime: 0,
     evals: [],
+    evalCount: 0,
     timeToTarget: null,
+    targetStep: null,
+    targetResolution: null,
     testReached: false,
+    lastGridTime: 0,
+    probes: [],
   };
   let params: TensorMap = {};
   let state: OptState = {};
@@ -127,6 +156,7 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
     await workload.load();
     const init = workload.initParams(seed);
     params = init.params;
+    const signature = paramSignature(params);
     const info = workloadInfo(workload, init);
     const batchSize = submission.getBatchSize(info, hparams);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > workload.trainSize) {
@@ -135,7 +165,6 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
     state = tf.tidy(() => submission.init({ params, workload: info, hparams, rng: createRng(deriveSeed(seed, 'init')) }));
     const dataSeed = deriveSeed(seed, 'data');
     const shuffler = new EpochShuffler(workload.trainSize, dataSeed);
-    let lastEvalAt = 0;
     let lastLoss = Number.NaN;
 
     while (p.status === undefined) {
@@ -187,22 +216,35 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
       }
       const t1 = clock.now();
       p.submissionTime += t1 - t0;
-      disposeReplaced({ params, state }, result);
+      const breach = contractBreach(signature, result, 'update', stepIndex);
+      // On a breach the trial keeps the old params and state and drops what was returned.
+      if (breach === undefined) disposeReplaced({ params, state }, result);
+      else disposeReplaced(result, { params, state });
+      if (breach !== undefined) {
+        p.status = 'error';
+        p.error = breach;
+        break;
+      }
       params = result.params;
       state = result.state;
       p.steps += 1;
       observer?.onStep?.({ step: p.steps, submissionTimeSec: p.submissionTime, budgetSec });
 
-      if (stepLoss !== undefined) {
-        lastLoss = stepLoss;
-        if (!Number.isFinite(stepLoss)) {
-          p.status = 'diverged';
-          p.error = `training loss became ${stepLoss} at step ${stepIndex}`;
-          break;
-        }
+      if (stepLoss !== undefined) lastLoss = stepLoss;
+      if (stepLoss !== undefined && !Number.isFinite(stepLoss)) {
+        p.status = 'diverged';
+        p.error = `training loss became ${stepLoss} at step ${stepIndex}`;
+        break;
+      }
+      const nonFinite = firstNonFinite(params);
+      if (nonFinite !== undefined) {
+        p.status = 'diverged';
+        p.error = `parameter "${nonFinite}" became non-finite at step ${stepIndex}`;
+        break;
       }
       let budgetSpent = p.submissionTime >= budgetSec;
-      if (budgetSpent || p.submissionTime - lastEvalAt >= evalPeriodSec) {
+      const point = budgetSpent ? 'check' : schedule.pointAfter(p.steps);
+      if (point !== 'none') {
         if (submission.prepareForEval) {
           const e0 = clock.now();
           const prepared = tidyStep(() =>
@@ -210,13 +252,23 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
           );
           syncStep(undefined, prepared.params);
           p.submissionTime += clock.now() - e0;
-          disposeReplaced({ params, state }, prepared);
+          const prepBreach = contractBreach(signature, prepared, 'prepareForEval', stepIndex);
+          if (prepBreach === undefined) disposeReplaced({ params, state }, prepared);
+          else disposeReplaced(prepared, { params, state });
+          if (prepBreach !== undefined) {
+            p.status = 'error';
+            p.error = prepBreach;
+            break;
+          }
           params = prepared.params;
           state = prepared.state;
           budgetSpent ||= p.submissionTime >= budgetSec;
         }
-        lastEvalAt = p.submissionTime;
-        evaluate(spec, env, p, params, lastLoss, budgetSec);
+        if (point === 'probe' && !budgetSpent) {
+          keepProbe(p, params, lastLoss);
+        } else {
+          evaluate(spec, env, p, params, lastLoss, budgetSec);
+        }
       }
       if (p.status === undefined && budgetSpent) p.status = p.timeToTarget === null ? 'budget_exhausted' : 'reached';
     }
@@ -224,48 +276,97 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
     p.status = 'error';
     p.error = errorMessage(err);
   } finally {
+    dropProbes(p);
     disposeAll(params);
     disposeAll(state);
   }
   return {
     status: p.status ?? 'error',
     timeToTargetSec: p.timeToTarget,
+    targetStep: p.targetStep,
+    targetResolution: p.targetResolution,
     testReached: p.testReached,
     steps: p.steps,
     submissionTimeSec: p.submissionTime,
     evalTimeSec: p.evalTime,
-    evals: p.evals.length,
+    evals: p.evalCount,
     ...(p.error === undefined ? {} : { error: p.error }),
   };
 }
 
-/** Runs an eval off the clock, records it and decides whether the trial is over. */
+/** Keeps the parameters of a grid point for a later eval (clones share memory). */
+function keepProbe(p: Progress, params: TensorMap, trainLoss: number): void {
+  const kept: Record<string, tf.Tensor> = {};
+  for (const [name, t] of Object.entries(params)) kept[name] = tf.keep(t.clone());
+  p.probes.push({ step: p.steps, submissionTime: p.submissionTime, trainLoss, params: kept });
+}
+
+function dropProbes(p: Progress): void {
+  for (const probe of p.probes) disposeAll(probe.params);
+  p.probes = [];
+}
+
+/**
+ * A check: evaluates the current parameters off the clock. If they meet the
+ * validation target for the first time, the probes kept since the previous check are
+ * evaluated from the earliest, and the first of them that meets it sets the target
+ * step. Records every eval in step order and decides whether the trial is over.
+ */
 function evaluate(spec: TrialSpec, env: TrialEnv, p: Progress, params: TensorMap, trainLoss: number, budgetSec: number) {
   const { workload, targets } = spec;
-  const v0 = env.clock.now();
-  const validation = Object.freeze({ ...workload.evaluate(params, 'validation') });
-  const test = Object.freeze({ ...workload.evaluate(params, 'test') });
-  const finiteParams = allFinite(params);
-  const evalTimeSec = env.clock.now() - v0;
-  p.evalTime += evalTimeSec;
-  const record: EvalRecord = Object.freeze({ step: p.steps, submissionTimeSec: p.submissionTime, evalTimeSec, trainLoss, validation, test });
-  p.evals = Object.freeze([...p.evals, Object.freeze({ step: p.steps, submissionTimeSec: p.submissionTime, validation })]);
-  env.observer?.onEval?.(record);
-
   const metric = workload.metric;
-  const value = validation[metric.name];
-  if (value === undefined) throw new Error(`workload ${workload.name} evaluate() did not report "${metric.name}"`);
-  if (!Number.isFinite(value) || !finiteParams) {
+  const measure = (at: TensorMap, step: number, submissionTimeSec: number, loss: number): EvalRecord => {
+    const v0 = env.clock.now();
+    const validation = Object.freeze({ ...workload.evaluate(at, 'validation') });
+    const test = Object.freeze({ ...workload.evaluate(at, 'test') });
+    const evalTimeSec = env.clock.now() - v0;
+    p.evalTime += evalTimeSec;
+    if (validation[metric.name] === undefined) throw new Error(`workload ${workload.name} evaluate() did not report "${metric.name}"`);
+    return Object.freeze({ step, submissionTimeSec, evalTimeSec, trainLoss: loss, validation, test });
+  };
+  const meets = (r: EvalRecord) => meetsTarget(r.validation[metric.name]!, targets.validation, metric);
+  const current = measure(params, p.steps, p.submissionTime, trainLoss);
+  const records: EvalRecord[] = [];
+  // Bracket of the target: the grid point before it and the point itself.
+  let previousTime = p.lastGridTime;
+  let found: EvalRecord | undefined;
+  if (p.timeToTarget === null && meets(current)) {
+    for (const probe of p.probes) {
+      if (probe.submissionTime > budgetSec) break;
+      const r = measure(probe.params, probe.step, probe.submissionTime, probe.trainLoss);
+      records.push(r);
+      if (meets(r)) {
+        found = r;
+        break;
+      }
+      previousTime = probe.submissionTime;
+    }
+    found ??= current;
+  }
+  records.push(current);
+  dropProbes(p);
+  p.lastGridTime = p.submissionTime;
+
+  for (const record of records) {
+    p.evalCount += 1;
+    p.evals = Object.freeze([...p.evals, Object.freeze({ step: record.step, submissionTimeSec: record.submissionTimeSec, validation: record.validation })]);
+    env.observer?.onEval?.(record);
+  }
+  const value = current.validation[metric.name]!;
+  if (!Number.isFinite(value)) {
     p.status = 'diverged';
-    p.error = `non-finite ${finiteParams ? metric.name : 'parameters'} at step ${p.steps}`;
+    p.error = `validation ${metric.name} became ${value} at step ${p.steps}`;
     return;
   }
-  const withinBudget = p.submissionTime <= budgetSec;
-  if (withinBudget && p.timeToTarget === null && meetsTarget(value, targets.validation, metric)) {
-    p.timeToTarget = p.submissionTime;
+  if (found !== undefined && found.submissionTimeSec <= budgetSec) {
+    p.timeToTarget = found.submissionTimeSec;
+    p.targetStep = found.step;
+    p.targetResolution = found.submissionTimeSec > 0 ? (found.submissionTimeSec - previousTime) / found.submissionTimeSec : 0;
   }
-  const testValue = test[metric.name];
-  if (withinBudget && testValue !== undefined && meetsTarget(testValue, targets.test, metric)) p.testReached = true;
+  for (const record of records) {
+    const testValue = record.test[metric.name];
+    if (record.submissionTimeSec <= budgetSec && testValue !== undefined && meetsTarget(testValue, targets.test, metric)) p.testReached = true;
+  }
   if (p.timeToTarget !== null && p.testReached) p.status = 'reached';
 }
 

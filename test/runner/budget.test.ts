@@ -3,6 +3,7 @@
  * met at an eval after the budget does not count.
  */
 import { describe, expect, it } from 'vitest';
+import { everyStepsEvalSchedule } from '../../harness/runner/eval_schedule.ts';
 import { runLinearTrial } from '../fixtures/run_linear.ts';
 
 const budget = { maxRuntimeSec: 10, evalPeriodSec: 4 };
@@ -34,6 +35,7 @@ describe('runner budget', () => {
     const { result, evals } = await runLinearTrial({
       workload: { budget, validation: (i) => (i === 1 ? 1 : 0), test: () => 1 },
       submission: { stepSec: 3 },
+      evalSchedule: everyStepsEvalSchedule(2),
       targets: { validation: 0.5, test: 0.5 },
     });
     expect(result.steps).toBe(4);
@@ -53,6 +55,7 @@ describe('runner budget', () => {
     const { result } = await runLinearTrial({
       workload: { budget, validation: () => 1, test: (i) => (i === 1 ? 1 : 0) },
       submission: { stepSec: 3 },
+      evalSchedule: everyStepsEvalSchedule(2),
       targets: { validation: 0.5, test: 0.5 },
     });
     expect(result.timeToTargetSec).toBe(6);

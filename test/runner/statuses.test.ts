@@ -9,28 +9,27 @@ import { runLinearTrial } from '../fixtures/run_linear.ts';
 const budget = { maxRuntimeSec: 10, evalPeriodSec: 4 };
 
 describe('runner status diverged', () => {
-  it('is diverged when the training loss becomes NaN (NaN written into the params)', async () => {
-    // Step 2 writes NaN parameters; step 3 computes a NaN loss from them. No eval in
-    // between (period 100 s), so the loss check is what catches it.
+  it('is diverged at the step that wrote NaN parameters, not at the next loss or eval', async () => {
+    // Step 2 (0-based) writes NaN parameters; step 3 would compute a NaN loss from
+    // them. The check after every step names step 2 and the parameter.
     const { result, evals } = await runLinearTrial({
       workload: { budget: { maxRuntimeSec: 10, evalPeriodSec: 100 } },
       submission: { nanAt: 2 },
     });
     expect(result.status).toBe('diverged');
-    expect(result.steps).toBe(4);
-    expect(result.error).toMatch(/NaN/);
-    expect(result.error).toMatch(/step 3/);
+    expect(result.steps).toBe(3);
+    expect(result.error).toMatch(/parameter "(w|b)" became non-finite at step 2$/);
     expect(result.timeToTargetSec).toBeNull();
     expect(evals).toEqual([]);
   });
 
-  it('is diverged when an eval finds non-finite params before any loss does', async () => {
-    // Step 3 (the 4th step) writes NaN; the eval at 4 s comes before the next loss.
+  it('is diverged before an eval would see non-finite params', async () => {
+    // Step 3 (the 4th step) writes NaN just before the eval after 4 steps: no eval runs.
     const { result, evals } = await runLinearTrial({ workload: { budget }, submission: { nanAt: 3 } });
     expect(result.status).toBe('diverged');
     expect(result.steps).toBe(4);
-    expect(evals.map((e) => e.step)).toEqual([4]);
-    expect(result.error).toMatch(/parameters/);
+    expect(evals).toEqual([]);
+    expect(result.error).toMatch(/non-finite at step 3/);
   });
 
   it('is diverged when the validation metric is not finite', async () => {

@@ -71,7 +71,7 @@ function create(variant: string): Workload {
       'Character-level transformer LM (2 layers, d_model 64, 4 heads, context 32) on Moby Dick; 90/5/5 % contiguous split; metric bits per character',
     metric: { name: 'bits_per_char', direction: 'min' },
     lossType: 'softmax_cross_entropy',
-    budget: { maxRuntimeSec: 150, stepHint: 160, evalPeriodSec: 6 },
+    budget: { maxRuntimeSec: 150, stepHint: 160 },
     get trainSize() {
       return charCorpus().trainStarts.length;
     },

@@ -27,7 +27,7 @@ const BASE: G2pShape = { cell: 'gru', hidden: 128 };
  * ~0.4), so evals every 6 s cost ~12 % on top. no_reset_gate's faster steps get a
  * 90 s budget (targets.json).
  */
-const BUDGET = { maxRuntimeSec: 120, stepHint: 700, evalPeriodSec: 6 };
+const BUDGET = { maxRuntimeSec: 120, stepHint: 700 };
 
 const VARIANTS: Readonly<Record<string, { description: string; shape: G2pShape }>> = {
   base: { description: 'GRU encoder and decoder, hidden 128', shape: BASE },

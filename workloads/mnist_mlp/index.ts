@@ -22,7 +22,7 @@ function create(variant: string): Workload {
     name: 'mnist_mlp',
     variant,
     description: 'MLP 784-256-256-10 on 8,000 MNIST digits; validation and test sets of 1,000',
-    budget: { maxRuntimeSec: 40, stepHint: 2_500, evalPeriodSec: 2 },
+    budget: { maxRuntimeSec: 40, stepHint: 2_500 },
     initParams: (seed) => initMlp(config, seed),
     model: (params, images) => mlpLogits(config, params, images),
   });

@@ -57,7 +57,7 @@ function create(variant: string): Workload {
       'Embedding bag over 2^14 hashed words (subject + body) and an MLP on the de-duplicated SpamAssassin corpus; stratified 80/10/10 split; metric ROC AUC',
     metric: { name: 'auc', direction: 'max' },
     lossType: 'sigmoid_cross_entropy',
-    budget: { maxRuntimeSec: 20, stepHint: 300, evalPeriodSec: 1 },
+    budget: { maxRuntimeSec: 20, stepHint: 300 },
     get trainSize() {
       return spamCorpus().splits.train.length;
     },
