@@ -1,59 +1,108 @@
-/** `algobench set-targets`: re-derive a workload variant's targets and budget, with provenance. */
+/** `algobench set-targets`: derive workload variants' targets and budgets, with provenance. */
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { BACKEND_CHOICES, parseBackendChoice, selectBackend } from '../backends/select.ts';
 import { readHardware } from '../fingerprint.ts';
 import { AlgobenchError } from '../errors.ts';
 import type { Hparams } from '../spec.ts';
 import { loadSubmission, type LoadedSubmission } from '../submissions.ts';
-import { setTargets, writeTargets } from '../targets/set_targets.ts';
-import { getWorkload } from '../../workloads/registry.ts';
+import { setTargets, targetsEntry, writeTargets } from '../targets/set_targets.ts';
+import { collect, integer } from './options.ts';
+import { expandWorkloadRefs, getWorkload } from '../../workloads/registry.ts';
 import { getReference, TARGETS_PATH } from '../../workloads/targets.ts';
+
+interface Flags {
+  workload: string[]; submissions: string; trials: number; reruns: number; seed: number;
+  tuneBudgetFactor: number; budgetFactor: number; minBudget: number; targets: string; out?: string; dryRun?: boolean;
+  backend: string; reference?: boolean; slack: number;
+}
+
+const positive = (name: string) => (value: string): number => {
+  const x = Number(value);
+  if (!(x > 0) || !Number.isFinite(x)) throw new AlgobenchError('E_USAGE', `--${name} must be a positive number (got "${value}")`);
+  return x;
+};
 
 export function setTargetsCommand(): Command {
   return new Command('set-targets')
-    .description('tune the reference baselines, rerun the best configuration and write targets + budget to the targets file')
-    .requiredOption('-w, --workload <name[:variant]>', 'workload variant to set targets for')
-    .option('-s, --submissions <names>', 'reference baselines to tune', 'adamw,nadamw,nesterov')
-    .option('--trials <n>', 'quasi-random tuning trials per baseline', Number, 8)
-    .option('--reruns <n>', 'reruns of the best configuration with fresh seeds', Number, 5)
-    .option('--seed <n>', 'base seed', Number, 0)
-    .option('--tune-budget-factor <x>', 'tuning and reruns get this multiple of the current budget', Number, 2)
-    .option('--budget-factor <x>', 'new budget = this × median rerun time-to-target', Number, 3)
+    .description(
+      "derive targets and budgets as AlgoPerf does: tune the reference baselines over their search spaces (external-tuning ruleset), rerun the best configuration with fresh seeds, write targets + budget + provenance to the targets file",
+    )
+    .option('-w, --workload <name[:variant]>', 'workload variants to set targets for (all = the fixed suite, NAME:* = its variants; repeatable)', collect, [])
+    .option('-s, --submissions <names>', 'reference baselines to tune, comma-separated (each needs a search_space.json)', 'adamw')
+    .option('--trials <n>', 'quasi-random tuning trials per baseline (the points `run` draws for study 0)', integer('trials', { min: 1 }), 8)
+    .option('--reruns <n>', 'reruns of the best configuration with fresh seeds', integer('reruns', { min: 1 }), 5)
+    .option('--seed <n>', 'base seed', integer('seed', { min: 0 }), 0)
+    .option('--tune-budget-factor <x>', 'tuning and reruns get this multiple of the current budget', positive('tune-budget-factor'), 2)
+    .option('--budget-factor <x>', 'new budget = this × median rerun time-to-target', positive('budget-factor'), 3)
     .option('--min-budget <s>', 'but at least this many seconds (warm-up would dominate a shorter one)', Number, 10)
-    .option('--reference', "skip tuning: rerun the reference configuration recorded in the targets file (keeps the step hint)")
     .option('--slack <x>', 'relax the validation target from the median by this much (0 = the median, as AlgoPerf)', Number, 0)
-    .option('--targets <file>', 'targets file to update', TARGETS_PATH)
+    .option(
+      '--reference',
+      "NOT AlgoPerf's procedure: skip tuning and rerun the reference configuration recorded in the targets file (the entry is labelled reference_rerun)",
+    )
+    .option('--targets <file>', 'targets file to read (and update, unless --out or --dry-run)', TARGETS_PATH)
+    .option('--out <file>', 'write the updated targets file here instead (read first if it exists, so runs accumulate); --targets stays untouched')
+    .option('--dry-run', 'write no file; print each derived entry as JSON')
     .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
-    .action(async (flags: {
-      workload: string; submissions: string; trials: number; reruns: number; seed: number;
-      tuneBudgetFactor: number; budgetFactor: number; minBudget: number; targets: string; backend: string; reference?: boolean; slack: number;
-    }) => {
-      const workload = getWorkload(flags.workload);
+    .action(async (flags: Flags) => {
+      if (flags.workload.length === 0) throw new AlgobenchError('E_USAGE', 'no workload given; pass -w NAME[:VARIANT] (or all, NAME:*)');
       if (!(flags.slack >= 0)) throw new AlgobenchError('E_USAGE', `--slack must be a number ≥ 0 (got ${flags.slack})`);
-      let reference: { submission: LoadedSubmission; hparams: Hparams } | undefined;
+      if (!(flags.minBudget >= 0)) throw new AlgobenchError('E_USAGE', `--min-budget must be a number ≥ 0 (got ${flags.minBudget})`);
+      if (flags.out !== undefined && flags.dryRun) throw new AlgobenchError('E_USAGE', '--out and --dry-run exclude each other: --dry-run writes nothing');
+      const workloads = expandWorkloadRefs(flags.workload).map((ref) => getWorkload(ref));
+      // Everything is resolved before the first trial: bad input costs no time.
+      const references = new Map<string, { submission: LoadedSubmission; hparams: Hparams }>();
       if (flags.reference) {
-        const config = getReference(workload.name, workload.variant);
-        if (config === undefined) {
-          throw new AlgobenchError('E_TARGETS', `--reference: workloads/targets.json names no reference configuration for ${flags.workload}; run set-targets without --reference to tune one`);
+        for (const w of workloads) {
+          const config = getReference(w.name, w.variant);
+          if (config === undefined) {
+            throw new AlgobenchError('E_TARGETS', `--reference: workloads/targets.json names no reference configuration for ${w.name}:${w.variant}; run set-targets without --reference to tune one`);
+          }
+          references.set(`${w.name}:${w.variant}`, { submission: await loadSubmission(config.submission), hparams: config.hparams });
         }
-        reference = { submission: await loadSubmission(config.submission), hparams: config.hparams };
       }
-      const submissions = [];
-      for (const name of flags.submissions.split(',')) submissions.push(await loadSubmission(name.trim()));
+      const submissions: LoadedSubmission[] = [];
+      if (!flags.reference) {
+        for (const name of flags.submissions.split(',').map((s) => s.trim()).filter(Boolean)) submissions.push(await loadSubmission(name));
+        for (const s of submissions) {
+          if (s.searchSpace === undefined) {
+            throw new AlgobenchError('E_SEARCH_SPACE', `set-targets: reference baseline "${s.name}" has no search_space.json beside ${s.modulePath}; the external-tuning ruleset tunes over one`);
+          }
+        }
+      }
+      const out = flags.out === undefined ? undefined : resolve(flags.out);
+      if (out !== undefined) mkdirSync(dirname(out), { recursive: true });
       const backend = await selectBackend(parseBackendChoice(flags.backend));
       const hardware = await readHardware(backend);
-      const setting = await setTargets(
-        {
-          workload, submissions, trials: flags.trials, reruns: flags.reruns, seed: flags.seed,
-          tuneBudgetFactor: flags.tuneBudgetFactor, budgetFactor: flags.budgetFactor, minBudgetSec: flags.minBudget, slack: flags.slack,
-          ...(reference === undefined ? {} : { reference }),
-          onTrial: (line) => process.stderr.write(`${line}\n`),
-        },
-        { backend, hardware },
-      );
-      const file = writeTargets(flags.targets, workload.name, workload.variant, setting);
-      process.stdout.write(
-        `${workload.name}:${workload.variant}: validation ${workload.metric.name} ${setting.validation}, test ${setting.test}, budget ${setting.budget.maxRuntimeSec} s (targets file version ${file.version}: ${flags.targets})\n`,
-      );
+      const mode = flags.reference ? 'reference rerun (not AlgoPerf)' : `AlgoPerf external tuning of ${submissions.map((s) => s.name).join(', ')}: ${flags.trials} trials each`;
+      process.stderr.write(`algobench: set-targets for ${workloads.length} workload(s), ${mode}, ${flags.reruns} reruns, on ${backend.name} ${backend.version}\n`);
+      const started = performance.now();
+      for (const workload of workloads) {
+        const ref = `${workload.name}:${workload.variant}`;
+        const reference = references.get(ref);
+        const setting = await setTargets(
+          {
+            workload, submissions, trials: flags.trials, reruns: flags.reruns, seed: flags.seed,
+            tuneBudgetFactor: flags.tuneBudgetFactor, budgetFactor: flags.budgetFactor, minBudgetSec: flags.minBudget, slack: flags.slack,
+            ...(reference === undefined ? {} : { reference }),
+            onTrial: (line) => process.stderr.write(`${line}\n`),
+            onWarning: (line) => process.stderr.write(`${line}\n`),
+          },
+          { backend, hardware },
+        );
+        const summary = `${ref}: validation ${workload.metric.name} ${setting.validation}, test ${setting.test}, budget ${setting.budget.maxRuntimeSec} s, ` +
+          `${setting.reference.submission} ${Object.entries(setting.reference.hparams).map(([k, v]) => `${k}=${v}`).join(' ')}` +
+          `${setting.edges.length > 0 ? ` (on the edge: ${setting.edges.map((e) => e.name).join(', ')})` : ''}`;
+        if (flags.dryRun) {
+          process.stdout.write(`${summary} (dry run, nothing written)\n${JSON.stringify({ [workload.name]: { [workload.variant]: targetsEntry(setting) } }, null, 2)}\n`);
+          continue;
+        }
+        const from = out !== undefined && existsSync(out) ? out : flags.targets;
+        const file = writeTargets(from, workload.name, workload.variant, setting, out ?? flags.targets);
+        process.stdout.write(`${summary} (targets file version ${file.version}: ${out ?? flags.targets})\n`);
+      }
+      process.stderr.write(`algobench: set-targets wall time ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     });
 }

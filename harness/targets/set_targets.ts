@@ -1,35 +1,46 @@
 /**
- * `algobench set-targets`: the reproducible procedure behind every target, after
- * AlgoPerf's. For one workload variant:
- * 1. tune the reference baselines with N quasi-random trials each, under a generous
- *    budget (the workload's × `tuneBudgetFactor`), targets out of reach;
- * 2. rerun the best configuration (highest best-validation metric) K times with
- *    fresh seeds;
- * 3. validation target = median over the reruns of their best validation metric;
- *    test target = the worst test metric, among reruns that reached the validation
- *    target, at the eval where each first reached it;
+ * `algobench set-targets`: the reproducible procedure behind every target, AlgoPerf's
+ * (procedure `algoperf_external_tuning`). For one workload variant:
+ * 1. tune the reference baselines (default: adamw) under the external-tuning ruleset:
+ *    each one's trials take the quasi-random points of its published search space that
+ *    `run` draws for a study (sampleHparams, study 0), under a generous budget (the
+ *    workload's × `tuneBudgetFactor`), targets out of reach;
+ * 2. pick the best configuration (best validation metric over its evals) and rerun it
+ *    `reruns` times with fresh seeds;
+ * 3. validation target = median over the reruns of their best validation metric
+ *    (relaxed by `slack`); test target = the worst test metric, among reruns that
+ *    reached the validation target, at the eval where each first reached it;
  * 4. runtime budget = `budgetFactor` × the median time the reruns took to reach the
- *    validation target (AlgoPerf leaves its baselines similar headroom).
- * The result goes into the targets file with its provenance: hardware fingerprint,
- * backend, date, seeds, configuration and every measured value.
+ *    validation target (AlgoPerf leaves its baselines similar headroom); the step
+ *    hint stays the one the tuned schedules ran with.
+ * The entry keeps its provenance: the procedure, the ruleset, the SHA-256 of every
+ * tuned baseline's module and search space, the seeds and every trial's outcome, the
+ * hardware fingerprint and backend. A best configuration on the edge of a range of
+ * its search space is flagged (a warning, and `chosen.edges`).
+ *
+ * `reference` is a shortcut that is NOT AlgoPerf's procedure (`reference_rerun`): it
+ * skips tuning and reruns a given configuration; its entries say so.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { BackendInfo } from '../backends/select.ts';
+import { AlgobenchError } from '../errors.ts';
 import type { Hardware } from '../fingerprint.ts';
 import { deriveSeed } from '../rng.ts';
 import { realClock, type Clock } from '../runner/clock.ts';
-import { runTrial } from '../runner/trial.ts';
+import { runTrial, type TrialResult } from '../runner/trial.ts';
 import { meetsTarget } from '../runner/workload_info.ts';
-import type { Budget, Hparams, Metrics, Workload } from '../spec.ts';
+import type { Hparams, Metrics, Workload } from '../spec.ts';
 import type { LoadedSubmission } from '../submissions.ts';
 import { sampleHparams } from '../tuning/search_space.ts';
-import type { ReferenceConfig, TargetsEntry, TargetsFile } from '../../workloads/targets.ts';
+import type { ReferenceConfig, TargetsBudget, TargetsEntry, TargetsFile, TargetsProcedure } from '../../workloads/targets.ts';
 import { median } from '../scoring/aggregate.ts';
+import { baselineIdentity, describeEdge, edgesOf, type EdgeFlag } from './provenance.ts';
 
 export interface SetTargetsOptions {
   readonly workload: Workload;
+  /** The reference baselines to tune (each needs a search_space.json). */
   readonly submissions: readonly LoadedSubmission[];
-  /** Tuning trials per submission. */
+  /** Tuning trials per baseline. */
   readonly trials: number;
   /** Reruns of the best configuration. */
   readonly reruns: number;
@@ -44,8 +55,8 @@ export interface SetTargetsOptions {
    */
   readonly minBudgetSec?: number;
   /**
-   * Skip tuning and rerun this configuration (the reference recorded in the targets
-   * file). The step hint is then kept: it is part of the configuration's schedule.
+   * Not AlgoPerf's procedure: skip tuning and rerun this configuration (the
+   * reference recorded in the targets file). The entry is labelled `reference_rerun`.
    */
   readonly reference?: { readonly submission: LoadedSubmission; readonly hparams: Hparams };
   /**
@@ -55,25 +66,31 @@ export interface SetTargetsOptions {
    */
   readonly slack?: number;
   readonly clock?: Clock;
+  /** Wall-clock source for the progress lines (the trial clock may be virtual in tests). */
+  readonly wallClock?: () => number;
+  /** One line per trial, as it ends. */
   readonly onTrial?: (line: string) => void;
+  /** One line per warning (a best configuration on the edge of its search space). */
+  readonly onWarning?: (line: string) => void;
+}
+
+interface EvalPoint {
+  readonly step: number;
+  readonly time: number;
+  readonly validation: number;
+  readonly test: number;
 }
 
 interface TrialOutcome {
+  /** Best validation metric over the trial's evals (NaN when none was finite). */
   readonly best: number;
-  /** Submission time and test metric at the first eval meeting `threshold`, if any. */
-  readonly evals: ReadonlyArray<{ time: number; validation: number; test: number }>;
-  /** Mean wall seconds of one eval (validation and test splits). */
-  readonly evalSec: number;
+  /** The trial's evals in step order. */
+  readonly evals: readonly EvalPoint[];
+  readonly result: TrialResult;
+  readonly wallSec: number;
 }
 
-/** Evals per (tuning) budget during target setting: time-to-target is only as fine as they are. */
-export const SETTING_EVALS_PER_BUDGET = 40;
-/** The derived eval period aims at this many evals per budget… */
-export const EVALS_PER_BUDGET = 20;
-/** …unless evals would then cost more than this share of the submission time. */
-export const MAX_EVAL_SHARE = 0.1;
-
-/** Two significant digits, rounded up: a period or budget no shorter than asked. */
+/** Two significant digits, rounded up: a budget no shorter than asked. */
 export function roundUp2(x: number): number {
   const scale = 10 ** (Math.floor(Math.log10(x)) - 1);
   return Number((Math.ceil(x / scale - 1e-9) * scale).toPrecision(2));
@@ -87,128 +104,202 @@ export function roundTarget(x: number, direction: 'min' | 'max'): number {
   return Number((steps * scale).toPrecision(4));
 }
 
-/** The configuration chosen by tuning and the measured reruns. */
+/** One tuning trial as the provenance keeps it. */
+export interface TuningTrial {
+  readonly submission: string;
+  readonly trial: number;
+  readonly seed: number;
+  readonly hparams: Hparams;
+  readonly bestValidation: number | null;
+  readonly status: string;
+}
+
+/** The targets, budget and reference configuration derived, with their provenance. */
 export interface TargetSetting {
   readonly validation: number;
   readonly test: number;
-  readonly budget: Budget;
+  readonly budget: TargetsBudget;
   readonly reference: ReferenceConfig;
+  readonly procedure: TargetsProcedure;
+  /** Edge flags of the chosen configuration (also in the provenance). */
+  readonly edges: readonly EdgeFlag[];
   readonly provenance: Readonly<Record<string, unknown>>;
 }
 
+const HPARAM_DRAW = 'sampleHparams(search space, { seed: baseSeed, study: 0, count: trials }): the points `run --seed baseSeed` gives study 0';
+const TUNE_SEEDS = 'deriveSeed(baseSeed, "tune", workload, variant, trial) mod 2^31, the same for every baseline (paired)';
+const RERUN_SEEDS = 'deriveSeed(baseSeed, "rerun", workload, variant, rerun) mod 2^31';
 
-async function measure(workload: Workload, submission: LoadedSubmission, hparams: Hparams, seed: number, budgetScale: number, clock: Clock): Promise<TrialOutcome> {
+const formatHparams = (h: Hparams) => Object.entries(h).map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(3)) : v}`).join(' ');
+
+async function measure(workload: Workload, submission: LoadedSubmission, hparams: Hparams, seed: number, budgetScale: number, clock: Clock, wall: () => number): Promise<TrialOutcome> {
   const metric = workload.metric;
   const unreachable = metric.direction === 'max' ? Infinity : -Infinity;
-  const evals: Array<{ time: number; validation: number; test: number }> = [];
-  let evalSec = 0;
+  const evals: EvalPoint[] = [];
   const pick = (m: Metrics) => m[metric.name] ?? Number.NaN;
+  const started = wall();
   const result = await runTrial(
     { workload, targets: { validation: unreachable, test: unreachable }, submission: submission.submission, hparams, seed, budgetScale },
     {
       clock,
       observer: {
-        onEval: (e) => {
-          evals.push({ time: e.submissionTimeSec, validation: pick(e.validation), test: pick(e.test) });
-          evalSec += e.evalTimeSec;
-        },
+        onEval: (e) => evals.push({ step: e.step, time: e.submissionTimeSec, validation: pick(e.validation), test: pick(e.test) }),
       },
     },
   );
+  evals.sort((a, b) => a.step - b.step || a.time - b.time);
   const finite = evals.map((e) => e.validation).filter(Number.isFinite);
   const best = result.status === 'error' || finite.length === 0 ? Number.NaN : metric.direction === 'max' ? Math.max(...finite) : Math.min(...finite);
-  return { best, evals, evalSec: evals.length > 0 ? evalSec / evals.length : 0 };
+  return { best, evals, result, wallSec: wall() - started };
 }
 
 export async function setTargets(o: SetTargetsOptions, env: { backend: BackendInfo; hardware: Hardware }): Promise<TargetSetting> {
+  const { workload } = o;
+  const metric = workload.metric;
   const tuneScale = o.tuneBudgetFactor ?? 2;
-  // Frequent evals while setting targets, so that time-to-target (and the budget
-  // derived from it) is not rounded up to the workload's eval period.
-  const fineEvalPeriod = Math.min(o.workload.budget.evalPeriodSec, (o.workload.budget.maxRuntimeSec * tuneScale) / SETTING_EVALS_PER_BUDGET);
-  const workload: Workload = { ...o.workload, budget: { ...o.workload.budget, evalPeriodSec: fineEvalPeriod } };
   const clock = o.clock ?? realClock;
-  const better = (a: number, b: number) => (workload.metric.direction === 'max' ? a > b : a < b);
+  const wall = o.wallClock ?? (() => performance.now() / 1000);
+  const ref = `${workload.name}:${workload.variant}`;
+  const better = (a: number, b: number) => (metric.direction === 'max' ? a > b : a < b);
+  const show = (x: number) => (Number.isFinite(x) ? String(Number(x.toPrecision(5))) : String(x));
+  const outcomeLine = (t: TrialOutcome) =>
+    `best validation ${metric.name} ${show(t.best)} (${t.result.status}, ${t.result.steps} steps, wall ${t.wallSec.toFixed(1)} s)${t.result.error ? ` ${t.result.error}` : ''}`;
+  const procedure: TargetsProcedure = o.reference === undefined ? 'algoperf_external_tuning' : 'reference_rerun';
+
   let chosen: { submission: LoadedSubmission; hparams: Hparams; best: number } | undefined;
-  const tuning: Array<{ submission: string; hparams: Hparams; best: number }> = [];
+  const tuning: TuningTrial[] = [];
   if (o.reference !== undefined) {
     chosen = { submission: o.reference.submission, hparams: o.reference.hparams, best: Number.NaN };
   } else {
-    for (const submission of o.submissions) {
-      const points = submission.searchSpace === undefined
-        ? [{}]
-        : sampleHparams(submission.searchSpace, { seed: o.seed, study: 0, count: o.trials });
+    if (o.submissions.length === 0) throw new AlgobenchError('E_USAGE', 'set-targets: no reference baseline to tune; pass --submissions');
+    const plans = o.submissions.map((submission) => {
+      if (submission.searchSpace === undefined) {
+        throw new AlgobenchError(
+          'E_SEARCH_SPACE',
+          `set-targets: reference baseline "${submission.name}" has no search_space.json beside ${submission.modulePath}; the external-tuning ruleset tunes over one`,
+        );
+      }
+      return { submission, points: sampleHparams(submission.searchSpace, { seed: o.seed, study: 0, count: o.trials }) };
+    });
+    const total = o.submissions.length * o.trials;
+    let index = 0;
+    for (const { submission, points } of plans) {
       for (const [i, hparams] of points.entries()) {
         const seed = deriveSeed(o.seed, 'tune', workload.name, workload.variant, i) % 2 ** 31;
-        const { best } = await measure(workload, submission, hparams, seed, tuneScale, clock);
-        tuning.push({ submission: submission.name, hparams, best });
-        o.onTrial?.(`tune ${submission.name} #${i}: best validation ${workload.metric.name} ${best}`);
-        if (Number.isFinite(best) && (chosen === undefined || better(best, chosen.best))) chosen = { submission, hparams, best };
+        const outcome = await measure(workload, submission, hparams, seed, tuneScale, clock, wall);
+        tuning.push({
+          submission: submission.name, trial: i, seed, hparams,
+          bestValidation: Number.isFinite(outcome.best) ? outcome.best : null, status: outcome.result.status,
+        });
+        o.onTrial?.(`[tune ${++index}/${total}] ${ref} ${submission.name} trial ${i} (seed ${seed}) ${formatHparams(hparams)}: ${outcomeLine(outcome)}`);
+        if (Number.isFinite(outcome.best) && (chosen === undefined || better(outcome.best, chosen.best))) chosen = { submission, hparams, best: outcome.best };
       }
     }
   }
-  if (chosen === undefined) throw new Error(`set-targets: no tuning trial of ${workload.name}:${workload.variant} produced a finite metric`);
+  if (chosen === undefined) throw new AlgobenchError('E_TARGETS', `set-targets: no tuning trial of ${ref} produced a finite metric`);
+  const chosenConfig = chosen;
+
+  const edges = edgesOf(chosenConfig.submission.searchSpace, chosenConfig.hparams);
+  for (const flag of edges) o.onWarning?.(`${ref}: ${describeEdge(chosenConfig.submission.name, flag)}`);
 
   const reruns: Array<{ seed: number } & TrialOutcome> = [];
   for (let k = 0; k < o.reruns; k++) {
     const seed = deriveSeed(o.seed, 'rerun', workload.name, workload.variant, k) % 2 ** 31;
-    const outcome = await measure(workload, chosen.submission, chosen.hparams, seed, tuneScale, clock);
+    const outcome = await measure(workload, chosenConfig.submission, chosenConfig.hparams, seed, tuneScale, clock, wall);
     reruns.push({ seed, ...outcome });
-    o.onTrial?.(`rerun ${k} (seed ${seed}): best validation ${workload.metric.name} ${outcome.best}`);
+    o.onTrial?.(`[rerun ${k + 1}/${o.reruns}] ${ref} ${chosenConfig.submission.name} (seed ${seed}): ${outcomeLine(outcome)}`);
   }
   const slack = o.slack ?? 0;
-  const direction = workload.metric.direction;
-  const medianBest = median(reruns.map((r) => r.best));
+  const direction = metric.direction;
+  // A rerun without a finite metric counts as the worst one.
+  const worst = direction === 'max' ? -Infinity : Infinity;
+  const bests = reruns.map((r) => (Number.isFinite(r.best) ? r.best : worst));
+  const medianBest = median(bests);
+  if (!Number.isFinite(medianBest)) {
+    throw new AlgobenchError('E_TARGETS', `set-targets: fewer than half of the reruns of ${ref} produced a finite metric; no target can be set`);
+  }
   const validation = roundTarget(direction === 'max' ? medianBest - slack : medianBest + slack, direction);
-  const hits = reruns
-    .map((r) => r.evals.find((e) => meetsTarget(e.validation, validation, workload.metric)))
-    .filter((e): e is { time: number; validation: number; test: number } => e !== undefined);
+  const firstHits = reruns.map((r) => r.evals.find((e) => meetsTarget(e.validation, validation, metric)));
+  const hits = firstHits.filter((e): e is EvalPoint => e !== undefined);
   const tests = hits.map((h) => h.test);
   const test = roundTarget(direction === 'max' ? Math.min(...tests) : Math.max(...tests), direction);
   const budgetFactor = o.budgetFactor ?? 3;
   const minBudgetSec = o.minBudgetSec ?? 10;
   const maxRuntimeSec = Math.max(minBudgetSec, roundUp2(budgetFactor * median(hits.map((h) => h.time))));
-  const evalSec = median(reruns.map((r) => r.evalSec));
-  const budget: Budget = {
-    maxRuntimeSec,
-    stepHint: o.reference !== undefined
-      ? o.workload.budget.stepHint
-      : Math.round((o.workload.budget.stepHint * maxRuntimeSec) / o.workload.budget.maxRuntimeSec),
-    evalPeriodSec: roundUp2(Math.max(maxRuntimeSec / EVALS_PER_BUDGET, evalSec / MAX_EVAL_SHARE)),
-  };
+  const budget: TargetsBudget = { maxRuntimeSec, stepHint: workload.budget.stepHint };
+  const baselines = (o.reference !== undefined ? [o.reference.submission] : o.submissions).map(baselineIdentity);
+
   return {
     validation,
     test,
     budget,
-    reference: { submission: chosen.submission.name, hparams: chosen.hparams as ReferenceConfig['hparams'] },
+    reference: { submission: chosenConfig.submission.name, hparams: chosenConfig.hparams as ReferenceConfig['hparams'] },
+    procedure,
+    edges,
     provenance: {
-      procedure: 'algobench set-targets: tune reference baselines, rerun the best configuration, median/worst rules (harness/targets/set_targets.ts)',
+      procedure,
+      description: procedure === 'algoperf_external_tuning'
+        ? "AlgoPerf's target setting: the reference baselines tuned over their search spaces under the external-tuning ruleset, the best configuration rerun with fresh seeds (algobench set-targets, harness/targets/set_targets.ts)"
+        : 'NOT AlgoPerf\'s procedure: the reference configuration recorded in the targets file rerun with fresh seeds, nothing tuned (algobench set-targets --reference)',
+      ruleset: 'external',
       date: new Date().toISOString(),
       hardware: env.hardware.fingerprint,
       backend: `${env.backend.name} ${env.backend.version}`,
       baseSeed: o.seed,
+      baselines,
       tuning: o.reference !== undefined
-        ? { skipped: 'reran the reference configuration recorded in the targets file', budgetFactor: tuneScale }
-        : { trialsPerSubmission: o.trials, budgetFactor: tuneScale, trials: tuning },
+        ? { skipped: 'reran the reference configuration recorded in the targets file' }
+        : { trialsPerBaseline: o.trials, budgetFactor: tuneScale, hparams: HPARAM_DRAW, seeds: TUNE_SEEDS, trials: tuning },
+      chosen: {
+        submission: chosenConfig.submission.name,
+        hparams: chosenConfig.hparams,
+        ...(o.reference === undefined ? { tuningBestValidation: chosenConfig.best } : {}),
+        edges,
+      },
+      reruns: {
+        count: o.reruns,
+        budgetFactor: tuneScale,
+        seeds: RERUN_SEEDS,
+        runs: reruns.map((r, k) => ({
+          seed: r.seed, bestValidation: Number.isFinite(r.best) ? r.best : null, status: r.result.status,
+          timeToTargetSec: firstHits[k]?.time ?? null, targetStep: firstHits[k]?.step ?? null,
+        })),
+      },
       validationRule: slack === 0 ? 'median of the reruns\' best validation metric' : `median of the reruns' best validation metric (${medianBest}) relaxed by ${slack}`,
-      chosen: { submission: chosen.submission.name, hparams: chosen.hparams },
-      reruns: reruns.map((r) => ({ seed: r.seed, bestValidation: r.best })),
-      budgetRule: `at least ${minBudgetSec} s, else ${budgetFactor} × median rerun time-to-target (${hits.length}/${reruns.length} reruns reached it, evals every ${roundUp2(fineEvalPeriod)} s), 2 significant digits up; eval period: budget/${EVALS_PER_BUDGET}, or longer so that an eval (median ${evalSec.toFixed(3)} s) costs at most ${MAX_EVAL_SHARE * 100} % of it`,
+      testRule: 'the worst test metric of the reruns that met the validation target, at the eval where each first met it',
+      budgetRule: `at least ${minBudgetSec} s, else ${budgetFactor} × median rerun time-to-target (${hits.length}/${reruns.length} reruns reached it, at the runner's default evals), 2 significant digits up; step hint unchanged (the tuned schedules ran with it)`,
       rounding: 'targets to 4 significant digits towards the easier side',
     },
   };
 }
 
-/** Writes one variant's setting into the targets file (atomically) and bumps its version. */
-export function writeTargets(path: string, workload: string, variant: string, setting: TargetSetting): TargetsFile {
-  const file = JSON.parse(readFileSync(path, 'utf8')) as TargetsFile;
-  const entry: TargetsEntry = {
-    validation: setting.validation, test: setting.test, budget: setting.budget, reference: setting.reference, provenance: setting.provenance,
+/** The targets file entry of a setting, written at file version `version` (absent: not written). */
+export function targetsEntry(setting: TargetSetting, version?: number): TargetsEntry {
+  return {
+    validation: setting.validation,
+    test: setting.test,
+    procedure: setting.procedure,
+    ...(version === undefined ? {} : { targetsVersion: version }),
+    budget: setting.budget,
+    reference: setting.reference,
+    provenance: setting.provenance,
   };
+}
+
+/**
+ * Writes one variant's setting into a targets file (atomically) and bumps the file's
+ * version; the entry records that version as `targetsVersion`. Reads `from` (the
+ * committed file, or an earlier --out) and writes `to` (the same file by default).
+ */
+export function writeTargets(from: string, workload: string, variant: string, setting: TargetSetting, to = from): TargetsFile {
+  const file = JSON.parse(readFileSync(from, 'utf8')) as TargetsFile;
+  const version = file.version + 1;
+  const entry = targetsEntry(setting, version);
   const next: TargetsFile = {
-    version: file.version + 1,
+    version,
     workloads: { ...file.workloads, [workload]: { ...file.workloads[workload], [variant]: entry } },
   };
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(next, null, 2)}\n`);
-  renameSync(`${path}.tmp`, path);
+  writeFileSync(`${to}.tmp`, `${JSON.stringify(next, null, 2)}\n`);
+  renameSync(`${to}.tmp`, to);
   return next;
 }
