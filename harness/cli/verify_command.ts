@@ -1,4 +1,10 @@
-/** `algobench verify-targets`: rerun each workload's reference configuration with fresh seeds. */
+/**
+ * `algobench verify-targets`: do the targets hold on this machine? `--ruleset
+ * reference` (the default, a quick suite check) reruns each workload's reference
+ * configuration with fresh seeds; `--ruleset external` runs the reference baseline as
+ * a user's `run` would (studies × trials drawn from its search space) and passes a
+ * workload when more than half of the studies reach the target.
+ */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
@@ -6,67 +12,134 @@ import { AlgobenchError } from '../errors.ts';
 import { BACKEND_CHOICES, parseBackendChoice, selectBackend } from '../backends/select.ts';
 import { readHardware } from '../fingerprint.ts';
 import { loadSubmission } from '../submissions.ts';
-import { verifyTargets, type VerifySummary } from '../targets/verify_targets.ts';
+import {
+  defaultMinStudies, verifyExternal, verifyTargets, type ExternalSummary, type VerifySummary,
+} from '../targets/verify_targets.ts';
 import { collect, integer } from './options.ts';
 import { expandWorkloadRefs, getWorkload } from '../../workloads/registry.ts';
-import { getReference, getTargets } from '../../workloads/targets.ts';
+import { getProcedure, getReference, getTargets } from '../../workloads/targets.ts';
 
 const seconds = (s: number | null) => (s === null ? '—' : `${s.toFixed(1)} s`);
 
-function table(summaries: readonly VerifySummary[], minReached: number): string {
-  const rows = summaries.map((s) => [
-    s.workload,
-    `${s.reference.submission} ${Object.entries(s.reference.hparams).map(([k, v]) => `${k}=${v}`).join(' ')}`,
-    `${s.reached}/${s.seeds}${s.reached >= minReached ? '' : '  FAIL'}`,
-    seconds(s.medianTimeToTargetSec),
-    `${s.budgetSec} s`,
-    seconds(s.trials.reduce((a, t) => a + t.wallSec, 0)),
-  ]);
-  const header = ['workload', 'reference', 'reached', 'median time-to-target', 'budget', 'wall'];
+function render(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
 
+function referenceTable(summaries: readonly VerifySummary[], minReached: number): string {
+  return render(
+    ['workload', 'reference', 'reached', 'median time-to-target', 'budget', 'wall'],
+    summaries.map((s) => [
+      s.workload,
+      `${s.reference.submission} ${Object.entries(s.reference.hparams).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+      `${s.reached}/${s.seeds}${s.reached >= minReached ? '' : '  FAIL'}`,
+      seconds(s.medianTimeToTargetSec),
+      `${s.budgetSec} s`,
+      seconds(s.trials.reduce((a, t) => a + t.wallSec, 0)),
+    ]),
+  );
+}
+
+function externalTable(summaries: readonly ExternalSummary[]): string {
+  return render(
+    ['workload', 'baseline', 'targets procedure', 'reached studies', 'median time-to-target', 'budget', 'wall'],
+    summaries.map((s) => {
+      const [name, variant = 'base'] = s.workload.split(':');
+      return [
+        s.workload,
+        s.submission,
+        getProcedure(name!, variant) ?? 'unlabelled',
+        `${s.reachedStudies}/${s.studies.length} (trials ${s.studies.map((st) => st.reachedTrials).join('+')}/${s.studies.length * s.trialsPerStudy})${s.passed ? '' : '  FAIL'}`,
+        seconds(s.medianTimeToTargetSec),
+        `${s.budgetSec} s`,
+        seconds(s.trials.reduce((a, t) => a + t.wallSec, 0)),
+      ];
+    }),
+  );
+}
+
+interface Flags {
+  workload: string[]; ruleset: string; seeds: number; studies: number; trials: number; submission?: string;
+  minReached?: number; seed: number; json?: string; backend: string;
+}
+
 export function verifyTargetsCommand(): Command {
   return new Command('verify-targets')
-    .description("rerun each workload's reference configuration (from the targets file) with fresh seeds on the real clock; fails unless enough seeds reach the target within the budget")
+    .description(
+      "check the targets on this machine: --ruleset reference reruns each workload's reference configuration with fresh seeds (a quick check); --ruleset external runs the reference baseline under external tuning as `run` does (studies × trials from its search space) and needs the target in more than half of the studies",
+    )
     .option('-w, --workload <name[:variant]>', 'workloads to verify (all = the fixed suite, NAME:* = its variants)', collect, [])
-    .option('--seeds <n>', 'fresh seeds per workload', integer('seeds', { min: 1 }), 5)
-    .option('--min-reached <n>', 'seeds that must reach the validation target (default: 4 of 5, i.e. all but one)', integer('min-reached', { min: 1 }))
-    .option('--seed <n>', 'base seed', Number, 0)
+    .option('--ruleset <ruleset>', 'reference (rerun the recorded configuration) | external (tune as a user would, AlgoPerf)', 'reference')
+    .option('--seeds <n>', 'reference: fresh seeds per workload', integer('seeds', { min: 1 }), 5)
+    .option('--studies <n>', 'external: studies per workload', integer('studies', { min: 1 }), 3)
+    .option('--trials <n>', 'external: trials per study', integer('trials', { min: 1 }), 5)
+    .option('-s, --submission <name>', "external: the baseline to run (default: each entry's reference submission)")
+    .option(
+      '--min-reached <n>',
+      'reference: seeds that must reach the target (default all but one); external: studies that must (default more than half: 2 of 3)',
+      integer('min-reached', { min: 1 }),
+    )
+    .option('--seed <n>', 'base seed (external: the --seed of the `run` it stands for)', integer('seed', { min: 0 }), 0)
     .option('--json <file>', 'also write every trial and summary as JSON')
     .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
-    .action(async (flags: { workload: string[]; seeds: number; minReached?: number; seed: number; json?: string; backend: string }) => {
+    .action(async (flags: Flags) => {
+      if (flags.ruleset !== 'reference' && flags.ruleset !== 'external') {
+        throw new AlgobenchError('E_USAGE', `--ruleset must be reference or external (got "${flags.ruleset}")`);
+      }
       const refs = expandWorkloadRefs(flags.workload.length > 0 ? flags.workload : ['all']);
       const workloads = refs.map((ref) => getWorkload(ref));
-      const minReached = flags.minReached ?? Math.max(1, flags.seeds - 1);
-      if (minReached > flags.seeds) throw new AlgobenchError('E_USAGE', `--min-reached ${minReached} is more than --seeds ${flags.seeds}`);
+      const external = flags.ruleset === 'external';
+      const minReached = flags.minReached ?? (external ? defaultMinStudies(flags.studies) : Math.max(1, flags.seeds - 1));
+      const limit = external ? flags.studies : flags.seeds;
+      if (minReached > limit) throw new AlgobenchError('E_USAGE', `--min-reached ${minReached} is more than --${external ? 'studies' : 'seeds'} ${limit}`);
+      if (flags.submission !== undefined && !external) throw new AlgobenchError('E_USAGE', '--submission goes with --ruleset external; --ruleset reference runs the recorded configuration');
       const backend = await selectBackend(parseBackendChoice(flags.backend));
       const hardware = await readHardware(backend);
-      process.stderr.write(`algobench: verifying ${refs.length} workload(s) × ${flags.seeds} seed(s) on ${backend.name} ${backend.version}\n`);
       const started = performance.now();
-      const summaries = await verifyTargets({
-        workloads,
-        seeds: flags.seeds,
-        baseSeed: flags.seed,
-        targetsOf: (w) => getTargets(w.name, w.variant),
-        referenceOf: (w) => getReference(w.name, w.variant),
-        loadSubmission,
-        onTrial: (t, i, total) =>
-          process.stderr.write(
-            `[${i}/${total}] ${t.workload} seed ${t.seed}: ${t.status}${t.timeToTargetSec === null ? '' : ` at ${t.timeToTargetSec.toFixed(1)} s`} (${t.steps} steps, wall ${t.wallSec.toFixed(1)} s)${t.error ? ` ${t.error}` : ''}\n`,
-          ),
-      });
-      const wallSec = (performance.now() - started) / 1000;
-      process.stdout.write(`${table(summaries, minReached)}\ntotal wall time ${wallSec.toFixed(1)} s\n`);
+      const targetsOf = (w: { name: string; variant: string }) => getTargets(w.name, w.variant);
+      let failing: string[];
+      let record: Record<string, unknown>;
+      if (external) {
+        process.stderr.write(
+          `algobench: verifying ${refs.length} workload(s) under external tuning: ${flags.studies} studies × ${flags.trials} trials each, on ${backend.name} ${backend.version}\n`,
+        );
+        const summaries = await verifyExternal({
+          workloads, studies: flags.studies, trials: flags.trials, baseSeed: flags.seed, minStudies: minReached, targetsOf,
+          submissionOf: (w) => flags.submission ?? getReference(w.name, w.variant)?.submission,
+          loadSubmission,
+          onTrial: (t, i, total) =>
+            process.stderr.write(
+              `[${i}/${total}] ${t.workload} ${t.submission} study ${t.study} trial ${t.trial} (seed ${t.seed}) ${Object.entries(t.hparams).map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(3)) : v}`).join(' ')}: ` +
+                `${t.status}${t.timeToTargetSec === null ? '' : ` at ${t.timeToTargetSec.toFixed(1)} s`} (${t.steps} steps, wall ${t.wallSec.toFixed(1)} s)${t.error ? ` ${t.error}` : ''}\n`,
+            ),
+        });
+        const wallSec = (performance.now() - started) / 1000;
+        process.stdout.write(`${externalTable(summaries)}\ntotal wall time ${wallSec.toFixed(1)} s\n`);
+        failing = summaries.filter((s) => !s.passed).map((s) => `${s.workload} (${s.reachedStudies}/${s.studies.length} studies)`);
+        record = { ruleset: 'external', studies: flags.studies, trials: flags.trials, baseSeed: flags.seed, minReached, wallSec, summaries };
+      } else {
+        process.stderr.write(`algobench: verifying ${refs.length} workload(s) × ${flags.seeds} seed(s) of the reference configuration on ${backend.name} ${backend.version}\n`);
+        const summaries = await verifyTargets({
+          workloads, seeds: flags.seeds, baseSeed: flags.seed, targetsOf,
+          referenceOf: (w) => getReference(w.name, w.variant),
+          loadSubmission,
+          onTrial: (t, i, total) =>
+            process.stderr.write(
+              `[${i}/${total}] ${t.workload} seed ${t.seed}: ${t.status}${t.timeToTargetSec === null ? '' : ` at ${t.timeToTargetSec.toFixed(1)} s`} (${t.steps} steps, wall ${t.wallSec.toFixed(1)} s)${t.error ? ` ${t.error}` : ''}\n`,
+            ),
+        });
+        const wallSec = (performance.now() - started) / 1000;
+        process.stdout.write(`${referenceTable(summaries, minReached)}\ntotal wall time ${wallSec.toFixed(1)} s\n`);
+        failing = summaries.filter((s) => s.reached < minReached).map((s) => `${s.workload} (${s.reached}/${s.seeds} seeds)`);
+        record = { ruleset: 'reference', seeds: flags.seeds, baseSeed: flags.seed, minReached, wallSec, summaries };
+      }
       if (flags.json !== undefined) {
         mkdirSync(dirname(flags.json), { recursive: true });
-        const record = { date: new Date().toISOString(), hardware: hardware.fingerprint, backend: `${backend.name} ${backend.version}`, wallSec, minReached, summaries };
-        writeFileSync(flags.json, `${JSON.stringify(record, null, 2)}\n`);
+        writeFileSync(flags.json, `${JSON.stringify({ date: new Date().toISOString(), hardware: hardware.fingerprint, backend: `${backend.name} ${backend.version}`, ...record }, null, 2)}\n`);
       }
-      const failing = summaries.filter((s) => s.reached < minReached).map((s) => `${s.workload} (${s.reached}/${s.seeds})`);
       if (failing.length > 0) {
-        throw new AlgobenchError('E_VERIFY', `reference configurations missed their targets: ${failing.join(', ')}; the targets or budgets need re-deriving (set-targets)`);
+        const what = external ? 'the reference baseline under external tuning missed its targets' : 'reference configurations missed their targets';
+        throw new AlgobenchError('E_VERIFY', `${what}: ${failing.join(', ')}; the targets, budgets or search spaces need re-deriving (set-targets)`);
       }
     });
 }
