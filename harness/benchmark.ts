@@ -5,17 +5,22 @@
  * failing trial is recorded and the grid goes on; a re-run of the same command skips
  * the trials that finished and re-runs those that were cut off.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { AlgobenchError } from './errors.ts';
 import { readHardware, type Hardware } from './fingerprint.ts';
 import { type BackendChoice, type BackendInfo, selectBackend } from './backends/select.ts';
 import { deriveSeed } from './rng.ts';
+import { fileHash, jsonHash, sourceHash, workloadEntry } from './identity/code_hash.ts';
+import { busyWarning, measureNoise } from './runner/calibration.ts';
 import { realClock, type Clock } from './runner/clock.ts';
 import { disposeAll } from './runner/tensors.ts';
 import { type EvalRecord, lossAndGrads, runTrial, type StepProgress, type TrialResult } from './runner/trial.ts';
 import type { Hparams, Ruleset, Targets, Workload } from './spec.ts';
 import { Store } from './store/store.ts';
-import { loadSubmission, type LoadedSubmission } from './submissions.ts';
+import type { TrialCode } from './store/rows.ts';
+import { loadSubmission, searchSpacePath, type LoadedSubmission } from './submissions.ts';
 import { sampleHparams } from './tuning/search_space.ts';
 import { expandWorkloadRefs, getWorkload } from '../workloads/registry.ts';
 import { getTargets } from '../workloads/targets.ts';
@@ -53,6 +58,8 @@ export interface PlannedTrial {
   readonly hparams: Hparams;
   /** The trial's runtime budget: the workload's, times the ruleset's and the run's scale. */
   readonly budgetSec: number;
+  /** What produces the trial; `codeKey` hashes it all and is part of the trial's key. */
+  readonly code: TrialCode & { readonly codeKey: string };
 }
 
 /** What the progress display hears about; all of it happens off the clock. */
@@ -62,6 +69,8 @@ export interface BenchmarkListener {
   onStep?(progress: StepProgress): void;
   onEval?(record: EvalRecord): void;
   onTrialEnd?(index: number, planned: PlannedTrial, result: TrialResult): void;
+  /** Something the user should know that does not stop the run (one line). */
+  onWarning?(message: string): void;
 }
 
 export interface BenchmarkSummary {
@@ -100,8 +109,23 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
   for (const ref of options.submissions) submissions.push(await loadSubmission(ref));
   const plan: PlannedTrial[] = [];
   const budgetScale = trialBudgetScale(options);
+  const algobenchVersion = versionOfAlgobench();
+  const workloadHashes = new Map<string, string>();
   for (const { workload, targets } of workloads) {
+    if (!workloadHashes.has(workload.name)) workloadHashes.set(workload.name, sourceHash(workloadEntry(workload.name)));
     for (const submission of submissions) {
+      const spacePath = searchSpacePath(submission.modulePath);
+      const partial: TrialCode = {
+        submissionHash: sourceHash(submission.modulePath),
+        searchSpaceHash: options.ruleset === 'external' && existsSync(spacePath) ? fileHash(spacePath) : null,
+        workloadHash: workloadHashes.get(workload.name)!,
+        targetsHash: jsonHash({ targets, budget: workload.budget }),
+        algobenchVersion,
+      };
+      // The algobench version is recorded, not keyed: the harness's own changes are
+      // covered by its tests, and keying on it would discard every result at each commit.
+      const { algobenchVersion: _recorded, ...keyed } = partial;
+      const code = { ...partial, codeKey: jsonHash(keyed).slice(0, 16) };
       for (let study = 0; study < options.studies; study++) {
         const points = hparamsFor(submission, options, study);
         for (let trial = 0; trial < options.trials; trial++) {
@@ -109,7 +133,7 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
           // initialisations and data orders, which makes trials paired across them.
           const seed = deriveSeed(options.seed, workload.name, workload.variant, study, trial) % 2 ** 31;
           const budgetSec = workload.budget.maxRuntimeSec * budgetScale;
-          plan.push({ workload, targets, submission, study, trial, seed, hparams: points[trial] ?? {}, budgetSec });
+          plan.push({ workload, targets, submission, study, trial, seed, hparams: points[trial] ?? {}, budgetSec, code });
         }
       }
     }
@@ -160,6 +184,17 @@ function packageVersion(): string {
   return pkg.version;
 }
 
+/** The package version, and the git commit of a clone (`-dirty` with local changes). */
+function versionOfAlgobench(): string {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  try {
+    const commit = execFileSync('git', ['-C', root, 'describe', '--always', '--dirty', '--abbrev=12'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return `${packageVersion()}+${commit}`;
+  } catch {
+    return packageVersion();
+  }
+}
+
 export async function runBenchmark(
   options: BenchmarkOptions,
   listener: BenchmarkListener = {},
@@ -180,6 +215,9 @@ export async function runBenchmark(
     const hardwareId = store.hardwareId(hardware);
     runId = store.startRun(hardwareId, command, packageVersion());
     listener.onStart?.({ backend, hardware, total: plan.length, dbPath: store.path });
+    const busy = await busyWarning();
+    if (busy !== undefined) listener.onWarning?.(busy);
+    const unreadWarned = new Set<string>();
     const extraScale = options.budgetScale ?? 1;
     const budgetScale = trialBudgetScale(options);
     for (const [index, planned] of plan.entries()) {
@@ -193,6 +231,7 @@ export async function runBenchmark(
         baseSeed: options.seed,
         study: planned.study,
         trial: planned.trial,
+        codeKey: planned.code.codeKey,
       };
       if (store.finishedTrial(key) !== undefined) {
         skipped += 1;
@@ -203,6 +242,8 @@ export async function runBenchmark(
         interrupted = true;
         break;
       }
+      const older = store.finishedByOtherCode(key);
+      if (older !== undefined) listener.onWarning?.(changedCodeMessage(planned, older));
       listener.onTrialStart?.(index, planned, false);
       const trialId = store.startTrial({
         ...key,
@@ -218,9 +259,12 @@ export async function runBenchmark(
         budgetScale: extraScale,
         backend: backend.name,
         backendVersion: backend.version,
+        ...planned.code,
       });
-      const result = await runTrial(
+      const spaceKeys = Object.keys(planned.hparams);
+      const { value: result, noise } = await measureNoise(() => runTrial(
         {
+          hparamTracking: { strict: options.ruleset === 'external', spaceKeys },
           workload: planned.workload,
           targets: planned.targets,
           submission: planned.submission.submission,
@@ -239,8 +283,16 @@ export async function runBenchmark(
             onStep: (progress) => listener.onStep?.(progress),
           },
         },
-      );
-      store.finishTrial(trialId, result);
+      ));
+      store.finishTrial(trialId, { ...result, noise });
+      const unread = spaceKeys.filter((k) => result.hparamsRead !== undefined && !result.hparamsRead.includes(k));
+      if (unread.length > 0 && result.status !== 'error' && !unreadWarned.has(planned.submission.name)) {
+        unreadWarned.add(planned.submission.name);
+        listener.onWarning?.(
+          `submission "${planned.submission.name}" never read search-space key${unread.length > 1 ? 's' : ''} ${unread.map((k) => `"${k}"`).join(', ')}: tuning ${unread.length > 1 ? 'them' : 'it'} changes nothing; fix the name in the submission or remove ${unread.length > 1 ? 'them' : 'it'} from search_space.json`,
+        );
+      }
+      if (noise.reasons.length > 0) listener.onWarning?.(`trial flagged noisy: ${noise.reasons.join('; ')}`);
       ran += 1;
       results.push({ planned, result });
       listener.onTrialEnd?.(index, planned, result);
@@ -257,4 +309,15 @@ export async function runBenchmark(
     store.close();
   }
   return { runId, backend, hardware, ran, skipped, interrupted, results };
+}
+
+/** What changed since a finished trial under the same key, in words. */
+function changedCodeMessage(planned: PlannedTrial, older: { submission_hash: string; search_space_hash: string | null; workload_hash: string; targets_hash: string }): string {
+  const what: string[] = [];
+  if (older.submission_hash !== planned.code.submissionHash) what.push('its submission code');
+  if ((older.search_space_hash ?? null) !== planned.code.searchSpaceHash) what.push('its search space');
+  if (older.workload_hash !== planned.code.workloadHash) what.push('the workload definition');
+  if (older.targets_hash !== planned.code.targetsHash) what.push('the targets or budget');
+  const ref = planned.workload.variant === 'base' ? planned.workload.name : `${planned.workload.name}:${planned.workload.variant}`;
+  return `${planned.submission.name} on ${ref} study ${planned.study} trial ${planned.trial}: ${what.length > 0 ? what.join(', ') : 'the code that produced it'} changed since it finished; running it again as a new version`;
 }

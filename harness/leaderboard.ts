@@ -6,6 +6,7 @@
  * variants are shown beside them for robustness. Each board also carries bootstrap
  * intervals, speedups and paired sign tests against a reference submission.
  */
+import { createHash } from 'node:crypto';
 import { AlgobenchError } from './errors.ts';
 import {
   chooseReference,
@@ -50,6 +51,8 @@ export interface LeaderboardCell {
   readonly trials: number;
   readonly reached: number;
   readonly statuses: Readonly<Record<string, number>>;
+  /** Scored trials flagged noisy (the machine was busy or its calibration moved). */
+  readonly noisy: number;
   /** Paired sign test against the reference; absent on the reference's own row. */
   readonly vsReference?: ReferenceTest;
   /** Variant columns that made the variant rule void this base time. */
@@ -58,6 +61,8 @@ export interface LeaderboardCell {
 
 export interface LeaderboardRow {
   readonly submission: string;
+  /** Short hash of the submission's code and search space that produced these trials. */
+  readonly version: string;
   readonly score: number;
   /** Bootstrap interval of the score. */
   readonly scoreCI: readonly [number, number] | null;
@@ -109,12 +114,37 @@ export function workloadColumn(t: Pick<TrialRow, 'workload' | 'variant'>): strin
   return t.variant === 'base' ? t.workload : `${t.workload}:${t.variant}`;
 }
 
+/** The code version of a trial's submission: its module and search space hashes. */
+export function submissionVersion(t: Pick<TrialRow, 'submission_hash' | 'search_space_hash'>): string {
+  if (t.submission_hash === '') return 'unversioned';
+  return createHash('sha256').update(`${t.submission_hash}:${t.search_space_hash ?? ''}`).digest('hex').slice(0, 7);
+}
+
+/**
+ * Two versions of a submission are two entries, never one pooled: where a name has
+ * trials of more than one version, each is labelled `name@version`. Where a workload
+ * column was run under more than one workload definition or targets, only the trials
+ * of the latest are kept (the others are superseded, as by a re-derivation of targets).
+ */
+export function separateVersions(trials: readonly TrialRow[]): TrialRow[] {
+  const latestDefinition = new Map<string, { id: number; def: string }>();
+  for (const t of trials) {
+    const col = workloadColumn(t);
+    const prev = latestDefinition.get(col);
+    if (prev === undefined || prev.id < t.id) latestDefinition.set(col, { id: t.id, def: `${t.workload_hash}:${t.targets_hash}` });
+  }
+  const current = trials.filter((t) => latestDefinition.get(workloadColumn(t))?.def === `${t.workload_hash}:${t.targets_hash}`);
+  const versions = new Map<string, Set<string>>();
+  for (const t of current) (versions.get(t.submission) ?? versions.set(t.submission, new Set()).get(t.submission)!).add(submissionVersion(t));
+  return current.map((t) => ((versions.get(t.submission)?.size ?? 0) > 1 ? { ...t, submission: `${t.submission}@${submissionVersion(t)}` } : t));
+}
+
 /** The latest finished attempt of each trial key (a resumed trial replaces none). */
 function latestFinished(trials: readonly TrialRow[]): TrialRow[] {
   const byKey = new Map<string, TrialRow>();
   for (const t of trials) {
     if (t.status === 'running' || t.status === 'interrupted') continue;
-    const key = [t.workload, t.variant, t.submission, t.ruleset, t.budget_scale, t.base_seed, t.study, t.trial].join('\u0000');
+    const key = [t.workload, t.variant, t.submission, t.ruleset, t.budget_scale, t.base_seed, t.study, t.trial, t.code_key].join('\u0000');
     const prev = byKey.get(key);
     if (prev === undefined || prev.id < t.id) byKey.set(key, t);
   }
@@ -145,7 +175,7 @@ export function timesTable(trials: readonly TrialRow[]): TimesTable {
  */
 export function buildLeaderboards(store: Store, options: LeaderboardOptions = {}): Leaderboard[] {
   const hardware = store.hardware();
-  const everything = store.trials();
+  const everything = separateVersions(store.trials());
   if (options.reference !== undefined && !everything.some((t) => t.submission === options.reference)) {
     const names = [...new Set(everything.map((t) => t.submission))].sort();
     throw new AlgobenchError(
@@ -234,6 +264,7 @@ function buildOne(
         trials: mine.length,
         reached: statuses['reached'] ?? 0,
         statuses,
+        noisy: mine.filter((t) => t.noisy === 1).length,
         ...(submission === reference ? {} : { vsReference: signTestVs(paired.get(submission), paired.get(reference), [column]) }),
         ...(voidedBy === undefined ? {} : { voidedBy }),
       };
@@ -244,8 +275,10 @@ function buildOne(
       total: 0,
     });
     const scoreCI = report.submissions[submission]?.ci?.score ?? null;
+    const own = trials.find((t) => t.submission === submission);
     return {
       submission,
+      version: own === undefined ? 'unversioned' : submissionVersion(own),
       score: report.submissions[submission]?.score ?? 0,
       scoreCI,
       speedup: geomeanSpeedup({ submission: timesOf(submission), reference: timesOf(reference), budgets, workloads: scored }),

@@ -87,7 +87,8 @@ export function cellView(cell: LeaderboardCell | undefined, isReference: boolean
     faster: t?.faster ?? false,
     test: t === undefined ? (isReference ? 'reference' : '') : `vs reference: ${t.wins} faster, ${t.losses} slower, ${t.ties} tied of ${t.n} paired trials, one-sided ${formatP(t.pValue)}`,
     pText: t === undefined ? '' : formatP(t.pValue),
-    title: `${cell.reached}/${cell.trials} trials reached the target (${statuses})`,
+    title: `${cell.reached}/${cell.trials} trials reached the target (${statuses})${cell.noisy > 0 ? `; ${cell.noisy} flagged noisy` : ''}`,
+    noisy: cell.noisy > 0 ? `${cell.noisy} noisy` : '',
   };
 }
 
@@ -97,6 +98,7 @@ export function rowView(board: Leaderboard, row: LeaderboardRow, rank: number, n
   return {
     rank,
     submission: row.submission,
+    version: row.version,
     href: names.get('submission', row.submission),
     isReference,
     score: formatScore(row.score),
@@ -156,6 +158,14 @@ export function trialView(t: TrialRow, scored: boolean, hparamNames: readonly st
     used: t.submission_time_sec === null ? '—' : `${formatSeconds(t.submission_time_sec)} / ${formatSeconds(t.budget_sec)}`,
     hparams: hparamNames.map((k) => (k in hparams ? formatHparam(hparams[k]) : '')),
     error: t.error ?? '',
+    noisy: t.noisy === 1 ? noiseText(t.noise_json) : '',
+    version: t.submission_hash === '' ? 'unversioned' : t.submission_hash.slice(0, 7),
     scored,
   };
+}
+
+/** Why a trial was flagged noisy, from its stored noise record. */
+function noiseText(json: string | null): string {
+  const reasons = (parseObject(json ?? '{}') as { reasons?: unknown }).reasons;
+  return Array.isArray(reasons) ? reasons.join('; ') : 'noisy';
 }

@@ -13,7 +13,10 @@ function label(p: PlannedTrial): string {
 }
 
 function outcome(r: TrialResult): string {
-  const ttt = r.timeToTargetSec === null ? 'target missed' : `time-to-target ${r.timeToTargetSec.toFixed(2)} s`;
+  const ttt =
+    r.timeToTargetSec === null
+      ? 'target missed'
+      : `time-to-target ${r.timeToTargetSec.toFixed(2)} s at step ${r.targetStep}${r.targetResolution === null ? '' : ` (±${(r.targetResolution * 100).toFixed(1)} %)`}`;
   const err = r.error ? ` (${r.error})` : '';
   return `${r.status}: ${ttt}, ${r.steps} steps, ${r.submissionTimeSec.toFixed(1)} s on the clock, ${r.evalTimeSec.toFixed(1)} s of evals${err}`;
 }
@@ -69,6 +72,11 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): Be
       bar?.stop();
       bar = undefined;
       log(`[${index + 1}/${total}] ${label(planned)}: ${outcome(result)}`);
+    },
+    onWarning: (message) => {
+      bar?.stop();
+      bar = undefined;
+      log(`warning: ${message}`);
     },
   };
 }

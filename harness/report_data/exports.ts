@@ -24,6 +24,8 @@ const TRIAL_COLUMNS = [
   'study', 'trial', 'seed', 'status', 'time_to_target_sec', 'test_reached', 'steps', 'submission_time_sec',
   'eval_time_sec', 'budget_sec', 'metric', 'metric_direction', 'target_validation', 'target_test', 'targets_version',
   'backend', 'backend_version', 'started_at', 'finished_at', 'error', 'hparams',
+  'target_step', 'target_resolution', 'noisy', 'noise', 'submission_hash', 'search_space_hash', 'workload_hash',
+  'targets_hash', 'algobench_version', 'hparams_read',
 ] as const;
 
 /** Reads every trial and eval of the store into export rows. */
@@ -62,6 +64,10 @@ function trialRecord(t: TrialRow, fingerprint: string): Record<string, unknown> 
     metric: t.metric, metric_direction: t.metric_direction, target_validation: t.target_validation,
     target_test: t.target_test, targets_version: t.targets_version, backend: t.backend, backend_version: t.backend_version,
     started_at: t.started_at, finished_at: t.finished_at, error: t.error, hparams: parseObject(t.hparams_json),
+    target_step: t.target_step, target_resolution: t.target_resolution, noisy: t.noisy === 1,
+    noise: t.noise_json === null ? null : parseObject(t.noise_json), submission_hash: t.submission_hash,
+    search_space_hash: t.search_space_hash, workload_hash: t.workload_hash, targets_hash: t.targets_hash,
+    algobench_version: t.algobench_version, hparams_read: t.hparams_read_json === null ? null : (JSON.parse(t.hparams_read_json) as unknown),
   };
 }
 

@@ -39,6 +39,7 @@ import { EpochShuffler } from './default_selector.ts';
 import { type EvalSchedule, geometricEvalSchedule } from './eval_schedule.ts';
 import { contractBreach, firstNonFinite, type ParamSignature, paramSignature } from './param_checks.ts';
 import { disposeAll, disposeReplaced, tidyStep } from './tensors.ts';
+import { trackHparams, type TrackOptions } from '../tuning/hparam_view.ts';
 import { meetsTarget, workloadInfo } from './workload_info.ts';
 
 export interface TrialSpec {
@@ -51,6 +52,11 @@ export interface TrialSpec {
   readonly budgetScale: number;
   /** When to evaluate. @default geometricEvalSchedule(workload.budget.stepHint) */
   readonly evalSchedule?: EvalSchedule;
+  /**
+   * Track which hyperparameters the submission reads (TrialResult.hparamsRead); with
+   * `strict`, a read of a key the search space lacks ends the trial as an error.
+   */
+  readonly hparamTracking?: TrackOptions;
 }
 
 /** One eval as the store keeps it. */
@@ -98,6 +104,8 @@ export interface TrialResult {
   readonly submissionTimeSec: number;
   readonly evalTimeSec: number;
   readonly evals: number;
+  /** The hyperparameters the submission read, sorted; only with `hparamTracking`. */
+  readonly hparamsRead?: readonly string[];
   readonly error?: string;
 }
 
@@ -133,7 +141,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialResult> {
   const { workload, submission, seed } = spec;
   // Read-only views: what the submission is handed, it cannot change for anyone else.
-  const hparams = Object.freeze({ ...spec.hparams });
+  const tracker = spec.hparamTracking === undefined ? undefined : trackHparams(spec.hparams, spec.hparamTracking);
+  const hparams = tracker?.view ?? Object.freeze({ ...spec.hparams });
   const { clock, observer } = env;
   const budgetSec = workload.budget.maxRuntimeSec * spec.budgetScale;
   const schedule = spec.evalSchedule ?? geometricEvalSchedule(workload.budget.stepHint);
@@ -290,6 +299,7 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
     submissionTimeSec: p.submissionTime,
     evalTimeSec: p.evalTime,
     evals: p.evalCount,
+    ...(tracker === undefined ? {} : { hparamsRead: [...tracker.reads()].sort() }),
     ...(p.error === undefined ? {} : { error: p.error }),
   };
 }

@@ -1,4 +1,5 @@
 /** Row shapes of the store, as SQLite returns them (snake_case columns). */
+import type { TrialNoise } from '../runner/calibration.ts';
 import type { Hparams, Ruleset, TrialStatus } from '../spec.ts';
 
 export interface TrialKey {
@@ -12,9 +13,24 @@ export interface TrialKey {
   readonly baseSeed: number;
   readonly study: number;
   readonly trial: number;
+  /** Hash of everything below that produced the trial: a changed one is a different trial. */
+  readonly codeKey: string;
 }
 
-export interface NewTrial extends TrialKey {
+/** What produced a trial (harness/identity/code_hash.ts): sha256 hex digests. */
+export interface TrialCode {
+  /** The submission module with the local files it imports. */
+  readonly submissionHash: string;
+  /** The search space file's bytes; null under self-tuning. */
+  readonly searchSpaceHash: string | null;
+  /** The workload definition with the local files it imports. */
+  readonly workloadHash: string;
+  /** The variant's targets and budget as the trial ran against them. */
+  readonly targetsHash: string;
+  readonly algobenchVersion: string;
+}
+
+export interface NewTrial extends TrialKey, TrialCode {
   readonly runId: number;
   readonly seed: number;
   readonly hparams: Hparams;
@@ -31,6 +47,12 @@ export interface NewTrial extends TrialKey {
 export interface TrialOutcome {
   readonly status: TrialStatus;
   readonly timeToTargetSec: number | null;
+  readonly targetStep: number | null;
+  readonly targetResolution: number | null;
+  /** Hyperparameters the submission read; undefined when not tracked. */
+  readonly hparamsRead?: readonly string[];
+  /** Calibration and CPU shares around the trial (runner/calibration.ts). */
+  readonly noise?: TrialNoise;
   readonly testReached: boolean;
   readonly steps: number;
   readonly submissionTimeSec: number;
@@ -85,6 +107,17 @@ export interface TrialRow {
   backend_version: string;
   started_at: string;
   finished_at: string | null;
+  submission_hash: string;
+  search_space_hash: string | null;
+  workload_hash: string;
+  targets_hash: string;
+  code_key: string;
+  algobench_version: string;
+  target_step: number | null;
+  target_resolution: number | null;
+  hparams_read_json: string | null;
+  noise_json: string | null;
+  noisy: number;
 }
 
 export interface EvalRow {

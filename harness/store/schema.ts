@@ -3,7 +3,7 @@
  * newer algobench is refused rather than guessed at; older versions are migrated in
  * order, each migration in one transaction.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** MIGRATIONS[i] takes a database from version i to i + 1. */
 export const MIGRATIONS: readonly string[] = [
@@ -77,5 +77,22 @@ export const MIGRATIONS: readonly string[] = [
     recorded_at TEXT NOT NULL
   );
   CREATE INDEX evals_by_trial ON evals (trial_id, step);
+  `,
+  // 2: what produced a trial (content hashes, algobench version), how exactly its
+  // target was met (step, resolution), which hyperparameters it read, and how quiet the
+  // machine was (calibration before/after, CPU shares). Rows from version 1 get an
+  // empty code key: no new trial matches them, so resume runs those trials again.
+  `
+  ALTER TABLE trials ADD COLUMN submission_hash TEXT NOT NULL DEFAULT '';
+  ALTER TABLE trials ADD COLUMN search_space_hash TEXT;
+  ALTER TABLE trials ADD COLUMN workload_hash TEXT NOT NULL DEFAULT '';
+  ALTER TABLE trials ADD COLUMN targets_hash TEXT NOT NULL DEFAULT '';
+  ALTER TABLE trials ADD COLUMN code_key TEXT NOT NULL DEFAULT '';
+  ALTER TABLE trials ADD COLUMN algobench_version TEXT NOT NULL DEFAULT '';
+  ALTER TABLE trials ADD COLUMN target_step INTEGER;
+  ALTER TABLE trials ADD COLUMN target_resolution REAL;
+  ALTER TABLE trials ADD COLUMN hparams_read_json TEXT;
+  ALTER TABLE trials ADD COLUMN noise_json TEXT;
+  ALTER TABLE trials ADD COLUMN noisy INTEGER NOT NULL DEFAULT 0;
   `,
 ];

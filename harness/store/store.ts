@@ -143,13 +143,27 @@ export class Store {
     this.db.prepare('UPDATE runs SET finished_at = ?, status = ? WHERE id = ?').run(now(), status, runId);
   }
 
-  /** The latest finished trial under this key, if any: resume skips it. */
+  /** The latest finished trial under this key, code included, if any: resume skips it. */
   finishedTrial(key: TrialKey): TrialRow | undefined {
     return this.db
       .prepare(
         `SELECT * FROM trials WHERE hardware_id = @hardwareId AND workload = @workload AND variant = @variant
            AND submission = @submission AND ruleset = @ruleset AND budget_scale = @budgetScale AND base_seed = @baseSeed AND study = @study
-           AND trial = @trial AND status NOT IN ('running', 'interrupted') ORDER BY id DESC LIMIT 1`,
+           AND trial = @trial AND code_key = @codeKey AND status NOT IN ('running', 'interrupted') ORDER BY id DESC LIMIT 1`,
+      )
+      .get(key) as TrialRow | undefined;
+  }
+
+  /**
+   * The latest finished trial under this key made by other code (another submission,
+   * search space, workload or targets version), if any: resume says so and reruns it.
+   */
+  finishedByOtherCode(key: TrialKey): TrialRow | undefined {
+    return this.db
+      .prepare(
+        `SELECT * FROM trials WHERE hardware_id = @hardwareId AND workload = @workload AND variant = @variant
+           AND submission = @submission AND ruleset = @ruleset AND budget_scale = @budgetScale AND base_seed = @baseSeed AND study = @study
+           AND trial = @trial AND code_key != @codeKey AND status NOT IN ('running', 'interrupted') ORDER BY id DESC LIMIT 1`,
       )
       .get(key) as TrialRow | undefined;
   }
@@ -159,10 +173,12 @@ export class Store {
       .prepare(
         `INSERT INTO trials (run_id, hardware_id, workload, variant, submission, ruleset, study, trial, base_seed, seed,
            hparams_json, target_validation, target_test, targets_version, metric, metric_direction, budget_sec, budget_scale,
-           status, backend, backend_version, started_at)
+           status, backend, backend_version, started_at, submission_hash, search_space_hash, workload_hash, targets_hash,
+           code_key, algobench_version)
          VALUES (@runId, @hardwareId, @workload, @variant, @submission, @ruleset, @study, @trial, @baseSeed, @seed,
            @hparamsJson, @targetValidation, @targetTest, @targetsVersion, @metric, @metricDirection, @budgetSec, @budgetScale,
-           'running', @backend, @backendVersion, @startedAt)`,
+           'running', @backend, @backendVersion, @startedAt, @submissionHash, @searchSpaceHash, @workloadHash, @targetsHash,
+           @codeKey, @algobenchVersion)`,
       )
       .run({ ...t, hparamsJson: JSON.stringify(t.hparams), startedAt: now() });
     return Number(info.lastInsertRowid);
@@ -185,9 +201,17 @@ export class Store {
       .prepare(
         `UPDATE trials SET status = @status, time_to_target_sec = @timeToTargetSec, test_reached = @testReached,
            steps = @steps, submission_time_sec = @submissionTimeSec, eval_time_sec = @evalTimeSec, error = @error,
-           finished_at = @finishedAt WHERE id = @id`,
+           target_step = @targetStep, target_resolution = @targetResolution, hparams_read_json = @hparamsRead,
+           noise_json = @noise, noisy = @noisy, finished_at = @finishedAt WHERE id = @id`,
       )
-      .run({ ...o, testReached: o.testReached ? 1 : 0, error: o.error ?? null, finishedAt: now(), id: trialId });
+      .run({
+        status: o.status, timeToTargetSec: o.timeToTargetSec, steps: o.steps, submissionTimeSec: o.submissionTimeSec,
+        evalTimeSec: o.evalTimeSec, targetStep: o.targetStep, targetResolution: o.targetResolution,
+        testReached: o.testReached ? 1 : 0, error: o.error ?? null, finishedAt: now(), id: trialId,
+        hparamsRead: o.hparamsRead === undefined ? null : JSON.stringify(o.hparamsRead),
+        noise: o.noise === undefined ? null : JSON.stringify(o.noise),
+        noisy: o.noise !== undefined && o.noise.reasons.length > 0 ? 1 : 0,
+      });
   }
 
   hardware(): HardwareRow[] {

@@ -39,6 +39,10 @@ export interface HandTrial {
   readonly budgetScale?: number;
   readonly error?: string;
   readonly hparams?: Record<string, number>;
+  /** The submission's code version (its hash). @default 'v1' */
+  readonly version?: string;
+  /** Flag the trial noisy (a calibration that moved). */
+  readonly noisy?: boolean;
 }
 
 /** Adds one finished trial with two evals: one early, one at the end (on target when reached). */
@@ -65,6 +69,12 @@ export function addTrial(store: Store, t: HandTrial): number {
     budgetSec: budget,
     backend: 'cpu',
     backendVersion: '4.22.0',
+    codeKey: t.version ?? 'v1',
+    submissionHash: `${t.submission}:${t.version ?? 'v1'}`,
+    searchSpaceHash: null,
+    workloadHash: 'w1',
+    targetsHash: 't1',
+    algobenchVersion: '0.1.0+test',
   });
   const end = t.time ?? budget;
   store.recordEval(id, { step: 10, submissionTimeSec: end / 2, evalTimeSec: 0.1, trainLoss: 1, validation: { accuracy: 0.5 }, test: { accuracy: 0.5 } });
@@ -77,6 +87,9 @@ export function addTrial(store: Store, t: HandTrial): number {
     steps: 20,
     submissionTimeSec: end,
     evalTimeSec: 0.2,
+    targetStep: t.time === null ? null : 20,
+    targetResolution: t.time === null ? null : 0.02,
+    ...(t.noisy ? { noise: { before: { matmulMs: 1, elementwiseMs: 1 }, after: { matmulMs: 2, elementwiseMs: 1 }, loadAvg: [0, 0], cpu: null, reasons: ['matmul calibration moved 100 %'] } } : {}),
     ...(t.error === undefined ? {} : { error: t.error }),
   });
   return id;

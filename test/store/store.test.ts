@@ -56,6 +56,7 @@ function key(hardwareId: number, overrides: Partial<TrialKey> = {}): TrialKey {
     baseSeed: 0,
     study: 0,
     trial: 0,
+    codeKey: 'code-v1',
     ...overrides,
   };
 }
@@ -74,6 +75,11 @@ function newTrial(runId: number, k: TrialKey, overrides: Partial<NewTrial> = {})
     budgetSec: 40,
     backend: 'wasm',
     backendVersion: '4.22.0',
+    submissionHash: 'a'.repeat(64),
+    searchSpaceHash: 'b'.repeat(64),
+    workloadHash: 'c'.repeat(64),
+    targetsHash: 'd'.repeat(64),
+    algobenchVersion: '0.1.0+test',
     ...overrides,
   };
 }
@@ -86,6 +92,8 @@ function outcome(overrides: Partial<TrialOutcome> = {}): TrialOutcome {
     steps: 750,
     submissionTimeSec: 6.25,
     evalTimeSec: 0.75,
+    targetStep: 750,
+    targetResolution: 0.02,
     ...overrides,
   };
 }
@@ -259,6 +267,10 @@ describe('Store', () => {
       expect(found?.id).toBe(resumed);
       expect(found?.status).toBe('budget_exhausted');
 
+      // The same key made by other code: not finished, but found as made by other code.
+      expect(store.finishedByOtherCode({ ...k, codeKey: 'code-v2' })?.id).toBe(resumed);
+      expect(store.finishedByOtherCode(k)).toBeUndefined();
+
       // Other keys are not finished: each key field counts.
       for (const other of [
         { study: 1 },
@@ -269,6 +281,7 @@ describe('Store', () => {
         { budgetScale: 0.05 },
         { baseSeed: 7 },
         { workload: 'other' },
+        { codeKey: 'code-v2' },
         { hardwareId: hardwareId + 1 },
       ]) {
         expect(store.finishedTrial({ ...k, ...other }), JSON.stringify(other)).toBeUndefined();

@@ -1,0 +1,147 @@
+/**
+ * How quiet the machine was during a trial. A shared machine can make the same step
+ * take 3× longer minutes apart; a leaderboard must be able to tell such a trial from
+ * a slow algorithm. Around every trial (off the clock) the runner times a short fixed
+ * calibration — a matrix product and an elementwise pass on the trial's backend — and
+ * during it reads the kernel's CPU accounting: the share of the machine other
+ * processes used, and the share stolen by a hypervisor. A trial whose calibration
+ * moved, or that shared the machine, is flagged noisy.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { median } from '../scoring/aggregate.ts';
+
+/** Milliseconds of the fixed calibration kernels (median of a few repeats). */
+export interface CalibrationTiming {
+  readonly matmulMs: number;
+  readonly elementwiseMs: number;
+}
+
+/** CPU accounting since a mark, as shares of the whole machine's capacity. */
+export interface CpuShares {
+  /** Used by other processes (everything busy minus this process). */
+  readonly others: number;
+  /** Stolen by the hypervisor. */
+  readonly steal: number;
+}
+
+export interface TrialNoise {
+  readonly before: CalibrationTiming;
+  readonly after: CalibrationTiming;
+  readonly loadAvg: readonly [number, number];
+  readonly cpu: CpuShares | null;
+  /** Why the trial is flagged; empty when it is not. */
+  readonly reasons: readonly string[];
+}
+
+/** A calibration kernel that moved by more than this share flags the trial. */
+export const CALIBRATION_TOLERANCE = 0.15;
+/** Other processes using more than this share of the machine flag the trial. */
+export const OTHERS_CPU_TOLERANCE = 0.1;
+/** Steal above this share flags the trial. */
+export const STEAL_TOLERANCE = 0.02;
+
+const REPEATS = 5;
+
+function timeMs(fn: () => tf.Tensor): number {
+  const t0 = performance.now();
+  const out = fn();
+  out.dataSync();
+  const ms = performance.now() - t0;
+  out.dispose();
+  return ms;
+}
+
+/** Times the fixed kernels (about 20–50 ms in all on a 2-core machine). */
+export function calibrate(): CalibrationTiming {
+  const a = tf.randomUniform([256, 256], -1, 1, 'float32', 1);
+  const b = tf.randomUniform([256, 256], -1, 1, 'float32', 2);
+  const x = tf.randomUniform([1 << 20], -1, 1, 'float32', 3);
+  try {
+    // One untimed round warms caches and lazily built kernels up.
+    timeMs(() => tf.matMul(a, b));
+    timeMs(() => tf.tidy(() => tf.add(tf.mul(x, 1.0001), x)));
+    const matmul: number[] = [];
+    const elementwise: number[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      matmul.push(timeMs(() => tf.tidy(() => tf.matMul(tf.matMul(a, b), b))));
+      elementwise.push(timeMs(() => tf.tidy(() => tf.add(tf.mul(x, 1.0001), x))));
+    }
+    return { matmulMs: median(matmul), elementwiseMs: median(elementwise) };
+  } finally {
+    tf.dispose([a, b, x]);
+  }
+}
+
+interface CpuMark {
+  readonly busy: number;
+  readonly total: number;
+  readonly steal: number;
+  /** This process's CPU time, in the same clock ticks (approximately). */
+  readonly self: number;
+}
+
+/** Jiffies from /proc/stat, or null where there is none (macOS, Windows). */
+export function cpuMark(): CpuMark | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const [, ...fields] = line.trim().split(/\s+/);
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields.map(Number);
+    const total = user + nice + system + idle + iowait + irq + softirq + steal;
+    const usage = process.cpuUsage();
+    // /proc/stat counts in USER_HZ (100 per second on Linux).
+    const self = ((usage.user + usage.system) / 1e6) * 100;
+    return { busy: user + nice + system + irq + softirq, total, steal, self };
+  } catch {
+    return null;
+  }
+}
+
+export function cpuSharesSince(mark: CpuMark | null): CpuShares | null {
+  const now = cpuMark();
+  if (mark === null || now === null) return null;
+  const total = now.total - mark.total;
+  if (total <= 0) return null;
+  const others = Math.max(0, now.busy - mark.busy - (now.self - mark.self)) / total;
+  return { others, steal: (now.steal - mark.steal) / total };
+}
+
+/** Reasons a trial's timing is not to be trusted, from what was measured around it. */
+export function noiseReasons(before: CalibrationTiming, after: CalibrationTiming, cpu: CpuShares | null): string[] {
+  const reasons: string[] = [];
+  const moved = (name: string, x: number, y: number) => {
+    const change = Math.abs(y - x) / Math.min(x, y);
+    if (change > CALIBRATION_TOLERANCE) reasons.push(`${name} calibration moved ${(change * 100).toFixed(0)} % (${x.toFixed(2)} → ${y.toFixed(2)} ms)`);
+  };
+  moved('matmul', before.matmulMs, after.matmulMs);
+  moved('elementwise', before.elementwiseMs, after.elementwiseMs);
+  if (cpu !== null && cpu.others > OTHERS_CPU_TOLERANCE) reasons.push(`other processes used ${(cpu.others * 100).toFixed(0)} % of the CPUs`);
+  if (cpu !== null && cpu.steal > STEAL_TOLERANCE) reasons.push(`${(cpu.steal * 100).toFixed(1)} % CPU steal`);
+  return reasons;
+}
+
+/** Wraps a trial: calibration and CPU mark before, calibration and shares after. */
+export async function measureNoise<T>(run: () => Promise<T>): Promise<{ value: T; noise: TrialNoise }> {
+  const before = calibrate();
+  const load0 = loadavg()[0]!;
+  const mark = cpuMark();
+  const value = await run();
+  const cpu = cpuSharesSince(mark);
+  const after = calibrate();
+  const load1 = loadavg()[0]!;
+  return { value, noise: { before, after, loadAvg: [load0, load1], cpu, reasons: noiseReasons(before, after, cpu) } };
+}
+
+/**
+ * How busy the machine is right now, sampled over `ms`: a warning line when other
+ * processes use more than a quarter of it, else undefined.
+ */
+export async function busyWarning(ms = 500): Promise<string | undefined> {
+  const mark = cpuMark();
+  await new Promise((r) => setTimeout(r, ms));
+  const shares = cpuSharesSince(mark);
+  if (shares === null || shares.others <= 0.25) return undefined;
+  const cores = cpus().length;
+  return `the machine is busy: other processes use ${(shares.others * 100).toFixed(0)} % of its ${cores} CPUs (load average ${loadavg()[0]!.toFixed(2)}); timings will be noisy and trials flagged — stop them or expect reruns`;
+}
