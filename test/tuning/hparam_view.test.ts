@@ -52,6 +52,8 @@ describe('trackHparams', () => {
   it('counts enumeration as reading every key', () => {
     for (const enumerate of [
       (h: object) => Object.keys(h),
+      (h: object) => Object.getOwnPropertyNames(h),
+      (h: object) => Reflect.ownKeys(h),
       (h: object) => ({ ...h }),
       (h: object) => Object.entries(h),
       (h: object) => JSON.stringify(h),
