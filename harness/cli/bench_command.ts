@@ -5,6 +5,46 @@ import { benchBatchSize, benchWorkload, type BenchRow } from '../bench/bench.ts'
 import { torchStep } from '../bench/torch_compare.ts';
 import { loadSubmission } from '../submissions.ts';
 import { getWorkload, WORKLOADS } from '../../workloads/registry.ts';
+import { getReference, getTargets } from '../../workloads/targets.ts';
+import { AlgobenchError } from '../errors.ts';
+import { repeatTrial, type RepeatRow } from '../bench/repeatability.ts';
+import type { Workload } from '../spec.ts';
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new AlgobenchError('E_USAGE', `expected a positive integer, got "${value}"`);
+  return n;
+}
+
+async function repeatCommand(workloads: readonly Workload[], repeats: number, seed: number, json: boolean): Promise<void> {
+  const rows: RepeatRow[] = [];
+  for (const w of workloads) {
+    const reference = getReference(w.name, w.variant);
+    if (reference === undefined) throw new AlgobenchError('E_TARGETS', `${w.name}:${w.variant} has no reference configuration in workloads/targets.json`);
+    const submission = await loadSubmission(reference.submission);
+    const row = await repeatTrial(w, getTargets(w.name, w.variant), submission, { ...reference.hparams }, {
+      repeats,
+      seed,
+      onRepeat: (i, r, noise) =>
+        process.stderr.write(
+          `${w.name} repeat ${i + 1}/${repeats}: ${r.status}, target step ${r.targetStep ?? '—'}, time-to-target ${r.timeToTargetSec?.toFixed(3) ?? '—'} s, ${r.evals} evals (${r.evalTimeSec.toFixed(2)} s)${noise.reasons.length > 0 ? `; noisy: ${noise.reasons.join('; ')}` : ''}\n`,
+        ),
+    });
+    rows.push(row);
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`${['workload'.padEnd(18), 'target steps', 'mean s', 'CV', 'evals s/trial', 'noisy'].join('  ')}\n`);
+  for (const r of rows) {
+    const evalSec = r.repeats.reduce((a, x) => a + x.result.evalTimeSec, 0) / r.repeats.length;
+    const noisy = r.repeats.filter((x) => x.noise.reasons.length > 0).length;
+    process.stdout.write(
+      `${[r.workload.padEnd(18), r.targetSteps.map((s) => s ?? '—').join(',').padStart(12), (r.meanSec?.toFixed(3) ?? '—').padStart(6), (r.cv === null ? '—' : `${(r.cv * 100).toFixed(1)} %`).padStart(6), evalSec.toFixed(2).padStart(13), `${noisy}/${r.repeats.length}`.padStart(5)].join('  ')}\n`,
+    );
+  }
+}
 
 export function benchCommand(): Command {
   return new Command('bench')
@@ -18,9 +58,16 @@ export function benchCommand(): Command {
     .option('--torch', 'also time the same model and batch in PyTorch (2 threads, before and after; the faster counts) and report the ratio')
     .option('--python <path>', 'Python with torch for --torch', '/usr/bin/python3')
     .option('--json', 'print machine-readable JSON')
-    .action(async (flags: { workload?: string; submission: string; backend: string; time: number; rounds: number; blockSec: number; json?: boolean; torch?: boolean; python: string }) => {
+    .option('--repeat <n>', "instead: run each workload's reference configuration n times from one seed on the real clock and report target steps, time-to-target CV and noise flags", parsePositiveInt)
+    .option('--seed <n>', 'seed of --repeat', parsePositiveInt, 1)
+    .action(async (flags: { workload?: string; submission: string; backend: string; time: number; rounds: number; blockSec: number; json?: boolean; torch?: boolean; python: string; repeat?: number; seed: number }) => {
       const names = flags.workload?.split(',').map((s) => s.trim()) ?? Object.keys(WORKLOADS);
       const workloads = names.map((n) => getWorkload(n));
+      if (flags.repeat !== undefined) {
+        await selectBackend(parseBackendChoice(flags.backend));
+        await repeatCommand(workloads, flags.repeat, flags.seed, flags.json === true);
+        return;
+      }
       const { submission } = await loadSubmission(flags.submission);
       const backend = await selectBackend(parseBackendChoice(flags.backend));
       const rows: Array<BenchRow & { torchMs?: number; ratio?: number; torchError?: string }> = [];
