@@ -27,6 +27,7 @@ import { AlgobenchError } from '../errors.ts';
 import type { Hardware } from '../fingerprint.ts';
 import { deriveSeed } from '../rng.ts';
 import { realClock, type Clock } from '../runner/clock.ts';
+import { geometricEvalSchedule } from '../runner/eval_schedule.ts';
 import { runTrial, type TrialResult } from '../runner/trial.ts';
 import { meetsTarget } from '../runner/workload_info.ts';
 import type { Hparams, Metrics, Workload } from '../spec.ts';
@@ -132,14 +133,27 @@ const RERUN_SEEDS = 'deriveSeed(baseSeed, "rerun", workload, variant, rerun) mod
 
 const formatHparams = (h: Hparams) => Object.entries(h).map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(3)) : v}`).join(' ');
 
-async function measure(workload: Workload, submission: LoadedSubmission, hparams: Hparams, seed: number, budgetScale: number, clock: Clock, wall: () => number): Promise<TrialOutcome> {
+/**
+ * One trial with the targets out of reach. Reruns (`everyGridPoint`) evaluate every
+ * point of the eval grid, since their time-to-threshold sets the budget; tuning
+ * trials only need their best metric and evaluate the grid's checks.
+ */
+async function measure(workload: Workload, submission: LoadedSubmission, hparams: Hparams, seed: number, budgetScale: number, clock: Clock, wall: () => number, everyGridPoint = false): Promise<TrialOutcome> {
   const metric = workload.metric;
   const unreachable = metric.direction === 'max' ? Infinity : -Infinity;
   const evals: EvalPoint[] = [];
   const pick = (m: Metrics) => m[metric.name] ?? Number.NaN;
   const started = wall();
   const result = await runTrial(
-    { workload, targets: { validation: unreachable, test: unreachable }, submission: submission.submission, hparams, seed, budgetScale },
+    {
+      workload,
+      targets: { validation: unreachable, test: unreachable },
+      submission: submission.submission,
+      hparams,
+      seed,
+      budgetScale,
+      ...(everyGridPoint ? { evalSchedule: geometricEvalSchedule(workload.budget.stepHint, { checkEvery: 1 }) } : {}),
+    },
     {
       clock,
       observer: {
@@ -205,7 +219,7 @@ export async function setTargets(o: SetTargetsOptions, env: { backend: BackendIn
   const reruns: Array<{ seed: number } & TrialOutcome> = [];
   for (let k = 0; k < o.reruns; k++) {
     const seed = deriveSeed(o.seed, 'rerun', workload.name, workload.variant, k) % 2 ** 31;
-    const outcome = await measure(workload, chosenConfig.submission, chosenConfig.hparams, seed, tuneScale, clock, wall);
+    const outcome = await measure(workload, chosenConfig.submission, chosenConfig.hparams, seed, tuneScale, clock, wall, true);
     reruns.push({ seed, ...outcome });
     o.onTrial?.(`[rerun ${k + 1}/${o.reruns}] ${ref} ${chosenConfig.submission.name} (seed ${seed}): ${outcomeLine(outcome)}`);
   }

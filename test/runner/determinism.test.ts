@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../harness/backends/select.ts';
-import { everyStepsEvalSchedule } from '../../harness/runner/eval_schedule.ts';
+import { type EvalSchedule, everyStepsEvalSchedule, geometricEvalSchedule } from '../../harness/runner/eval_schedule.ts';
 import { runTrial, type EvalRecord, type TrialResult } from '../../harness/runner/trial.ts';
 import type { Submission, Targets, Workload } from '../../harness/spec.ts';
 import adamw from '../../submissions/adamw/submission.ts';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   await workload.load();
 }, 60_000);
 
-async function trial(seed: number, targets: Targets): Promise<{ result: TrialResult; evals: EvalRecord[] }> {
+async function trial(seed: number, targets: Targets, schedule: EvalSchedule = everyStepsEvalSchedule(PERIOD)): Promise<{ result: TrialResult; evals: EvalRecord[] }> {
   const clock = new FakeClock();
   const evals: EvalRecord[] = [];
   const result = await runTrial(
@@ -42,7 +42,7 @@ async function trial(seed: number, targets: Targets): Promise<{ result: TrialRes
       // 30 s of budget = 30 steps of 1 fake second, whatever the workload's budget.
       budgetScale: BUDGET_SEC / workload.budget.maxRuntimeSec,
       // An eval every 2 steps, whatever the workload's own schedule.
-      evalSchedule: everyStepsEvalSchedule(PERIOD),
+      evalSchedule: schedule,
     },
     { clock, observer: { onEval: (r) => evals.push(r) } },
   );
@@ -84,6 +84,20 @@ describe('runner determinism (mnist_mlp + adamw, wasm)', () => {
     const b = await trial(7, targets);
     expect(a.result.status).toBe('reached');
     expect(a.result.steps).toBeLessThan(BUDGET_SEC);
+    expect(b.result).toEqual(a.result);
+    expect(summary(b.evals)).toEqual(summary(a.evals));
+  }, 60_000);
+
+  it('meets the target at the same step on the geometric grid, probes included', async () => {
+    // Grid of every step below 50 (minGap 1), checks every 5th: the target step is found
+    // by walking back through probes, and must come out the same on every run.
+    const targets = { validation: 0.5, test: 0.5 };
+    const a = await trial(7, targets, geometricEvalSchedule(200));
+    const b = await trial(7, targets, geometricEvalSchedule(200));
+    expect(a.result.status).toBe('reached');
+    expect(a.result.targetStep).not.toBeNull();
+    expect(a.result.targetStep).toBe(b.result.targetStep);
+    expect(a.result.timeToTargetSec).toBe(a.result.targetStep);
     expect(b.result).toEqual(a.result);
     expect(summary(b.evals)).toEqual(summary(a.evals));
   }, 60_000);
