@@ -132,8 +132,10 @@ export interface Workload {
 /** What a submission learns of the workload: enough to size a batch, nothing to branch on. */
 export interface WorkloadInfo {
   /**
-   * For logging and per-workload batch sizes only. Rule: a submission must not
-   * branch on workload identity to pick special logic (`validate` rejects it).
+   * For logging only. Rule: a submission must not pick anything — batch size,
+   * hyperparameters, updates — by workload identity (the name, or an exact budget or
+   * step hint). `validate` dry-runs it with the identity hidden and rejects any
+   * difference; tune a per-workload batch size through the search space instead.
    */
   readonly name: string;
   readonly metric: MetricSpec;
