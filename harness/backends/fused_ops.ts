@@ -16,7 +16,11 @@ export interface AdamMomentsCoefficients {
   /** Bias corrections 1 − b1ᵗ and 1 − b2ᵗ. */
   readonly c1: number;
   readonly c2: number;
-  /** NAdam: m̂ = lookM·m + lookG·g instead of m / c1. */
+  /**
+   * NAdam: m̂ = lookM·m + lookG·g (m already updated) instead of m / c1. Both bias
+   * corrections of the kit's `scaleByAdam` fit: AlgoPerf's lookM = b1/c1,
+   * lookG = (1−b1)/c1, and optax's lookM = b1/(1 − b1ᵗ⁺¹), lookG = (1−b1)/c1.
+   */
   readonly nesterov?: { readonly lookM: number; readonly lookG: number };
 }
 

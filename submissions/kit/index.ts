@@ -11,7 +11,7 @@ export { defineSubmission } from './define.ts';
 export type { SubmissionDefinition } from './define.ts';
 export { num } from './hparams.ts';
 export { adam, adamw, nadamw } from './optimizers/adam.ts';
-export type { AdamFamilyOptions } from './optimizers/adam.ts';
+export type { AdamFamilyOptions, NadamwOptions } from './optimizers/adam.ts';
 export { heavyBall } from './optimizers/heavy_ball.ts';
 export { nesterov } from './optimizers/nesterov.ts';
 export { sgd } from './optimizers/sgd.ts';
@@ -72,10 +72,19 @@ export { adampProjectMask, scaleByAdamP } from './transforms/adamp.ts';
 export type { AdamPScalingOptions, AdamPState } from './transforms/adamp.ts';
 export { scaleByShampoo } from './transforms/shampoo.ts';
 export type { ShampooGraft, ShampooScalingOptions, ShampooState } from './transforms/shampoo.ts';
-export { applyUpdates, chain, decayMask, mapTensors, zerosLike } from './transform.ts';
-export type { GradientTransformation, LearningRate, ParamMask, UpdateInfo } from './transform.ts';
+export {
+  applyUpdates,
+  chain,
+  decayAll,
+  decayMask,
+  decayNoBiasNorm,
+  mapTensors,
+  resolveDecayMask,
+  zerosLike,
+} from './transform.ts';
+export type { DecayMask, GradientTransformation, LearningRate, ParamMask, UpdateInfo } from './transform.ts';
 export { scaleByAdam } from './transforms/adam.ts';
-export type { AdamOptions } from './transforms/adam.ts';
+export type { AdamOptions, NesterovForm } from './transforms/adam.ts';
 export { addDecayedWeights, clipByGlobalNorm, scale, scaleByLearningRate } from './transforms/basic.ts';
 export { trace } from './transforms/momentum.ts';
 export type { MomentumOptions } from './transforms/momentum.ts';

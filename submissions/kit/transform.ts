@@ -92,5 +92,31 @@ export function zerosLike(params: TensorMap): TensorMap {
 /** Which parameters a transformation applies to, by type (e.g. no decay on biases). */
 export type ParamMask = (type: ParamType, name: string) => boolean;
 
-/** The default mask for weight decay: matrices and embeddings, not biases or norms. */
-export const decayMask: ParamMask = (type) => type !== 'bias' && type !== 'norm_scale' && type !== 'norm_bias';
+/**
+ * Which parameters weight decay applies to, for every kit optimizer that decays:
+ * - 'all' (the default): every parameter, as PyTorch's optimizers, optax's aliases and
+ *   AlgoPerf's baselines do when given one parameter group / no mask;
+ * - 'no_bias_norm': matrices and embeddings only, not biases or normalisation scales
+ *   and shifts (the BERT/GPT recipe, and the kit's default before it followed PyTorch);
+ * - or any mask of the parameter type and name.
+ */
+export type DecayMask = 'all' | 'no_bias_norm' | ParamMask;
+
+/** Decays every parameter. */
+export const decayAll: ParamMask = () => true;
+
+/** Decays matrices and embeddings, not biases or norm parameters. */
+export const decayNoBiasNorm: ParamMask = (type) => type !== 'bias' && type !== 'norm_scale' && type !== 'norm_bias';
+
+/**
+ * @deprecated The mask that used to be the default; it skips biases and norms. Pass
+ * `decayMask: 'no_bias_norm'` (or `decayNoBiasNorm`) to keep that behaviour.
+ */
+export const decayMask: ParamMask = decayNoBiasNorm;
+
+/** The mask a `DecayMask` option names; unset means 'all'. */
+export function resolveDecayMask(mask: DecayMask = 'all'): ParamMask {
+  if (mask === 'all') return decayAll;
+  if (mask === 'no_bias_norm') return decayNoBiasNorm;
+  return mask;
+}

@@ -73,7 +73,8 @@ describe('defineSubmission', () => {
     defineSubmission({
       name: 'toy_sgd',
       batchSize: 64,
-      optimizer: (h) => sgd({ lr: num(h, 'lr'), weightDecay: num(h, 'weight_decay', 0) }),
+      // 'no_bias_norm', so that the bias's type decides whether it decays.
+      optimizer: (h) => sgd({ lr: num(h, 'lr'), weightDecay: num(h, 'weight_decay', 0), decayMask: 'no_bias_norm' }),
     });
 
   it('update calls lossAndGrads once and returns the applied params and the new state', () => {
@@ -95,7 +96,7 @@ describe('defineSubmission', () => {
     expect(state).toEqual([{}, { count: 0 }]);
   });
 
-  it('hands the workload parameter types to the optimizer (no decay on biases)', () => {
+  it('hands the workload parameter types to the optimizer (no decay on the bias here)', () => {
     const sub = sgdSubmission();
     const hparams: Hparams = { lr: 1, weight_decay: 0.5 };
     const p = params();

@@ -11,8 +11,11 @@
  * As in optax: the learning rate takes the place of the paper's ρₜ (no built-in
  * min(1e-2, 1/√t)); the momentum averages lr-scaled steps; and the weight decay is NOT
  * multiplied by the learning rate (optax's `weight_decay_rate`), unlike the kit's other
- * optimizers. It is masked by type (the kit's `decayMask`), where optax decays all.
- * Unlike optax (min_dim_size_to_factor = 128), every matrix is factored by default.
+ * optimizers. It applies to every parameter unless `decayMask` says otherwise, as
+ * optax's `weight_decay_mask` = None. Unlike optax (min_dim_size_to_factor = 128),
+ * every matrix is factored by default (the paper's choice); pass 128 for optax's.
+ * AlgoPerf's Adafactor baseline is a different implementation (praxis's sharded
+ * Adafactor, with its own defaults); see docs/kit.md.
  *
  * @example adafactor({ lr: warmupCosine(1e-2, 1000, 20_000), momentum: 0.9 })
  */
@@ -20,7 +23,7 @@ import { addDecayedWeights, scaleByLearningRate } from '../transforms/basic.ts';
 import { clipByBlockRms, scaleByParamBlockRms } from '../transforms/block_rms.ts';
 import { ema } from '../transforms/ema.ts';
 import { scaleByFactoredRms } from '../transforms/factored_rms.ts';
-import { chain, type GradientTransformation, type LearningRate } from '../transform.ts';
+import { chain, type DecayMask, type GradientTransformation, type LearningRate } from '../transform.ts';
 
 export interface AdafactorOptions {
   readonly lr: LearningRate;
@@ -38,6 +41,8 @@ export interface AdafactorOptions {
   readonly multiplyByParameterScale?: boolean;
   /** Per-step decay, not scaled by lr (see above). @default 0 */
   readonly weightDecay?: number;
+  /** Which parameters decay. @default 'all' (optax) */
+  readonly decayMask?: DecayMask;
   /** Factor a parameter only if its second-largest dimension is at least this. @default 1 */
   readonly minDimSizeToFactor?: number;
 }
@@ -58,6 +63,6 @@ export function adafactor(o: AdafactorOptions): GradientTransformation {
     // and the decay enters negated too: p ← p − s − wd·p, with no lr on the decay.
     scaleByLearningRate(o.lr),
     ...(momentum > 0 ? [ema(momentum)] : []),
-    ...(weightDecay !== 0 ? [addDecayedWeights(-weightDecay)] : []),
+    ...(weightDecay !== 0 ? [addDecayedWeights(-weightDecay, o.decayMask)] : []),
   );
 }

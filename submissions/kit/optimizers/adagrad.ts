@@ -1,9 +1,14 @@
 /**
  * Adagrad (Duchi, Hazan & Singer 2011, "Adaptive Subgradient Methods for Online
- * Learning and Stochastic Optimization", JMLR 12), as optax's `adagrad`:
- *   acc ← acc + g²  (acc₀ = initialAccumulator);  p ← p − lr·g/√(acc + eps)
- * eps is inside the root (optax, Keras); PyTorch's Adagrad uses g/(√acc + eps) with
- * acc₀ = 0 and eps = 1e-10.
+ * Learning and Stochastic Optimization", JMLR 12), by default as optax's `adagrad`:
+ *   acc ← acc + g²  (acc₀ = initialAccumulator);  p ← p − lrₜ·g/√(acc + eps)
+ * PyTorch's `Adagrad` differs in three defaults, each an option here:
+ *   p ← p − lrₜ·g/(√acc + eps)   with acc₀ = 0, eps = 1e-10
+ *   = adagrad({ lr, initialAccumulator: 0, eps: 1e-10, epsInSqrt: false })
+ * (and its lr_decay, which a schedule replaces). Why optax's defaults: the kit follows
+ * optax throughout, and a starting accumulator of 0.1 keeps the first step of a
+ * coordinate with a tiny gradient tiny; with PyTorch's 0 every coordinate's first
+ * step is a full lr·sign(g), noise included.
  *
  * @example adagrad({ lr: 0.05 })
  */
@@ -13,15 +18,17 @@ import { chain, type GradientTransformation, type LearningRate } from '../transf
 
 export interface AdagradOptions {
   readonly lr: LearningRate;
-  /** @default 0.1 */
+  /** Starting value of the sum of squares (PyTorch: 0). @default 0.1 */
   readonly initialAccumulator?: number;
-  /** @default 1e-7 */
+  /** (PyTorch: 1e-10) @default 1e-7 */
   readonly eps?: number;
+  /** eps inside the root (optax) or added to it (PyTorch). @default true */
+  readonly epsInSqrt?: boolean;
 }
 
 export function adagrad(o: AdagradOptions): GradientTransformation {
   return chain(
-    scaleByRss({ initialAccumulator: o.initialAccumulator ?? 0.1, eps: o.eps ?? 1e-7 }),
+    scaleByRss({ initialAccumulator: o.initialAccumulator ?? 0.1, eps: o.eps ?? 1e-7, epsInSqrt: o.epsInSqrt ?? true }),
     scaleByLearningRate(o.lr),
   );
 }

@@ -12,14 +12,15 @@
  *     max |cos(g, W)| < delta/√(row size of the view) projects perturb onto the tangent
  *     space of W (perturb −= Ŵ·⟨Ŵ, perturb⟩ per row, Ŵ = W/(‖W‖+eps)) and sets ratio = wdRatio
  *   W ← W·(1 − lr·weightDecay·ratio) − lr/(1−b1ᵗ)·perturb
- * See `scaleByAdamP` for the layout of the channel view in TensorFlow.js and the two
- * kit conventions (which parameters may be projected, and no decay on biases/norms).
+ * See `scaleByAdamP` for the layout of the channel view in TensorFlow.js and the kit's
+ * one convention (which parameters may be projected). Every parameter decays, as in
+ * the official code, unless `decayMask` says otherwise.
  *
  * @example adamp({ lr: warmupCosine(1e-3, 100, 2000), weightDecay: 1e-2 })
  */
 import { scaleByAdamP } from '../transforms/adamp.ts';
 import { scaleByLearningRate } from '../transforms/basic.ts';
-import { chain, type GradientTransformation, type LearningRate, type ParamMask } from '../transform.ts';
+import { chain, type DecayMask, type GradientTransformation, type LearningRate, type ParamMask } from '../transform.ts';
 
 export interface AdampOptions {
   readonly lr: LearningRate;
@@ -39,6 +40,8 @@ export interface AdampOptions {
   readonly nesterov?: boolean;
   /** Which parameters of rank ≥ 2 may be projected. @default 'weight' and 'conv_weight' */
   readonly projectMask?: ParamMask;
+  /** Which parameters decay. @default 'all' (the official code) */
+  readonly decayMask?: DecayMask;
 }
 
 export function adamp(o: AdampOptions): GradientTransformation {
@@ -52,6 +55,7 @@ export function adamp(o: AdampOptions): GradientTransformation {
       wdRatio: o.wdRatio ?? 0.1,
       nesterov: o.nesterov ?? false,
       projectMask: o.projectMask,
+      decayMask: o.decayMask,
     }),
     scaleByLearningRate(o.lr),
   );

@@ -1,5 +1,7 @@
 /**
- * SGD with heavy-ball momentum (Polyak 1964): buf ← μ·buf + g; p ← p − lr·buf.
+ * SGD with heavy-ball momentum (Polyak 1964), as PyTorch's `SGD(momentum=μ)` with
+ * dampening 0: d = g + wd·p; b ← μ·b + d; p ← p − lrₜ·b. See `sgd` for the conventions
+ * (decay before the momentum, on every parameter unless `decayMask` says otherwise).
  *
  * @example heavyBall({ lr: 0.05, momentum: 0.9 })
  */

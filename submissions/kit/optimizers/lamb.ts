@@ -1,18 +1,21 @@
 /**
  * LAMB (You et al. 2020, "Large Batch Optimization for Deep Learning: Training BERT in
- * 76 minutes", ICLR), as optax's `lamb`: AdamW's direction, rescaled per parameter
- * tensor by a trust ratio so that each layer's step is proportional to its norm.
- *   r = m̂/(√v̂ + eps) + wd·p        (Adam with bias correction; decay masked by type)
+ * 76 minutes", ICLR, Algorithm 2 with φ the identity), as optax's `lamb` and
+ * AlgoPerf's LAMB baseline (which is optax's): AdamW's direction, rescaled per
+ * parameter tensor by a trust ratio so that each layer's step is proportional to its
+ * norm. With t the 1-based step:
+ *   r = m̂/(√v̂ + eps) + wd·p        (Adam with bias correction, eps outside the root)
  *   p ← p − lrₜ · (‖p‖/‖r‖) · r      (ratio 1 when ‖p‖ or ‖r‖ is 0)
- * The trust ratio applies to every parameter, biases and norms included (as optax); only
- * the decay skips them (the kit's `decayMask`).
+ * The trust ratio applies to every parameter; so does the decay unless `decayMask`
+ * says otherwise (the BERT recipe, `'no_bias_norm'`, skips biases and LayerNorm).
+ * eps defaults to optax's 1e-6; AlgoPerf's baseline passes 1e-8.
  *
  * @example lamb({ lr: warmupCosine(2e-3, 500, 10_000), weightDecay: 0.01 })
  */
 import { scaleByAdam } from '../transforms/adam.ts';
 import { addDecayedWeights, scaleByLearningRate } from '../transforms/basic.ts';
 import { scaleByTrustRatio } from '../transforms/trust_ratio.ts';
-import { chain, type GradientTransformation, type LearningRate } from '../transform.ts';
+import { chain, type DecayMask, type GradientTransformation, type LearningRate } from '../transform.ts';
 
 export interface LambOptions {
   readonly lr: LearningRate;
@@ -24,12 +27,14 @@ export interface LambOptions {
   readonly eps?: number;
   /** Decoupled decay, added to the Adam direction before the trust ratio. @default 0 */
   readonly weightDecay?: number;
+  /** Which parameters decay. @default 'all' (optax, AlgoPerf) */
+  readonly decayMask?: DecayMask;
 }
 
 export function lamb(o: LambOptions): GradientTransformation {
   return chain(
     scaleByAdam({ b1: o.b1 ?? 0.9, b2: o.b2 ?? 0.999, eps: o.eps ?? 1e-6 }),
-    addDecayedWeights(o.weightDecay ?? 0),
+    addDecayedWeights(o.weightDecay ?? 0, o.decayMask),
     scaleByTrustRatio(),
     scaleByLearningRate(o.lr),
   );

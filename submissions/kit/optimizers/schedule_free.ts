@@ -27,20 +27,24 @@
  * themselves, y, are reached by `x + (y − x)` after an eval and `y' + (y − y')`
  * otherwise, which may differ in the last float32 bit.
  *
- * Kit conventions: `lr` may also be a schedule of the step (warmup multiplies it, as
- * the official code multiplies a changed group lr); weight decay follows `decayMask`
- * (not biases or norms; the official code decays every parameter of the group).
+ * Kit convention: `lr` may also be a schedule of the step (warmup multiplies it, as
+ * the official code multiplies a changed group lr). Weight decay applies to every
+ * parameter, as in the official code and optax's `contrib.schedule_free_adamw`,
+ * unless `decayMask` says otherwise. This is the form of AlgoPerf's JAX schedule-free
+ * baseline (optax's); its PyTorch one (`AdamWScheduleFreeReference`-like) differs in
+ * three details, documented in docs/kit.md: decay taken at x, eps not bias-corrected,
+ * and r = 0.75.
  *
  * @example scheduleFreeAdamw({ lr: 2.5e-3, warmupSteps: 100, weightDecay: 1e-4 })
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../../../harness/spec.ts';
 import {
-  decayMask,
+  type DecayMask,
   type GradientTransformation,
   type LearningRate,
   mapTensors,
-  type ParamMask,
+  resolveDecayMask,
   zerosLike,
 } from '../transform.ts';
 
@@ -60,8 +64,8 @@ export interface ScheduleFreeAdamwOptions {
   readonly r?: number;
   /** Weight of a step in the average ∝ lrMax^weightLrPower. @default 2 */
   readonly weightLrPower?: number;
-  /** Which parameters are decayed. @default decayMask (not biases or norms) */
-  readonly decayMask?: ParamMask;
+  /** Which parameters decay. @default 'all' (the official code, optax) */
+  readonly decayMask?: DecayMask;
 }
 
 export interface ScheduleFreeState {
@@ -86,7 +90,7 @@ export function scheduleFreeAdamw(o: ScheduleFreeAdamwOptions): GradientTransfor
   const warmupSteps = o.warmupSteps ?? 0;
   const r = o.r ?? 0;
   const power = o.weightLrPower ?? 2;
-  const decays = o.decayMask ?? decayMask;
+  const decays = resolveDecayMask(o.decayMask);
   const yOf = (state: ScheduleFreeState): TensorMap =>
     mapTensors(state.z, (z, n) => tf.add(tf.mul(z, 1 - b1), tf.mul(state.x[n]!, b1)));
 

@@ -10,17 +10,20 @@
  *   L ← L + G·Gᵀ;   R ← R + Gᵀ·G          (b2 set: L ← b2·L + (1−b2)·G·Gᵀ, alike for R)
  *   D = (L + eps·I)^(−1/4) · G · (R + eps·I)^(−1/4)     roots refreshed every `updateEvery` steps
  *   D ← D·‖A‖/‖D‖, A the AdaGrad step g/√(H + eps) (graftWith 'adagrad'), or A = g ('sgd')
- *   W ← W − lr·(D + weightDecay·W)
+ *   W ← W − lr·(D + weightDecay·W)         (every parameter decays unless `decayMask` says otherwise)
  * Vectors, and matrices with a side over `maxDim`, use diagonal AdaGrad
  * (H ← H + g², D = g/√(H + eps)). The inverse roots come from a float64 Jacobi
  * eigen-decomposition on the CPU; see `scaleByShampoo` for what that costs (12–33 s
  * for a 784×784 statistic, hence `updateEvery`) and for the other details.
  *
+ * This is not AlgoPerf's Shampoo baseline (Anil et al.'s Distributed Shampoo, with
+ * blocking, momentum, its own grafting and epsilons); see docs/kit.md.
+ *
  * @example shampoo({ lr: 1e-3, b2: 0.999, updateEvery: 50, graftWith: 'adagrad' })
  */
 import { addDecayedWeights, scaleByLearningRate } from '../transforms/basic.ts';
 import { scaleByShampoo, type ShampooGraft } from '../transforms/shampoo.ts';
-import { chain, type GradientTransformation, type LearningRate } from '../transform.ts';
+import { chain, type DecayMask, type GradientTransformation, type LearningRate } from '../transform.ts';
 
 export interface ShampooOptions {
   readonly lr: LearningRate;
@@ -34,8 +37,10 @@ export interface ShampooOptions {
   readonly graftWith?: ShampooGraft;
   /** @default 1024 */
   readonly maxDim?: number;
-  /** Decoupled weight decay on weights (not biases or norms), scaled by lr. @default 0 */
+  /** Decoupled weight decay, multiplied by the scheduled lr. @default 0 */
   readonly weightDecay?: number;
+  /** Which parameters decay. @default 'all' */
+  readonly decayMask?: DecayMask;
 }
 
 export function shampoo(o: ShampooOptions): GradientTransformation {
@@ -47,7 +52,7 @@ export function shampoo(o: ShampooOptions): GradientTransformation {
       graftWith: o.graftWith ?? 'adagrad',
       maxDim: o.maxDim ?? 1024,
     }),
-    addDecayedWeights(o.weightDecay ?? 0),
+    addDecayedWeights(o.weightDecay ?? 0, o.decayMask),
     scaleByLearningRate(o.lr),
   );
 }

@@ -17,17 +17,23 @@
  * the channel view is the [numel/out, out] reshape, reduced over axis 0. The layer
  * view (the whole tensor as one row) is the same in both.
  *
- * Differences from the official code, both kit conventions: projection is tried only
+ * One difference from the official code, a kit convention: projection is tried only
  * on parameters that `projectMask` admits (default: 'weight' and 'conv_weight' of
  * rank ≥ 2; the official code tries every parameter of rank ≥ 2 and lets the cosine
- * test decide, which `projectMask: () => true` restores), and weight decay follows
- * `decayMask` (no decay on biases and norms; the official code decays every
- * parameter of the group). The branch is taken on the device (`tf.where`), so the
+ * test decide, which `projectMask: () => true` restores). Weight decay applies to
+ * every parameter, as in the official code, unless `decayMask` says otherwise. The branch is taken on the device (`tf.where`), so the
  * step never waits for a value to come back from the accelerator.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../../../harness/spec.ts';
-import { decayMask, type GradientTransformation, mapTensors, type ParamMask, zerosLike } from '../transform.ts';
+import {
+  type DecayMask,
+  type GradientTransformation,
+  mapTensors,
+  type ParamMask,
+  resolveDecayMask,
+  zerosLike,
+} from '../transform.ts';
 
 export interface AdamPScalingOptions {
   /** @default 0.9 */
@@ -46,8 +52,8 @@ export interface AdamPScalingOptions {
   readonly nesterov?: boolean;
   /** Which parameters of rank ≥ 2 may be projected. @default 'weight' and 'conv_weight' */
   readonly projectMask?: ParamMask;
-  /** Which parameters are decayed. @default decayMask (not biases or norms) */
-  readonly decayMask?: ParamMask;
+  /** Which parameters decay. @default 'all' (the official code) */
+  readonly decayMask?: DecayMask;
 }
 
 export interface AdamPState {
@@ -68,7 +74,7 @@ export function scaleByAdamP(options: AdamPScalingOptions = {}): GradientTransfo
   const delta = options.delta ?? 0.1;
   const wdRatio = options.wdRatio ?? 0.1;
   const projectMask = options.projectMask ?? adampProjectMask;
-  const decays = options.decayMask ?? decayMask;
+  const decays = resolveDecayMask(options.decayMask);
   return {
     init: (params) => ({ count: 0, mu: zerosLike(params), nu: zerosLike(params) }),
     update: (grads, state, params, info) => {

@@ -3,23 +3,33 @@
  * scaling (a number or a schedule of the step), and gradient clipping.
  */
 import * as tf from '@tensorflow/tfjs';
-import { decayMask, type GradientTransformation, type LearningRate, mapTensors, type ParamMask } from '../transform.ts';
+import {
+  type DecayMask,
+  type GradientTransformation,
+  type LearningRate,
+  mapTensors,
+  resolveDecayMask,
+} from '../transform.ts';
 
 type Empty = Record<string, never>;
 
 /**
- * Adds `rate · p` to the updates of the masked parameters. Placed before
- * `scaleByLearningRate` it gives AdamW's decoupled decay (Loshchilov & Hutter 2019):
- * p ← p − lr·(adam(g) + rate·p).
+ * Adds `rate · p` to the updates of the masked parameters (optax's
+ * `add_decayed_weights`). Placed before `scaleByLearningRate` it gives AdamW's
+ * decoupled decay scaled by the learning rate, p ← p − lr·(adam(g) + rate·p), which
+ * is PyTorch's p ← p·(1 − lr·rate) − lr·adam(g); placed first, before a momentum, it
+ * is SGD's L2 term added to the gradient. Every parameter by default, as optax and
+ * PyTorch; a parameter missing from `info.types` counts as a 'weight'.
  */
-export function addDecayedWeights(rate: number, mask: ParamMask = decayMask): GradientTransformation<Empty> {
+export function addDecayedWeights(rate: number, mask: DecayMask = 'all'): GradientTransformation<Empty> {
+  const decays = resolveDecayMask(mask);
   return {
     init: () => ({}),
     update: (updates, state, params, info) => ({
       updates:
         rate === 0
           ? updates
-          : mapTensors(updates, (u, n) => (mask(info.types[n] ?? 'weight', n) ? tf.add(u, tf.mul(params[n]!, rate)) : u)),
+          : mapTensors(updates, (u, n) => (decays(info.types[n] ?? 'weight', n) ? tf.add(u, tf.mul(params[n]!, rate)) : u)),
       state,
     }),
   };

@@ -1,9 +1,12 @@
 /**
- * RMSProp's scalings (Tieleman & Hinton 2012; the centred form is Graves 2013), in
- * optax's form (`scale_by_rms`, `scale_by_stddev`, no bias correction):
+ * RMSProp's scalings (Tieleman & Hinton 2012; the centred form is Graves 2013), as
+ * optax's `scale_by_rms` and `scale_by_stddev` (no bias correction):
  *   ν ← d·ν + (1−d)·g²;  update = g / √(ν + eps)
  *   centred, also μ ← d·μ + (1−d)·g;  update = g / √(ν − μ² + eps)
- * eps sits inside the root (optax's default); PyTorch puts it outside, g/(√ν + eps).
+ * eps sits inside the root by default (optax's `eps_in_sqrt=True`); `epsInSqrt: false`
+ * puts it outside, g / (√ν + eps) and g / (√(ν − μ²) + eps), which is PyTorch's RMSprop.
+ * The two differ where ν is small against eps: inside, √eps bounds the denominator
+ * from below (1e-4 for eps 1e-8); outside, eps itself does.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../../../harness/spec.ts';
@@ -16,6 +19,8 @@ export interface RmsOptions {
   readonly eps?: number;
   /** Starting value of ν. @default 0 */
   readonly initialScale?: number;
+  /** eps inside the root (optax) or added to it (PyTorch). @default true */
+  readonly epsInSqrt?: boolean;
 }
 
 export interface RmsState {
@@ -29,18 +34,27 @@ export interface StddevState {
   [key: string]: TensorMap;
 }
 
-const resolve = (o: RmsOptions) => ({ decay: o.decay ?? 0.9, eps: o.eps ?? 1e-8, initialScale: o.initialScale ?? 0 });
+const resolve = (o: RmsOptions) => ({
+  decay: o.decay ?? 0.9,
+  eps: o.eps ?? 1e-8,
+  initialScale: o.initialScale ?? 0,
+  epsInSqrt: o.epsInSqrt ?? true,
+});
 
 const movingAverage = (old: tf.Tensor, x: tf.Tensor, decay: number): tf.Tensor =>
   tf.add(tf.mul(old, decay), tf.mul(x, 1 - decay));
 
+/** g / √(s + eps) or g / (√s + eps). */
+const divideByRoot = (g: tf.Tensor, s: tf.Tensor, eps: number, epsInSqrt: boolean): tf.Tensor =>
+  epsInSqrt ? tf.mul(g, tf.rsqrt(tf.add(s, eps))) : tf.div(g, tf.add(tf.sqrt(s), eps));
+
 export function scaleByRms(options: RmsOptions = {}): GradientTransformation<RmsState> {
-  const { decay, eps, initialScale } = resolve(options);
+  const { decay, eps, initialScale, epsInSqrt } = resolve(options);
   return {
     init: (params) => ({ nu: mapTensors(params, (p) => tf.fill(p.shape, initialScale, p.dtype)) }),
     update: (grads, state) => {
       const nu = mapTensors(grads, (g, n) => movingAverage(state.nu[n]!, tf.square(g), decay));
-      const updates = mapTensors(grads, (g, n) => tf.mul(g, tf.rsqrt(tf.add(nu[n]!, eps))));
+      const updates = mapTensors(grads, (g, n) => divideByRoot(g, nu[n]!, eps, epsInSqrt));
       return { updates, state: { nu } };
     },
   };
@@ -48,7 +62,7 @@ export function scaleByRms(options: RmsOptions = {}): GradientTransformation<Rms
 
 /** The centred form: divides by an estimate of the gradient's standard deviation. */
 export function scaleByStddev(options: RmsOptions = {}): GradientTransformation<StddevState> {
-  const { decay, eps, initialScale } = resolve(options);
+  const { decay, eps, initialScale, epsInSqrt } = resolve(options);
   return {
     init: (params) => ({
       mu: zerosLike(params),
@@ -60,7 +74,7 @@ export function scaleByStddev(options: RmsOptions = {}): GradientTransformation<
       // ν − μ² ≥ 0 in exact arithmetic; the relu keeps float32 rounding from taking the
       // root of a tiny negative number when the gradient is nearly constant.
       const updates = mapTensors(grads, (g, n) =>
-        tf.mul(g, tf.rsqrt(tf.add(tf.relu(tf.sub(nu[n]!, tf.square(mu[n]!))), eps))),
+        divideByRoot(g, tf.relu(tf.sub(nu[n]!, tf.square(mu[n]!))), eps, epsInSqrt),
       );
       return { updates, state: { mu, nu } };
     },
