@@ -1,4 +1,8 @@
-/** Adafactor (Shazeer & Stern 2018): factored second moments, update clipping, relative steps. */
+/**
+ * Adafactor (Shazeer & Stern 2018): factored second moments, update clipping, relative
+ * steps, in optax's form (not AlgoPerf's sharded Adafactor; see docs/kit.md). The
+ * decay rate is not tuned (the search space has no `decay_rate`).
+ */
 import { adafactor, defineSubmission, num, warmupCosine } from '../kit/index.ts';
 
 export default defineSubmission({
@@ -8,7 +12,7 @@ export default defineSubmission({
     const total = workload.budget.stepHint;
     return adafactor({
       lr: warmupCosine(num(h, 'lr', 1e-2), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
-      decayRate: num(h, 'decay_rate', 0.8),
+      decayRate: 0.8,
       momentum: num(h, 'momentum', 0.9),
     });
   },

@@ -1,4 +1,8 @@
-/** AdamW with linear warmup and cosine decay over the workload's step hint. */
+/**
+ * AdamW with linear warmup and cosine decay over the workload's step hint, in the
+ * conventions of AlgoPerf's AdamW baseline (PyTorch `AdamW` / optax `adamw`): eps 1e-8
+ * outside the root, decay multiplied by the scheduled lr, on every parameter.
+ */
 import { defineSubmission } from '../kit/define.ts';
 import { num } from '../kit/hparams.ts';
 import { adamw } from '../kit/optimizers/adam.ts';
@@ -13,7 +17,9 @@ export default defineSubmission({
       lr: warmupCosine(num(h, 'lr', 1e-3), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
       b1: num(h, 'beta1', 0.9),
       b2: num(h, 'beta2', 0.999),
+      eps: 1e-8,
       weightDecay: num(h, 'weight_decay', 0),
+      decayMask: 'all',
     });
   },
 });

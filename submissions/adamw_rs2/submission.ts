@@ -1,7 +1,8 @@
 /**
  * AdamW with RS2 data selection (Okanovic et al. 2023): each round trains on a fresh
  * random subset of the data (with replacement across rounds), the schedule running
- * over the step hint as for plain AdamW. The selector's work is on the clock.
+ * over the step hint as for plain AdamW (decay multiplied by the lr, on every
+ * parameter). The selector's work is on the clock.
  */
 import { adamw, defineSubmission, num, rs2, warmupCosine } from '../kit/index.ts';
 
@@ -15,6 +16,7 @@ export default defineSubmission({
     return adamw({
       lr: warmupCosine(num(h, 'lr', 1e-3), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
       weightDecay: num(h, 'weight_decay', 1e-4),
+      decayMask: 'all',
     });
   },
   selectData: (ctx) => {

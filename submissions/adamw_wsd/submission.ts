@@ -1,4 +1,7 @@
-/** AdamW with a warmup-stable-decay schedule (Hu et al. 2024): decay only over the last part. */
+/**
+ * AdamW with a warmup-stable-decay schedule (Hu et al. 2024): decay only over the last
+ * part. AdamW as the adamw baseline: decay multiplied by the lr, on every parameter.
+ */
 import { adamw, defineSubmission, num, warmupStableDecay } from '../kit/index.ts';
 
 export default defineSubmission({
@@ -16,6 +19,7 @@ export default defineSubmission({
         decayShape: 'sqrt',
       }),
       weightDecay: num(h, 'weight_decay', 1e-4),
+      decayMask: 'all',
     });
   },
 });

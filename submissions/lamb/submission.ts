@@ -1,4 +1,8 @@
-/** LAMB (You et al. 2020): AdamW direction scaled per layer by the trust ratio. */
+/**
+ * LAMB (You et al. 2020): AdamW direction scaled per layer by the trust ratio, as
+ * AlgoPerf's LAMB baseline (optax `lamb` with eps 1e-8, decay on every parameter).
+ * The betas are not tuned here (the search space has neither).
+ */
 import { defineSubmission, lamb, num, warmupCosine } from '../kit/index.ts';
 
 export default defineSubmission({
@@ -8,9 +12,11 @@ export default defineSubmission({
     const total = workload.budget.stepHint;
     return lamb({
       lr: warmupCosine(num(h, 'lr', 5e-3), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
-      b1: num(h, 'beta1', 0.9),
-      b2: num(h, 'beta2', 0.999),
+      b1: 0.9,
+      b2: 0.999,
+      eps: 1e-8,
       weightDecay: num(h, 'weight_decay', 1e-4),
+      decayMask: 'all',
     });
   },
 });

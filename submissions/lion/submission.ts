@@ -1,4 +1,8 @@
-/** Lion (Chen et al. 2023): sign updates, ~3-10× smaller lr and larger decay than AdamW. */
+/**
+ * Lion (Chen et al. 2023): sign updates, ~3-10× smaller lr and larger decay than AdamW.
+ * As the paper's code and AlgoPerf's Lion baseline: decay p·(1 − lr·wd) on every
+ * parameter. The betas are the paper's defaults, not tuned (the space has neither).
+ */
 import { defineSubmission, lion, num, warmupCosine } from '../kit/index.ts';
 
 export default defineSubmission({
@@ -8,9 +12,10 @@ export default defineSubmission({
     const total = workload.budget.stepHint;
     return lion({
       lr: warmupCosine(num(h, 'lr', 1e-4), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
-      b1: num(h, 'beta1', 0.9),
-      b2: num(h, 'beta2', 0.99),
+      b1: 0.9,
+      b2: 0.99,
       weightDecay: num(h, 'weight_decay', 1e-2),
+      decayMask: 'all',
     });
   },
 });

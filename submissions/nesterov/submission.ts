@@ -1,4 +1,9 @@
-/** SGD with Nesterov momentum, linear warmup and cosine decay over the step hint. */
+/**
+ * SGD with Nesterov momentum, linear warmup and cosine decay over the step hint, in the
+ * conventions of AlgoPerf's Nesterov baseline (PyTorch `SGD(nesterov=True)`, optax
+ * `sgd(nesterov=True)` after `add_decayed_weights`): L2 decay added to the gradient
+ * before the momentum, on every parameter.
+ */
 import { defineSubmission } from '../kit/define.ts';
 import { num } from '../kit/hparams.ts';
 import { sgd } from '../kit/optimizers/sgd.ts';
@@ -14,6 +19,7 @@ export default defineSubmission({
       momentum: num(h, 'momentum', 0.9),
       nesterov: true,
       weightDecay: num(h, 'weight_decay', 0),
+      decayMask: 'all',
     });
   },
 });

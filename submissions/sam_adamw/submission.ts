@@ -1,4 +1,8 @@
-/** SAM (Foret et al. 2021) around AdamW: two gradients per step, the second at the sharpest nearby point. */
+/**
+ * SAM (Foret et al. 2021) around AdamW: two gradients per step, the second at the
+ * sharpest nearby point. The AdamW is the adamw baseline's (eps 1e-8, decay multiplied
+ * by the lr on every parameter), as in AlgoPerf's SAM baseline.
+ */
 import { adamw, defineSubmission, num, sam, warmupCosine } from '../kit/index.ts';
 
 export default defineSubmission({
@@ -8,7 +12,9 @@ export default defineSubmission({
     const total = workload.budget.stepHint;
     const base = adamw({
       lr: warmupCosine(num(h, 'lr', 1e-3), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
+      eps: 1e-8,
       weightDecay: num(h, 'weight_decay', 1e-4),
+      decayMask: 'all',
     });
     return sam(base, { rho: num(h, 'rho', 0.05) });
   },

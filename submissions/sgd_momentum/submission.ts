@@ -1,4 +1,8 @@
-/** SGD with heavy-ball momentum, linear warmup and cosine decay over the step hint. */
+/**
+ * SGD with heavy-ball momentum, linear warmup and cosine decay over the step hint, in
+ * the conventions of AlgoPerf's momentum baseline (PyTorch `SGD`, dampening 0): L2
+ * decay added to the gradient before the momentum, on every parameter.
+ */
 import { defineSubmission } from '../kit/define.ts';
 import { num } from '../kit/hparams.ts';
 import { sgd } from '../kit/optimizers/sgd.ts';
@@ -13,6 +17,7 @@ export default defineSubmission({
       lr: warmupCosine(num(h, 'lr', 0.05), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
       momentum: num(h, 'momentum', 0.9),
       weightDecay: num(h, 'weight_decay', 0),
+      decayMask: 'all',
     });
   },
 });

@@ -1,7 +1,9 @@
 /**
  * Shampoo (Gupta et al. 2018) with AdaGrad grafting (Anil et al. 2020). Inverse roots
  * are recomputed every `update_every` steps: they cost O(n³) per statistic, so large
- * dimensions (> max_dim) fall back to diagonal AdaGrad.
+ * dimensions (over 300) fall back to diagonal AdaGrad. eps and the dimension limit are
+ * not tuned (the search space has neither). This is the kit's simple Shampoo, not
+ * AlgoPerf's Distributed Shampoo baseline (see docs/kit.md); no weight decay.
  */
 import { defineSubmission, num, shampoo, warmupCosine } from '../kit/index.ts';
 
@@ -13,9 +15,9 @@ export default defineSubmission({
     return shampoo({
       lr: warmupCosine(num(h, 'lr', 0.05), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
       b2: num(h, 'beta2', 0.99),
-      eps: num(h, 'eps', 1e-4),
+      eps: 1e-4,
       updateEvery: num(h, 'update_every', 100),
-      maxDim: num(h, 'max_dim', 300),
+      maxDim: 300,
       graftWith: 'adagrad',
     });
   },
