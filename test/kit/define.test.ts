@@ -22,7 +22,7 @@ const WORKLOAD: WorkloadInfo = {
   metric: { name: 'accuracy', direction: 'max' },
   lossType: 'softmax_cross_entropy',
   trainSize: 1000,
-  budget: { maxRuntimeSec: 60, stepHint: 100, evalPeriodSec: 10 },
+  budget: { maxRuntimeSec: 60, stepHint: 100 },
   paramTypes: { w: 'weight', b: 'bias' },
   paramShapes: { w: [2], b: [2] },
 };

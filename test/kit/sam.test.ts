@@ -77,7 +77,7 @@ describe('sam', () => {
       metric: { name: 'loss', direction: 'min' },
       lossType: 'mean_squared_error',
       trainSize: 10,
-      budget: { maxRuntimeSec: 1, stepHint: 10, evalPeriodSec: 1 },
+      budget: { maxRuntimeSec: 1, stepHint: 10 },
       paramTypes: { w: 'weight' },
       paramShapes: { w: [2] },
     };

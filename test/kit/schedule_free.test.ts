@@ -142,7 +142,7 @@ describe('scheduleFreeAdamw: the prepareForEval round trip', () => {
       metric: { name: 'loss', direction: 'min' },
       lossType: 'mean_squared_error',
       trainSize: 10,
-      budget: { maxRuntimeSec: 1, stepHint: 10, evalPeriodSec: 1 },
+      budget: { maxRuntimeSec: 1, stepHint: 10 },
       paramTypes: { w: 'weight' },
       paramShapes: { w: [2] },
     };
