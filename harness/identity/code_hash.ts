@@ -13,15 +13,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { entryPointPaths } from '../package_entry_points.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HARNESS_DIR = join(REPO_ROOT, 'harness') + sep;
 
-/** Package names a submission may import algobench by (see package.json "exports"). */
-const PACKAGE_ENTRIES: Readonly<Record<string, string>> = {
-  'algobench/kit': join(REPO_ROOT, 'submissions', 'kit', 'index.ts'),
-  'algobench/spec': join(REPO_ROOT, 'harness', 'spec.ts'),
-};
+/** Package names a submission may import algobench by, to this algobench's files. */
+const PACKAGE_ENTRIES = entryPointPaths();
 
 /** `import … from 'x'`, `export … from 'x'`, `import 'x'`, `import('x')` with a literal. */
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*)(['"])([^'"\n]+)\1/g;
