@@ -4,7 +4,7 @@ import { BACKEND_CHOICES, parseBackendChoice, selectBackend } from '../backends/
 import { benchBatchSize, benchWorkload, type BenchRow } from '../bench/bench.ts';
 import { torchStep } from '../bench/torch_compare.ts';
 import { loadSubmission } from '../submissions.ts';
-import { getWorkload, WORKLOADS } from '../../workloads/registry.ts';
+import { expandWorkloadRefs, getWorkload, WORKLOADS } from '../../workloads/registry.ts';
 import { getReference, getTargets } from '../../workloads/targets.ts';
 import { AlgobenchError } from '../errors.ts';
 import { repeatTrial, type RepeatRow } from '../bench/repeatability.ts';
@@ -49,7 +49,7 @@ async function repeatCommand(workloads: readonly Workload[], repeats: number, se
 export function benchCommand(): Command {
   return new Command('bench')
     .description('time a training step, an eval and the harness overhead for each workload (tinybench)')
-    .option('-w, --workload <names>', 'comma-separated workloads (default: all)')
+    .option('-w, --workload <names>', 'comma-separated workloads, all = the fixed suite, NAME:* = its variants (default: all)')
     .option('-s, --submission <name>', 'submission whose step is timed', 'adamw')
     .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
     .option('--time <ms>', 'milliseconds per measured task', Number, 3000)
@@ -62,7 +62,7 @@ export function benchCommand(): Command {
     .option('--seed <n>', 'seed of --repeat', parsePositiveInt, 1)
     .action(async (flags: { workload?: string; submission: string; backend: string; time: number; rounds: number; blockSec: number; json?: boolean; torch?: boolean; python: string; repeat?: number; seed: number }) => {
       const names = flags.workload?.split(',').map((s) => s.trim()) ?? Object.keys(WORKLOADS);
-      const workloads = names.map((n) => getWorkload(n));
+      const workloads = expandWorkloadRefs(names).map((n) => getWorkload(n));
       if (flags.repeat !== undefined) {
         await selectBackend(parseBackendChoice(flags.backend));
         await repeatCommand(workloads, flags.repeat, flags.seed, flags.json === true);

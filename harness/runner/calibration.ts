@@ -42,7 +42,10 @@ export const OTHERS_CPU_TOLERANCE = 0.1;
 /** Steal above this share flags the trial. */
 export const STEAL_TOLERANCE = 0.02;
 
-const REPEATS = 5;
+/** Timed repeats of each kernel; their median is the reading. */
+const REPEATS = 7;
+/** Chained operations per timed repeat: each repeat lasts a few milliseconds, long enough to time. */
+const CHAIN = 8;
 
 function timeMs(fn: () => tf.Tensor): number {
   const t0 = performance.now();
@@ -53,22 +56,34 @@ function timeMs(fn: () => tf.Tensor): number {
   return ms;
 }
 
-/** Times the fixed kernels (about 30 ms in all on a 2-core machine). */
+/** Times the fixed kernels: 8 chained 256² matrix products, 8 elementwise passes over 2¹⁹ floats (about 0.15 s in all here). */
 export function calibrate(): CalibrationTiming {
   const a = tf.randomUniform([256, 256], -1, 1, 'float32', 1);
   const b = tf.randomUniform([256, 256], -1, 1, 'float32', 2);
-  const x = tf.randomUniform([1 << 18], -1, 1, 'float32', 3);
+  const x = tf.randomUniform([1 << 19], -1, 1, 'float32', 3);
+  const matmuls = () =>
+    tf.tidy(() => {
+      let y: tf.Tensor2D = a as tf.Tensor2D;
+      for (let i = 0; i < CHAIN; i++) y = tf.mul(tf.matMul(y, b), 0.05);
+      return y;
+    });
+  const passes = () =>
+    tf.tidy(() => {
+      let y: tf.Tensor = x;
+      for (let i = 0; i < CHAIN; i++) y = tf.add(tf.mul(y, 0.999), x);
+      return y;
+    });
   try {
     // Untimed rounds warm caches, the JIT and lazily built kernels up.
-    for (let i = 0; i < 3; i++) {
-      timeMs(() => tf.tidy(() => tf.matMul(tf.matMul(a, b), b)));
-      timeMs(() => tf.tidy(() => tf.add(tf.mul(x, 1.0001), x)));
+    for (let i = 0; i < 2; i++) {
+      timeMs(matmuls);
+      timeMs(passes);
     }
     const matmul: number[] = [];
     const elementwise: number[] = [];
     for (let i = 0; i < REPEATS; i++) {
-      matmul.push(timeMs(() => tf.tidy(() => tf.matMul(tf.matMul(a, b), b))));
-      elementwise.push(timeMs(() => tf.tidy(() => tf.add(tf.mul(x, 1.0001), x))));
+      matmul.push(timeMs(matmuls));
+      elementwise.push(timeMs(passes));
     }
     return { matmulMs: median(matmul), elementwiseMs: median(elementwise) };
   } finally {

@@ -225,15 +225,7 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
       }
       const t1 = clock.now();
       p.submissionTime += t1 - t0;
-      const breach = contractBreach(signature, result, 'update', stepIndex);
-      // On a breach the trial keeps the old params and state and drops what was returned.
-      if (breach === undefined) disposeReplaced({ params, state }, result);
-      else disposeReplaced(result, { params, state });
-      if (breach !== undefined) {
-        p.status = 'error';
-        p.error = breach;
-        break;
-      }
+      if (!adoptChecked(p, { params, state }, result, contractBreach(signature, result, 'update', stepIndex))) break;
       params = result.params;
       state = result.state;
       p.steps += 1;
@@ -261,14 +253,7 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
           );
           syncStep(undefined, prepared.params);
           p.submissionTime += clock.now() - e0;
-          const prepBreach = contractBreach(signature, prepared, 'prepareForEval', stepIndex);
-          if (prepBreach === undefined) disposeReplaced({ params, state }, prepared);
-          else disposeReplaced(prepared, { params, state });
-          if (prepBreach !== undefined) {
-            p.status = 'error';
-            p.error = prepBreach;
-            break;
-          }
+          if (!adoptChecked(p, { params, state }, prepared, contractBreach(signature, prepared, 'prepareForEval', stepIndex))) break;
           params = prepared.params;
           state = prepared.state;
           budgetSpent ||= p.submissionTime >= budgetSec;
@@ -302,6 +287,22 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
     ...(tracker === undefined ? {} : { hparamsRead: [...tracker.reads()].sort() }),
     ...(p.error === undefined ? {} : { error: p.error }),
   };
+}
+
+/**
+ * Moves the trial on to what a hook returned (freeing what the old params and state
+ * held that the new ones do not), or, on a contract breach, keeps the old ones, frees
+ * what was returned and ends the trial as an error. Returns whether it moved on.
+ */
+function adoptChecked(p: Progress, current: StepResult, returned: StepResult, breach: string | undefined): boolean {
+  if (breach === undefined) {
+    disposeReplaced(current, returned);
+    return true;
+  }
+  disposeReplaced(returned, current);
+  p.status = 'error';
+  p.error = breach;
+  return false;
 }
 
 /** Keeps the parameters of a grid point for a later eval (clones share memory). */
