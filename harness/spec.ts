@@ -127,7 +127,21 @@ export interface Workload {
   loss(params: TensorMap, batch: Batch, mode: 'train' | 'eval'): tf.Tensor1D;
   /** Metrics on a whole split (off the clock). Must include `metric.name`. */
   evaluate(params: TensorMap, split: Split): Metrics;
+  /**
+   * The training split as plain arrays (after `load`), for a trial's process: the
+   * process that runs a submission gets the training split only, never validation or
+   * test data. Structured-cloneable (typed arrays, numbers, strings, plain objects).
+   */
+  trainData(): TrainData;
+  /**
+   * Loads only the training split from `trainData()`'s output, instead of `load()`:
+   * `getBatch`, `loss` and `initParams` work as after `load()`; `evaluate` throws.
+   */
+  loadTrain(data: TrainData): void;
 }
+
+/** A workload's training split, as `Workload.trainData()` hands it over. */
+export type TrainData = Readonly<Record<string, unknown>>;
 
 /** What a submission learns of the workload: enough to size a batch, nothing to branch on. */
 export interface WorkloadInfo {
@@ -273,7 +287,23 @@ export type Ruleset = 'external' | 'self';
  * - reached: the validation target was met within the budget.
  * - budget_exhausted: the budget was spent first.
  * - diverged: a NaN/Inf loss or eval metric.
- * - error: the submission threw; the message is kept.
+ * - error: the submission threw or broke the contract; the message is kept.
  * - interrupted: the user stopped the run (Ctrl-C); re-running resumes it.
+ * Statuses set by the watchdog of the trial's process (the submission's code runs in
+ * a process of its own; see docs/submitting.md, "Isolation"):
+ * - timeout: the trial ran past its budget by the grace margin, or stopped answering.
+ * - crashed: the trial's process exited or died on its own (process.exit, a fatal error).
+ * - killed: the watchdog killed the process for going over the memory cap.
+ * - forbidden: the submission tried something trials may not do (read files outside
+ *   its own code, write files, open the store, start processes, open sockets).
  */
-export type TrialStatus = 'reached' | 'budget_exhausted' | 'diverged' | 'error' | 'interrupted';
+export type TrialStatus =
+  | 'reached'
+  | 'budget_exhausted'
+  | 'diverged'
+  | 'error'
+  | 'interrupted'
+  | 'timeout'
+  | 'crashed'
+  | 'killed'
+  | 'forbidden';
