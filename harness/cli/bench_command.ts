@@ -9,12 +9,13 @@ import { getReference, getTargets } from '../../workloads/targets.ts';
 import { AlgobenchError } from '../errors.ts';
 import { repeatTrial, type RepeatRow } from '../bench/repeatability.ts';
 import type { Workload } from '../spec.ts';
+import { integer, positiveNumber, repeats, seed } from './options.ts';
+import { checkPlannedTrials } from '../plan_bounds.ts';
 
-function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new AlgobenchError('E_USAGE', `expected a positive integer, got "${value}"`);
-  return n;
-}
+/** Bounds of the timing options: a measured task or block longer than this is a slip. */
+const MAX_TASK_MS = 600_000;
+const MAX_BLOCK_SEC = 600;
+const MAX_ROUNDS = 100;
 
 async function repeatCommand(workloads: readonly Workload[], repeats: number, seed: number, json: boolean): Promise<void> {
   const rows: RepeatRow[] = [];
@@ -52,18 +53,19 @@ export function benchCommand(): Command {
     .option('-w, --workload <names>', 'comma-separated workloads, all = the fixed suite, NAME:* = its variants (default: all)')
     .option('-s, --submission <name>', 'submission whose step is timed', 'adamw')
     .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
-    .option('--time <ms>', 'milliseconds per measured task', Number, 3000)
-    .option('--rounds <n>', 'alternating (bare loop, runner) rounds of the overhead measurement', Number, 6)
-    .option('--block-sec <s>', 'seconds of each bare-loop and runner block', Number, 1.5)
+    .option('--time <ms>', 'milliseconds per measured task (at most 600000)', positiveNumber('time', MAX_TASK_MS, 'it is milliseconds per task'), 3000)
+    .option('--rounds <n>', 'alternating (bare loop, runner) rounds of the overhead measurement (at most 100)', integer('rounds', { min: 1, max: MAX_ROUNDS }), 6)
+    .option('--block-sec <s>', 'seconds of each bare-loop and runner block (at most 600)', positiveNumber('block-sec', MAX_BLOCK_SEC), 1.5)
     .option('--torch', 'also time the same model and batch in PyTorch (2 threads, before and after; the faster counts) and report the ratio')
     .option('--python <path>', 'Python with torch for --torch', '/usr/bin/python3')
     .option('--json', 'print machine-readable JSON')
-    .option('--repeat <n>', "instead: run each workload's reference configuration n times from one seed on the real clock and report target steps, time-to-target CV and noise flags", parsePositiveInt)
-    .option('--seed <n>', 'seed of --repeat', parsePositiveInt, 1)
+    .option('--repeat <n>', "instead: run each workload's reference configuration n times (at most 100) from one seed on the real clock and report target steps, time-to-target CV and noise flags", repeats('repeat'))
+    .option('--seed <n>', 'seed of --repeat (a non-negative integer)', seed, 1)
     .action(async (flags: { workload?: string; submission: string; backend: string; time: number; rounds: number; blockSec: number; json?: boolean; torch?: boolean; python: string; repeat?: number; seed: number }) => {
       const names = flags.workload?.split(',').map((s) => s.trim()) ?? Object.keys(WORKLOADS);
       const workloads = expandWorkloadRefs(names).map((n) => getWorkload(n));
       if (flags.repeat !== undefined) {
+        checkPlannedTrials([{ what: 'workload(s)', n: workloads.length }, { what: 'repeats', n: flags.repeat }], 'repeat a few workloads at a time (-w), or lower --repeat');
         await selectBackend(parseBackendChoice(flags.backend));
         await repeatCommand(workloads, flags.repeat, flags.seed, flags.json === true);
         return;

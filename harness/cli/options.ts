@@ -1,17 +1,54 @@
-/** Option parsers the commands share (commander calls them with each raw value). */
-import { AlgobenchError } from '../errors.ts';
+/**
+ * Option parsers the commands share (commander calls them with each raw value). Every
+ * number a command takes goes through one of these: the text must be a plain decimal
+ * number ("0x10", "Infinity", "", " " and, for integers, "1e3" are refused, not
+ * coerced), and its range is checked by harness/plan_bounds.ts, so a bad value ends
+ * in one line naming the flag, the text typed, the range and the fix.
+ */
+import {
+  checkBudgetScale, checkInteger, checkNonNegative, checkPositive, checkRepeats, checkSeed, checkSelfBudgetScale,
+  checkStudies, checkTrials, type ValueSource,
+} from '../plan_bounds.ts';
 
 /** A repeatable, comma-separable list option: `-w a,b -w c` → [a, b, c]. */
 export const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
-/** An integer option, or one line naming the option and the bad value. */
-export function integer(name: string, { min }: { min?: number } = {}) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || (min !== undefined && n < min)) {
-      const what = min === 1 ? 'a positive integer' : min !== undefined ? `an integer ≥ ${min}` : 'an integer';
-      throw new AlgobenchError('E_USAGE', `--${name} must be ${what} (got "${value}")`);
-    }
-    return n;
-  };
+const INTEGER_TEXT = /^[+-]?\d+$/;
+const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Plain decimal integer text → its number; anything else → NaN (the range check then names the flag). */
+export const integerText = (value: string): number => (INTEGER_TEXT.test(value.trim()) ? Number(value.trim()) : NaN);
+/** Plain decimal text (an exponent allowed) → its number; anything else → NaN. */
+export const decimalText = (value: string): number => (DECIMAL_TEXT.test(value.trim()) ? Number(value.trim()) : NaN);
+
+type Check = (value: number, source: ValueSource) => number;
+const parser = (name: string, text: (value: string) => number, check: Check) => (value: string): number =>
+  check(text(value), { flag: `--${name}`, raw: value });
+
+/** An integer option in [min, max] (max: the largest safe integer), with `fix` in its message. */
+export function integer(name: string, { min, max = Number.MAX_SAFE_INTEGER, fix }: { min: number; max?: number; fix?: string }) {
+  return parser(name, integerText, (n, { flag, raw }) => checkInteger(flag!, n, { min, max }, fix, raw));
 }
+
+/** A finite number option in (0, max]. */
+export function positiveNumber(name: string, max: number, fix?: string) {
+  return parser(name, decimalText, (n, { flag, raw }) => checkPositive(flag!, n, max, fix, raw));
+}
+
+/** A finite number option in [0, max] (any finite number ≥ 0 by default). */
+export function nonNegativeNumber(name: string, max?: number, fix?: string) {
+  return parser(name, decimalText, (n, { flag, raw }) => checkNonNegative(flag!, n, max, fix, raw));
+}
+
+/** `--seed` of every command: a non-negative safe integer. */
+export const seed = parser('seed', integerText, checkSeed);
+/** `--studies`: 1 to MAX_STUDIES. */
+export const studies = (name = 'studies') => parser(name, integerText, checkStudies);
+/** `--trials`: 1 to MAX_TRIALS. */
+export const trials = (name = 'trials') => parser(name, integerText, checkTrials);
+/** Reruns, fresh seeds, `bench --repeat`: 1 to MAX_REPEATS. */
+export const repeats = (name: string) => parser(name, integerText, checkRepeats);
+/** `--budget-scale` and budget factors of the same meaning: (0, MAX_BUDGET_SCALE]. */
+export const budgetScale = (name = 'budget-scale') => parser(name, decimalText, checkBudgetScale);
+/** `--self-budget-scale`: (0, MAX_SELF_BUDGET_SCALE]. */
+export const selfBudgetScale = parser('self-budget-scale', decimalText, checkSelfBudgetScale);

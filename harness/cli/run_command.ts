@@ -5,22 +5,45 @@
 import { Command, Option } from 'commander';
 import { AlgobenchError } from '../errors.ts';
 import { BACKEND_CHOICES, parseBackendChoice } from '../backends/select.ts';
-import { runBenchmark, type BenchmarkOptions, type BenchmarkSummary } from '../benchmark.ts';
+import { runBenchmark, type BenchmarkListener, type BenchmarkOptions, type BenchmarkSummary } from '../benchmark.ts';
+import { checkRunBounds } from '../plan_bounds.ts';
 import { DEFAULT_DB_PATH } from '../store/store.ts';
 import type { Ruleset } from '../spec.ts';
-import { collect, integer } from './options.ts';
+import { budgetScale, collect, seed, selfBudgetScale, studies, trials } from './options.ts';
+import { expandWorkloadRefs } from '../../workloads/registry.ts';
 import { progressDisplay } from './progress.ts';
 import { writeReport } from './report_command.ts';
 
-/** Ctrl-C once: the running trial stops at its next step and is stored as interrupted. Twice: exit now. */
-function interruptSignal(): AbortSignal {
+/**
+ * Ctrl-C. Before the first trial starts (planning, loading submissions, choosing and
+ * probing the backend, reading the hardware) nothing has been stored, so Ctrl-C ends
+ * the process at once with one line and exit code 130. Once the run is recorded
+ * (the listener's onStart, which runBenchmark calls right after opening the store and
+ * starting the run row): once, the running trial stops at its next step and is stored
+ * as interrupted; twice, exit now.
+ */
+function interruptHandling(): { signal: AbortSignal; listen: (inner: BenchmarkListener) => BenchmarkListener } {
   const controller = new AbortController();
+  let recorded = false;
   process.on('SIGINT', () => {
+    if (!recorded) {
+      process.stderr.write('algobench: interrupted before the first trial started; nothing was run or stored\n');
+      process.exit(130);
+    }
     if (controller.signal.aborted) process.exit(130);
     process.stderr.write('\nalgobench: interrupting after the current step (Ctrl-C again to quit now)\n');
     controller.abort();
   });
-  return controller.signal;
+  return {
+    signal: controller.signal,
+    listen: (inner) => ({
+      ...inner,
+      onStart: (info) => {
+        recorded = true;
+        inner.onStart?.(info);
+      },
+    }),
+  };
 }
 
 function printSummary(summary: BenchmarkSummary, dbPath: string): void {
@@ -50,22 +73,32 @@ export function runCommand(): Command {
     .requiredOption('-w, --workload <name[:variant]>', 'workload, e.g. mnist_mlp, mnist_mlp:tanh, mnist_mlp:* (all its variants) or all (the fixed suite); repeat or comma-separate', collect, [])
     .requiredOption('-s, --submission <name|path>', 'submission name from submissions/ or path to a .ts/.js module (repeat or comma-separate)', collect, [])
     .addOption(new Option('--ruleset <ruleset>', 'external tuning (search space) or self-tuning (no hyperparameters, 1.5× budget)').choices(['external', 'self']).default('external'))
-    .option('--trials <n>', 'tuning trials per study', integer('trials'), 1)
-    .option('--studies <n>', 'independent studies', integer('studies'), 1)
-    .option('--seed <n>', 'base seed of the run', integer('seed'), 0)
+    .option('--trials <n>', 'tuning trials per study (at most 1,000)', trials(), 1)
+    .option('--studies <n>', 'independent studies (at most 100)', studies(), 1)
+    .option('--seed <n>', 'base seed of the run (a non-negative integer)', seed, 0)
     .option('--db <path>', 'SQLite results file', DEFAULT_DB_PATH)
     .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
-    .option('--self-budget-scale <x>', 'budget multiplier of the self-tuning ruleset', Number, 1.5)
-    .option('--budget-scale <x>', 'multiply every budget (smoke tests); such runs get leaderboards of their own', Number, 1)
+    .option('--self-budget-scale <x>', 'budget multiplier of the self-tuning ruleset (at most 3)', selfBudgetScale, 1.5)
+    .option('--budget-scale <x>', 'multiply every budget (smoke tests; at most 10); such runs get leaderboards of their own', budgetScale(), 1)
     .action(async (flags: RunFlags) => {
-      const options = toOptions(flags);
-      const summary = await runBenchmark(options, progressDisplay(), `run ${process.argv.slice(3).join(' ')}`);
+      const interrupt = interruptHandling();
+      const options = toOptions(flags, interrupt.signal);
+      const summary = await runBenchmark(options, interrupt.listen(progressDisplay()), `run ${process.argv.slice(3).join(' ')}`);
       printSummary(summary, options.dbPath);
     });
 }
 
-function toOptions(flags: RunFlags): BenchmarkOptions {
-  if (!(flags.selfBudgetScale > 0)) throw new AlgobenchError('E_USAGE', '--self-budget-scale must be a positive number');
+/** The run's options, every number in bounds and the grid's size checked before anything is planned. */
+function toOptions(flags: RunFlags, signal: AbortSignal): BenchmarkOptions {
+  checkRunBounds({
+    studies: flags.studies,
+    trials: flags.trials,
+    seed: flags.seed,
+    budgetScale: flags.budgetScale,
+    selfTuningBudgetScale: flags.selfBudgetScale,
+    workloadCount: expandWorkloadRefs(flags.workload).length,
+    submissionCount: flags.submission.length,
+  });
   return {
     workloads: flags.workload,
     submissions: flags.submission,
@@ -77,7 +110,7 @@ function toOptions(flags: RunFlags): BenchmarkOptions {
     backend: parseBackendChoice(flags.backend),
     selfTuningBudgetScale: flags.selfBudgetScale,
     budgetScale: flags.budgetScale,
-    signal: interruptSignal(),
+    signal,
   };
 }
 
@@ -89,9 +122,10 @@ export function quickCommand(): Command {
     .option('--db <path>', 'SQLite results file', DEFAULT_DB_PATH)
     .option('--out <dir>', 'where to write the leaderboard', 'results/leaderboard')
     .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
-    .option('--seed <n>', 'base seed of the run', integer('seed'), 0)
+    .option('--seed <n>', 'base seed of the run (a non-negative integer)', seed, 0)
     .action(async (flags: { db: string; out: string; backend: string; seed: number }) => {
       const started = performance.now();
+      const interrupt = interruptHandling();
       const summary = await runBenchmark(
         {
           workloads: ['mnist_mlp'],
@@ -102,9 +136,9 @@ export function quickCommand(): Command {
           seed: flags.seed,
           dbPath: flags.db,
           backend: parseBackendChoice(flags.backend),
-          signal: interruptSignal(),
+          signal: interrupt.signal,
         },
-        progressDisplay(),
+        interrupt.listen(progressDisplay()),
         'quick',
       );
       printSummary(summary, flags.db);

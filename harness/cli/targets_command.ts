@@ -8,7 +8,8 @@ import { AlgobenchError } from '../errors.ts';
 import type { Hparams } from '../spec.ts';
 import { loadSubmission, type LoadedSubmission } from '../submissions.ts';
 import { setTargets, targetsEntry, writeTargets } from '../targets/set_targets.ts';
-import { collect, integer } from './options.ts';
+import { budgetScale, collect, nonNegativeNumber, positiveNumber, repeats, seed, trials } from './options.ts';
+import { checkPlannedTrials, MAX_BUDGET_SCALE } from '../plan_bounds.ts';
 import { expandWorkloadRefs, getWorkload } from '../../workloads/registry.ts';
 import { getReference, TARGETS_PATH } from '../../workloads/targets.ts';
 
@@ -18,11 +19,8 @@ interface Flags {
   backend: string; reference?: boolean; slack: number;
 }
 
-const positive = (name: string) => (value: string): number => {
-  const x = Number(value);
-  if (!(x > 0) || !Number.isFinite(x)) throw new AlgobenchError('E_USAGE', `--${name} must be a positive number (got "${value}")`);
-  return x;
-};
+/** The longest budget set-targets may write or grant a trial, in seconds (an hour). */
+const MAX_MIN_BUDGET_SEC = 3_600;
 
 export function setTargetsCommand(): Command {
   return new Command('set-targets')
@@ -31,13 +29,23 @@ export function setTargetsCommand(): Command {
     )
     .option('-w, --workload <name[:variant]>', 'workload variants to set targets for (all = the fixed suite, NAME:* = its variants; repeatable)', collect, [])
     .option('-s, --submissions <names>', 'reference baselines to tune, comma-separated (each needs a search_space.json)', 'adamw')
-    .option('--trials <n>', 'quasi-random tuning trials per baseline (the points `run` draws for study 0)', integer('trials', { min: 1 }), 8)
-    .option('--reruns <n>', 'reruns of the best configuration with fresh seeds', integer('reruns', { min: 1 }), 5)
-    .option('--seed <n>', 'base seed', integer('seed', { min: 0 }), 0)
-    .option('--tune-budget-factor <x>', 'tuning and reruns get this multiple of the current budget', positive('tune-budget-factor'), 2)
-    .option('--budget-factor <x>', 'new budget = this × median rerun time-to-target', positive('budget-factor'), 3)
-    .option('--min-budget <s>', 'but at least this many seconds (warm-up would dominate a shorter one)', Number, 10)
-    .option('--slack <x>', 'relax the validation target from the median by this much (0 = the median, as AlgoPerf)', Number, 0)
+    .option('--trials <n>', 'quasi-random tuning trials per baseline (the points `run` draws for study 0; at most 1,000)', trials(), 8)
+    .option('--reruns <n>', 'reruns of the best configuration with fresh seeds (at most 100)', repeats('reruns'), 5)
+    .option('--seed <n>', 'base seed (a non-negative integer)', seed, 0)
+    .option('--tune-budget-factor <x>', 'tuning and reruns get this multiple of the current budget (at most 10)', budgetScale('tune-budget-factor'), 2)
+    .option(
+      '--budget-factor <x>',
+      'new budget = this × median rerun time-to-target (at most 10)',
+      positiveNumber('budget-factor', MAX_BUDGET_SCALE, 'AlgoPerf-style budgets are 3× the median time-to-target'),
+      3,
+    )
+    .option(
+      '--min-budget <s>',
+      'but at least this many seconds (warm-up would dominate a shorter one; at most 3600)',
+      nonNegativeNumber('min-budget', MAX_MIN_BUDGET_SEC, 'a budget is seconds of one trial'),
+      10,
+    )
+    .option('--slack <x>', 'relax the validation target from the median by this much (0 = the median, as AlgoPerf)', nonNegativeNumber('slack'), 0)
     .option(
       '--reference',
       "NOT AlgoPerf's procedure: skip tuning and rerun the reference configuration recorded in the targets file (the entry is labelled reference_rerun)",
@@ -48,10 +56,15 @@ export function setTargetsCommand(): Command {
     .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
     .action(async (flags: Flags) => {
       if (flags.workload.length === 0) throw new AlgobenchError('E_USAGE', 'no workload given; pass -w NAME[:VARIANT] (or all, NAME:*)');
-      if (!(flags.slack >= 0)) throw new AlgobenchError('E_USAGE', `--slack must be a number ≥ 0 (got ${flags.slack})`);
-      if (!(flags.minBudget >= 0)) throw new AlgobenchError('E_USAGE', `--min-budget must be a number ≥ 0 (got ${flags.minBudget})`);
       if (flags.out !== undefined && flags.dryRun) throw new AlgobenchError('E_USAGE', '--out and --dry-run exclude each other: --dry-run writes nothing');
-      const workloads = expandWorkloadRefs(flags.workload).map((ref) => getWorkload(ref));
+      const refs = expandWorkloadRefs(flags.workload);
+      // Tuning: workloads × baselines × trials, then workloads × reruns.
+      const baselines = flags.reference ? 0 : flags.submissions.split(',').map((s) => s.trim()).filter(Boolean).length;
+      checkPlannedTrials(
+        [{ what: 'workload(s)', n: refs.length }, { what: 'trial(s) per workload', n: baselines * flags.trials + flags.reruns }],
+        'set targets a few workloads at a time (-w), or lower --trials / --reruns',
+      );
+      const workloads = refs.map((ref) => getWorkload(ref));
       // Everything is resolved before the first trial: bad input costs no time.
       const references = new Map<string, { submission: LoadedSubmission; hparams: Hparams }>();
       if (flags.reference) {

@@ -15,7 +15,8 @@ import { loadSubmission } from '../submissions.ts';
 import {
   defaultMinStudies, verifyExternal, verifyTargets, type ExternalSummary, type VerifySummary,
 } from '../targets/verify_targets.ts';
-import { collect, integer } from './options.ts';
+import { collect, integer, repeats, seed, studies, trials } from './options.ts';
+import { checkPlannedTrials, MAX_REPEATS, MAX_STUDIES } from '../plan_bounds.ts';
 import { expandWorkloadRefs, getWorkload } from '../../workloads/registry.ts';
 import { getProcedure, getReference, getTargets } from '../../workloads/targets.ts';
 
@@ -70,16 +71,16 @@ export function verifyTargetsCommand(): Command {
     )
     .option('-w, --workload <name[:variant]>', 'workloads to verify (all = the fixed suite, NAME:* = its variants)', collect, [])
     .option('--ruleset <ruleset>', 'reference (rerun the recorded configuration) | external (tune as a user would, AlgoPerf)', 'reference')
-    .option('--seeds <n>', 'reference: fresh seeds per workload', integer('seeds', { min: 1 }), 5)
-    .option('--studies <n>', 'external: studies per workload', integer('studies', { min: 1 }), 3)
-    .option('--trials <n>', 'external: trials per study', integer('trials', { min: 1 }), 5)
+    .option('--seeds <n>', 'reference: fresh seeds per workload (at most 100)', repeats('seeds'), 5)
+    .option('--studies <n>', 'external: studies per workload (at most 100)', studies(), 3)
+    .option('--trials <n>', 'external: trials per study (at most 1,000)', trials(), 5)
     .option('-s, --submission <name>', "external: the baseline to run (default: each entry's reference submission)")
     .option(
       '--min-reached <n>',
       'reference: seeds that must reach the target (default all but one); external: studies that must (default more than half: 2 of 3)',
-      integer('min-reached', { min: 1 }),
+      integer('min-reached', { min: 1, max: Math.max(MAX_STUDIES, MAX_REPEATS) }),
     )
-    .option('--seed <n>', 'base seed (external: the --seed of the `run` it stands for)', integer('seed', { min: 0 }), 0)
+    .option('--seed <n>', 'base seed (external: the --seed of the `run` it stands for; a non-negative integer)', seed, 0)
     .option('--json <file>', 'also write every trial and summary as JSON')
     .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
     .action(async (flags: Flags) => {
@@ -93,6 +94,12 @@ export function verifyTargetsCommand(): Command {
       const limit = external ? flags.studies : flags.seeds;
       if (minReached > limit) throw new AlgobenchError('E_USAGE', `--min-reached ${minReached} is more than --${external ? 'studies' : 'seeds'} ${limit}`);
       if (flags.submission !== undefined && !external) throw new AlgobenchError('E_USAGE', '--submission goes with --ruleset external; --ruleset reference runs the recorded configuration');
+      checkPlannedTrials(
+        external
+          ? [{ what: 'workload(s)', n: refs.length }, { what: 'studies', n: flags.studies }, { what: 'trials', n: flags.trials }]
+          : [{ what: 'workload(s)', n: refs.length }, { what: 'seeds', n: flags.seeds }],
+        `verify a few workloads at a time (-w), or lower ${external ? '--studies / --trials' : '--seeds'}`,
+      );
       const backend = await selectBackend(parseBackendChoice(flags.backend));
       const hardware = await readHardware(backend);
       const started = performance.now();
