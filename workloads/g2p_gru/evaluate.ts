@@ -12,7 +12,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Metrics, Split, TensorMap } from '../../harness/spec.ts';
 import { errorRate } from '../common/edit_distance.ts';
-import { BOUNDARY, DECODER_STEPS, g2pCorpus, rowsOf } from './data.ts';
+import { trainOnlyProcess } from '../common/train_only.ts';
+import { BOUNDARY, DECODER_STEPS, g2pClasses, g2pCorpus, g2pTrainOnly, rowsOf } from './data.ts';
 import { scoreWords, stepTensors, toSteps, type G2pConfig, type SeqSteps } from './model.ts';
 
 interface EvalSet {
@@ -23,9 +24,15 @@ interface EvalSet {
 
 let cached: { backend: string; sets: Record<'validation' | 'test', EvalSet> } | undefined;
 
+/** Frees the held-out tensors: a trial's process (loadTrain) holds none. */
+export function dropEvalSets(): void {
+  if (cached !== undefined) for (const set of Object.values(cached.sets)) tf.dispose(stepTensors(set.steps));
+  cached = undefined;
+}
+
 /** Output classes: the boundary token and the phonemes. */
 export function classes(): number {
-  return g2pCorpus().phonemes.length + 1;
+  return g2pClasses();
 }
 
 function buildSet(split: 'validation' | 'test'): EvalSet {
@@ -42,6 +49,7 @@ function buildSet(split: 'validation' | 'test'): EvalSet {
 
 /** A held-out split's tensors on the active backend, cached per backend (tests switch). */
 export function evalSet(split: 'validation' | 'test'): EvalSet {
+  if (g2pTrainOnly()) throw trainOnlyProcess('g2p_gru', `the ${split} words`);
   const backend = tf.getBackend();
   if (cached === undefined || cached.backend !== backend) {
     cached = { backend, sets: { validation: buildSet('validation'), test: buildSet('test') } };

@@ -8,8 +8,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Workload } from '../../harness/spec.ts';
 import type { WorkloadDefinition } from '../definition.ts';
-import { g2pBatch, g2pCorpus } from './data.ts';
-import { classes, evalSet, evaluateSplit } from './evaluate.ts';
+import { notInTrialProcess, trainOnlyProcess } from '../common/train_only.ts';
+import { g2pBatch, g2pClasses, g2pTrainData, g2pTrainOnly, loadG2pTrain, TRAIN_WORDS } from './data.ts';
+import { dropEvalSets, evalSet, evaluateSplit } from './evaluate.ts';
 import { initG2p, sequenceLoss, toSteps, type G2pConfig } from './model.ts';
 
 /** The model's configuration less what the data decides. */
@@ -44,7 +45,7 @@ function create(variant: string): Workload {
 /** The workload for a model shape; `create` uses it with the variants' shapes. */
 export function g2pWorkload(variant: string, shape: G2pShape): Workload {
   let config: G2pConfig | undefined;
-  const model = () => (config ??= { ...shape, classes: classes() });
+  const model = () => (config ??= { ...shape, classes: g2pClasses() });
   return {
     name: 'g2p_gru',
     variant,
@@ -53,10 +54,9 @@ export function g2pWorkload(variant: string, shape: G2pShape): Workload {
     metric: { name: 'per', direction: 'min' },
     lossType: 'softmax_cross_entropy',
     budget: BUDGET,
-    get trainSize() {
-      return g2pCorpus().splits.train.length;
-    },
+    trainSize: TRAIN_WORDS,
     load: async () => {
+      if (g2pTrainOnly()) throw trainOnlyProcess('g2p_gru', 'load()');
       evalSet('validation');
     },
     initParams: (seed) => initG2p(model(), seed),
@@ -68,7 +68,15 @@ export function g2pWorkload(variant: string, shape: G2pShape): Workload {
         const steps = toSteps(batch.inputs.dataSync() as Int32Array, batch.targets.dataSync() as Int32Array, batch.size, model().classes);
         return sequenceLoss(model(), params, steps);
       }),
-    evaluate: (params, split) => evaluateSplit(model(), params, split),
+    evaluate: (params, split) => {
+      if (g2pTrainOnly()) throw notInTrialProcess('g2p_gru', split);
+      return evaluateSplit(model(), params, split);
+    },
+    trainData: g2pTrainData,
+    loadTrain: (data) => {
+      loadG2pTrain(data);
+      dropEvalSets();
+    },
   };
 }
 

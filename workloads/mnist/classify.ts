@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, Budget, Metrics, ModelInit, Split, TensorMap, Workload } from '../../harness/spec.ts';
-import { CLASSES, loadMnist, TRAIN_SIZE } from './data.ts';
+import { notInTrialProcess, trainOnlyProcess } from '../common/train_only.ts';
+import { CLASSES, loadMnist, loadMnistTrain, mnistHeldOut, mnistTrain, mnistTrainData, mnistTrainOnly, TRAIN_SIZE } from './data.ts';
 
 /** Logits of a batch of flattened images. */
 export type Classifier = (params: TensorMap, images: tf.Tensor2D, mode: 'train' | 'eval') => tf.Tensor2D;
@@ -13,7 +14,7 @@ export type Classifier = (params: TensorMap, images: tf.Tensor2D, mode: 'train' 
 const EVAL_CHUNK = 1_000;
 
 export function mnistBatch(indices: Int32Array): Batch {
-  const { train } = loadMnist();
+  const train = mnistTrain();
   return tf.tidy(() => {
     const idx = tf.tensor1d(indices, 'int32');
     return {
@@ -41,7 +42,7 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor): tf.Tensor1
 
 /** Accuracy and mean cross-entropy of the classifier on one split. */
 export function evaluateClassifier(model: Classifier, params: TensorMap, split: Split): Metrics {
-  const data = loadMnist()[split];
+  const data = split === 'train' ? mnistTrain() : mnistHeldOut(split);
   let correct = 0;
   let lossSum = 0;
   for (let start = 0; start < data.size; start += EVAL_CHUNK) {
@@ -81,11 +82,17 @@ export function mnistClassifier(spec: MnistClassifierSpec): Workload {
     budget: spec.budget,
     trainSize: TRAIN_SIZE,
     load: async () => {
+      if (mnistTrainOnly()) throw trainOnlyProcess('mnist', 'load()');
       loadMnist();
     },
     initParams: spec.initParams,
     getBatch: mnistBatch,
     loss: (params, batch) => crossEntropy(model(params, batch.inputs as tf.Tensor2D, 'train'), batch.targets),
-    evaluate: (params, split) => evaluateClassifier(model, params, split),
+    evaluate: (params, split) => {
+      if (mnistTrainOnly()) throw notInTrialProcess(spec.name, split);
+      return evaluateClassifier(model, params, split);
+    },
+    trainData: mnistTrainData,
+    loadTrain: loadMnistTrain,
   };
 }

@@ -3,11 +3,17 @@
  * images in [0, 1] (about 1,000 of each digit). They are split once, by a fixed seed
  * that no trial can change, into train / validation / test, and tensorised once per
  * process (off the clock) for every workload and variant that uses them.
+ *
+ * A trial's process holds the training split only: the parent hands it
+ * `mnistTrainData()` (the 8,000 training examples, already selected) and it calls
+ * `loadMnistTrain`, after which the package's arrays and the held-out tensors do not
+ * exist in it, and asking for them throws.
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { createRng, deriveSeed, permutation } from '../../harness/rng.ts';
-import type { Split } from '../../harness/spec.ts';
+import type { Split, TrainData } from '../../harness/spec.ts';
+import { checkFormat, trainOnlyProcess, typedField } from '../common/train_only.ts';
 
 export const IMAGE_SIZE = 28;
 export const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
@@ -40,10 +46,14 @@ export interface MnistArrays {
 }
 
 let arrays: MnistArrays | undefined;
-let cached: { backend: string; data: MnistData } | undefined;
+/** Set by loadMnistTrain: the training split, all this process holds. */
+let trainOnly: MnistArrays | undefined;
+let trainCache: { backend: string; split: MnistSplit } | undefined;
+let heldOutCache: { backend: string; validation: MnistSplit; test: MnistSplit } | undefined;
 
-/** Reads the package's digit files. */
+/** Reads the package's digit files (all 10,000 examples). Not in a trial's process. */
 export function readMnistArrays(): MnistArrays {
+  if (trainOnly !== undefined) throw trainOnlyProcess('mnist', 'the full data set');
   if (arrays !== undefined) return arrays;
   const require = createRequire(import.meta.url);
   const perDigit: number[][] = [];
@@ -76,34 +86,88 @@ export function splitIndices(): Readonly<Record<Split, Int32Array>> {
   };
 }
 
-function tensorise(all: MnistArrays, indices: Int32Array): MnistSplit {
+/** Pixels and labels of the given examples (indices into the package order), in that order. */
+function select(all: MnistArrays, indices: Int32Array): MnistArrays {
   const pixels = new Float32Array(indices.length * PIXELS);
   const labels = new Int32Array(indices.length);
   indices.forEach((src, i) => {
     pixels.set(all.pixels.subarray(src * PIXELS, (src + 1) * PIXELS), i * PIXELS);
     labels[i] = all.labels[src]!;
   });
+  return { pixels, labels };
+}
+
+function tensorise({ pixels, labels }: MnistArrays): MnistSplit {
   return {
-    images: tf.keep(tf.tensor2d(pixels, [indices.length, PIXELS])),
+    images: tf.keep(tf.tensor2d(pixels, [labels.length, PIXELS])),
     labels: tf.keep(tf.tensor1d(labels, 'int32')),
-    size: indices.length,
+    size: labels.length,
   };
 }
 
+/** Pixels and labels of the training split (example i = i-th training example). */
+function trainArrays(): MnistArrays {
+  return trainOnly ?? select(readMnistArrays(), splitIndices().train);
+}
+
 /**
- * The three splits as tensors on the active backend. Cached per backend: a change of
- * backend (tests switch between them) re-tensorises from the cached arrays.
+ * The training split as tensors on the active backend, after `loadMnist` or
+ * `loadMnistTrain`. Cached per backend: a change of backend (tests switch between
+ * them) re-tensorises.
  */
-export function loadMnist(): MnistData {
+export function mnistTrain(): MnistSplit {
   const backend = tf.getBackend();
-  if (cached !== undefined && cached.backend === backend) return cached.data;
-  const all = readMnistArrays();
-  const split = splitIndices();
-  const data: MnistData = {
-    train: tensorise(all, split.train),
-    validation: tensorise(all, split.validation),
-    test: tensorise(all, split.test),
-  };
-  cached = { backend, data };
-  return data;
+  if (trainCache === undefined || trainCache.backend !== backend) trainCache = { backend, split: tensorise(trainArrays()) };
+  return trainCache.split;
+}
+
+/** Validation or test as tensors on the active backend; cached per backend. Not in a trial's process. */
+export function mnistHeldOut(split: 'validation' | 'test'): MnistSplit {
+  if (trainOnly !== undefined) throw trainOnlyProcess('mnist', `the ${split} split`);
+  const backend = tf.getBackend();
+  if (heldOutCache === undefined || heldOutCache.backend !== backend) {
+    const all = readMnistArrays();
+    const indices = splitIndices();
+    heldOutCache = { backend, validation: tensorise(select(all, indices.validation)), test: tensorise(select(all, indices.test)) };
+  }
+  return heldOutCache[split];
+}
+
+/** The three splits as tensors on the active backend (see mnistTrain, mnistHeldOut). */
+export function loadMnist(): MnistData {
+  return { train: mnistTrain(), validation: mnistHeldOut('validation'), test: mnistHeldOut('test') };
+}
+
+/** Whether this process holds the training split only (loadMnistTrain was called). */
+export function mnistTrainOnly(): boolean {
+  return trainOnly !== undefined;
+}
+
+const FORMAT = 'mnist-train-v1';
+
+/**
+ * The training split for a trial's process: the 8,000 training images (rows of 784
+ * float32 pixels, exactly the values the batches hold) and their labels, in
+ * training-index order. Fresh arrays: the caller may transfer or keep them.
+ */
+export function mnistTrainData(): TrainData {
+  const { pixels, labels } = trainOnly === undefined ? trainArrays() : { pixels: trainOnly.pixels.slice(), labels: trainOnly.labels.slice() };
+  return { format: FORMAT, images: pixels, labels };
+}
+
+/**
+ * Makes this process hold `mnistTrainData()`'s training split and nothing else: the
+ * package's arrays and any held-out tensors are dropped, and reading them throws.
+ */
+export function loadMnistTrain(data: TrainData): void {
+  checkFormat('mnist', data, FORMAT);
+  const pixels = typedField('mnist', data, 'images', Float32Array, TRAIN_SIZE * PIXELS);
+  const labels = typedField('mnist', data, 'labels', Int32Array, TRAIN_SIZE);
+  if (trainOnly !== undefined && trainOnly.pixels === pixels && trainOnly.labels === labels) return;
+  arrays = undefined;
+  if (heldOutCache !== undefined) tf.dispose([heldOutCache.validation.images, heldOutCache.validation.labels, heldOutCache.test.images, heldOutCache.test.labels]);
+  heldOutCache = undefined;
+  if (trainCache !== undefined) tf.dispose([trainCache.split.images, trainCache.split.labels]);
+  trainCache = undefined;
+  trainOnly = { pixels, labels };
 }

@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, Metrics, Split, TensorMap, Workload } from '../../harness/spec.ts';
-import { loadMnist, TRAIN_SIZE } from '../mnist/data.ts';
+import { notInTrialProcess, trainOnlyProcess } from '../common/train_only.ts';
+import { loadMnist, loadMnistTrain, mnistHeldOut, mnistTrain, mnistTrainData, mnistTrainOnly, TRAIN_SIZE } from '../mnist/data.ts';
 import type { WorkloadDefinition } from '../definition.ts';
 import { perExampleMse, perExampleSsim } from './metrics.ts';
 import { BASE_AUTOENCODER, initAutoencoder, reconstruct, type AutoencoderConfig } from './model.ts';
@@ -21,7 +22,7 @@ const EVAL_CHUNK = 1_000;
 
 /** The images of the given training examples, as inputs and (a second handle) targets. */
 function imageBatch(indices: Int32Array): Batch {
-  const { train } = loadMnist();
+  const train = mnistTrain();
   return tf.tidy(() => {
     const inputs = tf.gather(train.images, tf.tensor1d(indices, 'int32'));
     return { inputs, targets: inputs.clone(), size: indices.length, indices };
@@ -29,7 +30,7 @@ function imageBatch(indices: Int32Array): Batch {
 }
 
 function evaluateAutoencoder(config: AutoencoderConfig, params: TensorMap, split: Split): Metrics {
-  const data = loadMnist()[split];
+  const data = split === 'train' ? mnistTrain() : mnistHeldOut(split);
   let mseSum = 0;
   let ssimSum = 0;
   for (let start = 0; start < data.size; start += EVAL_CHUNK) {
@@ -62,12 +63,18 @@ function create(variant: string): Workload {
     budget: { maxRuntimeSec: 60, stepHint: 2_400 },
     trainSize: TRAIN_SIZE,
     load: async () => {
+      if (mnistTrainOnly()) throw trainOnlyProcess('mnist', 'load()');
       loadMnist();
     },
     initParams: (seed) => initAutoencoder(config, seed),
     getBatch: imageBatch,
     loss: (params, batch) => perExampleMse(reconstruct(config, params, batch.inputs as tf.Tensor2D), batch.targets as tf.Tensor2D),
-    evaluate: (params, split) => evaluateAutoencoder(config, params, split),
+    evaluate: (params, split) => {
+      if (mnistTrainOnly()) throw notInTrialProcess('mnist_autoencoder', split);
+      return evaluateAutoencoder(config, params, split);
+    },
+    trainData: mnistTrainData,
+    loadTrain: loadMnistTrain,
   };
 }
 

