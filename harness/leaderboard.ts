@@ -25,7 +25,7 @@ import {
   type ScoreReport,
   type TimesTable,
 } from './scoring/index.ts';
-import type { HardwareRow, TrialRow } from './store/rows.ts';
+import { isFinishedStatus, type HardwareRow, type TrialRow } from './store/rows.ts';
 import type { Ruleset } from './spec.ts';
 import type { Store } from './store/store.ts';
 
@@ -106,7 +106,7 @@ export interface Leaderboard {
   readonly bootstrapSeed: number;
   /** The trials scored: the latest finished attempt of each trial. */
   readonly trials: readonly TrialRow[];
-  /** Every attempt on this board, including running, interrupted and superseded ones. */
+  /** Every attempt on this board, including running, stale, interrupted, abandoned and superseded ones. */
   readonly attempts: readonly TrialRow[];
 }
 
@@ -139,11 +139,14 @@ export function separateVersions(trials: readonly TrialRow[]): TrialRow[] {
   return current.map((t) => ((versions.get(t.submission)?.size ?? 0) > 1 ? { ...t, submission: `${t.submission}@${submissionVersion(t)}` } : t));
 }
 
-/** The latest finished attempt of each trial key (a resumed trial replaces none). */
+/**
+ * The latest finished attempt of each trial key (a resumed trial replaces none).
+ * Running, stale, interrupted and abandoned attempts never count.
+ */
 function latestFinished(trials: readonly TrialRow[]): TrialRow[] {
   const byKey = new Map<string, TrialRow>();
   for (const t of trials) {
-    if (t.status === 'running' || t.status === 'interrupted') continue;
+    if (!isFinishedStatus(t.status)) continue;
     const key = [t.workload, t.variant, t.submission, t.ruleset, t.budget_scale, t.base_seed, t.study, t.trial, t.code_key].join('\u0000');
     const prev = byKey.get(key);
     if (prev === undefined || prev.id < t.id) byKey.set(key, t);

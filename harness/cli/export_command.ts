@@ -1,6 +1,7 @@
 /** `algobench export`: every stored trial and eval as CSV and/or JSON files. */
 import { Command, Option } from 'commander';
 import { EXPORT_FORMATS, writeExports, type ExportFormat } from '../report_data/exports.ts';
+import { outputFault, prepareOutDir } from '../store/dirs.ts';
 import { DEFAULT_DB_PATH, Store } from '../store/store.ts';
 
 export function exportCommand(): Command {
@@ -10,12 +11,17 @@ export function exportCommand(): Command {
     .requiredOption('--out <dir>', 'output directory')
     .addOption(new Option('--format <format>', 'csv or json (default: both)').choices([...EXPORT_FORMATS]))
     .action((flags: { db: string; out: string; format?: ExportFormat }) => {
+      // The store and the output directory are checked before anything is read.
       const store = Store.open(flags.db, { readonly: true });
+      let paths: string[];
       try {
-        const paths = writeExports(store, flags.out, flags.format === undefined ? EXPORT_FORMATS : [flags.format]);
-        process.stdout.write(`${paths.join('\n')}\n`);
+        prepareOutDir(flags.out, 'the export');
+        paths = writeExports(store, flags.out, flags.format === undefined ? EXPORT_FORMATS : [flags.format]);
+      } catch (err) {
+        throw outputFault(err, flags.out, 'the export');
       } finally {
         store.close();
       }
+      process.stdout.write(`${paths.join('\n')}\n`);
     });
 }

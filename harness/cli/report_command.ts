@@ -6,8 +6,10 @@ import { buildLeaderboards, type Leaderboard, type LeaderboardOptions } from '..
 import { boardJson } from '../report_data/score_json.ts';
 import { readSite, type WorkloadDescription } from '../report_data/site.ts';
 import { parseTimesTable, scoreTable } from '../scoring/index.ts';
+import { assertRoomFor, outputFault, prepareOutDir } from '../store/dirs.ts';
+import type { ListedTrialStatus } from '../store/rows.ts';
 import { DEFAULT_DB_PATH, Store } from '../store/store.ts';
-import { renderReport } from '../../reports/render.ts';
+import { renderSite, writeSite } from '../../reports/render.ts';
 import { formatScore, formatScoreInterval, formatSeconds, formatSpeedup } from '../../reports/format.ts';
 import { WORKLOADS } from '../../workloads/registry.ts';
 
@@ -50,10 +52,26 @@ function describeWorkload(name: string): WorkloadDescription | undefined {
   return { description: def.description, variants: Object.fromEntries(def.variants.map((v) => [v.name, v.description])) };
 }
 
-/** Renders the report site of `dbPath` into `outDir` and returns the index page's path. */
+/**
+ * Renders the report site of `dbPath` into `outDir` and returns the index page's path.
+ * The store and the output directory are checked before any heavy work: a store that
+ * cannot be read, or an `outDir` that cannot be written (a file on the path, a
+ * read-only or pseudo file system, a full disk), fails at once with one line, and a
+ * disk that fills up while the site is written fails with one line too.
+ */
 export async function writeReport(dbPath: string, outDir: string, options: LeaderboardOptions = {}): Promise<string> {
-  const site = withStore(dbPath, (store) => readSite(store, options, describeWorkload));
-  return renderReport(site, outDir);
+  const what = 'the report';
+  const site = withStore(dbPath, (store) => {
+    prepareOutDir(outDir, what);
+    return readSite(store, options, describeWorkload);
+  });
+  try {
+    const files = await renderSite(site);
+    assertRoomFor(prepareOutDir(outDir, what), Object.values(files).reduce((sum, c) => sum + Buffer.byteLength(c), 0), outDir, what);
+    return writeSite(files, outDir);
+  } catch (err) {
+    throw outputFault(err, outDir, what);
+  }
 }
 
 function readTimesFile(file: string): unknown {
@@ -69,6 +87,20 @@ function hardwareNote(boards: readonly Leaderboard[], flags: BoardFlags): string
   const fingerprints = new Set(boards.flatMap((b) => b.hardwareRows.map((h) => h.fingerprint)));
   if (fingerprints.size < 2 || flags.allowMixedHardware) return '';
   return `note: trials from ${fingerprints.size} hardware fingerprints are scored on separate leaderboards; pass --allow-mixed-hardware to rank them together\n`;
+}
+
+/** A note on attempts that are not scored: trials running now, and stale ones whose process is gone. */
+export function unfinishedNote(counts: Partial<Record<ListedTrialStatus, number>>): string {
+  const notes: string[] = [];
+  const running = counts.running ?? 0;
+  const stale = counts.stale ?? 0;
+  if (running > 0) notes.push(`note: ${running} trial${running === 1 ? ' is' : 's are'} running now (claimed by a live run); the scores leave ${running === 1 ? 'it' : 'them'} out until ${running === 1 ? 'it finishes' : 'they finish'}\n`);
+  if (stale > 0) {
+    notes.push(
+      `note: ${stale} trial${stale === 1 ? ' is' : 's are'} stale (status running, but ${stale === 1 ? 'its' : 'their'} process died or ${stale === 1 ? 'its' : 'their'} claim expired) and not scored; re-run the same run command to resume ${stale === 1 ? 'it' : 'them'}\n`,
+    );
+  }
+  return notes.join('');
 }
 
 function printBoards(boards: readonly Leaderboard[]): void {
@@ -110,12 +142,13 @@ export function scoreCommand(): Command {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         return;
       }
-      const boards = withStore(flags.db, (store) => buildLeaderboards(store, boardOptions(flags)));
+      const { boards, counts } = withStore(flags.db, (store) => ({ boards: buildLeaderboards(store, boardOptions(flags)), counts: store.statusCounts() }));
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(boards.map(boardJson), null, 2)}\n`);
         return;
       }
       process.stderr.write(hardwareNote(boards, flags));
+      process.stderr.write(unfinishedNote(counts));
       printBoards(boards);
     });
 }

@@ -4,8 +4,9 @@
  * and JSON (hyperparameters and metrics as objects). Every attempt in the store is
  * exported, with its hardware fingerprint, so nothing measured is lost on the way.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { assertRoomFor, prepareOutDir } from '../store/dirs.ts';
 import type { EvalRow, HardwareRow, TrialRow } from '../store/rows.ts';
 import type { Store } from '../store/store.ts';
 
@@ -25,7 +26,7 @@ const TRIAL_COLUMNS = [
   'eval_time_sec', 'budget_sec', 'metric', 'metric_direction', 'target_validation', 'target_test', 'targets_version',
   'backend', 'backend_version', 'started_at', 'finished_at', 'error', 'hparams',
   'target_step', 'target_resolution', 'noisy', 'noise', 'submission_hash', 'search_space_hash', 'workload_hash',
-  'targets_hash', 'algobench_version', 'hparams_read',
+  'targets_hash', 'algobench_version', 'hparams_read', 'claim_host', 'claim_pid', 'claim_expires_at',
 ] as const;
 
 /** Reads every trial and eval of the store into export rows. */
@@ -68,6 +69,7 @@ function trialRecord(t: TrialRow, fingerprint: string): Record<string, unknown> 
     noise: t.noise_json === null ? null : parseObject(t.noise_json), submission_hash: t.submission_hash,
     search_space_hash: t.search_space_hash, workload_hash: t.workload_hash, targets_hash: t.targets_hash,
     algobench_version: t.algobench_version, hparams_read: t.hparams_read_json === null ? null : (JSON.parse(t.hparams_read_json) as unknown),
+    claim_host: t.claim_host ?? null, claim_pid: t.claim_pid ?? null, claim_expires_at: t.claim_expires_at ?? null,
   };
 }
 
@@ -122,18 +124,30 @@ export function exportFiles(tables: ExportTables, formats: readonly ExportFormat
 }
 
 /**
- * Writes the exports into `outDir` (each file written under a temporary name, then
- * renamed) and returns their absolute paths.
+ * Writes the exports into `outDir` (checked and created first: prepareOutDir; each
+ * file written under a temporary name, then renamed, so that a failed write leaves
+ * no partial file) and returns their absolute paths. A place that cannot be written
+ * fails before the store is read, with one line (E_USAGE).
  */
 export function writeExports(store: Store, outDir: string, formats: readonly ExportFormat[] = EXPORT_FORMATS): string[] {
-  const dir = resolve(outDir);
-  mkdirSync(dir, { recursive: true });
+  const dir = prepareOutDir(outDir, 'the export');
   const files = exportFiles(exportTables(store), formats);
-  const tmp = Object.entries(files).map(([name, content]) => {
-    const path = join(dir, name);
-    writeFileSync(`${path}.tmp-${process.pid}`, content);
-    return path;
-  });
-  for (const path of tmp) renameSync(`${path}.tmp-${process.pid}`, path);
-  return tmp;
+  const bytes = Object.values(files).reduce((sum, content) => sum + Buffer.byteLength(content), 0);
+  assertRoomFor(dir, bytes, outDir, 'the export');
+  const written: string[] = [];
+  const temps: string[] = [];
+  try {
+    for (const [name, content] of Object.entries(files)) {
+      const path = join(dir, name);
+      const temp = `${path}.tmp-${process.pid}`;
+      temps.push(temp);
+      writeFileSync(temp, content);
+      written.push(path);
+    }
+    for (const path of written) renameSync(`${path}.tmp-${process.pid}`, path);
+  } catch (err) {
+    for (const temp of temps) rmSync(temp, { force: true });
+    throw err;
+  }
+  return written;
 }

@@ -2,6 +2,40 @@
 import type { TrialNoise } from '../runner/calibration.ts';
 import type { Hparams, Ruleset, TrialStatus } from '../spec.ts';
 
+/**
+ * A trial row's status as stored: how the trial ended (TrialStatus), `running` while
+ * a process holds its claim, or `abandoned` when its process died and a later claim
+ * superseded it.
+ */
+export type StoredTrialStatus = TrialStatus | 'running' | 'abandoned';
+
+/**
+ * A status as listed (Store.trials, statusCounts, reports, exports): a `running` row
+ * whose claim expired or whose process is gone on this host is listed as `stale`.
+ */
+export type ListedTrialStatus = StoredTrialStatus | 'stale';
+
+/** The statuses of a finished trial: the ones resume skips and scoring counts. */
+const FINISHED: Readonly<Record<Exclude<TrialStatus, 'interrupted'>, true>> = {
+  reached: true,
+  budget_exhausted: true,
+  diverged: true,
+  error: true,
+  timeout: true,
+  crashed: true,
+  killed: true,
+  forbidden: true,
+};
+export const FINISHED_STATUSES: readonly TrialStatus[] = Object.keys(FINISHED) as TrialStatus[];
+
+/** Statuses of attempts that neither count nor block a re-run. */
+export const UNFINISHED_STATUSES: readonly ListedTrialStatus[] = ['running', 'stale', 'interrupted', 'abandoned'];
+
+/** Whether a row with this status is a finished trial (scored; skipped by resume). */
+export function isFinishedStatus(status: string): status is Exclude<TrialStatus, 'interrupted'> {
+  return Object.prototype.hasOwnProperty.call(FINISHED, status);
+}
+
 export interface TrialKey {
   readonly hardwareId: number;
   readonly workload: string;
@@ -96,7 +130,8 @@ export interface TrialRow {
   metric_direction: 'max' | 'min';
   budget_sec: number;
   budget_scale: number;
-  status: TrialStatus | 'running';
+  /** As listed: a `running` row without a live claim reads `stale` (see ListedTrialStatus). */
+  status: ListedTrialStatus;
   time_to_target_sec: number | null;
   test_reached: number | null;
   steps: number | null;
@@ -118,6 +153,10 @@ export interface TrialRow {
   hparams_read_json: string | null;
   noise_json: string | null;
   noisy: number;
+  /** Who holds (or held) the trial's claim: host name, process id, lease end (epoch seconds). Null on rows from before schema 3. */
+  claim_host: string | null;
+  claim_pid: number | null;
+  claim_expires_at: number | null;
 }
 
 export interface EvalRow {

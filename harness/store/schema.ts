@@ -1,9 +1,23 @@
 /**
  * The SQLite schema, versioned with `PRAGMA user_version`. A database written by a
  * newer algobench is refused rather than guessed at; older versions are migrated in
- * order, each migration in one transaction.
+ * order, all of them in one `BEGIN IMMEDIATE` transaction with foreign keys off (a
+ * migration may rebuild a table; see Store.open).
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+
+/** The tables every algobench database from version 1 on has. */
+export const REQUIRED_TABLES: readonly string[] = ['hardware', 'runs', 'trials', 'evals'];
+
+/** Every column of `trials` before version 3, in table order (what the v3 rebuild copies). */
+const TRIAL_COLUMNS_V2 = [
+  'id', 'run_id', 'hardware_id', 'workload', 'variant', 'submission', 'ruleset', 'study', 'trial', 'base_seed', 'seed',
+  'hparams_json', 'target_validation', 'target_test', 'targets_version', 'metric', 'metric_direction', 'budget_sec',
+  'budget_scale', 'status', 'time_to_target_sec', 'test_reached', 'steps', 'submission_time_sec', 'eval_time_sec', 'error',
+  'backend', 'backend_version', 'started_at', 'finished_at', 'submission_hash', 'search_space_hash', 'workload_hash',
+  'targets_hash', 'code_key', 'algobench_version', 'target_step', 'target_resolution', 'hparams_read_json', 'noise_json',
+  'noisy',
+].join(', ');
 
 /** MIGRATIONS[i] takes a database from version i to i + 1. */
 export const MIGRATIONS: readonly string[] = [
@@ -94,5 +108,65 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE trials ADD COLUMN hparams_read_json TEXT;
   ALTER TABLE trials ADD COLUMN noise_json TEXT;
   ALTER TABLE trials ADD COLUMN noisy INTEGER NOT NULL DEFAULT 0;
+  `,
+  // 3: the statuses of the trial watchdog (timeout, crashed, killed, forbidden) and
+  // `abandoned` (a running row whose process died, superseded by a new claim), and
+  // claims: which process on which host runs a trial, and until when its lease holds.
+  // SQLite cannot alter a CHECK constraint, so `trials` is rebuilt (create, copy,
+  // drop, rename, recreate the index: https://www.sqlite.org/lang_altertable.html,
+  // section 7). Rows from version 2 get no claim: a `running` one is stale.
+  `
+  CREATE TABLE trials_v3 (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    hardware_id INTEGER NOT NULL REFERENCES hardware(id),
+    workload TEXT NOT NULL,
+    variant TEXT NOT NULL,
+    submission TEXT NOT NULL,
+    ruleset TEXT NOT NULL CHECK (ruleset IN ('external', 'self')),
+    study INTEGER NOT NULL,
+    trial INTEGER NOT NULL,
+    base_seed INTEGER NOT NULL,
+    seed INTEGER NOT NULL,
+    hparams_json TEXT NOT NULL,
+    target_validation REAL NOT NULL,
+    target_test REAL NOT NULL,
+    targets_version INTEGER NOT NULL,
+    metric TEXT NOT NULL,
+    metric_direction TEXT NOT NULL,
+    budget_sec REAL NOT NULL,
+    budget_scale REAL NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'reached', 'budget_exhausted', 'diverged', 'error', 'interrupted',
+      'timeout', 'crashed', 'killed', 'forbidden', 'abandoned')),
+    time_to_target_sec REAL,
+    test_reached INTEGER,
+    steps INTEGER,
+    submission_time_sec REAL,
+    eval_time_sec REAL,
+    error TEXT,
+    backend TEXT NOT NULL,
+    backend_version TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    submission_hash TEXT NOT NULL DEFAULT '',
+    search_space_hash TEXT,
+    workload_hash TEXT NOT NULL DEFAULT '',
+    targets_hash TEXT NOT NULL DEFAULT '',
+    code_key TEXT NOT NULL DEFAULT '',
+    algobench_version TEXT NOT NULL DEFAULT '',
+    target_step INTEGER,
+    target_resolution REAL,
+    hparams_read_json TEXT,
+    noise_json TEXT,
+    noisy INTEGER NOT NULL DEFAULT 0,
+    claim_host TEXT,
+    claim_pid INTEGER,
+    claim_expires_at REAL
+  );
+  INSERT INTO trials_v3 (${TRIAL_COLUMNS_V2}) SELECT ${TRIAL_COLUMNS_V2} FROM trials;
+  DROP TABLE trials;
+  ALTER TABLE trials_v3 RENAME TO trials;
+  CREATE INDEX trials_by_key ON trials (hardware_id, workload, variant, submission, ruleset, base_seed, study, trial);
+  CREATE INDEX trials_by_status ON trials (status);
   `,
 ];
