@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AlgobenchError } from './errors.ts';
+import { checkRunBounds } from './plan_bounds.ts';
 import { readHardware, type Hardware } from './fingerprint.ts';
 import { type BackendChoice, type BackendInfo, selectBackend } from './backends/select.ts';
 import { deriveSeed } from './rng.ts';
@@ -20,10 +21,14 @@ import { type EvalRecord, lossAndGrads, runTrial, type StepProgress, type TrialR
 import type { Hparams, Ruleset, Targets, Workload } from './spec.ts';
 import { Store } from './store/store.ts';
 import type { TrialCode } from './store/rows.ts';
-import { loadSubmission, searchSpacePath, type LoadedSubmission } from './submissions.ts';
+import { loadSubmission, resolveModulePath, searchSpaceOf, searchSpacePath, type LoadedSubmission, type SubmissionRef } from './submissions.ts';
+import { inspectSubmission, runTrialIsolated, type WatchdogLimits } from './runner/isolated/run_isolated.ts';
 import { sampleHparams } from './tuning/search_space.ts';
 import { expandWorkloadRefs, getWorkload } from '../workloads/registry.ts';
 import { getTargets } from '../workloads/targets.ts';
+
+/** A trial's claim on the store lasts this long unless renewed (every third of it while the trial runs). */
+const CLAIM_LEASE_SEC = 60;
 
 /** AlgoPerf's self-tuning ruleset grants 1.5× the external-tuning budget. */
 export const SELF_TUNING_BUDGET_SCALE = 1.5;
@@ -44,6 +49,15 @@ export interface BenchmarkOptions {
    */
   readonly budgetScale?: number;
   readonly signal?: AbortSignal;
+  /**
+   * 'process' (the default): every trial runs in a process of its own, sandboxed and
+   * watched (runner/isolated/), and the run never imports submission code. 'inline':
+   * trials run in this process, for tests that need a fake clock and for trusted code.
+   */
+  readonly isolation?: 'process' | 'inline';
+  /** Watchdog limits of isolated trials (defaults in run_isolated.ts). */
+  readonly watchdog?: WatchdogLimits;
+  /** A fake clock; only with isolation 'inline'. */
   readonly clock?: Clock;
 }
 
@@ -51,7 +65,8 @@ export interface BenchmarkOptions {
 export interface PlannedTrial {
   readonly workload: Workload;
   readonly targets: Targets & { version: number };
-  readonly submission: LoadedSubmission;
+  /** With isolation 'inline', the imported submission too. */
+  readonly submission: SubmissionRef & { readonly submission?: LoadedSubmission['submission'] };
   readonly study: number;
   readonly trial: number;
   readonly seed: number;
@@ -83,30 +98,29 @@ export interface BenchmarkSummary {
   readonly results: ReadonlyArray<{ planned: PlannedTrial; result: TrialResult }>;
 }
 
-function positiveInt(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new AlgobenchError('E_USAGE', `--${name} must be a positive integer (got ${value})`);
-  }
-}
-
 /** Resolves every workload, target, submission and hyperparameter point, or throws. */
 export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedTrial[]> {
-  positiveInt('studies', options.studies);
-  positiveInt('trials', options.trials);
-  if (options.budgetScale !== undefined && !(options.budgetScale > 0)) {
-    throw new AlgobenchError('E_USAGE', `--budget-scale must be a positive number (got ${options.budgetScale})`);
-  }
-  if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
-    throw new AlgobenchError('E_USAGE', `--seed must be a non-negative integer (got ${options.seed})`);
-  }
+  checkRunBounds({
+    studies: options.studies,
+    trials: options.trials,
+    seed: options.seed,
+    budgetScale: options.budgetScale,
+    selfTuningBudgetScale: options.selfTuningBudgetScale,
+    workloadCount: expandWorkloadRefs(options.workloads).length,
+    submissionCount: options.submissions.length,
+  });
   if (options.workloads.length === 0) throw new AlgobenchError('E_USAGE', 'no workload given; pass --workload NAME[:VARIANT]');
   if (options.submissions.length === 0) throw new AlgobenchError('E_USAGE', 'no submission given; pass --submission NAME|PATH');
   const workloads = expandWorkloadRefs(options.workloads).map((ref) => {
     const workload = getWorkload(ref);
     return { workload, targets: getTargets(workload.name, workload.variant) };
   });
-  const submissions: LoadedSubmission[] = [];
-  for (const ref of options.submissions) submissions.push(await loadSubmission(ref));
+  if (options.clock !== undefined && options.isolation !== 'inline') {
+    throw new Error('a fake clock needs isolation "inline": it cannot reach a trial\'s own process');
+  }
+  const submissions = options.isolation === 'inline'
+    ? await Promise.all(options.submissions.map((ref) => loadSubmission(ref)))
+    : await describeAll(options.submissions, options.backend);
   const plan: PlannedTrial[] = [];
   const budgetScale = trialBudgetScale(options);
   const algobenchVersion = versionOfAlgobench();
@@ -147,7 +161,27 @@ function trialBudgetScale(options: BenchmarkOptions): number {
   return ruleset * (options.budgetScale ?? 1);
 }
 
-function hparamsFor(submission: LoadedSubmission, options: BenchmarkOptions, study: number): Hparams[] {
+/**
+ * A submission's name and search space, learnt without running its code here: it is
+ * imported in a sandboxed process of its own, which reports its name and contract.
+ */
+async function describeSubmission(ref: string, backend: BackendChoice): Promise<SubmissionRef> {
+  const modulePath = resolveModulePath(ref);
+  const searchSpace = searchSpaceOf(modulePath);
+  const seen = await inspectSubmission(modulePath, backend);
+  if ('failed' in seen) throw new AlgobenchError('E_BAD_SUBMISSION', `submission ${modulePath} failed to load in its sandbox (${seen.status}): ${seen.failed}`);
+  if (seen.problems.length > 0) throw new AlgobenchError('E_BAD_SUBMISSION', `submission ${modulePath}: ${seen.problems.join('; ')}`);
+  return { name: seen.name, modulePath, ...(searchSpace === undefined ? {} : { searchSpace }) };
+}
+
+/** One at a time: each is a process loading TensorFlow.js, and a hang must not starve the others. */
+async function describeAll(refs: readonly string[], backend: BackendChoice): Promise<SubmissionRef[]> {
+  const out: SubmissionRef[] = [];
+  for (const ref of refs) out.push(await describeSubmission(ref, backend));
+  return out;
+}
+
+function hparamsFor(submission: SubmissionRef, options: BenchmarkOptions, study: number): Hparams[] {
   if (options.ruleset === 'self') return Array.from({ length: options.trials }, () => ({}));
   if (submission.searchSpace === undefined) {
     throw new AlgobenchError(
@@ -211,6 +245,7 @@ export async function runBenchmark(
   let skipped = 0;
   let interrupted = false;
   let runId = 0;
+  let heldElsewhere = 0;
   try {
     const hardwareId = store.hardwareId(hardware);
     runId = store.startRun(hardwareId, command, packageVersion());
@@ -243,9 +278,9 @@ export async function runBenchmark(
         break;
       }
       const older = store.finishedByOtherCode(key);
-      if (older !== undefined) listener.onWarning?.(changedCodeMessage(planned, older));
-      listener.onTrialStart?.(index, planned, false);
-      const trialId = store.startTrial({
+      // Claimed, not assumed: another run on this store may be running this very trial
+      // (or have finished it since the check above); then this run leaves it alone.
+      const claim = store.claimTrial(key, {
         ...key,
         runId,
         seed: planned.seed,
@@ -260,30 +295,52 @@ export async function runBenchmark(
         backend: backend.name,
         backendVersion: backend.version,
         ...planned.code,
-      });
+      }, CLAIM_LEASE_SEC);
+      if (claim.kind !== 'claimed') {
+        skipped += 1;
+        if (claim.kind === 'held') heldElsewhere += 1;
+        listener.onTrialStart?.(index, planned, true);
+        continue;
+      }
+      const trialId = claim.trialId;
+      if (older !== undefined) listener.onWarning?.(changedCodeMessage(planned, older));
+      listener.onTrialStart?.(index, planned, false);
+      const renewal = setInterval(() => store.renewClaim(trialId, CLAIM_LEASE_SEC), (CLAIM_LEASE_SEC / 3) * 1000);
+      let storeFault: unknown;
       const spaceKeys = Object.keys(planned.hparams);
-      const { value: result, noise } = await measureNoise(() => runTrial(
-        {
-          hparamTracking: { strict: options.ruleset === 'external', spaceKeys },
-          workload: planned.workload,
-          targets: planned.targets,
-          submission: planned.submission.submission,
-          hparams: planned.hparams,
-          seed: planned.seed,
-          budgetScale,
+      const hparamTracking = { strict: options.ruleset === 'external', spaceKeys };
+      const observer = {
+        onEval: (record: EvalRecord) => {
+          try {
+            store.recordEval(trialId, record);
+          } catch (err) {
+            // The store's failure, not the submission's: remembered, and raised once the trial is stopped.
+            storeFault ??= err;
+            throw err;
+          }
+          listener.onEval?.(record);
         },
-        {
-          clock: options.clock ?? realClock,
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-          observer: {
-            onEval: (record) => {
-              store.recordEval(trialId, record);
-              listener.onEval?.(record);
-            },
-            onStep: (progress) => listener.onStep?.(progress),
-          },
-        },
-      ));
+        onStep: (progress: StepProgress) => listener.onStep?.(progress),
+      };
+      const signal = options.signal === undefined ? {} : { signal: options.signal };
+      const inlineSubmission = planned.submission.submission;
+      const { value: result, noise } = await measureNoise(() =>
+        inlineSubmission !== undefined
+          ? runTrial(
+              { hparamTracking, workload: planned.workload, targets: planned.targets, submission: inlineSubmission, hparams: planned.hparams, seed: planned.seed, budgetScale },
+              { clock: options.clock ?? realClock, ...signal, observer },
+            )
+          : runTrialIsolated(
+              {
+                hparamTracking, workload: planned.workload, targets: planned.targets, modulePath: planned.submission.modulePath,
+                hparams: planned.hparams, seed: planned.seed, budgetScale, backend: backend.name as BackendChoice,
+                ...(options.watchdog === undefined ? {} : { limits: options.watchdog }),
+              },
+              { ...signal, observer },
+            ),
+      );
+      clearInterval(renewal);
+      if (storeFault !== undefined) throw storeFault;
       store.finishTrial(trialId, { ...result, noise });
       const unread = spaceKeys.filter((k) => result.hparamsRead !== undefined && !result.hparamsRead.includes(k));
       if (unread.length > 0 && result.status !== 'error' && !unreadWarned.has(planned.submission.name)) {
@@ -302,8 +359,15 @@ export async function runBenchmark(
       }
     }
     store.finishRun(runId, interrupted ? 'interrupted' : 'finished');
+    if (heldElsewhere > 0) {
+      listener.onWarning?.(`${heldElsewhere} trial(s) are being run by another algobench process on this store and were left to it; re-run this command afterwards to pick up any it leaves unfinished`);
+    }
   } catch (err) {
-    if (runId !== 0) store.finishRun(runId, 'failed');
+    try {
+      if (runId !== 0) store.finishRun(runId, 'failed');
+    } catch {
+      // The store itself failed; the first error says how.
+    }
     throw err;
   } finally {
     store.close();

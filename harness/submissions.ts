@@ -17,12 +17,23 @@ export const SUBMISSIONS_DIR = fileURLToPath(new URL('../submissions/', import.m
 const MODULE_NAMES = ['submission.ts', 'submission.js', 'index.ts', 'index.js'];
 const NOT_SUBMISSIONS = new Set(['kit']);
 
-export interface LoadedSubmission {
+/** A submission as the run knows it: where it is and what it tunes over. */
+export interface SubmissionRef {
   readonly name: string;
   readonly modulePath: string;
-  readonly submission: Submission;
   /** Absent for self-tuning submissions. */
   readonly searchSpace?: SearchSpace;
+}
+
+/** A submission imported into this process (trusted code only: the reference baselines, tests). */
+export interface LoadedSubmission extends SubmissionRef {
+  readonly submission: Submission;
+}
+
+/** The search space beside a module, read as data (no submission code runs). */
+export function searchSpaceOf(modulePath: string): SearchSpace | undefined {
+  const spacePath = searchSpacePath(modulePath);
+  return existsSync(spacePath) ? loadSearchSpace(spacePath) : undefined;
 }
 
 /** Names of the submissions shipped in submissions/. */
@@ -117,8 +128,7 @@ export async function loadSubmission(ref: string): Promise<LoadedSubmission> {
   if (problems.length > 0) {
     throw new AlgobenchError('E_BAD_SUBMISSION', `submission ${modulePath}: ${problems.join('; ')}`);
   }
-  const spacePath = searchSpacePath(modulePath);
-  const searchSpace = existsSync(spacePath) ? loadSearchSpace(spacePath) : undefined;
+  const searchSpace = searchSpaceOf(modulePath);
   const submission = candidate as Submission;
   return { name: submission.name, modulePath, submission, ...(searchSpace === undefined ? {} : { searchSpace }) };
 }

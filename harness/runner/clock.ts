@@ -6,6 +6,13 @@ export interface Clock {
   now(): number;
 }
 
-export const realClock: Clock = {
-  now: () => performance.now() / 1000,
-};
+/**
+ * `performance.now` as it was when this module loaded. A trial's process loads it
+ * before any submission code, so a submission that replaces `performance.now` (or
+ * `Performance.prototype.now`) changes its own view of time, not the runner's.
+ */
+const capturedNow = performance.now.bind(performance);
+
+export const realClock: Clock = Object.freeze({
+  now: () => capturedNow() / 1000,
+});

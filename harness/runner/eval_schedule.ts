@@ -79,3 +79,15 @@ export function everyStepsEvalSchedule(every: number): EvalSchedule {
 
 /** No evals but the one at the end of the budget (benchmarks of the step time). */
 export const noEvalSchedule: EvalSchedule = { pointAfter: () => 'none', describe: 'only at the end' };
+
+/** A schedule as plain data, for a trial run in its own process. */
+export type EvalScheduleSpec =
+  | { readonly kind: 'geometric'; readonly checkEvery?: number }
+  | { readonly kind: 'every'; readonly steps: number }
+  | { readonly kind: 'none' };
+
+export function scheduleFromSpec(spec: EvalScheduleSpec, stepHint: number): EvalSchedule {
+  if (spec.kind === 'every') return everyStepsEvalSchedule(spec.steps);
+  if (spec.kind === 'none') return noEvalSchedule;
+  return geometricEvalSchedule(stepHint, spec.checkEvery === undefined ? {} : { checkEvery: spec.checkEvery });
+}

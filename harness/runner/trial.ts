@@ -82,10 +82,19 @@ export interface TrialObserver {
   onStep?(progress: StepProgress): void;
 }
 
+/**
+ * Evaluates parameters on the validation and test splits, off the clock. In a
+ * trial's own process the splits are not there: the evaluator sends the parameters
+ * to the parent process, which holds them (isolated/trial_process.ts).
+ */
+export type Evaluator = (params: TensorMap) => Promise<{ validation: Metrics; test: Metrics }>;
+
 export interface TrialEnv {
   readonly clock: Clock;
   readonly signal?: AbortSignal;
   readonly observer?: TrialObserver;
+  /** @default the workload's own evaluate() on both splits, in this process */
+  readonly evaluator?: Evaluator;
 }
 
 export interface TrialResult {
@@ -261,14 +270,15 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
         if (point === 'probe' && !budgetSpent) {
           keepProbe(p, params, lastLoss);
         } else {
-          evaluate(spec, env, p, params, lastLoss, budgetSec);
+          await evaluate(spec, env, p, params, lastLoss, budgetSec);
         }
       }
       if (p.status === undefined && budgetSpent) p.status = p.timeToTarget === null ? 'budget_exhausted' : 'reached';
     }
   } catch (err) {
-    p.status = 'error';
-    p.error = errorMessage(err);
+    const forbidden = forbiddenMessage(err);
+    p.status = forbidden === undefined ? 'error' : 'forbidden';
+    p.error = forbidden ?? errorMessage(err);
   } finally {
     dropProbes(p);
     disposeAll(params);
@@ -323,20 +333,22 @@ function dropProbes(p: Progress): void {
  * evaluated from the earliest, and the first of them that meets it sets the target
  * step. Records every eval in step order and decides whether the trial is over.
  */
-function evaluate(spec: TrialSpec, env: TrialEnv, p: Progress, params: TensorMap, trainLoss: number, budgetSec: number) {
+async function evaluate(spec: TrialSpec, env: TrialEnv, p: Progress, params: TensorMap, trainLoss: number, budgetSec: number) {
   const { workload, targets } = spec;
   const metric = workload.metric;
-  const measure = (at: TensorMap, step: number, submissionTimeSec: number, loss: number): EvalRecord => {
+  const evaluator: Evaluator = env.evaluator ?? (async (at) => ({ validation: workload.evaluate(at, 'validation'), test: workload.evaluate(at, 'test') }));
+  const measure = async (at: TensorMap, step: number, submissionTimeSec: number, loss: number): Promise<EvalRecord> => {
     const v0 = env.clock.now();
-    const validation = Object.freeze({ ...workload.evaluate(at, 'validation') });
-    const test = Object.freeze({ ...workload.evaluate(at, 'test') });
+    const metrics = await evaluator(at);
+    const validation = Object.freeze({ ...metrics.validation });
+    const test = Object.freeze({ ...metrics.test });
     const evalTimeSec = env.clock.now() - v0;
     p.evalTime += evalTimeSec;
     if (validation[metric.name] === undefined) throw new Error(`workload ${workload.name} evaluate() did not report "${metric.name}"`);
     return Object.freeze({ step, submissionTimeSec, evalTimeSec, trainLoss: loss, validation, test });
   };
   const meets = (r: EvalRecord) => meetsTarget(r.validation[metric.name]!, targets.validation, metric);
-  const current = measure(params, p.steps, p.submissionTime, trainLoss);
+  const current = await measure(params, p.steps, p.submissionTime, trainLoss);
   const records: EvalRecord[] = [];
   // Bracket of the target: the grid point before it and the point itself.
   let previousTime = p.lastGridTime;
@@ -344,7 +356,7 @@ function evaluate(spec: TrialSpec, env: TrialEnv, p: Progress, params: TensorMap
   if (p.timeToTarget === null && meets(current)) {
     for (const probe of p.probes) {
       if (probe.submissionTime > budgetSec) break;
-      const r = measure(probe.params, probe.step, probe.submissionTime, probe.trainLoss);
+      const r = await measure(probe.params, probe.step, probe.submissionTime, probe.trainLoss);
       records.push(r);
       if (meets(r)) {
         found = r;
@@ -379,6 +391,22 @@ function evaluate(spec: TrialSpec, env: TrialEnv, p: Progress, params: TensorMap
     if (record.submissionTimeSec <= budgetSec && testValue !== undefined && meetsTarget(testValue, targets.test, metric)) p.testReached = true;
   }
   if (p.timeToTarget !== null && p.testReached) p.status = 'reached';
+}
+
+/**
+ * The trial's message when `err` is the sandbox refusing something (Node's permission
+ * model throws ERR_ACCESS_DENIED; lockdown.ts throws ForbiddenError), else undefined.
+ */
+export function forbiddenMessage(err: unknown): string | undefined {
+  if (err === null || typeof err !== 'object') return undefined;
+  const e = err as { code?: unknown; permission?: unknown; resource?: unknown; message?: unknown };
+  if (e.code === 'ERR_ACCESS_DENIED') {
+    const what = { FileSystemRead: 'read', FileSystemWrite: 'write', ChildProcess: 'start a process', WorkerThreads: 'start a worker thread' }[String(e.permission)] ?? String(e.permission);
+    const resource = typeof e.resource === 'string' && e.resource !== '' ? ` ${JSON.stringify(e.resource)}` : '';
+    return `the submission tried to ${what}${resource}, which a trial may not (${String(e.permission)})`;
+  }
+  if (e.code === 'ERR_TRIAL_FORBIDDEN' && typeof e.message === 'string') return e.message;
+  return undefined;
 }
 
 /** Mean loss and gradients with respect to every parameter. */

@@ -12,6 +12,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { selectBackend, type BackendChoice } from '../backends/select.ts';
 import { AlgobenchError, errorMessage } from '../errors.ts';
 import { runTrial } from '../runner/trial.ts';
+import { inspectSubmission, runTrialIsolated } from '../runner/isolated/run_isolated.ts';
 import type { Clock } from '../runner/clock.ts';
 import type { Hparams, Submission, Workload } from '../spec.ts';
 import { contractProblems, importSubmissionModule, resolveModulePath, searchSpacePath } from '../submissions.ts';
@@ -35,6 +36,44 @@ const SOURCE_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
 const DRY_RUN_WORKLOAD = 'mnist_mlp';
 /** Steps per probe: enough for a warmup from zero to move the parameters. */
 export const PROBE_STEPS = 8;
+
+/** Statuses by which the watchdog ends a trial: the submission is unsafe to import here. */
+const WATCHDOG_STATUSES = new Set(['timeout', 'crashed', 'killed', 'forbidden']);
+
+/**
+ * A short trial of the submission on mnist_mlp in its own sandboxed process, as `run`
+ * runs it (a budget of a few seconds, its defaults or its search space's first point).
+ */
+async function watchedRun(modulePath: string, backend: BackendChoice): Promise<{ summary: string; finding?: undefined } | { finding: Omit<Finding, 'file' | 'line'> }> {
+  const seen = await inspectSubmission(modulePath, backend);
+  if ('failed' in seen) {
+    return { finding: { problem: `in its sandboxed process, loading it ended as ${seen.status}: ${seen.failed}`, fix: 'see docs/submitting.md, "Isolation": what a trial may and may not do' } };
+  }
+  if (seen.problems.length > 0) return { summary: 'isolation: loaded in its sandboxed process (contract problems below)' };
+  await selectBackend(backend);
+  const workload = getWorkload(DRY_RUN_WORKLOAD);
+  await workload.load();
+  const spacePath = searchSpacePath(modulePath);
+  let hparams: Hparams = {};
+  try {
+    if (existsSync(spacePath)) hparams = sampleHparams(loadSearchSpace(spacePath), { seed: 0, study: 0, count: 1 })[0] ?? {};
+  } catch {
+    // The search-space check below reports it.
+  }
+  const budgetScale = WATCHED_BUDGET_SEC / workload.budget.maxRuntimeSec;
+  const result = await runTrialIsolated({
+    workload, targets: getTargets(workload.name, workload.variant), modulePath, hparams, seed: 0, budgetScale, backend,
+    limits: { stallSec: 30 },
+  });
+  if (WATCHDOG_STATUSES.has(result.status)) {
+    return { finding: { problem: `in its sandboxed process, the watchdog ended its trial as ${result.status}: ${result.error ?? ''}`, fix: 'see docs/submitting.md, "Isolation": what a trial may and may not do' } };
+  }
+  const boundary = result.boundary === undefined ? '' : `; process start to first step ${result.boundary.startSec.toFixed(1)} s, off the clock`;
+  return { summary: `isolation: a ${WATCHED_BUDGET_SEC} s trial in its own sandboxed process ended ${result.status} after ${result.steps} steps; the watchdog saw nothing${boundary}` };
+}
+
+/** Budget of validate's watched trial, seconds. */
+const WATCHED_BUDGET_SEC = 3;
 
 /** The module and the other source files in its folder (not tests). */
 function sourceFiles(modulePath: string): string[] {
@@ -77,6 +116,16 @@ export async function validateSubmission(ref: string, options: ValidateOptions =
   const ruleFindings = sourceFiles(modulePath).flatMap((f) => checkSource(f, readFileSync(f, 'utf8')));
   findings.push(...ruleFindings);
   if (ruleFindings.length === 0) passed.push('rules: no file, network or process access, no workload internals or store, no branching on workload identity');
+
+  // First the submission runs the way `run` runs it: in a sandboxed process of its own,
+  // watched. What the watchdog saw ends validation there; the checks below import the
+  // submission into this process, which only code that passed this may enter.
+  const watched = await watchedRun(modulePath, options.backend ?? 'auto');
+  if (watched.finding !== undefined) {
+    findings.push({ file, line: 0, ...watched.finding });
+    return { modulePath, findings, passed };
+  }
+  passed.push(watched.summary);
 
   let submission: Submission | undefined;
   try {

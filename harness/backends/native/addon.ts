@@ -26,7 +26,7 @@ export interface NativeAddon {
   threads(): number;
 }
 
-const ADDON_PATH = fileURLToPath(new URL('./build/Release/algobench_native.node', import.meta.url));
+export const NATIVE_ADDON_PATH = fileURLToPath(new URL('./build/Release/algobench_native.node', import.meta.url));
 
 let cached: NativeAddon | null | undefined;
 
@@ -34,9 +34,9 @@ let cached: NativeAddon | null | undefined;
 export function loadNativeAddon(): NativeAddon | undefined {
   if (cached === undefined) {
     cached = null;
-    if (process.env['ALGOBENCH_NATIVE'] !== '0' && existsSync(ADDON_PATH)) {
+    if (process.env['ALGOBENCH_NATIVE'] !== '0' && existsSync(NATIVE_ADDON_PATH)) {
       try {
-        cached = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
+        cached = createRequire(import.meta.url)(NATIVE_ADDON_PATH) as NativeAddon;
       } catch {
         // Built for another Node ABI or CPU: run without it.
       }

@@ -1,0 +1,48 @@
+/**
+ * Messages between the run (parent) and a trial's process (child), over Node's IPC
+ * channel with structured-clone serialization (typed arrays travel as they are).
+ * Everything crossing happens off the clock.
+ */
+import type { BackendChoice } from '../../backends/select.ts';
+import type { Budget, Hparams, Metrics, Targets, TrainData, TrialStatus } from '../../spec.ts';
+import type { TrackOptions } from '../../tuning/hparam_view.ts';
+import type { EvalScheduleSpec } from '../eval_schedule.ts';
+import type { EvalRecord, StepProgress, TrialResult } from '../trial.ts';
+
+/** A tensor as plain data. */
+export interface TensorData {
+  readonly shape: readonly number[];
+  readonly dtype: 'float32' | 'int32' | 'bool';
+  readonly values: Float32Array | Int32Array | Uint8Array;
+}
+
+/** Parent → child. */
+export type ToTrial =
+  | {
+      readonly kind: 'start';
+      readonly mode: 'trial' | 'inspect';
+      readonly backend: BackendChoice;
+      readonly modulePath: string;
+      readonly workload?: { readonly name: string; readonly variant: string; readonly budget: Budget };
+      readonly trainData?: TrainData;
+      readonly targets?: Targets;
+      readonly hparams?: Hparams;
+      readonly seed?: number;
+      readonly budgetScale?: number;
+      readonly hparamTracking?: TrackOptions;
+      /** @default the workload's geometric schedule */
+      readonly evalSchedule?: EvalScheduleSpec;
+    }
+  | { readonly kind: 'evaluated'; readonly id: number; readonly validation: Metrics; readonly test: Metrics }
+  | { readonly kind: 'evaluate-failed'; readonly id: number; readonly message: string }
+  | { readonly kind: 'interrupt' };
+
+/** Child → parent. */
+export type FromTrial =
+  | { readonly kind: 'ready'; readonly name: string; readonly problems: readonly string[] }
+  | { readonly kind: 'training' }
+  | { readonly kind: 'progress'; readonly progress: StepProgress }
+  | { readonly kind: 'evaluate'; readonly id: number; readonly params: Readonly<Record<string, TensorData>> }
+  | { readonly kind: 'eval'; readonly record: EvalRecord }
+  | { readonly kind: 'result'; readonly result: TrialResult; readonly wallSec: number }
+  | { readonly kind: 'fatal'; readonly status: TrialStatus; readonly message: string };

@@ -1,0 +1,479 @@
+/**
+ * Runs one trial in a process of its own, with a watchdog: the parent side of
+ * trial_process.ts. The parent never runs submission code; it holds the workload's
+ * validation and test data and evaluates the parameters the trial sends.
+ *
+ * The watchdog ends a trial that
+ * - stops answering (no progress for `stallSec`): `timeout`;
+ * - runs past its budget, counted on the parent's clock from the start of training
+ *   minus the time spent on evals, by more than the grace margin: `timeout`;
+ * - exits or dies on its own before sending its result: `crashed`;
+ * - goes over the memory cap (resident set, read from /proc): `killed`;
+ * - opens a socket or maps a native library it may not (read from /proc, for what
+ *   the in-process lockdown cannot promise): `forbidden`.
+ * A killed trial's process is killed with SIGKILL; nothing of it survives into the
+ * next trial, which gets a fresh process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { fileURLToPath } from 'node:url';
+import { errorMessage } from '../../errors.ts';
+import type { BackendChoice } from '../../backends/select.ts';
+import { NATIVE_ADDON_PATH } from '../../backends/native/addon.ts';
+import { entryPointUrls } from '../../package_entry_points.ts';
+import type { Hparams, Targets, TensorMap, TrialStatus, Workload } from '../../spec.ts';
+import type { TrackOptions } from '../../tuning/hparam_view.ts';
+import type { EvalScheduleSpec } from '../eval_schedule.ts';
+import type { EvalRecord, TrialObserver, TrialResult } from '../trial.ts';
+import { meetsTarget } from '../workload_info.ts';
+import { compileForTrials, type CompiledTree } from './compile.ts';
+import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
+import { permissionFlags, TRIAL_TSCONFIG } from './sandbox.ts';
+
+const BOOTSTRAP = fileURLToPath(new URL('./trial_bootstrap.mjs', import.meta.url));
+
+export interface WatchdogLimits {
+  /** Seconds without a word from the trial before it counts as hung. @default 20 + budget/4, at most 120 */
+  readonly stallSec?: number;
+  /** Seconds past the budget (parent's clock, evals excluded) before a trial is stopped. @default 30 + half the budget */
+  readonly graceSec?: number;
+  /** Resident memory cap of the trial's process, bytes. @default 6 GiB */
+  readonly memoryCapBytes?: number;
+  /** Seconds the process may take to start and load before training begins. @default 120 */
+  readonly startupSec?: number;
+}
+
+export interface IsolatedTrialSpec {
+  readonly workload: Workload;
+  readonly targets: Targets;
+  readonly modulePath: string;
+  readonly hparams: Hparams;
+  readonly seed: number;
+  readonly budgetScale: number;
+  readonly backend: BackendChoice;
+  readonly hparamTracking?: TrackOptions;
+  readonly evalSchedule?: EvalScheduleSpec;
+  readonly limits?: WatchdogLimits;
+}
+
+export interface IsolatedTrialEnv {
+  readonly signal?: AbortSignal;
+  readonly observer?: TrialObserver;
+}
+
+/** What the process boundary cost: seconds from spawn to the first step, and to teardown. */
+export interface BoundaryCost {
+  readonly startSec: number;
+  readonly stopSec: number;
+}
+
+const DEFAULT_MEMORY_CAP = 6 * 1024 ** 3;
+const POLL_MS = 200;
+
+let compiled: Map<string, CompiledTree> | undefined;
+
+/** The compiled code for a submission's folder, compiled at most once per process. */
+function compiledFor(modulePath: string): CompiledTree {
+  compiled ??= new Map();
+  const key = dirname(modulePath);
+  let tree = compiled.get(key);
+  if (tree === undefined) {
+    tree = compileForTrials(modulePath);
+    compiled.set(key, tree);
+  }
+  return tree;
+}
+
+/** Trial processes alive now: killed if the run itself exits (Ctrl-C while one loads, a crash). */
+const alive = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of alive) child.kill('SIGKILL');
+});
+
+/** What a trial's process may print to the run's stdout and stderr, each; the rest is dropped. */
+export const OUTPUT_CAP_BYTES = 64 * 1024;
+
+/**
+ * Passes a trial process's output on to the run's (a submission may log), up to
+ * OUTPUT_CAP_BYTES per stream; keeps the last lines of stderr for a crash message.
+ */
+function relayOutput(child: ChildProcess, stderrTail: string[]): void {
+  const relay = (from: NodeJS.ReadableStream | null, to: NodeJS.WriteStream, tail?: string[]) => {
+    let budget = OUTPUT_CAP_BYTES;
+    from?.setEncoding('utf8');
+    from?.on('data', (chunk: string) => {
+      if (tail !== undefined) {
+        tail.push(chunk.slice(-2_000));
+        if (tail.length > 20) tail.shift();
+      }
+      if (budget <= 0) return;
+      const part = chunk.length > budget ? chunk.slice(0, budget) : chunk;
+      budget -= part.length;
+      to.write(part);
+      if (budget <= 0) to.write(`\n[algobench: the trial's output goes over ${OUTPUT_CAP_BYTES / 1024} KiB; the rest is dropped]\n`);
+    });
+  };
+  relay(child.stdout, process.stdout);
+  relay(child.stderr, process.stderr, stderrTail);
+}
+
+/** Starts a trial's process under the sandbox. */
+export function spawnTrialProcess(modulePath: string, stderrTail: string[] = []): ChildProcess {
+  const tree = compiledFor(modulePath);
+  const flags = permissionFlags(modulePath, tree.dirs);
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env['PATH'] ?? '',
+    TSX_TSCONFIG_PATH: TRIAL_TSCONFIG,
+    ...(process.env['ALGOBENCH_THREADS'] === undefined ? {} : { ALGOBENCH_THREADS: process.env['ALGOBENCH_THREADS'] }),
+    ...(process.env['ALGOBENCH_NATIVE'] === undefined ? {} : { ALGOBENCH_NATIVE: process.env['ALGOBENCH_NATIVE'] }),
+  };
+  const child = spawn(process.execPath, [...flags, BOOTSTRAP, JSON.stringify(tree.dirs), JSON.stringify(entryPointUrls())], {
+    cwd: dirname(TRIAL_TSCONFIG),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    serialization: 'advanced',
+  });
+  alive.add(child);
+  child.on('exit', () => alive.delete(child));
+  relayOutput(child, stderrTail);
+  return child;
+}
+
+function fromTensorData(data: Readonly<Record<string, TensorData>>): TensorMap {
+  const out: Record<string, tf.Tensor> = {};
+  for (const [name, t] of Object.entries(data)) out[name] = tf.tensor(t.values, [...t.shape], t.dtype);
+  return out;
+}
+
+/** Resident set size of a process, from /proc; undefined when it cannot be read. */
+function residentBytes(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match === null ? undefined : Number(match[1]) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Something the process holds that a trial may not: a socket besides the IPC channel,
+ * or a native library besides Node's own and algobench's kernels.
+ */
+function sandboxBreach(pid: number, ipcSockets: ReadonlySet<string>): string | undefined {
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      let target: string;
+      try {
+        target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      if (target.startsWith('socket:') && !ipcSockets.has(target)) return `the submission opened a socket (${target}), which a trial may not`;
+    }
+    const maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
+    for (const line of maps.split('\n')) {
+      const path = line.slice(line.indexOf('/'));
+      if (path.endsWith('.node') && path !== NATIVE_ADDON_PATH) return `the submission loaded the native addon ${JSON.stringify(path)}, which a trial may not`;
+    }
+  } catch {
+    // The process is gone or /proc is not there: the exit handler speaks for it.
+  }
+  return undefined;
+}
+
+function socketsOf(pid: number): Set<string> {
+  const out = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        if (target.startsWith('socket:')) out.add(target);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return out;
+}
+
+function emptyResult(status: TrialStatus, error: string, partial: { steps: number; submissionTimeSec: number; evalTimeSec: number; evals: number }): TrialResult {
+  return {
+    status,
+    timeToTargetSec: null,
+    targetStep: null,
+    targetResolution: null,
+    testReached: false,
+    steps: partial.steps,
+    submissionTimeSec: partial.submissionTimeSec,
+    evalTimeSec: partial.evalTimeSec,
+    evals: partial.evals,
+    error,
+  };
+}
+
+/**
+ * Why a result sent by the trial's process cannot be true, if it cannot: the status
+ * `reached` and the time-to-target must rest on an eval this process computed and
+ * accepted, the test target likewise. (The trial's process runs the submission's
+ * code, which can send messages of its own.)
+ */
+function forgedResult(result: TrialResult, accepted: readonly EvalRecord[], spec: IsolatedTrialSpec): string | undefined {
+  const metric = spec.workload.metric;
+  if (result.timeToTargetSec !== null) {
+    const basis = accepted.find((r) => r.submissionTimeSec === result.timeToTargetSec && r.step === result.targetStep);
+    if (basis === undefined || !meetsTarget(basis.validation[metric.name]!, spec.targets.validation, metric)) {
+      return `the trial reported reaching the target at ${result.timeToTargetSec} s, which no eval the run computed supports (a forged result); its trial is void`;
+    }
+  }
+  if (result.testReached && !accepted.some((r) => r.test[metric.name] !== undefined && meetsTarget(r.test[metric.name]!, spec.targets.test, metric))) {
+    return 'the trial reported reaching the test target, which no eval the run computed supports (a forged result); its trial is void';
+  }
+  if (result.status === 'reached' && result.timeToTargetSec === null) return 'the trial reported status reached without a time-to-target (a forged result); its trial is void';
+  return undefined;
+}
+
+/**
+ * The trial's submission time can only be a part of the wall time its process
+ * trained for (the parent's clock, its own evals excluded); the rest is the runner's
+ * checks and messages. Far less than that means its clock was tampered with.
+ */
+export const MIN_TIMED_SHARE = 0.2;
+
+function implausibleClock(result: TrialResult, trainingWallSec: number): string | undefined {
+  if (trainingWallSec < 2 || result.submissionTimeSec >= MIN_TIMED_SHARE * trainingWallSec) return undefined;
+  return `the trial reported ${result.submissionTimeSec.toFixed(2)} s of submission time in ${trainingWallSec.toFixed(2)} s of training on the run's clock (under ${MIN_TIMED_SHARE * 100} %): its clock or messages were tampered with; its trial is void`;
+}
+
+/** Runs the trial in its own process and returns its result, whatever the process does. */
+export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTrialEnv = {}): Promise<TrialResult & { boundary?: BoundaryCost }> {
+  const budgetSec = spec.workload.budget.maxRuntimeSec * spec.budgetScale;
+  const limits = spec.limits ?? {};
+  const stallSec = limits.stallSec ?? Math.min(120, 20 + budgetSec / 4);
+  const graceSec = limits.graceSec ?? 30 + 0.5 * budgetSec;
+  const memoryCap = limits.memoryCapBytes ?? DEFAULT_MEMORY_CAP;
+  const startupSec = limits.startupSec ?? 120;
+  const now = () => performance.now() / 1000;
+
+  const spawned = now();
+  const stderrTail: string[] = [];
+  const child = spawnTrialProcess(spec.modulePath, stderrTail);
+
+  return await new Promise((resolve, reject) => {
+    const partial = { steps: 0, submissionTimeSec: 0, evalTimeSec: 0, evals: 0 };
+    /** A failure of the run's side (the store, via the observer): raised, never the trial's. */
+    let infraError: unknown;
+    /** The metrics this process computed, in order: every eval the trial reports must be one of them. */
+    const computed: Array<{ validation: string; test: string }> = [];
+    const accepted: EvalRecord[] = [];
+    let settled = false;
+    let lastWord = now();
+    let trainingSince: number | undefined;
+    let evalSec = 0;
+    let firstStepAt: number | undefined;
+    let verdict: { status: TrialStatus; message: string } | undefined;
+    let result: (TrialResult & { wallSec?: number }) | undefined;
+    let ipcSockets: Set<string> | undefined;
+
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      clearInterval(timer);
+      env.signal?.removeEventListener('abort', onAbort);
+      const stopped = now();
+      const boundary = { startSec: (firstStepAt ?? stopped) - spawned, stopSec: 0 };
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (infraError !== undefined) {
+        reject(infraError);
+        return;
+      }
+      const done = (r: TrialResult) => resolve({ ...r, boundary: { ...boundary, stopSec: now() - stopped } });
+      if (result !== undefined && verdict === undefined) {
+        const { wallSec: _wall, ...plain } = result as TrialResult & { wallSec?: number };
+        const trainingWall = trainingSince === undefined ? 0 : stopped - trainingSince - evalSec;
+        const forged = forgedResult(plain, accepted, spec) ?? implausibleClock(plain, trainingWall);
+        done(forged === undefined ? plain : emptyResult('forbidden', forged, partial));
+      } else {
+        done(emptyResult(verdict?.status ?? 'crashed', verdict?.message ?? 'the trial process ended without a result', partial));
+      }
+    };
+    const stop = (status: TrialStatus, message: string) => {
+      if (verdict !== undefined || result !== undefined) return;
+      verdict = { status, message };
+      child.kill('SIGKILL');
+    };
+
+    const safely = (call: () => void) => {
+      try {
+        call();
+      } catch (err) {
+        infraError ??= err;
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+    };
+
+    const onAbort = () => {
+      if (trainingSince === undefined) {
+        stop('interrupted', 'interrupted before training started');
+        return;
+      }
+      child.send({ kind: 'interrupt' } satisfies ToTrial);
+      // A trial that does not stop within a few seconds is stopped.
+      setTimeout(() => stop('interrupted', 'interrupted (the trial did not stop when asked)'), 5_000).unref();
+    };
+    env.signal?.addEventListener('abort', onAbort);
+
+    const timer = setInterval(() => {
+      const t = now();
+      if (trainingSince === undefined) {
+        if (t - spawned > startupSec) stop('timeout', `the trial process did not start training within ${startupSec} s`);
+        return;
+      }
+      ipcSockets ??= socketsOf(child.pid!);
+      const breach = sandboxBreach(child.pid!, ipcSockets);
+      if (breach !== undefined) return stop('forbidden', breach);
+      const rss = residentBytes(child.pid!);
+      if (rss !== undefined && rss > memoryCap) {
+        return stop('killed', `the trial process used ${(rss / 1024 ** 3).toFixed(1)} GiB of memory, over the cap of ${(memoryCap / 1024 ** 3).toFixed(1)} GiB; killed at step ~${partial.steps}`);
+      }
+      if (inEval === 0 && t - lastWord > stallSec) {
+        return stop('timeout', `the trial stopped answering for ${stallSec.toFixed(0)} s after step ${partial.steps} (a hang or an endless loop); killed`);
+      }
+      const trainedSec = t - trainingSince - evalSec;
+      if (inEval === 0 && trainedSec > budgetSec + graceSec) {
+        stop('timeout', `the trial ran ${trainedSec.toFixed(1)} s, past its budget of ${budgetSec.toFixed(1)} s by more than the grace of ${graceSec.toFixed(1)} s; killed`);
+      }
+    }, POLL_MS);
+
+    let inEval = 0;
+    child.on('message', (message: FromTrial) => {
+      lastWord = now();
+      switch (message.kind) {
+        case 'ready':
+          if (message.problems.length > 0) stop('error', `the submission breaks the contract: ${message.problems.join('; ')}`);
+          break;
+        case 'training':
+          trainingSince = now();
+          break;
+        case 'progress':
+          firstStepAt ??= now();
+          partial.steps = message.progress.step;
+          partial.submissionTimeSec = message.progress.submissionTimeSec;
+          safely(() => env.observer?.onStep?.(message.progress));
+          break;
+        case 'evaluate': {
+          firstStepAt ??= now();
+          inEval += 1;
+          const e0 = now();
+          let reply: ToTrial;
+          const params = fromTensorData(message.params);
+          try {
+            const validation = spec.workload.evaluate(params, 'validation');
+            const test = spec.workload.evaluate(params, 'test');
+            computed.push({ validation: JSON.stringify(validation), test: JSON.stringify(test) });
+            reply = { kind: 'evaluated', id: message.id, validation, test };
+          } catch (err) {
+            reply = { kind: 'evaluate-failed', id: message.id, message: errorMessage(err) };
+          } finally {
+            for (const t of Object.values(params)) t.dispose();
+          }
+          evalSec += now() - e0;
+          inEval -= 1;
+          lastWord = now();
+          if (child.connected) child.send(reply);
+          break;
+        }
+        case 'eval': {
+          const record = message.record;
+          const at = computed.findIndex((c) => c.validation === JSON.stringify(record.validation) && c.test === JSON.stringify(record.test));
+          if (at < 0) {
+            stop('forbidden', `the trial reported an eval at step ${record.step} that the run never computed (a forged message); its trial is void`);
+            break;
+          }
+          computed.splice(at, 1);
+          accepted.push(record);
+          partial.evals += 1;
+          partial.evalTimeSec += record.evalTimeSec;
+          safely(() => env.observer?.onEval?.(record));
+          break;
+        }
+        case 'result':
+          result = message.result;
+          finish();
+          break;
+        case 'fatal':
+          stop(message.status, message.message);
+          break;
+      }
+    });
+    child.on('exit', (code, signal) => {
+      if (result === undefined && verdict === undefined) {
+        const tail = stderrTail.join('').trim().split('\n').filter((l) => l.trim() !== '').slice(-1)[0];
+        verdict = {
+          status: 'crashed',
+          message: `the trial process ${signal !== null ? `died of ${signal}` : `exited with code ${code}`} at step ~${partial.steps} before reporting a result${tail === undefined ? '' : ` (last words: ${tail.slice(0, 200)})`}`,
+        };
+      }
+      finish();
+    });
+    child.on('error', (err) => {
+      verdict ??= { status: 'crashed', message: `the trial process could not run: ${errorMessage(err)}` };
+      finish();
+    });
+    const start: ToTrial = {
+      kind: 'start',
+      mode: 'trial',
+      backend: spec.backend,
+      modulePath: spec.modulePath,
+      workload: { name: spec.workload.name, variant: spec.workload.variant, budget: spec.workload.budget },
+      trainData: spec.workload.trainData(),
+      targets: spec.targets,
+      hparams: spec.hparams,
+      seed: spec.seed,
+      budgetScale: spec.budgetScale,
+      ...(spec.hparamTracking === undefined ? {} : { hparamTracking: spec.hparamTracking }),
+      ...(spec.evalSchedule === undefined ? {} : { evalSchedule: spec.evalSchedule }),
+    };
+    child.send(start);
+  });
+}
+
+/**
+ * Imports a submission in a process of its own and returns its name and contract
+ * problems: how the run learns what it is running without running its code itself.
+ */
+export async function inspectSubmission(modulePath: string, backend: BackendChoice): Promise<{ name: string; problems: readonly string[] } | { failed: string; status: TrialStatus }> {
+  const stderrTail: string[] = [];
+  const child = spawnTrialProcess(modulePath, stderrTail);
+  return await new Promise((resolve) => {
+    let answered = false;
+    const timer = setTimeout(() => {
+      answered = true;
+      child.kill('SIGKILL');
+      resolve({ failed: 'loading it took over 60 s (a hang or an endless loop at import)', status: 'timeout' });
+    }, 60_000);
+    child.on('message', (message: FromTrial) => {
+      if (answered) return;
+      if (message.kind === 'ready') {
+        answered = true;
+        resolve({ name: message.name, problems: message.problems });
+      } else if (message.kind === 'fatal') {
+        answered = true;
+        resolve({ failed: message.message, status: message.status });
+      }
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (answered) return;
+      answered = true;
+      const tail = stderrTail.join('').trim().split('\n').filter((l) => l.trim() !== '').slice(-1)[0];
+      resolve({ failed: `its process ${signal !== null ? `died of ${signal}` : `exited with code ${code}`} while loading it${tail === undefined ? '' : ` (last words: ${tail.slice(0, 200)})`}`, status: 'crashed' });
+    });
+    child.send({ kind: 'start', mode: 'inspect', backend, modulePath } satisfies ToTrial);
+  });
+}

@@ -1,0 +1,152 @@
+/**
+ * A trial's own process: the only place a submission's code runs. Started by the
+ * run (run_isolated.ts) under Node's permission model (sandbox.ts), it
+ * 1. captures the clock (clock.ts is its first import, before any submission code);
+ * 2. waits for the trial: workload, training split, hyperparameters, seed;
+ * 3. selects the backend and loads the training split only (the parent keeps
+ *    validation and test data and evaluates the parameters sent to it);
+ * 4. closes what the permission model leaves open (lockdown.ts), imports the
+ *    submission, checks its shape, runs the trial and sends the result.
+ * Ctrl-C reaches the whole process group; this process ignores it and stops when the
+ * parent says so, so that the trial ends as `interrupted` with its evals recorded.
+ */
+import { realClock } from '../clock.ts';
+import * as tf from '@tensorflow/tfjs';
+import { errorMessage } from '../../errors.ts';
+import { selectBackend } from '../../backends/select.ts';
+import { loadNativeAddon, NATIVE_ADDON_PATH } from '../../backends/native/addon.ts';
+import { contractProblems, importSubmissionModule } from '../../submissions.ts';
+import type { Submission, TensorMap, Workload } from '../../spec.ts';
+import { WORKLOADS } from '../../../workloads/registry.ts';
+import { scheduleFromSpec } from '../eval_schedule.ts';
+import { forbiddenMessage, lossAndGrads, runTrial, type Evaluator } from '../trial.ts';
+import { disposeAll } from '../tensors.ts';
+import { lockDown } from './lockdown.ts';
+import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
+
+type Start = Extract<ToTrial, { kind: 'start' }>;
+
+const send = (message: FromTrial): void => {
+  process.send?.(message);
+};
+
+/** How often progress goes to the parent: it doubles as the heartbeat. */
+const PROGRESS_EVERY_SEC = 0.25;
+
+const interrupt = new AbortController();
+const pendingEvals = new Map<number, { resolve: (m: { validation: Record<string, number>; test: Record<string, number> }) => void; reject: (e: Error) => void }>();
+let nextEvalId = 1;
+
+process.on('SIGINT', () => {
+  // The parent decides: it sends 'interrupt', or kills this process.
+});
+
+function tensorData(t: tf.Tensor): TensorData {
+  const values = t.dataSync() as Float32Array | Int32Array | Uint8Array;
+  return { shape: [...t.shape], dtype: t.dtype as TensorData['dtype'], values };
+}
+
+const remoteEvaluator: Evaluator = (params: TensorMap) => {
+  const id = nextEvalId++;
+  const data: Record<string, TensorData> = {};
+  for (const [name, t] of Object.entries(params)) data[name] = tensorData(t);
+  return new Promise((resolve, reject) => {
+    pendingEvals.set(id, { resolve, reject });
+    send({ kind: 'evaluate', id, params: data });
+  });
+};
+
+/**
+ * One forward and backward pass of the model on two examples, off the clock: a fresh
+ * process compiles and loads its kernels on first use, which a run in one process
+ * used to pay once, before its first trial (the backend probe). Without this, every
+ * trial's first timed step would carry that cost.
+ */
+function warmUp(workload: Workload): void {
+  const init = workload.initParams(0);
+  const batch = workload.getBatch(Int32Array.from([0, 1]));
+  try {
+    const { loss, grads } = lossAndGrads(workload, init.params, batch);
+    loss.dataSync();
+    disposeAll([loss, grads]);
+  } finally {
+    disposeAll([init.params, batch]);
+  }
+}
+
+async function run(start: Start): Promise<void> {
+  if (start.mode === 'inspect') {
+    // Importing needs no backend; the native kernels are not loaded, so no addon is allowed.
+    const allowedAddons: string[] = [];
+    lockDown(allowedAddons);
+    const candidate = await importSubmissionModule(start.modulePath);
+    const problems = contractProblems(candidate);
+    send({ kind: 'ready', name: problems.length === 0 ? (candidate as Submission).name : '', problems });
+    return;
+  }
+  await selectBackend(start.backend);
+  const allowedAddons = loadNativeAddon() === undefined ? [] : [NATIVE_ADDON_PATH];
+  // Built from its definition with the budget the parent sends: the registry's
+  // getWorkload would read workloads/targets.json, which a trial's process may not.
+  const { name, variant, budget } = start.workload!;
+  const workload = { ...WORKLOADS[name]!.create(variant), budget };
+  workload.loadTrain(start.trainData!);
+  warmUp(workload);
+  lockDown(allowedAddons);
+  const candidate = await importSubmissionModule(start.modulePath);
+  const problems = contractProblems(candidate);
+  send({ kind: 'ready', name: problems.length === 0 ? (candidate as Submission).name : '', problems });
+  if (problems.length > 0) return;
+  send({ kind: 'training' });
+  const w0 = realClock.now();
+  let lastProgress = -Infinity;
+  const result = await runTrial(
+    {
+      workload,
+      targets: start.targets!,
+      submission: candidate as Submission,
+      hparams: start.hparams ?? {},
+      seed: start.seed ?? 0,
+      budgetScale: start.budgetScale ?? 1,
+      ...(start.evalSchedule === undefined ? {} : { evalSchedule: scheduleFromSpec(start.evalSchedule, workload.budget.stepHint) }),
+      ...(start.hparamTracking === undefined ? {} : { hparamTracking: start.hparamTracking }),
+    },
+    {
+      clock: realClock,
+      signal: interrupt.signal,
+      evaluator: remoteEvaluator,
+      observer: {
+        onStep: (progress) => {
+          const now = realClock.now();
+          if (now - lastProgress >= PROGRESS_EVERY_SEC) {
+            lastProgress = now;
+            send({ kind: 'progress', progress });
+          }
+        },
+        onEval: (record) => send({ kind: 'eval', record }),
+      },
+    },
+  );
+  send({ kind: 'result', result, wallSec: realClock.now() - w0 });
+}
+
+process.on('message', (message: ToTrial) => {
+  if (message.kind === 'start') {
+    run(message).then(
+      () => process.disconnect?.(),
+      (err: unknown) => {
+        const forbidden = forbiddenMessage(err);
+        send({ kind: 'fatal', status: forbidden === undefined ? 'error' : 'forbidden', message: forbidden ?? errorMessage(err) });
+        process.disconnect?.();
+      },
+    );
+  } else if (message.kind === 'evaluated') {
+    pendingEvals.get(message.id)?.resolve({ validation: message.validation, test: message.test });
+    pendingEvals.delete(message.id);
+  } else if (message.kind === 'evaluate-failed') {
+    pendingEvals.get(message.id)?.reject(new Error(message.message));
+    pendingEvals.delete(message.id);
+  } else if (message.kind === 'interrupt') {
+    interrupt.abort();
+  }
+});
