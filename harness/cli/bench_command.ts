@@ -1,9 +1,10 @@
 /** `algobench bench` (npm run bench): step, eval and harness-overhead timings per workload. */
 import { Command } from 'commander';
-import { BACKEND_CHOICES, parseBackendChoice, selectBackend } from '../backends/select.ts';
+import { BACKEND_CHOICES, parseBackendChoice, selectBackend, type BackendChoice } from '../backends/select.ts';
 import { benchBatchSize, benchWorkload, type BenchRow } from '../bench/bench.ts';
 import { torchStep } from '../bench/torch_compare.ts';
-import { loadSubmission } from '../submissions.ts';
+import { loadSubmission, resolveModulePath } from '../submissions.ts';
+import { isolationCost, type IsolationReport } from '../bench/isolation_cost.ts';
 import { expandWorkloadRefs, getWorkload, WORKLOADS } from '../../workloads/registry.ts';
 import { getReference, getTargets } from '../../workloads/targets.ts';
 import { AlgobenchError } from '../errors.ts';
@@ -47,6 +48,34 @@ async function repeatCommand(workloads: readonly Workload[], repeats: number, se
   }
 }
 
+async function isolationCommand(workloads: readonly Workload[], backend: BackendChoice, flags: { rounds: number; blockSec: number; seed: number; json?: boolean; hostile?: string }): Promise<void> {
+  const hostile = flags.hostile?.split(',').map((p) => resolveModulePath(p.trim())) ?? [];
+  const reports: IsolationReport[] = [];
+  for (const w of workloads) {
+    const reference = getReference(w.name, w.variant);
+    if (reference === undefined) throw new AlgobenchError('E_TARGETS', `${w.name}:${w.variant} has no reference configuration in workloads/targets.json`);
+    const submission = await loadSubmission(reference.submission);
+    reports.push(
+      await isolationCost(w, getTargets(w.name, w.variant), submission, { ...reference.hparams }, {
+        rounds: flags.rounds, seed: flags.seed, budgetSec: flags.blockSec, backend, hostile,
+        onSample: (s) => process.stderr.write(`${w.name} round ${s.round + 1} ${s.arm}${s.after === undefined ? '' : ` (after ${s.after.modulePath.split('/').at(-2)}: ${s.after.status})`}: ${s.steps} steps in ${s.submissionTimeSec.toFixed(2)} s = ${s.stepsPerSec.toFixed(1)} steps/s${s.boundary === undefined ? '' : `; boundary: start ${s.boundary.startSec.toFixed(2)} s, stop ${s.boundary.stopSec.toFixed(3)} s`}\n`),
+      }),
+    );
+  }
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+    return;
+  }
+  const fmt = (x: number | null, digits = 1) => (x === null ? '—' : x.toFixed(digits));
+  process.stdout.write(`${['workload'.padEnd(18), 'inline steps/s', 'process steps/s', 'process/inline', 'after hostile/process', 'start s', 'stop s'].join('  ')}\n`);
+  for (const r of reports) {
+    const m = r.medianStepsPerSec;
+    process.stdout.write(
+      `${[r.workload.padEnd(18), fmt(m.inline).padStart(14), fmt(m.process).padStart(15), (m.inline && m.process ? `${(m.process / m.inline).toFixed(3)}×` : '—').padStart(14), (m.after_hostile && m.process ? `${(m.after_hostile / m.process).toFixed(3)}×` : '—').padStart(21), fmt(r.medianBoundaryStartSec, 2).padStart(7), fmt(r.medianBoundaryStopSec, 3).padStart(6)].join('  ')}\n`,
+    );
+  }
+}
+
 export function benchCommand(): Command {
   return new Command('bench')
     .description('time a training step, an eval and the harness overhead for each workload (tinybench)')
@@ -61,9 +90,16 @@ export function benchCommand(): Command {
     .option('--json', 'print machine-readable JSON')
     .option('--repeat <n>', "instead: run each workload's reference configuration n times (at most 100) from one seed on the real clock and report target steps, time-to-target CV and noise flags", repeats('repeat'))
     .option('--seed <n>', 'seed of --repeat (a non-negative integer)', seed, 1)
-    .action(async (flags: { workload?: string; submission: string; backend: string; time: number; rounds: number; blockSec: number; json?: boolean; torch?: boolean; python: string; repeat?: number; seed: number }) => {
+    .option('--isolation', "instead: time each workload's reference trial (no evals, --block-sec budget) in this process and in a sandboxed process of its own, --rounds times alternately, and report the process boundary's cost and the timed step's change")
+    .option('--hostile <paths>', 'with --isolation: comma-separated hostile submissions to run before the same trial each round (their effect on the next trial)')
+    .action(async (flags: { workload?: string; submission: string; backend: string; time: number; rounds: number; blockSec: number; json?: boolean; torch?: boolean; python: string; repeat?: number; seed: number; isolation?: boolean; hostile?: string }) => {
       const names = flags.workload?.split(',').map((s) => s.trim()) ?? Object.keys(WORKLOADS);
       const workloads = expandWorkloadRefs(names).map((n) => getWorkload(n));
+      if (flags.isolation) {
+        const backend = await selectBackend(parseBackendChoice(flags.backend));
+        await isolationCommand(workloads, backend.name as BackendChoice, flags);
+        return;
+      }
       if (flags.repeat !== undefined) {
         checkPlannedTrials([{ what: 'workload(s)', n: workloads.length }, { what: 'repeats', n: flags.repeat }], 'repeat a few workloads at a time (-w), or lower --repeat');
         await selectBackend(parseBackendChoice(flags.backend));

@@ -41,6 +41,9 @@ export function contractBreach(signature: ParamSignature, result: StepResult | u
   return undefined;
 }
 
+/** Captured when the runner loads, before any submission code: a submission cannot blind it. */
+const isFiniteNumber = Number.isFinite;
+
 /**
  * The name of the first parameter holding a NaN or an infinity, or undefined. One
  * backend sync for all parameters: Σ(0·p) is 0 when p is finite and NaN otherwise
@@ -50,6 +53,6 @@ export function firstNonFinite(params: TensorMap): string | undefined {
   const names = Object.keys(params);
   if (names.length === 0) return undefined;
   const flags = tf.tidy(() => tf.stack(names.map((n) => tf.sum(tf.mul(params[n]!, 0)))).dataSync());
-  const index = flags.findIndex((x) => !Number.isFinite(x));
+  const index = flags.findIndex((x) => !isFiniteNumber(x));
   return index < 0 ? undefined : names[index];
 }

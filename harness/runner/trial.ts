@@ -144,6 +144,9 @@ interface Progress {
   probes: Probe[];
 }
 
+/** Captured when the runner loads, before any submission code: a submission cannot blind it. */
+const isFiniteNumber = Number.isFinite;
+
 /** Yields to the event loop (off the clock) so that Ctrl-C can land between steps. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -241,7 +244,7 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
       observer?.onStep?.({ step: p.steps, submissionTimeSec: p.submissionTime, budgetSec });
 
       if (stepLoss !== undefined) lastLoss = stepLoss;
-      if (stepLoss !== undefined && !Number.isFinite(stepLoss)) {
+      if (stepLoss !== undefined && !isFiniteNumber(stepLoss)) {
         p.status = 'diverged';
         p.error = `training loss became ${stepLoss} at step ${stepIndex}`;
         break;
@@ -376,7 +379,7 @@ async function evaluate(spec: TrialSpec, env: TrialEnv, p: Progress, params: Ten
     env.observer?.onEval?.(record);
   }
   const value = current.validation[metric.name]!;
-  if (!Number.isFinite(value)) {
+  if (!isFiniteNumber(value)) {
     p.status = 'diverged';
     p.error = `validation ${metric.name} became ${value} at step ${p.steps}`;
     return;

@@ -43,6 +43,8 @@ describe('validateSubmission', () => {
   it('rejects a module that imports fs, naming the line', async () => {
     const report = await validateSubmission(fixture('imports_fs'), { backend: 'wasm' });
     expect(report.findings.map((f) => [f.line, f.problem.split(':')[0]])).toContainEqual([2, 'imports "node']);
+    // Run in its sandbox, the read itself is refused.
+    expect(report.findings.map((f) => f.problem)).toContainEqual(expect.stringMatching(/^in its sandboxed process, the watchdog ended its trial as forbidden/));
   });
 
   it('rejects a module without update()', async () => {
@@ -63,10 +65,11 @@ describe('validateSubmission', () => {
     expect(report.findings.map((f) => f.line)).toEqual([7]);
   });
 
-  it('exits non-zero from the CLI with one FAIL line per finding', () => {
+  it('exits non-zero from the CLI with one FAIL line per finding: the source rule, and what the sandbox saw', () => {
     const out = spawnSync('node', ['bin/algobench.js', 'validate', fixture('imports_fs'), '--backend', 'wasm'], { cwd: ROOT, encoding: 'utf8' });
     expect(out.status).toBe(2);
-    expect(out.stdout.split('\n').filter((l) => l.startsWith('FAIL'))).toHaveLength(1);
+    expect(out.stdout.split('\n').filter((l) => l.startsWith('FAIL'))).toHaveLength(2);
     expect(out.stdout).toMatch(/imports_fs\/submission\.ts:2: imports "node:fs"/);
-  }, 60_000);
+    expect(out.stdout).toMatch(/watchdog ended its trial as forbidden: the submission tried to read "\/dev\/null"/);
+  }, 180_000);
 });

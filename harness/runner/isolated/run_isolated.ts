@@ -200,6 +200,12 @@ function socketsOf(pid: number): Set<string> {
   return out;
 }
 
+/** The line of a dead process's stderr that says why: its error, else its last line. */
+function lastWords(stderrTail: readonly string[]): string | undefined {
+  const lines = stderrTail.join('').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^Node\.js v\d/.test(l));
+  return lines.find((l) => /^(\w*Error|Uncaught|Error)\b|: /.test(l) && !l.startsWith('at ')) ?? lines.at(-1);
+}
+
 function emptyResult(status: TrialStatus, error: string, partial: { steps: number; submissionTimeSec: number; evalTimeSec: number; evals: number }): TrialResult {
   return {
     status,
@@ -221,18 +227,24 @@ function emptyResult(status: TrialStatus, error: string, partial: { steps: numbe
  * accepted, the test target likewise. (The trial's process runs the submission's
  * code, which can send messages of its own.)
  */
-function forgedResult(result: TrialResult, accepted: readonly EvalRecord[], spec: IsolatedTrialSpec): string | undefined {
+function forgedResult(result: TrialResult, accepted: readonly EvalRecord[], spec: IsolatedTrialSpec): { status: TrialStatus; message: string } | undefined {
   const metric = spec.workload.metric;
   if (result.timeToTargetSec !== null) {
     const basis = accepted.find((r) => r.submissionTimeSec === result.timeToTargetSec && r.step === result.targetStep);
     if (basis === undefined || !meetsTarget(basis.validation[metric.name]!, spec.targets.validation, metric)) {
-      return `the trial reported reaching the target at ${result.timeToTargetSec} s, which no eval the run computed supports (a forged result); its trial is void`;
+      return { status: 'forbidden', message: `the trial reported reaching the target at ${result.timeToTargetSec} s, which no eval the run computed supports (a forged result); its trial is void` };
     }
   }
   if (result.testReached && !accepted.some((r) => r.test[metric.name] !== undefined && meetsTarget(r.test[metric.name]!, spec.targets.test, metric))) {
-    return 'the trial reported reaching the test target, which no eval the run computed supports (a forged result); its trial is void';
+    return { status: 'forbidden', message: 'the trial reported reaching the test target, which no eval the run computed supports (a forged result); its trial is void' };
   }
-  if (result.status === 'reached' && result.timeToTargetSec === null) return 'the trial reported status reached without a time-to-target (a forged result); its trial is void';
+  const nonFinite = accepted.find((r) => !Number.isFinite(r.validation[metric.name]));
+  if (nonFinite !== undefined && result.status !== 'diverged' && result.status !== 'error') {
+    return { status: 'diverged', message: `the run evaluated the trial's parameters at step ${nonFinite.step} to a non-finite ${metric.name}, yet the trial reported ${result.status} (its checks were tampered with)` };
+  }
+  if (result.status === 'reached' && result.timeToTargetSec === null) {
+    return { status: 'forbidden', message: 'the trial reported status reached without a time-to-target (a forged result); its trial is void' };
+  }
   return undefined;
 }
 
@@ -294,8 +306,9 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
       if (result !== undefined && verdict === undefined) {
         const { wallSec: _wall, ...plain } = result as TrialResult & { wallSec?: number };
         const trainingWall = trainingSince === undefined ? 0 : stopped - trainingSince - evalSec;
-        const forged = forgedResult(plain, accepted, spec) ?? implausibleClock(plain, trainingWall);
-        done(forged === undefined ? plain : emptyResult('forbidden', forged, partial));
+        const clock = implausibleClock(plain, trainingWall);
+        const forged = forgedResult(plain, accepted, spec) ?? (clock === undefined ? undefined : { status: 'forbidden' as const, message: clock });
+        done(forged === undefined ? plain : emptyResult(forged.status, forged.message, partial));
       } else {
         done(emptyResult(verdict?.status ?? 'crashed', verdict?.message ?? 'the trial process ended without a result', partial));
       }
@@ -411,7 +424,7 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
     });
     child.on('exit', (code, signal) => {
       if (result === undefined && verdict === undefined) {
-        const tail = stderrTail.join('').trim().split('\n').filter((l) => l.trim() !== '').slice(-1)[0];
+        const tail = lastWords(stderrTail);
         verdict = {
           status: 'crashed',
           message: `the trial process ${signal !== null ? `died of ${signal}` : `exited with code ${code}`} at step ~${partial.steps} before reporting a result${tail === undefined ? '' : ` (last words: ${tail.slice(0, 200)})`}`,
@@ -471,7 +484,7 @@ export async function inspectSubmission(modulePath: string, backend: BackendChoi
       clearTimeout(timer);
       if (answered) return;
       answered = true;
-      const tail = stderrTail.join('').trim().split('\n').filter((l) => l.trim() !== '').slice(-1)[0];
+      const tail = lastWords(stderrTail);
       resolve({ failed: `its process ${signal !== null ? `died of ${signal}` : `exited with code ${code}`} while loading it${tail === undefined ? '' : ` (last words: ${tail.slice(0, 200)})`}`, status: 'crashed' });
     });
     child.send({ kind: 'start', mode: 'inspect', backend, modulePath } satisfies ToTrial);
