@@ -120,7 +120,7 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
   }
   const submissions = options.isolation === 'inline'
     ? await Promise.all(options.submissions.map((ref) => loadSubmission(ref)))
-    : await describeAll(options.submissions, options.backend);
+    : await describeAll(options.submissions, options.backend, options.watchdog?.startupSec);
   const plan: PlannedTrial[] = [];
   const budgetScale = trialBudgetScale(options);
   const algobenchVersion = versionOfAlgobench();
@@ -165,19 +165,19 @@ function trialBudgetScale(options: BenchmarkOptions): number {
  * A submission's name and search space, learnt without running its code here: it is
  * imported in a sandboxed process of its own, which reports its name and contract.
  */
-async function describeSubmission(ref: string, backend: BackendChoice): Promise<SubmissionRef> {
+async function describeSubmission(ref: string, backend: BackendChoice, timeoutSec?: number): Promise<SubmissionRef> {
   const modulePath = resolveModulePath(ref);
   const searchSpace = searchSpaceOf(modulePath);
-  const seen = await inspectSubmission(modulePath, backend);
+  const seen = await inspectSubmission(modulePath, backend, timeoutSec);
   if ('failed' in seen) throw new AlgobenchError('E_BAD_SUBMISSION', `submission ${modulePath} failed to load in its sandbox (${seen.status}): ${seen.failed}`);
   if (seen.problems.length > 0) throw new AlgobenchError('E_BAD_SUBMISSION', `submission ${modulePath}: ${seen.problems.join('; ')}`);
   return { name: seen.name, modulePath, ...(searchSpace === undefined ? {} : { searchSpace }) };
 }
 
 /** One at a time: each is a process loading TensorFlow.js, and a hang must not starve the others. */
-async function describeAll(refs: readonly string[], backend: BackendChoice): Promise<SubmissionRef[]> {
+async function describeAll(refs: readonly string[], backend: BackendChoice, timeoutSec?: number): Promise<SubmissionRef[]> {
   const out: SubmissionRef[] = [];
-  for (const ref of refs) out.push(await describeSubmission(ref, backend));
+  for (const ref of refs) out.push(await describeSubmission(ref, backend, timeoutSec));
   return out;
 }
 

@@ -22,7 +22,7 @@ const importCases = HOSTILE_CASES.filter((c) => c.at === 'import');
 const MEMORY_CASES = new Set(['memory_leak', 'tensor_leak', 'huge_allocation']);
 let summary: BenchmarkSummary;
 
-const watchdog = { stallSec: 20, graceSec: 20, memoryCapBytes: 1024 ** 3 };
+const watchdog = { stallSec: 12, graceSec: 20, memoryCapBytes: 1024 ** 3, startupSec: 30 };
 
 beforeAll(async () => {
   rmSync(WRITE_FILE_PATH, { force: true });
@@ -84,7 +84,7 @@ describe('hostile at import: refused while planning, in a sandbox, before the st
   it.each(importCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const store = join(dir, `import-${c.name}.sqlite`);
     await expect(
-      runBenchmark({ workloads: ['mnist_mlp'], submissions: [c.modulePath], ruleset: 'self', studies: 1, trials: 1, seed: 3, dbPath: store, backend: 'auto', budgetScale: 0.1 }),
+      runBenchmark({ workloads: ['mnist_mlp'], submissions: [c.modulePath], ruleset: 'self', studies: 1, trials: 1, seed: 3, dbPath: store, backend: 'auto', budgetScale: 0.1, watchdog }),
     ).rejects.toThrow(new RegExp(`failed to load in its sandbox \\((${c.expect.join('|')})\\)`));
     expect(existsSync(store)).toBe(false);
   }, 180_000);

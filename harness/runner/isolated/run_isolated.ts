@@ -458,7 +458,7 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
  * Imports a submission in a process of its own and returns its name and contract
  * problems: how the run learns what it is running without running its code itself.
  */
-export async function inspectSubmission(modulePath: string, backend: BackendChoice): Promise<{ name: string; problems: readonly string[] } | { failed: string; status: TrialStatus }> {
+export async function inspectSubmission(modulePath: string, backend: BackendChoice, timeoutSec = 60): Promise<{ name: string; problems: readonly string[] } | { failed: string; status: TrialStatus }> {
   const stderrTail: string[] = [];
   const child = spawnTrialProcess(modulePath, stderrTail);
   return await new Promise((resolve) => {
@@ -466,8 +466,8 @@ export async function inspectSubmission(modulePath: string, backend: BackendChoi
     const timer = setTimeout(() => {
       answered = true;
       child.kill('SIGKILL');
-      resolve({ failed: 'loading it took over 60 s (a hang or an endless loop at import)', status: 'timeout' });
-    }, 60_000);
+      resolve({ failed: `loading it took over ${timeoutSec} s (a hang or an endless loop at import)`, status: 'timeout' });
+    }, timeoutSec * 1000);
     child.on('message', (message: FromTrial) => {
       if (answered) return;
       if (message.kind === 'ready') {
