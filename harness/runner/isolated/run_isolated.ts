@@ -30,7 +30,7 @@ import type { EvalRecord, TrialObserver, TrialResult } from '../trial.ts';
 import { meetsTarget } from '../workload_info.ts';
 import { compileForTrials, type CompiledTree } from './compile.ts';
 import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
-import { permissionFlags, TRIAL_TSCONFIG } from './sandbox.ts';
+import { permissionFlags, TRIAL_CWD } from './sandbox.ts';
 
 const BOOTSTRAP = fileURLToPath(new URL('./trial_bootstrap.mjs', import.meta.url));
 
@@ -125,12 +125,11 @@ export function spawnTrialProcess(modulePath: string, stderrTail: string[] = [])
   const flags = permissionFlags(modulePath, tree.dirs);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'] ?? '',
-    TSX_TSCONFIG_PATH: TRIAL_TSCONFIG,
     ...(process.env['ALGOBENCH_THREADS'] === undefined ? {} : { ALGOBENCH_THREADS: process.env['ALGOBENCH_THREADS'] }),
     ...(process.env['ALGOBENCH_NATIVE'] === undefined ? {} : { ALGOBENCH_NATIVE: process.env['ALGOBENCH_NATIVE'] }),
   };
   const child = spawn(process.execPath, [...flags, BOOTSTRAP, JSON.stringify(tree.dirs), JSON.stringify(entryPointUrls())], {
-    cwd: dirname(TRIAL_TSCONFIG),
+    cwd: TRIAL_CWD,
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     serialization: 'advanced',

@@ -6,14 +6,13 @@
  *   submission's own folder, node_modules) — not the data packages (the training split
  *   arrives over IPC), not better-sqlite3, not workloads/targets.json, not the store;
  * - no file writes, no child processes (no `--allow-child-process`, no `--allow-fs-write`);
- * - worker threads and native addons are allowed by the flags because tsx's loader
- *   and algobench's native kernels need them; the trial process closes both to the
+ * - worker threads and native addons are allowed by the flags because Node's module
+ *   hooks (trial_loader.mjs) and algobench's native kernels need them; the trial process closes both to the
  *   submission itself before loading it (lockdown.ts).
  * Sockets are outside Node 20's permission model: lockdown.ts closes them in-process,
  * and the watchdog looks for any socket the process opens (watchdog.ts).
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { dirname, join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,14 +40,8 @@ function allowedEntries(dir: string, denied: (rel: string) => boolean, prefix = 
   return out;
 }
 
-/** The tsconfig tsx compiles with in a trial's process (pass it as TSX_TSCONFIG_PATH). */
-export const TRIAL_TSCONFIG = join(ROOT, 'harness/runner/isolated/tsconfig.trial.json');
-
-function invertCase(text: string): string {
-  let out = '';
-  for (const ch of text) out += ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase();
-  return out;
-}
+/** The working folder of a trial's process: one it may read, and nothing else in it. */
+export const TRIAL_CWD = join(ROOT, 'harness/runner/isolated');
 
 /** The package.json and tsconfig.json that a loader looks for in `dir` and each folder above. */
 function configLookups(dir: string): string[] {
@@ -72,13 +65,6 @@ export function readablePaths(modulePath: string, extra: readonly string[] = [])
   paths.add(`${submissionDir}/`);
   for (const p of configLookups(submissionDir)) paths.add(p);
   for (const p of configLookups(ROOT)) paths.add(p);
-  // tsx probes the folder of its tsconfig, and the same path in inverted case, to learn
-  // whether the file system is case-sensitive.
-  const tsconfigDir = dirname(TRIAL_TSCONFIG);
-  paths.add(tsconfigDir);
-  paths.add(invertCase(tsconfigDir));
-  // tsx's compile cache: read only (writes are denied, so tsx compiles what is not cached).
-  paths.add(`${join(tmpdir(), `tsx-${process.getuid?.() ?? 0}`)}/`);
   return [...paths];
 }
 
@@ -89,9 +75,4 @@ export function permissionFlags(modulePath: string, extraReadable: readonly stri
   // One flag per path (Node 20.20 reads a comma-separated list as a single path).
   const readFlags = readablePaths(modulePath, extraReadable).map((p) => `--allow-fs-read=${p}`);
   return [flag, ...readFlags, '--allow-worker', '--allow-addons', '--no-warnings'];
-}
-
-/** Whether a path exists and is readable by the rules above (for tests and messages). */
-export function isDeniedPackage(name: string): boolean {
-  return DENIED_PACKAGES.some((re) => re.test(name)) || !existsSync(join(ROOT, 'node_modules', name));
 }
