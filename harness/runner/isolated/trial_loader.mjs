@@ -6,12 +6,13 @@
 // - load: a `.ts`/`.mts` file from the tree the parent compiled (compile.ts); a file
 //   that is not in it is refused with a message, never compiled here.
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** @type {{ entryPoints: Record<string, string>, compiledDirs: string[] }} */
-let config = { entryPoints: {}, compiledDirs: [] };
+/** @type {{ entryPoints: Record<string, string>, compiledDirs: string[], root: string }} */
+let config = { entryPoints: {}, compiledDirs: [], root: '' };
 
-/** @param {{ entryPoints: Record<string, string>, compiledDirs: string[] }} data */
+/** @param {{ entryPoints: Record<string, string>, compiledDirs: string[], root: string }} data */
 export function initialize(data) {
   config = data;
 }
@@ -30,6 +31,27 @@ export function resolve(specifier, context, nextResolve) {
     if (!existsSync(fileURLToPath(asJs)) && compiled(fileURLToPath(asTs)) !== undefined) return { url: asTs.href, shortCircuit: true, format: 'module' };
   }
   return nextResolve(specifier, context);
+}
+
+/**
+ * Whether the nearest package.json above a file says "type": "module".
+ * @param {string} path
+ */
+function inModulePackage(path) {
+  let dir = dirname(path);
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        return JSON.parse(readFileSync(pkg, 'utf8')).type === 'module';
+      } catch {
+        return false;
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return false;
+    dir = up;
+  }
 }
 
 /**
@@ -56,6 +78,12 @@ export function load(url, context, nextLoad) {
     const file = compiled(path);
     if (file === undefined) {
       throw new Error(`${path} was not compiled for the trial; a submission imports only files in its own folder, algobench/kit and algobench/spec, and npm packages`);
+    }
+    // algobench's own files are ES modules (its package.json says so).
+    if (path.endsWith('.ts') && !path.startsWith(config.root) && !inModulePackage(path)) {
+      // As Node and tsx treat it: a .ts file outside an ES-module package is CommonJS,
+      // which cannot import the kit. Said the way importSubmissionModule explains it.
+      throw new Error(`Cannot use import statement outside a module (${path} is not in a package with "type": "module")`);
     }
     return { format: 'module', source: readFileSync(file, 'utf8'), shortCircuit: true };
   }
