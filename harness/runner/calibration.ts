@@ -95,8 +95,25 @@ interface CpuMark {
   readonly busy: number;
   readonly total: number;
   readonly steal: number;
-  /** This process's CPU time, in the same clock ticks (approximately). */
+  /** This process's CPU time and its ended children's, in the same clock ticks. */
   readonly self: number;
+}
+
+/**
+ * CPU time of this process and of its children that have ended (a trial's own
+ * process is one of them: its work is the trial's, not another process's), in
+ * /proc/stat's USER_HZ ticks (100 per second on Linux).
+ */
+function ownTicks(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    // Fields after the command name, which may itself hold spaces: utime stime cutime cstime are 14–17.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    return fields[11]! + fields[12]! + fields[13]! + fields[14]!;
+  } catch {
+    const usage = process.cpuUsage();
+    return ((usage.user + usage.system) / 1e6) * 100;
+  }
 }
 
 /** Jiffies from /proc/stat, or null where there is none (macOS, Windows). */
@@ -106,9 +123,7 @@ export function cpuMark(): CpuMark | null {
     const [, ...fields] = line.trim().split(/\s+/);
     const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields.map(Number);
     const total = user + nice + system + idle + iowait + irq + softirq + steal;
-    const usage = process.cpuUsage();
-    // /proc/stat counts in USER_HZ (100 per second on Linux).
-    const self = ((usage.user + usage.system) / 1e6) * 100;
+    const self = ownTicks();
     return { busy: user + nice + system + irq + softirq, total, steal, self };
   } catch {
     return null;

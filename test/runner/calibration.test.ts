@@ -38,3 +38,16 @@ describe('noise flags', () => {
     }
   });
 });
+
+describe('whose CPU time is whose', () => {
+  it("counts an ended child's CPU time (a trial's own process) as this run's, not another process's", async () => {
+    const { execFileSync } = await import('node:child_process');
+    const before = cpuMark();
+    if (before === null) return; // no /proc here: nothing to account
+    // The child spins until it has used one second of CPU time, whatever the machine's speed.
+    execFileSync(process.execPath, ['-e', 'while (process.cpuUsage().user < 1e6) {}']);
+    const after = cpuMark()!;
+    // /proc/stat ticks are 1/100 s: at least 90 of them are the child's.
+    expect(after.self - before.self).toBeGreaterThanOrEqual(90);
+  });
+});

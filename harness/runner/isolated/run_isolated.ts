@@ -272,6 +272,9 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
   const spawned = now();
   const stderrTail: string[] = [];
   const child = spawnTrialProcess(spec.modulePath, stderrTail);
+  // The result is handed back only once the process has ended and been reaped: its CPU
+  // time then counts as this run's (calibration.ts), and nothing of it outlives the trial.
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
 
   return await new Promise((resolve, reject) => {
     const partial = { steps: 0, submissionTimeSec: 0, evalTimeSec: 0, evals: 0 };
@@ -298,10 +301,10 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
       const boundary = { startSec: (firstStepAt ?? stopped) - spawned, stopSec: 0 };
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       if (infraError !== undefined) {
-        reject(infraError);
+        void exited.then(() => reject(infraError));
         return;
       }
-      const done = (r: TrialResult) => resolve({ ...r, boundary: { ...boundary, stopSec: now() - stopped } });
+      const done = (r: TrialResult) => void exited.then(() => resolve({ ...r, boundary: { ...boundary, stopSec: now() - stopped } }));
       if (result !== undefined && verdict === undefined) {
         const { wallSec: _wall, ...plain } = result as TrialResult & { wallSec?: number };
         const trainingWall = trainingSince === undefined ? 0 : stopped - trainingSince - evalSec;
