@@ -372,6 +372,8 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
           break;
         case 'training':
           trainingSince = now();
+          // The process's own sockets (the IPC channel, stdio), before the submission's init runs.
+          ipcSockets = socketsOf(child.pid!);
           break;
         case 'progress':
           firstStepAt ??= now();
