@@ -12,9 +12,9 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Handlebars from 'handlebars';
-import type { Leaderboard } from '../harness/leaderboard.ts';
-import { exportFiles, parseObject } from '../harness/report_data/exports.ts';
-import type { SiteData } from '../harness/report_data/site.ts';
+import type { Leaderboard } from '../harness/report/leaderboard.ts';
+import { exportFiles, parseObject } from '../harness/report/exports.ts';
+import type { SiteData } from '../harness/report/site.ts';
 import { learningCurveSpec, profileSpec, renderChart, timesSpec, type Palette } from './charts.ts';
 import { formatSeconds } from './format.ts';
 import { boardHeading, cellView, columnsView, hardwarePanel, PageNames, robustnessView, rowView, trialView } from './views.ts';

@@ -2,8 +2,8 @@
  * View models: the leaderboard data turned into the strings and flags the templates
  * print. No HTML here (handlebars escapes every value), and no charts (render.ts).
  */
-import type { Leaderboard, LeaderboardCell, LeaderboardRow } from '../harness/leaderboard.ts';
-import { parseObject } from '../harness/report_data/exports.ts';
+import type { Leaderboard, LeaderboardCell, LeaderboardRow } from '../harness/report/leaderboard.ts';
+import { parseObject } from '../harness/report/exports.ts';
 import type { TrialRow } from '../harness/store/rows.ts';
 import {
   formatHparam,

@@ -2,7 +2,7 @@
  * The fixed workloads, by name. An explicit map rather than discovery by path: the
  * suite is part of the benchmark's definition, and a typo should not find a folder.
  */
-import { AlgobenchError } from '../harness/errors.ts';
+import { AlgobenchError } from '../harness/core/errors.ts';
 import type { Workload } from '../harness/spec.ts';
 import type { WorkloadDefinition } from './definition.ts';
 import { getBudgetOverride } from './targets.ts';

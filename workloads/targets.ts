@@ -14,7 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AlgobenchError } from '../harness/errors.ts';
+import { AlgobenchError } from '../harness/core/errors.ts';
 import type { Budget, Targets } from '../harness/spec.ts';
 
 export const TARGETS_PATH = fileURLToPath(new URL('./targets.json', import.meta.url));

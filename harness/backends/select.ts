@@ -5,7 +5,7 @@
  * the plain-JS cpu backend, which has every kernel).
  */
 import * as tf from '@tensorflow/tfjs';
-import { AlgobenchError, errorMessage } from '../errors.ts';
+import { AlgobenchError, errorMessage } from '../core/errors.ts';
 import { installWasmKernels } from './wasm/index.ts';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;

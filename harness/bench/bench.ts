@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bench } from 'tinybench';
-import { createRng, deriveSeed } from '../rng.ts';
+import { createRng, deriveSeed } from '../core/rng.ts';
 import { EpochShuffler } from '../runner/default_selector.ts';
 import { realClock } from '../runner/clock.ts';
 import { disposeAll, disposeReplaced, tidyStep } from '../runner/tensors.ts';

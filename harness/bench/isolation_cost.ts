@@ -13,7 +13,7 @@ import { runTrial, type TrialResult } from '../runner/trial.ts';
 import { runTrialIsolated, type BoundaryCost } from '../runner/isolated/run_isolated.ts';
 import type { BackendChoice } from '../backends/select.ts';
 import type { Targets, Workload } from '../spec.ts';
-import type { LoadedSubmission } from '../submissions.ts';
+import type { LoadedSubmission } from '../submissions/load.ts';
 
 export interface IsolationSample {
   readonly arm: 'inline' | 'process' | 'after_hostile';

@@ -10,7 +10,7 @@ import { measureNoise, type TrialNoise } from '../runner/calibration.ts';
 import { realClock } from '../runner/clock.ts';
 import { runTrial, type TrialResult } from '../runner/trial.ts';
 import type { Targets, Workload } from '../spec.ts';
-import type { LoadedSubmission } from '../submissions.ts';
+import type { LoadedSubmission } from '../submissions/load.ts';
 
 export interface RepeatRow {
   readonly workload: string;

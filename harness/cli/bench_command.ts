@@ -3,15 +3,15 @@ import { Command } from 'commander';
 import { BACKEND_CHOICES, parseBackendChoice, selectBackend, type BackendChoice } from '../backends/select.ts';
 import { benchBatchSize, benchWorkload, type BenchRow } from '../bench/bench.ts';
 import { torchStep } from '../bench/torch_compare.ts';
-import { loadSubmission, resolveModulePath } from '../submissions.ts';
+import { loadSubmission, resolveModulePath } from '../submissions/load.ts';
 import { isolationCost, type IsolationReport } from '../bench/isolation_cost.ts';
 import { expandWorkloadRefs, getWorkload, WORKLOADS } from '../../workloads/registry.ts';
 import { getReference, getTargets } from '../../workloads/targets.ts';
-import { AlgobenchError } from '../errors.ts';
+import { AlgobenchError } from '../core/errors.ts';
 import { repeatTrial, type RepeatRow } from '../bench/repeatability.ts';
 import type { Workload } from '../spec.ts';
 import { integer, positiveNumber, repeats, seed } from './options.ts';
-import { checkPlannedTrials } from '../plan_bounds.ts';
+import { checkPlannedTrials } from '../benchmark/plan_bounds.ts';
 
 /** Bounds of the timing options: a measured task or block longer than this is a slip. */
 const MAX_TASK_MS = 600_000;

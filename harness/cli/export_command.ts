@@ -1,6 +1,6 @@
 /** `algobench export`: every stored trial and eval as CSV and/or JSON files. */
 import { Command, Option } from 'commander';
-import { EXPORT_FORMATS, writeExports, type ExportFormat } from '../report_data/exports.ts';
+import { EXPORT_FORMATS, writeExports, type ExportFormat } from '../report/exports.ts';
 import { outputFault, prepareOutDir } from '../store/dirs.ts';
 import { DEFAULT_DB_PATH, Store } from '../store/store.ts';
 

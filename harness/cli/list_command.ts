@@ -1,6 +1,6 @@
 /** `algobench list`: workloads with their variants, targets and budgets; submissions. */
 import { Command } from 'commander';
-import { listSubmissionNames } from '../submissions.ts';
+import { listSubmissionNames } from '../submissions/load.ts';
 import { getWorkload, WORKLOADS } from '../../workloads/registry.ts';
 import { getTargets } from '../../workloads/targets.ts';
 

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { quietTfjs } from '../backends/select.ts';
-import { AlgobenchError } from '../errors.ts';
+import { AlgobenchError } from '../core/errors.ts';
 import { benchCommand } from './bench_command.ts';
 import { listCommand } from './list_command.ts';
 import { quickCommand, runCommand } from './run_command.ts';

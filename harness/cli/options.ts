@@ -2,13 +2,13 @@
  * Option parsers the commands share (commander calls them with each raw value). Every
  * number a command takes goes through one of these: the text must be a plain decimal
  * number ("0x10", "Infinity", "", " " and, for integers, "1e3" are refused, not
- * coerced), and its range is checked by harness/plan_bounds.ts, so a bad value ends
+ * coerced), and its range is checked by harness/benchmark/plan_bounds.ts, so a bad value ends
  * in one line naming the flag, the text typed, the range and the fix.
  */
 import {
   checkBudgetScale, checkInteger, checkNonNegative, checkPositive, checkRepeats, checkSeed, checkSelfBudgetScale,
   checkStudies, checkTrials, type ValueSource,
-} from '../plan_bounds.ts';
+} from '../benchmark/plan_bounds.ts';
 
 /** A repeatable, comma-separable list option: `-w a,b -w c` → [a, b, c]. */
 export const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];

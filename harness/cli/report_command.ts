@@ -1,10 +1,10 @@
 /** `algobench score` (tables or JSON) and `algobench report` (the static HTML site). */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { AlgobenchError, errorMessage } from '../errors.ts';
-import { buildLeaderboards, type Leaderboard, type LeaderboardOptions } from '../leaderboard.ts';
-import { boardJson } from '../report_data/score_json.ts';
-import { readSite, type WorkloadDescription } from '../report_data/site.ts';
+import { AlgobenchError, errorMessage } from '../core/errors.ts';
+import { buildLeaderboards, type Leaderboard, type LeaderboardOptions } from '../report/leaderboard.ts';
+import { boardJson } from '../report/score_json.ts';
+import { readSite, type WorkloadDescription } from '../report/site.ts';
 import { parseTimesTable, scoreTable } from '../scoring/index.ts';
 import { assertRoomFor, outputFault, prepareOutDir } from '../store/dirs.ts';
 import type { ListedTrialStatus } from '../store/rows.ts';

@@ -3,10 +3,10 @@
  * that `npm start` runs: mnist_mlp with three baselines, then the leaderboard).
  */
 import { Command, Option } from 'commander';
-import { AlgobenchError } from '../errors.ts';
+import { AlgobenchError } from '../core/errors.ts';
 import { BACKEND_CHOICES, parseBackendChoice } from '../backends/select.ts';
-import { runBenchmark, type BenchmarkListener, type BenchmarkOptions, type BenchmarkSummary } from '../benchmark.ts';
-import { checkRunBounds } from '../plan_bounds.ts';
+import { runBenchmark, type BenchmarkListener, type BenchmarkOptions, type BenchmarkSummary } from '../benchmark/execute.ts';
+import { checkRunBounds } from '../benchmark/plan_bounds.ts';
 import { DEFAULT_DB_PATH } from '../store/store.ts';
 import type { Ruleset } from '../spec.ts';
 import { budgetScale, collect, seed, selfBudgetScale, studies, trials } from './options.ts';

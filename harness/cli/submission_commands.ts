@@ -1,9 +1,9 @@
 /** `algobench validate` and `algobench new-submission`: the submitter's path. */
 import { relative } from 'node:path';
 import { Command } from 'commander';
-import { AlgobenchError } from '../errors.ts';
+import { AlgobenchError } from '../core/errors.ts';
 import { BACKEND_CHOICES, parseBackendChoice } from '../backends/select.ts';
-import { scaffoldSubmission } from '../scaffold.ts';
+import { scaffoldSubmission } from '../submissions/scaffold.ts';
 import { validateSubmission } from '../validate/validate.ts';
 
 export function validateCommand(): Command {

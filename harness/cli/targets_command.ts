@@ -3,13 +3,13 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { BACKEND_CHOICES, parseBackendChoice, selectBackend } from '../backends/select.ts';
-import { readHardware } from '../fingerprint.ts';
-import { AlgobenchError } from '../errors.ts';
+import { readHardware } from '../identity/fingerprint.ts';
+import { AlgobenchError } from '../core/errors.ts';
 import type { Hparams } from '../spec.ts';
-import { loadSubmission, type LoadedSubmission } from '../submissions.ts';
+import { loadSubmission, type LoadedSubmission } from '../submissions/load.ts';
 import { setTargets, targetsEntry, writeTargets } from '../targets/set_targets.ts';
 import { budgetScale, collect, nonNegativeNumber, positiveNumber, repeats, seed, trials } from './options.ts';
-import { checkPlannedTrials, MAX_BUDGET_SCALE } from '../plan_bounds.ts';
+import { checkPlannedTrials, MAX_BUDGET_SCALE } from '../benchmark/plan_bounds.ts';
 import { expandWorkloadRefs, getWorkload } from '../../workloads/registry.ts';
 import { getReference, TARGETS_PATH } from '../../workloads/targets.ts';
 

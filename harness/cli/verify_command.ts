@@ -8,15 +8,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
-import { AlgobenchError } from '../errors.ts';
+import { AlgobenchError } from '../core/errors.ts';
 import { BACKEND_CHOICES, parseBackendChoice, selectBackend } from '../backends/select.ts';
-import { readHardware } from '../fingerprint.ts';
-import { loadSubmission } from '../submissions.ts';
+import { readHardware } from '../identity/fingerprint.ts';
+import { loadSubmission } from '../submissions/load.ts';
 import {
   defaultMinStudies, verifyExternal, verifyTargets, type ExternalSummary, type VerifySummary,
 } from '../targets/verify_targets.ts';
 import { collect, integer, repeats, seed, studies, trials } from './options.ts';
-import { checkPlannedTrials, MAX_REPEATS, MAX_STUDIES } from '../plan_bounds.ts';
+import { checkPlannedTrials, MAX_REPEATS, MAX_STUDIES } from '../benchmark/plan_bounds.ts';
 import { expandWorkloadRefs, getWorkload } from '../../workloads/registry.ts';
 import { getProcedure, getReference, getTargets } from '../../workloads/targets.ts';
 

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { entryPointPaths } from '../package_entry_points.ts';
+import { entryPointPaths } from '../core/package_entry_points.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HARNESS_DIR = join(REPO_ROOT, 'harness') + sep;

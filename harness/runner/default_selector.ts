@@ -3,7 +3,7 @@
  * reshuffled at the start of every epoch (seeded by the trial), walked in batches.
  * A batch that would straddle two epochs is taken whole from the new epoch.
  */
-import { createRng, deriveSeed, permutation } from '../rng.ts';
+import { createRng, deriveSeed, permutation } from '../core/rng.ts';
 
 export class EpochShuffler {
   private order: Int32Array = new Int32Array(0);

@@ -18,8 +18,8 @@
  * the step where it first appeared.
  */
 import * as tf from '@tensorflow/tfjs';
-import { errorMessage } from '../errors.ts';
-import { createRng, deriveSeed } from '../rng.ts';
+import { errorMessage } from '../core/errors.ts';
+import { createRng, deriveSeed } from '../core/rng.ts';
 import type {
   Batch,
   EvalResult,

@@ -6,8 +6,8 @@
  * minima, and two submissions a few percent apart may swap places on a rerun. The
  * intervals make that visible. Everything is seeded, so a report is reproducible.
  */
-import { AlgobenchError } from '../errors.ts';
-import { createRng } from '../rng.ts';
+import { AlgobenchError } from '../core/errors.ts';
+import { createRng } from '../core/rng.ts';
 import type { Rng } from '../spec.ts';
 import { bestTime, median } from './aggregate.ts';
 import { DEFAULT_MAX_TAU, performanceProfile } from './profile.ts';

@@ -7,7 +7,7 @@
  * (AlgoPerf samples τ on a grid), so that scores do not depend on a grid resolution
  * and ties between submissions are exact.
  */
-import { AlgobenchError } from '../errors.ts';
+import { AlgobenchError } from '../core/errors.ts';
 
 /** Ratios above this count as missed: AlgoPerf's τ_max. @default 4 */
 export const DEFAULT_MAX_TAU = 4;

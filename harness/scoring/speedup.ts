@@ -11,7 +11,7 @@
  * (self-tuning budgets are larger). AlgoPerf prints t_sub / t_ref (below 1 = faster);
  * here speedup = t_ref / t_sub, so above 1 = faster, which reads more naturally.
  */
-import { AlgobenchError } from '../errors.ts';
+import { AlgobenchError } from '../core/errors.ts';
 
 export interface SpeedupInput {
   /** Workload times of the submission (seconds; Infinity or absent = missed). */

@@ -6,7 +6,7 @@
  * top-level keys (a hardware fingerprint, a note) are ignored. JSON has no Infinity,
  * hence null on the way in and on the way out.
  */
-import { AlgobenchError } from '../errors.ts';
+import { AlgobenchError } from '../core/errors.ts';
 import { bootstrapScores, type BootstrapOptions, type TrialTables } from './bootstrap.ts';
 import { workloadTime } from './aggregate.ts';
 import { DEFAULT_MAX_TAU, performanceProfile, type ProfileStep } from './profile.ts';

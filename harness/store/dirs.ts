@@ -6,7 +6,7 @@
  */
 import { accessSync, constants, existsSync, mkdirSync, rmdirSync, statfsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { AlgobenchError } from '../errors.ts';
+import { AlgobenchError } from '../core/errors.ts';
 import { errnoText } from './faults.ts';
 
 /** The nearest ancestor of `path` (itself included) that exists. */

@@ -5,7 +5,7 @@
  * the infrastructure, never of a submission: a caller that runs trials must not record
  * one as the trial's error (see isStoreFault).
  */
-import { AlgobenchError, errorMessage } from '../errors.ts';
+import { AlgobenchError, errorMessage } from '../core/errors.ts';
 
 /** A SQLite error as better-sqlite3 throws it (SqliteError: a `code` such as SQLITE_FULL). */
 export function sqliteCode(err: unknown): string | undefined {

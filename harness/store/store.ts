@@ -14,8 +14,8 @@ import { accessSync, constants, copyFileSync, existsSync, mkdtempSync, readFileS
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { AlgobenchError } from '../errors.ts';
-import type { Hardware } from '../fingerprint.ts';
+import { AlgobenchError } from '../core/errors.ts';
+import type { Hardware } from '../identity/fingerprint.ts';
 import type { EvalRecord } from '../runner/trial.ts';
 import { claimIsLive, THIS_HOST } from './claims.ts';
 import { ensureDir, existingAncestor } from './dirs.ts';

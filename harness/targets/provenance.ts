@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Hparams } from '../spec.ts';
-import { searchSpacePath, type LoadedSubmission } from '../submissions.ts';
+import { searchSpacePath, type LoadedSubmission } from '../submissions/load.ts';
 import type { SearchSpace } from '../tuning/search_space.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -23,15 +23,15 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { BackendInfo } from '../backends/select.ts';
-import { AlgobenchError } from '../errors.ts';
-import type { Hardware } from '../fingerprint.ts';
-import { deriveSeed } from '../rng.ts';
+import { AlgobenchError } from '../core/errors.ts';
+import type { Hardware } from '../identity/fingerprint.ts';
+import { deriveSeed } from '../core/rng.ts';
 import { realClock, type Clock } from '../runner/clock.ts';
 import { geometricEvalSchedule } from '../runner/eval_schedule.ts';
 import { runTrial, type TrialResult } from '../runner/trial.ts';
 import { meetsTarget } from '../runner/workload_info.ts';
 import type { Hparams, Metrics, Workload } from '../spec.ts';
-import type { LoadedSubmission } from '../submissions.ts';
+import type { LoadedSubmission } from '../submissions/load.ts';
 import { sampleHparams } from '../tuning/search_space.ts';
 import type { ReferenceConfig, TargetsBudget, TargetsEntry, TargetsFile, TargetsProcedure } from '../../workloads/targets.ts';
 import { median } from '../scoring/aggregate.ts';

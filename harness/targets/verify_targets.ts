@@ -13,17 +13,17 @@
  * - `external` (verifyExternal): runs the reference baseline as a user's `run` would
  *   under the external-tuning ruleset: `studies` × `trials`, the hyperparameters of
  *   each study drawn from its search space and the seeds derived exactly as `run`
- *   derives them (harness/benchmark.ts), the workload's budget. A study scores its
+ *   derives them (harness/benchmark/execute.ts), the workload's budget. A study scores its
  *   best trial's time-to-target (reached within budget); the workload passes when at
  *   least `minStudies` studies reach the target (default: more than half, i.e. when
  *   the median over studies, AlgoPerf's score of a workload, is finite: 2 of 3).
  */
-import { AlgobenchError } from '../errors.ts';
-import { deriveSeed } from '../rng.ts';
+import { AlgobenchError } from '../core/errors.ts';
+import { deriveSeed } from '../core/rng.ts';
 import { realClock, type Clock } from '../runner/clock.ts';
 import { runTrial, type TrialResult } from '../runner/trial.ts';
 import type { Hparams, Targets, Workload } from '../spec.ts';
-import type { LoadedSubmission } from '../submissions.ts';
+import type { LoadedSubmission } from '../submissions/load.ts';
 import { sampleHparams } from '../tuning/search_space.ts';
 import type { ReferenceConfig } from '../../workloads/targets.ts';
 import { median } from '../scoring/aggregate.ts';
@@ -200,7 +200,7 @@ export async function verifyExternal(o: VerifyExternalOptions): Promise<External
     const trials: ExternalTrial[] = [];
     const studies: StudyOutcome[] = [];
     for (let study = 0; study < o.studies; study++) {
-      // As `run` plans a study (harness/benchmark.ts): the study's quasi-random points,
+      // As `run` plans a study (harness/benchmark/execute.ts): the study's quasi-random points,
       // and seeds that depend on the workload, study and trial, not on the submission.
       const points = sampleHparams(submission.searchSpace!, { seed: o.baseSeed, study, count: o.trials });
       const inStudy: ExternalTrial[] = [];

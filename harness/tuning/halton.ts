@@ -19,7 +19,7 @@
  * digits, which is why the expansion is cut at a fixed number of digits: enough for
  * double precision in that base, after which more digits could not change the value.
  */
-import { createRng, permutation } from '../rng.ts';
+import { createRng, permutation } from '../core/rng.ts';
 
 /** Largest double below 1, so that every coordinate lies in [0, 1). */
 const BELOW_ONE = 1 - 2 ** -53;

@@ -11,8 +11,8 @@
  * typo in a search space otherwise only shows up hours later as a badly tuned run.
  */
 import { readFileSync } from 'node:fs';
-import { AlgobenchError } from '../errors.ts';
-import { deriveSeed } from '../rng.ts';
+import { AlgobenchError } from '../core/errors.ts';
+import { deriveSeed } from '../core/rng.ts';
 import type { HparamValue, Hparams } from '../spec.ts';
 import { haltonSequence } from './halton.ts';
 

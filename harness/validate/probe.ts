@@ -12,8 +12,8 @@
  * freed before it returns.
  */
 import * as tf from '@tensorflow/tfjs';
-import { errorMessage } from '../errors.ts';
-import { createRng, deriveSeed } from '../rng.ts';
+import { errorMessage } from '../core/errors.ts';
+import { createRng, deriveSeed } from '../core/rng.ts';
 import { EpochShuffler } from '../runner/default_selector.ts';
 import { disposeAll, disposeReplaced, tidyStep } from '../runner/tensors.ts';
 import { lossAndGrads } from '../runner/trial.ts';

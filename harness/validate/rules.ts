@@ -7,7 +7,7 @@
  * package names `algobench/kit` and `algobench/spec` (or, inside the repository, by
  * relative path to submissions/kit/ and harness/spec.ts). Nothing else of the harness.
  */
-import { ENTRY_POINTS, isPublicEntryPoint, namesAlgobench } from '../package_entry_points.ts';
+import { ENTRY_POINTS, isPublicEntryPoint, namesAlgobench } from '../core/package_entry_points.ts';
 import { WORKLOADS } from '../../workloads/registry.ts';
 
 export interface Finding {

@@ -10,12 +10,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { selectBackend, type BackendChoice } from '../backends/select.ts';
-import { AlgobenchError, errorMessage } from '../errors.ts';
+import { AlgobenchError, errorMessage } from '../core/errors.ts';
 import { runTrial } from '../runner/trial.ts';
 import { inspectSubmission, runTrialIsolated } from '../runner/isolated/run_isolated.ts';
 import type { Clock } from '../runner/clock.ts';
 import type { Hparams, Submission, Workload } from '../spec.ts';
-import { contractProblems, importSubmissionModule, resolveModulePath, searchSpacePath } from '../submissions.ts';
+import { contractProblems, importSubmissionModule, resolveModulePath, searchSpacePath } from '../submissions/load.ts';
 import { loadSearchSpace, sampleHparams, type SearchSpace } from '../tuning/search_space.ts';
 import { getWorkload } from '../../workloads/registry.ts';
 import { getTargets } from '../../workloads/targets.ts';

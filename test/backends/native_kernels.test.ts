@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { fusedAdamMoments, setFusedOpsEnabled } from '../../harness/backends/fused_ops.ts';
 import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
-import { createRng } from '../../harness/rng.ts';
+import { createRng } from '../../harness/core/rng.ts';
 import { scaleByAdam } from '../../submissions/kit/transforms/adam.ts';
 
 type Arrays = Record<string, number[]>;

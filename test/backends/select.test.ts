@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { parseBackendChoice, selectBackend } from '../../harness/backends/select.ts';
-import { AlgobenchError } from '../../harness/errors.ts';
+import { AlgobenchError } from '../../harness/core/errors.ts';
 
 describe('selectBackend', () => {
   it('refuses an unknown backend name with the list of choices', () => {

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../harness/backends/select.ts';
-import { createRng } from '../../harness/rng.ts';
+import { createRng } from '../../harness/core/rng.ts';
 
 // These are the wasm-only kernels (what runs where the native addon is not built);
 // test/backends/native_kernels.test.ts covers the native ones that go on top.

@@ -1,14 +1,14 @@
 /**
- * harness/plan_bounds.ts on its own: each bound of a run, its edges, and the message
+ * harness/benchmark/plan_bounds.ts on its own: each bound of a run, its edges, and the message
  * (one line naming the flag, the value, the range and the fix). The planned-trial
  * ceiling is computed from counts, so a grid of 10^10 is refused without a trial
  * object being built.
  */
 import { describe, expect, it } from 'vitest';
-import { AlgobenchError } from '../../harness/errors.ts';
+import { AlgobenchError } from '../../harness/core/errors.ts';
 import {
   checkPlannedTrials, checkRunBounds, MAX_BUDGET_SCALE, MAX_PLANNED_TRIALS, MAX_SEED, MAX_STUDIES, MAX_TRIALS, type RunBoundsInput,
-} from '../../harness/plan_bounds.ts';
+} from '../../harness/benchmark/plan_bounds.ts';
 import { decimalText, integerText } from '../../harness/cli/options.ts';
 
 const ok: RunBoundsInput = { studies: 5, trials: 5, seed: 0, budgetScale: 1, selfTuningBudgetScale: 1.5, workloadCount: 6, submissionCount: 3 };

@@ -1,5 +1,5 @@
 /**
- * Every number a command takes has bounds (harness/plan_bounds.ts): out of them, the
+ * Every number a command takes has bounds (harness/benchmark/plan_bounds.ts): out of them, the
  * real CLI exits non-zero with exactly one line on stderr that names the flag, and
  * leaves nothing behind (no results database, no targets or JSON file). A grid too big
  * to plan is refused from its counts alone, before anything is generated: the

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildLeaderboards } from '../../harness/leaderboard.ts';
-import { boardJson } from '../../harness/report_data/score_json.ts';
+import { buildLeaderboards } from '../../harness/report/leaderboard.ts';
+import { boardJson } from '../../harness/report/score_json.ts';
 import { addTable, hardware, standardStore } from './store_fixture.ts';
 
 let cleanup: (() => void) | undefined;

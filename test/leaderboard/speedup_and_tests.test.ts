@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildLeaderboards, type Leaderboard, type LeaderboardOptions } from '../../harness/leaderboard.ts';
+import { buildLeaderboards, type Leaderboard, type LeaderboardOptions } from '../../harness/report/leaderboard.ts';
 import { standardStore } from './store_fixture.ts';
 
 let cleanup: (() => void) | undefined;

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Hardware } from '../../harness/fingerprint.ts';
+import type { Hardware } from '../../harness/identity/fingerprint.ts';
 import { Store } from '../../harness/store/store.ts';
 
 export function hardware(fingerprint: string): Hardware {

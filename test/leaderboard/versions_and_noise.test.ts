@@ -3,7 +3,7 @@
  * leaderboard entries, never pooled; trials flagged noisy are counted in their cells.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildLeaderboards, submissionVersion } from '../../harness/leaderboard.ts';
+import { buildLeaderboards, submissionVersion } from '../../harness/report/leaderboard.ts';
 import { addTrial, hardware, tempStore } from './store_fixture.ts';
 
 let cleanup: (() => void) | undefined;

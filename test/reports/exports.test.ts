@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { csvField, exportTables, toCsv, writeExports } from '../../harness/report_data/exports.ts';
+import { csvField, exportTables, toCsv, writeExports } from '../../harness/report/exports.ts';
 import { addTrial, standardStore } from '../leaderboard/store_fixture.ts';
 
 let cleanup: (() => void) | undefined;

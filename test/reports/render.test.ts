@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readSite } from '../../harness/report_data/site.ts';
+import { readSite } from '../../harness/report/site.ts';
 import { renderSite, writeSite } from '../../reports/render.ts';
 import { addTable, addTrial, hardware, standardStore } from '../leaderboard/store_fixture.ts';
 

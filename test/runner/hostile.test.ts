@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBenchmark, type BenchmarkSummary } from '../../harness/benchmark.ts';
+import { runBenchmark, type BenchmarkSummary } from '../../harness/benchmark/execute.ts';
 import { HOSTILE_CASES, STORE_MARKER_TABLES, WRITE_FILE_PATH } from '../fixtures/hostile/cases.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'algobench-hostile-'));

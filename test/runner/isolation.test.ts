@@ -71,7 +71,7 @@ describe('runner isolation of the submission', () => {
 
   // BUG (harness/runner/trial.ts): `hparams` is handed to getBatchSize, init, update
   // and selectData as the caller's own object, unfrozen; a submission's write lands in
-  // the TrialSpec the caller (harness/benchmark.ts keeps `planned.hparams` in its
+  // the TrialSpec the caller (harness/benchmark/execute.ts keeps `planned.hparams` in its
   // results) still holds.
   it('keeps the caller\'s hparams when a submission writes to ctx.hparams', async () => {
     const hparams: Hparams = { lr: 0.1 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlgobenchError } from '../../harness/errors.ts';
+import { AlgobenchError } from '../../harness/core/errors.ts';
 import { geomeanSpeedup } from '../../harness/scoring/speedup.ts';
 
 describe('geomeanSpeedup', () => {

@@ -10,7 +10,7 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Hardware } from '../../harness/fingerprint.ts';
+import type { Hardware } from '../../harness/identity/fingerprint.ts';
 import type { NewTrial, TrialKey, TrialOutcome } from '../../harness/store/rows.ts';
 import { MIGRATIONS } from '../../harness/store/schema.ts';
 

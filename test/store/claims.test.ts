@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildLeaderboards } from '../../harness/leaderboard.ts';
-import { exportTables } from '../../harness/report_data/exports.ts';
+import { buildLeaderboards } from '../../harness/report/leaderboard.ts';
+import { exportTables } from '../../harness/report/exports.ts';
 import { Store, type ClaimResult } from '../../harness/store/store.ts';
 import { cleanupDirs, hardware, key, newTrial, reached, tempDir } from './_fixtures.ts';
 

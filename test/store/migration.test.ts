@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildLeaderboards } from '../../harness/leaderboard.ts';
+import { buildLeaderboards } from '../../harness/report/leaderboard.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../harness/store/schema.ts';
 import { isStoreFault, Store } from '../../harness/store/store.ts';
 import { cleanupDirs, key, newTrial, reached, schemaV2Store, sha256, tempDir } from './_fixtures.ts';

@@ -8,8 +8,8 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AlgobenchError } from '../../harness/errors.ts';
-import { writeExports } from '../../harness/report_data/exports.ts';
+import { AlgobenchError } from '../../harness/core/errors.ts';
+import { writeExports } from '../../harness/report/exports.ts';
 import { prepareOutDir } from '../../harness/store/dirs.ts';
 import { Store } from '../../harness/store/store.ts';
 import { unfinishedNote } from '../../harness/cli/report_command.ts';

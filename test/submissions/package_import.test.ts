@@ -8,8 +8,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENTRY_POINTS, entryPointPaths, isPublicEntryPoint, namesAlgobench } from '../../harness/package_entry_points.ts';
-import { scaffoldSubmission } from '../../harness/scaffold.ts';
+import { ENTRY_POINTS, entryPointPaths, isPublicEntryPoint, namesAlgobench } from '../../harness/core/package_entry_points.ts';
+import { scaffoldSubmission } from '../../harness/submissions/scaffold.ts';
 import { checkSource } from '../../harness/validate/rules.ts';
 import { CLI_TEST_TIMEOUT_MS, REPO_ROOT, cli, describeResult, tempDir } from '../cli/cli_helpers.ts';
 
@@ -28,7 +28,7 @@ describe('the public entry points', () => {
     expect(isPublicEntryPoint('algobench/kit/index.ts')).toBe(false);
     expect(isPublicEntryPoint('algobench')).toBe(false);
     expect(namesAlgobench('algobench')).toBe(true);
-    expect(namesAlgobench('algobench/harness/rng.ts')).toBe(true);
+    expect(namesAlgobench('algobench/harness/core/rng.ts')).toBe(true);
     expect(namesAlgobench('algobench-extra')).toBe(false);
   });
 });
@@ -49,7 +49,7 @@ describe('source rules and the package names', () => {
       "import { runTrial } from '../../algobench/harness/runner/trial.ts';",
       "import { runTrial } from '/home/me/algobench/harness/runner/trial.ts';",
       "import { Store } from 'algobench/harness/store/store.ts';",
-      "import { createRng } from 'algobench/harness/rng.ts';",
+      "import { createRng } from 'algobench/harness/core/rng.ts';",
       "import { loadMnist } from 'algobench/workloads/mnist/data.ts';",
       "import { adamw } from 'algobench/kit/optimizers/adam.ts';",
       "import * as all from 'algobench';",

@@ -10,9 +10,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { verifyExternal, verifyTargets, type ExternalTrial } from '../../harness/targets/verify_targets.ts';
-import { deriveSeed } from '../../harness/rng.ts';
+import { deriveSeed } from '../../harness/core/rng.ts';
 import type { Hparams, Workload } from '../../harness/spec.ts';
-import type { LoadedSubmission } from '../../harness/submissions.ts';
+import type { LoadedSubmission } from '../../harness/submissions/load.ts';
 import { parseSearchSpace, sampleHparams } from '../../harness/tuning/search_space.ts';
 import { FakeClock } from '../fixtures/fake_clock.ts';
 import { linearWorkload } from '../fixtures/linear_workload.ts';
@@ -162,7 +162,7 @@ describe('verifyExternal (--ruleset external)', () => {
     const s = setup(() => false);
     const [summary] = await verifyExternal({ ...s.common, baseSeed: 11, studies, trials, submissionOf: () => 'scripted' });
     s.dispose();
-    // harness/benchmark.ts: sampleHparams(space, { seed, study, count: trials }) per
+    // harness/benchmark/execute.ts: sampleHparams(space, { seed, study, count: trials }) per
     // study, seed = deriveSeed(seed, workload, variant, study, trial) mod 2^31.
     for (const t of summary!.trials) {
       expect(t.hparams).toEqual(sampleHparams(SPACE, { seed: 11, study: t.study, count: trials })[t.trial]);

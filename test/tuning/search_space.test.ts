@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AlgobenchError } from '../../harness/errors.ts';
+import { AlgobenchError } from '../../harness/core/errors.ts';
 import { loadSearchSpace, parseSearchSpace, sampleHparams, type SearchSpace } from '../../harness/tuning/search_space.ts';
 
 const RANGES = {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../harness/backends/select.ts';
-import { loadSubmission } from '../../harness/submissions.ts';
+import { loadSubmission } from '../../harness/submissions/load.ts';
 import { disguisesFor, nameBlindCheck, probeDifference, UPDATE_TOLERANCE } from '../../harness/validate/name_blind.ts';
 import { probe, type ProbeResult } from '../../harness/validate/probe.ts';
 import { checkSource } from '../../harness/validate/rules.ts';

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainData } from '../../harness/spec.ts';
-import { createRng, deriveSeed } from '../../harness/rng.ts';
+import { createRng, deriveSeed } from '../../harness/core/rng.ts';
 import { getWorkload, WORKLOADS } from '../../workloads/registry.ts';
 
 /** Every registered workload's refs, base first: `name` and `name:variant`. */

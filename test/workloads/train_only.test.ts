@@ -22,7 +22,7 @@ import { deserialize, serialize } from 'node:v8';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../harness/backends/select.ts';
-import { createRng, deriveSeed, permutation } from '../../harness/rng.ts';
+import { createRng, deriveSeed, permutation } from '../../harness/core/rng.ts';
 import type { TrainData } from '../../harness/spec.ts';
 import { BLOCKS, charCorpus, CONTEXT, readMobyDick } from '../../workloads/char_lm/data.ts';
 import { DECODER_STEPS, g2pCorpus, MAX_LETTERS, rowsOf } from '../../workloads/g2p_gru/data.ts';

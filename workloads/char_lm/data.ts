@@ -19,7 +19,7 @@
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { createRng, deriveSeed, permutation } from '../../harness/rng.ts';
+import { createRng, deriveSeed, permutation } from '../../harness/core/rng.ts';
 import type { Batch, TrainData } from '../../harness/spec.ts';
 import { checkFormat, integerField, trainOnlyProcess, typedField } from '../common/train_only.ts';
 

@@ -20,7 +20,7 @@
  * 3.38–3.75 bits per character, where 0.1 gives 3.37–3.40.
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed } from '../../harness/rng.ts';
+import { deriveSeed } from '../../harness/core/rng.ts';
 import type { ModelInit, ParamType, TensorMap } from '../../harness/spec.ts';
 
 export interface CharLmConfig {

@@ -9,7 +9,7 @@
  *   return b.build();
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed } from '../../harness/rng.ts';
+import { deriveSeed } from '../../harness/core/rng.ts';
 import type { ModelInit, ParamType } from '../../harness/spec.ts';
 
 export class ParamBuilder {

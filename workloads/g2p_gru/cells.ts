@@ -19,7 +19,7 @@
  * faster than tanh (char_lm measured the same for GELU).
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed } from '../../harness/rng.ts';
+import { deriveSeed } from '../../harness/core/rng.ts';
 import type { ParamType, TensorMap } from '../../harness/spec.ts';
 
 export type CellKind = 'gru' | 'gru_no_reset' | 'lstm';

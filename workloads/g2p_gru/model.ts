@@ -20,7 +20,7 @@
  * recurrent weights N(0, 1/hidden), output layer N(0, 1/hidden), output bias 0.
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed } from '../../harness/rng.ts';
+import { deriveSeed } from '../../harness/core/rng.ts';
 import type { ModelInit, ParamType, TensorMap } from '../../harness/spec.ts';
 import { cellStep, initCell, maskState, zeroState, type CellKind, type CellState } from './cells.ts';
 import { BOUNDARY, DECODER_STEPS, MAX_LETTERS, NO_TARGET } from './data.ts';

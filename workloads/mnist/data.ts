@@ -11,7 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { createRng, deriveSeed, permutation } from '../../harness/rng.ts';
+import { createRng, deriveSeed, permutation } from '../../harness/core/rng.ts';
 import type { Split, TrainData } from '../../harness/spec.ts';
 import { checkFormat, trainOnlyProcess, typedField } from '../common/train_only.ts';
 

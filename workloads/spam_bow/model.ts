@@ -12,7 +12,7 @@
  * variant changes the scale the optimizer sees; dense kernels He-normal, biases 0.
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed } from '../../harness/rng.ts';
+import { deriveSeed } from '../../harness/core/rng.ts';
 import type { ModelInit, ParamType, TensorMap } from '../../harness/spec.ts';
 import { BUCKETS } from './parse.ts';
 

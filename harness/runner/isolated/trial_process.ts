@@ -12,10 +12,10 @@
  */
 import { realClock } from '../clock.ts';
 import * as tf from '@tensorflow/tfjs';
-import { errorMessage } from '../../errors.ts';
+import { errorMessage } from '../../core/errors.ts';
 import { selectBackend } from '../../backends/select.ts';
 import { loadNativeAddon, NATIVE_ADDON_PATH } from '../../backends/native/addon.ts';
-import { contractProblems, importSubmissionModule } from '../../submissions.ts';
+import { contractProblems, importSubmissionModule } from '../../submissions/load.ts';
 import type { Submission, TensorMap, Workload } from '../../spec.ts';
 import { WORKLOADS } from '../../../workloads/registry.ts';
 import { scheduleFromSpec } from '../eval_schedule.ts';

@@ -1,5 +1,5 @@
 /** A SelectContext as the harness builds one, with a controlled per-example loss. */
-import { createRng, deriveSeed } from '../../../harness/rng.ts';
+import { createRng, deriveSeed } from '../../../harness/core/rng.ts';
 import type { SelectContext } from '../../../harness/spec.ts';
 
 export interface ContextOptions {

@@ -1,6 +1,6 @@
 /** iidWithReplacement: each index drawn uniformly from ctx.rng. */
 import { describe, expect, it } from 'vitest';
-import { createRng, deriveSeed } from '../../../harness/rng.ts';
+import { createRng, deriveSeed } from '../../../harness/core/rng.ts';
 import { iidWithReplacement } from '../../../submissions/kit/selectors/iid_with_replacement.ts';
 import { distinct, selectContext } from './_context.ts';
 

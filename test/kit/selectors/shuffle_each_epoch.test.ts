@@ -1,6 +1,6 @@
 /** shuffleEachEpoch: the harness's default order, index for index. */
 import { describe, expect, it } from 'vitest';
-import { deriveSeed } from '../../../harness/rng.ts';
+import { deriveSeed } from '../../../harness/core/rng.ts';
 import { EpochShuffler } from '../../../harness/runner/default_selector.ts';
 import { shuffleEachEpoch } from '../../../submissions/kit/selectors/shuffle_each_epoch.ts';
 import { distinct, selectContext } from './_context.ts';

@@ -25,7 +25,7 @@ export const ENTRY_POINTS: Readonly<Record<string, string>> = Object.freeze({
   'algobench/spec': 'harness/spec.ts',
 });
 
-const ROOT_URL = new URL('../', import.meta.url);
+const ROOT_URL = new URL('../../', import.meta.url);
 
 /** The file URL each public specifier resolves to in this algobench. */
 export function entryPointUrls(): Record<string, string> {

@@ -6,7 +6,7 @@
  * derives the seed from those alone, so paired trials of two submissions start from
  * the same initialisation and see the same data order.
  */
-import { AlgobenchError } from '../errors.ts';
+import { AlgobenchError } from '../core/errors.ts';
 import { pairedSignTest, type SignTestResult } from '../scoring/index.ts';
 import type { TrialRow } from '../store/rows.ts';
 

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import si from 'systeminformation';
-import type { BackendInfo } from './backends/select.ts';
+import type { BackendInfo } from '../backends/select.ts';
 
 export interface Hardware {
   readonly fingerprint: string;

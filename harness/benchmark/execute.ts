@@ -8,24 +8,24 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AlgobenchError } from './errors.ts';
+import { AlgobenchError } from '../core/errors.ts';
 import { checkRunBounds } from './plan_bounds.ts';
-import { readHardware, type Hardware } from './fingerprint.ts';
-import { type BackendChoice, type BackendInfo, selectBackend } from './backends/select.ts';
-import { deriveSeed } from './rng.ts';
-import { fileHash, jsonHash, sourceHash, workloadEntry } from './identity/code_hash.ts';
-import { busyWarning, measureNoise } from './runner/calibration.ts';
-import { realClock, type Clock } from './runner/clock.ts';
-import { disposeAll } from './runner/tensors.ts';
-import { type EvalRecord, lossAndGrads, runTrial, type StepProgress, type TrialResult } from './runner/trial.ts';
-import type { Hparams, Ruleset, Targets, Workload } from './spec.ts';
-import { Store } from './store/store.ts';
-import type { TrialCode } from './store/rows.ts';
-import { loadSubmission, resolveModulePath, searchSpaceOf, searchSpacePath, type LoadedSubmission, type SubmissionRef } from './submissions.ts';
-import { inspectSubmission, runTrialIsolated, type WatchdogLimits } from './runner/isolated/run_isolated.ts';
-import { sampleHparams } from './tuning/search_space.ts';
-import { expandWorkloadRefs, getWorkload } from '../workloads/registry.ts';
-import { getTargets } from '../workloads/targets.ts';
+import { readHardware, type Hardware } from '../identity/fingerprint.ts';
+import { type BackendChoice, type BackendInfo, selectBackend } from '../backends/select.ts';
+import { deriveSeed } from '../core/rng.ts';
+import { fileHash, jsonHash, sourceHash, workloadEntry } from '../identity/code_hash.ts';
+import { busyWarning, measureNoise } from '../runner/calibration.ts';
+import { realClock, type Clock } from '../runner/clock.ts';
+import { disposeAll } from '../runner/tensors.ts';
+import { type EvalRecord, lossAndGrads, runTrial, type StepProgress, type TrialResult } from '../runner/trial.ts';
+import type { Hparams, Ruleset, Targets, Workload } from '../spec.ts';
+import { Store } from '../store/store.ts';
+import type { TrialCode } from '../store/rows.ts';
+import { loadSubmission, resolveModulePath, searchSpaceOf, searchSpacePath, type LoadedSubmission, type SubmissionRef } from '../submissions/load.ts';
+import { inspectSubmission, runTrialIsolated, type WatchdogLimits } from '../runner/isolated/run_isolated.ts';
+import { sampleHparams } from '../tuning/search_space.ts';
+import { expandWorkloadRefs, getWorkload } from '../../workloads/registry.ts';
+import { getTargets } from '../../workloads/targets.ts';
 
 /** A trial's claim on the store lasts this long unless renewed (every third of it while the trial runs). */
 const CLAIM_LEASE_SEC = 60;
@@ -214,13 +214,13 @@ function trainingProbe(workloads: readonly Workload[]): () => Promise<boolean> {
 }
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
 /** The package version, and the git commit of a clone (`-dirty` with local changes). */
 function versionOfAlgobench(): string {
-  const root = fileURLToPath(new URL('..', import.meta.url));
+  const root = fileURLToPath(new URL('../..', import.meta.url));
   try {
     const commit = execFileSync('git', ['-C', root, 'describe', '--always', '--dirty', '--abbrev=12'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return `${packageVersion()}+${commit}`;

@@ -1,5 +1,5 @@
 // Node module resolve hook (node:module register), registered by
-// harness/package_entry_points.ts before a submission is imported: `algobench/kit`
+// harness/core/package_entry_points.ts before a submission is imported: `algobench/kit`
 // and `algobench/spec` resolve to the files of the algobench that is running, from
 // wherever the submission sits. Every specifier goes on down the chain (tsx).
 // Plain JavaScript: it runs on Node's loader thread, with or without tsx.

@@ -7,15 +7,15 @@
  * intervals, speedups and paired sign tests against a reference submission.
  */
 import { createHash } from 'node:crypto';
-import { AlgobenchError } from './errors.ts';
+import { AlgobenchError } from '../core/errors.ts';
 import {
   chooseReference,
   columnBudgets,
   pairedTimes,
   signTestVs,
   type ReferenceTest,
-} from './report_data/compare.ts';
-import { variantRobustness, voidCells, voidedWorkloads, type WorkloadRobustness } from './report_data/robustness.ts';
+} from './compare.ts';
+import { variantRobustness, voidCells, voidedWorkloads, type WorkloadRobustness } from './robustness.ts';
 import {
   bootstrapScores,
   geomeanSpeedup,
@@ -24,10 +24,10 @@ import {
   type JsonTime,
   type ScoreReport,
   type TimesTable,
-} from './scoring/index.ts';
-import { isFinishedStatus, type HardwareRow, type TrialRow } from './store/rows.ts';
-import type { Ruleset } from './spec.ts';
-import type { Store } from './store/store.ts';
+} from '../scoring/index.ts';
+import { isFinishedStatus, type HardwareRow, type TrialRow } from '../store/rows.ts';
+import type { Ruleset } from '../spec.ts';
+import type { Store } from '../store/store.ts';
 
 export interface LeaderboardOptions {
   /** Rank trials of different hardware fingerprints together; such boards are marked "mixed hardware". @default false */

@@ -4,7 +4,7 @@
  * same data order, the same per-step numbers and the same steps-to-target, whatever
  * else ran before in the process.
  */
-import type { Rng } from './spec.ts';
+import type { Rng } from '../spec.ts';
 
 /** Mixes 32-bit words into one seed (murmur3 finaliser over each word). */
 export function deriveSeed(...parts: Array<number | string>): number {

@@ -9,12 +9,12 @@
 import { existsSync, mkdirSync, writeFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AlgobenchError } from './errors.ts';
-import { entryPointPaths } from './package_entry_points.ts';
-import { SUBMISSIONS_DIR } from './submissions.ts';
+import { AlgobenchError } from '../core/errors.ts';
+import { entryPointPaths } from '../core/package_entry_points.ts';
+import { SUBMISSIONS_DIR } from './load.ts';
 
 /** This checkout's root, with a trailing separator. */
-const ROOT_DIR = fileURLToPath(new URL('../', import.meta.url));
+const ROOT_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Inside the checkout, its package.json makes `algobench/kit` a self-reference. */
 function insideCheckout(dir: string): boolean {

@@ -3,7 +3,7 @@
  * null, never Infinity), with everything the page shows: scores with intervals,
  * speedups, sign tests against the reference and variant robustness.
  */
-import type { Leaderboard } from '../leaderboard.ts';
+import type { Leaderboard } from './leaderboard.ts';
 import type { JsonTime } from '../scoring/index.ts';
 import type { ReferenceTest } from './compare.ts';
 

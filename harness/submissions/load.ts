@@ -8,12 +8,12 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { AlgobenchError, errorMessage } from './errors.ts';
-import { registerEntryPointResolution } from './package_entry_points.ts';
-import type { Submission } from './spec.ts';
-import { loadSearchSpace, type SearchSpace } from './tuning/search_space.ts';
+import { AlgobenchError, errorMessage } from '../core/errors.ts';
+import { registerEntryPointResolution } from '../core/package_entry_points.ts';
+import type { Submission } from '../spec.ts';
+import { loadSearchSpace, type SearchSpace } from '../tuning/search_space.ts';
 
-export const SUBMISSIONS_DIR = fileURLToPath(new URL('../submissions/', import.meta.url));
+export const SUBMISSIONS_DIR = fileURLToPath(new URL('../../submissions/', import.meta.url));
 const MODULE_NAMES = ['submission.ts', 'submission.js', 'index.ts', 'index.js'];
 const NOT_SUBMISSIONS = new Set(['kit']);
 

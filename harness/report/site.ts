@@ -3,7 +3,7 @@
  * leaderboards, the learning curves of every scored trial and the export tables.
  * The renderer then works on this plain data and never touches the database.
  */
-import { buildLeaderboards, workloadColumn, type Leaderboard, type LeaderboardOptions } from '../leaderboard.ts';
+import { buildLeaderboards, workloadColumn, type Leaderboard, type LeaderboardOptions } from './leaderboard.ts';
 import type { Store } from '../store/store.ts';
 import { exportTables, type ExportTables } from './exports.ts';
 

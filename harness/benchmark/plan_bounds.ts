@@ -25,7 +25,7 @@
  * - repeats ≤ 100 (reruns, fresh seeds, bench --repeat): each is a whole trial.
  * - seed: a non-negative safe integer (deriveSeed mixes all 53 bits).
  */
-import { AlgobenchError } from './errors.ts';
+import { AlgobenchError } from '../core/errors.ts';
 
 export const MAX_BUDGET_SCALE = 10;
 export const MAX_SELF_BUDGET_SCALE = 3;
