@@ -307,3 +307,32 @@ export type TrialStatus =
   | 'crashed'
   | 'killed'
   | 'forbidden';
+
+// ---------------------------------------------------------------------------
+// Backend capabilities
+// ---------------------------------------------------------------------------
+
+/**
+ * A fused Adam step that a backend may register in TensorFlow.js's kernel registry
+ * (algobench's native kernels on wasm do). It is a capability, not a promise: code
+ * looks it up with `tf.getKernel(ADAM_MOMENTS_KERNEL, tf.getBackend())` and, where it
+ * is absent, composes the same float32 arithmetic from ordinary ops (the kit's
+ * `scaleByAdam` does both). Called through `tf.engine().runKernel`:
+ * - inputs `{ g, m, v }`: float32 gradient, first and second moment, one shape;
+ * - attrs `{ coefficients }`: numbers in the order of `ADAM_MOMENTS_COEFFICIENTS`;
+ * - outputs `[m', v', update]`: m' = b1·m + (1−b1)·g, v' = b2·v + (1−b2)·g²,
+ *   update = m̂ / (√(v'/c2) + eps), with m̂ = m'/c1, or m̂ = lookM·m' + lookG·g when
+ *   `nesterov` is 1 (NAdam's look-ahead).
+ */
+export const ADAM_MOMENTS_KERNEL = 'AlgobenchAdamMoments';
+
+/**
+ * The layout of the fused Adam kernel's `coefficients` attribute: b1, 1−b1, b2, 1−b2,
+ * eps, the bias corrections c1 = 1 − b1ᵗ and c2 = 1 − b2ᵗ (t the 1-based step),
+ * nesterov (1 or 0), and NAdam's lookM and lookG (0 without nesterov).
+ */
+export const ADAM_MOMENTS_COEFFICIENTS = [
+  'b1', 'oneMinusB1', 'b2', 'oneMinusB2', 'eps', 'c1', 'c2', 'nesterov', 'lookM', 'lookG',
+] as const;
+
+export type AdamMomentsCoefficient = (typeof ADAM_MOMENTS_COEFFICIENTS)[number];

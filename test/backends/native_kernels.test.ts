@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fusedAdamMoments, setFusedOpsEnabled } from '../../harness/backends/fused_ops.ts';
+import { fusedAdamMoments, setFusedOpsEnabled } from '../../submissions/kit/fused.ts';
 import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
 import { createRng } from '../../harness/core/rng.ts';

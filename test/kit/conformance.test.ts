@@ -17,7 +17,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ADAM_MOMENTS_KERNEL, setFusedOpsEnabled } from '../../harness/backends/fused_ops.ts';
+import { ADAM_MOMENTS_KERNEL } from '../../harness/spec.ts';
+import { setFusedOpsEnabled } from '../../submissions/kit/fused.ts';
 import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
 import { runAgainstReference } from './_least_squares.ts';

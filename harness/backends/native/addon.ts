@@ -20,7 +20,7 @@ export interface NativeAddon {
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geometry: Float64Array): void;
   /** y[o, i] = scale · Σ_r x[o, r, i] for x viewed as [outer, reduced, inner]. */
   reduceSum(x: Float32Array, y: Float32Array, outer: number, reduced: number, inner: number, scale: number): void;
-  /** Adam's moments and update in one pass; coefficients as in harness/backends/fused_ops.ts. */
+  /** Adam's moments and update in one pass; coefficients laid out as ADAM_MOMENTS_COEFFICIENTS in harness/spec.ts. */
   adamMoments(g: Float32Array, m: Float32Array, v: Float32Array, mOut: Float32Array, vOut: Float32Array, update: Float32Array, coefficients: Float64Array): void;
   /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count). */
   threads(): number;

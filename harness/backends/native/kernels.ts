@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type ConvAttrs, convInfo, type Info, type KernelArgs, poolInfo, type WasmBackend, wasmBackend } from '../wasm/kernel_utils.ts';
-import { ADAM_MOMENTS_KERNEL } from '../fused_ops.ts';
+import { ADAM_MOMENTS_KERNEL } from '../../spec.ts';
 import type { NativeAddon } from './addon.ts';
 
 type Fallback = tf.KernelConfig | undefined;
@@ -236,7 +236,7 @@ function reduction(addon: NativeAddon, kernelName: 'Sum' | 'Mean', original: Fal
   };
 }
 
-/** Adam's moments and update (harness/backends/fused_ops.ts) in one threaded pass. */
+/** Adam's moments and update (ADAM_MOMENTS_KERNEL in harness/spec.ts) in one threaded pass. */
 function adamMoments(addon: NativeAddon): tf.KernelConfig {
   return {
     kernelName: ADAM_MOMENTS_KERNEL,

@@ -4,7 +4,7 @@
  * its epochs with the tag 'epoch'. Selectors compute where a step falls in them from
  * the step alone; the cache only saves redrawing a permutation every step.
  */
-import { createRng, deriveSeed, permutation } from '../../../harness/core/rng.ts';
+import { createRng, deriveSeed, permutation } from '../rng.ts';
 
 /** Remembers the last two permutations drawn (a window may span two passes). */
 export class PermutationCache {

@@ -15,7 +15,7 @@
  * 'optax' one g. PyTorch's `NAdam` (with its momentum-decay schedule μₜ) is neither.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedAdamMoments } from '../../../harness/backends/fused_ops.ts';
+import { fusedAdamMoments } from '../fused.ts';
 import type { TensorMap } from '../../../harness/spec.ts';
 import { type GradientTransformation, zerosLike } from '../transform.ts';
 

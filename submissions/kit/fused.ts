@@ -1,12 +1,13 @@
 /**
- * Fused operations that a backend may provide as one kernel (algobench's native
- * kernels on wasm do). Each returns undefined where the active backend lacks the
- * kernel, and the caller composes the same arithmetic from ordinary ops instead; both
- * paths compute the same float32 formula.
+ * Fused operations a backend may provide as one kernel, found through the contract:
+ * spec.ts names each kernel and its attribute layout, and TensorFlow.js's own kernel
+ * registry says whether the active backend has it. Each returns undefined where the
+ * backend lacks the kernel (or fused kernels are switched off), and the caller then
+ * composes the same float32 formula from ordinary ops. Nothing here reaches into the
+ * harness, so a kit file that uses it still runs from a submission's own folder.
  */
 import * as tf from '@tensorflow/tfjs';
-
-export const ADAM_MOMENTS_KERNEL = 'AlgobenchAdamMoments';
+import { ADAM_MOMENTS_COEFFICIENTS, ADAM_MOMENTS_KERNEL, type AdamMomentsCoefficient } from '../../harness/spec.ts';
 
 /** Adam's per-step coefficients, as the fused kernel takes them. */
 export interface AdamMomentsCoefficients {
@@ -24,9 +25,21 @@ export interface AdamMomentsCoefficients {
   readonly nesterov?: { readonly lookM: number; readonly lookG: number };
 }
 
-/** The attrs array the kernel reads (see harness/backends/native/src/elementwise.h). */
+/** The kernel's `coefficients` attribute, in the order spec.ts lays down. */
 export function adamCoefficientArray(k: AdamMomentsCoefficients): number[] {
-  return [k.b1, 1 - k.b1, k.b2, 1 - k.b2, k.eps, k.c1, k.c2, k.nesterov ? 1 : 0, k.nesterov?.lookM ?? 0, k.nesterov?.lookG ?? 0];
+  const values: Record<AdamMomentsCoefficient, number> = {
+    b1: k.b1,
+    oneMinusB1: 1 - k.b1,
+    b2: k.b2,
+    oneMinusB2: 1 - k.b2,
+    eps: k.eps,
+    c1: k.c1,
+    c2: k.c2,
+    nesterov: k.nesterov ? 1 : 0,
+    lookM: k.nesterov?.lookM ?? 0,
+    lookG: k.nesterov?.lookG ?? 0,
+  };
+  return ADAM_MOMENTS_COEFFICIENTS.map((name) => values[name]);
 }
 
 let disabled = false;
