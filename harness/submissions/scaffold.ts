@@ -28,20 +28,18 @@ function moduleText(name: string): string {
  * \`algobench/kit\` is the kit of the algobench that runs this module (it also
  * exports \`tf\`, TensorFlow.js: take it from there, never from a copy of your own).
  */
-import { addDecayedWeights, chain, defineSubmission, num, scaleByLearningRate, trace, warmupCosine } from 'algobench/kit';
+import { addDecayedWeights, chain, defineSubmission, num, scaleByLearningRate, trace, warmupCosineFromHparams } from 'algobench/kit';
 
 export default defineSubmission({
   name: '${name}',
   batchSize: 128,
-  optimizer: (h, workload) => {
-    const total = workload.budget.stepHint;
-    const warmup = Math.round(num(h, 'warmup_frac', 0.05) * total);
-    return chain(
+  optimizer: (h, workload) =>
+    chain(
       addDecayedWeights(num(h, 'weight_decay', 0)),
       trace({ decay: num(h, 'momentum', 0.9), nesterov: true }),
-      scaleByLearningRate(warmupCosine(num(h, 'lr', 0.05), warmup, total)),
-    );
-  },
+      // lr and warmup_frac: warmup to lr, then cosine decay to 0 at the step hint.
+      scaleByLearningRate(warmupCosineFromHparams(h, workload.budget.stepHint, { lr: 0.05 })),
+    ),
 });
 `;
 }

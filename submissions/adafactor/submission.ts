@@ -3,7 +3,7 @@
  * steps, in optax's form (not AlgoPerf's sharded Adafactor; see docs/kit.md). The
  * decay rate is not tuned (the search space has no `decay_rate`).
  */
-import { adafactor, defineSubmission, num, warmupCosine } from '../kit/index.ts';
+import { adafactor, defineSubmission, num, warmupCosineFromHparams } from '../kit/index.ts';
 
 export default defineSubmission({
   name: 'adafactor',
@@ -11,7 +11,7 @@ export default defineSubmission({
   optimizer: (h, workload) => {
     const total = workload.budget.stepHint;
     return adafactor({
-      lr: warmupCosine(num(h, 'lr', 1e-2), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
+      lr: warmupCosineFromHparams(h, total, { lr: 1e-2 }),
       decayRate: 0.8,
       momentum: num(h, 'momentum', 0.9),
     });

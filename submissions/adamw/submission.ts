@@ -6,7 +6,7 @@
 import { defineSubmission } from '../kit/define.ts';
 import { num } from '../kit/hparams.ts';
 import { adamw } from '../kit/optimizers/adam.ts';
-import { warmupCosine } from '../kit/schedules.ts';
+import { warmupCosineFromHparams } from '../kit/schedules.ts';
 
 export default defineSubmission({
   name: 'adamw',
@@ -14,7 +14,7 @@ export default defineSubmission({
   optimizer: (h, workload) => {
     const total = workload.budget.stepHint;
     return adamw({
-      lr: warmupCosine(num(h, 'lr', 1e-3), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
+      lr: warmupCosineFromHparams(h, total, { lr: 1e-3 }),
       b1: num(h, 'beta1', 0.9),
       b2: num(h, 'beta2', 0.999),
       eps: 1e-8,

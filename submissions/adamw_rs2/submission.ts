@@ -4,7 +4,7 @@
  * over the step hint as for plain AdamW (decay multiplied by the lr, on every
  * parameter). The selector's work is on the clock.
  */
-import { adamw, defineSubmission, num, rs2, warmupCosine } from '../kit/index.ts';
+import { adamw, defineSubmission, num, rs2, warmupCosineFromHparams } from '../kit/index.ts';
 
 const selectors = new Map<number, ReturnType<typeof rs2>>();
 
@@ -14,7 +14,7 @@ export default defineSubmission({
   optimizer: (h, workload) => {
     const total = workload.budget.stepHint;
     return adamw({
-      lr: warmupCosine(num(h, 'lr', 1e-3), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
+      lr: warmupCosineFromHparams(h, total, { lr: 1e-3 }),
       weightDecay: num(h, 'weight_decay', 1e-4),
       decayMask: 'all',
     });

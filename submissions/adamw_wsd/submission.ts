@@ -2,14 +2,14 @@
  * AdamW with a warmup-stable-decay schedule (Hu et al. 2024): decay only over the last
  * part. AdamW as the adamw baseline: decay multiplied by the lr, on every parameter.
  */
-import { adamw, defineSubmission, num, warmupStableDecay } from '../kit/index.ts';
+import { adamw, defineSubmission, num, warmupStableDecay, warmupStepsFromHparams } from '../kit/index.ts';
 
 export default defineSubmission({
   name: 'adamw_wsd',
   batchSize: 128,
   optimizer: (h, workload) => {
     const total = workload.budget.stepHint;
-    const warmupSteps = Math.round(num(h, 'warmup_frac', 0.05) * total);
+    const warmupSteps = warmupStepsFromHparams(h, total);
     const decaySteps = Math.round(num(h, 'decay_frac', 0.2) * total);
     return adamw({
       lr: warmupStableDecay(num(h, 'lr', 1e-3), {

@@ -27,9 +27,11 @@ export {
   linearWarmup,
   polynomialDecay,
   warmupCosine,
+  warmupCosineFromHparams,
   warmupStableDecay,
+  warmupStepsFromHparams,
 } from './schedules.ts';
-export type { CyclicCosineOptions, DecayShape, Schedule, WarmupStableDecayOptions } from './schedules.ts';
+export type { CyclicCosineOptions, DecayShape, Schedule, WarmupCosineDefaults, WarmupStableDecayOptions } from './schedules.ts';
 export { curriculum, curriculumCompetence } from './selectors/curriculum.ts';
 export type { CurriculumOptions, CurriculumPacing } from './selectors/curriculum.ts';
 export { iidWithReplacement } from './selectors/iid_with_replacement.ts';

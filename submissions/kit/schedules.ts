@@ -2,6 +2,9 @@
  * Learning-rate schedules as plain functions of the step (0-based), optax-style.
  * Each returns a multiplier-free learning rate; combine them with `joinSchedules`.
  */
+import type { Hparams } from '../../harness/spec.ts';
+import { num } from './hparams.ts';
+
 export type Schedule = (step: number) => number;
 
 export function constant(value: number): Schedule {
@@ -157,4 +160,32 @@ export function cyclicCosine(peak: number, cycleSteps: number, options: CyclicCo
     if (t < warmupSteps) return minLr + (gap * (t + 1)) / warmupSteps;
     return minLr + gap * 0.5 * (1 + Math.cos((Math.PI * (t - warmupSteps)) / annealSteps));
   };
+}
+
+/**
+ * Warmup steps from the hyperparameters: `round(warmup_frac · totalSteps)`, with
+ * `warmup_frac` defaulting to `defaultFrac`. The one reading of `warmup_frac` that
+ * every baseline and the `new-submission` template share.
+ */
+export function warmupStepsFromHparams(h: Hparams, totalSteps: number, defaultFrac = 0.05): number {
+  return Math.round(num(h, 'warmup_frac', defaultFrac) * totalSteps);
+}
+
+/** Fallbacks of `warmupCosineFromHparams` for hyperparameters the search space lacks. */
+export interface WarmupCosineDefaults {
+  /** The peak learning rate where `lr` is not given. */
+  readonly lr: number;
+  /** @default 0.05 */
+  readonly warmupFrac?: number;
+}
+
+/**
+ * The baselines' learning rate from the hyperparameters: `warmupCosine` to the peak
+ * `lr` over `warmupStepsFromHparams` steps, then cosine decay to 0 at `totalSteps`
+ * (usually the workload's step hint). Reads `lr` and `warmup_frac`.
+ *
+ * @example adamw({ lr: warmupCosineFromHparams(h, workload.budget.stepHint, { lr: 1e-3 }), ... })
+ */
+export function warmupCosineFromHparams(h: Hparams, totalSteps: number, defaults: WarmupCosineDefaults): Schedule {
+  return warmupCosine(num(h, 'lr', defaults.lr), warmupStepsFromHparams(h, totalSteps, defaults.warmupFrac), totalSteps);
 }

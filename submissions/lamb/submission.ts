@@ -3,7 +3,7 @@
  * AlgoPerf's LAMB baseline (optax `lamb` with eps 1e-8, decay on every parameter).
  * The betas are not tuned here (the search space has neither).
  */
-import { defineSubmission, lamb, num, warmupCosine } from '../kit/index.ts';
+import { defineSubmission, lamb, num, warmupCosineFromHparams } from '../kit/index.ts';
 
 export default defineSubmission({
   name: 'lamb',
@@ -11,7 +11,7 @@ export default defineSubmission({
   optimizer: (h, workload) => {
     const total = workload.budget.stepHint;
     return lamb({
-      lr: warmupCosine(num(h, 'lr', 5e-3), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
+      lr: warmupCosineFromHparams(h, total, { lr: 5e-3 }),
       b1: 0.9,
       b2: 0.999,
       eps: 1e-8,

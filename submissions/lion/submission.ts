@@ -3,7 +3,7 @@
  * As the paper's code and AlgoPerf's Lion baseline: decay p·(1 − lr·wd) on every
  * parameter. The betas are the paper's defaults, not tuned (the space has neither).
  */
-import { defineSubmission, lion, num, warmupCosine } from '../kit/index.ts';
+import { defineSubmission, lion, num, warmupCosineFromHparams } from '../kit/index.ts';
 
 export default defineSubmission({
   name: 'lion',
@@ -11,7 +11,7 @@ export default defineSubmission({
   optimizer: (h, workload) => {
     const total = workload.budget.stepHint;
     return lion({
-      lr: warmupCosine(num(h, 'lr', 1e-4), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
+      lr: warmupCosineFromHparams(h, total, { lr: 1e-4 }),
       b1: 0.9,
       b2: 0.99,
       weightDecay: num(h, 'weight_decay', 1e-2),

@@ -3,7 +3,7 @@
  * moment m̂ = (b1·m + (1−b1)·g)/(1−b1ᵗ), eps 1e-8 outside the root, decay multiplied
  * by the scheduled lr on every parameter; warmup then cosine decay over the step hint.
  */
-import { defineSubmission, nadamw, num, warmupCosine } from '../kit/index.ts';
+import { defineSubmission, nadamw, num, warmupCosineFromHparams } from '../kit/index.ts';
 
 export default defineSubmission({
   name: 'nadamw',
@@ -11,7 +11,7 @@ export default defineSubmission({
   optimizer: (h, workload) => {
     const total = workload.budget.stepHint;
     return nadamw({
-      lr: warmupCosine(num(h, 'lr', 1e-3), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
+      lr: warmupCosineFromHparams(h, total, { lr: 1e-3 }),
       b1: num(h, 'beta1', 0.9),
       b2: num(h, 'beta2', 0.999),
       eps: 1e-8,

@@ -3,7 +3,7 @@
  * sharpest nearby point. The AdamW is the adamw baseline's (eps 1e-8, decay multiplied
  * by the lr on every parameter), as in AlgoPerf's SAM baseline.
  */
-import { adamw, defineSubmission, num, sam, warmupCosine } from '../kit/index.ts';
+import { adamw, defineSubmission, num, sam, warmupCosineFromHparams } from '../kit/index.ts';
 
 export default defineSubmission({
   name: 'sam_adamw',
@@ -11,7 +11,7 @@ export default defineSubmission({
   optimizer: (h, workload) => {
     const total = workload.budget.stepHint;
     const base = adamw({
-      lr: warmupCosine(num(h, 'lr', 1e-3), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
+      lr: warmupCosineFromHparams(h, total, { lr: 1e-3 }),
       eps: 1e-8,
       weightDecay: num(h, 'weight_decay', 1e-4),
       decayMask: 'all',

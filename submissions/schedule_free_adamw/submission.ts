@@ -4,7 +4,7 @@
  * eps 1e-8 added to the bias-corrected √v̂, decay at y multiplied by the lr, on every
  * parameter, r = 0 and weight_lr_power 2. b2 is not tuned (no `beta2` in the space).
  */
-import { defineSubmission, num, scheduleFreeAdamw } from '../kit/index.ts';
+import { defineSubmission, num, scheduleFreeAdamw, warmupStepsFromHparams } from '../kit/index.ts';
 
 export default defineSubmission({
   name: 'schedule_free_adamw',
@@ -17,6 +17,6 @@ export default defineSubmission({
       eps: 1e-8,
       weightDecay: num(h, 'weight_decay', 1e-4),
       decayMask: 'all',
-      warmupSteps: Math.round(num(h, 'warmup_frac', 0.05) * workload.budget.stepHint),
+      warmupSteps: warmupStepsFromHparams(h, workload.budget.stepHint),
     }),
 });

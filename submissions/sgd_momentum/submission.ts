@@ -6,7 +6,7 @@
 import { defineSubmission } from '../kit/define.ts';
 import { num } from '../kit/hparams.ts';
 import { sgd } from '../kit/optimizers/sgd.ts';
-import { warmupCosine } from '../kit/schedules.ts';
+import { warmupCosineFromHparams } from '../kit/schedules.ts';
 
 export default defineSubmission({
   name: 'sgd_momentum',
@@ -14,7 +14,7 @@ export default defineSubmission({
   optimizer: (h, workload) => {
     const total = workload.budget.stepHint;
     return sgd({
-      lr: warmupCosine(num(h, 'lr', 0.05), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
+      lr: warmupCosineFromHparams(h, total, { lr: 0.05 }),
       momentum: num(h, 'momentum', 0.9),
       weightDecay: num(h, 'weight_decay', 0),
       decayMask: 'all',

@@ -5,7 +5,7 @@
  * not tuned (the search space has neither). This is the kit's simple Shampoo, not
  * AlgoPerf's Distributed Shampoo baseline (see docs/kit.md); no weight decay.
  */
-import { defineSubmission, num, shampoo, warmupCosine } from '../kit/index.ts';
+import { defineSubmission, num, shampoo, warmupCosineFromHparams } from '../kit/index.ts';
 
 export default defineSubmission({
   name: 'shampoo',
@@ -13,7 +13,7 @@ export default defineSubmission({
   optimizer: (h, workload) => {
     const total = workload.budget.stepHint;
     return shampoo({
-      lr: warmupCosine(num(h, 'lr', 0.05), Math.round(num(h, 'warmup_frac', 0.05) * total), total),
+      lr: warmupCosineFromHparams(h, total, { lr: 0.05 }),
       b2: num(h, 'beta2', 0.99),
       eps: 1e-4,
       updateEvery: num(h, 'update_every', 100),
