@@ -18,45 +18,16 @@
  *
  * @example adamp({ lr: warmupCosine(1e-3, 100, 2000), weightDecay: 1e-2 })
  */
-import { scaleByAdamP } from '../transforms/adamp.ts';
+import { type AdamPScalingOptions, scaleByAdamP } from '../transforms/adamp.ts';
 import { scaleByLearningRate } from '../transforms/basic.ts';
-import { chain, type DecayMask, type GradientTransformation, type LearningRate, type ParamMask } from '../transform.ts';
+import { chain, type GradientTransformation, type LearningRate } from '../transform.ts';
 
-export interface AdampOptions {
+/** `scaleByAdamP`'s options (and defaults) with the learning rate that scales the step and the decay. */
+export interface AdampOptions extends AdamPScalingOptions {
   readonly lr: LearningRate;
-  /** @default 0.9 */
-  readonly b1?: number;
-  /** @default 0.999 */
-  readonly b2?: number;
-  /** @default 1e-8 */
-  readonly eps?: number;
-  /** Decoupled, scaled by lr (and by wdRatio where projected). @default 0 */
-  readonly weightDecay?: number;
-  /** @default 0.1 */
-  readonly delta?: number;
-  /** @default 0.1 */
-  readonly wdRatio?: number;
-  /** @default false */
-  readonly nesterov?: boolean;
-  /** Which parameters of rank ≥ 2 may be projected. @default 'weight' and 'conv_weight' */
-  readonly projectMask?: ParamMask;
-  /** Which parameters decay. @default 'all' (the official code) */
-  readonly decayMask?: DecayMask;
 }
 
 export function adamp(o: AdampOptions): GradientTransformation {
-  return chain(
-    scaleByAdamP({
-      b1: o.b1 ?? 0.9,
-      b2: o.b2 ?? 0.999,
-      eps: o.eps ?? 1e-8,
-      weightDecay: o.weightDecay ?? 0,
-      delta: o.delta ?? 0.1,
-      wdRatio: o.wdRatio ?? 0.1,
-      nesterov: o.nesterov ?? false,
-      projectMask: o.projectMask,
-      decayMask: o.decayMask,
-    }),
-    scaleByLearningRate(o.lr),
-  );
+  const { lr, ...scaling } = o;
+  return chain(scaleByAdamP(scaling), scaleByLearningRate(lr));
 }

@@ -12,23 +12,16 @@
  *
  * @example lamb({ lr: warmupCosine(2e-3, 500, 10_000), weightDecay: 0.01 })
  */
+import type { AdamFamilyOptions } from './adam.ts';
 import { scaleByAdam } from '../transforms/adam.ts';
 import { addDecayedWeights, scaleByLearningRate } from '../transforms/basic.ts';
 import { scaleByTrustRatio } from '../transforms/trust_ratio.ts';
-import { chain, type DecayMask, type GradientTransformation, type LearningRate } from '../transform.ts';
+import { chain, type GradientTransformation } from '../transform.ts';
 
-export interface LambOptions {
-  readonly lr: LearningRate;
-  /** @default 0.9 */
-  readonly b1?: number;
-  /** @default 0.999 */
-  readonly b2?: number;
-  /** @default 1e-6 */
+/** AdamW's options; only eps's default differs (optax's `lamb`). */
+export interface LambOptions extends AdamFamilyOptions {
+  /** Added to √v̂, outside the root. @default 1e-6 */
   readonly eps?: number;
-  /** Decoupled decay, added to the Adam direction before the trust ratio. @default 0 */
-  readonly weightDecay?: number;
-  /** Which parameters decay. @default 'all' (optax, AlgoPerf) */
-  readonly decayMask?: DecayMask;
 }
 
 export function lamb(o: LambOptions): GradientTransformation {

@@ -26,6 +26,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../../../harness/spec.ts';
+import type { AdamState } from './adam.ts';
 import {
   type DecayMask,
   type GradientTransformation,
@@ -56,12 +57,8 @@ export interface AdamPScalingOptions {
   readonly decayMask?: DecayMask;
 }
 
-export interface AdamPState {
-  count: number;
-  mu: TensorMap;
-  nu: TensorMap;
-  [key: string]: number | TensorMap;
-}
+/** Adam's state: AdamP keeps the same moments and step count. */
+export type AdamPState = AdamState;
 
 /** The default projection mask: dense and convolution kernels, the scale-invariant kind. */
 export const adampProjectMask: ParamMask = (type) => type === 'weight' || type === 'conv_weight';
