@@ -252,7 +252,7 @@ export interface EvalPrepContext<S extends OptState = OptState> {
 }
 
 /**
- * A training algorithm. Rules (DESIGN.md): it must not identify the workload to pick
+ * A training algorithm. Rules (docs/architecture.md §2, docs/submitting.md): it must not identify the workload to pick
  * special logic, read validation or test data, change the model, or touch the store;
  * the harness never hands it those.
  */

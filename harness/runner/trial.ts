@@ -2,7 +2,7 @@
  * One trial: a submission trained on a workload from a seed until it reaches the
  * targets, spends its budget, diverges, fails or is interrupted.
  *
- * Timing rules (DESIGN.md), all applied here:
+ * Timing rules (docs/architecture.md §2), all applied here:
  * - on the clock: selectData, batch assembly, update, prepareForEval;
  * - off the clock: data load, model init, submission init, evals, contract checks,
  *   logging, DB writes (the observer's callbacks run between clock readings);

@@ -1,5 +1,5 @@
 /**
- * What a submission is handed cannot change what the runner records. DESIGN.md:
+ * What a submission is handed cannot change what the runner records. docs/architecture.md §2:
  * "Read-only views are frozen objects". A submission that tries to write to them
  * either fails (frozen: the write throws, which the submission here swallows) or
  * writes to a copy; either way the trial's own records must not change.
