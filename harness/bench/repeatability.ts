@@ -6,7 +6,7 @@
  * time-to-target of each, their coefficient of variation, the eval cost, and which
  * repeats were flagged noisy. Timing lives here, in a benchmark, never in a test.
  */
-import { measureNoise, type TrialNoise } from '../runner/calibration.ts';
+import { measureNoise, type TrialNoise } from '../identity/calibration.ts';
 import { realClock } from '../runner/clock.ts';
 import { runTrial, type TrialResult } from '../runner/trial.ts';
 import type { Targets, Workload } from '../spec.ts';

@@ -4,7 +4,8 @@
  * target). Elsewhere (CI logs, pipes): one line per trial start and end.
  */
 import cliProgress from 'cli-progress';
-import type { BenchmarkListener, PlannedTrial } from '../benchmark/execute.ts';
+import type { BenchmarkListener } from '../benchmark/execute.ts';
+import type { PlannedTrial } from '../benchmark/plan.ts';
 import type { TrialResult } from '../runner/trial.ts';
 
 function label(p: PlannedTrial): string {

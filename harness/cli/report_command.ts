@@ -4,14 +4,11 @@ import { Command } from 'commander';
 import { AlgobenchError, errorMessage } from '../core/errors.ts';
 import { buildLeaderboards, type Leaderboard, type LeaderboardOptions } from '../report/leaderboard.ts';
 import { boardJson } from '../report/score_json.ts';
-import { readSite, type WorkloadDescription } from '../report/site.ts';
 import { parseTimesTable, scoreTable } from '../scoring/index.ts';
-import { assertRoomFor, outputFault, prepareOutDir } from '../store/dirs.ts';
 import type { ListedTrialStatus } from '../store/rows.ts';
 import { DEFAULT_DB_PATH, Store } from '../store/store.ts';
-import { renderSite, writeSite } from '../../reports/render.ts';
 import { formatScore, formatScoreInterval, formatSeconds, formatSpeedup } from '../../reports/format.ts';
-import { WORKLOADS } from '../../workloads/registry.ts';
+import { writeReport } from './write_report.ts';
 
 interface BoardFlags {
   db: string;
@@ -43,34 +40,6 @@ function withStore<T>(dbPath: string, fn: (store: Store) => T): T {
     return fn(store);
   } finally {
     store.close();
-  }
-}
-
-function describeWorkload(name: string): WorkloadDescription | undefined {
-  const def = WORKLOADS[name];
-  if (def === undefined) return undefined;
-  return { description: def.description, variants: Object.fromEntries(def.variants.map((v) => [v.name, v.description])) };
-}
-
-/**
- * Renders the report site of `dbPath` into `outDir` and returns the index page's path.
- * The store and the output directory are checked before any heavy work: a store that
- * cannot be read, or an `outDir` that cannot be written (a file on the path, a
- * read-only or pseudo file system, a full disk), fails at once with one line, and a
- * disk that fills up while the site is written fails with one line too.
- */
-export async function writeReport(dbPath: string, outDir: string, options: LeaderboardOptions = {}): Promise<string> {
-  const what = 'the report';
-  const site = withStore(dbPath, (store) => {
-    prepareOutDir(outDir, what);
-    return readSite(store, options, describeWorkload);
-  });
-  try {
-    const files = await renderSite(site);
-    assertRoomFor(prepareOutDir(outDir, what), Object.values(files).reduce((sum, c) => sum + Buffer.byteLength(c), 0), outDir, what);
-    return writeSite(files, outDir);
-  } catch (err) {
-    throw outputFault(err, outDir, what);
   }
 }
 

@@ -5,14 +5,15 @@
 import { Command, Option } from 'commander';
 import { AlgobenchError } from '../core/errors.ts';
 import { BACKEND_CHOICES, parseBackendChoice } from '../backends/select.ts';
-import { runBenchmark, type BenchmarkListener, type BenchmarkOptions, type BenchmarkSummary } from '../benchmark/execute.ts';
+import { runBenchmark, type BenchmarkListener, type BenchmarkSummary } from '../benchmark/execute.ts';
+import type { BenchmarkOptions } from '../benchmark/plan.ts';
 import { checkRunBounds } from '../benchmark/plan_bounds.ts';
 import { DEFAULT_DB_PATH } from '../store/store.ts';
 import type { Ruleset } from '../spec.ts';
 import { budgetScale, collect, seed, selfBudgetScale, studies, trials } from './options.ts';
 import { expandWorkloadRefs } from '../../workloads/registry.ts';
 import { progressDisplay } from './progress.ts';
-import { writeReport } from './report_command.ts';
+import { writeReport } from './write_report.ts';
 
 /**
  * Ctrl-C. Before the first trial starts (planning, loading submissions, choosing and

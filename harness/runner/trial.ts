@@ -34,6 +34,7 @@ import type {
   TrialStatus,
   Workload,
 } from '../spec.ts';
+import type { EvalRecord } from '../store/rows.ts';
 import type { Clock } from './clock.ts';
 import { EpochShuffler } from './default_selector.ts';
 import { type EvalSchedule, geometricEvalSchedule } from './eval_schedule.ts';
@@ -57,17 +58,6 @@ export interface TrialSpec {
    * `strict`, a read of a key the search space lacks ends the trial as an error.
    */
   readonly hparamTracking?: TrackOptions;
-}
-
-/** One eval as the store keeps it. */
-export interface EvalRecord {
-  readonly step: number;
-  readonly submissionTimeSec: number;
-  /** How long this eval took (off the clock). */
-  readonly evalTimeSec: number;
-  readonly trainLoss: number;
-  readonly validation: Metrics;
-  readonly test: Metrics;
 }
 
 export interface StepProgress {

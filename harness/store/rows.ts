@@ -1,6 +1,6 @@
 /** Row shapes of the store, as SQLite returns them (snake_case columns). */
-import type { TrialNoise } from '../runner/calibration.ts';
-import type { Hparams, Ruleset, TrialStatus } from '../spec.ts';
+import type { TrialNoise } from '../identity/calibration.ts';
+import type { Hparams, Metrics, Ruleset, TrialStatus } from '../spec.ts';
 
 /**
  * A trial row's status as stored: how the trial ended (TrialStatus), `running` while
@@ -85,7 +85,7 @@ export interface TrialOutcome {
   readonly targetResolution: number | null;
   /** Hyperparameters the submission read; undefined when not tracked. */
   readonly hparamsRead?: readonly string[];
-  /** Calibration and CPU shares around the trial (runner/calibration.ts). */
+  /** Calibration and CPU shares around the trial (identity/calibration.ts). */
   readonly noise?: TrialNoise;
   readonly testReached: boolean;
   readonly steps: number;
@@ -157,6 +157,17 @@ export interface TrialRow {
   claim_host: string | null;
   claim_pid: number | null;
   claim_expires_at: number | null;
+}
+
+/** One eval as the store keeps it. */
+export interface EvalRecord {
+  readonly step: number;
+  readonly submissionTimeSec: number;
+  /** How long this eval took (off the clock). */
+  readonly evalTimeSec: number;
+  readonly trainLoss: number;
+  readonly validation: Metrics;
+  readonly test: Metrics;
 }
 
 export interface EvalRow {

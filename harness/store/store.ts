@@ -16,13 +16,13 @@ import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { AlgobenchError } from '../core/errors.ts';
 import type { Hardware } from '../identity/fingerprint.ts';
-import type { EvalRecord } from '../runner/trial.ts';
 import { claimIsLive, THIS_HOST } from './claims.ts';
 import { ensureDir, existingAncestor } from './dirs.ts';
 import { errnoText, isStoreFault, sqliteCode, storeFault } from './faults.ts';
 import { MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION } from './schema.ts';
 import {
   FINISHED_STATUSES,
+  type EvalRecord,
   type EvalRow,
   type HardwareRow,
   type ListedTrialStatus,

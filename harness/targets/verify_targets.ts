@@ -13,7 +13,7 @@
  * - `external` (verifyExternal): runs the reference baseline as a user's `run` would
  *   under the external-tuning ruleset: `studies` × `trials`, the hyperparameters of
  *   each study drawn from its search space and the seeds derived exactly as `run`
- *   derives them (harness/benchmark/execute.ts), the workload's budget. A study scores its
+ *   derives them (harness/benchmark/plan.ts), the workload's budget. A study scores its
  *   best trial's time-to-target (reached within budget); the workload passes when at
  *   least `minStudies` studies reach the target (default: more than half, i.e. when
  *   the median over studies, AlgoPerf's score of a workload, is finite: 2 of 3).
@@ -200,7 +200,7 @@ export async function verifyExternal(o: VerifyExternalOptions): Promise<External
     const trials: ExternalTrial[] = [];
     const studies: StudyOutcome[] = [];
     for (let study = 0; study < o.studies; study++) {
-      // As `run` plans a study (harness/benchmark/execute.ts): the study's quasi-random points,
+      // As `run` plans a study (harness/benchmark/plan.ts): the study's quasi-random points,
       // and seeds that depend on the workload, study and trial, not on the submission.
       const points = sampleHparams(submission.searchSpace!, { seed: o.baseSeed, study, count: o.trials });
       const inStudy: ExternalTrial[] = [];

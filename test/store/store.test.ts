@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AlgobenchError } from '../../harness/core/errors.ts';
 import type { Hardware } from '../../harness/identity/fingerprint.ts';
 import { buildLeaderboards, timesTable } from '../../harness/report/leaderboard.ts';
-import type { EvalRecord } from '../../harness/runner/trial.ts';
+import type { EvalRecord } from '../../harness/store/rows.ts';
 import type { NewTrial, TrialKey, TrialOutcome } from '../../harness/store/rows.ts';
 import { SCHEMA_VERSION } from '../../harness/store/schema.ts';
 import { Store } from '../../harness/store/store.ts';

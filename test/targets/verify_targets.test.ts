@@ -162,7 +162,7 @@ describe('verifyExternal (--ruleset external)', () => {
     const s = setup(() => false);
     const [summary] = await verifyExternal({ ...s.common, baseSeed: 11, studies, trials, submissionOf: () => 'scripted' });
     s.dispose();
-    // harness/benchmark/execute.ts: sampleHparams(space, { seed, study, count: trials }) per
+    // harness/benchmark/plan.ts: sampleHparams(space, { seed, study, count: trials }) per
     // study, seed = deriveSeed(seed, workload, variant, study, trial) mod 2^31.
     for (const t of summary!.trials) {
       expect(t.hparams).toEqual(sampleHparams(SPACE, { seed: 11, study: t.study, count: trials })[t.trial]);

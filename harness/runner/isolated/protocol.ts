@@ -7,7 +7,8 @@ import type { BackendChoice } from '../../backends/select.ts';
 import type { Budget, Hparams, Metrics, Targets, TrainData, TrialStatus } from '../../spec.ts';
 import type { TrackOptions } from '../../tuning/hparam_view.ts';
 import type { EvalScheduleSpec } from '../eval_schedule.ts';
-import type { EvalRecord, StepProgress, TrialResult } from '../trial.ts';
+import type { EvalRecord } from '../../store/rows.ts';
+import type { StepProgress, TrialResult } from '../trial.ts';
 
 /** A tensor as plain data. */
 export interface TensorData {

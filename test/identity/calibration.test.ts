@@ -5,7 +5,7 @@
  * readings are made up, so nothing here depends on this machine's speed.
  */
 import { describe, expect, it } from 'vitest';
-import { calibrate, cpuMark, cpuSharesSince, noiseReasons } from '../../harness/runner/calibration.ts';
+import { calibrate, cpuMark, cpuSharesSince, noiseReasons } from '../../harness/identity/calibration.ts';
 
 const quiet = { others: 0.02, steal: 0 };
 

@@ -1,0 +1,143 @@
+/**
+ * The plan of a benchmark run: the grid of workloads × submissions × studies × trials,
+ * every cell resolved (workload, targets, submission, seed, hyperparameters, budget and
+ * the hashes of the code that produces it) before anything runs. Everything the user
+ * typed is checked here, before the store is opened, so bad input leaves nothing
+ * half-written.
+ */
+import { existsSync } from 'node:fs';
+import { AlgobenchError } from '../core/errors.ts';
+import { deriveSeed } from '../core/rng.ts';
+import type { BackendChoice } from '../backends/select.ts';
+import { fileHash, jsonHash, sourceHash, workloadEntry } from '../identity/code_hash.ts';
+import type { Clock } from '../runner/clock.ts';
+import type { WatchdogLimits } from '../runner/isolated/run_isolated.ts';
+import type { Hparams, Ruleset, Targets, Workload } from '../spec.ts';
+import type { TrialCode } from '../store/rows.ts';
+import { loadSubmission, searchSpacePath, type LoadedSubmission, type SubmissionRef } from '../submissions/load.ts';
+import { sampleHparams } from '../tuning/search_space.ts';
+import { expandWorkloadRefs, getWorkload } from '../../workloads/registry.ts';
+import { getTargets } from '../../workloads/targets.ts';
+import { checkRunBounds } from './plan_bounds.ts';
+import { describeAll, versionOfAlgobench } from './probe.ts';
+
+/** AlgoPerf's self-tuning ruleset grants 1.5× the external-tuning budget. */
+export const SELF_TUNING_BUDGET_SCALE = 1.5;
+
+export interface BenchmarkOptions {
+  readonly workloads: readonly string[];
+  readonly submissions: readonly string[];
+  readonly ruleset: Ruleset;
+  readonly studies: number;
+  readonly trials: number;
+  readonly seed: number;
+  readonly dbPath: string;
+  readonly backend: BackendChoice;
+  readonly selfTuningBudgetScale?: number;
+  /**
+   * Multiplies every budget, for smoke tests and quick looks. Trials keep the scale
+   * and leaderboards never rank a scaled run with a full one. @default 1
+   */
+  readonly budgetScale?: number;
+  readonly signal?: AbortSignal;
+  /**
+   * 'process' (the default): every trial runs in a process of its own, sandboxed and
+   * watched (runner/isolated/), and the run never imports submission code. 'inline':
+   * trials run in this process, for tests that need a fake clock and for trusted code.
+   */
+  readonly isolation?: 'process' | 'inline';
+  /** Watchdog limits of isolated trials (defaults in run_isolated.ts). */
+  readonly watchdog?: WatchdogLimits;
+  /** A fake clock; only with isolation 'inline'. */
+  readonly clock?: Clock;
+}
+
+/** One cell of the grid, fully resolved before anything runs. */
+export interface PlannedTrial {
+  readonly workload: Workload;
+  readonly targets: Targets & { version: number };
+  /** With isolation 'inline', the imported submission too. */
+  readonly submission: SubmissionRef & { readonly submission?: LoadedSubmission['submission'] };
+  readonly study: number;
+  readonly trial: number;
+  readonly seed: number;
+  readonly hparams: Hparams;
+  /** The trial's runtime budget: the workload's, times the ruleset's and the run's scale. */
+  readonly budgetSec: number;
+  /** What produces the trial; `codeKey` hashes it all and is part of the trial's key. */
+  readonly code: TrialCode & { readonly codeKey: string };
+}
+
+/** Resolves every workload, target, submission and hyperparameter point, or throws. */
+export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedTrial[]> {
+  checkRunBounds({
+    studies: options.studies,
+    trials: options.trials,
+    seed: options.seed,
+    budgetScale: options.budgetScale,
+    selfTuningBudgetScale: options.selfTuningBudgetScale,
+    workloadCount: expandWorkloadRefs(options.workloads).length,
+    submissionCount: options.submissions.length,
+  });
+  if (options.workloads.length === 0) throw new AlgobenchError('E_USAGE', 'no workload given; pass --workload NAME[:VARIANT]');
+  if (options.submissions.length === 0) throw new AlgobenchError('E_USAGE', 'no submission given; pass --submission NAME|PATH');
+  const workloads = expandWorkloadRefs(options.workloads).map((ref) => {
+    const workload = getWorkload(ref);
+    return { workload, targets: getTargets(workload.name, workload.variant) };
+  });
+  if (options.clock !== undefined && options.isolation !== 'inline') {
+    throw new Error('a fake clock needs isolation "inline": it cannot reach a trial\'s own process');
+  }
+  const submissions = options.isolation === 'inline'
+    ? await Promise.all(options.submissions.map((ref) => loadSubmission(ref)))
+    : await describeAll(options.submissions, options.backend, options.watchdog?.startupSec);
+  const plan: PlannedTrial[] = [];
+  const budgetScale = trialBudgetScale(options);
+  const algobenchVersion = versionOfAlgobench();
+  const workloadHashes = new Map<string, string>();
+  for (const { workload, targets } of workloads) {
+    if (!workloadHashes.has(workload.name)) workloadHashes.set(workload.name, sourceHash(workloadEntry(workload.name)));
+    for (const submission of submissions) {
+      const spacePath = searchSpacePath(submission.modulePath);
+      const partial: TrialCode = {
+        submissionHash: sourceHash(submission.modulePath),
+        searchSpaceHash: options.ruleset === 'external' && existsSync(spacePath) ? fileHash(spacePath) : null,
+        workloadHash: workloadHashes.get(workload.name)!,
+        targetsHash: jsonHash({ targets, budget: workload.budget }),
+        algobenchVersion,
+      };
+      // The algobench version is recorded, not keyed: the harness's own changes are
+      // covered by its tests, and keying on it would discard every result at each commit.
+      const { algobenchVersion: _recorded, ...keyed } = partial;
+      const code = { ...partial, codeKey: jsonHash(keyed).slice(0, 16) };
+      for (let study = 0; study < options.studies; study++) {
+        const points = hparamsFor(submission, options, study);
+        for (let trial = 0; trial < options.trials; trial++) {
+          // The seed does not depend on the submission: every submission gets the same
+          // initialisations and data orders, which makes trials paired across them.
+          const seed = deriveSeed(options.seed, workload.name, workload.variant, study, trial) % 2 ** 31;
+          const budgetSec = workload.budget.maxRuntimeSec * budgetScale;
+          plan.push({ workload, targets, submission, study, trial, seed, hparams: points[trial] ?? {}, budgetSec, code });
+        }
+      }
+    }
+  }
+  return plan;
+}
+
+/** The ruleset's budget multiplier times the run's own. */
+export function trialBudgetScale(options: BenchmarkOptions): number {
+  const ruleset = options.ruleset === 'self' ? (options.selfTuningBudgetScale ?? SELF_TUNING_BUDGET_SCALE) : 1;
+  return ruleset * (options.budgetScale ?? 1);
+}
+
+function hparamsFor(submission: SubmissionRef, options: BenchmarkOptions, study: number): Hparams[] {
+  if (options.ruleset === 'self') return Array.from({ length: options.trials }, () => ({}));
+  if (submission.searchSpace === undefined) {
+    throw new AlgobenchError(
+      'E_SEARCH_SPACE',
+      `submission "${submission.name}" has no search_space.json beside ${submission.modulePath}; add one or run it with --ruleset self`,
+    );
+  }
+  return sampleHparams(submission.searchSpace, { seed: options.seed, study, count: options.trials });
+}
