@@ -1,6 +1,6 @@
 /** `algobench bench` (npm run bench): step, eval and harness-overhead timings per workload. */
 import { Command } from 'commander';
-import { BACKEND_CHOICES, parseBackendChoice, selectBackend, type BackendChoice } from '../backends/select.ts';
+import { selectBackend, type BackendChoice } from '../backends/select.ts';
 import { benchBatchSize, benchWorkload, type BenchRow } from '../bench/bench.ts';
 import { torchStep } from '../bench/torch_compare.ts';
 import { loadSubmission, resolveModulePath } from '../submissions/load.ts';
@@ -10,13 +10,16 @@ import { getReference, getTargets } from '../../workloads/targets.ts';
 import { AlgobenchError } from '../core/errors.ts';
 import { repeatTrial, type RepeatRow } from '../bench/repeatability.ts';
 import type { Workload } from '../spec.ts';
-import { integer, positiveNumber, repeats, seed } from './options.ts';
+import { integer, positiveNumber, repeats } from './parsers.ts';
+import { backendOption, jsonOption, seedOption, submissionOption, workloadOption } from './options.ts';
 import { checkPlannedTrials } from '../benchmark/plan_bounds.ts';
 
 /** Bounds of the timing options: a measured task or block longer than this is a slip. */
 const MAX_TASK_MS = 600_000;
 const MAX_BLOCK_SEC = 600;
 const MAX_ROUNDS = 100;
+/** The submission whose step is timed when none is given. */
+const DEFAULT_SUBMISSION = 'adamw';
 
 async function repeatCommand(workloads: readonly Workload[], repeats: number, seed: number, json: boolean): Promise<void> {
   const rows: RepeatRow[] = [];
@@ -78,36 +81,38 @@ async function isolationCommand(workloads: readonly Workload[], backend: Backend
 
 export function benchCommand(): Command {
   return new Command('bench')
-    .description('time a training step, an eval and the harness overhead for each workload (tinybench)')
-    .option('-w, --workload <names>', 'comma-separated workloads, all = the fixed suite, NAME:* = its variants (default: all)')
-    .option('-s, --submission <name>', 'submission whose step is timed', 'adamw')
-    .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
+    .description("time a training step (of one -s submission's update), an eval and the harness overhead for each workload (tinybench)")
+    .addOption(workloadOption('all'))
+    .addOption(submissionOption(DEFAULT_SUBMISSION))
+    .addOption(backendOption())
     .option('--time <ms>', 'milliseconds per measured task (at most 600000)', positiveNumber('time', MAX_TASK_MS, 'it is milliseconds per task'), 3000)
     .option('--rounds <n>', 'alternating (bare loop, runner) rounds of the overhead measurement (at most 100)', integer('rounds', { min: 1, max: MAX_ROUNDS }), 6)
     .option('--block-sec <s>', 'seconds of each bare-loop and runner block (at most 600)', positiveNumber('block-sec', MAX_BLOCK_SEC), 1.5)
     .option('--torch', 'also time the same model and batch in PyTorch (2 threads, before and after; the faster counts) and report the ratio')
     .option('--python <path>', 'Python with torch for --torch', '/usr/bin/python3')
-    .option('--json', 'print machine-readable JSON')
+    .addOption(jsonOption())
     .option('--repeat <n>', "instead: run each workload's reference configuration n times (at most 100) from one seed on the real clock and report target steps, time-to-target CV and noise flags", repeats('repeat'))
-    .option('--seed <n>', 'seed of --repeat (a non-negative integer)', seed, 1)
+    // bench --repeat has measured from seed 1 since it was written; its CV history stays comparable.
+    .addOption(seedOption(1))
     .option('--isolation', "instead: time each workload's reference trial (no evals, --block-sec budget) in this process and in a sandboxed process of its own, --rounds times alternately, and report the process boundary's cost and the timed step's change")
     .option('--hostile <paths>', 'with --isolation: comma-separated hostile submissions to run before the same trial each round (their effect on the next trial)')
-    .action(async (flags: { workload?: string; submission: string; backend: string; time: number; rounds: number; blockSec: number; json?: boolean; torch?: boolean; python: string; repeat?: number; seed: number; isolation?: boolean; hostile?: string }) => {
-      const names = flags.workload?.split(',').map((s) => s.trim()) ?? Object.keys(WORKLOADS);
+    .action(async (flags: { workload: string[]; submission: string[]; backend: BackendChoice; time: number; rounds: number; blockSec: number; json?: boolean; torch?: boolean; python: string; repeat?: number; seed: number; isolation?: boolean; hostile?: string }) => {
+      const names = flags.workload.length > 0 ? flags.workload : Object.keys(WORKLOADS);
+      if (flags.submission.length > 1) throw new AlgobenchError('E_USAGE', `bench times one submission's step; pass one --submission (got ${flags.submission.join(', ')})`);
       const workloads = expandWorkloadRefs(names).map((n) => getWorkload(n));
       if (flags.isolation) {
-        const backend = await selectBackend(parseBackendChoice(flags.backend));
+        const backend = await selectBackend(flags.backend);
         await isolationCommand(workloads, backend.name as BackendChoice, flags);
         return;
       }
       if (flags.repeat !== undefined) {
         checkPlannedTrials([{ what: 'workload(s)', n: workloads.length }, { what: 'repeats', n: flags.repeat }], 'repeat a few workloads at a time (-w), or lower --repeat');
-        await selectBackend(parseBackendChoice(flags.backend));
+        await selectBackend(flags.backend);
         await repeatCommand(workloads, flags.repeat, flags.seed, flags.json === true);
         return;
       }
-      const { submission } = await loadSubmission(flags.submission);
-      const backend = await selectBackend(parseBackendChoice(flags.backend));
+      const { submission } = await loadSubmission(flags.submission[0] ?? DEFAULT_SUBMISSION);
+      const backend = await selectBackend(flags.backend);
       const rows: Array<BenchRow & { torchMs?: number; ratio?: number; torchError?: string }> = [];
       for (const w of workloads) {
         if (!flags.json) process.stderr.write(`benchmarking ${w.name}…\n`);

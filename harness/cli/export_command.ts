@@ -2,13 +2,14 @@
 import { Command, Option } from 'commander';
 import { EXPORT_FORMATS, writeExports, type ExportFormat } from '../report/exports.ts';
 import { outputFault, prepareOutDir } from '../store/dirs.ts';
-import { DEFAULT_DB_PATH, Store } from '../store/store.ts';
+import { Store } from '../store/store.ts';
+import { dbOption, outDirOption } from './options.ts';
 
 export function exportCommand(): Command {
   return new Command('export')
     .description('write trials and evals of the store as trials.csv/evals.csv and/or trials.json/evals.json')
-    .option('--db <path>', 'SQLite results file', DEFAULT_DB_PATH)
-    .requiredOption('--out <dir>', 'output directory')
+    .addOption(dbOption())
+    .addOption(outDirOption().makeOptionMandatory())
     .addOption(new Option('--format <format>', 'csv or json (default: both)').choices([...EXPORT_FORMATS]))
     .action((flags: { db: string; out: string; format?: ExportFormat }) => {
       // The store and the output directory are checked before anything is read.

@@ -1,5 +1,6 @@
 /** `algobench list`: workloads with their variants, targets and budgets; submissions. */
 import { Command } from 'commander';
+import { jsonOption } from './options.ts';
 import { listSubmissionNames } from '../submissions/load.ts';
 import { getWorkload, WORKLOADS } from '../../workloads/registry.ts';
 import { getTargets } from '../../workloads/targets.ts';
@@ -7,7 +8,7 @@ import { getTargets } from '../../workloads/targets.ts';
 export function listCommand(): Command {
   return new Command('list')
     .description('list the workloads (with variants, targets and budgets) and the submissions')
-    .option('--json', 'print machine-readable JSON')
+    .addOption(jsonOption())
     .action((opts: { json?: boolean }) => {
       const workloads = Object.values(WORKLOADS).map((def) => {
         // getWorkload applies the budgets set-targets derived (targets.json) over the defaults.

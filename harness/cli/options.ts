@@ -1,54 +1,84 @@
 /**
- * Option parsers the commands share (commander calls them with each raw value). Every
- * number a command takes goes through one of these: the text must be a plain decimal
- * number ("0x10", "Infinity", "", " " and, for integers, "1e3" are refused, not
- * coerced), and its range is checked by harness/benchmark/plan_bounds.ts, so a bad value ends
- * in one line naming the flag, the text typed, the range and the fix.
+ * The options more than one command takes, each defined once: one flag spelling, one
+ * help text, one parser (parsers.ts) and one default, so that `--seed 1.5` or
+ * `--backend gpu` is refused with the same line by every command that takes it.
+ * Commands add these with `.addOption(xOption())`; a factory returns a fresh Option
+ * each call because commander keeps state on it.
+ *
+ * Where a command needs something the definition does not say, it says it elsewhere:
+ * what an omitted list means (all workloads, adamw …) is the default's description,
+ * and a count whose usual size differs by command (--trials, --studies, bench's
+ * --seed) passes its default.
  */
-import {
-  checkBudgetScale, checkInteger, checkNonNegative, checkPositive, checkRepeats, checkSeed, checkSelfBudgetScale,
-  checkStudies, checkTrials, type ValueSource,
-} from '../benchmark/plan_bounds.ts';
+import { Command, Option } from 'commander';
+import { BACKEND_CHOICES, parseBackendChoice } from '../backends/select.ts';
+import { DEFAULT_DB_PATH } from '../store/store.ts';
+import { collect, parseBudgetScale, parseSeed, parseSelfBudgetScale, parseStudies, parseTrials } from './parsers.ts';
 
-/** A repeatable, comma-separable list option: `-w a,b -w c` → [a, b, c]. */
-export const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+/** `--db`: the results database every command that reads or writes trials opens. */
+export const dbOption = (): Option => new Option('--db <path>', 'SQLite results file').default(DEFAULT_DB_PATH);
 
-const INTEGER_TEXT = /^[+-]?\d+$/;
-const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** `--backend`: checked while the command line is parsed, before anything is loaded. */
+export const backendOption = (): Option =>
+  new Option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`).default('auto').argParser(parseBackendChoice);
 
-/** Plain decimal integer text → its number; anything else → NaN (the range check then names the flag). */
-export const integerText = (value: string): number => (INTEGER_TEXT.test(value.trim()) ? Number(value.trim()) : NaN);
-/** Plain decimal text (an exponent allowed) → its number; anything else → NaN. */
-export const decimalText = (value: string): number => (DECIMAL_TEXT.test(value.trim()) ? Number(value.trim()) : NaN);
+/** `--seed`: the base seed every trial seed of the command derives from. */
+export const seedOption = (defaultSeed = 0): Option =>
+  new Option('--seed <n>', 'base seed (a non-negative integer)').default(defaultSeed).argParser(parseSeed);
 
-type Check = (value: number, source: ValueSource) => number;
-const parser = (name: string, text: (value: string) => number, check: Check) => (value: string): number =>
-  check(text(value), { flag: `--${name}`, raw: value });
+/**
+ * `-w/--workload`: a list, repeatable and comma-separable. `whenOmitted` describes what
+ * the command does with none (an empty list is the default everywhere).
+ */
+export const workloadOption = (whenOmitted = 'none'): Option =>
+  new Option('-w, --workload <name[:variant]>', 'workload: NAME, NAME:VARIANT, NAME:* (all its variants) or all (the fixed suite); repeat or comma-separate')
+    .default([], whenOmitted)
+    .argParser(collect);
 
-/** An integer option in [min, max] (max: the largest safe integer), with `fix` in its message. */
-export function integer(name: string, { min, max = Number.MAX_SAFE_INTEGER, fix }: { min: number; max?: number; fix?: string }) {
-  return parser(name, integerText, (n, { flag, raw }) => checkInteger(flag!, n, { min, max }, fix, raw));
+/** `-s/--submission`: a list of names from submissions/ or module paths, as --workload. */
+export const submissionOption = (whenOmitted = 'none'): Option =>
+  new Option('-s, --submission <name|path>', 'submission: a name from submissions/ or the path to a .ts/.js module; repeat or comma-separate')
+    .default([], whenOmitted)
+    .argParser(collect);
+
+/** `--trials`: tuning trials per study (the points drawn from the search space). */
+export const trialsOption = (defaultTrials: number): Option =>
+  new Option('--trials <n>', 'tuning trials per study (at most 1,000)').default(defaultTrials).argParser(parseTrials);
+
+/** `--studies`: independent studies, each tuned from its own seed. */
+export const studiesOption = (defaultStudies: number): Option =>
+  new Option('--studies <n>', 'independent studies (at most 100)').default(defaultStudies).argParser(parseStudies);
+
+/** `run --ruleset`: how hyperparameters are chosen. */
+export const rulesetOption = (): Option =>
+  new Option('--ruleset <ruleset>', 'external tuning (search space) or self-tuning (no hyperparameters, 1.5× budget)').choices(['external', 'self']).default('external');
+
+/** `--budget-scale`: every budget times this (smoke runs); such runs are scored apart. */
+export const budgetScaleOption = (): Option =>
+  new Option('--budget-scale <x>', 'multiply every budget (smoke tests; at most 10); such runs get leaderboards of their own').default(1).argParser(parseBudgetScale);
+
+/** `--self-budget-scale`: the self-tuning ruleset's extra budget. */
+export const selfBudgetScaleOption = (): Option =>
+  new Option('--self-budget-scale <x>', 'budget multiplier of the self-tuning ruleset (at most 3)').default(1.5).argParser(parseSelfBudgetScale);
+
+/** `--out <dir>`: the folder a command writes its files into. */
+export const outDirOption = (): Option => new Option('--out <dir>', 'output directory');
+
+/** `--json`: machine-readable output on stdout instead of the table. */
+export const jsonOption = (): Option => new Option('--json', 'print machine-readable JSON');
+
+/**
+ * Keeps an old spelling of `option` working without showing it in --help (scripts use
+ * it): `--alias VALUE` goes through the option's own parser into the option's own
+ * value, as if `option` had been given.
+ */
+export function addHiddenAlias(command: Command, alias: string, option: Option): Command {
+  const name = option.attributeName();
+  const parse = option.parseArg;
+  if (parse === undefined) throw new Error(`addHiddenAlias: ${option.flags} has no parser`);
+  command.addOption(new Option(`--${alias} <${option.flags.replace(/^.*</, '').replace(/>$/, '')}>`, `old spelling of ${option.long}`).hideHelp());
+  command.on(`option:${alias}`, (value: string) => {
+    command.setOptionValueWithSource(name, parse(value, command.getOptionValue(name)), 'cli');
+  });
+  return command;
 }
-
-/** A finite number option in (0, max]. */
-export function positiveNumber(name: string, max: number, fix?: string) {
-  return parser(name, decimalText, (n, { flag, raw }) => checkPositive(flag!, n, max, fix, raw));
-}
-
-/** A finite number option in [0, max] (any finite number ≥ 0 by default). */
-export function nonNegativeNumber(name: string, max?: number, fix?: string) {
-  return parser(name, decimalText, (n, { flag, raw }) => checkNonNegative(flag!, n, max, fix, raw));
-}
-
-/** `--seed` of every command: a non-negative safe integer. */
-export const seed = parser('seed', integerText, checkSeed);
-/** `--studies`: 1 to MAX_STUDIES. */
-export const studies = (name = 'studies') => parser(name, integerText, checkStudies);
-/** `--trials`: 1 to MAX_TRIALS. */
-export const trials = (name = 'trials') => parser(name, integerText, checkTrials);
-/** Reruns, fresh seeds, `bench --repeat`: 1 to MAX_REPEATS. */
-export const repeats = (name: string) => parser(name, integerText, checkRepeats);
-/** `--budget-scale` and budget factors of the same meaning: (0, MAX_BUDGET_SCALE]. */
-export const budgetScale = (name = 'budget-scale') => parser(name, decimalText, checkBudgetScale);
-/** `--self-budget-scale`: (0, MAX_SELF_BUDGET_SCALE]. */
-export const selfBudgetScale = parser('self-budget-scale', decimalText, checkSelfBudgetScale);

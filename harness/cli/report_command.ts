@@ -6,7 +6,8 @@ import { buildLeaderboards, type Leaderboard, type LeaderboardOptions } from '..
 import { boardJson } from '../report/score_json.ts';
 import { parseTimesTable, scoreTable } from '../scoring/index.ts';
 import type { ListedTrialStatus } from '../store/rows.ts';
-import { DEFAULT_DB_PATH, Store } from '../store/store.ts';
+import { Store } from '../store/store.ts';
+import { dbOption, jsonOption, outDirOption } from './options.ts';
 import { formatScore, formatScoreInterval, formatSeconds, formatSpeedup } from '../../reports/format.ts';
 import { writeReport } from './write_report.ts';
 
@@ -28,7 +29,7 @@ function boardOptions(flags: BoardFlags): LeaderboardOptions {
 /** The options `score` and `report` share. */
 function withBoardOptions(cmd: Command): Command {
   return cmd
-    .option('--db <path>', 'SQLite results file', DEFAULT_DB_PATH)
+    .addOption(dbOption())
     .option('--reference <submission>', 'reference of speedups and paired sign tests (default: adamw if present, else the first alphabetically)')
     .option('--allow-mixed-hardware', 'rank trials of different hardware fingerprints together (every output is then marked "mixed hardware")')
     .option('--require-variants', "AlgoPerf v0.5 rule: a base workload's time counts only if every variant of it was reached too");
@@ -101,10 +102,10 @@ function printBoards(boards: readonly Leaderboard[]): void {
 
 export function scoreCommand(): Command {
   return withBoardOptions(
-    new Command('score').description("score stored trials per hardware and ruleset (or a given --times table) with AlgoPerf's performance profiles"),
+    new Command('score').description("score stored trials per hardware and ruleset (or a given --times table) with AlgoPerf's performance profiles; --json gives the scores with confidence intervals, speedups, p-values and robustness"),
   )
     .option('--times <file>', 'score this JSON table instead: {"submissions": {"<name>": {"<workload>": [[t, null, ...], ...]}}}')
-    .option('--json', 'print machine-readable JSON (scores with confidence intervals, speedups, p-values, robustness)')
+    .addOption(jsonOption())
     .action((flags: BoardFlags & { times?: string; json?: boolean }) => {
       if (flags.times !== undefined) {
         const report = scoreTable(parseTimesTable(readTimesFile(flags.times), flags.times));
@@ -124,7 +125,7 @@ export function scoreCommand(): Command {
 
 export function reportCommand(): Command {
   return withBoardOptions(new Command('report').description('write the static HTML report site (works offline) and print the path of its index page'))
-    .requiredOption('--out <dir>', 'output directory')
+    .addOption(outDirOption().makeOptionMandatory())
     .action(async (flags: BoardFlags & { out: string }) => {
       process.stdout.write(`${await writeReport(flags.db, flags.out, boardOptions(flags))}\n`);
     });

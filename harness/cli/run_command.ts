@@ -2,15 +2,17 @@
  * `algobench run` (the grid of trials) and `algobench quick` (the default benchmark
  * that `npm start` runs: mnist_mlp with three baselines, then the leaderboard).
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { AlgobenchError } from '../core/errors.ts';
-import { BACKEND_CHOICES, parseBackendChoice } from '../backends/select.ts';
+import type { BackendChoice } from '../backends/select.ts';
 import { runBenchmark, type BenchmarkListener, type BenchmarkSummary } from '../benchmark/execute.ts';
 import type { BenchmarkOptions } from '../benchmark/plan.ts';
 import { checkRunBounds } from '../benchmark/plan_bounds.ts';
-import { DEFAULT_DB_PATH } from '../store/store.ts';
 import type { Ruleset } from '../spec.ts';
-import { budgetScale, collect, seed, selfBudgetScale, studies, trials } from './options.ts';
+import {
+  backendOption, budgetScaleOption, dbOption, outDirOption, rulesetOption, seedOption, selfBudgetScaleOption, studiesOption,
+  submissionOption, trialsOption, workloadOption,
+} from './options.ts';
 import { expandWorkloadRefs } from '../../workloads/registry.ts';
 import { progressDisplay } from './progress.ts';
 import { writeReport } from './write_report.ts';
@@ -63,7 +65,7 @@ interface RunFlags {
   studies: number;
   seed: number;
   db: string;
-  backend: string;
+  backend: BackendChoice;
   selfBudgetScale: number;
   budgetScale: number;
 }
@@ -71,16 +73,16 @@ interface RunFlags {
 export function runCommand(): Command {
   return new Command('run')
     .description('run trials of submissions on workloads and store them (re-running the same command resumes)')
-    .requiredOption('-w, --workload <name[:variant]>', 'workload, e.g. mnist_mlp, mnist_mlp:tanh, mnist_mlp:* (all its variants) or all (the fixed suite); repeat or comma-separate', collect, [])
-    .requiredOption('-s, --submission <name|path>', 'submission name from submissions/ or path to a .ts/.js module (repeat or comma-separate)', collect, [])
-    .addOption(new Option('--ruleset <ruleset>', 'external tuning (search space) or self-tuning (no hyperparameters, 1.5× budget)').choices(['external', 'self']).default('external'))
-    .option('--trials <n>', 'tuning trials per study (at most 1,000)', trials(), 1)
-    .option('--studies <n>', 'independent studies (at most 100)', studies(), 1)
-    .option('--seed <n>', 'base seed of the run (a non-negative integer)', seed, 0)
-    .option('--db <path>', 'SQLite results file', DEFAULT_DB_PATH)
-    .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
-    .option('--self-budget-scale <x>', 'budget multiplier of the self-tuning ruleset (at most 3)', selfBudgetScale, 1.5)
-    .option('--budget-scale <x>', 'multiply every budget (smoke tests; at most 10); such runs get leaderboards of their own', budgetScale(), 1)
+    .addOption(workloadOption('none; at least one is required'))
+    .addOption(submissionOption('none; at least one is required'))
+    .addOption(rulesetOption())
+    .addOption(trialsOption(1))
+    .addOption(studiesOption(1))
+    .addOption(seedOption())
+    .addOption(dbOption())
+    .addOption(backendOption())
+    .addOption(selfBudgetScaleOption())
+    .addOption(budgetScaleOption())
     .action(async (flags: RunFlags) => {
       const interrupt = interruptHandling();
       const options = toOptions(flags, interrupt.signal);
@@ -108,7 +110,7 @@ function toOptions(flags: RunFlags, signal: AbortSignal): BenchmarkOptions {
     studies: flags.studies,
     seed: flags.seed,
     dbPath: flags.db,
-    backend: parseBackendChoice(flags.backend),
+    backend: flags.backend,
     selfTuningBudgetScale: flags.selfBudgetScale,
     budgetScale: flags.budgetScale,
     signal,
@@ -120,11 +122,11 @@ export const QUICK_SUBMISSIONS = ['adamw', 'sgd_momentum', 'nesterov'];
 export function quickCommand(): Command {
   return new Command('quick')
     .description('the default quick benchmark (npm start): mnist_mlp × adamw, sgd_momentum, nesterov, then the leaderboard')
-    .option('--db <path>', 'SQLite results file', DEFAULT_DB_PATH)
-    .option('--out <dir>', 'where to write the leaderboard', 'results/leaderboard')
-    .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
-    .option('--seed <n>', 'base seed of the run (a non-negative integer)', seed, 0)
-    .action(async (flags: { db: string; out: string; backend: string; seed: number }) => {
+    .addOption(dbOption())
+    .addOption(outDirOption().default('results/leaderboard'))
+    .addOption(backendOption())
+    .addOption(seedOption())
+    .action(async (flags: { db: string; out: string; backend: BackendChoice; seed: number }) => {
       const started = performance.now();
       const interrupt = interruptHandling();
       const summary = await runBenchmark(
@@ -136,7 +138,7 @@ export function quickCommand(): Command {
           studies: 1,
           seed: flags.seed,
           dbPath: flags.db,
-          backend: parseBackendChoice(flags.backend),
+          backend: flags.backend,
           signal: interrupt.signal,
         },
         interrupt.listen(progressDisplay()),

@@ -2,17 +2,18 @@
 import { relative } from 'node:path';
 import { Command } from 'commander';
 import { AlgobenchError } from '../core/errors.ts';
-import { BACKEND_CHOICES, parseBackendChoice } from '../backends/select.ts';
+import type { BackendChoice } from '../backends/select.ts';
 import { scaffoldSubmission } from '../submissions/scaffold.ts';
 import { validateSubmission } from '../validate/validate.ts';
+import { backendOption } from './options.ts';
 
 export function validateCommand(): Command {
   return new Command('validate')
     .description('check a submission: contract, search space, rules, and a dry run of a few steps on mnist_mlp')
     .argument('<path>', 'submission module, its folder, or a name from submissions/')
-    .option('--backend <backend>', `compute backend for the dry run: ${BACKEND_CHOICES.join('|')}`, 'auto')
-    .action(async (path: string, flags: { backend: string }) => {
-      const report = await validateSubmission(path, { backend: parseBackendChoice(flags.backend) });
+    .addOption(backendOption())
+    .action(async (path: string, flags: { backend: BackendChoice }) => {
+      const report = await validateSubmission(path, { backend: flags.backend });
       for (const line of report.passed) process.stdout.write(`ok    ${line}\n`);
       for (const f of report.findings) {
         const where = f.line > 0 ? `${relative(process.cwd(), f.file)}:${f.line}` : relative(process.cwd(), f.file);

@@ -2,37 +2,42 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import { BACKEND_CHOICES, parseBackendChoice, selectBackend } from '../backends/select.ts';
+import { selectBackend, type BackendChoice } from '../backends/select.ts';
 import { readHardware } from '../identity/fingerprint.ts';
 import { AlgobenchError } from '../core/errors.ts';
 import type { Hparams } from '../spec.ts';
 import { loadSubmission, type LoadedSubmission } from '../submissions/load.ts';
 import { setTargets, targetsEntry, writeTargets } from '../targets/set_targets.ts';
-import { budgetScale, collect, nonNegativeNumber, positiveNumber, repeats, seed, trials } from './options.ts';
+import { budgetFactor, nonNegativeNumber, positiveNumber, repeats } from './parsers.ts';
+import { addHiddenAlias, backendOption, seedOption, submissionOption, trialsOption, workloadOption } from './options.ts';
 import { checkPlannedTrials, MAX_BUDGET_SCALE } from '../benchmark/plan_bounds.ts';
 import { expandWorkloadRefs, getWorkload } from '../../workloads/registry.ts';
 import { getReference, TARGETS_PATH } from '../../workloads/targets.ts';
 
 interface Flags {
-  workload: string[]; submissions: string; trials: number; reruns: number; seed: number;
+  workload: string[]; submission: string[]; trials: number; reruns: number; seed: number;
   tuneBudgetFactor: number; budgetFactor: number; minBudget: number; targets: string; out?: string; dryRun?: boolean;
-  backend: string; reference?: boolean; slack: number;
+  backend: BackendChoice; reference?: boolean; slack: number;
 }
 
 /** The longest budget set-targets may write or grant a trial, in seconds (an hour). */
 const MAX_MIN_BUDGET_SEC = 3_600;
 
+/** The reference baselines tuned when no -s/--submission is given. */
+const DEFAULT_BASELINES = ['adamw'];
+
 export function setTargetsCommand(): Command {
-  return new Command('set-targets')
+  const submission = submissionOption(DEFAULT_BASELINES.join(','));
+  const command = new Command('set-targets')
     .description(
-      "derive targets and budgets as AlgoPerf does: tune the reference baselines over their search spaces (external-tuning ruleset), rerun the best configuration with fresh seeds, write targets + budget + provenance to the targets file",
+      "derive targets and budgets as AlgoPerf does: tune the reference baselines (-s, each with a search_space.json) over their search spaces (external-tuning ruleset), rerun the best configuration with fresh seeds, write targets + budget + provenance to the targets file",
     )
-    .option('-w, --workload <name[:variant]>', 'workload variants to set targets for (all = the fixed suite, NAME:* = its variants; repeatable)', collect, [])
-    .option('-s, --submissions <names>', 'reference baselines to tune, comma-separated (each needs a search_space.json)', 'adamw')
-    .option('--trials <n>', 'quasi-random tuning trials per baseline (the points `run` draws for study 0; at most 1,000)', trials(), 8)
+    .addOption(workloadOption('none; at least one is required'))
+    .addOption(submission)
+    .addOption(trialsOption(8))
     .option('--reruns <n>', 'reruns of the best configuration with fresh seeds (at most 100)', repeats('reruns'), 5)
-    .option('--seed <n>', 'base seed (a non-negative integer)', seed, 0)
-    .option('--tune-budget-factor <x>', 'tuning and reruns get this multiple of the current budget (at most 10)', budgetScale('tune-budget-factor'), 2)
+    .addOption(seedOption())
+    .option('--tune-budget-factor <x>', 'tuning and reruns get this multiple of the current budget (at most 10)', budgetFactor('tune-budget-factor'), 2)
     .option(
       '--budget-factor <x>',
       'new budget = this × median rerun time-to-target (at most 10)',
@@ -53,13 +58,14 @@ export function setTargetsCommand(): Command {
     .option('--targets <file>', 'targets file to read (and update, unless --out or --dry-run)', TARGETS_PATH)
     .option('--out <file>', 'write the updated targets file here instead (read first if it exists, so runs accumulate); --targets stays untouched')
     .option('--dry-run', 'write no file; print each derived entry as JSON')
-    .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
+    .addOption(backendOption())
     .action(async (flags: Flags) => {
       if (flags.workload.length === 0) throw new AlgobenchError('E_USAGE', 'no workload given; pass -w NAME[:VARIANT] (or all, NAME:*)');
       if (flags.out !== undefined && flags.dryRun) throw new AlgobenchError('E_USAGE', '--out and --dry-run exclude each other: --dry-run writes nothing');
       const refs = expandWorkloadRefs(flags.workload);
       // Tuning: workloads × baselines × trials, then workloads × reruns.
-      const baselines = flags.reference ? 0 : flags.submissions.split(',').map((s) => s.trim()).filter(Boolean).length;
+      const baselineNames = flags.submission.length > 0 ? flags.submission : DEFAULT_BASELINES;
+      const baselines = flags.reference ? 0 : baselineNames.length;
       checkPlannedTrials(
         [{ what: 'workload(s)', n: refs.length }, { what: 'trial(s) per workload', n: baselines * flags.trials + flags.reruns }],
         'set targets a few workloads at a time (-w), or lower --trials / --reruns',
@@ -78,7 +84,7 @@ export function setTargetsCommand(): Command {
       }
       const submissions: LoadedSubmission[] = [];
       if (!flags.reference) {
-        for (const name of flags.submissions.split(',').map((s) => s.trim()).filter(Boolean)) submissions.push(await loadSubmission(name));
+        for (const name of baselineNames) submissions.push(await loadSubmission(name));
         for (const s of submissions) {
           if (s.searchSpace === undefined) {
             throw new AlgobenchError('E_SEARCH_SPACE', `set-targets: reference baseline "${s.name}" has no search_space.json beside ${s.modulePath}; the external-tuning ruleset tunes over one`);
@@ -87,7 +93,7 @@ export function setTargetsCommand(): Command {
       }
       const out = flags.out === undefined ? undefined : resolve(flags.out);
       if (out !== undefined) mkdirSync(dirname(out), { recursive: true });
-      const backend = await selectBackend(parseBackendChoice(flags.backend));
+      const backend = await selectBackend(flags.backend);
       const hardware = await readHardware(backend);
       const mode = flags.reference ? 'reference rerun (not AlgoPerf)' : `AlgoPerf external tuning of ${submissions.map((s) => s.name).join(', ')}: ${flags.trials} trials each`;
       process.stderr.write(`algobench: set-targets for ${workloads.length} workload(s), ${mode}, ${flags.reruns} reruns, on ${backend.name} ${backend.version}\n`);
@@ -118,4 +124,6 @@ export function setTargetsCommand(): Command {
       }
       process.stderr.write(`algobench: set-targets wall time ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     });
+  // --submissions was set-targets' own spelling before the commands shared -s/--submission.
+  return addHiddenAlias(command, 'submissions', submission);
 }

@@ -9,13 +9,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { AlgobenchError } from '../core/errors.ts';
-import { BACKEND_CHOICES, parseBackendChoice, selectBackend } from '../backends/select.ts';
+import { selectBackend, type BackendChoice } from '../backends/select.ts';
 import { readHardware } from '../identity/fingerprint.ts';
 import { loadSubmission } from '../submissions/load.ts';
 import {
   defaultMinStudies, verifyExternal, verifyTargets, type ExternalSummary, type VerifySummary,
 } from '../targets/verify_targets.ts';
-import { collect, integer, repeats, seed, studies, trials } from './options.ts';
+import { integer, repeats } from './parsers.ts';
+import { backendOption, seedOption, studiesOption, submissionOption, trialsOption, workloadOption } from './options.ts';
 import { checkPlannedTrials, MAX_REPEATS, MAX_STUDIES } from '../benchmark/plan_bounds.ts';
 import { expandWorkloadRefs, getWorkload } from '../../workloads/registry.ts';
 import { getProcedure, getReference, getTargets } from '../../workloads/targets.ts';
@@ -60,29 +61,29 @@ function externalTable(summaries: readonly ExternalSummary[]): string {
 }
 
 interface Flags {
-  workload: string[]; ruleset: string; seeds: number; studies: number; trials: number; submission?: string;
-  minReached?: number; seed: number; json?: string; backend: string;
+  workload: string[]; ruleset: string; seeds: number; studies: number; trials: number; submission: string[];
+  minReached?: number; seed: number; json?: string; backend: BackendChoice;
 }
 
 export function verifyTargetsCommand(): Command {
   return new Command('verify-targets')
     .description(
-      "check the targets on this machine: --ruleset reference reruns each workload's reference configuration with fresh seeds (a quick check); --ruleset external runs the reference baseline under external tuning as `run` does (studies × trials from its search space) and needs the target in more than half of the studies",
+      "check the targets on this machine: --ruleset reference reruns each workload's reference configuration with fresh seeds (a quick check); --ruleset external runs the reference baseline (or the one -s names) under external tuning as `run` does (studies × trials from its search space; --seed as in that `run`) and needs the target in more than half of the studies",
     )
-    .option('-w, --workload <name[:variant]>', 'workloads to verify (all = the fixed suite, NAME:* = its variants)', collect, [])
+    .addOption(workloadOption('all'))
     .option('--ruleset <ruleset>', 'reference (rerun the recorded configuration) | external (tune as a user would, AlgoPerf)', 'reference')
     .option('--seeds <n>', 'reference: fresh seeds per workload (at most 100)', repeats('seeds'), 5)
-    .option('--studies <n>', 'external: studies per workload (at most 100)', studies(), 3)
-    .option('--trials <n>', 'external: trials per study (at most 1,000)', trials(), 5)
-    .option('-s, --submission <name>', "external: the baseline to run (default: each entry's reference submission)")
+    .addOption(studiesOption(3))
+    .addOption(trialsOption(5))
+    .addOption(submissionOption("each workload's reference submission"))
     .option(
       '--min-reached <n>',
       'reference: seeds that must reach the target (default all but one); external: studies that must (default more than half: 2 of 3)',
       integer('min-reached', { min: 1, max: Math.max(MAX_STUDIES, MAX_REPEATS) }),
     )
-    .option('--seed <n>', 'base seed (external: the --seed of the `run` it stands for; a non-negative integer)', seed, 0)
+    .addOption(seedOption())
     .option('--json <file>', 'also write every trial and summary as JSON')
-    .option('--backend <backend>', `compute backend: ${BACKEND_CHOICES.join('|')}`, 'auto')
+    .addOption(backendOption())
     .action(async (flags: Flags) => {
       if (flags.ruleset !== 'reference' && flags.ruleset !== 'external') {
         throw new AlgobenchError('E_USAGE', `--ruleset must be reference or external (got "${flags.ruleset}")`);
@@ -93,14 +94,16 @@ export function verifyTargetsCommand(): Command {
       const minReached = flags.minReached ?? (external ? defaultMinStudies(flags.studies) : Math.max(1, flags.seeds - 1));
       const limit = external ? flags.studies : flags.seeds;
       if (minReached > limit) throw new AlgobenchError('E_USAGE', `--min-reached ${minReached} is more than --${external ? 'studies' : 'seeds'} ${limit}`);
-      if (flags.submission !== undefined && !external) throw new AlgobenchError('E_USAGE', '--submission goes with --ruleset external; --ruleset reference runs the recorded configuration');
+      if (flags.submission.length > 0 && !external) throw new AlgobenchError('E_USAGE', '--submission goes with --ruleset external; --ruleset reference runs the recorded configuration');
+      if (flags.submission.length > 1) throw new AlgobenchError('E_USAGE', `verify-targets runs one baseline; pass one --submission (got ${flags.submission.join(', ')})`);
+      const submission = flags.submission[0];
       checkPlannedTrials(
         external
           ? [{ what: 'workload(s)', n: refs.length }, { what: 'studies', n: flags.studies }, { what: 'trials', n: flags.trials }]
           : [{ what: 'workload(s)', n: refs.length }, { what: 'seeds', n: flags.seeds }],
         `verify a few workloads at a time (-w), or lower ${external ? '--studies / --trials' : '--seeds'}`,
       );
-      const backend = await selectBackend(parseBackendChoice(flags.backend));
+      const backend = await selectBackend(flags.backend);
       const hardware = await readHardware(backend);
       const started = performance.now();
       const targetsOf = (w: { name: string; variant: string }) => getTargets(w.name, w.variant);
@@ -112,7 +115,7 @@ export function verifyTargetsCommand(): Command {
         );
         const summaries = await verifyExternal({
           workloads, studies: flags.studies, trials: flags.trials, baseSeed: flags.seed, minStudies: minReached, targetsOf,
-          submissionOf: (w) => flags.submission ?? getReference(w.name, w.variant)?.submission,
+          submissionOf: (w) => submission ?? getReference(w.name, w.variant)?.submission,
           loadSubmission,
           onTrial: (t, i, total) =>
             process.stderr.write(

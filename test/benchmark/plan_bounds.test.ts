@@ -9,7 +9,7 @@ import { AlgobenchError } from '../../harness/core/errors.ts';
 import {
   checkPlannedTrials, checkRunBounds, MAX_BUDGET_SCALE, MAX_PLANNED_TRIALS, MAX_SEED, MAX_STUDIES, MAX_TRIALS, type RunBoundsInput,
 } from '../../harness/benchmark/plan_bounds.ts';
-import { decimalText, integerText } from '../../harness/cli/options.ts';
+import { decimalText, integerText } from '../../harness/cli/parsers.ts';
 
 const ok: RunBoundsInput = { studies: 5, trials: 5, seed: 0, budgetScale: 1, selfTuningBudgetScale: 1.5, workloadCount: 6, submissionCount: 3 };
 
