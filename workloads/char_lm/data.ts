@@ -22,6 +22,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng, deriveSeed, permutation } from '../../harness/core/rng.ts';
 import type { Batch, TrainData } from '../../harness/spec.ts';
 import { checkFormat, integerField, trainOnlyProcess, typedField } from '../common/train_only.ts';
+import type { SplitIndices, WorkloadData } from '../definition.ts';
 
 /**
  * Characters a window feeds the model; the positional table has this many rows. 32
@@ -95,6 +96,30 @@ export function heldOutBlocks(): { validation: number; test: number } {
   return { validation: order[0]!, test: order[1]! };
 }
 
+/** The regions of a text of `n` characters: validation, test and the training stretches. */
+interface Regions {
+  readonly validation: readonly [number, number];
+  readonly test: readonly [number, number];
+  readonly trainStretches: readonly (readonly [number, number])[];
+}
+
+/** Cuts a text of `n` characters into its regions by SPLIT_SEED; computed afresh on each call. */
+function splitRegions(n: number): Regions {
+  const bound = (block: number) => Math.round((block * n) / BLOCKS);
+  const held = heldOutBlocks();
+  const region = (block: number): [number, number] => [bound(block), bound(block + 1)];
+  // Training stretches: maximal runs of blocks that are neither validation nor test.
+  const stretches: [number, number][] = [];
+  let stretchStart = 0;
+  for (let block = 0; block <= BLOCKS; block++) {
+    if (block < BLOCKS && block !== held.validation && block !== held.test) continue;
+    const end = bound(block);
+    if (end > stretchStart) stretches.push([stretchStart, end]);
+    stretchStart = bound(block + 1);
+  }
+  return { validation: region(held.validation), test: region(held.test), trainStretches: stretches };
+}
+
 /** Encodes the text and splits it; cached per process (no tensors involved). */
 export function charCorpus(): CharCorpus {
   if (trainOnly !== undefined) throw trainOnlyProcess('char_lm', 'the whole text');
@@ -103,31 +128,24 @@ export function charCorpus(): CharCorpus {
   const vocab = [...new Set(chars)].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
   const index = new Map(vocab.map((c, i) => [c, i]));
   const tokens = Int32Array.from(chars, (c) => index.get(c)!);
-  const n = tokens.length;
-  const bound = (block: number) => Math.round((block * n) / BLOCKS);
-  const held = heldOutBlocks();
-  const region = (block: number): [number, number] => [bound(block), bound(block + 1)];
-  // Training stretches: maximal runs of blocks that are neither validation nor test.
+  const regions = splitRegions(tokens.length);
   const starts: number[] = [];
-  const stretches: [number, number][] = [];
-  let stretchStart = 0;
-  for (let block = 0; block <= BLOCKS; block++) {
-    if (block < BLOCKS && block !== held.validation && block !== held.test) continue;
-    const end = bound(block);
-    if (end > stretchStart) stretches.push([stretchStart, end]);
-    for (let s = stretchStart; s + CONTEXT + 1 <= end; s++) starts.push(s);
-    stretchStart = bound(block + 1);
-  }
+  for (const [start, end] of regions.trainStretches) for (let s = start; s + CONTEXT + 1 <= end; s++) starts.push(s);
   if (starts.length !== TRAIN_WINDOWS) throw new Error(`char_lm: the training text holds ${starts.length} windows, expected ${TRAIN_WINDOWS}`);
-  corpus = {
-    vocab,
-    tokens,
-    validation: region(held.validation),
-    test: region(held.test),
-    trainStarts: Int32Array.from(starts),
-    trainStretches: stretches,
-  };
+  corpus = { vocab, tokens, ...regions, trainStarts: Int32Array.from(starts) };
   return corpus;
+}
+
+/** The character positions of each split, recomputed from SPLIT_SEED (see WorkloadData.splits). */
+export function charSplits(): SplitIndices {
+  const positions = (ranges: readonly (readonly [number, number])[]) => {
+    const out = new Int32Array(ranges.reduce((n, [a, b]) => n + b - a, 0));
+    let at = 0;
+    for (const [a, b] of ranges) for (let i = a; i < b; i++) out[at++] = i;
+    return out;
+  };
+  const r = splitRegions(charCorpus().tokens.length);
+  return { train: positions(r.trainStretches), validation: positions([r.validation]), test: positions([r.test]) };
 }
 
 /** Inputs and targets of the windows starting at `starts`, as int32 arrays. */
@@ -253,3 +271,13 @@ export function loadCharTrain(data: TrainData): void {
   cached = undefined;
   trainOnly = { vocabSize, tokens, trainStarts, stretchLengths: lengths };
 }
+
+export const charData: WorkloadData = {
+  trainSize: TRAIN_WINDOWS,
+  batch: { inputs: { shape: ['batch', CONTEXT], dtype: 'int32' }, targets: { shape: ['batch', CONTEXT], dtype: 'int32' } },
+  splits: charSplits,
+  getBatch: charBatch,
+  trainOnly: charTrainOnly,
+  trainData: charTrainData,
+  loadTrain: loadCharTrain,
+};

@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../../harness/core/rng.ts';
-import type { ModelInit, ParamType, TensorMap } from '../../harness/spec.ts';
+import type { Batch, ModelInit, ParamType, TensorMap } from '../../harness/spec.ts';
 
 export interface CharLmConfig {
   readonly vocab: number;
@@ -172,4 +172,9 @@ export function tokenCrossEntropy(logits: tf.Tensor3D, targets: tf.Tensor2D): tf
     const logProbs = tf.logSoftmax(logits);
     return tf.neg(tf.sum(tf.mul(tf.oneHot(targets, vocab), logProbs), -1)) as tf.Tensor2D;
   });
+}
+
+/** Per example: the mean cross-entropy (nats) over the window's CONTEXT predictions. */
+export function charLmLoss(config: CharLmConfig, params: TensorMap, batch: Batch): tf.Tensor1D {
+  return tf.tidy(() => tf.mean(tokenCrossEntropy(charLmLogits(config, params, batch.inputs as tf.Tensor2D), batch.targets as tf.Tensor2D), 1) as tf.Tensor1D);
 }

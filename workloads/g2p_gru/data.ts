@@ -27,6 +27,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng, deriveSeed, permutation } from '../../harness/core/rng.ts';
 import type { Batch, Split, TrainData } from '../../harness/spec.ts';
 import { checkFormat, integerField, trainOnlyProcess, typedField } from '../common/train_only.ts';
+import type { SplitIndices, WorkloadData } from '../definition.ts';
 
 /** Longest word kept, in letters; 97.5 % of CMUdict's plain words. */
 export const MAX_LETTERS = 12;
@@ -115,8 +116,6 @@ export function g2pCorpus(): G2pCorpus {
     letters.push(...entry.letters, ...Array<number>(MAX_LETTERS - entry.letters.length).fill(0));
     targets.push(...entry.phonemes, BOUNDARY, ...Array<number>(MAX_PHONEMES - entry.phonemes.length).fill(NO_TARGET));
   }
-  const order = permutation(words.length, createRng(SPLIT_SEED));
-  const sorted = (xs: Int32Array) => xs.sort();
   if (words.length - 2 * EVAL_WORDS !== TRAIN_WORDS) {
     throw new Error(`g2p_gru: the training split holds ${words.length - 2 * EVAL_WORDS} words, expected ${TRAIN_WORDS}`);
   }
@@ -125,13 +124,25 @@ export function g2pCorpus(): G2pCorpus {
     words,
     letters: Int32Array.from(letters),
     targets: Int32Array.from(targets),
-    splits: {
-      validation: sorted(order.slice(0, EVAL_WORDS)),
-      test: sorted(order.slice(EVAL_WORDS, 2 * EVAL_WORDS)),
-      train: sorted(order.slice(2 * EVAL_WORDS)),
-    },
+    splits: wordSplit(words.length),
   };
   return corpus;
+}
+
+/** Positions of each split's words (ascending) among `words` words, by SPLIT_SEED. */
+function wordSplit(words: number): SplitIndices {
+  const order = permutation(words, createRng(SPLIT_SEED));
+  const sorted = (xs: Int32Array) => xs.sort();
+  return {
+    validation: sorted(order.slice(0, EVAL_WORDS)),
+    test: sorted(order.slice(EVAL_WORDS, 2 * EVAL_WORDS)),
+    train: sorted(order.slice(2 * EVAL_WORDS)),
+  };
+}
+
+/** The split of the dictionary, recomputed from SPLIT_SEED (see WorkloadData.splits). */
+export function g2pSplits(): SplitIndices {
+  return wordSplit(g2pCorpus().words.length);
 }
 
 /** Letter and target ids of the given words (positions in `words`), row-major. */
@@ -206,3 +217,13 @@ export function loadG2pTrain(data: TrainData): void {
   corpus = undefined;
   trainOnly = { classes, letters, targets };
 }
+
+export const g2pData: WorkloadData = {
+  trainSize: TRAIN_WORDS,
+  batch: { inputs: { shape: ['batch', MAX_LETTERS], dtype: 'int32' }, targets: { shape: ['batch', DECODER_STEPS], dtype: 'int32' } },
+  splits: g2pSplits,
+  getBatch: g2pBatch,
+  trainOnly: g2pTrainOnly,
+  trainData: g2pTrainData,
+  loadTrain: loadG2pTrain,
+};

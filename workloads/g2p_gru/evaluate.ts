@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Metrics, Split, TensorMap } from '../../harness/spec.ts';
 import { errorRate } from '../common/edit_distance.ts';
 import { trainOnlyProcess } from '../common/train_only.ts';
+import type { WorkloadEvaluation } from '../definition.ts';
 import { BOUNDARY, DECODER_STEPS, g2pClasses, g2pCorpus, g2pTrainOnly, rowsOf } from './data.ts';
 import { scoreWords, stepTensors, toSteps, type G2pConfig, type SeqSteps } from './model.ts';
 
@@ -72,3 +73,9 @@ export function evaluateSplit(config: G2pConfig, params: TensorMap, split: Split
   const wrong = references.filter((r, i) => !exact(hypotheses[i]!, r)).length;
   return { per: errorRate(hypotheses, references), wer: wrong / references.length, loss: nats / tokens };
 }
+
+export const g2pEvaluation: WorkloadEvaluation<G2pConfig> = {
+  prepare: () => void evalSet('validation'),
+  evaluate: evaluateSplit,
+  release: dropEvalSets,
+};

@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../../harness/core/rng.ts';
-import type { ModelInit, ParamType, TensorMap } from '../../harness/spec.ts';
+import type { Batch, ModelInit, ParamType, TensorMap } from '../../harness/spec.ts';
 import { cellStep, initCell, maskState, zeroState, type CellKind, type CellState } from './cells.ts';
 import { BOUNDARY, DECODER_STEPS, MAX_LETTERS, NO_TARGET } from './data.ts';
 
@@ -194,4 +194,16 @@ export function scoreWords(config: G2pConfig, params: TensorMap, steps: SeqSteps
   } finally {
     tf.dispose([losses, ids]);
   }
+}
+
+/**
+ * The training loss of a batch: each word's mean cross-entropy (nats) over its
+ * phonemes and END. The ids are read back to cut the words into per-step tensors on
+ * the host (toSteps).
+ */
+export function g2pLoss(config: G2pConfig, params: TensorMap, batch: Batch): tf.Tensor1D {
+  return tf.tidy(() => {
+    const steps = toSteps(batch.inputs.dataSync() as Int32Array, batch.targets.dataSync() as Int32Array, batch.size, config.classes);
+    return sequenceLoss(config, params, steps);
+  });
 }

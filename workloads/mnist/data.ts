@@ -12,8 +12,9 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { createRng, deriveSeed, permutation } from '../../harness/core/rng.ts';
-import type { Split, TrainData } from '../../harness/spec.ts';
+import type { Batch, Split, TrainData } from '../../harness/spec.ts';
 import { checkFormat, trainOnlyProcess, typedField } from '../common/train_only.ts';
+import type { WorkloadData } from '../definition.ts';
 
 export const IMAGE_SIZE = 28;
 export const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
@@ -171,3 +172,28 @@ export function loadMnistTrain(data: TrainData): void {
   trainCache = undefined;
   trainOnly = { pixels, labels };
 }
+
+/** The batch of the given training examples: their images and integer labels. */
+export function mnistBatch(indices: Int32Array): Batch {
+  const train = mnistTrain();
+  return tf.tidy(() => {
+    const idx = tf.tensor1d(indices, 'int32');
+    return {
+      inputs: tf.gather(train.images, idx),
+      targets: tf.gather(train.labels, idx),
+      size: indices.length,
+      indices,
+    };
+  });
+}
+
+/** The data of the MNIST classifiers: images in, labels out. */
+export const mnistData: WorkloadData = {
+  trainSize: TRAIN_SIZE,
+  batch: { inputs: { shape: ['batch', PIXELS], dtype: 'float32' }, targets: { shape: ['batch'], dtype: 'int32' } },
+  splits: splitIndices,
+  getBatch: mnistBatch,
+  trainOnly: mnistTrainOnly,
+  trainData: mnistTrainData,
+  loadTrain: loadMnistTrain,
+};

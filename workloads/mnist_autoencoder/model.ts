@@ -4,7 +4,7 @@
  * Every hidden layer (the code included) applies the activation.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelInit, TensorMap } from '../../harness/spec.ts';
+import type { Batch, ModelInit, TensorMap } from '../../harness/spec.ts';
 import { activate, type Activation } from '../common/activations.ts';
 import { dense } from '../common/layers.ts';
 import { ParamBuilder } from '../common/params.ts';
@@ -42,4 +42,14 @@ export function reconstruct(config: AutoencoderConfig, params: TensorMap, images
     }
     return x;
   });
+}
+
+/** Mean over pixels of the squared error, one value per example. */
+export function perExampleMse(reconstructions: tf.Tensor2D, images: tf.Tensor2D): tf.Tensor1D {
+  return tf.mean(tf.squaredDifference(reconstructions, images), 1);
+}
+
+/** The training loss: each example's mean squared reconstruction error. */
+export function autoencoderLoss(config: AutoencoderConfig, params: TensorMap, batch: Batch): tf.Tensor1D {
+  return perExampleMse(reconstruct(config, params, batch.inputs as tf.Tensor2D), batch.targets as tf.Tensor2D);
 }

@@ -21,6 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng, deriveSeed, permutation } from '../../harness/core/rng.ts';
 import type { Batch, Split, TrainData } from '../../harness/spec.ts';
 import { checkFormat, trainOnlyProcess, typedField } from '../common/train_only.ts';
+import type { SplitIndices, WorkloadData } from '../definition.ts';
 import { BUCKETS, messageBuckets } from './parse.ts';
 
 /** Share of each class that goes to validation, and to test. */
@@ -87,10 +88,22 @@ export function spamCorpus(): SpamCorpus {
     labels.push(email.group.startsWith('spam') ? 1 : 0);
   }
   const all = packRuns(runs, Float32Array.from(labels));
+  const splits = stratifiedSplit(all.labels);
+  if (splits.train.length !== TRAIN_SIZE) throw new Error(`spam_bow: the training split holds ${splits.train.length} messages, expected ${TRAIN_SIZE}`);
+  corpus = { all, splits };
+  return corpus;
+}
+
+/**
+ * Positions of each split's messages (ascending) among messages with these 0/1
+ * labels: HELD_OUT_FRACTION of each class to validation and to test, by SPLIT_SEED.
+ */
+function stratifiedSplit(labels: ArrayLike<number>): SplitIndices {
   const rng = createRng(SPLIT_SEED);
   const parts: Record<Split, number[]> = { train: [], validation: [], test: [] };
   for (const label of [0, 1]) {
-    const members = labels.flatMap((l, i) => (l === label ? [i] : []));
+    const members: number[] = [];
+    for (let i = 0; i < labels.length; i++) if (labels[i] === label) members.push(i);
     const order = permutation(members.length, rng);
     const held = Math.round(HELD_OUT_FRACTION * members.length);
     order.forEach((k, rank) => {
@@ -99,9 +112,12 @@ export function spamCorpus(): SpamCorpus {
     });
   }
   const sorted = (xs: number[]) => Int32Array.from(xs.sort((a, b) => a - b));
-  if (parts.train.length !== TRAIN_SIZE) throw new Error(`spam_bow: the training split holds ${parts.train.length} messages, expected ${TRAIN_SIZE}`);
-  corpus = { all, splits: { train: sorted(parts.train), validation: sorted(parts.validation), test: sorted(parts.test) } };
-  return corpus;
+  return { train: sorted(parts.train), validation: sorted(parts.validation), test: sorted(parts.test) };
+}
+
+/** The split of the corpus, recomputed from SPLIT_SEED (see WorkloadData.splits). */
+export function spamSplits(): SplitIndices {
+  return stratifiedSplit(spamCorpus().all.labels);
 }
 
 function packRuns(runs: readonly Int32Array[], labels: Float32Array): BagSet {
@@ -217,3 +233,14 @@ export function loadSpamTrain(data: TrainData): void {
   cached = undefined;
   trainOnly = { buckets, offsets, labels, size: TRAIN_SIZE };
 }
+
+export const spamData: WorkloadData = {
+  trainSize: TRAIN_SIZE,
+  // Inputs: the batch's words as (message slot, bucket id) pairs, as many as it holds.
+  batch: { inputs: { shape: [null, 2], dtype: 'int32' }, targets: { shape: ['batch'], dtype: 'float32' } },
+  splits: spamSplits,
+  getBatch: spamBatch,
+  trainOnly: spamTrainOnly,
+  trainData: spamTrainData,
+  loadTrain: loadSpamTrain,
+};

@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../../harness/core/rng.ts';
-import type { ModelInit, ParamType, TensorMap } from '../../harness/spec.ts';
+import type { Batch, ModelInit, ParamType, TensorMap } from '../../harness/spec.ts';
 import { BUCKETS } from './parse.ts';
 
 export interface BagConfig {
@@ -77,4 +77,9 @@ export function bagLogits(config: BagConfig, params: TensorMap, packed: tf.Tenso
 /** Per-example sigmoid cross-entropy of logits against 0/1 labels (numerically stable). */
 export function sigmoidCrossEntropy(logits: tf.Tensor1D, labels: tf.Tensor1D): tf.Tensor1D {
   return tf.tidy(() => tf.add(tf.sub(tf.relu(logits), tf.mul(logits, labels)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))));
+}
+
+/** The training loss: each message's sigmoid cross-entropy. */
+export function bagLoss(config: BagConfig, params: TensorMap, batch: Batch): tf.Tensor1D {
+  return sigmoidCrossEntropy(bagLogits(config, params, batch.inputs as tf.Tensor2D, batch.size), batch.targets as tf.Tensor1D);
 }

@@ -1,16 +1,17 @@
 /**
- * Reconstruction quality: per-example mean squared error over pixels (the training
- * loss) and the structural similarity index (SSIM, Wang et al. 2004) as fastMRI
- * reports it: a uniform 7×7 window, K1 = 0.01, K2 = 0.03, data range 1, sample
- * covariances, averaged over every valid window position and every image.
+ * Reconstruction quality on a whole split: the mean squared error over pixels (the
+ * training loss, model.ts) and the structural similarity index (SSIM, Wang et al.
+ * 2004) as fastMRI reports it: a uniform 7×7 window, K1 = 0.01, K2 = 0.03, data
+ * range 1, sample covariances, averaged over every valid window position and every
+ * image. Evaluated in chunks so an eval never holds more than a chunk of activations.
  */
 import * as tf from '@tensorflow/tfjs';
-import { IMAGE_SIZE } from '../mnist/data.ts';
+import type { Metrics, Split, TensorMap } from '../../harness/spec.ts';
+import type { WorkloadEvaluation } from '../definition.ts';
+import { IMAGE_SIZE, loadMnist, mnistHeldOut, mnistTrain } from '../mnist/data.ts';
+import { perExampleMse, reconstruct, type AutoencoderConfig } from './model.ts';
 
-/** Mean over pixels of the squared error, one value per example. */
-export function perExampleMse(reconstructions: tf.Tensor2D, images: tf.Tensor2D): tf.Tensor1D {
-  return tf.mean(tf.squaredDifference(reconstructions, images), 1);
-}
+const EVAL_CHUNK = 1_000;
 
 const WINDOW = 7;
 const C1 = 0.01 ** 2;
@@ -59,3 +60,25 @@ export function perExampleSsim(reconstructions: tf.Tensor2D, images: tf.Tensor2D
     return tf.mean(tf.reshape(tf.div(numerator, denominator), [n, -1]), 1) as tf.Tensor1D;
   });
 }
+
+function evaluateAutoencoder(config: AutoencoderConfig, params: TensorMap, split: Split): Metrics {
+  const data = split === 'train' ? mnistTrain() : mnistHeldOut(split);
+  let mseSum = 0;
+  let ssimSum = 0;
+  for (let start = 0; start < data.size; start += EVAL_CHUNK) {
+    const size = Math.min(EVAL_CHUNK, data.size - start);
+    const [mse, ssim] = tf.tidy(() => {
+      const images = data.images.slice([start, 0], [size, -1]);
+      const out = reconstruct(config, params, images);
+      return [tf.sum(perExampleMse(out, images)).dataSync()[0]!, tf.sum(perExampleSsim(out, images)).dataSync()[0]!];
+    });
+    mseSum += mse;
+    ssimSum += ssim;
+  }
+  return { mse: mseSum / data.size, ssim: ssimSum / data.size };
+}
+
+export const autoencoderEvaluation: WorkloadEvaluation<AutoencoderConfig> = {
+  prepare: () => void loadMnist(),
+  evaluate: evaluateAutoencoder,
+};
