@@ -5,7 +5,7 @@
  * the plain-JS cpu backend, which has every kernel).
  */
 import * as tf from '@tensorflow/tfjs';
-import { AlgobenchError, errorMessage } from '../core/errors.ts';
+import { AlgobenchError, errorMessage, setting } from '../core/errors.ts';
 import { installWasmKernels } from './wasm/index.ts';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -96,7 +96,7 @@ export async function selectBackend(choice: BackendChoice, probe?: TrainingProbe
     if (choice === 'tensorflow') {
       throw new AlgobenchError(
         'E_BACKEND',
-        'backend "tensorflow" is not available: @tensorflow/tfjs-node(-gpu) did not install here; use --backend auto, wasm or cpu',
+        `backend "tensorflow" is not available: @tensorflow/tfjs-node(-gpu) did not install here; use ${setting('backend')} auto, wasm or cpu`,
       );
     }
   }
@@ -107,8 +107,8 @@ export async function selectBackend(choice: BackendChoice, probe?: TrainingProbe
       throw new AlgobenchError(
         'E_BACKEND',
         wasm === undefined
-          ? 'backend "wasm" failed to start; use --backend cpu'
-          : 'backend "wasm" lacks a kernel these workloads need for training; use --backend auto or cpu',
+          ? `backend "wasm" failed to start; use ${setting('backend')} cpu`
+          : `backend "wasm" lacks a kernel these workloads need for training; use ${setting('backend')} auto or cpu`,
       );
     }
   }

@@ -6,7 +6,7 @@
  * half-written.
  */
 import { existsSync } from 'node:fs';
-import { AlgobenchError } from '../core/errors.ts';
+import { AlgobenchError, setting } from '../core/errors.ts';
 import { deriveSeed } from '../core/rng.ts';
 import type { BackendChoice } from '../backends/select.ts';
 import { fileHash, jsonHash, sourceHash, workloadEntry } from '../identity/code_hash.ts';
@@ -79,8 +79,8 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
     workloadCount: expandWorkloadRefs(options.workloads).length,
     submissionCount: options.submissions.length,
   });
-  if (options.workloads.length === 0) throw new AlgobenchError('E_USAGE', 'no workload given; pass --workload NAME[:VARIANT]');
-  if (options.submissions.length === 0) throw new AlgobenchError('E_USAGE', 'no submission given; pass --submission NAME|PATH');
+  if (options.workloads.length === 0) throw new AlgobenchError('E_USAGE', `no workload given; pass ${setting('workloads')} NAME[:VARIANT]`);
+  if (options.submissions.length === 0) throw new AlgobenchError('E_USAGE', `no submission given; pass ${setting('submissions')} NAME|PATH`);
   const workloads = expandWorkloadRefs(options.workloads).map((ref) => {
     const workload = getWorkload(ref);
     return { workload, targets: getTargets(workload.name, workload.variant) };
@@ -136,7 +136,7 @@ function hparamsFor(submission: SubmissionRef, options: BenchmarkOptions, study:
   if (submission.searchSpace === undefined) {
     throw new AlgobenchError(
       'E_SEARCH_SPACE',
-      `submission "${submission.name}" has no search_space.json beside ${submission.modulePath}; add one or run it with --ruleset self`,
+      `submission "${submission.name}" has no search_space.json beside ${submission.modulePath}; add one or run it with ${setting('ruleset')} self`,
     );
   }
   return sampleHparams(submission.searchSpace, { seed: options.seed, study, count: options.trials });

@@ -1,8 +1,10 @@
 /**
  * Sane bounds on every number a command accepts, checked before anything is planned,
  * loaded or opened. Pure: no I/O, no imports of workloads or tfjs; each check throws
- * an AlgobenchError('E_USAGE') whose one line names the flag, the value, the range it
- * must lie in and the fix.
+ * an AlgobenchError('E_USAGE') whose one line names the setting, the value, the range
+ * it must lie in and the fix. A setting is named as its caller says (the CLI's parsers
+ * pass their flag) or else marked with core/errors.ts `setting()`, which the CLI
+ * words as its flag: no flag is spelled here.
  *
  * The ceilings and why:
  * - budget scale ≤ 10 (MAX_BUDGET_SCALE). Budgets are already about 3× the reference
@@ -25,7 +27,7 @@
  * - repeats ≤ 100 (reruns, fresh seeds, bench --repeat): each is a whole trial.
  * - seed: a non-negative safe integer (deriveSeed mixes all 53 bits).
  */
-import { AlgobenchError } from '../core/errors.ts';
+import { AlgobenchError, setting } from '../core/errors.ts';
 
 export const MAX_BUDGET_SCALE = 10;
 export const MAX_SELF_BUDGET_SCALE = 3;
@@ -41,10 +43,10 @@ const count = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocal
 /** How a value looks in a message: the text typed when there was one, else the number. */
 const shown = (value: number, raw?: string): string => (raw !== undefined ? `"${raw}"` : String(value));
 
-/** Where a value came from: the flag that names it, and the text typed (CLI). */
+/** Where a value came from: what names it, and the text typed (CLI). */
 export interface ValueSource {
-  /** The flag in the message, e.g. "--trials". */
-  readonly flag?: string;
+  /** How the message names the value: the CLI passes its flag ("--reruns"); else the setting's mark. */
+  readonly name?: string;
   /** The text the user typed, shown instead of the parsed number. */
   readonly raw?: string;
 }
@@ -52,13 +54,13 @@ export interface ValueSource {
 const tail = (fix: string | undefined): string => (fix === undefined ? '' : `; ${fix}`);
 
 /**
- * An integer in [min, max], or one line naming `flag`, the value, the range and `fix`.
- * The CLI's parsers (cli/options.ts) turn text into a number strictly (NaN for
+ * An integer in [min, max], or one line naming `name`, the value, the range and `fix`.
+ * The CLI's parsers (cli/parsers.ts) turn text into a number strictly (NaN for
  * anything that is not a plain decimal) and pass the text as `raw`.
  */
-export function checkInteger(flag: string, value: number, range: { min: number; max: number }, fix?: string, raw?: string): number {
+export function checkInteger(name: string, value: number, range: { min: number; max: number }, fix?: string, raw?: string): number {
   if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
-    throw new AlgobenchError('E_USAGE', `${flag} must be ${integerRange(range)} (got ${shown(value, raw)})${tail(fix)}`);
+    throw new AlgobenchError('E_USAGE', `${name} must be ${integerRange(range)} (got ${shown(value, raw)})${tail(fix)}`);
   }
   return value;
 }
@@ -70,44 +72,44 @@ export function integerRange({ min, max }: { min: number; max: number }): string
   return `an integer from ${count(min)} to ${count(max)}`;
 }
 
-/** A finite number in (0, max], or one line naming `flag`, the value, the range and `fix`. */
-export function checkPositive(flag: string, value: number, max: number, fix?: string, raw?: string): number {
+/** A finite number in (0, max], or one line naming `name`, the value, the range and `fix`. */
+export function checkPositive(name: string, value: number, max: number, fix?: string, raw?: string): number {
   if (!Number.isFinite(value) || !(value > 0) || value > max) {
-    throw new AlgobenchError('E_USAGE', `${flag} must be a finite number > 0 and ≤ ${max} (got ${shown(value, raw)})${tail(fix)}`);
+    throw new AlgobenchError('E_USAGE', `${name} must be a finite number > 0 and ≤ ${max} (got ${shown(value, raw)})${tail(fix)}`);
   }
   return value;
 }
 
 /** A finite number in [0, max] (any finite number ≥ 0 by default), else one line as above. */
-export function checkNonNegative(flag: string, value: number, max = Number.MAX_VALUE, fix?: string, raw?: string): number {
+export function checkNonNegative(name: string, value: number, max = Number.MAX_VALUE, fix?: string, raw?: string): number {
   if (!Number.isFinite(value) || !(value >= 0) || value > max) {
     const range = max === Number.MAX_VALUE ? 'a finite number ≥ 0' : `a finite number from 0 to ${max}`;
-    throw new AlgobenchError('E_USAGE', `${flag} must be ${range} (got ${shown(value, raw)})${tail(fix)}`);
+    throw new AlgobenchError('E_USAGE', `${name} must be ${range} (got ${shown(value, raw)})${tail(fix)}`);
   }
   return value;
 }
 
 /** A seed: a non-negative safe integer. */
-export function checkSeed(value: number, { flag = '--seed', raw }: ValueSource = {}): number {
-  return checkInteger(flag, value, { min: 0, max: MAX_SEED }, 'pass a whole number such as 0 or 42', raw);
+export function checkSeed(value: number, { name = setting('seed'), raw }: ValueSource = {}): number {
+  return checkInteger(name, value, { min: 0, max: MAX_SEED }, 'pass a whole number such as 0 or 42', raw);
 }
 
-export function checkStudies(value: number, { flag = '--studies', raw }: ValueSource = {}): number {
-  return checkInteger(flag, value, { min: 1, max: MAX_STUDIES }, 'AlgoPerf scores the median over 5 studies; more than 100 barely move it', raw);
+export function checkStudies(value: number, { name = setting('studies'), raw }: ValueSource = {}): number {
+  return checkInteger(name, value, { min: 1, max: MAX_STUDIES }, 'AlgoPerf scores the median over 5 studies; more than 100 barely move it', raw);
 }
 
-export function checkTrials(value: number, { flag = '--trials', raw }: ValueSource = {}): number {
-  return checkInteger(flag, value, { min: 1, max: MAX_TRIALS }, 'AlgoPerf tunes 5 points per study; tune over at most 1,000', raw);
+export function checkTrials(value: number, { name = setting('trials'), raw }: ValueSource = {}): number {
+  return checkInteger(name, value, { min: 1, max: MAX_TRIALS }, 'AlgoPerf tunes 5 points per study; tune over at most 1,000', raw);
 }
 
-/** Reruns, fresh seeds, repeats: each one a whole trial. */
-export function checkRepeats(value: number, { flag = '--repeat', raw }: ValueSource = {}): number {
-  return checkInteger(flag, value, { min: 1, max: MAX_REPEATS }, `each one is a whole trial; use at most ${MAX_REPEATS}`, raw);
+/** Reruns, fresh seeds, repeats: each one a whole trial (each caller names its own count). */
+export function checkRepeats(value: number, { name, raw }: ValueSource & { readonly name: string }): number {
+  return checkInteger(name, value, { min: 1, max: MAX_REPEATS }, `each one is a whole trial; use at most ${MAX_REPEATS}`, raw);
 }
 
-export function checkBudgetScale(value: number, { flag = '--budget-scale', raw }: ValueSource = {}): number {
+export function checkBudgetScale(value: number, { name = setting('budgetScale'), raw }: ValueSource = {}): number {
   return checkPositive(
-    flag,
+    name,
     value,
     MAX_BUDGET_SCALE,
     `budgets are already ~3× the reference time-to-target; use e.g. 0.05 for a smoke run, at most ${MAX_BUDGET_SCALE}`,
@@ -115,8 +117,8 @@ export function checkBudgetScale(value: number, { flag = '--budget-scale', raw }
   );
 }
 
-export function checkSelfBudgetScale(value: number, { flag = '--self-budget-scale', raw }: ValueSource = {}): number {
-  return checkPositive(flag, value, MAX_SELF_BUDGET_SCALE, `AlgoPerf's self-tuning ruleset grants 1.5× (3× in its first rules); at most ${MAX_SELF_BUDGET_SCALE}`, raw);
+export function checkSelfBudgetScale(value: number, { name = setting('selfTuningBudgetScale'), raw }: ValueSource = {}): number {
+  return checkPositive(name, value, MAX_SELF_BUDGET_SCALE, `AlgoPerf's self-tuning ruleset grants 1.5× (3× in its first rules); at most ${MAX_SELF_BUDGET_SCALE}`, raw);
 }
 
 /** One factor of a planned grid, e.g. { what: '--studies', n: 5 } or { what: 'workload(s)', n: 6 }. */
@@ -167,8 +169,8 @@ export function checkRunBounds(input: RunBoundsInput): void {
   const perCell = input.studies * input.trials;
   const split =
     cells > 1 && perCell <= MAX_PLANNED_TRIALS
-      ? `split it into runs on the same --db, e.g. one per workload and submission (${count(cells)} runs of ${count(perCell)} trials; their trials share the store and its leaderboards), or lower --studies / --trials`
-      : `lower --studies × --trials to at most ${count(MAX_PLANNED_TRIALS)} per workload and submission, and run workloads and submissions a few at a time on the same --db`;
+      ? `split it into runs on the same ${setting('dbPath')}, e.g. one per workload and submission (${count(cells)} runs of ${count(perCell)} trials; their trials share the store and its leaderboards), or lower ${setting('studies')} / ${setting('trials')}`
+      : `lower ${setting('studies')} × ${setting('trials')} to at most ${count(MAX_PLANNED_TRIALS)} per workload and submission, and run workloads and submissions a few at a time on the same ${setting('dbPath')}`;
   checkPlannedTrials(
     [
       { what: 'workload(s)', n: input.workloadCount },

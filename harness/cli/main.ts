@@ -6,6 +6,7 @@
 import { CommanderError } from 'commander';
 import { quietTfjs } from '../backends/select.ts';
 import { AlgobenchError } from '../core/errors.ts';
+import { flagOf } from './flags.ts';
 import { algobenchProgram } from './program.ts';
 
 const program = algobenchProgram();
@@ -21,7 +22,7 @@ try {
     process.exit(err.exitCode);
   }
   if (err instanceof AlgobenchError) {
-    process.stderr.write(`algobench: ${err.message}\n`);
+    process.stderr.write(`algobench: ${err.wordedWith(flagOf)}\n`);
     process.exit(err.code === 'E_INTERRUPTED' ? 130 : INPUT_ERRORS.has(err.code) ? 2 : 1);
   }
   throw err;

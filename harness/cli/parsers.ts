@@ -28,23 +28,23 @@ export const integerText = (value: string): number => (INTEGER_TEXT.test(value.t
 /** Plain decimal text (an exponent allowed) → its number; anything else → NaN. */
 export const decimalText = (value: string): number => (DECIMAL_TEXT.test(value.trim()) ? Number(value.trim()) : NaN);
 
-type Check = (value: number, source: ValueSource) => number;
+type Check = (value: number, source: ValueSource & { readonly name: string }) => number;
 const parser = (name: string, text: (value: string) => number, check: Check) => (value: string): number =>
-  check(text(value), { flag: `--${name}`, raw: value });
+  check(text(value), { name: `--${name}`, raw: value });
 
 /** An integer option in [min, max] (max: the largest safe integer), with `fix` in its message. */
 export function integer(name: string, { min, max = Number.MAX_SAFE_INTEGER, fix }: { min: number; max?: number; fix?: string }) {
-  return parser(name, integerText, (n, { flag, raw }) => checkInteger(flag!, n, { min, max }, fix, raw));
+  return parser(name, integerText, (n, { name, raw }) => checkInteger(name, n, { min, max }, fix, raw));
 }
 
 /** A finite number option in (0, max]. */
 export function positiveNumber(name: string, max: number, fix?: string) {
-  return parser(name, decimalText, (n, { flag, raw }) => checkPositive(flag!, n, max, fix, raw));
+  return parser(name, decimalText, (n, { name, raw }) => checkPositive(name, n, max, fix, raw));
 }
 
 /** A finite number option in [0, max] (any finite number ≥ 0 by default). */
 export function nonNegativeNumber(name: string, max?: number, fix?: string) {
-  return parser(name, decimalText, (n, { flag, raw }) => checkNonNegative(flag!, n, max, fix, raw));
+  return parser(name, decimalText, (n, { name, raw }) => checkNonNegative(name, n, max, fix, raw));
 }
 
 /** `--seed` of every command: a non-negative safe integer. */

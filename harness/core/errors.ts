@@ -17,13 +17,39 @@ export type ErrorCode =
   | 'E_VERIFY'
   | 'E_INTERRUPTED';
 
+/**
+ * The settings a message may point the user at, by their names in the API (the fields
+ * of BenchmarkOptions, LeaderboardOptions and the other option objects). Layers below
+ * the CLI never name a flag: a message writes a setting as `setting('dbPath')`, its
+ * `.message` shows the API name (`pass dbPath with another file`), and the CLI words
+ * it as its flag (`pass --db with another file`, harness/cli/flags.ts).
+ */
+export const SETTINGS = [
+  'workloads', 'submissions', 'ruleset', 'trials', 'studies', 'seed', 'dbPath', 'backend', 'budgetScale', 'selfTuningBudgetScale',
+  'outDir', 'reference', 'dir', 'minReached',
+] as const;
+export type Setting = (typeof SETTINGS)[number];
+
+const SETTING_MARK = new RegExp(`\\{(${SETTINGS.join('|')})\\}`, 'g');
+
+/** A setting's place in a message template: `{dbPath}`. */
+export const setting = (name: Setting): string => `{${name}}`;
+
 export class AlgobenchError extends Error {
   readonly code: ErrorCode;
+  /** The message with each setting it names marked (`setting(name)`), for wordedWith. */
+  readonly template: string;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, template: string, options?: { cause?: unknown }) {
+    super(template.replace(SETTING_MARK, (_, name: string) => name), options);
     this.name = 'AlgobenchError';
     this.code = code;
+    this.template = template;
+  }
+
+  /** The message with each setting it names worded by `word` (the CLI: the setting's flag). */
+  wordedWith(word: (name: Setting) => string): string {
+    return this.template.replace(SETTING_MARK, (_, name: Setting) => word(name));
   }
 }
 

@@ -7,7 +7,7 @@
  * intervals, speedups and paired sign tests against a reference submission.
  */
 import { createHash } from 'node:crypto';
-import { AlgobenchError } from '../core/errors.ts';
+import { AlgobenchError, setting } from '../core/errors.ts';
 import {
   chooseReference,
   columnBudgets,
@@ -183,7 +183,7 @@ export function buildLeaderboards(store: Store, options: LeaderboardOptions = {}
     const names = [...new Set(everything.map((t) => t.submission))].sort();
     throw new AlgobenchError(
       'E_USAGE',
-      `--reference "${options.reference}" has no trials in ${store.path}; pick one of: ${names.join(', ') || '(none stored)'}`,
+      `${setting('reference')} "${options.reference}" has no trials in ${store.path}; pick one of: ${names.join(', ') || '(none stored)'}`,
     );
   }
   const groups = options.allowMixedHardware

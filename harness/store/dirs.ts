@@ -6,7 +6,7 @@
  */
 import { accessSync, constants, existsSync, mkdirSync, rmdirSync, statfsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { AlgobenchError } from '../core/errors.ts';
+import { AlgobenchError, setting } from '../core/errors.ts';
 import { errnoText } from './faults.ts';
 
 /** The nearest ancestor of `path` (itself included) that exists. */
@@ -61,7 +61,7 @@ const PROBE_BYTES = 4096;
 export function prepareOutDir(out: string, what: string): string {
   const full = resolve(out);
   const fail = (reason: string): AlgobenchError =>
-    new AlgobenchError('E_USAGE', `cannot write ${what} to ${out}: ${reason}; pass --out with a writable directory`);
+    new AlgobenchError('E_USAGE', `cannot write ${what} to ${out}: ${reason}; pass ${setting('outDir')} with a writable directory`);
   const ancestor = existingAncestor(full);
   let isDir: boolean;
   try {
@@ -119,7 +119,7 @@ export function assertRoomFor(dir: string, bytes: number, out: string, what: str
   if (free !== undefined && free < need) {
     throw new AlgobenchError(
       'E_USAGE',
-      `cannot write ${what} to ${out}: it needs ${mib(need)} and the disk has ${mib(free)} free (ENOSPC); free space or pass --out with another directory`,
+      `cannot write ${what} to ${out}: it needs ${mib(need)} and the disk has ${mib(free)} free (ENOSPC); free space or pass ${setting('outDir')} with another directory`,
     );
   }
 }
@@ -136,7 +136,7 @@ export function outputFault(err: unknown, out: string, what: string): unknown {
   if (err instanceof AlgobenchError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return err;
-  return new AlgobenchError('E_USAGE', `cannot write ${what} to ${out}: ${errnoText(err)}; free space or pass --out with a writable directory`, {
+  return new AlgobenchError('E_USAGE', `cannot write ${what} to ${out}: ${errnoText(err)}; free space or pass ${setting('outDir')} with a writable directory`, {
     cause: err,
   });
 }

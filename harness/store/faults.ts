@@ -5,7 +5,7 @@
  * the infrastructure, never of a submission: a caller that runs trials must not record
  * one as the trial's error (see isStoreFault).
  */
-import { AlgobenchError, errorMessage } from '../core/errors.ts';
+import { AlgobenchError, errorMessage, setting } from '../core/errors.ts';
 
 /** A SQLite error as better-sqlite3 throws it (SqliteError: a `code` such as SQLITE_FULL). */
 export function sqliteCode(err: unknown): string | undefined {
@@ -29,12 +29,12 @@ interface Diagnosis {
 }
 
 const RESUME = 're-run the same command to resume';
-const ELSEWHERE = 'move it aside (it may hold results worth keeping) or pass --db with another file';
+const ELSEWHERE = `move it aside (it may hold results worth keeping) or pass ${setting('dbPath')} with another file`;
 
 function diagnose(code: string, message: string): Diagnosis {
   if (code === 'SQLITE_FULL') return { what: 'disk full', fix: `free space, then ${RESUME}` };
   if (code.startsWith('SQLITE_READONLY')) {
-    return { what: 'the file, its folder or its disk is read-only', fix: `make it writable (or pass --db with a writable copy), then ${RESUME}` };
+    return { what: 'the file, its folder or its disk is read-only', fix: `make it writable (or pass ${setting('dbPath')} with a writable copy), then ${RESUME}` };
   }
   if (code.startsWith('SQLITE_CANTOPEN')) {
     return { what: 'cannot open the file or its -wal/-shm files', fix: `check that the file and its folder exist and can be written, then ${RESUME}` };

@@ -14,7 +14,7 @@ import { accessSync, constants, copyFileSync, existsSync, mkdtempSync, readFileS
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { AlgobenchError } from '../core/errors.ts';
+import { AlgobenchError, setting } from '../core/errors.ts';
 import type { Hardware } from '../identity/fingerprint.ts';
 import { claimIsLive, THIS_HOST } from './claims.ts';
 import { ensureDir, existingAncestor } from './dirs.ts';
@@ -107,7 +107,7 @@ function checkTables(db: Database.Database, version: number, path: string): void
     if (names.length > 0) {
       throw new AlgobenchError(
         'E_STORE',
-        `${path} is an SQLite database of another program (tables: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}), not algobench results; pass --db with another file`,
+        `${path} is an SQLite database of another program (tables: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}), not algobench results; pass ${setting('dbPath')} with another file`,
       );
     }
     return;
@@ -116,7 +116,7 @@ function checkTables(db: Database.Database, version: number, path: string): void
   if (missing.length > 0) {
     throw new AlgobenchError(
       'E_STORE',
-      `results database ${path} has no table ${missing.map((t) => `"${t}"`).join(', ')} (damaged, or not an algobench database); move it aside (it may hold results worth keeping) or pass --db with another file`,
+      `results database ${path} has no table ${missing.map((t) => `"${t}"`).join(', ')} (damaged, or not an algobench database); move it aside (it may hold results worth keeping) or pass ${setting('dbPath')} with another file`,
     );
   }
 }
@@ -124,7 +124,7 @@ function checkTables(db: Database.Database, version: number, path: string): void
 function newerSchema(path: string, version: number): AlgobenchError {
   return new AlgobenchError(
     'E_STORE',
-    `results database ${path} has schema version ${version}, newer than this algobench (${SCHEMA_VERSION}); upgrade algobench or pass --db with another file`,
+    `results database ${path} has schema version ${version}, newer than this algobench (${SCHEMA_VERSION}); upgrade algobench or pass ${setting('dbPath')} with another file`,
   );
 }
 
@@ -135,12 +135,12 @@ function openFault(path: string, err: unknown): unknown {
   if (code === 'SQLITE_NOTADB') {
     return new AlgobenchError(
       'E_STORE',
-      `${path} is not a usable algobench database: not an SQLite database (${code}); move it aside or pass --db with another file`,
+      `${path} is not a usable algobench database: not an SQLite database (${code}); move it aside or pass ${setting('dbPath')} with another file`,
       { cause: err },
     );
   }
   if (code !== undefined) return storeFault(path, 'opening it', err);
-  return new AlgobenchError('E_STORE', `cannot open results database ${path}: ${errnoText(err)}; pass --db with a usable path`, { cause: err });
+  return new AlgobenchError('E_STORE', `cannot open results database ${path}: ${errnoText(err)}; pass ${setting('dbPath')} with a usable path`, { cause: err });
 }
 
 /**
@@ -158,7 +158,7 @@ function assertWritable(path: string, full: string): void {
     } catch (err) {
       throw new AlgobenchError(
         'E_STORE',
-        `results database ${path} cannot be written: ${label} ${errnoText(err)}; make it writable or pass --db with a writable path (score, report and export can still read it)`,
+        `results database ${path} cannot be written: ${label} ${errnoText(err)}; make it writable or pass ${setting('dbPath')} with a writable path (score, report and export can still read it)`,
       );
     }
   }
@@ -208,7 +208,7 @@ function snapshotOf(full: string, path: string): { db: Database.Database; cleanu
     if (sqliteCode(err) !== undefined) throw openFault(path, err);
     throw new AlgobenchError(
       'E_STORE',
-      `cannot read results database ${path}: it cannot be opened in place (read-only folder or mount) and a private copy failed: ${errnoText(err)}; copy it to a writable place and pass --db with the copy`,
+      `cannot read results database ${path}: it cannot be opened in place (read-only folder or mount) and a private copy failed: ${errnoText(err)}; copy it to a writable place and pass ${setting('dbPath')} with the copy`,
       { cause: err },
     );
   }
@@ -248,7 +248,7 @@ export class Store {
       if (!statSync(ancestor).isDirectory()) throw Object.assign(new Error(`${ancestor} is not a directory`), { code: 'ENOTDIR' });
       accessSync(ancestor, constants.W_OK);
     } catch (err) {
-      throw new AlgobenchError('E_STORE', `cannot create results database ${path}: ${ancestor}: ${errnoText(err)}; pass --db with a writable path`);
+      throw new AlgobenchError('E_STORE', `cannot create results database ${path}: ${ancestor}: ${errnoText(err)}; pass ${setting('dbPath')} with a writable path`);
     }
   }
 
@@ -266,9 +266,9 @@ export class Store {
 
   private static openReadonly(path: string, full: string, allowEmpty: boolean, wallClock: () => number): Store {
     if (!existsSync(full)) {
-      throw new AlgobenchError('E_STORE', `cannot open results database ${path}: no such file; run "algobench run" first or pass --db with an existing file`);
+      throw new AlgobenchError('E_STORE', `cannot open results database ${path}: no such file; run "algobench run" first or pass ${setting('dbPath')} with an existing file`);
     }
-    if (!statSync(full).isFile()) throw new AlgobenchError('E_STORE', `cannot open results database ${path}: it is not a file; pass --db with a database file`);
+    if (!statSync(full).isFile()) throw new AlgobenchError('E_STORE', `cannot open results database ${path}: it is not a file; pass ${setting('dbPath')} with a database file`);
     let db: Database.Database | undefined;
     let cleanup: (() => void) | undefined;
     let snapshot = false;
@@ -289,7 +289,7 @@ export class Store {
       if (version > SCHEMA_VERSION) throw newerSchema(path, version);
       checkTables(db, version, path);
       if (version === 0 && !allowEmpty) {
-        throw new AlgobenchError('E_STORE', `${path} holds no algobench results; run "algobench run" first or pass --db`);
+        throw new AlgobenchError('E_STORE', `${path} holds no algobench results; run "algobench run" first or pass ${setting('dbPath')}`);
       }
     } catch (err) {
       db.close();
@@ -303,7 +303,7 @@ export class Store {
     try {
       ensureDir(dirname(full));
     } catch (err) {
-      throw new AlgobenchError('E_STORE', `cannot create results database ${path}: ${errnoText(err)}; pass --db with a writable path`);
+      throw new AlgobenchError('E_STORE', `cannot create results database ${path}: ${errnoText(err)}; pass ${setting('dbPath')} with a writable path`);
     }
     if (existsSync(full)) assertWritable(path, full);
     let db: Database.Database;
@@ -332,7 +332,7 @@ export class Store {
           for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
           const broken = db.pragma('foreign_key_check') as unknown[];
           if (broken.length > 0) {
-            throw new AlgobenchError('E_STORE', `results database ${path}: ${broken.length} rows reference missing rows after the schema upgrade; move it aside or pass --db with another file`);
+            throw new AlgobenchError('E_STORE', `results database ${path}: ${broken.length} rows reference missing rows after the schema upgrade; move it aside or pass ${setting('dbPath')} with another file`);
           }
           db.pragma(`user_version = ${SCHEMA_VERSION}`);
         }).immediate();

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, writeFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AlgobenchError } from '../core/errors.ts';
+import { AlgobenchError, setting } from '../core/errors.ts';
 import { entryPointPaths } from '../core/package_entry_points.ts';
 import { SUBMISSIONS_DIR } from './load.ts';
 
@@ -108,7 +108,7 @@ export function scaffoldSubmission(name: string, parentDir: string = SUBMISSIONS
     throw new AlgobenchError('E_USAGE', `bad submission name "${name}"; use lower-case letters, digits and _ (e.g. my_adamw)`);
   }
   const dir = resolve(parentDir, name);
-  if (existsSync(dir)) throw new AlgobenchError('E_USAGE', `${dir} already exists; choose another name or --dir`);
+  if (existsSync(dir)) throw new AlgobenchError('E_USAGE', `${dir} already exists; choose another name or ${setting('dir')}`);
   // Written into a temporary folder and renamed: no half-made submission on failure.
   const tmp = `${dir}.tmp-${process.pid}`;
   try {
@@ -126,7 +126,7 @@ export function scaffoldSubmission(name: string, parentDir: string = SUBMISSIONS
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     if (err instanceof AlgobenchError) throw err;
-    throw new AlgobenchError('E_USAGE', `cannot create ${dir}: ${(err as Error).message}; pass --dir with a writable folder`);
+    throw new AlgobenchError('E_USAGE', `cannot create ${dir}: ${(err as Error).message}; pass ${setting('dir')} with a writable folder`);
   }
   return join(dir, 'submission.ts');
 }

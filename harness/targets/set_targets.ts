@@ -23,7 +23,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { BackendInfo } from '../backends/select.ts';
-import { AlgobenchError } from '../core/errors.ts';
+import { AlgobenchError, setting } from '../core/errors.ts';
 import type { Hardware } from '../identity/fingerprint.ts';
 import { deriveSeed } from '../core/rng.ts';
 import { realClock, type Clock } from '../runner/clock.ts';
@@ -185,7 +185,7 @@ export async function setTargets(o: SetTargetsOptions, env: { backend: BackendIn
   if (o.reference !== undefined) {
     chosen = { submission: o.reference.submission, hparams: o.reference.hparams, best: Number.NaN };
   } else {
-    if (o.submissions.length === 0) throw new AlgobenchError('E_USAGE', 'set-targets: no reference baseline to tune; pass --submissions');
+    if (o.submissions.length === 0) throw new AlgobenchError('E_USAGE', `set-targets: no reference baseline to tune; pass ${setting('submissions')}`);
     const plans = o.submissions.map((submission) => {
       if (submission.searchSpace === undefined) {
         throw new AlgobenchError(

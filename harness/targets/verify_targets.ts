@@ -18,7 +18,7 @@
  *   least `minStudies` studies reach the target (default: more than half, i.e. when
  *   the median over studies, AlgoPerf's score of a workload, is finite: 2 of 3).
  */
-import { AlgobenchError } from '../core/errors.ts';
+import { AlgobenchError, setting } from '../core/errors.ts';
 import { deriveSeed } from '../core/rng.ts';
 import { realClock, type Clock } from '../runner/clock.ts';
 import { runTrial, type TrialResult } from '../runner/trial.ts';
@@ -171,7 +171,7 @@ export async function verifyExternal(o: VerifyExternalOptions): Promise<External
   }
   const minStudies = o.minStudies ?? defaultMinStudies(o.studies);
   if (!Number.isInteger(minStudies) || minStudies < 1 || minStudies > o.studies) {
-    throw new AlgobenchError('E_USAGE', `--min-reached must be an integer from 1 to --studies ${o.studies} (got ${minStudies})`);
+    throw new AlgobenchError('E_USAGE', `${setting('minReached')} must be an integer from 1 to ${setting('studies')} ${o.studies} (got ${minStudies})`);
   }
   // Everything is resolved before the first trial runs, so bad input costs no time.
   const plan: Array<{ workload: Workload; submission: LoadedSubmission; targets: Targets }> = [];
@@ -180,14 +180,14 @@ export async function verifyExternal(o: VerifyExternalOptions): Promise<External
     if (name === undefined) {
       throw new AlgobenchError(
         'E_TARGETS',
-        `workloads/targets.json names no reference baseline for ${refOf(workload)}; add "reference": {"submission", "hparams"} to its entry (set-targets writes one) or pass --submission`,
+        `workloads/targets.json names no reference baseline for ${refOf(workload)}; add "reference": {"submission", "hparams"} to its entry (set-targets writes one) or pass ${setting('submissions')}`,
       );
     }
     const submission = await o.loadSubmission(name);
     if (submission.searchSpace === undefined) {
       throw new AlgobenchError(
         'E_SEARCH_SPACE',
-        `verify-targets --ruleset external: "${submission.name}" has no search_space.json beside ${submission.modulePath}; the external-tuning ruleset draws its trials from one`,
+        `verify-targets ${setting('ruleset')} external: "${submission.name}" has no search_space.json beside ${submission.modulePath}; the external-tuning ruleset draws its trials from one`,
       );
     }
     plan.push({ workload, submission, targets: o.targetsOf(workload) });

@@ -9,22 +9,28 @@ import { AlgobenchError } from '../../harness/core/errors.ts';
 import {
   checkPlannedTrials, checkRunBounds, MAX_BUDGET_SCALE, MAX_PLANNED_TRIALS, MAX_SEED, MAX_STUDIES, MAX_TRIALS, type RunBoundsInput,
 } from '../../harness/benchmark/plan_bounds.ts';
+import { flagOf } from '../../harness/cli/flags.ts';
 import { decimalText, integerText } from '../../harness/cli/parsers.ts';
 
 const ok: RunBoundsInput = { studies: 5, trials: 5, seed: 0, budgetScale: 1, selfTuningBudgetScale: 1.5, workloadCount: 6, submissionCount: 3 };
 
-/** The one line a failing check throws (and that it is an E_USAGE AlgobenchError). */
-function failure(f: () => unknown): string {
+/** The E_USAGE AlgobenchError a failing check throws. */
+function thrown(f: () => unknown): AlgobenchError {
   try {
     f();
   } catch (err) {
     expect(err).toBeInstanceOf(AlgobenchError);
     expect((err as AlgobenchError).code).toBe('E_USAGE');
-    const message = (err as Error).message;
-    expect(message).not.toContain('\n');
-    return message;
+    return err as AlgobenchError;
   }
   throw new Error('expected the check to throw');
+}
+
+/** The one line the CLI prints for a failing check: its settings worded as flags. */
+function failure(f: () => unknown): string {
+  const line = thrown(f).wordedWith(flagOf);
+  expect(line).not.toContain('\n');
+  return line;
 }
 
 describe('checkRunBounds', () => {
@@ -61,6 +67,17 @@ describe('checkRunBounds', () => {
     expect(message).toContain('22 workload(s) × 12 submission(s) × 100 studies × 1,000 trials would plan 26,400,000 trials');
     expect(message).toContain(`more than the ${MAX_PLANNED_TRIALS.toLocaleString('en-US')}`);
     expect(message).toContain('lower --studies × --trials');
+  });
+
+  it('names settings by their API names outside the CLI (no flag is spelled below it)', () => {
+    expect(thrown(() => checkRunBounds({ ...ok, seed: -1 })).message).toBe(
+      'seed must be a non-negative integer, at most 9007199254740991 (got -1); pass a whole number such as 0 or 42',
+    );
+    expect(thrown(() => checkRunBounds({ ...ok, selfTuningBudgetScale: 4 })).message).toMatch(/^selfTuningBudgetScale must be a finite number > 0 and ≤ 3 \(got 4\)/);
+    const grid = thrown(() => checkRunBounds({ ...ok, studies: 100, trials: 10, workloadCount: 22, submissionCount: 2 })).message;
+    expect(grid).toContain('split it into runs on the same dbPath, e.g. one per workload and submission');
+    expect(grid).toContain('or lower studies / trials');
+    expect(grid).not.toMatch(/--[a-z]/);
   });
 
   it('a grid whose cells fit suggests one run per workload and submission', () => {

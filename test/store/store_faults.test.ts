@@ -258,7 +258,7 @@ describe('a missing table, a foreign file, a file that is not SQLite', () => {
     for (const open of [() => Store.open(path), () => Store.open(path, { readonly: true }), () => Store.assertUsable(path)]) {
       const err = storeError(open, path);
       expect(err.message).toContain('has no table "trials" (damaged, or not an algobench database)');
-      expect(err.message).toContain('pass --db with another file');
+      expect(err.message).toContain('pass dbPath with another file');
     }
     expect(sha256(path)).toBe(before);
   });
@@ -303,7 +303,7 @@ describe('a missing table, a foreign file, a file that is not SQLite', () => {
     db.close();
     const before = hashFiles(dir);
     for (const open of [() => Store.open(path), () => Store.open(path, { readonly: true }), () => Store.assertUsable(path)]) {
-      expect(storeError(open, path).message).toContain('is an SQLite database of another program (tables: notes), not algobench results; pass --db with another file');
+      expect(storeError(open, path).message).toContain('is an SQLite database of another program (tables: notes), not algobench results; pass dbPath with another file');
     }
     expect(hashFiles(dir)).toEqual(before);
 
@@ -365,11 +365,11 @@ describe('storeFault: one line per SQLite error code', () => {
   const path = '/data/results.sqlite';
   const cases: Array<[string, string, string]> = [
     ['SQLITE_FULL', 'database or disk is full', 'results database /data/results.sqlite: disk full (SQLITE_FULL: database or disk is full) while recording an eval; free space, then re-run the same command to resume'],
-    ['SQLITE_READONLY', 'attempt to write a readonly database', 'results database /data/results.sqlite: the file, its folder or its disk is read-only (SQLITE_READONLY: attempt to write a readonly database) while recording an eval; make it writable (or pass --db with a writable copy), then re-run the same command to resume'],
+    ['SQLITE_READONLY', 'attempt to write a readonly database', 'results database /data/results.sqlite: the file, its folder or its disk is read-only (SQLITE_READONLY: attempt to write a readonly database) while recording an eval; make it writable (or pass dbPath with a writable copy), then re-run the same command to resume'],
     ['SQLITE_BUSY', 'database is locked', 'results database /data/results.sqlite: locked by another process for too long (SQLITE_BUSY: database is locked) while recording an eval; wait for the other process (another algobench run on this file?), then re-run the same command to resume'],
     ['SQLITE_IOERR_WRITE', 'disk I/O error', 'results database /data/results.sqlite: I/O error (SQLITE_IOERR_WRITE: disk I/O error) while recording an eval; check the disk (is it full, unmounted or failing?), then re-run the same command to resume'],
-    ['SQLITE_CORRUPT', 'database disk image is malformed', 'results database /data/results.sqlite: the file is damaged (SQLITE_CORRUPT: database disk image is malformed) while recording an eval; move it aside (it may hold results worth keeping) or pass --db with another file'],
-    ['SQLITE_ERROR', 'no such table: evals', 'results database /data/results.sqlite: it has no table "evals" (damaged, or not an algobench database) (SQLITE_ERROR: no such table: evals) while recording an eval; move it aside (it may hold results worth keeping) or pass --db with another file'],
+    ['SQLITE_CORRUPT', 'database disk image is malformed', 'results database /data/results.sqlite: the file is damaged (SQLITE_CORRUPT: database disk image is malformed) while recording an eval; move it aside (it may hold results worth keeping) or pass dbPath with another file'],
+    ['SQLITE_ERROR', 'no such table: evals', 'results database /data/results.sqlite: it has no table "evals" (damaged, or not an algobench database) (SQLITE_ERROR: no such table: evals) while recording an eval; move it aside (it may hold results worth keeping) or pass dbPath with another file'],
   ];
   for (const [code, message, expected] of cases) {
     it(code, () => {
