@@ -3,6 +3,7 @@
  * suite is part of the benchmark's definition, and a typo should not find a folder.
  */
 import { AlgobenchError } from '../harness/core/errors.ts';
+import { formatWorkloadRef, parseWorkloadRef } from '../harness/core/workload_ref.ts';
 import type { Workload } from '../harness/spec.ts';
 import type { WorkloadDefinition } from './definition.ts';
 import { getBudgetOverride } from './targets.ts';
@@ -35,18 +36,9 @@ export function expandWorkloadRefs(refs: readonly string[]): string[] {
     return names.flatMap((n) => {
       const def = WORKLOADS[n];
       if (def === undefined) return [n]; // getWorkload reports it
-      return def.variants.map((v) => (v.name === 'base' ? n : `${n}:${v.name}`));
+      return def.variants.map((v) => formatWorkloadRef({ name: n, variant: v.name }));
     });
   });
-}
-
-/** Parses `name` or `name:variant` (default variant `base`). */
-export function parseWorkloadRef(ref: string): { name: string; variant: string } {
-  const [name = '', variant = 'base', ...rest] = ref.split(':');
-  if (rest.length > 0 || name === '' || variant === '') {
-    throw new AlgobenchError('E_UNKNOWN_WORKLOAD', `bad workload "${ref}"; write NAME or NAME:VARIANT, e.g. mnist_mlp:tanh`);
-  }
-  return { name, variant };
 }
 
 export function getWorkload(ref: string): Workload {

@@ -5,6 +5,7 @@
  * assembly, loss and gradients, update, backend sync — with nothing around it, and
  * the runner's step is timed between consecutive steps of a real trial.
  */
+import { formatWorkloadRef } from '../core/workload_ref.ts';
 import * as tf from '@tensorflow/tfjs';
 import { Bench } from 'tinybench';
 import { createRng, deriveSeed } from '../core/rng.ts';
@@ -133,7 +134,7 @@ export async function benchWorkload(workload: Workload, submission: Submission, 
   const bareMs = median(bareGaps);
   const runnerStepMs = median(runnerGaps);
   return {
-    workload: workload.variant === 'base' ? workload.name : `${workload.name}:${workload.variant}`,
+    workload: formatWorkloadRef(workload),
     batchSize,
     stepMs,
     evalMs,

@@ -7,9 +7,11 @@
  * second of submission time for each arm (their ratio is the timed step's change),
  * and the process boundary's cost: spawn to first step, and teardown.
  */
+import { formatWorkloadRef } from '../core/workload_ref.ts';
 import { noEvalSchedule } from '../runner/eval_schedule.ts';
 import { realClock } from '../runner/clock.ts';
-import { runTrial, type TrialResult } from '../runner/trial.ts';
+import { runTrial } from '../runner/trial.ts';
+import type { TrialResult } from '../core/trial_result.ts';
 import { runTrialIsolated, type BoundaryCost } from '../runner/isolated/run_isolated.ts';
 import type { BackendChoice } from '../backends/select.ts';
 import type { Targets, Workload } from '../spec.ts';
@@ -77,7 +79,7 @@ export async function isolationCost(
   const perArm = (arm: IsolationSample['arm']) => median(samples.filter((s) => s.arm === arm).map((s) => s.stepsPerSec));
   const boundaries = samples.flatMap((s) => (s.boundary === undefined ? [] : [s.boundary]));
   return {
-    workload: workload.variant === 'base' ? workload.name : `${workload.name}:${workload.variant}`,
+    workload: formatWorkloadRef(workload),
     budgetSec: options.budgetSec,
     samples,
     medianStepsPerSec: { inline: perArm('inline'), process: perArm('process'), after_hostile: perArm('after_hostile') },

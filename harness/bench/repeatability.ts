@@ -6,9 +6,11 @@
  * time-to-target of each, their coefficient of variation, the eval cost, and which
  * repeats were flagged noisy. Timing lives here, in a benchmark, never in a test.
  */
+import { formatWorkloadRef } from '../core/workload_ref.ts';
 import { measureNoise, type TrialNoise } from '../identity/calibration.ts';
 import { realClock } from '../runner/clock.ts';
-import { runTrial, type TrialResult } from '../runner/trial.ts';
+import { runTrial } from '../runner/trial.ts';
+import type { TrialResult } from '../core/trial_result.ts';
 import type { Targets, Workload } from '../spec.ts';
 import type { LoadedSubmission } from '../submissions/load.ts';
 
@@ -45,7 +47,7 @@ export async function repeatTrial(
   const mean = times.length > 0 ? times.reduce((a, b) => a + b, 0) / times.length : null;
   const sd = mean !== null && times.length > 1 ? Math.sqrt(times.reduce((a, t) => a + (t - mean) ** 2, 0) / (times.length - 1)) : null;
   return {
-    workload: workload.variant === 'base' ? workload.name : `${workload.name}:${workload.variant}`,
+    workload: formatWorkloadRef(workload),
     submission: submission.name,
     seed: options.seed,
     repeats,

@@ -3,11 +3,13 @@
  * written to the store. A failing trial is recorded and the grid goes on; a re-run of
  * the same command skips the trials that finished and re-runs those that were cut off.
  */
+import { formatWorkloadRef } from '../core/workload_ref.ts';
 import { readHardware, type Hardware } from '../identity/fingerprint.ts';
 import { type BackendChoice, type BackendInfo, selectBackend } from '../backends/select.ts';
 import { busyWarning, measureNoise } from '../identity/calibration.ts';
 import { realClock } from '../runner/clock.ts';
-import { runTrial, type StepProgress, type TrialResult } from '../runner/trial.ts';
+import { runTrial, type StepProgress } from '../runner/trial.ts';
+import type { TrialResult } from '../core/trial_result.ts';
 import type { EvalRecord } from '../store/rows.ts';
 import { Store } from '../store/store.ts';
 import { runTrialIsolated } from '../runner/isolated/run_isolated.ts';
@@ -191,6 +193,6 @@ function changedCodeMessage(planned: PlannedTrial, older: { submission_hash: str
   if ((older.search_space_hash ?? null) !== planned.code.searchSpaceHash) what.push('its search space');
   if (older.workload_hash !== planned.code.workloadHash) what.push('the workload definition');
   if (older.targets_hash !== planned.code.targetsHash) what.push('the targets or budget');
-  const ref = planned.workload.variant === 'base' ? planned.workload.name : `${planned.workload.name}:${planned.workload.variant}`;
+  const ref = formatWorkloadRef(planned.workload);
   return `${planned.submission.name} on ${ref} study ${planned.study} trial ${planned.trial}: ${what.length > 0 ? what.join(', ') : 'the code that produced it'} changed since it finished; running it again as a new version`;
 }

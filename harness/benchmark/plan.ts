@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { AlgobenchError, setting } from '../core/errors.ts';
-import { deriveSeed } from '../core/rng.ts';
+import { runTrialSeed } from '../core/rng.ts';
 import type { BackendChoice } from '../backends/select.ts';
 import { fileHash, jsonHash, sourceHash, workloadEntry } from '../identity/code_hash.ts';
 import type { Clock } from '../runner/clock.ts';
@@ -115,7 +115,7 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
         for (let trial = 0; trial < options.trials; trial++) {
           // The seed does not depend on the submission: every submission gets the same
           // initialisations and data orders, which makes trials paired across them.
-          const seed = deriveSeed(options.seed, workload.name, workload.variant, study, trial) % 2 ** 31;
+          const seed = runTrialSeed(options.seed, workload, study, trial);
           const budgetSec = workload.budget.maxRuntimeSec * budgetScale;
           plan.push({ workload, targets, submission, study, trial, seed, hparams: points[trial] ?? {}, budgetSec, code });
         }

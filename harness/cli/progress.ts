@@ -3,13 +3,14 @@
  * (trial i/N, step, submission time against the budget, last metric against the
  * target). Elsewhere (CI logs, pipes): one line per trial start and end.
  */
+import { formatWorkloadRef } from '../core/workload_ref.ts';
 import cliProgress from 'cli-progress';
 import type { BenchmarkListener } from '../benchmark/execute.ts';
 import type { PlannedTrial } from '../benchmark/plan.ts';
-import type { TrialResult } from '../runner/trial.ts';
+import type { TrialResult } from '../core/trial_result.ts';
 
 function label(p: PlannedTrial): string {
-  const w = p.workload.variant === 'base' ? p.workload.name : `${p.workload.name}:${p.workload.variant}`;
+  const w = formatWorkloadRef(p.workload);
   return `${w} · ${p.submission.name} · study ${p.study} trial ${p.trial}`;
 }
 

@@ -6,6 +6,7 @@
  * variants are shown beside them for robustness. Each board also carries bootstrap
  * intervals, speedups and paired sign tests against a reference submission.
  */
+import { formatWorkloadRef } from '../core/workload_ref.ts';
 import { createHash } from 'node:crypto';
 import { AlgobenchError, setting } from '../core/errors.ts';
 import {
@@ -111,7 +112,7 @@ export interface Leaderboard {
 }
 
 export function workloadColumn(t: Pick<TrialRow, 'workload' | 'variant'>): string {
-  return t.variant === 'base' ? t.workload : `${t.workload}:${t.variant}`;
+  return formatWorkloadRef({ name: t.workload, variant: t.variant });
 }
 
 /** The code version of a trial's submission: its module and search space hashes. */

@@ -19,6 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { errorMessage } from '../core/errors.ts';
+import { type TrialResult, trialResult } from '../core/trial_result.ts';
 import { createRng, deriveSeed } from '../core/rng.ts';
 import type {
   Batch,
@@ -85,27 +86,6 @@ export interface TrialEnv {
   readonly observer?: TrialObserver;
   /** @default the workload's own evaluate() on both splits, in this process */
   readonly evaluator?: Evaluator;
-}
-
-export interface TrialResult {
-  readonly status: TrialStatus;
-  /** Submission seconds to the validation target; null when it was not reached in budget. */
-  readonly timeToTargetSec: number | null;
-  /** The step count at which the validation target was first met; null when not reached. */
-  readonly targetStep: number | null;
-  /**
-   * How finely time-to-target is known: the submission time between the previous
-   * evaluated grid point and the target step, as a share of time-to-target.
-   */
-  readonly targetResolution: number | null;
-  readonly testReached: boolean;
-  readonly steps: number;
-  readonly submissionTimeSec: number;
-  readonly evalTimeSec: number;
-  readonly evals: number;
-  /** The hyperparameters the submission read, sorted; only with `hparamTracking`. */
-  readonly hparamsRead?: readonly string[];
-  readonly error?: string;
 }
 
 /** Parameters kept at a grid point, evaluated only if the next check meets the target. */
@@ -277,19 +257,16 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
     disposeAll(params);
     disposeAll(state);
   }
-  return {
-    status: p.status ?? 'error',
-    timeToTargetSec: p.timeToTarget,
-    targetStep: p.targetStep,
-    targetResolution: p.targetResolution,
+  const counts = {
     testReached: p.testReached,
     steps: p.steps,
     submissionTimeSec: p.submissionTime,
     evalTimeSec: p.evalTime,
     evals: p.evalCount,
     ...(tracker === undefined ? {} : { hparamsRead: [...tracker.reads()].sort() }),
-    ...(p.error === undefined ? {} : { error: p.error }),
   };
+  const hit = p.timeToTarget === null || p.targetStep === null ? null : { timeToTargetSec: p.timeToTarget, targetStep: p.targetStep, targetResolution: p.targetResolution };
+  return trialResult(p.status ?? 'error', counts, hit, p.error);
 }
 
 /**

@@ -1,4 +1,5 @@
 /** Row shapes of the store, as SQLite returns them (snake_case columns). */
+import type { TrialResult } from '../core/trial_result.ts';
 import type { TrialNoise } from '../identity/calibration.ts';
 import type { Hparams, Metrics, Ruleset, TrialStatus } from '../spec.ts';
 
@@ -78,21 +79,11 @@ export interface NewTrial extends TrialKey, TrialCode {
   readonly backendVersion: string;
 }
 
-export interface TrialOutcome {
-  readonly status: TrialStatus;
-  readonly timeToTargetSec: number | null;
-  readonly targetStep: number | null;
-  readonly targetResolution: number | null;
-  /** Hyperparameters the submission read; undefined when not tracked. */
-  readonly hparamsRead?: readonly string[];
+/** How a trial ended (core/trial_result.ts), with the noise measured around it, as the store records it. */
+export type TrialOutcome = TrialResult & {
   /** Calibration and CPU shares around the trial (identity/calibration.ts). */
   readonly noise?: TrialNoise;
-  readonly testReached: boolean;
-  readonly steps: number;
-  readonly submissionTimeSec: number;
-  readonly evalTimeSec: number;
-  readonly error?: string;
-}
+};
 
 export interface HardwareRow {
   id: number;

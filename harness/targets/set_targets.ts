@@ -25,10 +25,11 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { BackendInfo } from '../backends/select.ts';
 import { AlgobenchError, setting } from '../core/errors.ts';
 import type { Hardware } from '../identity/fingerprint.ts';
-import { deriveSeed } from '../core/rng.ts';
+import { trialSeed } from '../core/rng.ts';
 import { realClock, type Clock } from '../runner/clock.ts';
 import { geometricEvalSchedule } from '../runner/eval_schedule.ts';
-import { runTrial, type TrialResult } from '../runner/trial.ts';
+import { runTrial } from '../runner/trial.ts';
+import type { TrialResult } from '../core/trial_result.ts';
 import { meetsTarget } from '../runner/workload_info.ts';
 import type { Hparams, Metrics, Workload } from '../spec.ts';
 import type { LoadedSubmission } from '../submissions/load.ts';
@@ -82,7 +83,7 @@ interface EvalPoint {
   readonly test: number;
 }
 
-interface TrialOutcome {
+interface MeasuredTrial {
   /** Best validation metric over the trial's evals (NaN when none was finite). */
   readonly best: number;
   /** The trial's evals in step order. */
@@ -138,7 +139,7 @@ const formatHparams = (h: Hparams) => Object.entries(h).map(([k, v]) => `${k}=${
  * point of the eval grid, since their time-to-threshold sets the budget; tuning
  * trials only need their best metric and evaluate the grid's checks.
  */
-async function measure(workload: Workload, submission: LoadedSubmission, hparams: Hparams, seed: number, budgetScale: number, clock: Clock, wall: () => number, everyGridPoint = false): Promise<TrialOutcome> {
+async function measure(workload: Workload, submission: LoadedSubmission, hparams: Hparams, seed: number, budgetScale: number, clock: Clock, wall: () => number, everyGridPoint = false): Promise<MeasuredTrial> {
   const metric = workload.metric;
   const unreachable = metric.direction === 'max' ? Infinity : -Infinity;
   const evals: EvalPoint[] = [];
@@ -176,7 +177,7 @@ export async function setTargets(o: SetTargetsOptions, env: { backend: BackendIn
   const ref = `${workload.name}:${workload.variant}`;
   const better = (a: number, b: number) => (metric.direction === 'max' ? a > b : a < b);
   const show = (x: number) => (Number.isFinite(x) ? String(Number(x.toPrecision(5))) : String(x));
-  const outcomeLine = (t: TrialOutcome) =>
+  const outcomeLine = (t: MeasuredTrial) =>
     `best validation ${metric.name} ${show(t.best)} (${t.result.status}, ${t.result.steps} steps, wall ${t.wallSec.toFixed(1)} s)${t.result.error ? ` ${t.result.error}` : ''}`;
   const procedure: TargetsProcedure = o.reference === undefined ? 'algoperf_external_tuning' : 'reference_rerun';
 
@@ -199,7 +200,7 @@ export async function setTargets(o: SetTargetsOptions, env: { backend: BackendIn
     let index = 0;
     for (const { submission, points } of plans) {
       for (const [i, hparams] of points.entries()) {
-        const seed = deriveSeed(o.seed, 'tune', workload.name, workload.variant, i) % 2 ** 31;
+        const seed = trialSeed(o.seed, 'tune', workload.name, workload.variant, i);
         const outcome = await measure(workload, submission, hparams, seed, tuneScale, clock, wall);
         tuning.push({
           submission: submission.name, trial: i, seed, hparams,
@@ -216,9 +217,9 @@ export async function setTargets(o: SetTargetsOptions, env: { backend: BackendIn
   const edges = edgesOf(chosenConfig.submission.searchSpace, chosenConfig.hparams);
   for (const flag of edges) o.onWarning?.(`${ref}: ${describeEdge(chosenConfig.submission.name, flag)}`);
 
-  const reruns: Array<{ seed: number } & TrialOutcome> = [];
+  const reruns: Array<{ seed: number } & MeasuredTrial> = [];
   for (let k = 0; k < o.reruns; k++) {
-    const seed = deriveSeed(o.seed, 'rerun', workload.name, workload.variant, k) % 2 ** 31;
+    const seed = trialSeed(o.seed, 'rerun', workload.name, workload.variant, k);
     const outcome = await measure(workload, chosenConfig.submission, chosenConfig.hparams, seed, tuneScale, clock, wall, true);
     reruns.push({ seed, ...outcome });
     o.onTrial?.(`[rerun ${k + 1}/${o.reruns}] ${ref} ${chosenConfig.submission.name} (seed ${seed}): ${outcomeLine(outcome)}`);

@@ -18,17 +18,19 @@
  *   least `minStudies` studies reach the target (default: more than half, i.e. when
  *   the median over studies, AlgoPerf's score of a workload, is finite: 2 of 3).
  */
+import { formatWorkloadRef } from '../core/workload_ref.ts';
 import { AlgobenchError, setting } from '../core/errors.ts';
-import { deriveSeed } from '../core/rng.ts';
+import { runTrialSeed, trialSeed } from '../core/rng.ts';
 import { realClock, type Clock } from '../runner/clock.ts';
-import { runTrial, type TrialResult } from '../runner/trial.ts';
+import { runTrial } from '../runner/trial.ts';
+import type { TrialResult } from '../core/trial_result.ts';
 import type { Hparams, Targets, Workload } from '../spec.ts';
 import type { LoadedSubmission } from '../submissions/load.ts';
 import { sampleHparams } from '../tuning/search_space.ts';
 import type { ReferenceConfig } from '../../workloads/targets.ts';
 import { median } from '../scoring/aggregate.ts';
 
-export type VerifyTrial = Omit<TrialResult, 'evals'> & {
+export type VerifyTrial = TrialResult & {
   readonly workload: string;
   readonly seed: number;
   /** Wall time of the whole trial: data (cached after the first), steps and evals. */
@@ -60,7 +62,6 @@ export interface VerifyOptions {
   readonly onTrial?: (trial: VerifyTrial, index: number, total: number) => void;
 }
 
-export const refOf = (w: Workload): string => (w.variant === 'base' ? w.name : `${w.name}:${w.variant}`);
 
 
 export async function verifyTargets(o: VerifyOptions): Promise<VerifySummary[]> {
@@ -69,7 +70,7 @@ export async function verifyTargets(o: VerifyOptions): Promise<VerifySummary[]> 
     if (reference === undefined) {
       throw new AlgobenchError(
         'E_TARGETS',
-        `workloads/targets.json names no reference configuration for ${refOf(workload)}; add "reference": {"submission", "hparams"} to its entry (set-targets writes one)`,
+        `workloads/targets.json names no reference configuration for ${formatWorkloadRef(workload)}; add "reference": {"submission", "hparams"} to its entry (set-targets writes one)`,
       );
     }
     return { workload, reference, targets: o.targetsOf(workload) };
@@ -82,20 +83,19 @@ export async function verifyTargets(o: VerifyOptions): Promise<VerifySummary[]> 
     const submission = await o.loadSubmission(reference.submission);
     const trials: VerifyTrial[] = [];
     for (let k = 0; k < o.seeds; k++) {
-      const seed = deriveSeed(o.baseSeed, 'verify', workload.name, workload.variant, k) % 2 ** 31;
+      const seed = trialSeed(o.baseSeed, 'verify', workload.name, workload.variant, k);
       const started = wall();
       const result = await runTrial(
         { workload, targets, submission: submission.submission, hparams: reference.hparams, seed, budgetScale: 1 },
         { clock: o.clock ?? realClock },
       );
-      const { evals: _evals, ...outcome } = result;
-      const trial: VerifyTrial = { workload: refOf(workload), seed, ...outcome, wallSec: wall() - started };
+      const trial: VerifyTrial = { workload: formatWorkloadRef(workload), seed, ...result, wallSec: wall() - started };
       trials.push(trial);
       o.onTrial?.(trial, ++index, total);
     }
-    const times = trials.flatMap((t) => (t.status === 'reached' && t.timeToTargetSec !== null ? [t.timeToTargetSec] : []));
+    const times = trials.flatMap((t) => (t.status === 'reached' ? [t.timeToTargetSec] : []));
     summaries.push({
-      workload: refOf(workload),
+      workload: formatWorkloadRef(workload),
       reference,
       budgetSec: workload.budget.maxRuntimeSec,
       targets,
@@ -180,7 +180,7 @@ export async function verifyExternal(o: VerifyExternalOptions): Promise<External
     if (name === undefined) {
       throw new AlgobenchError(
         'E_TARGETS',
-        `workloads/targets.json names no reference baseline for ${refOf(workload)}; add "reference": {"submission", "hparams"} to its entry (set-targets writes one) or pass ${setting('submissions')}`,
+        `workloads/targets.json names no reference baseline for ${formatWorkloadRef(workload)}; add "reference": {"submission", "hparams"} to its entry (set-targets writes one) or pass ${setting('submissions')}`,
       );
     }
     const submission = await o.loadSubmission(name);
@@ -205,28 +205,27 @@ export async function verifyExternal(o: VerifyExternalOptions): Promise<External
       const points = sampleHparams(submission.searchSpace!, { seed: o.baseSeed, study, count: o.trials });
       const inStudy: ExternalTrial[] = [];
       for (let trial = 0; trial < o.trials; trial++) {
-        const seed = deriveSeed(o.baseSeed, workload.name, workload.variant, study, trial) % 2 ** 31;
+        const seed = runTrialSeed(o.baseSeed, workload, study, trial);
         const hparams = points[trial] ?? {};
         const started = wall();
         const result = await runTrial(
           { workload, targets, submission: submission.submission, hparams, seed, budgetScale: 1 },
           { clock: o.clock ?? realClock },
         );
-        const { evals: _evals, ...outcome } = result;
         const record: ExternalTrial = {
-          workload: refOf(workload), submission: submission.name, study, trial, hparams, seed, ...outcome, wallSec: wall() - started,
+          workload: formatWorkloadRef(workload), submission: submission.name, study, trial, hparams, seed, ...result, wallSec: wall() - started,
         };
         inStudy.push(record);
         o.onTrial?.(record, ++index, total);
       }
-      const times = inStudy.flatMap((t) => (t.status === 'reached' && t.timeToTargetSec !== null ? [t.timeToTargetSec] : []));
+      const times = inStudy.flatMap((t) => (t.status === 'reached' ? [t.timeToTargetSec] : []));
       studies.push({ study, timeToTargetSec: times.length > 0 ? Math.min(...times) : null, reachedTrials: times.length });
       trials.push(...inStudy);
     }
     const reachedStudies = studies.filter((s) => s.timeToTargetSec !== null).length;
     const studyMedian = median(studies.map((s) => s.timeToTargetSec ?? Infinity));
     summaries.push({
-      workload: refOf(workload),
+      workload: formatWorkloadRef(workload),
       submission: submission.name,
       budgetSec: workload.budget.maxRuntimeSec,
       targets,

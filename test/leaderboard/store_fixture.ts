@@ -80,18 +80,23 @@ export function addTrial(store: Store, t: HandTrial): number {
   store.recordEval(id, { step: 10, submissionTimeSec: end / 2, evalTimeSec: 0.1, trainLoss: 1, validation: { accuracy: 0.5 }, test: { accuracy: 0.5 } });
   const last = t.time === null ? 0.8 : 0.92;
   store.recordEval(id, { step: 20, submissionTimeSec: end, evalTimeSec: 0.1, trainLoss: 0.5, validation: { accuracy: last }, test: { accuracy: last } });
-  store.finishTrial(id, {
-    status: t.error !== undefined ? 'error' : t.time === null ? 'budget_exhausted' : 'reached',
-    timeToTargetSec: t.time,
-    testReached: t.time !== null,
+  const counts = {
+    testReached: t.time !== null && t.error === undefined,
     steps: 20,
     submissionTimeSec: end,
     evalTimeSec: 0.2,
-    targetStep: t.time === null ? null : 20,
-    targetResolution: t.time === null ? null : 0.02,
-    ...(t.noisy ? { noise: { before: { matmulMs: 1, elementwiseMs: 1 }, after: { matmulMs: 2, elementwiseMs: 1 }, loadAvg: [0, 0], cpu: null, reasons: ['matmul calibration moved 100 %'] } } : {}),
-    ...(t.error === undefined ? {} : { error: t.error }),
-  });
+    evals: 2,
+    ...(t.noisy ? { noise: { before: { matmulMs: 1, elementwiseMs: 1 }, after: { matmulMs: 2, elementwiseMs: 1 }, loadAvg: [0, 0] as [number, number], cpu: null, reasons: ['matmul calibration moved 100 %'] } } : {}),
+  };
+  const noHit = { timeToTargetSec: null, targetStep: null, targetResolution: null };
+  store.finishTrial(
+    id,
+    t.error !== undefined
+      ? { ...counts, ...noHit, status: 'error', error: t.error }
+      : t.time === null
+        ? { ...counts, ...noHit, status: 'budget_exhausted' }
+        : { ...counts, status: 'reached', timeToTargetSec: t.time, targetStep: 20, targetResolution: 0.02 },
+  );
   return id;
 }
 

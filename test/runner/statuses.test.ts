@@ -52,6 +52,24 @@ describe('runner status diverged', () => {
   });
 });
 
+describe('a failed trial carries no time-to-target', () => {
+  it('drops a validation target met before the trial diverged (the test target was still ahead)', async () => {
+    // The eval after 4 steps meets the validation target but not the test target, so
+    // the trial trains on; step 6 writes NaN. The trial is scored as diverged, and a
+    // diverged result has no time-to-target or target step (core/trial_result.ts).
+    const { result, evals } = await runLinearTrial({
+      workload: { budget, validation: () => 1, test: () => 0 },
+      submission: { nanAt: 6 },
+      targets: { validation: 0.5, test: 0.5 },
+    });
+    expect(evals.length).toBeGreaterThan(0);
+    expect(result.status).toBe('diverged');
+    expect(result.timeToTargetSec).toBeNull();
+    expect(result.targetStep).toBeNull();
+    expect(result.targetResolution).toBeNull();
+  });
+});
+
 describe('runner status error', () => {
   it('is error when update throws, with the message kept and the completed steps counted', async () => {
     const { result, scripted } = await runLinearTrial({

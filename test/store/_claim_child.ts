@@ -94,6 +94,7 @@ for (const trial of args.trials) {
       steps: 1,
       submissionTimeSec: 1,
       evalTimeSec: 0.1,
+      evals: 1,
     });
   }
   process.stdout.write(`${JSON.stringify({ trial, kind: got.kind, trialId, pid: process.pid })}\n`);

@@ -92,6 +92,7 @@ export function reached(seconds = 1): TrialOutcome {
     steps: 10,
     submissionTimeSec: seconds,
     evalTimeSec: 0.1,
+    evals: 1,
   };
 }
 

@@ -98,7 +98,7 @@ describe('schema 3 migration', () => {
       statuses.forEach((status, trial) => {
         const k = key(hw, { trial });
         const id = store.startTrial(newTrial(run, k));
-        store.finishTrial(id, { ...reached(), status, timeToTargetSec: null, testReached: false, error: `${status}: what the watchdog saw` });
+        store.finishTrial(id, { ...reached(), status, timeToTargetSec: null, targetStep: null, targetResolution: null, testReached: false, error: `${status}: what the watchdog saw` });
         expect(store.finishedTrial(k)?.status).toBe(status);
       });
       const k = key(hw, { trial: 9 });

@@ -14,6 +14,7 @@ import type { Hardware } from '../../harness/identity/fingerprint.ts';
 import { buildLeaderboards, timesTable } from '../../harness/report/leaderboard.ts';
 import type { EvalRecord } from '../../harness/store/rows.ts';
 import type { NewTrial, TrialKey, TrialOutcome } from '../../harness/store/rows.ts';
+import type { TrialStatus } from '../../harness/spec.ts';
 import { SCHEMA_VERSION } from '../../harness/store/schema.ts';
 import { Store } from '../../harness/store/store.ts';
 
@@ -84,18 +85,17 @@ function newTrial(runId: number, k: TrialKey, overrides: Partial<NewTrial> = {})
   };
 }
 
-function outcome(overrides: Partial<TrialOutcome> = {}): TrialOutcome {
-  return {
-    status: 'reached',
-    timeToTargetSec: 6.25,
-    testReached: true,
-    steps: 750,
-    submissionTimeSec: 6.25,
-    evalTimeSec: 0.75,
-    targetStep: 750,
-    targetResolution: 0.02,
-    ...overrides,
-  };
+/**
+ * A finished trial: reached its targets at `timeToTargetSec` (6.25 s) unless `status`
+ * says otherwise, and then with no target hit (as a result of that status has none).
+ */
+function outcome(o: { status?: TrialStatus; error?: string; timeToTargetSec?: number; submissionTimeSec?: number } = {}): TrialOutcome {
+  const status = o.status ?? 'reached';
+  const counts = { testReached: status === 'reached', steps: 750, submissionTimeSec: o.submissionTimeSec ?? 6.25, evalTimeSec: 0.75, evals: 10 };
+  if (status === 'reached') return { ...counts, status, timeToTargetSec: o.timeToTargetSec ?? 6.25, targetStep: 750, targetResolution: 0.02 };
+  const noHit = { timeToTargetSec: null, targetStep: null, targetResolution: null };
+  if (status === 'budget_exhausted') return { ...counts, ...noHit, status };
+  return { ...counts, ...noHit, status, ...(o.error === undefined ? {} : { error: o.error }) };
 }
 
 const EVALS: EvalRecord[] = [
@@ -238,7 +238,7 @@ describe('Store', () => {
       const runId = store.startRun(hardwareId, 'run', '0.1.0');
       const trialId = store.startTrial(newTrial(runId, key(hardwareId)));
       store.recordEval(trialId, { ...EVALS[0]!, trainLoss: Number.NaN });
-      store.finishTrial(trialId, outcome({ status: 'error', timeToTargetSec: null, testReached: false, error: 'boom: the submission threw' }));
+      store.finishTrial(trialId, outcome({ status: 'error', error: 'boom: the submission threw' }));
       const [t] = store.trials();
       expect(t).toMatchObject({ status: 'error', time_to_target_sec: null, test_reached: 0, error: 'boom: the submission threw' });
       expect(store.evals(trialId)[0]!.train_loss).toBeNull();
@@ -258,11 +258,11 @@ describe('Store', () => {
       const running = store.startTrial(newTrial(runId, k));
       expect(store.finishedTrial(k), 'a running trial (a crash) must be re-run').toBeUndefined();
 
-      store.finishTrial(running, outcome({ status: 'interrupted', timeToTargetSec: null, testReached: false }));
+      store.finishTrial(running, outcome({ status: 'interrupted' }));
       expect(store.finishedTrial(k), 'an interrupted trial must be re-run').toBeUndefined();
 
       const resumed = store.startTrial(newTrial(runId, k));
-      store.finishTrial(resumed, outcome({ status: 'budget_exhausted', timeToTargetSec: null, testReached: false }));
+      store.finishTrial(resumed, outcome({ status: 'budget_exhausted' }));
       const found = store.finishedTrial(k);
       expect(found?.id).toBe(resumed);
       expect(found?.status).toBe('budget_exhausted');
@@ -384,7 +384,7 @@ describe('leaderboard from a hand-filled store', () => {
       return id;
     };
     const reached = (t: number) => outcome({ status: 'reached', timeToTargetSec: t, submissionTimeSec: t });
-    const missed = outcome({ status: 'budget_exhausted', timeToTargetSec: null, testReached: false, submissionTimeSec: 40 });
+    const missed = outcome({ status: 'budget_exhausted', submissionTimeSec: 40 });
 
     add(hw1, run1, 'alpha', 0, 0, reached(10));
     add(hw1, run1, 'alpha', 0, 1, reached(14));
@@ -393,7 +393,7 @@ describe('leaderboard from a hand-filled store', () => {
     add(hw1, run1, 'beta', 0, 0, reached(20));
     add(hw1, run1, 'beta', 0, 1, reached(30));
     add(hw1, run1, 'beta', 1, 0, reached(25));
-    add(hw1, run1, 'beta', 1, 1, outcome({ status: 'interrupted', timeToTargetSec: null, testReached: false }));
+    add(hw1, run1, 'beta', 1, 1, outcome({ status: 'interrupted' }));
     add(hw1, run1, 'beta', 1, 1, reached(18));
     // A trial of another key still running (a crashed run): not finished, not scored.
     add(hw1, run1, 'beta', 2, 0, 'running');

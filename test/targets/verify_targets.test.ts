@@ -182,7 +182,7 @@ describe('verifyExternal (--ruleset external)', () => {
 
   it('refuses a workload without a reference baseline or a baseline without a search space', async () => {
     const s = setup(() => true);
-    await expect(verifyExternal({ ...s.common, studies, trials, submissionOf: () => undefined })).rejects.toThrow(/no reference baseline.*--submission/);
+    await expect(verifyExternal({ ...s.common, studies, trials, submissionOf: () => undefined })).rejects.toThrow(/no reference baseline.*pass submissions/);
     const { searchSpace: _dropped, ...bare } = s.loaded;
     await expect(
       verifyExternal({ ...s.common, studies, trials, submissionOf: () => 'scripted', loadSubmission: async () => bare }),

@@ -4,11 +4,12 @@
  * Everything crossing happens off the clock.
  */
 import type { BackendChoice } from '../../backends/select.ts';
-import type { Budget, Hparams, Metrics, Targets, TrainData, TrialStatus } from '../../spec.ts';
+import type { Budget, Hparams, Metrics, Targets, TrainData } from '../../spec.ts';
 import type { TrackOptions } from '../../tuning/hparam_view.ts';
 import type { EvalScheduleSpec } from '../eval_schedule.ts';
 import type { EvalRecord } from '../../store/rows.ts';
-import type { StepProgress, TrialResult } from '../trial.ts';
+import type { StepProgress } from '../trial.ts';
+import type { FailedStatus, TrialResult } from '../../core/trial_result.ts';
 
 /** A tensor as plain data. */
 export interface TensorData {
@@ -46,4 +47,4 @@ export type FromTrial =
   | { readonly kind: 'evaluate'; readonly id: number; readonly params: Readonly<Record<string, TensorData>> }
   | { readonly kind: 'eval'; readonly record: EvalRecord }
   | { readonly kind: 'result'; readonly result: TrialResult; readonly wallSec: number }
-  | { readonly kind: 'fatal'; readonly status: TrialStatus; readonly message: string };
+  | { readonly kind: 'fatal'; readonly status: FailedStatus; readonly message: string };

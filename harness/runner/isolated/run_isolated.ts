@@ -27,7 +27,8 @@ import type { Hparams, Targets, TensorMap, TrialStatus, Workload } from '../../s
 import type { TrackOptions } from '../../tuning/hparam_view.ts';
 import type { EvalScheduleSpec } from '../eval_schedule.ts';
 import type { EvalRecord } from '../../store/rows.ts';
-import type { TrialObserver, TrialResult } from '../trial.ts';
+import type { TrialObserver } from '../trial.ts';
+import { type FailedStatus, type TrialResult, trialResult } from '../../core/trial_result.ts';
 import { meetsTarget } from '../workload_info.ts';
 import { compileForTrials, type CompiledTree } from './compile.ts';
 import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
@@ -206,19 +207,20 @@ function lastWords(stderrTail: readonly string[]): string | undefined {
   return lines.find((l) => /^(\w*Error|Uncaught|Error)\b|: /.test(l) && !l.startsWith('at ')) ?? lines.at(-1);
 }
 
-function emptyResult(status: TrialStatus, error: string, partial: { steps: number; submissionTimeSec: number; evalTimeSec: number; evals: number }): TrialResult {
-  return {
-    status,
-    timeToTargetSec: null,
-    targetStep: null,
-    targetResolution: null,
-    testReached: false,
-    steps: partial.steps,
-    submissionTimeSec: partial.submissionTimeSec,
-    evalTimeSec: partial.evalTimeSec,
-    evals: partial.evals,
-    error,
-  };
+/** The result of a trial the run ended (or voided): no target hit, and why. */
+function failedResult(status: FailedStatus, error: string, partial: { steps: number; submissionTimeSec: number; evalTimeSec: number; evals: number }): TrialResult {
+  return trialResult(status, { ...partial, testReached: false }, null, error);
+}
+
+/**
+ * The trial process's result rebuilt by the run, once forgedResult has found it true:
+ * what its status implies (only `reached` keeps a time-to-target) holds whatever the
+ * message said.
+ */
+function rebuilt(r: TrialResult): TrialResult {
+  const { status, timeToTargetSec, targetStep, targetResolution, error, ...counts } = r;
+  const hit = timeToTargetSec === null || targetStep === null ? null : { timeToTargetSec, targetStep, targetResolution };
+  return trialResult(status, counts, hit, error);
 }
 
 /**
@@ -227,7 +229,7 @@ function emptyResult(status: TrialStatus, error: string, partial: { steps: numbe
  * accepted, the test target likewise. (The trial's process runs the submission's
  * code, which can send messages of its own.)
  */
-function forgedResult(result: TrialResult, accepted: readonly EvalRecord[], spec: IsolatedTrialSpec): { status: TrialStatus; message: string } | undefined {
+function forgedResult(result: TrialResult, accepted: readonly EvalRecord[], spec: IsolatedTrialSpec): { status: FailedStatus; message: string } | undefined {
   const metric = spec.workload.metric;
   if (result.timeToTargetSec !== null) {
     const basis = accepted.find((r) => r.submissionTimeSec === result.timeToTargetSec && r.step === result.targetStep);
@@ -289,7 +291,7 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
     let trainingSince: number | undefined;
     let evalSec = 0;
     let firstStepAt: number | undefined;
-    let verdict: { status: TrialStatus; message: string } | undefined;
+    let verdict: { status: FailedStatus; message: string } | undefined;
     let result: (TrialResult & { wallSec?: number }) | undefined;
     let ipcSockets: Set<string> | undefined;
 
@@ -311,12 +313,12 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
         const trainingWall = trainingSince === undefined ? 0 : stopped - trainingSince - evalSec;
         const clock = implausibleClock(plain, trainingWall);
         const forged = forgedResult(plain, accepted, spec) ?? (clock === undefined ? undefined : { status: 'forbidden' as const, message: clock });
-        done(forged === undefined ? plain : emptyResult(forged.status, forged.message, partial));
+        done(forged === undefined ? rebuilt(plain) : failedResult(forged.status, forged.message, partial));
       } else {
-        done(emptyResult(verdict?.status ?? 'crashed', verdict?.message ?? 'the trial process ended without a result', partial));
+        done(failedResult(verdict?.status ?? 'crashed', verdict?.message ?? 'the trial process ended without a result', partial));
       }
     };
-    const stop = (status: TrialStatus, message: string) => {
+    const stop = (status: FailedStatus, message: string) => {
       if (verdict !== undefined || result !== undefined) return;
       verdict = { status, message };
       child.kill('SIGKILL');
