@@ -1,11 +1,13 @@
 /**
  * Shared inputs of the advanced-optimizer tests (AdamP, SAM, Shampoo, schedule-free):
- * small deterministic parameter maps, per-step gradients, and a driver that runs a
- * kit optimizer step by step inside `tf.tidy` and frees what each step replaced.
- * Nothing here computes an update rule: each test writes its own float64 reference.
+ * small deterministic parameter maps, per-step gradients, a driver that runs a
+ * kit optimizer step by step inside `tf.tidy` and frees what each step replaced, one
+ * that runs it beside a float64 reference, and a toy trial to call a defineSubmission
+ * by hand. Nothing here computes an update rule: each test writes its own float64
+ * reference, and each judges what the drivers return itself.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { OptState, ParamTypes, TensorMap } from '../../harness/spec.ts';
+import type { Batch, Hparams, OptState, ParamTypes, Rng, TensorMap, WorkloadInfo } from '../../harness/spec.ts';
 import { applyUpdates, type GradientTransformation, type UpdateInfo } from '../../submissions/kit/transform.ts';
 
 export type Shapes = Readonly<Record<string, readonly number[]>>;
@@ -88,4 +90,65 @@ export function largestMove(now: Values, start: Values): number {
   let most = 0;
   for (const [n, v] of Object.entries(now)) v.forEach((x, k) => (most = Math.max(most, Math.abs(x - start[n]![k]!))));
   return most;
+}
+
+/** What `runBesideReference` leaves for a test to judge; it asserts nothing itself. */
+export interface BesideReference {
+  /** The worst relative error of any parameter after any step. */
+  readonly worst: WorstError;
+  /** How far the reference's parameters moved from the start (`largestMove`). */
+  readonly moved: number;
+  /** Tensors alive after the run beyond those of the start (the kit's leak, if any). */
+  readonly leaked: number;
+  /** The kit's last params and state, for the test to inspect and dispose. */
+  readonly params: TensorMap;
+  readonly state: OptState;
+}
+
+/**
+ * Runs a kit optimizer and a float64 reference from the same start on the same
+ * gradients for `steps` steps (each step's gradient from `gradients(refParams, t)`),
+ * comparing every parameter after every step.
+ */
+export function runBesideReference(
+  opt: GradientTransformation,
+  reference: { step(params: Values, grad: (at: Values) => Values, t: number): void },
+  problem: { shapes: Shapes; types: ParamTypes; steps: number; gradients: (refParams: Values, t: number) => Values },
+): BesideReference {
+  const { shapes, types, steps, gradients } = problem;
+  const start = initialValues(shapes);
+  const refParams = copyValues(start);
+  let params = toTensors(shapes, start);
+  let state: OptState = opt.init(params);
+  const before = tf.memory().numTensors;
+  const worst = new WorstError();
+  for (let t = 0; t < steps; t++) {
+    const g = gradients(refParams, t);
+    ({ params, state } = kitStep(opt, params, state, toTensors(shapes, g), { types }));
+    reference.step(refParams, () => g, t);
+    for (const name of Object.keys(shapes)) worst.compare(params[name]!.dataSync(), refParams[name]!, `step ${t} ${name}`);
+  }
+  return { worst, moved: largestMove(refParams, start), leaked: tf.memory().numTensors - before, params, state };
+}
+
+/**
+ * What a test needs to call a defineSubmission's init and update by hand: a workload
+ * with one weight w of shape [2], no hyperparameters, a fixed rng and a 2-example batch
+ * (the test's own lossAndGrads decides the loss, so the batch's values do not matter).
+ */
+export function toyTrial(): { workload: WorkloadInfo; hparams: Hparams; rng: Rng; batch: Batch } {
+  return {
+    workload: {
+      name: 'toy',
+      metric: { name: 'loss', direction: 'min' },
+      lossType: 'mean_squared_error',
+      trainSize: 10,
+      budget: { maxRuntimeSec: 1, stepHint: 10 },
+      paramTypes: { w: 'weight' },
+      paramShapes: { w: [2] },
+    },
+    hparams: {},
+    rng: { next: () => 0.5, int: () => 0, seed: () => 1 },
+    batch: { inputs: tf.zeros([2, 1]), targets: tf.zeros([2]), size: 2, indices: Int32Array.from([0, 1]) },
+  };
 }

@@ -10,22 +10,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { OptState, ParamType, ParamTypes } from '../../harness/spec.ts';
+import type { ParamType, ParamTypes } from '../../harness/spec.ts';
 import { adamp } from '../../submissions/kit/optimizers/adamp.ts';
 import type { GradientTransformation } from '../../submissions/kit/transform.ts';
 import { type AdampBranch, adampReference, type AdampReferenceOptions, column } from './_references/adamp.ts';
 import type { Specs } from './_references/common.ts';
-import {
-  copyValues,
-  initialValues,
-  kitStep,
-  largestMove,
-  type Shapes,
-  stepGradients,
-  toTensors,
-  type Values,
-  WorstError,
-} from './_advanced_fixtures.ts';
+import { runBesideReference, type Shapes, stepGradients, type Values } from './_advanced_fixtures.ts';
 
 const STEPS = 30;
 const TOL = 1e-5;
@@ -126,24 +116,12 @@ beforeAll(async () => {
 
 describe('adamp against a float64 reference of the official algorithm', () => {
   it.each(CASES)('$name: 30 steps match', ({ make, reference }) => {
-    const opt = make();
     const ref = adampReference(SPECS, reference);
-    const start = initialValues(SHAPES);
-    const refParams = copyValues(start);
-    let params = toTensors(SHAPES, start);
-    let state: OptState = opt.init(params);
-    const before = tf.memory().numTensors;
-    const worst = new WorstError();
-
-    for (let t = 0; t < STEPS; t++) {
-      const g = gradients(refParams, t, reference.delta);
-      ({ params, state } = kitStep(opt, params, state, toTensors(SHAPES, g), { types: TYPES }));
-      ref.step(refParams, () => g, t);
-      for (const name of Object.keys(SHAPES)) worst.compare(params[name]!.dataSync(), refParams[name]!, `step ${t} ${name}`);
-    }
-    expect(worst.err, `worst relative error at ${worst.where}`).toBeLessThanOrEqual(TOL);
-    expect(largestMove(refParams, start)).toBeGreaterThan(1e-2);
-    expect(tf.memory().numTensors).toBe(before);
+    const problem = { shapes: SHAPES, types: TYPES, steps: STEPS, gradients: (at: Values, t: number) => gradients(at, t, reference.delta) };
+    const run = runBesideReference(make(), ref, problem);
+    expect(run.worst.err, `worst relative error at ${run.worst.where}`).toBeLessThanOrEqual(TOL);
+    expect(run.moved).toBeGreaterThan(1e-2);
+    expect(run.leaked).toBe(0);
 
     // Every branch was exercised on the projected weights, and never on the rest.
     const count = (name: string, b: AdampBranch) => ref.branches[name]!.filter((x) => x === b).length;
@@ -154,6 +132,6 @@ describe('adamp against a float64 reference of the official algorithm', () => {
     // The embedding is projected only when the mask admits it (then on most steps).
     if (reference.projectable('embedding')) expect(count('table', 'none')).toBeLessThan(STEPS / 2);
     else expect(count('table', 'none')).toBe(STEPS);
-    tf.dispose([params as tf.TensorContainer, state]);
+    tf.dispose([run.params as tf.TensorContainer, run.state]);
   });
 });

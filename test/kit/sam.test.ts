@@ -6,12 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Batch, Hparams, LossAndGrads, OptState, ParamTypes, TensorMap, WorkloadInfo } from '../../harness/spec.ts';
+import type { Batch, LossAndGrads, OptState, ParamTypes, TensorMap } from '../../harness/spec.ts';
 import { defineSubmission } from '../../submissions/kit/define.ts';
 import { sam } from '../../submissions/kit/optimizers/sam.ts';
 import { scheduleFreeAdamw } from '../../submissions/kit/optimizers/schedule_free.ts';
 import { sgd } from '../../submissions/kit/optimizers/sgd.ts';
 import { mapTensors } from '../../submissions/kit/transform.ts';
+import { toyTrial } from './_advanced_fixtures.ts';
 
 const TYPES: ParamTypes = { weight: 'weight', bias: 'bias' };
 
@@ -72,25 +73,14 @@ describe('sam', () => {
   });
 
   it('through defineSubmission: a second gradient, at the perturbed params, on the same batch', () => {
-    const workload: WorkloadInfo = {
-      name: 'toy',
-      metric: { name: 'loss', direction: 'min' },
-      lossType: 'mean_squared_error',
-      trainSize: 10,
-      budget: { maxRuntimeSec: 1, stepHint: 10 },
-      paramTypes: { w: 'weight' },
-      paramShapes: { w: [2] },
-    };
-    const hparams: Hparams = {};
+    const { workload, hparams, rng, batch } = toyTrial();
     const sub = defineSubmission({ name: 'sam_sgd', batchSize: 2, optimizer: () => sam(sgd({ lr: 0.1 }), { rho: 0.5 }) });
     const w = tf.tensor1d([3, 4]);
-    const rng = { next: () => 0.5, int: () => 0, seed: () => 1 };
     const state = sub.init({ params: { w }, workload, hparams, rng });
     // L = ½‖w‖²: the gradient is w itself.
     const lossAndGrads = vi.fn(
       (at?: TensorMap, _batch?: Batch): LossAndGrads => ({ loss: tf.scalar(0), grads: { w: tf.clone((at ?? { w }).w!) } }),
     );
-    const batch = { inputs: tf.zeros([2, 1]), targets: tf.zeros([2]), size: 2, indices: Int32Array.from([0, 1]) };
     const ctx = { params: { w }, state, batch, step: 0, hparams, rng, workload, elapsedSec: 0, evals: [] };
     const result = sub.update({ ...ctx, lossAndGrads });
     expect(lossAndGrads).toHaveBeenCalledTimes(2);

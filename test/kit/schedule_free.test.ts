@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Hparams, LossAndGrads, OptState, ParamTypes, TensorMap, WorkloadInfo } from '../../harness/spec.ts';
+import type { LossAndGrads, OptState, ParamTypes, TensorMap } from '../../harness/spec.ts';
 import { defineSubmission } from '../../submissions/kit/define.ts';
 import { type ScheduleFreeState, scheduleFreeAdamw } from '../../submissions/kit/optimizers/schedule_free.ts';
 import {
@@ -16,6 +16,7 @@ import {
   type Shapes,
   stepGradients,
   toTensors,
+  toyTrial,
   WorstError,
 } from './_advanced_fixtures.ts';
 
@@ -137,19 +138,8 @@ describe('scheduleFreeAdamw: the prepareForEval round trip', () => {
   });
 
   it('through defineSubmission: the step after an eval asks for the gradient at y', () => {
-    const workload: WorkloadInfo = {
-      name: 'toy',
-      metric: { name: 'loss', direction: 'min' },
-      lossType: 'mean_squared_error',
-      trainSize: 10,
-      budget: { maxRuntimeSec: 1, stepHint: 10 },
-      paramTypes: { w: 'weight' },
-      paramShapes: { w: [2] },
-    };
-    const hparams: Hparams = {};
-    const rng = { next: () => 0.5, int: () => 0, seed: () => 1 };
+    const { workload, hparams, rng, batch } = toyTrial();
     const sub = defineSubmission({ name: 'sf', batchSize: 2, optimizer: () => scheduleFreeAdamw({ lr: 0.1, b1: 0.5 }) });
-    const batch = { inputs: tf.zeros([2, 1]), targets: tf.zeros([2]), size: 2, indices: Int32Array.from([0, 1]) };
     // L = ½‖w − (1, 1)‖²: the gradient is w − 1.
     const lossAndGrads = vi.fn((at?: TensorMap): LossAndGrads => ({ loss: tf.scalar(0), grads: { w: tf.sub(at!.w!, 1) } }));
     let params: TensorMap = { w: tf.tensor1d([3, -2]) };

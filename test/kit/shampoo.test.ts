@@ -16,20 +16,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { OptState, ParamTypes } from '../../harness/spec.ts';
+import type { ParamTypes } from '../../harness/spec.ts';
 import { shampoo } from '../../submissions/kit/optimizers/shampoo.ts';
 import { scaleByShampoo, type ShampooState } from '../../submissions/kit/transforms/shampoo.ts';
 import type { GradientTransformation } from '../../submissions/kit/transform.ts';
-import {
-  copyValues,
-  initialValues,
-  kitStep,
-  largestMove,
-  type Shapes,
-  stepGradients,
-  toTensors,
-  WorstError,
-} from './_advanced_fixtures.ts';
+import { runBesideReference, type Shapes, stepGradients, toTensors, type Values } from './_advanced_fixtures.ts';
 import type { Specs } from './_references/common.ts';
 import { shampooReference, type ShampooReferenceOptions } from './_references/shampoo.ts';
 
@@ -74,25 +65,12 @@ beforeAll(async () => {
 
 describe('shampoo against a float64 reference', () => {
   it.each(CASES)('$name: 30 steps match', ({ make, reference }) => {
-    const opt = make();
-    const ref = shampooReference(SPECS, reference);
-    const start = initialValues(SHAPES);
-    const refParams = copyValues(start);
-    let params = toTensors(SHAPES, start);
-    let state: OptState = opt.init(params);
-    const before = tf.memory().numTensors;
-    const worst = new WorstError();
-
-    for (let t = 0; t < STEPS; t++) {
-      const g = stepGradients(SHAPES, t);
-      ({ params, state } = kitStep(opt, params, state, toTensors(SHAPES, g), { types: TYPES }));
-      ref.step(refParams, () => g, t);
-      for (const name of Object.keys(SHAPES)) worst.compare(params[name]!.dataSync(), refParams[name]!, `step ${t} ${name}`);
-    }
-    expect(worst.err, `worst relative error at ${worst.where}`).toBeLessThanOrEqual(TOL);
-    expect(largestMove(refParams, start)).toBeGreaterThan(1e-2);
-    expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([params as tf.TensorContainer, state]);
+    const gradients = (_refParams: Values, t: number) => stepGradients(SHAPES, t);
+    const run = runBesideReference(make(), shampooReference(SPECS, reference), { shapes: SHAPES, types: TYPES, steps: STEPS, gradients });
+    expect(run.worst.err, `worst relative error at ${run.worst.where}`).toBeLessThanOrEqual(TOL);
+    expect(run.moved).toBeGreaterThan(1e-2);
+    expect(run.leaked).toBe(0);
+    tf.dispose([run.params as tf.TensorContainer, run.state]);
   });
 });
 

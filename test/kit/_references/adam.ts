@@ -12,25 +12,17 @@
  * - LAMB: You et al. 2020, Algorithm 2 with φ the identity and bias correction:
  *     r = m̂/(√v̂ + ε) + λθ;  θ ← θ − γ·(‖θ‖/‖r‖)·r, the ratio 1 where a norm is 0.
  */
-import { buffers, decays, type Lr, type MaskName, norm, perParameter, type ReferenceOptimizer, type Specs } from './common.ts';
+import { adamMoments, type AdamStyleOptions, decays, norm, perParameter, type ReferenceOptimizer, type Specs } from './common.ts';
 
-export interface AdamReferenceOptions {
-  lr: Lr;
-  b1: number;
-  b2: number;
-  eps: number;
-  wd: number;
-  mask: MaskName;
+export interface AdamReferenceOptions extends AdamStyleOptions {
   /** Adam/AdamW, AlgoPerf's NAdamW, or optax's nadamw. */
   form: 'adamw' | 'nadamw_algoperf' | 'nadamw_optax';
 }
 
 export function adamwReference(specs: Specs, o: AdamReferenceOptions): ReferenceOptimizer {
-  const ms = buffers();
-  const vs = buffers();
+  const moments = adamMoments();
   return perParameter(specs, (theta, g, step, name, spec) => {
-    const m = ms(name, theta.length);
-    const v = vs(name, theta.length);
+    const { m, v } = moments(name, theta.length);
     const t = step + 1;
     const gamma = o.lr(step);
     const lambda = decays(o.mask, spec.type) ? o.wd : 0;
@@ -54,21 +46,12 @@ export function adamwReference(specs: Specs, o: AdamReferenceOptions): Reference
   });
 }
 
-export interface LambReferenceOptions {
-  lr: Lr;
-  b1: number;
-  b2: number;
-  eps: number;
-  wd: number;
-  mask: MaskName;
-}
+export type LambReferenceOptions = AdamStyleOptions;
 
 export function lambReference(specs: Specs, o: LambReferenceOptions): ReferenceOptimizer {
-  const ms = buffers();
-  const vs = buffers();
+  const moments = adamMoments();
   return perParameter(specs, (x, g, step, name, spec) => {
-    const m = ms(name, x.length);
-    const v = vs(name, x.length);
+    const { m, v } = moments(name, x.length);
     const t = step + 1;
     const lambda = decays(o.mask, spec.type) ? o.wd : 0;
     const r = new Float64Array(x.length);

@@ -38,6 +38,16 @@ export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) 
 export const norm = (x: ArrayLike<number>): number => Math.sqrt(Array.from(x).reduce((s, v) => s + v * v, 0));
 export const rms = (x: ArrayLike<number>): number => norm(x) / Math.sqrt(x.length);
 
+/** The options every Adam-style reference (Adam/AdamW/NAdamW, LAMB, schedule-free) takes. */
+export interface AdamStyleOptions {
+  lr: Lr;
+  b1: number;
+  b2: number;
+  eps: number;
+  wd: number;
+  mask: MaskName;
+}
+
 /** Per-parameter buffers, created on first use and filled with `init`. */
 export function buffers(init = 0): (name: string, size: number) => Float64Array {
   const all = new Map<string, Float64Array>();
@@ -46,6 +56,13 @@ export function buffers(init = 0): (name: string, size: number) => Float64Array 
     if (b === undefined) all.set(name, (b = new Float64Array(size).fill(init)));
     return b;
   };
+}
+
+/** Adam's first and second moments of each parameter (m, v), zero until first used. */
+export function adamMoments(): (name: string, size: number) => { m: Float64Array; v: Float64Array } {
+  const ms = buffers();
+  const vs = buffers();
+  return (name, size) => ({ m: ms(name, size), v: vs(name, size) });
 }
 
 /**

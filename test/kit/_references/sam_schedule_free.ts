@@ -15,10 +15,9 @@
  *   `.eval()`: x = y + (1 − 1/b1)(z − y)
  */
 import {
+  type AdamStyleOptions,
   decays,
   type GradFn,
-  type Lr,
-  type MaskName,
   norm,
   type ReferenceOptimizer,
   type Specs,
@@ -46,13 +45,7 @@ export function samReference(
   };
 }
 
-export interface ScheduleFreeReferenceOptions {
-  lr: Lr;
-  b1: number;
-  b2: number;
-  eps: number;
-  wd: number;
-  mask: MaskName;
+export interface ScheduleFreeReferenceOptions extends AdamStyleOptions {
   warmup: number;
   r: number;
   power: number;
