@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AlgobenchError } from '../../harness/core/errors.ts';
 import { parseTimesTable, scoreTable } from '../../harness/scoring/index.ts';
+import { expectCodedError } from '../_coded_error.ts';
 
 const FILE = {
   hardware: 'ignored',
@@ -11,18 +11,7 @@ const FILE = {
 };
 
 function expectTimesError(json: unknown, fragment: string): void {
-  let caught: unknown;
-  try {
-    parseTimesTable(json, 'times.json');
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(AlgobenchError);
-  const err = caught as AlgobenchError;
-  expect(err.code).toBe('E_TIMES_FILE');
-  expect(err.message).toContain('times file "times.json"');
-  expect(err.message).toContain(fragment);
-  expect(err.message).not.toContain('\n');
+  expectCodedError(() => parseTimesTable(json, 'times.json'), 'E_TIMES_FILE', 'times file "times.json"', fragment);
 }
 
 describe('parseTimesTable', () => {

@@ -8,12 +8,12 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AlgobenchError } from '../../harness/core/errors.ts';
 import { writeExports } from '../../harness/report/exports.ts';
 import { prepareOutDir } from '../../harness/store/dirs.ts';
 import { Store } from '../../harness/store/store.ts';
 import { unfinishedNote } from '../../harness/cli/report_command.ts';
 import { cleanupDirs, hardware, key, newTrial, NO_MOUNT_REASON, reached, tempDir, TmpfsMount, unmountAll } from './_fixtures.ts';
+import { expectCodedError } from '../_coded_error.ts';
 
 afterAll(() => {
   unmountAll();
@@ -23,18 +23,7 @@ afterAll(() => {
 const skipNote = NO_MOUNT_REASON === undefined ? '' : ` (skipped: ${NO_MOUNT_REASON})`;
 
 function usageError(fn: () => unknown, ...fragments: string[]): string {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(AlgobenchError);
-  const err = caught as AlgobenchError;
-  expect(err.code).toBe('E_USAGE');
-  expect(err.message).not.toMatch(/[\r\n]/);
-  for (const f of fragments) expect(err.message).toContain(f);
-  return err.message;
+  return expectCodedError(fn, 'E_USAGE', ...fragments).message;
 }
 
 describe('prepareOutDir', () => {

@@ -17,6 +17,7 @@ import type { NewTrial, TrialKey, TrialOutcome } from '../../harness/store/rows.
 import type { TrialStatus } from '../../harness/spec.ts';
 import { SCHEMA_VERSION } from '../../harness/store/schema.ts';
 import { Store } from '../../harness/store/store.ts';
+import { expectCodedError } from '../_coded_error.ts';
 
 const dirs: string[] = [];
 function tempDb(name = 'store.sqlite'): string {
@@ -105,18 +106,7 @@ const EVALS: EvalRecord[] = [
 ];
 
 function expectStoreError(fn: () => unknown, code: string, fragment: string): AlgobenchError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(AlgobenchError);
-  const err = caught as AlgobenchError;
-  expect(err.code).toBe(code);
-  expect(err.message).toContain(fragment);
-  expect(err.message).not.toContain('\n');
-  return err;
+  return expectCodedError(fn, code, fragment);
 }
 
 describe('Store', () => {

@@ -19,6 +19,7 @@ import { MIGRATIONS } from '../../harness/store/schema.ts';
 import { storeFault } from '../../harness/store/faults.ts';
 import { isStoreFault, Store } from '../../harness/store/store.ts';
 import { cleanupDirs, hardware, hashFiles, key, newTrial, NO_MOUNT_REASON, reached, schemaV2Store, sha256, tempDir, TmpfsMount, unmountAll } from './_fixtures.ts';
+import { expectCodedError } from '../_coded_error.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHILD = join(ROOT, 'test/store/_claim_child.ts');
@@ -31,18 +32,8 @@ afterAll(() => {
 
 /** The E_STORE error `fn` throws: one line, naming `path`. */
 function storeError(fn: () => unknown, path: string): AlgobenchError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'expected an E_STORE error').toBeInstanceOf(AlgobenchError);
-  const err = caught as AlgobenchError;
-  expect(err.code).toBe('E_STORE');
+  const err = expectCodedError(fn, 'E_STORE', path);
   expect(isStoreFault(err)).toBe(true);
-  expect(err.message).toContain(path);
-  expect(err.message).not.toMatch(/[\r\n]/);
   expect(err.message).not.toMatch(/\bat \S+:\d+:\d+/); // no stack frame
   return err;
 }

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AlgobenchError } from '../../harness/core/errors.ts';
 import { loadSearchSpace, parseSearchSpace, sampleHparams, type SearchSpace } from '../../harness/tuning/search_space.ts';
+import { expectCodedError } from '../_coded_error.ts';
 
 const RANGES = {
   learning_rate: { min: 1e-4, max: 1e-1, scaling: 'log' },
@@ -14,17 +14,7 @@ const RANGES = {
 
 /** Expects `fn` to throw E_SEARCH_SPACE with a one-line message containing `fragment`. */
 function expectSpaceError(fn: () => unknown, fragment: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(AlgobenchError);
-  const err = caught as AlgobenchError;
-  expect(err.code).toBe('E_SEARCH_SPACE');
-  expect(err.message).toContain(fragment);
-  expect(err.message).not.toContain('\n');
+  expectCodedError(fn, 'E_SEARCH_SPACE', fragment);
 }
 
 describe('parseSearchSpace', () => {
