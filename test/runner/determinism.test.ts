@@ -6,15 +6,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../harness/backends/select.ts';
 import { type EvalSchedule, everyStepsEvalSchedule, geometricEvalSchedule } from '../../harness/runner/eval_schedule.ts';
 import { runTrial } from '../../harness/runner/trial.ts';
 import type { TrialResult } from '../../harness/core/trial_result.ts';
 import type { EvalRecord } from '../../harness/store/rows.ts';
 import type { Submission, Targets, Workload } from '../../harness/spec.ts';
 import adamw from '../../submissions/adamw/submission.ts';
-import { getWorkload } from '../../workloads/registry.ts';
 import { FakeClock } from '../fixtures/fake_clock.ts';
+import { loadMnistMlpOnWasm } from '../fixtures/mnist_mlp_on_wasm.ts';
 
 /** The baseline, with 1 fake second added to each update. */
 function timedBy(clock: FakeClock, inner: Submission): Submission {
@@ -26,9 +25,7 @@ const PERIOD = 2;
 let workload: Workload;
 
 beforeAll(async () => {
-  await selectBackend('wasm');
-  workload = getWorkload('mnist_mlp');
-  await workload.load();
+  workload = await loadMnistMlpOnWasm();
 }, 60_000);
 
 async function trial(seed: number, targets: Targets, schedule: EvalSchedule = everyStepsEvalSchedule(PERIOD)): Promise<{ result: TrialResult; evals: EvalRecord[] }> {

@@ -4,12 +4,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../harness/backends/select.ts';
 import { runTrial } from '../../harness/runner/trial.ts';
 import type { Submission, Workload } from '../../harness/spec.ts';
 import adamw from '../../submissions/adamw/submission.ts';
-import { getWorkload } from '../../workloads/registry.ts';
 import { FakeClock } from '../fixtures/fake_clock.ts';
+import { loadMnistMlpOnWasm } from '../fixtures/mnist_mlp_on_wasm.ts';
 import { runLinearTrial, type LinearTrialOptions } from '../fixtures/run_linear.ts';
 import { scriptedSubmission } from '../fixtures/scripted_submission.ts';
 
@@ -78,9 +77,7 @@ describe('runner tensor lifetimes (mnist_mlp + adamw, wasm)', () => {
   let workload: Workload;
 
   beforeAll(async () => {
-    await selectBackend('wasm');
-    workload = getWorkload('mnist_mlp');
-    await workload.load();
+    workload = await loadMnistMlpOnWasm();
   }, 60_000);
 
   it('holds as many tensors after a full trial as before it', async () => {
