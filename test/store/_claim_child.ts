@@ -11,8 +11,8 @@
  * `clockOffsetSec`: added to the wall clock of claims (a fake clock ahead of time).
  */
 import { existsSync } from 'node:fs';
-import type { NewTrial, TrialKey } from '../../harness/store/rows.ts';
 import { Store } from '../../harness/store/store.ts';
+import { hardware, key as keyOf, newTrial } from './_rows.ts';
 
 interface Args {
   readonly db: string;
@@ -28,19 +28,8 @@ const args = JSON.parse(process.argv[2] ?? '{}') as Args;
 
 const offset = args.clockOffsetSec ?? 0;
 const store = Store.open(args.db, { wallClock: () => Date.now() / 1000 + offset });
-const hardwareId = store.hardwareId({
-  fingerprint: 'claim-test-hw',
-  cpuModel: 'Test CPU',
-  cpuCores: 2,
-  memoryBytes: 2 ** 30,
-  gpu: 'none',
-  os: 'Test OS',
-  nodeVersion: process.version,
-  tfjsVersion: '0',
-  backend: 'cpu',
-  backendVersion: '0',
-  details: {},
-});
+// Its own hardware row: claims.test.ts builds the same one to read what the child wrote.
+const hardwareId = store.hardwareId({ ...hardware('claim-test-hw'), nodeVersion: process.version, tfjsVersion: '0', backendVersion: '0' });
 const runId = store.startRun(hardwareId, `claim child ${process.pid}`, '0.0.0+test');
 
 if (args.go !== undefined) {
@@ -49,37 +38,8 @@ if (args.go !== undefined) {
 }
 
 for (const trial of args.trials) {
-  const key: TrialKey = {
-    hardwareId,
-    workload: 'w',
-    variant: 'base',
-    submission: 's',
-    ruleset: 'external',
-    budgetScale: 1,
-    baseSeed: 0,
-    study: 0,
-    trial,
-    codeKey: 'code',
-  };
-  const nt: NewTrial = {
-    ...key,
-    runId,
-    seed: trial,
-    hparams: { lr: 0.1 },
-    targetValidation: 0.9,
-    targetTest: 0.9,
-    targetsVersion: 1,
-    metric: 'accuracy',
-    metricDirection: 'max',
-    budgetSec: 10,
-    backend: 'cpu',
-    backendVersion: '0',
-    submissionHash: 'sub',
-    searchSpaceHash: null,
-    workloadHash: 'wl',
-    targetsHash: 'tg',
-    algobenchVersion: '0.0.0+test',
-  };
+  const key = keyOf(hardwareId, { trial });
+  const nt = newTrial(runId, key, { seed: trial, backendVersion: '0' });
   const got = store.claimTrial(key, nt, args.leaseSec);
   const trialId = got.kind === 'claimed' ? got.trialId : got.row.id;
   if (got.kind === 'claimed' && args.mode === 'run') {

@@ -10,9 +10,9 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Hardware } from '../../harness/identity/fingerprint.ts';
-import type { NewTrial, TrialKey, TrialOutcome } from '../../harness/store/rows.ts';
+import type { TrialOutcome } from '../../harness/store/rows.ts';
 import { MIGRATIONS } from '../../harness/store/schema.ts';
+export { hardware, key, newTrial } from './_rows.ts';
 
 const dirs: string[] = [];
 
@@ -27,60 +27,6 @@ export function cleanupDirs(): void {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-export function hardware(fingerprint = 'hw-test'): Hardware {
-  return {
-    fingerprint,
-    cpuModel: 'Test CPU',
-    cpuCores: 2,
-    memoryBytes: 2 ** 30,
-    gpu: 'none',
-    os: 'Test OS',
-    nodeVersion: 'v20.0.0',
-    tfjsVersion: '4.22.0',
-    backend: 'cpu',
-    backendVersion: '4.22.0',
-    details: {},
-  };
-}
-
-export function key(hardwareId: number, overrides: Partial<TrialKey> = {}): TrialKey {
-  return {
-    hardwareId,
-    workload: 'w',
-    variant: 'base',
-    submission: 's',
-    ruleset: 'external',
-    budgetScale: 1,
-    baseSeed: 0,
-    study: 0,
-    trial: 0,
-    codeKey: 'code',
-    ...overrides,
-  };
-}
-
-export function newTrial(runId: number, k: TrialKey, overrides: Partial<NewTrial> = {}): NewTrial {
-  return {
-    ...k,
-    runId,
-    seed: 7,
-    hparams: { lr: 0.1 },
-    targetValidation: 0.9,
-    targetTest: 0.9,
-    targetsVersion: 1,
-    metric: 'accuracy',
-    metricDirection: 'max',
-    budgetSec: 10,
-    backend: 'cpu',
-    backendVersion: '4.22.0',
-    submissionHash: 'sub',
-    searchSpaceHash: null,
-    workloadHash: 'wl',
-    targetsHash: 'tg',
-    algobenchVersion: '0.0.0+test',
-    ...overrides,
-  };
-}
 
 export function reached(seconds = 1): TrialOutcome {
   return {
