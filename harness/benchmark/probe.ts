@@ -9,8 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { AlgobenchError } from '../core/errors.ts';
 import type { BackendChoice } from '../backends/select.ts';
 import { inspectSubmission } from '../runner/isolated/run_isolated.ts';
-import { disposeAll } from '../runner/tensors.ts';
-import { lossAndGrads } from '../runner/trial.ts';
+import { trainingPassOnce } from '../runner/trial.ts';
 import type { Workload } from '../spec.ts';
 import { resolveModulePath, searchSpaceOf, type SubmissionRef } from '../submissions/load.ts';
 
@@ -41,15 +40,7 @@ export function trainingProbe(workloads: readonly Workload[]): () => Promise<boo
       // Loads (and caches) the data on the backend being probed, which is the one
       // the trials will use when the probe passes.
       await w.load();
-      const init = w.initParams(0);
-      const batch = w.getBatch(Int32Array.from([0, 1]));
-      try {
-        const { loss, grads } = lossAndGrads(w, init.params, batch);
-        loss.dataSync();
-        disposeAll([loss, grads]);
-      } finally {
-        disposeAll([init.params, batch]);
-      }
+      trainingPassOnce(w);
     }
     return true;
   };

@@ -380,6 +380,24 @@ export function forbiddenMessage(err: unknown): string | undefined {
 }
 
 /** Mean loss and gradients with respect to every parameter. */
+/**
+ * One loss-and-gradients pass of the workload on two training examples, everything
+ * freed after. It compiles and allocates what the first real step would (the backend
+ * probe runs it to see that training works; the trial process, off the clock, so
+ * that the first timed step does not carry that cost).
+ */
+export function trainingPassOnce(workload: Workload): void {
+  const init = workload.initParams(0);
+  const batch = workload.getBatch(Int32Array.from([0, 1]));
+  try {
+    const { loss, grads } = lossAndGrads(workload, init.params, batch);
+    loss.dataSync();
+    disposeAll([loss, grads]);
+  } finally {
+    disposeAll([init.params, batch]);
+  }
+}
+
 export function lossAndGrads(workload: Workload, params: TensorMap, batch: Batch): LossAndGrads {
   const names = Object.keys(params);
   const { value, grads } = tf.valueAndGrads((...tensors: tf.Tensor[]) => {

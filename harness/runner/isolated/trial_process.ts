@@ -19,8 +19,7 @@ import { contractProblems, importSubmissionModule } from '../../submissions/load
 import type { Submission, TensorMap, Workload } from '../../spec.ts';
 import { WORKLOADS } from '../../../workloads/registry.ts';
 import { scheduleFromSpec } from '../eval_schedule.ts';
-import { forbiddenMessage, lossAndGrads, runTrial, type Evaluator } from '../trial.ts';
-import { disposeAll } from '../tensors.ts';
+import { forbiddenMessage, runTrial, trainingPassOnce, type Evaluator } from '../trial.ts';
 import { lockDown } from './lockdown.ts';
 import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
 
@@ -63,15 +62,7 @@ const remoteEvaluator: Evaluator = (params: TensorMap) => {
  * trial's first timed step would carry that cost.
  */
 function warmUp(workload: Workload): void {
-  const init = workload.initParams(0);
-  const batch = workload.getBatch(Int32Array.from([0, 1]));
-  try {
-    const { loss, grads } = lossAndGrads(workload, init.params, batch);
-    loss.dataSync();
-    disposeAll([loss, grads]);
-  } finally {
-    disposeAll([init.params, batch]);
-  }
+  trainingPassOnce(workload);
 }
 
 async function run(start: Start): Promise<void> {
