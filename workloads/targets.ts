@@ -73,10 +73,19 @@ export function getTargets(workload: string, variant: string): Targets & { versi
 
 /**
  * The budget set-targets derived for a workload variant, if any: its runtime and
- * step hint only (a legacy `evalPeriodSec` in the file is dropped).
+ * step hint only (a legacy `evalPeriodSec` in the file is dropped). A variant whose
+ * entry holds no budget of its own runs on its base workload's, as AlgoPerf's
+ * variants do: a variant changes the model, not the time the benchmark grants, and
+ * set-targets then tunes the variant under the base's budget.
  */
 export function getBudgetOverride(workload: string, variant: string): Budget | undefined {
-  const budget = loadTargetsFile().workloads[workload]?.[variant]?.budget;
+  return budgetInFile(loadTargetsFile(), workload, variant);
+}
+
+/** getBudgetOverride's rule on a given targets file. */
+export function budgetInFile(file: TargetsFile, workload: string, variant: string): Budget | undefined {
+  const entries = file.workloads[workload];
+  const budget = entries?.[variant]?.budget ?? (variant === 'base' ? undefined : entries?.['base']?.budget);
   return budget === undefined ? undefined : { maxRuntimeSec: budget.maxRuntimeSec, stepHint: budget.stepHint };
 }
 
