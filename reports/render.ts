@@ -17,7 +17,7 @@ import { exportFiles, parseObject } from '../harness/report/exports.ts';
 import type { SiteData } from '../harness/report/site.ts';
 import { learningCurveSpec, profileSpec, renderChart, timesSpec, type Palette } from './charts.ts';
 import { formatSeconds } from './format.ts';
-import { boardHeading, cellView, columnsView, hardwarePanel, PageNames, robustnessView, rowView, trialView } from './views.ts';
+import { boardHeading, cellView, type ClosenessLookup, columnsView, formatMsPerStep, hardwarePanel, PageNames, robustnessView, rowView, trialView } from './views.ts';
 
 export { formatSeconds } from './format.ts';
 
@@ -40,9 +40,29 @@ class ChartIds {
   }
 }
 
-function headingView(board: Leaderboard) {
-  const h = boardHeading(board);
-  return { ...h, studiesText: `${h.studies} ${h.studies === 1 ? 'study' : 'studies'}` };
+function headingView(board: Leaderboard, columns?: readonly string[]) {
+  return boardHeading(board, columns);
+}
+
+/**
+ * The best validation value each submission reached on each column of a board, over
+ * the evals of its scored trials, against the column's target: what a missed cell
+ * shows of how close it came.
+ */
+function closenessOf(site: SiteData, board: Leaderboard): ClosenessLookup {
+  const curves = site.curves[board.id];
+  const best = new Map<string, number>();
+  for (const p of curves?.points ?? []) {
+    const key = `${p.submission}\u0000${p.column}`;
+    const prev = best.get(key);
+    const max = curves?.targets[p.column]?.direction !== 'min';
+    if (prev === undefined || (max ? p.value > prev : p.value < prev)) best.set(key, p.value);
+  }
+  return (submission, column) => {
+    const target = curves?.targets[column];
+    const value = best.get(`${submission}\u0000${column}`);
+    return target === undefined || value === undefined ? undefined : { best: value, target: target.value, metric: target.metric, direction: target.direction };
+  };
 }
 
 async function indexBody(site: SiteData, names: PageNames, palette: Palette, ids: ChartIds, t: ReturnType<typeof loadTemplates>) {
@@ -52,7 +72,7 @@ async function indexBody(site: SiteData, names: PageNames, palette: Palette, ids
     boards.push({
       heading: headingView(board),
       columns: columnsView(board, names),
-      rows: board.rows.map((row, i) => rowView(board, row, i + 1, names)),
+      rows: board.rows.map((row, i) => rowView(board, row, i + 1, names, closenessOf(site, board))),
       profileNote: board.rows.every((r) => r.score === 0)
         ? 'No submission reached a target within 4× of the fastest on this board, so every profile is 0 for all τ.'
         : '',
@@ -121,8 +141,9 @@ async function workloadBody(site: SiteData, workload: string, names: PageNames, 
       curveSvgs.push({ column, svg: await renderChart(spec, ids.next()) });
     }
     const metric = curves?.targets[columns[0] ?? '']?.metric ?? 'metric';
+    const closeness = closenessOf(site, board);
     boards.push({
-      heading: headingView(board),
+      heading: headingView(board, columns),
       columns: columns.map((c) => {
         const target = curves?.targets[c];
         return { name: c, variant: c.includes(':'), target: target === undefined ? '—' : String(target.value), budget: formatSeconds(board.budgets[c] ?? null) };
@@ -131,7 +152,7 @@ async function workloadBody(site: SiteData, workload: string, names: PageNames, 
         submission: row.submission,
         href: names.get('submission', row.submission),
         isReference: row.submission === board.reference,
-        cells: columns.map((c) => ({ variant: c.includes(':'), ...cellView(row.cells[c], row.submission === board.reference) })),
+        cells: columns.map((c) => ({ variant: c.includes(':'), ...cellView(row.cells[c], row.submission === board.reference, board.reference, closeness(row.submission, c)) })),
       })),
       timesSvg: timeRows.length > 0 ? await renderChart(timesSpec({ rows: timeRows, title: 'Time-to-target with bootstrap intervals' }, palette), ids.next()) : '',
       robustness: robustnessView(board, workload, names),
@@ -163,6 +184,11 @@ function submissionBody(site: SiteData, submission: string, names: PageNames, t:
       scoreCI: view.scoreCI,
       speedup: view.speedup,
       robustness: view.robustness,
+      version: view.version,
+      verdict: view.pooledTest,
+      perStep: board.columns
+        .filter((c) => row.cells[c]?.msPerStep != null)
+        .map((c) => ({ column: c, text: formatMsPerStep(row.cells[c]?.msPerStep ?? null) })),
       trials: attempts.filter((a) => scoredIds.has(a.id)).length,
       statuses: [...statuses].map(([name, count]) => ({ name, count })),
     });

@@ -2,7 +2,8 @@
  * View models: the leaderboard data turned into the strings and flags the templates
  * print. No HTML here (handlebars escapes every value), and no charts (render.ts).
  */
-import type { Leaderboard, LeaderboardCell, LeaderboardRow } from '../harness/report/leaderboard.ts';
+import { SIGNIFICANCE, type ReferenceTest } from '../harness/report/compare.ts';
+import { workloadColumn, type Leaderboard, type LeaderboardCell, type LeaderboardRow } from '../harness/report/leaderboard.ts';
 import { parseObject } from '../harness/report/exports.ts';
 import type { TrialRow } from '../harness/store/rows.ts';
 import {
@@ -35,7 +36,8 @@ export class PageNames {
   }
 }
 
-export function boardHeading(board: Leaderboard) {
+export function boardHeading(board: Leaderboard, columns?: readonly string[]) {
+  const counts = boardCounts(board, columns);
   const hw = board.mixedHardware ? `mixed hardware (${board.hardwareRows.length} fingerprints)` : `hardware ${board.hardware.fingerprint}`;
   return {
     id: board.id,
@@ -47,8 +49,8 @@ export function boardHeading(board: Leaderboard) {
     referenceNote:
       board.referenceRequested === undefined ? '' : `"${board.referenceRequested}" did not run on this board; the reference here is ${board.reference}.`,
     requireVariants: board.requireVariants,
-    studies: board.studies,
-    trials: board.trials.length,
+    studiesText: counts.studiesText,
+    trials: counts.trials,
     confidence: `${Math.round(board.confidence * 100)}%`,
     resamples: board.resamples,
     seed: board.bootstrapSeed,
@@ -71,28 +73,103 @@ export function hardwarePanel(board: Leaderboard) {
   }));
 }
 
-export function cellView(cell: LeaderboardCell | undefined, isReference: boolean) {
+/**
+ * A sign test against the reference in words: the verdict first (faster, slower, or
+ * no significant difference at the report's level), then the test, the pairs and the
+ * ties, so that a reader never has to judge a bare p-value.
+ */
+export function verdictText(t: ReferenceTest | undefined, reference: string, scope: string): string {
+  if (t === undefined) return '';
+  if (t.n === 0) return `no trials paired with ${reference} ${scope}, so no test`;
+  const level = `${SIGNIFICANCE}`;
+  const counts = `${t.wins} of ${t.n} pairs faster, ${t.losses} slower, ${t.ties} tied`;
+  if (t.faster) return `faster than ${reference} ${scope} (one-sided paired sign test, ${formatP(t.pValue)} < ${level}; ${counts})`;
+  if (t.slower) return `slower than ${reference} ${scope} (one-sided paired sign test, ${formatP(t.pSlower)} < ${level}; ${counts})`;
+  return `no significant difference from ${reference} ${scope} at ${level} (paired sign test, faster ${formatP(t.pValue)}, slower ${formatP(t.pSlower)}; ${counts})`;
+}
+
+/** Short verdict for a table cell: "faster", "slower" or "n.s.", with the deciding p. */
+function shortVerdict(t: ReferenceTest): { word: string; cls: string; p: string } {
+  if (t.faster) return { word: 'faster', cls: 'faster', p: formatP(t.pValue) };
+  if (t.slower) return { word: 'slower', cls: 'slower', p: formatP(t.pSlower) };
+  return { word: 'no sig. difference', cls: 'ns', p: formatP(Math.min(t.pValue, t.pSlower)) };
+}
+
+/** How close a missed cell came: its best validation value and the gap to the target. */
+export interface Closeness {
+  readonly best: number;
+  readonly target: number;
+  readonly metric: string;
+  readonly direction: 'max' | 'min';
+}
+
+export function closenessText(c: Closeness | undefined): string {
+  if (c === undefined) return '';
+  const gap = c.direction === 'max' ? c.target - c.best : c.best - c.target;
+  const rel = c.target === 0 ? '' : ` (${((100 * gap) / Math.abs(c.target)).toFixed(1)} %)`;
+  return `best ${c.metric} ${formatMetric(c.best)}, ${formatMetric(gap)}${rel} short of ${formatMetric(c.target)}`;
+}
+
+function formatMetric(x: number): string {
+  return Number(x.toPrecision(4)).toString();
+}
+
+export function formatMsPerStep(ms: number | null): string {
+  if (ms === null) return '';
+  return `${ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2)} ms/step`;
+}
+
+/**
+ * Studies and scored trials of a board, or of the columns of one workload on it: a
+ * workload page counts only its own trials, and studies are counted per column
+ * (boards may run workloads with different numbers of studies).
+ */
+export function boardCounts(board: Leaderboard, columns?: readonly string[]): { studiesText: string; trials: number } {
+  const mine = columns === undefined ? board.trials : board.trials.filter((t) => columns.includes(workloadColumn(t)));
+  const perColumn = new Map<string, Set<number>>();
+  for (const t of mine) {
+    const c = workloadColumn(t);
+    (perColumn.get(c) ?? perColumn.set(c, new Set()).get(c)!).add(t.study);
+  }
+  const sizes = [...perColumn.values()].map((s) => s.size);
+  const lo = Math.min(...sizes);
+  const hi = Math.max(...sizes);
+  const studiesText =
+    sizes.length === 0 ? '0 studies' : lo === hi ? `${lo} ${lo === 1 ? 'study' : 'studies'}${perColumn.size > 1 ? ' per workload' : ''}` : `${lo}–${hi} studies per workload`;
+  return { studiesText, trials: mine.length };
+}
+
+export function cellView(cell: LeaderboardCell | undefined, isReference: boolean, reference = '', closeness?: Closeness) {
   if (cell === undefined) return { ran: false, text: '—', title: 'not run' };
   const statuses = Object.entries(cell.statuses).map(([s, n]) => `${s}: ${n}`).join(', ');
   const t = cell.vsReference;
+  const short = t === undefined || t.n === 0 ? undefined : shortVerdict(t);
   return {
     ran: true,
     text: formatSeconds(cell.seconds),
     missed: cell.seconds === null,
+    closeness: cell.seconds === null ? closenessText(closeness) : '',
+    msPerStep: formatMsPerStep(cell.msPerStep),
+    verdict: short?.word ?? '',
+    verdictClass: short?.cls ?? '',
+    verdictP: short?.p ?? '',
     best: cell.best,
     ci: formatTimeInterval(cell.ci),
     reached: `${cell.reached}/${cell.trials} trials reached`,
     voided: cell.voidedBy !== undefined,
     voidedText: cell.voidedBy === undefined ? '' : `measured ${formatSeconds(cell.rawSeconds)}; voided: ${cell.voidedBy.join(', ')} not reached`,
     faster: t?.faster ?? false,
-    test: t === undefined ? (isReference ? 'reference' : '') : `vs reference: ${t.wins} faster, ${t.losses} slower, ${t.ties} tied of ${t.n} paired trials, one-sided ${formatP(t.pValue)}`,
+    test: t === undefined ? (isReference ? 'reference' : '') : verdictText(t, reference || 'the reference', 'on this workload'),
     pText: t === undefined ? '' : formatP(t.pValue),
     title: `${cell.reached}/${cell.trials} trials reached the target (${statuses})${cell.noisy > 0 ? `; ${cell.noisy} flagged noisy` : ''}`,
     noisy: cell.noisy > 0 ? `${cell.noisy} noisy` : '',
   };
 }
 
-export function rowView(board: Leaderboard, row: LeaderboardRow, rank: number, names: PageNames) {
+/** Closeness of a missed cell, by submission and column (site.ts computes it from the evals). */
+export type ClosenessLookup = (submission: string, column: string) => Closeness | undefined;
+
+export function rowView(board: Leaderboard, row: LeaderboardRow, rank: number, names: PageNames, closeness: ClosenessLookup = () => undefined) {
   const isReference = row.submission === board.reference;
   const t = row.vsReference;
   return {
@@ -106,8 +183,8 @@ export function rowView(board: Leaderboard, row: LeaderboardRow, rank: number, n
     speedup: isReference ? '1.00× (reference)' : formatSpeedup(row.speedup.geomean),
     speedupTitle: Object.entries(row.speedup.perWorkload).map(([w, x]) => `${w}: ${formatSpeedup(x)}`).join(', '),
     faster: t?.faster ?? false,
-    pooledTest: t === undefined ? '' : `${t.wins}/${t.n} paired trials faster, ${formatP(t.pValue)}`,
-    cells: board.columns.map((c) => ({ column: c, variant: c.includes(':'), ...cellView(row.cells[c], isReference) })),
+    pooledTest: verdictText(t, board.reference, `pooled over the ${board.scored.length} scored workload${board.scored.length === 1 ? '' : 's'}`),
+    cells: board.columns.map((c) => ({ column: c, variant: c.includes(':'), ...cellView(row.cells[c], isReference, board.reference, closeness(row.submission, c)) })),
     robustness: row.robustnessSummary.total === 0 ? 'no variants run' : `${row.robustnessSummary.reached}/${row.robustnessSummary.total}`,
     robust: row.robustnessSummary.total > 0 && row.robustnessSummary.reached === row.robustnessSummary.total,
   };

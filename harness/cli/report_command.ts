@@ -86,7 +86,7 @@ function printBoards(boards: readonly Leaderboard[]): void {
     for (const row of b.rows) {
       const cells = b.columns.map((c) => {
         const cell = row.cells[c];
-        const text = cell === undefined ? '—' : `${formatSeconds(cell.seconds)}${cell.best ? ' ★' : ''}${cell.vsReference?.faster ? ' +' : ''}${cell.voidedBy ? ' (void)' : ''}`;
+        const text = cell === undefined ? '—' : `${formatSeconds(cell.seconds)}${cell.best ? ' ★' : ''}${cell.vsReference?.faster ? ' +' : cell.vsReference?.slower ? ' −' : ''}${cell.voidedBy ? ' (void)' : ''}`;
         return text.padStart(18);
       });
       const rob = row.robustnessSummary.total === 0 ? '—' : `${row.robustnessSummary.reached}/${row.robustnessSummary.total}`;
@@ -96,7 +96,7 @@ function printBoards(boards: readonly Leaderboard[]): void {
     }
   }
   if (boards.length > 0) {
-    process.stdout.write('\n★ fastest on the workload; + faster than the reference (paired sign test, p < 0.05); speedups count a miss as budget + 1 s\n');
+    process.stdout.write('\n★ fastest on the workload; + faster, − slower than the reference (one-sided paired sign tests, p < 0.05; unmarked: no significant difference); speedups count a miss as budget + 1 s\n');
   }
 }
 

@@ -28,6 +28,10 @@ export function chooseReference(submissions: readonly string[], requested?: stri
 export interface ReferenceTest extends SignTestResult {
   /** p < SIGNIFICANCE: faster than the reference on paired trials. */
   readonly faster: boolean;
+  /** The one-sided p-value of the other direction ("slower than the reference"). */
+  readonly pSlower: number;
+  /** pSlower < SIGNIFICANCE: slower than the reference on paired trials. */
+  readonly slower: boolean;
 }
 
 /** Per-trial times by pair key, for one submission and one column (Infinity = missed). */
@@ -82,7 +86,8 @@ export function signTestVs(
     }
   }
   const result = pairedSignTest(xs, ys);
-  return { ...result, faster: result.n > 0 && result.pValue < SIGNIFICANCE };
+  const pSlower = pairedSignTest(ys, xs).pValue;
+  return { ...result, faster: result.n > 0 && result.pValue < SIGNIFICANCE, pSlower, slower: result.n > 0 && pSlower < SIGNIFICANCE };
 }
 
 /** The runtime budget of each column: the largest `budget_sec` of its trials. */

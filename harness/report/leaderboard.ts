@@ -54,6 +54,12 @@ export interface LeaderboardCell {
   readonly statuses: Readonly<Record<string, number>>;
   /** Scored trials flagged noisy (the machine was busy or its calibration moved). */
   readonly noisy: number;
+  /**
+   * Median over the scored trials of submission time per training step, in ms (null
+   * when no trial took a step): a method's cost per step, which explains much of a
+   * time-to-target difference before any question of steps to target.
+   */
+  readonly msPerStep: number | null;
   /** Paired sign test against the reference; absent on the reference's own row. */
   readonly vsReference?: ReferenceTest;
   /** Variant columns that made the variant rule void this base time. */
@@ -269,6 +275,7 @@ function buildOne(
         reached: statuses['reached'] ?? 0,
         statuses,
         noisy: mine.filter((t) => t.noisy === 1).length,
+        msPerStep: medianMsPerStep(mine),
         ...(submission === reference ? {} : { vsReference: signTestVs(paired.get(submission), paired.get(reference), [column]) }),
         ...(voidedBy === undefined ? {} : { voidedBy }),
       };
@@ -320,6 +327,17 @@ function buildOne(
     trials,
     attempts,
   };
+}
+
+/** Median of 1000 × submission time ÷ steps over the trials that took a step. */
+export function medianMsPerStep(trials: readonly Pick<TrialRow, 'steps' | 'submission_time_sec'>[]): number | null {
+  const xs = trials
+    .filter((t) => (t.steps ?? 0) > 0 && t.submission_time_sec !== null)
+    .map((t) => (1000 * (t.submission_time_sec ?? 0)) / (t.steps ?? 1))
+    .sort((a, b) => a - b);
+  if (xs.length === 0) return null;
+  const mid = xs.length >> 1;
+  return xs.length % 2 === 1 ? xs[mid]! : (xs[mid - 1]! + xs[mid]!) / 2;
 }
 
 function jsonInterval(iv: { lower: number; upper: number } | undefined): readonly [JsonTime, JsonTime] | null {

@@ -11,7 +11,7 @@ const json = (x: number | null | undefined): JsonTime => (x !== null && x !== un
 
 function testJson(t: ReferenceTest | undefined) {
   if (t === undefined) return null;
-  return { n: t.n, wins: t.wins, losses: t.losses, ties: t.ties, pValue: t.pValue, faster: t.faster };
+  return { n: t.n, wins: t.wins, losses: t.losses, ties: t.ties, pValue: t.pValue, faster: t.faster, pSlower: t.pSlower, slower: t.slower };
 }
 
 export function boardJson(board: Leaderboard) {

@@ -1,0 +1,78 @@
+/**
+ * The report says what its numbers mean: verdicts in words at the stated level, how
+ * close a miss came, the cost per step, the version, and counts that belong to the
+ * page they are on. Expected texts are worked out by hand from the standard board
+ * (test/leaderboard/store_fixture.ts), not by calling the views.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { readSite } from '../../harness/report/site.ts';
+import { renderSite } from '../../reports/render.ts';
+import { addTable, standardStore } from '../leaderboard/store_fixture.ts';
+
+let cleanup: (() => void) | undefined;
+afterEach(() => cleanup?.());
+
+const decoded = (html: string) =>
+  html.replace(/&#x3D;/g, '=').replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+/** The page's visible text, tags dropped and whitespace collapsed. */
+const text = (html: string) => decoded(html.replace(/<svg[\s\S]*?<\/svg>/g, ' ').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
+
+async function site(extra?: (s: ReturnType<typeof standardStore>) => void) {
+  const s = standardStore();
+  cleanup = s.cleanup;
+  extra?.(s);
+  return renderSite(readSite(s.store, { bootstrap: { resamples: 20 } }));
+}
+
+describe('the report says what it means', () => {
+  it('puts every pooled comparison in words, with the test, the level, the pairs and the ties', async () => {
+    const index = text((await site())['index.html']!);
+    // fast beats adamw in all 6 (study, trial) pairs of w: one-sided binomial tail 1/2^6 = 0.015625.
+    expect(index).toContain('faster than adamw pooled over the 1 scored workload (one-sided paired sign test, p = 0.016 < 0.05; 6 of 6 pairs faster, 0 slower, 0 tied)');
+    // sgd missed all 6 while adamw reached all 6: slower, by the same tail.
+    expect(index).toContain('slower than adamw pooled over the 1 scored workload (one-sided paired sign test, p = 0.016 < 0.05; 0 of 6 pairs faster, 6 slower, 0 tied)');
+    expect(index).toContain('Below the significance level the page says “no significant difference”');
+  });
+
+  it('says "no significant difference" when the pairs split, and counts ties half to each side', async () => {
+    // A submission "even" on w, against adamw's [[10,12,30],[20,25,22]]: 9<10 win, 12=12 tie, a miss vs 30
+    // loss, 19<20 win, 26>25 loss, 23>22 loss → 2 wins, 3 losses, 1 tie. Mid-p with the tie as half a
+    // win: faster (P(X≥2) + P(X≥3))/2 = (57 + 42)/128 = 0.773; slower (P(X≥3) + P(X≥4))/2 = (42 + 22)/128 = 0.5.
+    const index = text(
+      (
+        await site((s) => {
+          addTable(s.store, s.hardwareId, s.runId, { even: { w: [[9, 12, null], [19, 26, 23]] } }, { w: 100 });
+        })
+      )['index.html']!,
+    );
+    expect(index).toContain('no significant difference from adamw pooled over the 1 scored workload at 0.05 (paired sign test, faster p = 0.773, slower p = 0.500; 2 of 6 pairs faster, 3 slower, 1 tied)');
+    expect(index).toContain('no sig. difference, p = 0.500');
+  });
+
+  it('shows how close a miss came: the best value and the gap to the target', async () => {
+    const index = text((await site())['index.html']!);
+    // sgd missed w: its trials' best accuracy is 0.8 against the target 0.9 → 0.1 short, 11.1 %.
+    expect(index).toContain('best accuracy 0.8, 0.1 (11.1 %) short of 0.9');
+  });
+
+  it('shows time per step on the workload page and the submission page, and the version', async () => {
+    const files = await site();
+    // fast on w: times 5,6,9,8,9,10 s over 20 steps each → 250,300,450,400,450,500 ms; median 425.
+    expect(text(files['workload-w.html']!)).toContain('425 ms/step');
+    const sub = text(files['submission-fast.html']!);
+    expect(sub).toContain('w 425 ms/step');
+    expect(sub).toMatch(/Version .*\b[0-9a-f]{7}\b/);
+  });
+
+  it("counts a workload page's studies and trials from that workload alone", async () => {
+    const files = await site((s) => {
+      // A second workload x with 1 study of 2 trials for adamw.
+      addTable(s.store, s.hardwareId, s.runId, { adamw: { x: [[4, 5]] } }, { x: 100 });
+    });
+    expect(text(files['workload-x.html']!)).toContain('1 study · 2 scored trials');
+    // w and w:v: 2 studies each; 4 submissions' cells: adamw 12, fast 12, novar 6, sgd 12 trials = 42.
+    expect(text(files['workload-w.html']!)).toContain('2 studies per workload · 42 scored trials');
+    // The index holds both: 1–2 studies, 44 trials.
+    expect(text(files['index.html']!)).toContain('1–2 studies per workload · 44 scored trials');
+  });
+});
