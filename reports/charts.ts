@@ -59,30 +59,45 @@ export function inlineSvg(svg: string, idPrefix: string): string {
     .replace(/href="#([^"]+)"/g, `href="#${idPrefix}-$1"`);
 }
 
-/** ρ(τ) step lines, one per submission, for τ from 1 to maxTau. */
+/** Pixels between neighbouring profile lines: enough to see two equal profiles, too little to misread a value. */
+const PROFILE_OFFSET_PX = 3;
+
+/**
+ * ρ(τ) step lines, one per submission, for τ from 1 to maxTau. Equal profiles are
+ * common (two submissions that solved the same workloads within the same ratios), and
+ * one line would hide the other: each submission's line is drawn a few pixels above or
+ * below its true place (a layer per submission with its own mark offset; the data are
+ * unchanged), besides its own colour, dash and point markers.
+ */
 export function profileSpec(steps: Readonly<Record<string, readonly ProfileStep[]>>, maxTau: number, palette: Palette, workloads: number): TopLevelSpec {
-  const values = Object.entries(steps).flatMap(([submission, corners]) => corners.map(([tau, rho]) => ({ submission, tau, rho })));
-  const present = Object.keys(steps);
+  const present = subset(palette, Object.keys(steps));
+  const encoding = {
+    x: { field: 'tau', type: 'quantitative', scale: { domain: [1, maxTau], nice: false }, title: 'τ (time ÷ fastest time)' },
+    y: { field: 'rho', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '.0%' }, title: 'ρ(τ): workloads within τ' },
+    color: { field: 'submission', type: 'nominal', scale: colorScale(palette, present), title: 'submission', legend: { symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolSize: 300 } },
+    strokeDash: {
+      field: 'submission',
+      type: 'nominal',
+      scale: { domain: present, range: present.map((s) => DASHES[palette.domain.indexOf(s) % DASHES.length] ?? [1, 0]) },
+      title: 'submission',
+    },
+  };
+  const middle = (present.length - 1) / 2;
   return {
     title: {
       text: 'Performance profile',
-      subtitle: `share of the ${workloads} scored workload${workloads === 1 ? '' : 's'} each submission solved within τ× the fastest time`,
+      subtitle: [
+        `share of the ${workloads} scored workload${workloads === 1 ? '' : 's'} each submission solved within τ× the fastest time`,
+        present.length > 1 ? `lines drawn up to ${Math.ceil(middle) * PROFILE_OFFSET_PX} px apart so that equal profiles stay visible` : '',
+      ].filter((x) => x !== ''),
     },
     width: 460,
     height: 260,
-    data: { values },
-    mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2.5, point: { filled: true, size: 36 } },
-    encoding: {
-      x: { field: 'tau', type: 'quantitative', scale: { domain: [1, maxTau], nice: false }, title: 'τ (time ÷ fastest time)' },
-      y: { field: 'rho', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '.0%' }, title: 'ρ(τ): workloads within τ' },
-      color: { field: 'submission', type: 'nominal', scale: colorScale(palette, present), title: 'submission', legend: { symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolSize: 300 } },
-      strokeDash: {
-        field: 'submission',
-        type: 'nominal',
-        scale: { domain: subset(palette, present), range: subset(palette, present).map((s) => DASHES[palette.domain.indexOf(s) % DASHES.length] ?? [1, 0]) },
-        title: 'submission',
-      },
-    },
+    layer: present.map((submission, i) => ({
+      data: { values: (steps[submission] ?? []).map(([tau, rho]) => ({ submission, tau, rho })) },
+      mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2.5, yOffset: (middle - i) * PROFILE_OFFSET_PX, point: { filled: true, size: 36, yOffset: (middle - i) * PROFILE_OFFSET_PX } },
+      encoding,
+    })),
   } as TopLevelSpec;
 }
 

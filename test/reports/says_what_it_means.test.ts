@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSite } from '../../harness/report/site.ts';
+import { profileSpec, renderChart } from '../../reports/charts.ts';
 import { renderSite } from '../../reports/render.ts';
 import { addTable, standardStore } from '../leaderboard/store_fixture.ts';
 
@@ -74,5 +75,15 @@ describe('the report says what it means', () => {
     expect(text(files['workload-w.html']!)).toContain('2 studies per workload · 42 scored trials');
     // The index holds both: 1–2 studies, 44 trials.
     expect(text(files['index.html']!)).toContain('1–2 studies per workload · 44 scored trials');
+  });
+
+  it('keeps two equal performance profiles visible as two lines', async () => {
+    const equal = [[1, 0.5], [2, 1]] as Array<[number, number]>;
+    const svg = await renderChart(profileSpec({ a: equal, b: equal }, 4, { domain: ['a', 'b'] }, 2), 't');
+    const lines = [...svg.matchAll(/aria-roledescription="line mark" d="([^"]+)"/g)].map((m) => m[1]!);
+    expect(lines).toHaveLength(2);
+    // ρ = 0.5 on a 260 px tall axis sits at y = 130; the two lines are drawn 3 px apart around it.
+    const firstY = lines.map((d) => Number(/^M0,([\d.]+)/.exec(d)?.[1]));
+    expect(firstY.sort((x, y) => x - y)).toEqual([128.5, 131.5]);
   });
 });
