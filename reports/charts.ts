@@ -183,3 +183,46 @@ export function timesSpec(input: TimeInput, palette: Palette): TopLevelSpec {
     resolve: { scale: { y: 'independent' } },
   } as TopLevelSpec;
 }
+
+export interface SensitivityInput {
+  readonly column: string;
+  readonly hparam: string;
+  readonly points: ReadonlyArray<{ value: number; seconds: number; missed: boolean; label: string }>;
+  readonly budget: number;
+}
+
+/**
+ * Time-to-target against one tuned hyperparameter, one point per scored trial: what a
+ * method's robustness costs or buys. A miss sits at the budget line as a cross, so the
+ * region of the search space that fails is as visible as the one that wins. Log x when
+ * the points span a factor of 10 or more (learning rates, weight decays).
+ */
+export function sensitivitySpec(input: SensitivityInput): TopLevelSpec {
+  const xs = input.points.map((p) => p.value);
+  const min = Math.min(...xs);
+  const max = Math.max(...xs);
+  const log = min > 0 && max / min >= 10;
+  return {
+    title: { text: `${input.column} · ${input.hparam}`, subtitle: 'dot: reached (time-to-target); ✕ at the budget: missed' },
+    width: 220,
+    height: 150,
+    layer: [
+      {
+        data: { values: [{ budget: input.budget }] },
+        mark: { type: 'rule', strokeDash: [4, 3], color: '#a3302b', strokeWidth: 1 },
+        encoding: { y: { field: 'budget', type: 'quantitative' } },
+      },
+      {
+        data: { values: input.points.map((p) => ({ ...p, outcome: p.missed ? 'missed' : 'reached' })) },
+        mark: { type: 'point', filled: true, size: 48, opacity: 0.85 },
+        encoding: {
+          x: { field: 'value', type: 'quantitative', scale: log ? { type: 'log' } : { zero: false }, title: input.hparam, axis: { format: log ? '.0e' : '~g', labelOverlap: true } },
+          y: { field: 'seconds', type: 'quantitative', scale: { zero: true }, title: 'time-to-target (s)' },
+          shape: { field: 'outcome', type: 'nominal', scale: { domain: ['reached', 'missed'], range: ['circle', 'cross'] }, legend: null },
+          color: { field: 'outcome', type: 'nominal', scale: { domain: ['reached', 'missed'], range: ['#2f5d8a', '#a3302b'] }, legend: null },
+          tooltip: [{ field: 'label', type: 'nominal' }],
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}

@@ -12,10 +12,10 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Handlebars from 'handlebars';
-import type { Leaderboard } from '../harness/report/leaderboard.ts';
+import { type Leaderboard, workloadColumn } from '../harness/report/leaderboard.ts';
 import { exportFiles, parseObject } from '../harness/report/exports.ts';
 import type { SiteData } from '../harness/report/site.ts';
-import { learningCurveSpec, profileSpec, renderChart, timesSpec, type Palette } from './charts.ts';
+import { learningCurveSpec, profileSpec, renderChart, type SensitivityInput, sensitivitySpec, timesSpec, type Palette } from './charts.ts';
 import { formatSeconds } from './format.ts';
 import { boardHeading, cellView, type ClosenessLookup, columnsView, formatMsPerStep, hardwarePanel, PageNames, robustnessView, rowView, trialView } from './views.ts';
 
@@ -163,7 +163,7 @@ async function workloadBody(site: SiteData, workload: string, names: PageNames, 
   return t.workload({ name: workload, description: desc?.description ?? '', variants, boards });
 }
 
-function submissionBody(site: SiteData, submission: string, names: PageNames, t: ReturnType<typeof loadTemplates>) {
+async function submissionBody(site: SiteData, submission: string, names: PageNames, ids: ChartIds, t: ReturnType<typeof loadTemplates>) {
   const summary = [];
   const boards = [];
   for (const board of site.boards) {
@@ -195,9 +195,36 @@ function submissionBody(site: SiteData, submission: string, names: PageNames, t:
     const hparamNames = [...new Set(attempts.flatMap((a) => Object.keys(parseObject(a.hparams_json))))].sort();
     const ordered = [...attempts].sort((a, b) => a.workload.localeCompare(b.workload) || a.variant.localeCompare(b.variant) || a.study - b.study || a.trial - b.trial || a.id - b.id);
     const trials = ordered.map((a) => ({ ...trialView(a, scoredIds.has(a.id), hparamNames), workloadHref: names.get('workload', a.workload) }));
-    boards.push({ heading: headingView(board), hparamNames, trials, colspan: 8 + hparamNames.length, errors: trials.filter((x) => x.error !== '') });
+    const sensitivity = [];
+    for (const input of sensitivityInputs(board, submission)) sensitivity.push(await renderChart(sensitivitySpec(input), ids.next()));
+    boards.push({ heading: headingView(board), hparamNames, trials, colspan: 8 + hparamNames.length, errors: trials.filter((x) => x.error !== ''), sensitivity });
   }
   return t.submission({ name: submission, summary, boards });
+}
+
+/**
+ * One sensitivity chart per workload column and numeric hyperparameter that varied
+ * across the submission's scored trials on the board (a fixed value says nothing).
+ */
+function sensitivityInputs(board: Leaderboard, submission: string): SensitivityInput[] {
+  const out: SensitivityInput[] = [];
+  for (const column of board.columns) {
+    const mine = board.trials.filter((x) => x.submission === submission && workloadColumn(x) === column);
+    if (mine.length < 2) continue;
+    const parsed = mine.map((x) => ({ trial: x, hparams: parseObject(x.hparams_json) }));
+    const names = [...new Set(parsed.flatMap((p) => Object.keys(p.hparams)))].sort();
+    for (const hparam of names) {
+      const points = parsed.flatMap(({ trial, hparams }) => {
+        const value = hparams[hparam];
+        if (typeof value !== 'number' || !Number.isFinite(value)) return [];
+        const reached = trial.status === 'reached' && trial.time_to_target_sec !== null;
+        return [{ value, seconds: reached ? (trial.time_to_target_sec ?? 0) : trial.budget_sec, missed: !reached, label: `study ${trial.study} trial ${trial.trial}: ${trial.status}` }];
+      });
+      if (new Set(points.map((p) => p.value)).size < 2) continue;
+      out.push({ column, hparam, points, budget: board.budgets[column] ?? Math.max(...points.map((p) => p.seconds)) });
+    }
+  }
+  return out;
 }
 
 /** Renders every file of the site into memory: file name → content. */
@@ -221,7 +248,7 @@ export async function renderSite(site: SiteData): Promise<Record<string, string>
   }
   for (const s of site.submissions) {
     const file = names.get('submission', s);
-    files[file] = page(file, `Submission ${s}`, submissionBody(site, s, names, t));
+    files[file] = page(file, `Submission ${s}`, await submissionBody(site, s, names, ids, t));
   }
   files['style.css'] = readFileSync(new URL('style.css', TEMPLATES), 'utf8');
   Object.assign(files, exportFiles(site.exports));

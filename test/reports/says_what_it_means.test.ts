@@ -86,4 +86,16 @@ describe('the report says what it means', () => {
     const firstY = lines.map((d) => Number(/^M0,([\d.]+)/.exec(d)?.[1]));
     expect(firstY.sort((x, y) => x - y)).toEqual([128.5, 131.5]);
   });
+
+  it('charts time-to-target against each hyperparameter the tuner varied, misses at the budget', async () => {
+    const files = await site();
+    // adamw on the standard board: lr = 0.001 × (1 + study) varies over 2 studies, on w and on w:v.
+    const page = files['submission-adamw.html']!;
+    const charts = [...page.matchAll(/<figure class="chart" data-chart="sensitivity">([\s\S]*?)<\/figure>/g)].map((m) => m[1]!);
+    expect(charts).toHaveLength(2);
+    // One symbol per scored trial: 6 on w (all reached), 6 on w:v (2 reached, 4 missed).
+    for (const svg of charts) expect(svg.match(/aria-roledescription="point"/g)).toHaveLength(6);
+    expect(charts[1]).toContain('study 0 trial 1: budget_exhausted');
+    expect(text(page)).toContain('Hyperparameter sensitivity');
+  });
 });
