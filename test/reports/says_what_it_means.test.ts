@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readSite } from '../../harness/report/site.ts';
 import { profileSpec, renderChart } from '../../reports/charts.ts';
 import { renderSite } from '../../reports/render.ts';
-import { addTable, standardStore } from '../leaderboard/store_fixture.ts';
+import { addTable, addTrial, standardStore } from '../leaderboard/store_fixture.ts';
 
 let cleanup: (() => void) | undefined;
 afterEach(() => cleanup?.());
@@ -97,5 +97,15 @@ describe('the report says what it means', () => {
     for (const svg of charts) expect(svg.match(/aria-roledescription="point"/g)).toHaveLength(6);
     expect(charts[1]).toContain('study 0 trial 1: budget_exhausted');
     expect(text(page)).toContain('Hyperparameter sensitivity');
+  });
+
+  it('draws no sensitivity chart for a hyperparameter that never varied', async () => {
+    const files = await site((s) => {
+      for (const trial of [0, 1, 2]) addTrial(s.store, { hardwareId: s.hardwareId, runId: s.runId, submission: 'fixedb1', study: 0, trial, time: 10 + trial, hparams: { lr: 0.01 * (1 + trial), beta1: 0.9 } });
+    });
+    const page = files['submission-fixedb1.html']!;
+    expect(page.match(/data-chart="sensitivity"/g)).toHaveLength(1);
+    expect(page).toContain('w · lr');
+    expect(page).not.toContain('w · beta1');
   });
 });
