@@ -17,7 +17,7 @@ import { exportFiles, parseObject } from '../harness/report/exports.ts';
 import type { SiteData } from '../harness/report/site.ts';
 import { learningCurveSpec, profileSpec, renderChart, type SensitivityInput, sensitivitySpec, timesSpec, type Palette } from './charts.ts';
 import { formatSeconds } from './format.ts';
-import { boardHeading, cellView, type ClosenessLookup, columnsView, formatMsPerStep, hardwarePanel, PageNames, robustnessView, rowView, trialView } from './views.ts';
+import { boardHeading, cellView, type ClosenessLookup, columnsView, costView, formatMsPerStep, hardwarePanel, PageNames, robustnessView, rowView, trialView } from './views.ts';
 
 export { formatSeconds } from './format.ts';
 
@@ -65,7 +65,13 @@ function closenessOf(site: SiteData, board: Leaderboard): ClosenessLookup {
   };
 }
 
-async function indexBody(site: SiteData, names: PageNames, palette: Palette, ids: ChartIds, t: ReturnType<typeof loadTemplates>) {
+/** Presentation choices of a report that are not in the store. */
+export interface RenderOptions {
+  /** Price of one core-hour, to state what results cost in money. */
+  readonly pricePerCoreHour?: number;
+}
+
+async function indexBody(site: SiteData, names: PageNames, palette: Palette, ids: ChartIds, t: ReturnType<typeof loadTemplates>, options: RenderOptions) {
   const boards = [];
   for (const board of site.boards) {
     const steps = Object.fromEntries(board.rows.map((r) => [r.submission, board.report.submissions[r.submission]?.rho ?? []]));
@@ -78,6 +84,7 @@ async function indexBody(site: SiteData, names: PageNames, palette: Palette, ids
         : '',
       profileSvg: await renderChart(profileSpec(steps, board.report.maxTau, palette, board.scored.length), ids.next()),
       hardware: hardwarePanel(board),
+      cost: costView(board, names, options.pricePerCoreHour),
     });
   }
   const first = site.boards[0];
@@ -91,6 +98,7 @@ async function indexBody(site: SiteData, names: PageNames, palette: Palette, ids
     empty: site.boards.length === 0,
     anyMixed: site.boards.some((b) => b.mixedHardware),
     toc: site.boards.length > 1 ? site.boards.map((b) => ({ id: b.id, title: boardHeading(b).title })) : [],
+    price: options.pricePerCoreHour === undefined ? '' : String(options.pricePerCoreHour),
   });
 }
 
@@ -228,7 +236,7 @@ function sensitivityInputs(board: Leaderboard, submission: string): SensitivityI
 }
 
 /** Renders every file of the site into memory: file name → content. */
-export async function renderSite(site: SiteData): Promise<Record<string, string>> {
+export async function renderSite(site: SiteData, options: RenderOptions = {}): Promise<Record<string, string>> {
   const t = loadTemplates();
   const names = new PageNames();
   const palette: Palette = { domain: site.submissions };
@@ -253,7 +261,7 @@ export async function renderSite(site: SiteData): Promise<Record<string, string>
   files['style.css'] = readFileSync(new URL('style.css', TEMPLATES), 'utf8');
   Object.assign(files, exportFiles(site.exports));
   // Last, so that writing it last makes the entry point appear only once the rest exists.
-  files['index.html'] = page('index.html', 'Leaderboard', await indexBody(site, names, palette, ids, t));
+  files['index.html'] = page('index.html', 'Leaderboard', await indexBody(site, names, palette, ids, t, options));
   return files;
 }
 
@@ -282,6 +290,6 @@ export function writeSite(files: Readonly<Record<string, string>>, outDir: strin
 }
 
 /** Renders and writes the site of `site` into `outDir`; returns the index path. */
-export async function renderReport(site: SiteData, outDir: string): Promise<string> {
-  return writeSite(await renderSite(site), outDir);
+export async function renderReport(site: SiteData, outDir: string, options: RenderOptions = {}): Promise<string> {
+  return writeSite(await renderSite(site, options), outDir);
 }

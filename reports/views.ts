@@ -4,6 +4,7 @@
  */
 import { SIGNIFICANCE, type ReferenceTest } from '../harness/report/compare.ts';
 import { workloadColumn, type Leaderboard, type LeaderboardCell, type LeaderboardRow } from '../harness/report/leaderboard.ts';
+import { submissionCost } from '../harness/report/cost.ts';
 import { parseObject } from '../harness/report/exports.ts';
 import type { TrialRow } from '../harness/store/rows.ts';
 import {
@@ -245,4 +246,32 @@ export function trialView(t: TrialRow, scored: boolean, hparamNames: readonly st
 function noiseText(json: string | null): string {
   const reasons = (parseObject(json ?? '{}') as { reasons?: unknown }).reasons;
   return Array.isArray(reasons) ? reasons.join('; ') : 'noisy';
+}
+
+/** The cost table of a board: CPU time over every attempt, per reached target, money at the given price, energy. */
+export function costView(board: Leaderboard, names: PageNames, pricePerCoreHour?: number) {
+  const rows = board.rows.map((row) => {
+    const c = submissionCost(
+      row.submission,
+      board.attempts.filter((a) => a.submission === row.submission),
+      board.trials.filter((x) => x.submission === row.submission),
+      pricePerCoreHour,
+    );
+    return {
+      submission: row.submission,
+      href: names.get('submission', row.submission),
+      attempts: `${c.measured + c.unmeasured}${c.unmeasured > 0 ? ` (${c.unmeasured} without a CPU record)` : ''}`,
+      cpu: `${formatNumber(c.cpuSec)} s`,
+      coreHours: String(Number(c.coreHours.toPrecision(3))),
+      perReached: c.cpuSecPerReached === null ? 'nothing reached' : `${formatNumber(c.cpuSecPerReached)} s`,
+      reached: c.reached,
+      money: c.money === null ? '' : c.money.toFixed(c.money < 1 ? 4 : 2),
+      energy: c.energyJoules === null ? 'unavailable' : `${formatNumber(c.energyJoules / 1000)} kJ`,
+    };
+  });
+  return { rows, energyNote: rows.some((r) => r.energy === 'unavailable') };
+}
+
+function formatNumber(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 }

@@ -8,6 +8,7 @@ import { parseTimesTable, scoreTable } from '../scoring/index.ts';
 import type { ListedTrialStatus } from '../store/rows.ts';
 import { Store } from '../store/store.ts';
 import { dbOption, jsonOption, outDirOption } from './options.ts';
+import { positiveNumber } from './parsers.ts';
 import { formatScore, formatScoreInterval, formatSeconds, formatSpeedup } from '../../reports/format.ts';
 import { writeReport } from './write_report.ts';
 
@@ -126,7 +127,9 @@ export function scoreCommand(): Command {
 export function reportCommand(): Command {
   return withBoardOptions(new Command('report').description('write the static HTML report site (works offline) and print the path of its index page'))
     .addOption(outDirOption().makeOptionMandatory())
-    .action(async (flags: BoardFlags & { out: string }) => {
-      process.stdout.write(`${await writeReport(flags.db, flags.out, boardOptions(flags))}\n`);
+    .option('--price-per-core-hour <x>', 'also state what the results cost in money at this price of one core-hour (at most 1,000,000)', positiveNumber('price-per-core-hour', 1_000_000, 'it is the price of one CPU core for one hour'))
+    .action(async (flags: BoardFlags & { out: string; pricePerCoreHour?: number }) => {
+      const render = flags.pricePerCoreHour === undefined ? {} : { pricePerCoreHour: flags.pricePerCoreHour };
+      process.stdout.write(`${await writeReport(flags.db, flags.out, boardOptions(flags), render)}\n`);
     });
 }

@@ -6,7 +6,7 @@ import type { LeaderboardOptions } from '../report/leaderboard.ts';
 import { readSite, type WorkloadDescription } from '../report/site.ts';
 import { assertRoomFor, outputFault, prepareOutDir } from '../store/dirs.ts';
 import { Store } from '../store/store.ts';
-import { renderSite, writeSite } from '../../reports/render.ts';
+import { type RenderOptions, renderSite, writeSite } from '../../reports/render.ts';
 import { WORKLOADS } from '../../workloads/registry.ts';
 
 function describeWorkload(name: string): WorkloadDescription | undefined {
@@ -22,7 +22,7 @@ function describeWorkload(name: string): WorkloadDescription | undefined {
  * read-only or pseudo file system, a full disk), fails at once with one line, and a
  * disk that fills up while the site is written fails with one line too.
  */
-export async function writeReport(dbPath: string, outDir: string, options: LeaderboardOptions = {}): Promise<string> {
+export async function writeReport(dbPath: string, outDir: string, options: LeaderboardOptions = {}, render: RenderOptions = {}): Promise<string> {
   const what = 'the report';
   const store = Store.open(dbPath, { readonly: true });
   let site;
@@ -33,7 +33,7 @@ export async function writeReport(dbPath: string, outDir: string, options: Leade
     store.close();
   }
   try {
-    const files = await renderSite(site);
+    const files = await renderSite(site, render);
     assertRoomFor(prepareOutDir(outDir, what), Object.values(files).reduce((sum, c) => sum + Buffer.byteLength(c), 0), outDir, what);
     return writeSite(files, outDir);
   } catch (err) {

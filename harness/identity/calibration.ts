@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { energyJoulesSince, energyMark } from './energy.ts';
 import * as tf from '@tensorflow/tfjs';
 import { median } from '../scoring/aggregate.ts';
 
@@ -24,6 +25,11 @@ export interface CpuShares {
   readonly others: number;
   /** Stolen by the hypervisor. */
   readonly steal: number;
+  /**
+   * CPU-seconds this process and its ended children used (a trial's own process,
+   * its evals in this one, the runner's work around it): the trial's compute cost.
+   */
+  readonly ownSec?: number;
 }
 
 export interface TrialNoise {
@@ -31,6 +37,12 @@ export interface TrialNoise {
   readonly after: CalibrationTiming;
   readonly loadAvg: readonly [number, number];
   readonly cpu: CpuShares | null;
+  /**
+   * Energy of the CPU packages during the trial, in joules, from Linux's RAPL counters
+   * (/sys/class/powercap); null where the machine exposes none (virtual machines,
+   * non-Intel/AMD CPUs). Whole-package energy: other processes' share is in it too.
+   */
+  readonly energyJoules?: number | null;
   /** Why the trial is flagged; empty when it is not. */
   readonly reasons: readonly string[];
 }
@@ -116,6 +128,9 @@ function ownTicks(): number {
   }
 }
 
+/** /proc's clock ticks per second (USER_HZ, 100 on Linux whatever the kernel's HZ). */
+const USER_HZ = 100;
+
 /** Jiffies from /proc/stat, or null where there is none (macOS, Windows). */
 export function cpuMark(): CpuMark | null {
   try {
@@ -136,7 +151,7 @@ export function cpuSharesSince(mark: CpuMark | null): CpuShares | null {
   const total = now.total - mark.total;
   if (total <= 0) return null;
   const others = Math.max(0, now.busy - mark.busy - (now.self - mark.self)) / total;
-  return { others, steal: (now.steal - mark.steal) / total };
+  return { others, steal: (now.steal - mark.steal) / total, ownSec: (now.self - mark.self) / USER_HZ };
 }
 
 /** Reasons a trial's timing is not to be trusted, from what was measured around it. */
@@ -158,11 +173,13 @@ export async function measureNoise<T>(run: () => Promise<T>): Promise<{ value: T
   const before = calibrate();
   const load0 = loadavg()[0]!;
   const mark = cpuMark();
+  const energy = energyMark();
   const value = await run();
   const cpu = cpuSharesSince(mark);
+  const energyJoules = energyJoulesSince(energy);
   const after = calibrate();
   const load1 = loadavg()[0]!;
-  return { value, noise: { before, after, loadAvg: [load0, load1], cpu, reasons: noiseReasons(before, after, cpu) } };
+  return { value, noise: { before, after, loadAvg: [load0, load1], cpu, energyJoules, reasons: noiseReasons(before, after, cpu) } };
 }
 
 /**

@@ -49,5 +49,7 @@ describe('whose CPU time is whose', () => {
     const after = cpuMark()!;
     // /proc/stat ticks are 1/100 s: at least 90 of them are the child's.
     expect(after.self - before.self).toBeGreaterThanOrEqual(90);
+    // The same in seconds, as a trial's cost record holds it.
+    expect(cpuSharesSince(before)!.ownSec).toBeGreaterThanOrEqual(0.9);
   });
 });

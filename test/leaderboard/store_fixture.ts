@@ -43,6 +43,12 @@ export interface HandTrial {
   readonly version?: string;
   /** Flag the trial noisy (a calibration that moved). */
   readonly noisy?: boolean;
+  /** CPU-seconds the trial used (its cost record); none when absent. */
+  readonly cpuSec?: number;
+  /** Package energy over the trial, joules; null = no RAPL counters. */
+  readonly energyJoules?: number | null;
+  /** Leave the trial running (an attempt cut off), rather than finished. */
+  readonly status?: 'interrupted';
 }
 
 /** Adds one finished trial with two evals: one early, one at the end (on target when reached). */
@@ -87,11 +93,25 @@ export function addTrial(store: Store, t: HandTrial): number {
     evalTimeSec: 0.2,
     evals: 2,
     ...(t.noisy ? { noise: { before: { matmulMs: 1, elementwiseMs: 1 }, after: { matmulMs: 2, elementwiseMs: 1 }, loadAvg: [0, 0] as [number, number], cpu: null, reasons: ['matmul calibration moved 100 %'] } } : {}),
+    ...(t.cpuSec !== undefined
+      ? {
+          noise: {
+            before: { matmulMs: 1, elementwiseMs: 1 },
+            after: { matmulMs: 1, elementwiseMs: 1 },
+            loadAvg: [0, 0] as [number, number],
+            cpu: { others: 0, steal: 0, ownSec: t.cpuSec },
+            energyJoules: t.energyJoules ?? null,
+            reasons: [],
+          },
+        }
+      : {}),
   };
   const noHit = { timeToTargetSec: null, targetStep: null, targetResolution: null };
   store.finishTrial(
     id,
-    t.error !== undefined
+    t.status === 'interrupted'
+      ? { ...counts, ...noHit, status: 'interrupted', error: 'interrupted' }
+      : t.error !== undefined
       ? { ...counts, ...noHit, status: 'error', error: t.error }
       : t.time === null
         ? { ...counts, ...noHit, status: 'budget_exhausted' }
