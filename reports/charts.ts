@@ -4,8 +4,7 @@
  * chart gets its submission colours from one palette over all submissions, so a
  * submission has the same colour on every page.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { ProfileStep } from '../harness/scoring/index.ts';
 
 /** Tableau 10: distinguishable, and readable for the common colour-vision deficiencies. */
@@ -40,6 +39,9 @@ function subset(p: Palette, present: Iterable<string>): string[] {
 
 /** Compiles and renders one chart; ids inside the SVG are prefixed so that charts on one page never share a clip path. */
 export async function renderChart(spec: TopLevelSpec, idPrefix: string): Promise<string> {
+  // Loaded on first use: Vega and Vega-Lite take seconds to import, and every CLI
+  // command but the report ones (and every bad-input exit) would pay for them.
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const vg = compile({ ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec).spec;
   const view = new vega.View(vega.parse(vg), { renderer: 'none' });
   try {
