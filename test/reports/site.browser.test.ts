@@ -37,6 +37,11 @@ interface PageCheck {
   readonly problems: string[];
   readonly charts: number;
   readonly emptyCharts: number;
+  readonly sensitivityCharts: number;
+  /** Pixels the page is wider than the window (a table that does not scroll in its own box). */
+  readonly overflowPx: number;
+  /** Tables wider than their box that are not inside a scrolling box. */
+  readonly clippedTables: number;
   readonly links: string[];
 }
 
@@ -66,7 +71,8 @@ describe('report site in a browser', () => {
       });
       const checks: PageCheck[] = [];
       try {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        // 1400 px: where the submission page's hyperparameter table used to be cut off.
+        const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
         let current: string[] = [];
         page.on('console', (m) => {
           if (m.type() === 'error') current.push(`console error: ${m.text()}`);
@@ -90,9 +96,16 @@ describe('report site in a browser', () => {
                 (n, g) => n + [...g.children].filter((c) => c.tagName === 'line' || ((c.getAttribute('d') ?? '') !== '' && drawn(c as SVGGraphicsElement))).length,
                 0,
               );
+            const scrollsItself = (t: Element) => {
+              for (let e = t.parentElement; e !== null; e = e.parentElement) if (getComputedStyle(e).overflowX === 'auto') return true;
+              return false;
+            };
             return {
               charts: svgs.length,
               emptyCharts: svgs.filter((s) => marksOf(s) === 0).length,
+              sensitivityCharts: document.querySelectorAll('figure[data-chart="sensitivity"] svg.marks').length,
+              overflowPx: document.documentElement.scrollWidth - window.innerWidth,
+              clippedTables: [...document.querySelectorAll('table')].filter((t) => t.scrollWidth > (t.parentElement?.clientWidth ?? Infinity) && !scrollsItself(t)).length,
               links: [...document.querySelectorAll('a[href], link[href]')].map((a) => a.getAttribute('href') ?? ''),
             };
           });
@@ -107,6 +120,8 @@ describe('report site in a browser', () => {
       for (const c of checks) {
         expect(c.problems, c.file).toEqual([]);
         expect(c.emptyCharts, `${c.file}: charts without marks`).toBe(0);
+        expect(c.overflowPx, `${c.file}: the page is wider than a 1400 px window`).toBeLessThanOrEqual(0);
+        expect(c.clippedTables, `${c.file}: tables wider than their box outside a scrolling box`).toBe(0);
         for (const href of c.links) {
           expect(href, `${c.file}: external link`).not.toMatch(/^[a-z]+:/i);
           const [path = '', hash] = href.split('#');
@@ -120,7 +135,11 @@ describe('report site in a browser', () => {
       expect(byFile['index.html']?.charts).toBe(2);
       // Learning curves of mnist_mlp and mnist_mlp:tanh on the first board, mnist_mlp on the second.
       expect(byFile['workload-mnist_mlp.html']?.charts).toBeGreaterThanOrEqual(3);
+      // Two studies drew two learning rates per submission: a sensitivity chart per workload column at least.
+      for (const s of ['adamw', 'sgd_momentum', 'nesterov']) expect(byFile[`submission-${s}.html`]?.sensitivityCharts, s).toBeGreaterThanOrEqual(1);
       const index = readFileSync(join(site, 'index.html'), 'utf8');
+      expect(index).toContain('What the results cost');
+      expect(index).toMatch(/no significant difference from adamw|faster than adamw|slower than adamw/);
       for (const s of ['adamw', 'sgd_momentum', 'nesterov']) expect(index).toContain(`submission-${s}.html`);
 
       expect(existsSync(join(tmp, 'index.png'))).toBe(true);
