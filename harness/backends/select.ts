@@ -8,8 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { AlgobenchError, errorMessage, setting } from '../core/errors.ts';
 import { installWasmKernels } from './wasm/index.ts';
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+import type { BackendChoice } from './choice.ts';
+
+export { BACKEND_CHOICES, type BackendChoice, parseBackendChoice } from './choice.ts';
 
 /** The backend a trial ran on; recorded with every trial and in the hardware fingerprint. */
 export interface BackendInfo {
@@ -22,14 +23,6 @@ export interface BackendInfo {
 
 /** Answers whether the active backend can run a training step of every workload at hand. */
 export type TrainingProbe = () => Promise<boolean>;
-
-export function parseBackendChoice(value: string): BackendChoice {
-  if ((BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoice;
-  throw new AlgobenchError(
-    'E_BACKEND',
-    `unknown backend "${value}"; use one of: ${BACKEND_CHOICES.join(', ')}`,
-  );
-}
 
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 

@@ -2,7 +2,6 @@
 import { Command, Option } from 'commander';
 import { EXPORT_FORMATS, writeExports, type ExportFormat } from '../report/exports.ts';
 import { outputFault, prepareOutDir } from '../store/dirs.ts';
-import { Store } from '../store/store.ts';
 import { dbOption, outDirOption } from './options.ts';
 
 export function exportCommand(): Command {
@@ -11,7 +10,8 @@ export function exportCommand(): Command {
     .addOption(dbOption())
     .addOption(outDirOption().makeOptionMandatory())
     .addOption(new Option('--format <format>', 'csv or json (default: both)').choices([...EXPORT_FORMATS]))
-    .action((flags: { db: string; out: string; format?: ExportFormat }) => {
+    .action(async (flags: { db: string; out: string; format?: ExportFormat }) => {
+      const { Store } = await import('../store/store.ts');
       // The store and the output directory are checked before anything is read.
       const store = Store.open(flags.db, { readonly: true });
       let paths: string[];

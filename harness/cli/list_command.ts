@@ -1,15 +1,17 @@
 /** `algobench list`: workloads with their variants, targets and budgets; submissions. */
 import { Command } from 'commander';
 import { jsonOption } from './options.ts';
-import { listSubmissionNames } from '../submissions/load.ts';
-import { getWorkload, WORKLOADS } from '../../workloads/registry.ts';
-import { getTargets } from '../../workloads/targets.ts';
 
 export function listCommand(): Command {
   return new Command('list')
     .description('list the workloads (with variants, targets and budgets) and the submissions')
     .addOption(jsonOption())
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      const [{ listSubmissionNames }, { getWorkload, WORKLOADS }, { getTargets }] = await Promise.all([
+        import('../submissions/load.ts'),
+        import('../../workloads/registry.ts'),
+        import('../../workloads/targets.ts'),
+      ]);
       const workloads = Object.values(WORKLOADS).map((def) => {
         // getWorkload applies the budgets set-targets derived (targets.json) over the defaults.
         const base = getWorkload(def.name);

@@ -11,8 +11,8 @@
  * --seed) passes its default.
  */
 import { Command, Option } from 'commander';
-import { BACKEND_CHOICES, parseBackendChoice } from '../backends/select.ts';
-import { DEFAULT_DB_PATH } from '../store/store.ts';
+import { BACKEND_CHOICES, parseBackendChoice } from '../backends/choice.ts';
+import { DEFAULT_DB_PATH } from '../store/paths.ts';
 import { collect, parseBudgetScale, parseSeed, parseSelfBudgetScale, parseStudies, parseTrials } from './parsers.ts';
 
 /** `--db`: the results database every command that reads or writes trials opens. */

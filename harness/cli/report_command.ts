@@ -6,11 +6,10 @@ import { buildLeaderboards, type Leaderboard, type LeaderboardOptions } from '..
 import { boardJson } from '../report/score_json.ts';
 import { parseTimesTable, scoreTable } from '../scoring/index.ts';
 import type { ListedTrialStatus } from '../store/rows.ts';
-import { Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import { dbOption, jsonOption, outDirOption } from './options.ts';
 import { positiveNumber } from './parsers.ts';
 import { formatScore, formatScoreInterval, formatSeconds, formatSpeedup } from '../../reports/format.ts';
-import { writeReport } from './write_report.ts';
 
 interface BoardFlags {
   db: string;
@@ -36,7 +35,8 @@ function withBoardOptions(cmd: Command): Command {
     .option('--require-variants', "AlgoPerf v0.5 rule: a base workload's time counts only if every variant of it was reached too");
 }
 
-function withStore<T>(dbPath: string, fn: (store: Store) => T): T {
+async function withStore<T>(dbPath: string, fn: (store: Store) => T): Promise<T> {
+  const { Store } = await import('../store/store.ts');
   const store = Store.open(dbPath, { readonly: true });
   try {
     return fn(store);
@@ -107,13 +107,13 @@ export function scoreCommand(): Command {
   )
     .option('--times <file>', 'score this JSON table instead: {"submissions": {"<name>": {"<workload>": [[t, null, ...], ...]}}}')
     .addOption(jsonOption())
-    .action((flags: BoardFlags & { times?: string; json?: boolean }) => {
+    .action(async (flags: BoardFlags & { times?: string; json?: boolean }) => {
       if (flags.times !== undefined) {
         const report = scoreTable(parseTimesTable(readTimesFile(flags.times), flags.times));
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         return;
       }
-      const { boards, counts } = withStore(flags.db, (store) => ({ boards: buildLeaderboards(store, boardOptions(flags)), counts: store.statusCounts() }));
+      const { boards, counts } = await withStore(flags.db, (store) => ({ boards: buildLeaderboards(store, boardOptions(flags)), counts: store.statusCounts() }));
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(boards.map(boardJson), null, 2)}\n`);
         return;
@@ -130,6 +130,7 @@ export function reportCommand(): Command {
     .option('--price-per-core-hour <x>', 'also state what the results cost in money at this price of one core-hour (at most 1,000,000)', positiveNumber('price-per-core-hour', 1_000_000, 'it is the price of one CPU core for one hour'))
     .action(async (flags: BoardFlags & { out: string; pricePerCoreHour?: number }) => {
       const render = flags.pricePerCoreHour === undefined ? {} : { pricePerCoreHour: flags.pricePerCoreHour };
+      const { writeReport } = await import('./write_report.ts');
       process.stdout.write(`${await writeReport(flags.db, flags.out, boardOptions(flags), render)}\n`);
     });
 }

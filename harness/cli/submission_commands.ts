@@ -3,8 +3,6 @@ import { relative } from 'node:path';
 import { Command } from 'commander';
 import { AlgobenchError } from '../core/errors.ts';
 import type { BackendChoice } from '../backends/select.ts';
-import { scaffoldSubmission } from '../submissions/scaffold.ts';
-import { validateSubmission } from '../validate/validate.ts';
 import { backendOption } from './options.ts';
 
 export function validateCommand(): Command {
@@ -13,6 +11,7 @@ export function validateCommand(): Command {
     .argument('<path>', 'submission module, its folder, or a name from submissions/')
     .addOption(backendOption())
     .action(async (path: string, flags: { backend: BackendChoice }) => {
+      const { validateSubmission } = await import('../validate/validate.ts');
       const report = await validateSubmission(path, { backend: flags.backend });
       for (const line of report.passed) process.stdout.write(`ok    ${line}\n`);
       for (const f of report.findings) {
@@ -31,7 +30,8 @@ export function newSubmissionCommand(): Command {
     .description('scaffold a working submission (module, search space, README) to edit')
     .argument('<name>', 'submission name: lower-case letters, digits and _')
     .option('--dir <path>', 'parent folder (default: submissions/ of this checkout)')
-    .action((name: string, flags: { dir?: string }) => {
+    .action(async (name: string, flags: { dir?: string }) => {
+      const { scaffoldSubmission } = await import('../submissions/scaffold.ts');
       const path = scaffoldSubmission(name, flags.dir);
       process.stdout.write(`created ${path}\nnext: algobench validate ${path}\n`);
     });

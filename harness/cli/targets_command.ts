@@ -2,16 +2,13 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import { selectBackend, type BackendChoice } from '../backends/select.ts';
-import { readHardware } from '../identity/fingerprint.ts';
+import type { BackendChoice } from '../backends/choice.ts';
 import { AlgobenchError } from '../core/errors.ts';
 import type { Hparams } from '../spec.ts';
-import { loadSubmission, type LoadedSubmission } from '../submissions/load.ts';
-import { setTargets, targetsEntry, writeTargets } from '../targets/set_targets.ts';
+import type { LoadedSubmission } from '../submissions/load.ts';
 import { budgetFactor, nonNegativeNumber, positiveNumber, repeats } from './parsers.ts';
 import { addHiddenAlias, backendOption, seedOption, submissionOption, trialsOption, workloadOption } from './options.ts';
 import { checkPlannedTrials, MAX_BUDGET_SCALE } from '../benchmark/plan_bounds.ts';
-import { expandWorkloadRefs, getWorkload } from '../../workloads/registry.ts';
 import { getReference, TARGETS_PATH } from '../../workloads/targets.ts';
 
 interface Flags {
@@ -60,6 +57,13 @@ export function setTargetsCommand(): Command {
     .option('--dry-run', 'write no file; print each derived entry as JSON')
     .addOption(backendOption())
     .action(async (flags: Flags) => {
+      const [{ selectBackend }, { readHardware }, { loadSubmission }, { setTargets, targetsEntry, writeTargets }, { expandWorkloadRefs, getWorkload }] = await Promise.all([
+        import('../backends/select.ts'),
+        import('../identity/fingerprint.ts'),
+        import('../submissions/load.ts'),
+        import('../targets/set_targets.ts'),
+        import('../../workloads/registry.ts'),
+      ]);
       if (flags.workload.length === 0) throw new AlgobenchError('E_USAGE', 'no workload given; pass -w NAME[:VARIANT] (or all, NAME:*)');
       if (flags.out !== undefined && flags.dryRun) throw new AlgobenchError('E_USAGE', '--out and --dry-run exclude each other: --dry-run writes nothing');
       const refs = expandWorkloadRefs(flags.workload);

@@ -9,16 +9,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { AlgobenchError } from '../core/errors.ts';
-import { selectBackend, type BackendChoice } from '../backends/select.ts';
-import { readHardware } from '../identity/fingerprint.ts';
-import { loadSubmission } from '../submissions/load.ts';
-import {
-  defaultMinStudies, verifyExternal, verifyTargets, type ExternalSummary, type VerifySummary,
-} from '../targets/verify_targets.ts';
+import type { BackendChoice } from '../backends/choice.ts';
+import type { ExternalSummary, VerifySummary } from '../targets/verify_targets.ts';
 import { integer, repeats } from './parsers.ts';
 import { backendOption, seedOption, studiesOption, submissionOption, trialsOption, workloadOption } from './options.ts';
 import { checkPlannedTrials, MAX_REPEATS, MAX_STUDIES } from '../benchmark/plan_bounds.ts';
-import { expandWorkloadRefs, getWorkload } from '../../workloads/registry.ts';
 import { getProcedure, getReference, getTargets } from '../../workloads/targets.ts';
 
 const seconds = (s: number | null) => (s === null ? '—' : `${s.toFixed(1)} s`);
@@ -85,6 +80,13 @@ export function verifyTargetsCommand(): Command {
     .option('--json <file>', 'also write every trial and summary as JSON')
     .addOption(backendOption())
     .action(async (flags: Flags) => {
+      const [{ selectBackend }, { readHardware }, { loadSubmission }, { defaultMinStudies, verifyExternal, verifyTargets }, { expandWorkloadRefs, getWorkload }] = await Promise.all([
+        import('../backends/select.ts'),
+        import('../identity/fingerprint.ts'),
+        import('../submissions/load.ts'),
+        import('../targets/verify_targets.ts'),
+        import('../../workloads/registry.ts'),
+      ]);
       if (flags.ruleset !== 'reference' && flags.ruleset !== 'external') {
         throw new AlgobenchError('E_USAGE', `--ruleset must be reference or external (got "${flags.ruleset}")`);
       }

@@ -34,7 +34,7 @@ import {
 
 export { isStoreFault };
 
-export const DEFAULT_DB_PATH = 'results/algobench.sqlite';
+export { DEFAULT_DB_PATH } from './paths.ts';
 
 /** How long a write waits for another process's lock on the store before failing. */
 export const BUSY_TIMEOUT_MS = 10_000;
