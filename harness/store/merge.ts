@@ -12,9 +12,9 @@
  * are not copied; they are reported so that merge can tell unfinished planned trials
  * from missing ones.
  *
- * Every shard must record exactly one plan (Store.recordPlan), the same for all shards
- * and the expected one when a plan is given: a shard of another plan is refused before
- * anything is written.
+ * Every shard must record exactly one plan (Store.recordPlan), the same for all shards,
+ * the expected one when a plan is given, and the merged store's when it records one:
+ * a shard of another plan is refused before anything is written.
  */
 import { accessSync, constants, existsSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -95,6 +95,35 @@ function openShard(path: string): { db: Database.Database; planHash: string; tri
   }
 }
 
+/** Opens the merged store; its faults name the merged store, not a --db setting. */
+function openOut(open: () => Store): Store {
+  try {
+    return open();
+  } catch (err) {
+    if (err instanceof AlgobenchError) throw new AlgobenchError(err.code, err.template.replaceAll(setting('dbPath'), 'another merged store'), { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * A merged store holds one plan's trials: one that records another plan (an earlier
+ * merge of another grid) is refused; a store of plain runs (no plan) may take them.
+ */
+function assertSamePlan(out: string, planHash: string): void {
+  const store = openOut(() => Store.open(out, { readonly: true, allowEmpty: true }));
+  let plans: string[];
+  try {
+    plans = store.planHashes();
+  } catch {
+    plans = []; // a store from before plans were recorded holds none
+  } finally {
+    store.close();
+  }
+  if (plans.length > 0 && !plans.includes(planHash)) {
+    throw new AlgobenchError('E_PLAN', `the merged store ${out} holds plan ${plans.map((p) => `${short(p)}…`).join(', ')}, not plan ${short(planHash)}… of the shards; merge each plan into a store of its own`);
+  }
+}
+
 /** The merged store must be writable (or creatable): checked before anything is written. */
 function assertWritableOut(out: string): void {
   const full = resolve(out);
@@ -138,6 +167,7 @@ export function mergeStores(out: string, shards: readonly string[], planHash?: s
       }
     }
     const created = !existsSync(outFull);
+    if (!created) assertSamePlan(out, opened[0]!.planHash);
     try {
       return mergeInto(out, opened);
     } catch (err) {
@@ -151,12 +181,7 @@ export function mergeStores(out: string, shards: readonly string[], planHash?: s
 }
 
 function mergeInto(out: string, shards: ReadonlyArray<{ db: Database.Database; planHash: string; trialCount: number; path: string }>): MergeSummary {
-  try {
-    Store.open(out).close(); // creates or migrates the merged store, refusing a foreign file
-  } catch (err) {
-    if (err instanceof AlgobenchError) throw new AlgobenchError(err.code, err.template.replaceAll(setting('dbPath'), 'another merged store'), { cause: err });
-    throw err;
-  }
+  openOut(() => Store.open(out)).close(); // creates or migrates the merged store, refusing a foreign file
   const db = new Database(out, { timeout: 10_000 });
   try {
     db.pragma('foreign_keys = ON');
