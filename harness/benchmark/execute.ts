@@ -14,6 +14,8 @@ import type { EvalRecord } from '../store/rows.ts';
 import { Store } from '../store/store.ts';
 import { runTrialIsolated } from '../runner/isolated/run_isolated.ts';
 import { planBenchmark, trialBudgetScale, type BenchmarkOptions, type PlannedTrial } from './plan.ts';
+import { shardOfPlan, type PlanFile } from './plan_file.ts';
+import type { Shard } from './shard.ts';
 import { packageVersion, trainingProbe } from './probe.ts';
 
 /** A trial's claim on the store lasts this long unless renewed (every third of it while the trial runs). */
@@ -40,12 +42,21 @@ export interface BenchmarkSummary {
   readonly results: ReadonlyArray<{ planned: PlannedTrial; result: TrialResult }>;
 }
 
+/** A slice of a plan file to run instead of the whole grid (options then come from the file: plan_file.ts optionsOfPlan). */
+export interface PlanSlice {
+  readonly file: PlanFile;
+  readonly path: string;
+  readonly shard: Shard;
+}
+
 export async function runBenchmark(
   options: BenchmarkOptions,
   listener: BenchmarkListener = {},
   command = 'run',
+  slice?: PlanSlice,
 ): Promise<BenchmarkSummary> {
-  const plan = await planBenchmark(options);
+  const grid = await planBenchmark(options);
+  const plan = slice === undefined ? grid : shardOfPlan(slice.file, slice.path, grid, slice.shard);
   Store.assertUsable(options.dbPath);
   const distinct = [...new Set(plan.map((p) => p.workload))];
   const backend = await selectBackend(options.backend, trainingProbe(distinct));
@@ -60,6 +71,8 @@ export async function runBenchmark(
   try {
     const hardwareId = store.hardwareId(hardware);
     runId = store.startRun(hardwareId, command, packageVersion());
+    // Merge refuses a shard of another plan by this record.
+    if (slice !== undefined) store.recordPlan(slice.file.planHash, slice.file.trialCount);
     listener.onStart?.({ backend, hardware, total: plan.length, dbPath: store.path });
     const busy = await busyWarning();
     if (busy !== undefined) listener.onWarning?.(busy);

@@ -91,16 +91,35 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
   const submissions = options.isolation === 'inline'
     ? await Promise.all(options.submissions.map((ref) => loadSubmission(ref)))
     : await describeAll(options.submissions, options.backend, options.watchdog?.startupSec);
+  return expandPlan(workloads, submissions, options);
+}
+
+/**
+ * The grid itself, once the workloads and submissions are resolved: the ordered trials
+ * with their seeds, hyperparameter draws, budgets and code hashes. Pure apart from
+ * hashing the source files (once per workload and per submission), so `run` and `plan`
+ * get the same trials from it and the planning benchmark can time it alone.
+ */
+export function expandPlan(
+  workloads: ReadonlyArray<{ workload: Workload; targets: Targets & { version: number } }>,
+  submissions: readonly SubmissionRef[],
+  options: Pick<BenchmarkOptions, 'ruleset' | 'studies' | 'trials' | 'seed' | 'budgetScale' | 'selfTuningBudgetScale'>,
+): PlannedTrial[] {
   const plan: PlannedTrial[] = [];
   const budgetScale = trialBudgetScale(options);
   const algobenchVersion = versionOfAlgobench();
   const workloadHashes = new Map<string, string>();
+  const bySubmission = new Map<string, string>();
+  const submissionHashes = (modulePath: string): string => {
+    if (!bySubmission.has(modulePath)) bySubmission.set(modulePath, sourceHash(modulePath));
+    return bySubmission.get(modulePath)!;
+  };
   for (const { workload, targets } of workloads) {
     if (!workloadHashes.has(workload.name)) workloadHashes.set(workload.name, sourceHash(workloadEntry(workload.name)));
     for (const submission of submissions) {
       const spacePath = searchSpacePath(submission.modulePath);
       const partial: TrialCode = {
-        submissionHash: sourceHash(submission.modulePath),
+        submissionHash: submissionHashes(submission.modulePath),
         searchSpaceHash: options.ruleset === 'external' && existsSync(spacePath) ? fileHash(spacePath) : null,
         workloadHash: workloadHashes.get(workload.name)!,
         targetsHash: jsonHash({ targets, budget: workload.budget }),
@@ -126,12 +145,12 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
 }
 
 /** The ruleset's budget multiplier times the run's own. */
-export function trialBudgetScale(options: BenchmarkOptions): number {
+export function trialBudgetScale(options: Pick<BenchmarkOptions, 'ruleset' | 'budgetScale' | 'selfTuningBudgetScale'>): number {
   const ruleset = options.ruleset === 'self' ? (options.selfTuningBudgetScale ?? SELF_TUNING_BUDGET_SCALE) : 1;
   return ruleset * (options.budgetScale ?? 1);
 }
 
-function hparamsFor(submission: SubmissionRef, options: BenchmarkOptions, study: number): Hparams[] {
+function hparamsFor(submission: SubmissionRef, options: Pick<BenchmarkOptions, 'ruleset' | 'seed' | 'trials'>, study: number): Hparams[] {
   if (options.ruleset === 'self') return Array.from({ length: options.trials }, () => ({}));
   if (submission.searchSpace === undefined) {
     throw new AlgobenchError(

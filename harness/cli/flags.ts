@@ -21,6 +21,9 @@ export const FLAG_OF: Readonly<Record<Setting, string>> = {
   reference: '--reference',
   dir: '--dir',
   minReached: '--min-reached',
+  plan: '--plan',
+  shard: '--shard',
+  shardCount: '--shard-count',
 };
 
 /** The flag of `name`, for AlgobenchError.wordedWith. */

@@ -13,6 +13,8 @@ import {
   checkBudgetScale, checkInteger, checkNonNegative, checkPositive, checkRepeats, checkSeed, checkSelfBudgetScale,
   checkStudies, checkTrials, type ValueSource,
 } from '../benchmark/plan_bounds.ts';
+import { checkShard, type Shard } from '../benchmark/shard.ts';
+import { AlgobenchError } from '../core/errors.ts';
 
 /** A repeatable, comma-separable list option: `-w a,b -w c` → [a, b, c]. */
 export const collect = (value: string, previous: readonly string[] = []): string[] => [
@@ -64,3 +66,12 @@ export const parseSelfBudgetScale = parser('self-budget-scale', decimalText, che
  */
 export const repeats = (name: string) => parser(name, integerText, checkRepeats);
 export const budgetFactor = (name: string) => parser(name, decimalText, checkBudgetScale);
+
+/** `run --shard I/N`: index I of N shards (0 ≤ I < N), checked by benchmark/shard.ts. */
+export const parseShard = (value: string): Shard => {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+  if (m === null) throw new AlgobenchError('E_USAGE', `--shard must be I/N, two whole numbers such as 0/4 (got "${value}"); pass --shard I/N with 0 ≤ I < N`);
+  return checkShard(Number(m[1]), Number(m[2]), `--shard ${value.trim()}`);
+};
+/** `run --shard-count`, `slurm`/`k8s --parallel` and `--cpus`: positive counts. */
+export const positiveCount = (name: string) => integer(name, { min: 1, max: 100_000 });

@@ -12,6 +12,9 @@ import { exportCommand } from './export_command.ts';
 import { newSubmissionCommand, validateCommand } from './submission_commands.ts';
 import { setTargetsCommand } from './targets_command.ts';
 import { verifyTargetsCommand } from './verify_command.ts';
+import { planCommand } from './plan_command.ts';
+import { mergeCommand } from './merge_command.ts';
+import { k8sCommand, slurmCommand } from './scheduler_command.ts';
 
 export function algobenchProgram(): Command {
   return new Command()
@@ -22,6 +25,10 @@ export function algobenchProgram(): Command {
     .addCommand(listCommand())
     .addCommand(runCommand())
     .addCommand(quickCommand())
+    .addCommand(planCommand())
+    .addCommand(mergeCommand())
+    .addCommand(slurmCommand())
+    .addCommand(k8sCommand())
     .addCommand(scoreCommand())
     .addCommand(reportCommand())
     .addCommand(exportCommand())

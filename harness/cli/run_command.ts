@@ -2,18 +2,15 @@
  * `algobench run` (the grid of trials) and `algobench quick` (the default benchmark
  * that `npm start` runs: mnist_mlp with three baselines, then the leaderboard).
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { AlgobenchError } from '../core/errors.ts';
 import type { BackendChoice } from '../backends/select.ts';
 import { runBenchmark, type BenchmarkListener, type BenchmarkSummary } from '../benchmark/execute.ts';
-import type { BenchmarkOptions } from '../benchmark/plan.ts';
-import { checkRunBounds } from '../benchmark/plan_bounds.ts';
-import type { Ruleset } from '../spec.ts';
-import {
-  backendOption, budgetScaleOption, dbOption, outDirOption, rulesetOption, seedOption, selfBudgetScaleOption, studiesOption,
-  submissionOption, trialsOption, workloadOption,
-} from './options.ts';
-import { expandWorkloadRefs } from '../../workloads/registry.ts';
+import { optionsOfPlan, readPlanFile } from '../benchmark/plan_file.ts';
+import { SHARD_COUNT_ENV, shardFromEnv, type Shard } from '../benchmark/shard.ts';
+import { backendOption, dbOption, outDirOption, seedOption } from './options.ts';
+import { parseShard, positiveCount } from './parsers.ts';
+import { addSelectionOptions, optionsOfSelection, type SelectionFlags } from './selection.ts';
 import { progressDisplay } from './progress.ts';
 import { writeReport } from './write_report.ts';
 
@@ -57,64 +54,38 @@ function printSummary(summary: BenchmarkSummary, dbPath: string): void {
   }
 }
 
-interface RunFlags {
-  workload: string[];
-  submission: string[];
-  ruleset: Ruleset;
-  trials: number;
-  studies: number;
-  seed: number;
+interface RunFlags extends SelectionFlags {
   db: string;
-  backend: BackendChoice;
-  selfBudgetScale: number;
-  budgetScale: number;
+  plan?: string;
+  shard?: Shard;
+  shardCount?: number;
 }
 
 export function runCommand(): Command {
-  return new Command('run')
-    .description('run trials of submissions on workloads and store them (re-running the same command resumes)')
-    .addOption(workloadOption('none; at least one is required'))
-    .addOption(submissionOption('none; at least one is required'))
-    .addOption(rulesetOption())
-    .addOption(trialsOption(1))
-    .addOption(studiesOption(1))
-    .addOption(seedOption())
+  const command = new Command('run').description('run trials of submissions on workloads and store them (re-running the same command resumes)');
+  return addSelectionOptions(command, 'none; at least one is required')
     .addOption(dbOption())
-    .addOption(backendOption())
-    .addOption(selfBudgetScaleOption())
-    .addOption(budgetScaleOption())
-    .action(async (flags: RunFlags) => {
+    .addOption(new Option('--plan <file>', 'run the trials of a plan file (algobench plan) instead of a selection; with --shard, only its slice'))
+    .addOption(new Option('--shard <i/n>', 'with --plan: run slice I of N (trial k of the plan is slice k mod N); default: from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX, else the whole plan').argParser(parseShard))
+    .addOption(new Option('--shard-count <n>', `with --plan: the number of slices, where the scheduler gives only the index (Kubernetes: JOB_COMPLETION_INDEX; or set ${SHARD_COUNT_ENV})`).argParser(positiveCount('shard-count')))
+    .action(async (flags: RunFlags, cmd: Command) => {
       const interrupt = interruptHandling();
-      const options = toOptions(flags, interrupt.signal);
-      const summary = await runBenchmark(options, interrupt.listen(progressDisplay()), `run ${process.argv.slice(3).join(' ')}`);
+      const listener = interrupt.listen(progressDisplay());
+      const commandLine = `run ${process.argv.slice(3).join(' ')}`;
+      if (flags.plan === undefined) {
+        if (flags.shard !== undefined || flags.shardCount !== undefined) throw new AlgobenchError('E_USAGE', '--shard and --shard-count slice a plan; pass --plan FILE with them');
+        const options = optionsOfSelection(flags, flags.db, interrupt.signal);
+        printSummary(await runBenchmark(options, listener, commandLine), options.dbPath);
+        return;
+      }
+      const given = ['workload', 'submission', 'ruleset', 'trials', 'studies', 'seed', 'selfBudgetScale', 'budgetScale'].filter((o) => cmd.getOptionValueSource(o) === 'cli');
+      if (given.length > 0) throw new AlgobenchError('E_USAGE', `--plan runs the selection the plan was made from; drop ${given.map((o) => cmd.options.find((x) => x.attributeName() === o)!.long).join(', ')} or plan again with it`);
+      const file = readPlanFile(flags.plan);
+      const shard = flags.shard ?? shardFromEnv(process.env, flags.shardCount) ?? { index: 0, count: 1 };
+      const options = optionsOfPlan(file, { dbPath: flags.db, backend: flags.backend, signal: interrupt.signal });
+      const summary = await runBenchmark(options, listener, commandLine, { file, path: flags.plan, shard });
       printSummary(summary, options.dbPath);
     });
-}
-
-/** The run's options, every number in bounds and the grid's size checked before anything is planned. */
-function toOptions(flags: RunFlags, signal: AbortSignal): BenchmarkOptions {
-  checkRunBounds({
-    studies: flags.studies,
-    trials: flags.trials,
-    seed: flags.seed,
-    budgetScale: flags.budgetScale,
-    selfTuningBudgetScale: flags.selfBudgetScale,
-    workloadCount: expandWorkloadRefs(flags.workload).length,
-    submissionCount: flags.submission.length,
-  });
-  return {
-    workloads: flags.workload,
-    submissions: flags.submission,
-    ruleset: flags.ruleset,
-    trials: flags.trials,
-    studies: flags.studies,
-    seed: flags.seed,
-    dbPath: flags.db,
-    backend: flags.backend,
-    selfTuningBudgetScale: flags.selfBudgetScale,
-    budgetScale: flags.budgetScale,
-    signal,
-  };
 }
 
 export const QUICK_SUBMISSIONS = ['adamw', 'sgd_momentum', 'nesterov'];

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'E_TARGETS'
   | 'E_TIMES_FILE'
   | 'E_VERIFY'
+  | 'E_PLAN'
   | 'E_INTERRUPTED';
 
 /**
@@ -26,7 +27,7 @@ export type ErrorCode =
  */
 export const SETTINGS = [
   'workloads', 'submissions', 'ruleset', 'trials', 'studies', 'seed', 'dbPath', 'backend', 'budgetScale', 'selfTuningBudgetScale',
-  'outDir', 'reference', 'dir', 'minReached',
+  'outDir', 'reference', 'dir', 'minReached', 'plan', 'shard', 'shardCount',
 ] as const;
 export type Setting = (typeof SETTINGS)[number];
 

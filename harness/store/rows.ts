@@ -172,3 +172,13 @@ export interface EvalRow {
   test_json: string;
   recorded_at: string;
 }
+
+/**
+ * A trial's key without the hardware, as one line of text: its place in the grid and
+ * the code key. The plan file names its trials by it and merge matches shard rows to
+ * planned trials by it (a trial run on two fingerprints is one planned trial).
+ */
+export function trialKeyText(k: Omit<TrialKey, 'hardwareId'>): string {
+  const ref = k.variant === 'base' ? k.workload : `${k.workload}:${k.variant}`;
+  return `${ref}/${k.submission}/${k.ruleset}/x${k.budgetScale}/seed${k.baseSeed}/study${k.study}/trial${k.trial}/${k.codeKey}`;
+}

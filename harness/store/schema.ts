@@ -4,7 +4,7 @@
  * order, all of them in one `BEGIN IMMEDIATE` transaction with foreign keys off (a
  * migration may rebuild a table; see Store.open).
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** The tables every algobench database from version 1 on has. */
 export const REQUIRED_TABLES: readonly string[] = ['hardware', 'runs', 'trials', 'evals'];
@@ -168,5 +168,14 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE trials_v3 RENAME TO trials;
   CREATE INDEX trials_by_key ON trials (hardware_id, workload, variant, submission, ruleset, base_seed, study, trial);
   CREATE INDEX trials_by_status ON trials (status);
+  `,
+  // 4: the plans (algobench plan) whose trials a store holds, by plan hash: a shard
+  // run with run --plan records its plan, and merge refuses a shard of another plan.
+  `
+  CREATE TABLE plans (
+    hash TEXT PRIMARY KEY,
+    trial_count INTEGER NOT NULL,
+    first_seen TEXT NOT NULL
+  );
   `,
 ];

@@ -526,6 +526,16 @@ export class Store {
     );
   }
 
+  /** Records that this store holds trials of the plan with this hash (algobench plan); once per plan. */
+  recordPlan(hash: string, trialCount: number): void {
+    this.guard('recording the plan', () => this.stmt('INSERT OR IGNORE INTO plans (hash, trial_count, first_seen) VALUES (?,?,?)').run(hash, trialCount, now()));
+  }
+
+  /** The hashes of the plans whose trials this store holds (none for a store of plain runs). */
+  planHashes(): string[] {
+    return this.guard('reading plans', () => (this.stmt('SELECT hash FROM plans ORDER BY hash').all() as Array<{ hash: string }>).map((r) => r.hash));
+  }
+
   hardware(): HardwareRow[] {
     return this.guard('reading hardware', () => this.stmt('SELECT * FROM hardware ORDER BY id').all() as HardwareRow[]);
   }

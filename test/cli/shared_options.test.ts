@@ -34,36 +34,36 @@ const SHARED: Readonly<Record<string, Shared>> = {
   '--backend': {
     flags: '--backend <backend>',
     help: 'compute backend: auto|tensorflow|wasm|cpu',
-    defaults: { run: 'auto', quick: 'auto', validate: 'auto', bench: 'auto', 'set-targets': 'auto', 'verify-targets': 'auto' },
+    defaults: { run: 'auto', quick: 'auto', validate: 'auto', bench: 'auto', 'set-targets': 'auto', 'verify-targets': 'auto', plan: 'auto', slurm: 'auto', k8s: 'auto' },
     refuse: ['gpu', BACKEND_LINE],
   },
   '--seed': {
     flags: '--seed <n>',
     help: 'base seed (a non-negative integer)',
     // bench --repeat keeps the seed it has always measured from.
-    defaults: { run: 0, quick: 0, bench: 1, 'set-targets': 0, 'verify-targets': 0 },
+    defaults: { run: 0, quick: 0, bench: 1, 'set-targets': 0, 'verify-targets': 0, plan: 0 },
     refuse: ['1.5', SEED_LINE],
   },
   '--workload': {
     flags: '-w, --workload <name[:variant]>',
     help: 'workload: NAME, NAME:VARIANT, NAME:* (all its variants) or all (the fixed suite); repeat or comma-separate',
-    defaults: { run: [], bench: [], 'set-targets': [], 'verify-targets': [] },
+    defaults: { run: [], bench: [], 'set-targets': [], 'verify-targets': [], plan: [] },
   },
   '--submission': {
     flags: '-s, --submission <name|path>',
     help: 'submission: a name from submissions/ or the path to a .ts/.js module; repeat or comma-separate',
-    defaults: { run: [], bench: [], 'set-targets': [], 'verify-targets': [] },
+    defaults: { run: [], bench: [], 'set-targets': [], 'verify-targets': [], plan: [] },
   },
   '--trials': {
     flags: '--trials <n>',
     help: 'tuning trials per study (at most 1,000)',
-    defaults: { run: 1, 'set-targets': 8, 'verify-targets': 5 },
+    defaults: { run: 1, 'set-targets': 8, 'verify-targets': 5, plan: 1 },
     refuse: ['2.5', '--trials must be a positive integer, at most 1,000 (got "2.5"); AlgoPerf tunes 5 points per study; tune over at most 1,000'],
   },
   '--studies': {
     flags: '--studies <n>',
     help: 'independent studies (at most 100)',
-    defaults: { run: 1, 'verify-targets': 3 },
+    defaults: { run: 1, 'verify-targets': 3, plan: 1 },
     refuse: ['0', '--studies must be a positive integer, at most 100 (got "0"); AlgoPerf scores the median over 5 studies; more than 100 barely move it'],
   },
   '--out': {
@@ -82,7 +82,8 @@ const SHARED: Readonly<Record<string, Shared>> = {
  * Same name, another option: these take a file, or a different set of values, and are
  * not the shared one. Each is listed so that a new one is a decision, not a drift.
  */
-const OTHER_MEANING = new Set(['set-targets --out', 'verify-targets --json']);
+// plan, slurm and k8s write a plan file, job files and a manifest: their --out is a file or a job folder.
+const OTHER_MEANING = new Set(['set-targets --out', 'verify-targets --json', 'plan --out', 'slurm --out', 'k8s --out']);
 
 const program = algobenchProgram();
 const declared = (command: Command, long: string): Option | undefined => command.options.find((o) => o.long === long);

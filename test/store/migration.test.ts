@@ -31,7 +31,7 @@ function rawRows(path: string, sql: string): Array<Record<string, unknown>> {
 
 describe('schema 3 migration', () => {
   it('is the current version', () => {
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
   });
 
   it('rebuilds trials of a schema-2 store in place: every row and eval kept, claim columns added, index and foreign keys intact', () => {
@@ -46,7 +46,7 @@ describe('schema 3 migration', () => {
     try {
       const db = new Database(path, { readonly: true });
       try {
-        expect(db.pragma('user_version', { simple: true })).toBe(3);
+        expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
         const columns = (db.pragma('table_info(trials)') as Array<{ name: string }>).map((c) => c.name);
         expect(columns.slice(0, Object.keys(trialsBefore[0]!).length)).toEqual(Object.keys(trialsBefore[0]!));
         expect(columns.slice(-3)).toEqual(['claim_host', 'claim_pid', 'claim_expires_at']);
