@@ -25,6 +25,9 @@ const normal = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, '
 const ROWS: readonly Row[] = [
   { name: 'Transpose [32,64,8,16] perm [0,2,1,3] (head split)', kernel: 'Transpose', inputs: () => ({ x: normal([32, 64, 8, 16], 1) }), attrs: { perm: [0, 2, 1, 3] } },
   { name: 'Transpose [1024,1024] (2-D tiles)', kernel: 'Transpose', inputs: () => ({ x: normal([1024, 1024], 2) }), attrs: { perm: [1, 0] } },
+  // Small sizes straddle the threshold below which pointwise kernels stay on one thread (32K elements).
+  { name: 'Add 16K + 16K (one thread)', kernel: 'Add', inputs: () => ({ a: normal([16384], 12), b: normal([16384], 13) }), bytes: 12 * 16384 },
+  { name: 'Add 64K + 64K (both threads)', kernel: 'Add', inputs: () => ({ a: normal([65536], 14), b: normal([65536], 15) }), bytes: 12 * 65536 },
   { name: 'Add 1M + 1M', kernel: 'Add', inputs: () => ({ a: normal([M], 3), b: normal([M], 4) }), bytes: 12 * M },
   { name: 'Mul [1024,1024] · row [1024]', kernel: 'Multiply', inputs: () => ({ a: normal([1024, 1024], 5), b: normal([1024], 6) }), bytes: 8 * M },
   { name: 'Sqrt 1M', kernel: 'Sqrt', inputs: () => ({ x: tf.abs(normal([M], 7)) }), bytes: 8 * M },

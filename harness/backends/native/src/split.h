@@ -18,11 +18,13 @@ inline int64_t parallel_min_elements() {
   return n;
 }
 
-// Calls f(lo, hi) on disjoint ranges covering [0, n): one range per thread when
+// Calls f(lo, hi) on disjoint ranges covering [0, n): four ranges per thread when
 // `work` (elements touched) reaches the threshold, else one range on this thread.
+// Four, not one: on a loaded machine a worker can be descheduled mid-task, and the
+// caller then waits for that task alone; smaller tasks let the caller take the rest.
 template <typename F>
 void split_range(int64_t n, int64_t work, F&& f) {
-  const int parts = work >= parallel_min_elements() && n > 1 ? (int)std::min<int64_t>(thread_count(), n) : 1;
+  const int parts = work >= parallel_min_elements() && n > 1 && thread_count() > 1 ? (int)std::min<int64_t>(4 * thread_count(), n) : 1;
   if (parts == 1) {
     f(int64_t{0}, n);
     return;
