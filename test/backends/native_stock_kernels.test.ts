@@ -236,8 +236,9 @@ describe('native stock-op kernels', () => {
   it('UnsortedSegmentSum gives the same bits on every run (threads own segment ranges)', () => {
     tf.setBackend('wasm');
     const once = () => tf.tidy(() => {
-      const ids = tf.tensor1d(Array.from({ length: 4096 }, (_, i) => (i * 104729) % 16384), 'int32');
-      return Buffer.from((tf.unsortedSegmentSum(tf.randomNormal([4096, 64], 0, 1, 'float32', 7), ids, 16384).dataSync() as Float32Array).buffer);
+      // Big enough to be split between threads (4096·16 + 4096·16 elements ≥ 32K).
+      const ids = tf.tensor1d(Array.from({ length: 4096 }, (_, i) => (i * 104729) % 4096), 'int32');
+      return Buffer.from((tf.unsortedSegmentSum(tf.randomNormal([4096, 16], 0, 1, 'float32', 7), ids, 4096).dataSync() as Float32Array).buffer);
     });
     // Byte comparison: a deep equality of 1M numbers costs minutes on a loaded machine.
     expect(Buffer.compare(once(), once())).toBe(0);
