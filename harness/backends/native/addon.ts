@@ -22,6 +22,25 @@ export interface NativeAddon {
   reduceSum(x: Float32Array, y: Float32Array, outer: number, reduced: number, inner: number, scale: number): void;
   /** Adam's moments and update in one pass; coefficients laid out as ADAM_MOMENTS_COEFFICIENTS in harness/spec.ts. */
   adamMoments(g: Float32Array, m: Float32Array, v: Float32Array, mOut: Float32Array, vOut: Float32Array, update: Float32Array, coefficients: Float64Array): void;
+  /** y = x transposed by perm (elements of 1 or 4 bytes, rank ≤ 8). */
+  transpose(x: ArrayBufferView, y: ArrayBufferView, elementBytes: number, shape: Float64Array, perm: Float64Array): void;
+  /** y[o, j, :] = x[o, ids[j], :] for x viewed as [outer, axis, innerBytes]; answers the position of the first bad id, or −1. */
+  gather(x: ArrayBufferView, ids: Int32Array, y: ArrayBufferView, outer: number, axis: number, innerBytes: number): number;
+  /** y[s, :] = Σ x[r, :] over rows r with ids[r] = s (others dropped). */
+  segmentSum(x: Float32Array, ids: Int32Array, y: Float32Array, rows: number, inner: number, segments: number): void;
+  /** out = a op b, broadcast: strides are per output axis, 0 where the operand repeats. dtype 0 float32, 1 int32. */
+  binary(op: number, dtype: number, a: ArrayBufferView, b: ArrayBufferView, out: ArrayBufferView, shape: Float64Array, aStrides: Float64Array, bStrides: Float64Array): void;
+  /** y = op(x) elementwise over float32 (alpha: Step's value at x ≤ 0). */
+  unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
+  /** out[i] = cond[⌊i / inner⌋] ? t[i] : e[i]. */
+  select(cond: ArrayBufferView, t: ArrayBufferView, e: ArrayBufferView, out: ArrayBufferView, inner: number, elementBytes: number): void;
+  /** Converts n elements between dtypes coded 0 float32, 1 int32, 2 bool. */
+  cast(x: ArrayBufferView, y: ArrayBufferView, n: number, from: number, to: number): void;
+  oneHot(ids: Int32Array, y: ArrayBufferView, depth: number, on: number, off: number, dtype: number): void;
+  /** Softmax (log = 1: log-softmax) of each row. */
+  softmax(x: Float32Array, y: Float32Array, rows: number, cols: number, log: number): void;
+  /** op 0 max, 1 min, 2 prod, 3 argmax, 4 argmin over x viewed as [outer, reduced, inner]. */
+  reduce(op: number, x: Float32Array, y: ArrayBufferView, outer: number, reduced: number, inner: number): void;
   /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count). */
   threads(): number;
 }

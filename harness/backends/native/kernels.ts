@@ -1,7 +1,8 @@
 /**
  * TensorFlow.js kernels for the wasm backend that run in algobench's native addon:
  * matrix products (any transposes, batched, broadcast), the three Conv2D kernels and
- * MaxPoolGrad on both cores, plus a row gather for batch assembly. They read and
+ * MaxPoolGrad on both cores; kernels_stock.ts adds the stock ops (transpose,
+ * elementwise, softmax, reductions, gather, segment sum). They read and
  * write the wasm heap in place, so tensors never leave the backend. Cases they do
  * not cover (other dtypes, NCHW, rank-broadcast shapes) go to the kernel they replace.
  */
@@ -9,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type ConvAttrs, convInfo, type Info, type KernelArgs, poolInfo, type WasmBackend, wasmBackend } from '../wasm/kernel_utils.ts';
 import { ADAM_MOMENTS_KERNEL } from '../../spec.ts';
 import type { NativeAddon } from './addon.ts';
+import { stockKernelConfigs } from './kernels_stock.ts';
 
 type Fallback = tf.KernelConfig | undefined;
 
@@ -168,42 +170,6 @@ function maxPoolGrad(addon: NativeAddon, original: Fallback): tf.KernelConfig {
 }
 
 /**
- * GatherV2 along axis 0 (how every workload assembles a batch from its cached
- * dataset) as row copies; the stock kernel takes ~1.8 ms for 128 rows of 784.
- */
-function gatherRows(original: Fallback): tf.KernelConfig {
-  return {
-    kernelName: 'GatherV2',
-    backendName: 'wasm',
-    kernelFunc: (args: KernelArgs) => {
-      const x = args.inputs['x']!;
-      const indices = args.inputs['indices']!;
-      const axis = Number(args.attrs?.['axis'] ?? 0);
-      const batchDims = Number(args.attrs?.['batchDims'] ?? 0);
-      if (axis !== 0 || batchDims !== 0 || x.shape.length === 0 || indices.dtype !== 'int32' || (x.dtype !== 'float32' && x.dtype !== 'int32')) {
-        return fallback(original, args, 'gather other than rows');
-      }
-      const backend = wasmBackend(args);
-      const rows = x.shape[0]!;
-      const inner = product(x.shape.slice(1));
-      const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
-      const ids = backend.typedArrayFromHeap(indices) as Int32Array;
-      const src = backend.typedArrayFromHeap(x) as Float32Array | Int32Array;
-      const dst = backend.typedArrayFromHeap(out) as Float32Array | Int32Array;
-      for (let r = 0; r < ids.length; r++) {
-        const id = ids[r]!;
-        if (id < 0 || id >= rows) {
-          backend.disposeData(out.dataId);
-          throw new Error(`GatherV2: index ${id} is not in [0, ${rows})`);
-        }
-        dst.set(src.subarray(id * inner, (id + 1) * inner), r * inner);
-      }
-      return out;
-    },
-  };
-}
-
-/**
  * Sum and Mean over a contiguous block of axes (bias gradients reduce the leading
  * axes, normalisations the last): the stock kernels transpose the reduced axes to the
  * end first, which dominated char_lm's backward pass (~1.2 ms per call).
@@ -282,10 +248,10 @@ export function nativeKernelConfigs(addon: NativeAddon, current: (name: string) 
     ...CONV_KERNELS.map((kernel) => conv(addon, kernel, current(kernel.name))),
     maxPool(addon, current('MaxPool')),
     maxPoolGrad(addon, current('MaxPoolGrad')),
-    gatherRows(current('GatherV2')),
     reduction(addon, 'Sum', current('Sum')),
     reduction(addon, 'Mean', current('Mean')),
     adamMoments(addon),
     sharedIdentity(current('Identity')),
+    ...stockKernelConfigs(addon, current),
   ];
 }

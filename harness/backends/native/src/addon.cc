@@ -11,6 +11,7 @@
 #include "gemm.h"
 #include "parallel.h"
 #include "reduce.h"
+#include "stock_addon.h"
 
 namespace {
 
@@ -226,6 +227,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  algobench::define_stock_kernels(env, exports);
   return exports;
 }
 
