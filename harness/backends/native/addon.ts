@@ -22,6 +22,13 @@ export interface NativeAddon {
   reduceSum(x: Float32Array, y: Float32Array, outer: number, reduced: number, inner: number, scale: number): void;
   /** Adam's moments and update in one pass; coefficients laid out as ADAM_MOMENTS_COEFFICIENTS in harness/spec.ts. */
   adamMoments(g: Float32Array, m: Float32Array, v: Float32Array, mOut: Float32Array, vOut: Float32Array, update: Float32Array, coefficients: Float64Array): void;
+  /**
+   * ELEMENTWISE_PROGRAM_KERNEL (harness/spec.ts) over n elements: each input holds n or 1
+   * (broadcast) floats, `code` 4 numbers per instruction, `outputRegisters` one register per output.
+   */
+  elementwiseProgram(
+    inputs: Float32Array[], outputs: Float32Array[], code: Int32Array, constants: Float64Array, outputRegisters: Int32Array, n: number,
+  ): void;
   /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count). */
   threads(): number;
 }

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "algobench_native",
-      "sources": ["src/addon.cc", "src/gemm.cc", "src/conv.cc", "src/parallel.cc", "src/reduce.cc", "src/elementwise.cc"],
+      "sources": ["src/addon.cc", "src/gemm.cc", "src/conv.cc", "src/parallel.cc", "src/reduce.cc", "src/elementwise.cc", "src/program.cc"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-O3", "-march=native", "-std=c++17", "-fno-math-errno"],
