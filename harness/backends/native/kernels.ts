@@ -276,11 +276,16 @@ function elementwiseProgram(addon: NativeAddon): tf.KernelConfig {
       }
       const backend = wasmBackend(args);
       const outs = outputs.map(() => backend.makeOutput([...shape], 'float32'));
-      addon.elementwiseProgram(
-        inputs.map((x) => f32(backend, x!)), outs.map((o) => f32(backend, o)),
-        Int32Array.from(args.attrs?.['code'] as number[]), Float64Array.from(args.attrs?.['constants'] as number[]),
-        Int32Array.from(outputs), product(shape),
-      );
+      try {
+        addon.elementwiseProgram(
+          inputs.map((x) => f32(backend, x!)), outs.map((o) => f32(backend, o)),
+          Int32Array.from(args.attrs?.['code'] as number[]), Float64Array.from(args.attrs?.['constants'] as number[]),
+          Int32Array.from(outputs), product(shape),
+        );
+      } catch (err) {
+        for (const o of outs) backend.disposeData(o.dataId);
+        throw err;
+      }
       return outs;
     },
   };
