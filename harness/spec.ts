@@ -336,3 +336,35 @@ export const ADAM_MOMENTS_COEFFICIENTS = [
 ] as const;
 
 export type AdamMomentsCoefficient = (typeof ADAM_MOMENTS_COEFFICIENTS)[number];
+
+/**
+ * A fused elementwise program that a backend may register (algobench's native kernels
+ * on wasm do): any optimizer's per-parameter arithmetic in one pass over memory, so
+ * that every rule pays what Adam pays for its update. Like ADAM_MOMENTS_KERNEL it is a
+ * capability: the kit's `submissions/kit/elementwise.ts` looks it up with
+ * `tf.getKernel` and otherwise runs the same program as ordinary tfjs ops. Called
+ * through `tf.engine().runKernel`:
+ * - inputs `{ x0, x1, … }`: float32 tensors, each of `shape`'s size or of size 1 (a
+ *   scalar broadcast to every element);
+ * - attrs `{ shape, code, constants, outputs }`: registers 0…N−1 hold the inputs, and
+ *   instruction i (4 numbers in `code`: op, a, b, c, with op an index into
+ *   `ELEMENTWISE_PROGRAM_OPS` and a, b, c earlier registers) writes register N+i; the op
+ *   'const' writes `constants[a]` (rounded to float32) instead. `outputs` lists the
+ *   registers returned, each a float32 tensor of `shape`.
+ * Every op is float32 and rounds as TensorFlow.js's cpu backend does (so the two
+ * agree bit for bit): 'mulAdd' is a·b then + c, two roundings; 'rsqrt' is 1/√x
+ * computed in float64 then rounded; 'sign' is 0 at 0 and NaN; 'max', 'min' and 'relu'
+ * propagate NaN; 'divNoNan' is 0 where b is 0; comparisons give 1 or 0 and 'select'
+ * takes b where a ≠ 0, else c. Each element depends on its own inputs only, so the
+ * result does not depend on how a backend splits the work.
+ */
+export const ELEMENTWISE_PROGRAM_KERNEL = 'AlgobenchElementwiseProgram';
+
+/** The ops of an elementwise program, by opcode (their index), and how many operands each reads. */
+export const ELEMENTWISE_PROGRAM_OPS = [
+  ['const', 0], ['add', 2], ['sub', 2], ['mul', 2], ['div', 2], ['divNoNan', 2], ['max', 2], ['min', 2],
+  ['neg', 1], ['abs', 1], ['sign', 1], ['sqrt', 1], ['rsqrt', 1], ['square', 1], ['relu', 1],
+  ['mulAdd', 3], ['greater', 2], ['less', 2], ['equal', 2], ['select', 3],
+] as const;
+
+export type ElementwiseProgramOp = (typeof ELEMENTWISE_PROGRAM_OPS)[number][0];

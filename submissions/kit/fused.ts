@@ -49,6 +49,11 @@ export function setFusedOpsEnabled(enabled: boolean): void {
   disabled = !enabled;
 }
 
+/** Whether fused kernels may be used (elementwise.ts asks too). */
+export function fusedOpsEnabled(): boolean {
+  return !disabled;
+}
+
 /**
  * m ← b1·m + (1−b1)·g, v ← b2·v + (1−b2)·g², update = m̂ / (√(v/c2) + eps) in one
  * kernel: [m, v, update], or undefined without the kernel.

@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OptState, ParamType, ParamTypes, TensorMap } from '../../harness/spec.ts';
+import { type ExprMap, materialize, symbolic } from './elementwise.ts';
 import type { Schedule } from './schedules.ts';
 
 /** A learning rate: a constant or a schedule of the step. */
@@ -36,6 +37,27 @@ export interface GradientTransformation<S extends OptState = OptState> {
    * the next `update` must accept those parameters.
    */
   prepareForEval?(params: TensorMap, state: S): { params: TensorMap; state: S };
+  /**
+   * `update` for a transformation whose per-parameter arithmetic is elementwise: the
+   * same rule over updates given (and returned) as unevaluated expressions of
+   * elementwise.ts, with the new state's tensors as expressions too. `chain` runs
+   * consecutive such transformations as one program per parameter, one pass over memory.
+   */
+  updateElementwise?(grads: ExprMap, state: S, params: TensorMap, info: UpdateInfo): { updates: ExprMap; state: unknown };
+}
+
+/**
+ * A transformation from its elementwise form: `update` evaluates what
+ * `updateElementwise` builds, updates and state in one program per parameter.
+ */
+export function elementwiseTransformation<S extends OptState>(
+  t: Omit<GradientTransformation<S>, 'update'> & Required<Pick<GradientTransformation<S>, 'updateElementwise'>>,
+): GradientTransformation<S> {
+  return {
+    ...t,
+    update: (grads, state, params, info) =>
+      materialize<{ updates: TensorMap; state: S }>(t.updateElementwise(symbolic(grads), state, params, info)),
+  };
 }
 
 /** Applies transformations in order; the state is the list of their states. */
@@ -44,12 +66,33 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
   return {
     init: (params) => transforms.map((t) => t.init(params)),
     update: (grads, state, params, info) => {
-      let updates = grads;
-      const next = transforms.map((t, i) => {
+      // A run of elementwise transformations is built as one program per parameter
+      // and evaluated once, where the run ends (or a transformation needs tensors).
+      let updates: TensorMap = grads;
+      let pending: { updates: ExprMap; states: Map<number, unknown> } | undefined;
+      const next: OptState[] = [];
+      const flush = () => {
+        if (pending === undefined) return;
+        const done = materialize<{ updates: TensorMap; states: Record<string, OptState> }>({
+          updates: pending.updates,
+          states: Object.fromEntries(pending.states),
+        });
+        updates = done.updates;
+        for (const [i, s] of Object.entries(done.states)) next[Number(i)] = s;
+        pending = undefined;
+      };
+      transforms.forEach((t, i) => {
+        if (t.updateElementwise !== undefined) {
+          const out = t.updateElementwise(pending?.updates ?? symbolic(updates), state[i]!, params, info);
+          pending = { updates: out.updates, states: (pending?.states ?? new Map<number, unknown>()).set(i, out.state) };
+          return;
+        }
+        flush();
         const out = t.update(updates, state[i]!, params, info);
         updates = out.updates;
-        return out.state;
+        next[i] = out.state;
       });
+      flush();
       return { updates, state: next };
     },
     ...(withEval

@@ -41,6 +41,13 @@ export interface NativeAddon {
   softmax(x: Float32Array, y: Float32Array, rows: number, cols: number, log: number): void;
   /** op 0 max, 1 min, 2 prod, 3 argmax, 4 argmin over x viewed as [outer, reduced, inner]. */
   reduce(op: number, x: Float32Array, y: ArrayBufferView, outer: number, reduced: number, inner: number): void;
+  /**
+   * ELEMENTWISE_PROGRAM_KERNEL (harness/spec.ts) over n elements: each input holds n or 1
+   * (broadcast) floats, `code` 4 numbers per instruction, `outputRegisters` one register per output.
+   */
+  elementwiseProgram(
+    inputs: Float32Array[], outputs: Float32Array[], code: Int32Array, constants: Float64Array, outputRegisters: Int32Array, n: number,
+  ): void;
   /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count). */
   threads(): number;
 }

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type ConvAttrs, convInfo, type Info, type KernelArgs, poolInfo, type WasmBackend, wasmBackend } from '../wasm/kernel_utils.ts';
-import { ADAM_MOMENTS_KERNEL } from '../../spec.ts';
+import { ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL } from '../../spec.ts';
 import type { NativeAddon } from './addon.ts';
 import { stockKernelConfigs } from './kernels_stock.ts';
 
@@ -224,6 +224,40 @@ function adamMoments(addon: NativeAddon): tf.KernelConfig {
 }
 
 /**
+ * Any optimizer's elementwise arithmetic in one threaded pass (ELEMENTWISE_PROGRAM_KERNEL
+ * in harness/spec.ts; the kit's elementwise.ts builds the programs). The addon checks
+ * the program and the sizes; outputs are made before any heap view is taken, since
+ * making one may grow the wasm heap and detach earlier views.
+ */
+function elementwiseProgram(addon: NativeAddon): tf.KernelConfig {
+  return {
+    kernelName: ELEMENTWISE_PROGRAM_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const shape = args.attrs?.['shape'] as number[];
+      const outputs = args.attrs?.['outputs'] as number[];
+      const inputs = Object.keys(args.inputs).map((_, i) => args.inputs[`x${i}`]);
+      if (inputs.some((x) => x === undefined || x.dtype !== 'float32')) {
+        throw new Error(`${ELEMENTWISE_PROGRAM_KERNEL}: inputs must be float32 tensors named x0, x1, … in order`);
+      }
+      const backend = wasmBackend(args);
+      const outs = outputs.map(() => backend.makeOutput([...shape], 'float32'));
+      try {
+        addon.elementwiseProgram(
+          inputs.map((x) => f32(backend, x!)), outs.map((o) => f32(backend, o)),
+          Int32Array.from(args.attrs?.['code'] as number[]), Float64Array.from(args.attrs?.['constants'] as number[]),
+          Int32Array.from(outputs), product(shape),
+        );
+      } catch (err) {
+        for (const o of outs) backend.disposeData(o.dataId);
+        throw err;
+      }
+      return outs;
+    },
+  };
+}
+
+/**
  * Identity without the copy: tensors are immutable, so the output shares the input's
  * memory under a reference count, as the stock Reshape does. Gradients pass through
  * Identity often (every embedding-sized gradient was copied: ~0.5 ms per 4 MB).
@@ -251,6 +285,7 @@ export function nativeKernelConfigs(addon: NativeAddon, current: (name: string) 
     reduction(addon, 'Sum', current('Sum')),
     reduction(addon, 'Mean', current('Mean')),
     adamMoments(addon),
+    elementwiseProgram(addon),
     sharedIdentity(current('Identity')),
     ...stockKernelConfigs(addon, current),
   ];

@@ -19,7 +19,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OptState, TensorMap } from '../../../harness/spec.ts';
-import { type GradientTransformation, mapTensors } from '../transform.ts';
+import { ElementwiseProgram, type Expr, materialize, sumOfSquares } from '../elementwise.ts';
+import type { GradientTransformation } from '../transform.ts';
 
 export interface SamOptions {
   /** Radius of the neighbourhood. @default 0.05 */
@@ -46,16 +47,26 @@ export function sam<S extends OptState>(
       }
       const names = Object.keys(grads).filter((n) => params[n] !== undefined);
       if (names.length === 0) return base.update(grads, state, params, info);
+      // One elementwise program per parameter: the squares of the norm in one pass,
+      // the perturbed point in another (the norm is a reduction between them).
+      const programs = new Map(names.map((n) => [n, new ElementwiseProgram(params[n]!.shape)]));
       // ASAM measures the gradient in the |w|-scaled coordinates.
-      const scaled = (n: string): tf.Tensor => (adaptive ? tf.mul(tf.abs(params[n]!), grads[n]!) : grads[n]!);
-      const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(scaled(n))))));
+      const scaled = (n: string): Expr => {
+        const b = programs.get(n)!;
+        return adaptive ? b.mul(b.abs(params[n]!), grads[n]!) : b.value(grads[n]!);
+      };
+      const norm = tf.sqrt(tf.addN(names.map((n) => sumOfSquares(scaled(n)))));
       const factor = tf.div(rho, tf.add(norm, 1e-12));
-      const perturbed: TensorMap = mapTensors(params, (p, n) => {
-        const g = grads[n];
-        if (g === undefined) return p;
-        const e = tf.mul(adaptive ? tf.mul(tf.square(p), g) : g, factor);
-        return tf.add(p, e);
-      });
+      const perturbed = materialize<TensorMap>(
+        Object.fromEntries(
+          Object.entries(params).map(([n, p]) => {
+            const b = programs.get(n);
+            const g = grads[n];
+            if (b === undefined || g === undefined) return [n, p];
+            return [n, b.add(p, b.mul(adaptive ? b.mul(b.square(p), g) : g, factor))];
+          }),
+        ),
+      );
       const sharpGrads = info.gradAt(perturbed);
       return base.update(sharpGrads, state, params, info);
     },

@@ -39,6 +39,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../../../harness/spec.ts';
+import { ElementwiseProgram, type Expr, materialize } from '../elementwise.ts';
 import {
   type DecayMask,
   type GradientTransformation,
@@ -91,8 +92,8 @@ export function scheduleFreeAdamw(o: ScheduleFreeAdamwOptions): GradientTransfor
   const r = o.r ?? 0;
   const power = o.weightLrPower ?? 2;
   const decays = resolveDecayMask(o.decayMask);
-  const yOf = (state: ScheduleFreeState): TensorMap =>
-    mapTensors(state.z, (z, n) => tf.add(tf.mul(z, 1 - b1), tf.mul(state.x[n]!, b1)));
+  /** y = (1−b1)·z + b1·x in a program. */
+  const yOf = (b: ElementwiseProgram, z: Expr | tf.Tensor, x: Expr | tf.Tensor): Expr => b.add(b.mul(z, 1 - b1), b.mul(x, b1));
 
   return {
     init: (params) => ({
@@ -104,8 +105,12 @@ export function scheduleFreeAdamw(o: ScheduleFreeAdamwOptions): GradientTransfor
       x: mapTensors(params, (p) => tf.clone(p)),
       v: zerosLike(params),
     }),
+    // Each parameter's step is one elementwise program: it reads z, x, v, g and the
+    // params once and writes z, x, v and the update, in one pass where the backend
+    // has the kernel.
     update: (grads, state, params, info) => {
-      const y = yOf(state);
+      const programs: Record<string, ElementwiseProgram> = mapObject(state.z, (z) => new ElementwiseProgram(z.shape));
+      const y = mapObject(programs, (b, n) => yOf(b, state.z[n]!, state.x[n]!));
       let g = grads;
       if (state.paramsAreX) {
         if (info.gradAt === undefined) {
@@ -114,7 +119,7 @@ export function scheduleFreeAdamw(o: ScheduleFreeAdamwOptions): GradientTransfor
               'info.gradAt is missing (defineSubmission provides it)',
           );
         }
-        g = info.gradAt(y);
+        g = info.gradAt(mapObject(y, (e) => e.program.evaluate([e])[0]!));
       }
       const k = state.count;
       const base = typeof o.lr === 'number' ? o.lr : o.lr(k);
@@ -125,17 +130,32 @@ export function scheduleFreeAdamw(o: ScheduleFreeAdamwOptions): GradientTransfor
       const c = weightSum > 0 ? weight / weightSum : 0; // the official ZeroDivisionError → 0
       const c2 = 1 - b2 ** (k + 1);
 
-      const v = mapTensors(state.v, (v0, n) => tf.add(tf.mul(v0, b2), tf.mul(tf.square(g[n]!), 1 - b2)));
-      const z = mapTensors(state.z, (z0, n) => {
-        let step = tf.div(g[n]!, tf.add(tf.sqrt(tf.div(v[n]!, c2)), eps));
-        if (weightDecay !== 0 && decays(info.types[n] ?? 'weight', n)) step = tf.add(step, tf.mul(y[n]!, weightDecay));
-        return tf.sub(z0, tf.mul(step, lr));
+      const v = mapObject(state.v, (v0, n) => {
+        const b = programs[n]!;
+        return b.add(b.mul(v0, b2), b.mul(b.square(g[n]!), 1 - b2));
       });
-      const x = mapTensors(state.x, (x0, n) => tf.add(tf.mul(x0, 1 - c), tf.mul(z[n]!, c)));
-      const next: ScheduleFreeState = { count: k + 1, weightSum, lrMax, paramsAreX: false, z, x, v };
-      const yNext = yOf(next);
-      return { updates: mapTensors(params, (p, n) => tf.sub(yNext[n]!, p)), state: next };
+      const z = mapObject(state.z, (z0, n) => {
+        const b = programs[n]!;
+        let step = b.div(g[n]!, b.add(b.sqrt(b.div(v[n]!, c2)), eps));
+        if (weightDecay !== 0 && decays(info.types[n] ?? 'weight', n)) step = b.add(step, b.mul(y[n]!, weightDecay));
+        return b.sub(z0, b.mul(step, lr));
+      });
+      const x = mapObject(state.x, (x0, n) => {
+        const b = programs[n]!;
+        return b.add(b.mul(x0, 1 - c), b.mul(z[n]!, c));
+      });
+      const updates = mapObject(params, (p, n) => programs[n]!.sub(yOf(programs[n]!, z[n]!, x[n]!), p));
+      return materialize<{ updates: TensorMap; state: ScheduleFreeState }>({
+        updates,
+        state: { count: k + 1, weightSum, lrMax, paramsAreX: false, z, x, v },
+      });
     },
     prepareForEval: (_params, state) => ({ params: state.x, state: { ...state, paramsAreX: true } }),
   };
+}
+
+function mapObject<A, B>(map: Readonly<Record<string, A>>, fn: (a: A, name: string) => B): Record<string, B> {
+  const out: Record<string, B> = {};
+  for (const [name, a] of Object.entries(map)) out[name] = fn(a, name);
+  return out;
 }

@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../../../harness/spec.ts';
-import { type GradientTransformation, mapTensors } from '../transform.ts';
+import { mapExprs } from '../elementwise.ts';
+import { elementwiseTransformation, type GradientTransformation, mapTensors } from '../transform.ts';
 
 export interface RssOptions {
   /** Starting value of every accumulator, ≥ 0. @default 0.1 */
@@ -26,14 +27,17 @@ export function scaleByRss(options: RssOptions = {}): GradientTransformation<Rss
   const initial = options.initialAccumulator ?? 0.1;
   const eps = options.eps ?? 1e-7;
   const epsInSqrt = options.epsInSqrt ?? true;
-  return {
+  return elementwiseTransformation<RssState>({
     init: (params) => ({ sumOfSquares: mapTensors(params, (p) => tf.fill(p.shape, initial, p.dtype)) }),
-    update: (grads, state) => {
-      const sumOfSquares = mapTensors(grads, (g, n) => tf.add(state.sumOfSquares[n]!, tf.square(g)));
+    updateElementwise: (grads, state) => {
+      const sumOfSquares = mapExprs(grads, (g, n) => g.program.add(state.sumOfSquares[n]!, g.program.square(g)));
       // divNoNan: optax's `where(acc > 0, rsqrt(acc + eps), 0)`, which matters only at eps = 0.
-      const denominator = (acc: tf.Tensor) => (epsInSqrt ? tf.sqrt(tf.add(acc, eps)) : tf.add(tf.sqrt(acc), eps));
-      const updates = mapTensors(grads, (g, n) => tf.divNoNan(g, denominator(sumOfSquares[n]!)));
+      const updates = mapExprs(grads, (g, n) => {
+        const { add, sqrt } = g.program;
+        const acc = sumOfSquares[n]!;
+        return g.program.divNoNan(g, epsInSqrt ? sqrt(add(acc, eps)) : add(sqrt(acc), eps));
+      });
       return { updates, state: { sumOfSquares } };
     },
-  };
+  });
 }

@@ -3,8 +3,10 @@
  * scaling (a number or a schedule of the step), and gradient clipping.
  */
 import * as tf from '@tensorflow/tfjs';
+import { mapExprs } from '../elementwise.ts';
 import {
   type DecayMask,
+  elementwiseTransformation,
   type GradientTransformation,
   type LearningRate,
   mapTensors,
@@ -23,16 +25,16 @@ type Empty = Record<string, never>;
  */
 export function addDecayedWeights(rate: number, mask: DecayMask = 'all'): GradientTransformation<Empty> {
   const decays = resolveDecayMask(mask);
-  return {
+  return elementwiseTransformation<Empty>({
     init: () => ({}),
-    update: (updates, state, params, info) => ({
+    updateElementwise: (updates, state, params, info) => ({
       updates:
         rate === 0
           ? updates
-          : mapTensors(updates, (u, n) => (decays(info.types[n] ?? 'weight', n) ? tf.add(u, tf.mul(params[n]!, rate)) : u)),
+          : mapExprs(updates, (u, n) => (decays(info.types[n] ?? 'weight', n) ? u.program.add(u, u.program.mul(params[n]!, rate)) : u)),
       state,
     }),
-  };
+  });
 }
 
 export interface CountState {
@@ -42,18 +44,21 @@ export interface CountState {
 
 /** Multiplies updates by −lr (descent), where lr may follow a schedule of the step. */
 export function scaleByLearningRate(lr: LearningRate): GradientTransformation<CountState> {
-  return {
+  return elementwiseTransformation<CountState>({
     init: () => ({ count: 0 }),
-    update: (updates, state) => {
+    updateElementwise: (updates, state) => {
       const rate = typeof lr === 'number' ? lr : lr(state.count);
-      return { updates: mapTensors(updates, (u) => tf.mul(u, -rate)), state: { count: state.count + 1 } };
+      return { updates: mapExprs(updates, (u) => u.program.mul(u, -rate)), state: { count: state.count + 1 } };
     },
-  };
+  });
 }
 
 /** Multiplies updates by a constant. */
 export function scale(factor: number): GradientTransformation<Empty> {
-  return { init: () => ({}), update: (updates, state) => ({ updates: mapTensors(updates, (u) => tf.mul(u, factor)), state }) };
+  return elementwiseTransformation<Empty>({
+    init: () => ({}),
+    updateElementwise: (updates, state) => ({ updates: mapExprs(updates, (u) => u.program.mul(u, factor)), state }),
+  });
 }
 
 /** Rescales all updates together so that their global L2 norm is at most `maxNorm`. */

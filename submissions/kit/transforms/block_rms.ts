@@ -4,21 +4,26 @@
  * parameter tensor; RMS(x) = √mean(x²) over the whole tensor.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type GradientTransformation, mapTensors } from '../transform.ts';
+import { type Expr, type Operand, mapExprs } from '../elementwise.ts';
+import { elementwiseTransformation, type GradientTransformation } from '../transform.ts';
 
 type Empty = Record<string, never>;
 
-const rms = (x: tf.Tensor): tf.Tensor => tf.sqrt(tf.mean(tf.square(x)));
+/** √mean(x²): x² from x's program in one pass, the mean an ordinary reduction. */
+function rms(program: Expr['program'], x: Operand): tf.Tensor {
+  const [squares] = program.evaluate([program.square(x)]);
+  return tf.sqrt(tf.mean(squares!));
+}
 
 /** u ← u / max(1, RMS(u)/threshold): Adafactor's update clipping, per parameter. */
 export function clipByBlockRms(threshold: number): GradientTransformation<Empty> {
-  return {
+  return elementwiseTransformation<Empty>({
     init: () => ({}),
-    update: (updates, state) => ({
-      updates: mapTensors(updates, (u) => tf.div(u, tf.maximum(tf.div(rms(u), threshold), 1))),
+    updateElementwise: (updates, state) => ({
+      updates: mapExprs(updates, (u) => u.program.div(u, tf.maximum(tf.div(rms(u.program, u), threshold), 1))),
       state,
     }),
-  };
+  });
 }
 
 /**
@@ -26,11 +31,11 @@ export function clipByBlockRms(threshold: number): GradientTransformation<Empty>
  * each parameter in proportion to its own scale (minScale is the paper's ε2).
  */
 export function scaleByParamBlockRms(minScale = 1e-3): GradientTransformation<Empty> {
-  return {
+  return elementwiseTransformation<Empty>({
     init: () => ({}),
-    update: (updates, state, params) => ({
-      updates: mapTensors(updates, (u, n) => tf.mul(u, tf.maximum(rms(params[n]!), minScale))),
+    updateElementwise: (updates, state, params) => ({
+      updates: mapExprs(updates, (u, n) => u.program.mul(u, tf.maximum(rms(u.program, params[n]!), minScale))),
       state,
     }),
-  };
+  });
 }

@@ -4,9 +4,9 @@
  * Unlike `trace` (m ← decay·m + u), the input is weighted by (1−decay), so the average
  * keeps the scale of the updates. Adafactor's optional momentum is this.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../../../harness/spec.ts';
-import { type GradientTransformation, mapTensors, zerosLike } from '../transform.ts';
+import { mapExprs } from '../elementwise.ts';
+import { elementwiseTransformation, type GradientTransformation, zerosLike } from '../transform.ts';
 
 export interface EmaState {
   ema: TensorMap;
@@ -14,11 +14,11 @@ export interface EmaState {
 }
 
 export function ema(decay: number): GradientTransformation<EmaState> {
-  return {
+  return elementwiseTransformation<EmaState>({
     init: (params) => ({ ema: zerosLike(params) }),
-    update: (updates, state) => {
-      const next = mapTensors(updates, (u, n) => tf.add(tf.mul(state.ema[n]!, decay), tf.mul(u, 1 - decay)));
+    updateElementwise: (updates, state) => {
+      const next = mapExprs(updates, (u, n) => u.program.average(state.ema[n]!, u, decay));
       return { updates: next, state: { ema: next } };
     },
-  };
+  });
 }

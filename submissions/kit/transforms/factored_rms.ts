@@ -14,7 +14,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../../../harness/spec.ts';
-import type { GradientTransformation } from '../transform.ts';
+import type { Expr } from '../elementwise.ts';
+import { elementwiseTransformation, type GradientTransformation } from '../transform.ts';
 
 export interface FactoredRmsOptions {
   /** Exponent c of β2ₜ = 1 − t^(−c). @default 0.8 */
@@ -59,7 +60,7 @@ export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTr
   const decayRate = options.decayRate ?? 0.8;
   const eps = options.eps ?? 1e-30;
   const minDim = options.minDimSizeToFactor ?? 1;
-  return {
+  return elementwiseTransformation<FactoredRmsState>({
     init: (params) => {
       const vRow: Record<string, tf.Tensor> = {};
       const vCol: Record<string, tf.Tensor> = {};
@@ -75,22 +76,27 @@ export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTr
       }
       return { count: 0, vRow, vCol, v };
     },
-    update: (grads, state) => {
+    // Elementwise where it can be: the full averages entirely, and for factored
+    // parameters g² + eps (one pass); the row and column means and the broadcast
+    // product g·r·c are ordinary ops, whose result joins the program as an input.
+    updateElementwise: (grads, state) => {
       const count = state.count + 1;
       const beta = 1 - count ** -decayRate;
       const average = (old: tf.Tensor, x: tf.Tensor): tf.Tensor => tf.add(tf.mul(old, beta), tf.mul(x, 1 - beta));
-      const updates: Record<string, tf.Tensor> = {};
+      const updates: Record<string, Expr> = {};
       const vRow: Record<string, tf.Tensor> = {};
       const vCol: Record<string, tf.Tensor> = {};
-      const v: Record<string, tf.Tensor> = {};
-      for (const [n, g] of Object.entries(grads)) {
-        const g2 = tf.add(tf.square(g), eps);
-        const dims = factoredDims(g.shape, minDim);
+      const v: Record<string, Expr> = {};
+      for (const [n, ge] of Object.entries(grads)) {
+        const b = ge.program;
+        const g2e = b.add(b.square(ge), eps);
+        const dims = factoredDims(b.shape, minDim);
         if (dims === undefined) {
-          v[n] = average(state.v[n]!, g2);
-          updates[n] = tf.mul(g, tf.rsqrt(v[n]!));
+          v[n] = b.average(state.v[n]!, g2e, beta);
+          updates[n] = b.mul(ge, b.rsqrt(v[n]));
           continue;
         }
+        const [g2, g] = b.evaluate([g2e, ge]) as [tf.Tensor, tf.Tensor];
         const [d1, d0] = dims;
         const row = average(state.vRow[n]!, tf.mean(g2, d0));
         const col = average(state.vCol[n]!, tf.mean(g2, d1));
@@ -98,11 +104,11 @@ export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTr
         const rowMean = tf.mean(row, d1 > d0 ? d1 - 1 : d1, true);
         const rowFactor = tf.rsqrt(tf.div(row, rowMean));
         const colFactor = tf.rsqrt(col);
-        updates[n] = tf.mul(tf.mul(g, tf.expandDims(rowFactor, d0)), tf.expandDims(colFactor, d1));
+        updates[n] = b.value(tf.mul(tf.mul(g, tf.expandDims(rowFactor, d0)), tf.expandDims(colFactor, d1)));
         vRow[n] = row;
         vCol[n] = col;
       }
       return { updates, state: { count, vRow, vCol, v } };
     },
-  };
+  });
 }

@@ -5,9 +5,9 @@
  * Every coordinate moves by exactly ±1 (0 where the interpolation is 0), so Lion wants
  * a learning rate 3–10× smaller than AdamW's and a weight decay as much larger.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../../../harness/spec.ts';
-import { type GradientTransformation, mapTensors, zerosLike } from '../transform.ts';
+import { mapExprs } from '../elementwise.ts';
+import { elementwiseTransformation, type GradientTransformation, zerosLike } from '../transform.ts';
 
 export interface LionScaleOptions {
   /** Weight of the momentum in the signed interpolation. @default 0.9 */
@@ -24,12 +24,12 @@ export interface LionState {
 export function scaleByLion(options: LionScaleOptions = {}): GradientTransformation<LionState> {
   const b1 = options.b1 ?? 0.9;
   const b2 = options.b2 ?? 0.99;
-  return {
+  return elementwiseTransformation<LionState>({
     init: (params) => ({ mu: zerosLike(params) }),
-    update: (grads, state) => {
-      const updates = mapTensors(grads, (g, n) => tf.sign(tf.add(tf.mul(state.mu[n]!, b1), tf.mul(g, 1 - b1))));
-      const mu = mapTensors(grads, (g, n) => tf.add(tf.mul(state.mu[n]!, b2), tf.mul(g, 1 - b2)));
+    updateElementwise: (grads, state) => {
+      const updates = mapExprs(grads, (g, n) => g.program.sign(g.program.average(state.mu[n]!, g, b1)));
+      const mu = mapExprs(grads, (g, n) => g.program.average(state.mu[n]!, g, b2));
       return { updates, state: { mu } };
     },
-  };
+  });
 }

@@ -4,9 +4,9 @@
  *   Nesterov:    t ← decay·t + g;  update = decay·t + g   (Sutskever et al. 2013, in
  *                the form PyTorch's SGD uses)
  */
-import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../../../harness/spec.ts';
-import { type GradientTransformation, mapTensors, zerosLike } from '../transform.ts';
+import { mapExprs } from '../elementwise.ts';
+import { elementwiseTransformation, type GradientTransformation, zerosLike } from '../transform.ts';
 
 export interface MomentumOptions {
   readonly decay: number;
@@ -20,12 +20,12 @@ export interface TraceState {
 
 export function trace(options: MomentumOptions): GradientTransformation<TraceState> {
   const { decay } = options;
-  return {
+  return elementwiseTransformation<TraceState>({
     init: (params) => ({ trace: zerosLike(params) }),
-    update: (grads, state) => {
-      const next = mapTensors(grads, (g, n) => tf.add(tf.mul(state.trace[n]!, decay), g));
-      const updates = options.nesterov ? mapTensors(grads, (g, n) => tf.add(tf.mul(next[n]!, decay), g)) : next;
+    updateElementwise: (grads, state) => {
+      const next = mapExprs(grads, (g, n) => g.program.add(g.program.mul(state.trace[n]!, decay), g));
+      const updates = options.nesterov ? mapExprs(grads, (g, n) => g.program.add(g.program.mul(next[n]!, decay), g)) : next;
       return { updates, state: { trace: next } };
     },
-  };
+  });
 }

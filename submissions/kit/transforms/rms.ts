@@ -10,7 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../../../harness/spec.ts';
-import { type GradientTransformation, mapTensors, zerosLike } from '../transform.ts';
+import { type Expr, mapExprs } from '../elementwise.ts';
+import { elementwiseTransformation, type GradientTransformation, mapTensors, zerosLike } from '../transform.ts';
 
 export interface RmsOptions {
   /** Decay of the moving averages. @default 0.9 */
@@ -41,42 +42,42 @@ const resolve = (o: RmsOptions) => ({
   epsInSqrt: o.epsInSqrt ?? true,
 });
 
-const movingAverage = (old: tf.Tensor, x: tf.Tensor, decay: number): tf.Tensor =>
-  tf.add(tf.mul(old, decay), tf.mul(x, 1 - decay));
-
-/** g / √(s + eps) or g / (√s + eps). */
-const divideByRoot = (g: tf.Tensor, s: tf.Tensor, eps: number, epsInSqrt: boolean): tf.Tensor =>
-  epsInSqrt ? tf.mul(g, tf.rsqrt(tf.add(s, eps))) : tf.div(g, tf.add(tf.sqrt(s), eps));
+/** g / √(s + eps) or g / (√s + eps), in g's program. */
+const divideByRoot = (g: Expr, s: Expr, eps: number, epsInSqrt: boolean): Expr => {
+  const { add, div, mul, rsqrt, sqrt } = g.program;
+  return epsInSqrt ? mul(g, rsqrt(add(s, eps))) : div(g, add(sqrt(s), eps));
+};
 
 export function scaleByRms(options: RmsOptions = {}): GradientTransformation<RmsState> {
   const { decay, eps, initialScale, epsInSqrt } = resolve(options);
-  return {
+  return elementwiseTransformation<RmsState>({
     init: (params) => ({ nu: mapTensors(params, (p) => tf.fill(p.shape, initialScale, p.dtype)) }),
-    update: (grads, state) => {
-      const nu = mapTensors(grads, (g, n) => movingAverage(state.nu[n]!, tf.square(g), decay));
-      const updates = mapTensors(grads, (g, n) => divideByRoot(g, nu[n]!, eps, epsInSqrt));
+    updateElementwise: (grads, state) => {
+      const nu = mapExprs(grads, (g, n) => g.program.average(state.nu[n]!, g.program.square(g), decay));
+      const updates = mapExprs(grads, (g, n) => divideByRoot(g, nu[n]!, eps, epsInSqrt));
       return { updates, state: { nu } };
     },
-  };
+  });
 }
 
 /** The centred form: divides by an estimate of the gradient's standard deviation. */
 export function scaleByStddev(options: RmsOptions = {}): GradientTransformation<StddevState> {
   const { decay, eps, initialScale, epsInSqrt } = resolve(options);
-  return {
+  return elementwiseTransformation<StddevState>({
     init: (params) => ({
       mu: zerosLike(params),
       nu: mapTensors(params, (p) => tf.fill(p.shape, initialScale, p.dtype)),
     }),
-    update: (grads, state) => {
-      const mu = mapTensors(grads, (g, n) => movingAverage(state.mu[n]!, g, decay));
-      const nu = mapTensors(grads, (g, n) => movingAverage(state.nu[n]!, tf.square(g), decay));
+    updateElementwise: (grads, state) => {
+      const mu = mapExprs(grads, (g, n) => g.program.average(state.mu[n]!, g, decay));
+      const nu = mapExprs(grads, (g, n) => g.program.average(state.nu[n]!, g.program.square(g), decay));
       // ν − μ² ≥ 0 in exact arithmetic; the relu keeps float32 rounding from taking the
       // root of a tiny negative number when the gradient is nearly constant.
-      const updates = mapTensors(grads, (g, n) =>
-        divideByRoot(g, tf.relu(tf.sub(nu[n]!, tf.square(mu[n]!))), eps, epsInSqrt),
-      );
+      const updates = mapExprs(grads, (g, n) => {
+        const { relu, square, sub } = g.program;
+        return divideByRoot(g, relu(sub(nu[n]!, square(mu[n]!))), eps, epsInSqrt);
+      });
       return { updates, state: { mu, nu } };
     },
-  };
+  });
 }

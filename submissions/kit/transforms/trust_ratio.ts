@@ -5,23 +5,29 @@
  * parameter (a fresh bias) or a zero update still moves as the inner optimizer says.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type GradientTransformation, mapTensors } from '../transform.ts';
+import { mapExprs } from '../elementwise.ts';
+import { elementwiseTransformation, type GradientTransformation } from '../transform.ts';
 
 type Empty = Record<string, never>;
 
-const l2 = (x: tf.Tensor): tf.Tensor => tf.sqrt(tf.sum(tf.square(x)));
-
+/**
+ * The norms are reductions: u² and p² come out of the update's program in one pass
+ * (u itself stays an expression), the sums are ordinary ops, and the ratio joins the
+ * program as a broadcast scalar, so the rest of a chain still fuses around it.
+ */
 export function scaleByTrustRatio(): GradientTransformation<Empty> {
-  return {
+  return elementwiseTransformation<Empty>({
     init: () => ({}),
-    update: (updates, state, params) => ({
-      updates: mapTensors(updates, (u, n) => {
-        const pNorm = l2(params[n]!);
-        const uNorm = l2(u);
+    updateElementwise: (updates, state, params) => ({
+      updates: mapExprs(updates, (u, n) => {
+        const b = u.program;
+        const [u2, p2] = b.evaluate([b.square(u), b.square(params[n]!)]);
+        const pNorm = tf.sqrt(tf.sum(p2!));
+        const uNorm = tf.sqrt(tf.sum(u2!));
         const zero = tf.logicalOr(tf.equal(pNorm, 0), tf.equal(uNorm, 0));
-        return tf.mul(u, tf.where(zero, tf.onesLike(pNorm), tf.div(pNorm, uNorm)));
+        return b.mul(u, tf.where(zero, tf.onesLike(pNorm), tf.div(pNorm, uNorm)));
       }),
       state,
     }),
-  };
+  });
 }

@@ -10,6 +10,7 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "parallel.h"
+#include "program.h"
 #include "reduce.h"
 #include "stock_addon.h"
 
@@ -224,6 +225,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduceSum", nullptr, ReduceSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamMoments", nullptr, AdamMoments, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"elementwiseProgram", nullptr, algobench::ElementwiseProgramBinding, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -1,0 +1,42 @@
+// The elementwise program kernel (ELEMENTWISE_PROGRAM_KERNEL in harness/spec.ts): any
+// optimizer's per-parameter arithmetic, stated as a short list of float32 ops over N
+// inputs, run in one threaded pass so that no rule pays for op-by-op passes.
+#pragma once
+#include <node_api.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace algobench {
+
+// Opcodes: the index of each op in ELEMENTWISE_PROGRAM_OPS (harness/spec.ts).
+enum ProgramOp : int32_t {
+  kConst, kAdd, kSub, kMul, kDiv, kDivNoNan, kMax, kMin, kNeg, kAbs, kSign, kSqrt, kRsqrt,
+  kSquare, kRelu, kMulAdd, kGreater, kLess, kEqual, kSelect, kOpCount
+};
+
+struct ProgramInput {
+  const float* data;
+  bool scalar;  // size 1: broadcast to every element
+};
+
+struct Instruction {
+  int32_t op, a, b, c;
+};
+
+// Runs the program over n elements: registers [0, inputs.size()) are the inputs,
+// register inputs.size() + i is instruction i's result; outputs[j] receives register
+// output_registers[j]. The program must already be validated (validate_program).
+void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::vector<Instruction>& code,
+                 const std::vector<float>& constants, const std::vector<int32_t>& output_registers,
+                 const std::vector<float*>& outputs);
+
+// An empty string if the program is well formed, else what is wrong with it.
+const char* validate_program(size_t inputs, const std::vector<Instruction>& code, size_t constants,
+                             const std::vector<int32_t>& output_registers);
+
+// elementwiseProgram(inputs: Float32Array[], outputs: Float32Array[], code: Int32Array,
+// constants: Float64Array, outputRegisters: Int32Array, n: number).
+napi_value ElementwiseProgramBinding(napi_env env, napi_callback_info info);
+
+}  // namespace algobench

@@ -1,0 +1,310 @@
+/**
+ * Elementwise programs: a kit transformation states its per-parameter arithmetic as a
+ * small program of float32 ops, and the program runs in one pass over memory through
+ * the backend's ELEMENTWISE_PROGRAM_KERNEL (harness/spec.ts) where `tf.getKernel` finds
+ * it, or op by op as ordinary tfjs ops where it does not (the cpu backend, or fused ops
+ * switched off). Both paths run the same ops in the same order, and the kernel rounds
+ * as the cpu backend does, so the choice changes speed, not results.
+ *
+ * Why a program and not one hand-written kernel per rule: every rule of the kit (and
+ * any chain a user writes from kit transforms) is a handful of adds, multiplies, roots
+ * and signs over same-shaped tensors, so one interpreter covers them all, and
+ * consecutive transformations compose: `chain` hands each elementwise transformation
+ * the previous one's updates as unevaluated expressions (`Expr`) and evaluates the
+ * whole run of them, updates and new state together, in one kernel call per
+ * parameter. Reductions (norms, RMS) are not elementwise: a transformation that needs
+ * one evaluates what it reduces (`evaluate`), takes the reduction with ordinary ops,
+ * and goes on building with the result as a broadcast scalar input.
+ *
+ * Nothing here reaches into the harness, so a kit file that uses it still runs from a
+ * submission's own folder.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ELEMENTWISE_PROGRAM_KERNEL, ELEMENTWISE_PROGRAM_OPS, type ElementwiseProgramOp } from '../../harness/spec.ts';
+import { fusedOpsEnabled } from './fused.ts';
+
+/** What an op takes: an expression of the same program, a tensor (of the program's size or a scalar), or a number. */
+export type Operand = Expr | tf.Tensor | number;
+
+type Node =
+  | { readonly kind: 'input'; readonly tensor: tf.Tensor }
+  | { readonly kind: 'const'; readonly value: number }
+  | { readonly kind: 'op'; readonly op: Exclude<ElementwiseProgramOp, 'const'>; readonly args: readonly number[] };
+
+const OPCODE = new Map<string, number>(ELEMENTWISE_PROGRAM_OPS.map(([name], i) => [name, i]));
+const ARITY = new Map<string, number>(ELEMENTWISE_PROGRAM_OPS.map(([name, arity]) => [name, arity]));
+
+/** A value of an elementwise program, not yet computed. */
+export class Expr {
+  constructor(
+    readonly program: ElementwiseProgram,
+    readonly node: number,
+  ) {}
+}
+
+/** A map of parameter names to expressions, as `chain` passes updates between elementwise transformations. */
+export type ExprMap = Record<string, Expr>;
+
+/** The ops of one parameter's program; `run` or `materialize` computes what it describes. */
+export class ElementwiseProgram {
+  private readonly nodes: Node[] = [];
+  private readonly inputNodes = new Map<tf.Tensor, number>();
+  private readonly constNodes = new Map<number, number>();
+  readonly size: number;
+
+  constructor(readonly shape: readonly number[]) {
+    this.size = shape.reduce((a, b) => a * b, 1);
+  }
+
+  /** An operand as an expression of this program (a tensor becomes an input, a number a constant). */
+  value(x: Operand): Expr {
+    if (x instanceof Expr) {
+      if (x.program !== this) throw new Error('elementwise: an expression of another parameter\'s program was used here; build each parameter\'s update in its own program');
+      return x;
+    }
+    if (typeof x === 'number') {
+      // Constants are shared, except −0, which a Map would not tell from 0.
+      const shareable = !Object.is(x, -0);
+      const known = shareable ? this.constNodes.get(x) : undefined;
+      if (known !== undefined) return new Expr(this, known);
+      this.nodes.push({ kind: 'const', value: x });
+      if (shareable) this.constNodes.set(x, this.nodes.length - 1);
+      return new Expr(this, this.nodes.length - 1);
+    }
+    if (x.size !== this.size && x.size !== 1) {
+      throw new Error(`elementwise: a tensor of shape [${x.shape}] cannot join a program over shape [${this.shape}]; it must have the same size or be a scalar`);
+    }
+    const known = this.inputNodes.get(x);
+    if (known !== undefined) return new Expr(this, known);
+    this.nodes.push({ kind: 'input', tensor: x });
+    this.inputNodes.set(x, this.nodes.length - 1);
+    return new Expr(this, this.nodes.length - 1);
+  }
+
+  /** Any op of ELEMENTWISE_PROGRAM_OPS by name. */
+  op(op: Exclude<ElementwiseProgramOp, 'const'>, ...operands: Operand[]): Expr {
+    if (operands.length !== ARITY.get(op)) throw new Error(`elementwise: ${op} takes ${ARITY.get(op)} operands, not ${operands.length}`);
+    const args = operands.map((x) => this.value(x).node);
+    this.nodes.push({ kind: 'op', op, args });
+    return new Expr(this, this.nodes.length - 1);
+  }
+
+  add = (a: Operand, b: Operand): Expr => this.op('add', a, b);
+  sub = (a: Operand, b: Operand): Expr => this.op('sub', a, b);
+  mul = (a: Operand, b: Operand): Expr => this.op('mul', a, b);
+  div = (a: Operand, b: Operand): Expr => this.op('div', a, b);
+  divNoNan = (a: Operand, b: Operand): Expr => this.op('divNoNan', a, b);
+  max = (a: Operand, b: Operand): Expr => this.op('max', a, b);
+  min = (a: Operand, b: Operand): Expr => this.op('min', a, b);
+  neg = (a: Operand): Expr => this.op('neg', a);
+  abs = (a: Operand): Expr => this.op('abs', a);
+  sign = (a: Operand): Expr => this.op('sign', a);
+  sqrt = (a: Operand): Expr => this.op('sqrt', a);
+  rsqrt = (a: Operand): Expr => this.op('rsqrt', a);
+  square = (a: Operand): Expr => this.op('square', a);
+  relu = (a: Operand): Expr => this.op('relu', a);
+  /** a·b + c with two roundings (tf.add(tf.mul(a, b), c)). */
+  mulAdd = (a: Operand, b: Operand, c: Operand): Expr => this.op('mulAdd', a, b, c);
+  /** old·decay + x·(1 − decay): the moving average of every moment in the kit. */
+  average = (old: Operand, x: Operand, decay: number): Expr => this.add(this.mul(old, decay), this.mul(x, 1 - decay));
+
+  /**
+   * Computes `outputs` now, each a tensor of the program's shape, in one kernel call
+   * (or op by op without the kernel). An output that is an input is that tensor itself.
+   */
+  run(outputs: readonly Expr[]): tf.Tensor[] {
+    const wanted = outputs.map((e) => this.value(e).node);
+    return kernelAvailable(this) ? this.runKernel(wanted) : this.runOps(wanted);
+  }
+
+  /**
+   * Computes `outputs` now and from here on reads them as inputs, so that what follows
+   * (a reduction of them, typically) builds on the computed values.
+   */
+  evaluate(outputs: readonly Expr[]): tf.Tensor[] {
+    const tensors = this.run(outputs);
+    outputs.forEach((e, i) => {
+      const node = this.nodes[e.node]!;
+      if (node.kind !== 'input') {
+        this.nodes[e.node] = { kind: 'input', tensor: tensors[i]! };
+        this.inputNodes.set(tensors[i]!, e.node);
+      }
+    });
+    return tensors;
+  }
+
+  /** Whether every input is float32 (what the kernel takes). */
+  allFloat32(): boolean {
+    return this.nodes.every((n) => n.kind !== 'input' || n.tensor.dtype === 'float32');
+  }
+
+  /** The nodes `wanted` depends on, in program order. */
+  private live(wanted: readonly number[]): boolean[] {
+    const live = this.nodes.map(() => false);
+    for (const w of wanted) live[w] = true;
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const node = this.nodes[i]!;
+      if (live[i] && node.kind === 'op') for (const a of node.args) live[a] = true;
+    }
+    return live;
+  }
+
+  private runKernel(wanted: readonly number[]): tf.Tensor[] {
+    const live = this.live(wanted);
+    const register = new Map<number, number>();
+    const inputs: Record<string, tf.Tensor> = {};
+    this.nodes.forEach((node, i) => {
+      if (live[i] && node.kind === 'input') {
+        inputs[`x${register.size}`] = node.tensor;
+        register.set(i, register.size);
+      }
+    });
+    const code: number[] = [];
+    const constants: number[] = [];
+    this.nodes.forEach((node, i) => {
+      if (!live[i] || node.kind === 'input') return;
+      if (node.kind === 'const') {
+        code.push(OPCODE.get('const')!, constants.length, 0, 0);
+        constants.push(node.value);
+      } else {
+        const [a = 0, b = 0, c = 0] = node.args.map((n) => register.get(n)!);
+        code.push(OPCODE.get(node.op)!, a, b, c);
+      }
+      register.set(i, register.size);
+    });
+    // Outputs that are full-size inputs are returned as they are; the rest are computed.
+    const computed = [...new Set(wanted.filter((w) => !this.isFullInput(w)))];
+    const results = new Map<number, tf.Tensor>();
+    if (computed.length > 0) {
+      const out = tf.engine().runKernel(
+        ELEMENTWISE_PROGRAM_KERNEL,
+        inputs,
+        { shape: [...this.shape], code, constants, outputs: computed.map((w) => register.get(w)!) } as never,
+      ) as tf.Tensor[];
+      computed.forEach((w, i) => results.set(w, out[i]!));
+    }
+    return wanted.map((w) => results.get(w) ?? this.inputTensor(w));
+  }
+
+  private isFullInput(node: number): boolean {
+    const n = this.nodes[node]!;
+    return n.kind === 'input' && n.tensor.size === this.size;
+  }
+
+  private inputTensor(node: number): tf.Tensor {
+    const n = this.nodes[node]!;
+    if (n.kind !== 'input') throw new Error('elementwise: internal error, a computed output was not returned by the kernel');
+    return reshaped(n.tensor, this.shape);
+  }
+
+  /** The same program as ordinary tfjs ops, in program order. */
+  private runOps(wanted: readonly number[]): tf.Tensor[] {
+    const live = this.live(wanted);
+    const values: (tf.Tensor | number | undefined)[] = [];
+    this.nodes.forEach((node, i) => {
+      if (!live[i]) return;
+      if (node.kind === 'input') values[i] = node.tensor;
+      else if (node.kind === 'const') values[i] = node.value;
+      else values[i] = applyOp(node.op, node.args.map((a) => values[a]!));
+    });
+    return wanted.map((w) => {
+      const v = values[w]!;
+      if (typeof v === 'number') return tf.fill([...this.shape], v, 'float32');
+      if (v.size === this.size) return reshaped(v, this.shape);
+      return tf.broadcastTo(v.reshape([]), [...this.shape]);
+    });
+  }
+}
+
+function reshaped(t: tf.Tensor, shape: readonly number[]): tf.Tensor {
+  return t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : tf.reshape(t, [...shape]);
+}
+
+const asTensor = (x: tf.Tensor | number): tf.Tensor => (typeof x === 'number' ? tf.scalar(x, 'float32') : x);
+const float = (t: tf.Tensor): tf.Tensor => tf.cast(t, 'float32');
+
+/** One op as tfjs computes it; numbers enter as float32 scalars, as they do in tf.mul(t, 0.9). */
+function applyOp(op: Exclude<ElementwiseProgramOp, 'const'>, args: (tf.Tensor | number)[]): tf.Tensor {
+  const [a, b, c] = args as [tf.Tensor | number, tf.Tensor | number, tf.Tensor | number];
+  switch (op) {
+    case 'add': return tf.add(a, b);
+    case 'sub': return tf.sub(a, b);
+    case 'mul': return tf.mul(a, b);
+    case 'div': return tf.div(a, b);
+    case 'divNoNan': return tf.divNoNan(asTensor(a), asTensor(b));
+    case 'max': return tf.maximum(a, b);
+    case 'min': return tf.minimum(a, b);
+    case 'neg': return tf.neg(asTensor(a));
+    case 'abs': return tf.abs(asTensor(a));
+    case 'sign': return tf.sign(asTensor(a));
+    case 'sqrt': return tf.sqrt(asTensor(a));
+    case 'rsqrt': return tf.rsqrt(asTensor(a));
+    case 'square': return tf.square(asTensor(a));
+    case 'relu': return tf.relu(asTensor(a));
+    case 'mulAdd': return tf.add(tf.mul(a, b), c);
+    case 'greater': return float(tf.greater(a, b));
+    case 'less': return float(tf.less(a, b));
+    case 'equal': return float(tf.equal(a, b));
+    case 'select': return tf.where(tf.notEqual(a, 0), asTensor(b), asTensor(c));
+  }
+}
+
+function kernelAvailable(program: ElementwiseProgram): boolean {
+  return fusedOpsEnabled() && program.allFloat32() && tf.getKernel(ELEMENTWISE_PROGRAM_KERNEL, tf.getBackend()) !== undefined;
+}
+
+/** Each tensor of a map as the first input of its own program. */
+export function symbolic(map: Record<string, tf.Tensor>): ExprMap {
+  const out: ExprMap = {};
+  for (const [name, t] of Object.entries(map)) out[name] = new ElementwiseProgram(t.shape).value(t);
+  return out;
+}
+
+/** Applies `fn` to each expression of a map, keeping the names. */
+export function mapExprs(map: ExprMap, fn: (e: Expr, name: string) => Expr): ExprMap {
+  const out: ExprMap = {};
+  for (const [name, e] of Object.entries(map)) out[name] = fn(e, name);
+  return out;
+}
+
+/**
+ * `x` with every expression in it computed: each program runs once, for all of its
+ * expressions found in `x` (a parameter's update and its new state together), and
+ * every other leaf (tensors, numbers) is kept as it is.
+ */
+export function materialize<T>(x: unknown): T {
+  const byProgram = new Map<ElementwiseProgram, Expr[]>();
+  const collect = (v: unknown): void => {
+    if (v instanceof Expr) {
+      const list = byProgram.get(v.program) ?? [];
+      list.push(v);
+      byProgram.set(v.program, list);
+    } else if (Array.isArray(v)) v.forEach(collect);
+    else if (isPlainObject(v)) Object.values(v).forEach(collect);
+  };
+  collect(x);
+  const computed = new Map<Expr, tf.Tensor>();
+  for (const [program, exprs] of byProgram) {
+    const tensors = program.run(exprs);
+    exprs.forEach((e, i) => computed.set(e, tensors[i]!));
+  }
+  const rebuild = (v: unknown): unknown => {
+    if (v instanceof Expr) return computed.get(v)!;
+    if (Array.isArray(v)) return v.map(rebuild);
+    if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, w]) => [k, rebuild(w)]));
+    return v;
+  };
+  return rebuild(x) as T;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || v instanceof tf.Tensor) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** Σ x² of an expression, by evaluating x² in its program and summing it with ordinary ops. */
+export function sumOfSquares(x: Expr): tf.Scalar {
+  const [squares] = x.program.evaluate([x.program.square(x)]);
+  return tf.sum(squares!) as tf.Scalar;
+}
