@@ -12,7 +12,7 @@ import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
 import { nativeKernelConfigs } from '../../harness/backends/native/kernels.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
 import { createRng } from '../../harness/core/rng.ts';
-import { ADAM_MOMENTS_KERNEL } from '../../harness/spec.ts';
+import { ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL } from '../../harness/spec.ts';
 
 type Outputs = Record<string, tf.Tensor>;
 type Case = readonly [label: string, run: () => Outputs];
@@ -214,7 +214,8 @@ const CASES: Record<string, Case[]> = {
 };
 
 /** Kernels whose cases live in native_kernels.test.ts. */
-const COVERED_ELSEWHERE = ['BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'Sum', 'Mean', ADAM_MOMENTS_KERNEL, 'Identity'];
+// ELEMENTWISE_PROGRAM_KERNEL: test/backends/elementwise_program.test.ts.
+const COVERED_ELSEWHERE = ['BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'Sum', 'Mean', ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL, 'Identity'];
 
 beforeAll(async () => {
   await selectBackend('wasm');
