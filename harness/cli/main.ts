@@ -4,7 +4,6 @@
  * and exits 2 (bad input) or 1.
  */
 import { CommanderError } from 'commander';
-import { quietTfjs } from '../backends/select.ts';
 import { AlgobenchError } from '../core/errors.ts';
 import { flagOf } from './flags.ts';
 import { algobenchProgram } from './program.ts';
@@ -13,7 +12,8 @@ const program = algobenchProgram();
 
 const INPUT_ERRORS = new Set(['E_USAGE', 'E_UNKNOWN_WORKLOAD', 'E_UNKNOWN_VARIANT', 'E_UNKNOWN_SUBMISSION', 'E_BAD_SUBMISSION', 'E_SEARCH_SPACE', 'E_BACKEND', 'E_TIMES_FILE', 'E_TARGETS', 'E_PLAN']);
 
-quietTfjs();
+// TensorFlow.js loads with the first command that needs it; quiet it before that command runs.
+program.hook('preAction', async () => (await import('../backends/select.ts')).quietTfjs());
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

@@ -6,7 +6,6 @@
 import { Command, Option } from 'commander';
 import { AlgobenchError } from '../core/errors.ts';
 import { readPlanFile } from '../benchmark/plan_file.ts';
-import { mergeStores } from '../store/merge.ts';
 
 /** How many keys a message lists before "and N more". */
 const LISTED = 10;
@@ -19,7 +18,8 @@ export function mergeCommand(): Command {
     .argument('<shards...>', 'the shard stores')
     .addOption(new Option('--plan <file>', 'the plan of the shards: refuse shards of another plan and list planned trials that are missing or unfinished'))
     .addOption(new Option('--allow-conflicts', 'exit 0 even when a trial came back twice with different results (the first merged result is kept either way)'))
-    .action((out: string, shards: string[], flags: { plan?: string; allowConflicts?: boolean }) => {
+    .action(async (out: string, shards: string[], flags: { plan?: string; allowConflicts?: boolean }) => {
+      const { mergeStores } = await import('../store/merge.ts');
       const plan = flags.plan === undefined ? undefined : readPlanFile(flags.plan);
       const summary = mergeStores(out, shards, plan?.planHash);
       process.stdout.write(

@@ -7,7 +7,6 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command, Option } from 'commander';
 import { AlgobenchError } from '../core/errors.ts';
-import { planBenchmark } from '../benchmark/plan.ts';
 import { planFileOf, planText, selectionOf } from '../benchmark/plan_file.ts';
 import { ensureDir } from '../store/dirs.ts';
 import { errnoText } from '../store/faults.ts';
@@ -30,7 +29,8 @@ export function planCommand(): Command {
   return addSelectionOptions(command, 'none; at least one is required')
     .addOption(new Option('--out <file>', 'the plan file to write').default('results/plan.json'))
     .action(async (flags: SelectionFlags & { out: string }) => {
-      const options = optionsOfSelection(flags, '');
+      const { planBenchmark } = await import('../benchmark/plan.ts');
+      const options = await optionsOfSelection(flags, '');
       const file = planFileOf(selectionOf(options), await planBenchmark(options));
       writeWhole(flags.out, planText(file), 'the plan');
       const hours = file.totalBudgetSec / 3600;

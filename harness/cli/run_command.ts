@@ -74,7 +74,7 @@ export function runCommand(): Command {
       const commandLine = `run ${process.argv.slice(3).join(' ')}`;
       if (flags.plan === undefined) {
         if (flags.shard !== undefined || flags.shardCount !== undefined) throw new AlgobenchError('E_USAGE', '--shard and --shard-count slice a plan; pass --plan FILE with them');
-        const options = optionsOfSelection(flags, flags.db, interrupt.signal);
+        const options = await optionsOfSelection(flags, flags.db, interrupt.signal);
         printSummary(await runBenchmark(options, listener, commandLine), options.dbPath);
         return;
       }

@@ -8,7 +8,6 @@ import type { BackendChoice } from '../backends/select.ts';
 import type { BenchmarkOptions } from '../benchmark/plan.ts';
 import { checkRunBounds } from '../benchmark/plan_bounds.ts';
 import type { Ruleset } from '../spec.ts';
-import { expandWorkloadRefs } from '../../workloads/registry.ts';
 import {
   backendOption, budgetScaleOption, rulesetOption, seedOption, selfBudgetScaleOption, studiesOption, submissionOption, trialsOption, workloadOption,
 } from './options.ts';
@@ -40,7 +39,9 @@ export function addSelectionOptions(command: Command, whenOmitted: string): Comm
 }
 
 /** The run's options, every number in bounds and the grid's size checked before anything is planned. */
-export function optionsOfSelection(flags: SelectionFlags, dbPath: string, signal?: AbortSignal): BenchmarkOptions {
+export async function optionsOfSelection(flags: SelectionFlags, dbPath: string, signal?: AbortSignal): Promise<BenchmarkOptions> {
+  // Loaded here, not at start-up: the registry brings every workload (and TensorFlow.js).
+  const { expandWorkloadRefs } = await import('../../workloads/registry.ts');
   checkRunBounds({
     studies: flags.studies,
     trials: flags.trials,
