@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'E_TARGETS'
   | 'E_TIMES_FILE'
   | 'E_VERIFY'
+  | 'E_BENCH'
   | 'E_INTERRUPTED';
 
 /**
