@@ -80,7 +80,7 @@ function disposeReplaced(old: tf.TensorContainer, next: tf.TensorContainer): voi
 }
 
 /** Median update of one kit optimizer on fresh parameters and fixed random gradients. */
-export function timeKitUpdate(c: OptimizerCase, specs: readonly ParamSpec[], seconds: number, minUpdates = MIN_TIMED_UPDATES): { medianMs: number; updates: number } {
+export function timeKitUpdate(c: OptimizerCase, specs: readonly ParamSpec[], seconds: number, minUpdates = MIN_TIMED_UPDATES): { medianMs: number; updates: number; moved: boolean } {
   const types: ParamTypes = Object.fromEntries(specs.map((s) => [s.name, s.type]));
   let params: TensorMap = Object.fromEntries(specs.map((s, i) => [s.name, tf.randomNormal([...s.shape], 0, 0.02, 'float32', i + 1)]));
   const grads: TensorMap = Object.fromEntries(specs.map((s, i) => [s.name, tf.randomNormal([...s.shape], 0, 1e-3, 'float32', 100 + i)]));
@@ -100,6 +100,7 @@ export function timeKitUpdate(c: OptimizerCase, specs: readonly ParamSpec[], sec
     // Backends that queue work finish it here; the wasm backend already has.
     params[smallest]!.dataSync();
   };
+  const first = params[smallest]!.dataSync().slice();
   try {
     for (let i = 0; i < WARMUP_UPDATES; i++) update();
     const times: number[] = [];
@@ -109,7 +110,9 @@ export function timeKitUpdate(c: OptimizerCase, specs: readonly ParamSpec[], sec
       update();
       times.push(performance.now() - t0);
     }
-    return { medianMs: median(times), updates: times.length };
+    // Whether the rule reached the parameters at all: a bench of a no-op would flatter it.
+    const last = params[smallest]!.dataSync();
+    return { medianMs: median(times), updates: times.length, moved: last.some((v, i) => v !== first[i]) };
   } finally {
     tf.dispose([params as unknown as tf.TensorContainer, state as tf.TensorContainer, grads as unknown as tf.TensorContainer]);
   }

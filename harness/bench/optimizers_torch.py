@@ -227,9 +227,28 @@ RULES = {
 }
 
 
+def fresh(shapes):
+    params = [(torch.randn(*shape) * 0.02).requires_grad_() for shape in shapes]
+    for p in params:
+        p.grad = torch.randn_like(p) * 1e-3
+    return params
+
+
+def smoke(rule, shapes):
+    """True when two updates of the rule moved every parameter and left it finite."""
+    params = fresh(shapes)
+    before = [p.detach().clone() for p in params]
+    step = RULES[rule](params)
+    with torch.no_grad():
+        step()
+        step()
+    return all(bool(torch.isfinite(p).all()) and not torch.equal(p, b) for p, b in zip(params, before))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--list", action="store_true", help="print the rule names and exit")
+    parser.add_argument("--smoke", action="store_true", help="run every rule twice on --shapes; print which moved the parameters and kept them finite")
     parser.add_argument("--rule", choices=sorted(RULES))
     parser.add_argument("--shapes", help="JSON list of parameter shapes")
     parser.add_argument("--threads", type=int, default=2)
@@ -238,13 +257,14 @@ def main():
     if args.list:
         print(json.dumps(sorted(RULES)))
         return
+    if args.smoke:
+        print(json.dumps({rule: smoke(rule, json.loads(args.shapes)) for rule in sorted(RULES)}))
+        return
     if args.rule is None or args.shapes is None:
         parser.error("--rule and --shapes are required unless --list")
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    params = [(torch.randn(*shape) * 0.02).requires_grad_() for shape in json.loads(args.shapes)]
-    for p in params:
-        p.grad = torch.randn_like(p) * 1e-3
+    params = fresh(json.loads(args.shapes))
     step = RULES[args.rule](params)
     with torch.no_grad():
         for _ in range(3):

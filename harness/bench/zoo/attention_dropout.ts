@@ -10,12 +10,15 @@ const D = 128;
 const HEADS = 4;
 const DROPOUT = 0.1;
 
+/** The batch of the bench (tests build with a smaller one). */
+const BATCH = 32;
+
 export const attentionDropout: ZooModel = {
   name: 'attention_dropout',
   about: `self-attention over [${T} × ${D}] inputs, ${HEADS} heads (4-D tf.transpose), tf.dropout ${DROPOUT} on weights and output, residual, mean pool, dense 10`,
-  batch: 32,
-  build() {
-    const B = this.batch;
+  batch: BATCH,
+  build(batch = BATCH) {
+    const B = batch;
     const dh = D / HEADS;
     const glorot = (rows: number, cols: number) => tf.variable(tf.randomNormal([rows, cols], 0, Math.sqrt(2 / (rows + cols))));
     const wqkv = glorot(D, 3 * D);

@@ -2,11 +2,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { layersInstance, oneHotLabels, type ZooModel } from './model.ts';
 
+/** The batch of the bench (tests build with a smaller one). */
+const BATCH = 64;
+
 export const conv5x5Pool: ZooModel = {
   name: 'conv5x5_pool',
   about: '28×28×1 → conv5×5 32 → max pool → conv5×5 64 → max pool → dense 256 → dense 10',
-  batch: 64,
-  build() {
+  batch: BATCH,
+  build(batch = BATCH) {
     const model = tf.sequential({
       layers: [
         tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 5, padding: 'same', activation: 'relu' }),
@@ -18,6 +21,6 @@ export const conv5x5Pool: ZooModel = {
         tf.layers.dense({ units: 10, activation: 'softmax' }),
       ],
     });
-    return layersInstance(model, 'categoricalCrossentropy', tf.randomUniform([this.batch, 28, 28, 1], 0, 1, 'float32', 1), oneHotLabels(this.batch, 10, 2));
+    return layersInstance(model, 'categoricalCrossentropy', tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 1), oneHotLabels(batch, 10, 2));
   },
 };

@@ -2,11 +2,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { layersInstance, oneHotLabels, type ZooModel } from './model.ts';
 
+/** The batch of the bench (tests build with a smaller one). */
+const BATCH = 32;
+
 export const convBn: ZooModel = {
   name: 'conv_bn',
   about: '32×32×3 → 3× (conv3×3 no bias → BatchNorm → ReLU), max pool, GAP, dense 10',
-  batch: 32,
-  build() {
+  batch: BATCH,
+  build(batch = BATCH) {
     const convBnRelu = (filters: number, first = false) => [
       tf.layers.conv2d({ ...(first ? { inputShape: [32, 32, 3] } : {}), filters, kernelSize: 3, padding: 'same', useBias: false }),
       tf.layers.batchNormalization(),
@@ -22,6 +25,6 @@ export const convBn: ZooModel = {
         tf.layers.dense({ units: 10, activation: 'softmax' }),
       ],
     });
-    return layersInstance(model, 'categoricalCrossentropy', tf.randomUniform([this.batch, 32, 32, 3], 0, 1, 'float32', 1), oneHotLabels(this.batch, 10, 2));
+    return layersInstance(model, 'categoricalCrossentropy', tf.randomUniform([batch, 32, 32, 3], 0, 1, 'float32', 1), oneHotLabels(batch, 10, 2));
   },
 };

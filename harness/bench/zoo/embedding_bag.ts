@@ -6,12 +6,15 @@ const BUCKETS = 16384;
 const DIM = 64;
 const WORDS = 200;
 
+/** The batch of the bench (tests build with a smaller one). */
+const BATCH = 128;
+
 export const embeddingBag: ZooModel = {
   name: 'embedding_bag',
   about: `${WORDS} ids per example → mean of a ${BUCKETS}×${DIM} table (tf.gather + tf.mean) → dense 64 ReLU → 1 logit`,
-  batch: 128,
-  build() {
-    const B = this.batch;
+  batch: BATCH,
+  build(batch = BATCH) {
+    const B = batch;
     const table = tf.variable(tf.randomNormal([BUCKETS, DIM], 0, 0.1));
     const w1 = tf.variable(tf.randomNormal([DIM, 64], 0, 0.1));
     const b1 = tf.variable(tf.zeros([64]));

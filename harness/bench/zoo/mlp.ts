@@ -2,11 +2,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { layersInstance, oneHotLabels, type ZooModel } from './model.ts';
 
+/** The batch of the bench (tests build with a smaller one). */
+const BATCH = 128;
+
 export const mlp: ZooModel = {
   name: 'mlp',
   about: '784-512-512-10 ReLU MLP (tf.sequential, dense layers)',
-  batch: 128,
-  build() {
+  batch: BATCH,
+  build(batch = BATCH) {
     const model = tf.sequential({
       layers: [
         tf.layers.dense({ inputShape: [784], units: 512, activation: 'relu' }),
@@ -14,6 +17,6 @@ export const mlp: ZooModel = {
         tf.layers.dense({ units: 10, activation: 'softmax' }),
       ],
     });
-    return layersInstance(model, 'categoricalCrossentropy', tf.randomUniform([this.batch, 784], 0, 1, 'float32', 1), oneHotLabels(this.batch, 10, 2));
+    return layersInstance(model, 'categoricalCrossentropy', tf.randomUniform([batch, 784], 0, 1, 'float32', 1), oneHotLabels(batch, 10, 2));
   },
 };

@@ -13,8 +13,8 @@ export interface ZooModel {
   /** One line: what the model is and how it is written. */
   readonly about: string;
   readonly batch: number;
-  /** Builds the model, its optimizer and one fixed random batch. */
-  build(): ZooInstance;
+  /** Builds the model, its optimizer and one fixed random batch (of `batch`, default the model's; tests pass a small one). */
+  build(batch?: number): ZooInstance;
 }
 
 export interface ZooInstance {

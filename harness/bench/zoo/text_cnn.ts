@@ -2,11 +2,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { layersInstance, oneHotLabels, type ZooModel } from './model.ts';
 
+/** The batch of the bench (tests build with a smaller one). */
+const BATCH = 64;
+
 export const textCnn: ZooModel = {
   name: 'text_cnn',
   about: 'tokens [100] → embedding 5000×64 → conv1d k5 128 ReLU → global max pool → dense 2',
-  batch: 64,
-  build() {
+  batch: BATCH,
+  build(batch = BATCH) {
     const model = tf.sequential({
       layers: [
         tf.layers.embedding({ inputDim: 5000, outputDim: 64, inputLength: 100 }),
@@ -15,6 +18,6 @@ export const textCnn: ZooModel = {
         tf.layers.dense({ units: 2, activation: 'softmax' }),
       ],
     });
-    return layersInstance(model, 'categoricalCrossentropy', tf.randomUniformInt([this.batch, 100], 0, 5000, 1), oneHotLabels(this.batch, 2, 2));
+    return layersInstance(model, 'categoricalCrossentropy', tf.randomUniformInt([batch, 100], 0, 5000, 1), oneHotLabels(batch, 2, 2));
   },
 };

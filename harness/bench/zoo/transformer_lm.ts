@@ -12,12 +12,15 @@ const D = 128;
 const HEADS = 4;
 const BLOCKS = 2;
 
+/** The batch of the bench (tests build with a smaller one). */
+const BATCH = 16;
+
 export const transformerLm: ZooModel = {
   name: 'transformer_lm',
   about: `2-block pre-LN transformer LM, vocab ${VOCAB}, context ${T}, d ${D}, ${HEADS} heads (5-D tf.transpose, tf.moments LN, masked tf.softmax)`,
-  batch: 16,
-  build() {
-    const B = this.batch;
+  batch: BATCH,
+  build(batch = BATCH) {
+    const B = batch;
     const dh = D / HEADS;
     const normal = (shape: number[], std = 0.02) => tf.variable(tf.randomNormal(shape, 0, std));
     const ones = (n: number) => tf.variable(tf.ones([n]));
