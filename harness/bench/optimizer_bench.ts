@@ -5,12 +5,12 @@
  * PyTorch's foreach implementation of the same rule (harness/bench/optimizers_torch.py,
  * 2 threads, timed before and after; the faster counts) and to the kit's fused AdamW.
  */
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { applyUpdates, type UpdateInfo } from '../../submissions/kit/transform.ts';
 import type { OptState, ParamTypes, TensorMap } from '../spec.ts';
 import { median } from '../scoring/aggregate.ts';
+import { PythonWorker } from './python_worker.ts';
 import { OPTIMIZER_CASES, REFERENCE_CASE, type OptimizerCase } from './optimizer_cases.ts';
 
 const SCRIPT = fileURLToPath(new URL('./optimizers_torch.py', import.meta.url));
@@ -118,22 +118,10 @@ export function timeKitUpdate(c: OptimizerCase, specs: readonly ParamSpec[], sec
   }
 }
 
-/** The same rule's median update in PyTorch, or why there is none. */
-export function torchUpdate(python: string, rule: string, specs: readonly ParamSpec[], seconds: number): { medianMs: number } | { error: string } {
-  const shapes = JSON.stringify(specs.map((s) => s.shape));
-  const out = spawnSync(python, [SCRIPT, '--rule', rule, '--shapes', shapes, '--threads', '2', '--seconds', String(seconds)], {
-    encoding: 'utf8',
-    timeout: Math.max(180_000, seconds * 20_000),
-  });
-  if (out.status !== 0) return { error: (out.error?.message ?? (out.stderr.trim().split('\n').at(-1) || `exit ${out.status}`)).slice(0, 200) };
-  return { medianMs: (JSON.parse(out.stdout) as { median_ms: number }).median_ms };
-}
-
-/** The rules optimizers_torch.py implements, or why it cannot say (no torch). */
-export function torchRules(python: string): string[] | { error: string } {
-  const out = spawnSync(python, [SCRIPT, '--list'], { encoding: 'utf8', timeout: 120_000 });
-  if (out.status !== 0) return { error: (out.error?.message ?? (out.stderr.trim().split('\n').at(-1) || `exit ${out.status}`)).slice(0, 200) };
-  return JSON.parse(out.stdout) as string[];
+/** The same rule's median update from the serving PyTorch process, or why there is none. */
+async function torchUpdate(torch: PythonWorker, rule: string, specs: readonly ParamSpec[], seconds: number): Promise<{ medianMs: number } | { error: string }> {
+  const reply = await torch.request({ rule, shapes: specs.map((s) => s.shape), seconds });
+  return reply.ok ? { medianMs: reply.value['median_ms'] as number } : { error: reply.error };
 }
 
 export interface OptimizerBenchOptions {
@@ -144,49 +132,56 @@ export interface OptimizerBenchOptions {
   readonly onCase?: (index: number, total: number, c: OptimizerCase, size: string, phase: 'torch before' | 'kit' | 'torch after') => void;
 }
 
-export function benchOptimizers(cases: readonly OptimizerCase[], options: OptimizerBenchOptions): OptimizerRow[] {
+export async function benchOptimizers(cases: readonly OptimizerCase[], options: OptimizerBenchOptions): Promise<OptimizerRow[]> {
   const reference = OPTIMIZER_CASES.find((c) => c.factory === REFERENCE_CASE)!;
   const ordered = [reference, ...cases.filter((c) => c !== reference)];
   const rows: OptimizerRow[] = [];
   let index = 0;
   const total = ordered.length * options.sizes.length;
-  for (const size of options.sizes) {
-    const specs = PARAM_SETS[size]!;
-    let referenceMs: number | undefined;
-    for (const c of ordered) {
-      const torchTime = (phase: 'torch before' | 'torch after') => {
-        if (!options.torch) return undefined;
-        options.onCase?.(index, total, c, size, phase);
-        return torchUpdate(options.python, c.torch, specs, options.seconds);
-      };
-      const before = torchTime('torch before');
-      options.onCase?.(index, total, c, size, 'kit');
-      let kit: { medianMs: number } | { error: string };
-      try {
-        kit = timeKitUpdate(c, specs, options.seconds);
-      } catch (e) {
-        kit = { error: (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200) };
+  // One PyTorch process for the whole run: torch is imported once.
+  const torch = options.torch ? new PythonWorker(options.python, SCRIPT, ['--serve', '--threads', '2']) : undefined;
+  try {
+    for (const size of options.sizes) {
+      const specs = PARAM_SETS[size]!;
+      let referenceMs: number | undefined;
+      for (const c of ordered) {
+        const torchTime = async (phase: 'torch before' | 'torch after') => {
+          // The reference is timed for its ratio even when not shown; its torch column is not needed then.
+          if (torch === undefined || (c === reference && !cases.includes(reference))) return undefined;
+          options.onCase?.(index, total, c, size, phase);
+          return torchUpdate(torch, c.torch, specs, options.seconds);
+        };
+        const before = await torchTime('torch before');
+        options.onCase?.(index, total, c, size, 'kit');
+        let kit: { medianMs: number } | { error: string };
+        try {
+          kit = timeKitUpdate(c, specs, options.seconds);
+        } catch (e) {
+          kit = { error: (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200) };
+        }
+        const after = await torchTime('torch after');
+        index += 1;
+        if (c === reference && 'medianMs' in kit) referenceMs = kit.medianMs;
+        const torchTimes = [before, after].flatMap((t) => (t !== undefined && 'medianMs' in t ? [t.medianMs] : []));
+        const torchMs = torchTimes.length > 0 ? Math.min(...torchTimes) : undefined;
+        const torchError = options.torch && torchMs === undefined ? [before, after].map((t) => (t && 'error' in t ? t.error : '')).find((e) => e) : undefined;
+        const kitMs = 'medianMs' in kit ? kit.medianMs : undefined;
+        if (c === reference && !cases.includes(reference)) continue;
+        rows.push({
+          optimizer: c.factory,
+          about: c.about,
+          size,
+          params: paramCount(specs),
+          ...(kitMs !== undefined ? { kitMs } : { error: (kit as { error: string }).error }),
+          ...(torchMs !== undefined ? { torchMs } : {}),
+          ...(kitMs !== undefined && torchMs !== undefined ? { ratioTorch: kitMs / torchMs } : {}),
+          ...(kitMs !== undefined && referenceMs !== undefined ? { ratioKitAdam: kitMs / referenceMs } : {}),
+          ...(torchError ? { torchError } : {}),
+        });
       }
-      const after = torchTime('torch after');
-      index += 1;
-      if (c === reference && 'medianMs' in kit) referenceMs = kit.medianMs;
-      const torchTimes = [before, after].flatMap((t) => (t !== undefined && 'medianMs' in t ? [t.medianMs] : []));
-      const torchMs = torchTimes.length > 0 ? Math.min(...torchTimes) : undefined;
-      const torchError = options.torch && torchMs === undefined ? [before, after].map((t) => (t && 'error' in t ? t.error : '')).find((e) => e) : undefined;
-      const kitMs = 'medianMs' in kit ? kit.medianMs : undefined;
-      if (c === reference && !cases.includes(reference)) continue;
-      rows.push({
-        optimizer: c.factory,
-        about: c.about,
-        size,
-        params: paramCount(specs),
-        ...(kitMs !== undefined ? { kitMs } : { error: (kit as { error: string }).error }),
-        ...(torchMs !== undefined ? { torchMs } : {}),
-        ...(kitMs !== undefined && torchMs !== undefined ? { ratioTorch: kitMs / torchMs } : {}),
-        ...(kitMs !== undefined && referenceMs !== undefined ? { ratioKitAdam: kitMs / referenceMs } : {}),
-        ...(torchError ? { torchError } : {}),
-      });
     }
+  } finally {
+    torch?.close();
   }
   return rows;
 }

@@ -9,11 +9,13 @@ only: the harness never needs Python.
   /usr/bin/python3 optimizers_torch.py --list
   /usr/bin/python3 optimizers_torch.py --rule lion --shapes '[[1024,768],[768]]'
   prints {"rule", "params", "threads", "median_ms", "updates"}
+  /usr/bin/python3 optimizers_torch.py --serve   the same, per request line {"rule", "shapes", "seconds"}
 """
 import argparse
 import json
 import math
 import statistics
+import sys
 import time
 
 import torch
@@ -245,10 +247,40 @@ def smoke(rule, shapes):
     return all(bool(torch.isfinite(p).all()) and not torch.equal(p, b) for p, b in zip(params, before))
 
 
+def measure(rule, shapes, seconds):
+    """Median update of the rule on fresh parameters with fixed gradients, after a warm-up."""
+    torch.manual_seed(0)
+    params = fresh(shapes)
+    step = RULES[rule](params)
+    with torch.no_grad():
+        for _ in range(3):
+            step()
+        times = []
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds or len(times) < 5:
+            t0 = time.perf_counter()
+            step()
+            times.append((time.perf_counter() - t0) * 1000)
+    return {"rule": rule, "params": sum(p.numel() for p in params), "threads": torch.get_num_threads(),
+            "median_ms": statistics.median(times), "updates": len(times)}
+
+
+def serve():
+    """One request per stdin line, {"rule", "shapes", "seconds"}; one JSON line back."""
+    for line in sys.stdin:
+        try:
+            r = json.loads(line)
+            reply = measure(r["rule"], r["shapes"], float(r["seconds"]))
+        except Exception as e:  # the bench shows it in the optimizer's row and goes on
+            reply = {"error": f"{type(e).__name__}: {e}"}
+        print(json.dumps(reply), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--list", action="store_true", help="print the rule names and exit")
     parser.add_argument("--smoke", action="store_true", help="run every rule twice on --shapes; print which moved the parameters and kept them finite")
+    parser.add_argument("--serve", action="store_true", help="answer measurement requests on stdin, one JSON line each")
     parser.add_argument("--rule", choices=sorted(RULES))
     parser.add_argument("--shapes", help="JSON list of parameter shapes")
     parser.add_argument("--threads", type=int, default=2)
@@ -260,23 +292,13 @@ def main():
     if args.smoke:
         print(json.dumps({rule: smoke(rule, json.loads(args.shapes)) for rule in sorted(RULES)}))
         return
-    if args.rule is None or args.shapes is None:
-        parser.error("--rule and --shapes are required unless --list")
     torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    params = fresh(json.loads(args.shapes))
-    step = RULES[args.rule](params)
-    with torch.no_grad():
-        for _ in range(3):
-            step()
-        times = []
-        start = time.perf_counter()
-        while time.perf_counter() - start < args.seconds or len(times) < 5:
-            t0 = time.perf_counter()
-            step()
-            times.append((time.perf_counter() - t0) * 1000)
-    print(json.dumps({"rule": args.rule, "params": sum(p.numel() for p in params), "threads": args.threads,
-                      "median_ms": statistics.median(times), "updates": len(times)}))
+    if args.serve:
+        serve()
+        return
+    if args.rule is None or args.shapes is None:
+        parser.error("--rule and --shapes are required unless --list, --smoke or --serve")
+    print(json.dumps(measure(args.rule, json.loads(args.shapes), args.seconds)))
 
 
 if __name__ == "__main__":

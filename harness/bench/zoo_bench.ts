@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { AlgobenchError } from '../core/errors.ts';
 import { median } from '../scoring/aggregate.ts';
+import { PythonWorker } from './python_worker.ts';
 import type { ZooModel } from './zoo/index.ts';
 
 const SCRIPT = fileURLToPath(new URL('./zoo_torch.py', import.meta.url));
@@ -61,11 +62,10 @@ export function twinParamCounts(python: string): Record<string, number> | { erro
   return out.ok ? (out.json as Record<string, number>) : { error: out.error };
 }
 
-/** The twin's median Adam step, or why there is none. */
-export function twinStep(python: string, model: string, batch: number, seconds: number): { medianMs: number } | { error: string } {
-  const out = runTwin(python, ['--model', model, '--batch', String(batch), '--threads', '2', '--seconds', String(seconds)], seconds);
-  if (!out.ok) return { error: out.error };
-  return { medianMs: (out.json as { median_ms: number }).median_ms };
+/** The twin's median Adam step from the serving twin process, or why there is none. */
+async function twinStep(twins: PythonWorker, model: string, batch: number, seconds: number): Promise<{ medianMs: number } | { error: string }> {
+  const reply = await twins.request({ model, batch, seconds });
+  return reply.ok ? { medianMs: reply.value['median_ms'] as number } : { error: reply.error };
 }
 
 /** tfjs parameter count of each model (built and disposed; nothing trained). */
@@ -111,36 +111,42 @@ export async function benchZoo(models: readonly ZooModel[], options: ZooBenchOpt
   let twinCounts: Record<string, number> | undefined;
   let noTorch: string | undefined;
   if (options.torch) {
-    const twins = twinParamCounts(options.python);
-    if ('error' in twins && typeof twins.error === 'string') noTorch = `no PyTorch twin: ${twins.error}`;
+    const counted = twinParamCounts(options.python);
+    if ('error' in counted && typeof counted.error === 'string') noTorch = `no PyTorch twin: ${counted.error}`;
     else {
-      twinCounts = twins as Record<string, number>;
+      twinCounts = counted as Record<string, number>;
       checkTwinCounts(counts, twinCounts);
     }
   }
+  // One twin process for the whole run: torch is imported once.
+  const twins = twinCounts === undefined ? undefined : new PythonWorker(options.python, SCRIPT, ['--serve', '--threads', '2']);
   const rows: ZooRow[] = [];
-  for (const [index, m] of models.entries()) {
-    const base = { model: m.name, about: m.about, batch: m.batch, params: counts[m.name]!, ...(twinCounts ? { torchParams: twinCounts[m.name]! } : {}) };
-    const withTorch = twinCounts !== undefined;
-    if (withTorch) options.onPhase?.(index, m, 'torch before');
-    const before = withTorch ? twinStep(options.python, m.name, m.batch, options.seconds) : undefined;
-    options.onPhase?.(index, m, 'tfjs');
-    let tfjs: { medianMs: number; steps: number } | { error: string };
-    try {
-      tfjs = await timeZooStep(m, options.seconds);
-    } catch (e) {
-      tfjs = { error: (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200) };
+  try {
+    for (const [index, m] of models.entries()) {
+      const base = { model: m.name, about: m.about, batch: m.batch, params: counts[m.name]!, ...(twinCounts ? { torchParams: twinCounts[m.name]! } : {}) };
+      const withTorch = twinCounts !== undefined;
+      if (withTorch) options.onPhase?.(index, m, 'torch before');
+      const before = twins ? await twinStep(twins, m.name, m.batch, options.seconds) : undefined;
+      options.onPhase?.(index, m, 'tfjs');
+      let tfjs: { medianMs: number; steps: number } | { error: string };
+      try {
+        tfjs = await timeZooStep(m, options.seconds);
+      } catch (e) {
+        tfjs = { error: (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200) };
+      }
+      // Whatever a failed step left behind must not slow the models after it.
+      tf.disposeVariables();
+      if (withTorch) options.onPhase?.(index, m, 'torch after');
+      const after = twins ? await twinStep(twins, m.name, m.batch, options.seconds) : undefined;
+      const torchTimes = [before, after].flatMap((t) => (t !== undefined && 'medianMs' in t ? [t.medianMs] : []));
+      const torchMs = torchTimes.length > 0 ? Math.min(...torchTimes) : undefined;
+      const torchError = !withTorch ? noTorch : torchMs === undefined ? [before, after].map((t) => (t && 'error' in t ? t.error : '')).find((e) => e) : undefined;
+      const tfjsPart = 'error' in tfjs ? { error: tfjs.error } : { tfjsMs: tfjs.medianMs, tfjsSteps: tfjs.steps };
+      const ratio = 'medianMs' in tfjs && torchMs !== undefined ? tfjs.medianMs / torchMs : undefined;
+      rows.push({ ...base, ...tfjsPart, ...(torchMs !== undefined ? { torchMs } : {}), ...(ratio !== undefined ? { ratio } : {}), ...(torchError ? { torchError } : {}) });
     }
-    // Whatever a failed step left behind must not slow the models after it.
-    tf.disposeVariables();
-    if (withTorch) options.onPhase?.(index, m, 'torch after');
-    const after = withTorch ? twinStep(options.python, m.name, m.batch, options.seconds) : undefined;
-    const torchTimes = [before, after].flatMap((t) => (t !== undefined && 'medianMs' in t ? [t.medianMs] : []));
-    const torchMs = torchTimes.length > 0 ? Math.min(...torchTimes) : undefined;
-    const torchError = !withTorch ? noTorch : torchMs === undefined ? [before, after].map((t) => (t && 'error' in t ? t.error : '')).find((e) => e) : undefined;
-    const tfjsPart = 'error' in tfjs ? { error: tfjs.error } : { tfjsMs: tfjs.medianMs, tfjsSteps: tfjs.steps };
-    const ratio = 'medianMs' in tfjs && torchMs !== undefined ? tfjs.medianMs / torchMs : undefined;
-    rows.push({ ...base, ...tfjsPart, ...(torchMs !== undefined ? { torchMs } : {}), ...(ratio !== undefined ? { ratio } : {}), ...(torchError ? { torchError } : {}) });
+  } finally {
+    twins?.close();
   }
   return rows;
 }

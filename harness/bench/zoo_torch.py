@@ -5,6 +5,7 @@ never needs Python, and its tests skip this half where torch is missing.
 
   /usr/bin/python3 zoo_torch.py --count-only                 {"mlp": 669706, ...}
   /usr/bin/python3 zoo_torch.py --model mlp --batch 128      {"model", "batch", "threads", "params", "median_ms", "steps"}
+  /usr/bin/python3 zoo_torch.py --serve                      the same, per request line {"model", "batch", "seconds"}
 
 Where Keras and PyTorch layers differ in parameters, the twin keeps Keras's count with
 the same work: tf.layers' LSTM and GRU have one bias per gate, PyTorch's two, so the
@@ -15,6 +16,7 @@ import argparse
 import json
 import math
 import statistics
+import sys
 import time
 
 import torch
@@ -219,22 +221,10 @@ def count(model):
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--model", choices=sorted(MODELS))
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seconds", type=float, default=3.0)
-    parser.add_argument("--count-only", action="store_true", help="print every twin's trainable parameter count and exit")
-    args = parser.parse_args()
-    if args.count_only:
-        print(json.dumps({name: count(make(2)[0]) for name, make in MODELS.items()}))
-        return
-    if args.model is None:
-        parser.error("--model is required unless --count-only")
-    torch.set_num_threads(args.threads)
+def measure(name, batch, seconds):
+    """Median Adam step of the twin on one fixed batch, after a warm-up."""
     torch.manual_seed(0)
-    model, data, loss_fn = MODELS[args.model](args.batch)
+    model, data, loss_fn = MODELS[name](batch)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     x, y = data()
 
@@ -249,12 +239,44 @@ def main():
         step()
     times = []
     start = time.perf_counter()
-    while time.perf_counter() - start < args.seconds or len(times) < 5:
+    while time.perf_counter() - start < seconds or len(times) < 5:
         t0 = time.perf_counter()
         step()
         times.append((time.perf_counter() - t0) * 1000)
-    print(json.dumps({"model": args.model, "batch": args.batch, "threads": args.threads, "params": count(model),
-                      "median_ms": statistics.median(times), "steps": len(times)}))
+    return {"model": name, "batch": batch, "threads": torch.get_num_threads(), "params": count(model),
+            "median_ms": statistics.median(times), "steps": len(times)}
+
+
+def serve():
+    """One request per stdin line, {"model", "batch", "seconds"}; one JSON line back."""
+    for line in sys.stdin:
+        try:
+            r = json.loads(line)
+            reply = measure(r["model"], int(r["batch"]), float(r["seconds"]))
+        except Exception as e:  # the bench shows it in the model's row and goes on
+            reply = {"error": f"{type(e).__name__}: {e}"}
+        print(json.dumps(reply), flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", choices=sorted(MODELS))
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--count-only", action="store_true", help="print every twin's trainable parameter count and exit")
+    parser.add_argument("--serve", action="store_true", help="answer measurement requests on stdin, one JSON line each")
+    args = parser.parse_args()
+    if args.count_only:
+        print(json.dumps({name: count(make(2)[0]) for name, make in MODELS.items()}))
+        return
+    torch.set_num_threads(args.threads)
+    if args.serve:
+        serve()
+        return
+    if args.model is None:
+        parser.error("--model is required unless --count-only or --serve")
+    print(json.dumps(measure(args.model, args.batch, args.seconds)))
 
 
 if __name__ == "__main__":

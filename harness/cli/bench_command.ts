@@ -108,7 +108,7 @@ export function benchCommand(): Command {
         const backend = await selectBackend(flags.backend);
         const common = { python: flags.python, seconds: flags.time / 1000, torch: true, json: flags.json === true };
         if (models.length > 0) await zooCommand(models, backend, common);
-        if (flags.optimizers) optimizersCommand(backend, common);
+        if (flags.optimizers) await optimizersCommand(backend, common);
         return;
       }
       const names = flags.workload.length > 0 ? flags.workload : Object.keys(WORKLOADS);

@@ -59,10 +59,10 @@ export async function zooCommand(models: readonly ZooModel[], backend: BackendIn
   process.stdout.write(`geometric mean of the ratios: ${ratio(geomean)} (${n} of ${rows.length} models)\n`);
 }
 
-export function optimizersCommand(backend: BackendInfo, flags: { python: string; seconds: number; torch: boolean; json: boolean }): void {
+export async function optimizersCommand(backend: BackendInfo, flags: { python: string; seconds: number; torch: boolean; json: boolean }): Promise<void> {
   const sizes = Object.keys(PARAM_SETS);
   const bar = progress(OPTIMIZER_CASES.length * sizes.length);
-  const rows = benchOptimizers(OPTIMIZER_CASES, {
+  const rows = await benchOptimizers(OPTIMIZER_CASES, {
     python: flags.python,
     seconds: flags.seconds,
     torch: flags.torch,
