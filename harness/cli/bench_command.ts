@@ -10,7 +10,8 @@ import { getReference, getTargets } from '../../workloads/targets.ts';
 import { AlgobenchError } from '../core/errors.ts';
 import { repeatTrial, type RepeatRow } from '../bench/repeatability.ts';
 import type { Workload } from '../spec.ts';
-import { integer, positiveNumber, repeats } from './parsers.ts';
+import { collect, integer, positiveNumber, repeats } from './parsers.ts';
+import { optimizersCommand, selectZooModels, zooCommand } from './bench_zoo.ts';
 import { backendOption, jsonOption, seedOption, submissionOption, workloadOption } from './options.ts';
 import { checkPlannedTrials } from '../benchmark/plan_bounds.ts';
 
@@ -95,8 +96,21 @@ export function benchCommand(): Command {
     // bench --repeat has measured from seed 1 since it was written; its CV history stays comparable.
     .addOption(seedOption(1))
     .option('--isolation', "instead: time each workload's reference trial (no evals, --block-sec budget) in this process and in a sandboxed process of its own, --rounds times alternately, and report the process boundary's cost and the timed step's change")
+    .option('--zoo', 'instead: time the Adam training step of stock TensorFlow.js models (harness/bench/zoo/) next to their PyTorch twins (2 threads, before and after; the faster counts), a table of ratios and their geometric mean')
+    .option('--zoo-model <names>', 'with --zoo: only these zoo models (repeat or comma-separate)', collect, [])
+    .option('--optimizers', "instead: time one update of every kit optimizer on 1M and 10M parameters (fixed gradients) next to PyTorch's foreach update of the same rule and the kit's fused AdamW")
     .option('--hostile <paths>', 'with --isolation: comma-separated hostile submissions to run before the same trial each round (their effect on the next trial)')
-    .action(async (flags: { workload: string[]; submission: string[]; backend: BackendChoice; time: number; rounds: number; blockSec: number; json?: boolean; torch?: boolean; python: string; repeat?: number; seed: number; isolation?: boolean; hostile?: string }) => {
+    .action(async (flags: { workload: string[]; submission: string[]; backend: BackendChoice; time: number; rounds: number; blockSec: number; json?: boolean; torch?: boolean; python: string; repeat?: number; seed: number; isolation?: boolean; hostile?: string; zoo?: boolean; zooModel: string[]; optimizers?: boolean }) => {
+      if (flags.zoo || flags.zooModel.length > 0 || flags.optimizers) {
+        if (flags.repeat !== undefined || flags.isolation) throw new AlgobenchError('E_USAGE', 'bench --zoo and --optimizers run on their own; drop --repeat and --isolation');
+        // Check the names before the backend loads: a typo costs one line, not a start-up.
+        const models = flags.zoo || flags.zooModel.length > 0 ? selectZooModels(flags.zooModel) : [];
+        const backend = await selectBackend(flags.backend);
+        const common = { python: flags.python, seconds: flags.time / 1000, torch: true, json: flags.json === true };
+        if (models.length > 0) await zooCommand(models, backend, common);
+        if (flags.optimizers) await optimizersCommand(backend, common);
+        return;
+      }
       const names = flags.workload.length > 0 ? flags.workload : Object.keys(WORKLOADS);
       if (flags.submission.length > 1) throw new AlgobenchError('E_USAGE', `bench times one submission's step; pass one --submission (got ${flags.submission.join(', ')})`);
       const workloads = expandWorkloadRefs(names).map((n) => getWorkload(n));

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'E_TIMES_FILE'
   | 'E_VERIFY'
   | 'E_PLAN'
+  | 'E_BENCH'
   | 'E_INTERRUPTED';
 
 /**

@@ -1,0 +1,75 @@
+/**
+ * The model zoo of `algobench bench --zoo`: each model builds with stock tfjs, trains
+ * (two Adam steps lower its loss on its fixed batch), and has the parameter count that
+ * its layers' published formulas give — which its PyTorch twin must have too (that
+ * half runs where /usr/bin/python3 has torch). tfjs's cpu backend runs them: these test
+ * the models, not the kernels (a kernel the wasm backend lacks shows up in the bench's
+ * table instead). No timing is asserted.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../harness/backends/select.ts';
+import { checkTwinCounts } from '../../harness/bench/zoo_bench.ts';
+import { ZOO } from '../../harness/bench/zoo/index.ts';
+import { HAS_TORCH, NO_TORCH, PYTHON } from './_torch.ts';
+
+/** Trainable parameters from the layer formulas: dense in·out+out, conv k·k·in·out(+out), LSTM 4(in·h+h·h+h), GRU 3(in·h+h·h+h). */
+const dense = (i: number, o: number) => i * o + o;
+const conv = (k: number, i: number, o: number, bias = true) => k * k * i * o + (bias ? o : 0);
+const EXPECTED: Record<string, number> = {
+  mlp: dense(784, 512) + dense(512, 512) + dense(512, 10),
+  conv_bn: conv(3, 3, 32, false) + 2 * 32 + conv(3, 32, 64, false) + 2 * 64 + conv(3, 64, 64, false) + 2 * 64 + dense(64, 10),
+  residual: conv(3, 3, 32) + 4 * conv(3, 32, 32) + dense(32, 10),
+  // depthwise 3×3 with bias: 9·c + c
+  separable: conv(3, 3, 32) + (9 * 32 + 32) + dense(32, 64) + (9 * 64 + 64) + dense(64, 128) + (9 * 128 + 128) + dense(128, 128) + dense(128, 10),
+  conv_autoencoder: conv(3, 1, 32) + conv(3, 32, 64) + conv(3, 64, 32) + conv(3, 32, 1),
+  lstm: 1000 * 64 + 4 * (64 * 128 + 128 * 128 + 128) + dense(128, 10),
+  gru: 3 * (32 * 128 + 128 * 128 + 128) + dense(128, 10),
+  // embeddings 128×128 and 64×128; per block two layer norms, qkv, out, 4× MLP; final norm; head
+  transformer_lm: 128 * 128 + 64 * 128 + 2 * (4 * 128 + dense(128, 384) + dense(128, 128) + dense(128, 512) + dense(512, 128)) + 2 * 128 + dense(128, 128),
+  embedding_bag: 16384 * 64 + dense(64, 64) + dense(64, 1),
+  attention_dropout: dense(128, 384) + dense(128, 128) + dense(128, 10),
+  conv5x5_pool: conv(5, 1, 32) + conv(5, 32, 64) + dense(7 * 7 * 64, 256) + dense(256, 10),
+  text_cnn: 5000 * 64 + 5 * 64 * 128 + 128 + dense(128, 2),
+};
+
+beforeAll(async () => {
+  await selectBackend('cpu');
+});
+
+describe('zoo models (tfjs cpu backend, batch 4)', () => {
+  it('the zoo has at least 12 models, each with a distinct name', () => {
+    expect(ZOO.length).toBeGreaterThanOrEqual(12);
+    expect(new Set(ZOO.map((m) => m.name)).size).toBe(ZOO.length);
+    expect(Object.keys(EXPECTED).sort()).toEqual(ZOO.map((m) => m.name).sort());
+  });
+
+  it.each(ZOO.map((m) => [m.name, m] as const))('%s: builds, has its formula parameter count, and two Adam steps lower the loss', async (name, model) => {
+    const before = tf.memory().numTensors;
+    const instance = model.build(4);
+    expect(instance.paramCount).toBe(EXPECTED[name]);
+    const losses = [await instance.step(), await instance.step(), await instance.step()];
+    instance.dispose();
+    for (const l of losses) expect(Number.isFinite(l), `loss ${l}`).toBe(true);
+    // Dropout makes single steps noisy; over two steps on a fixed batch of 4 the loss still falls.
+    expect(losses[2]!, `losses ${losses.join(', ')}`).toBeLessThan(losses[0]!);
+    expect(tf.memory().numTensors - before, 'tensors left behind').toBe(0);
+  }, 60_000);
+});
+
+describe('PyTorch twins', () => {
+  it('a twin with another parameter count is refused, naming the model and both counts', () => {
+    expect(() => checkTwinCounts({ mlp: 10, gru: 5 }, { mlp: 10, gru: 6 })).toThrow(/gru \(tfjs 5, torch 6\).*zoo_torch\.py/);
+    expect(() => checkTwinCounts({ mlp: 10 }, {})).toThrow(/mlp \(tfjs 10, torch no twin\)/);
+    expect(() => checkTwinCounts({ mlp: 10 }, { mlp: 10 })).not.toThrow();
+  });
+
+  it.skipIf(!HAS_TORCH)(`every twin has its model's parameter count${HAS_TORCH ? '' : ` (skipped: ${NO_TORCH})`}`, () => {
+    const script = fileURLToPath(new URL('../../harness/bench/zoo_torch.py', import.meta.url));
+    const out = spawnSync(PYTHON, [script, '--count-only'], { encoding: 'utf8', timeout: 120_000 });
+    expect(out.status, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual(EXPECTED);
+  }, 130_000);
+});
