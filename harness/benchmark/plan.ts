@@ -50,6 +50,19 @@ export interface BenchmarkOptions {
   readonly watchdog?: WatchdogLimits;
   /** A fake clock; only with isolation 'inline'. */
   readonly clock?: Clock;
+  /**
+   * 'grid' (the default): workload, then submission, study, trial. 'paired' (compare):
+   * study, then workload, trial, submission, the submissions' order reversed in every
+   * other study, so each study's trials of the submissions run back to back on the
+   * same seeds, the workloads take turns, and a slow drift of the machine falls on
+   * both sides alike.
+   */
+  readonly order?: 'grid' | 'paired';
+  /**
+   * Asked before each planned trial; one it answers false for is left out of this
+   * run (not run, not skipped). Compare's stopping rule.
+   */
+  readonly wanted?: (planned: PlannedTrial) => boolean;
 }
 
 /** One cell of the grid, fully resolved before anything runs. */
@@ -122,9 +135,24 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
       }
     }
   }
-  return plan;
+  return options.order === 'paired' ? pairedOrder(plan, submissions) : plan;
 }
 
+/** The grid in compare's order (BenchmarkOptions.order). */
+function pairedOrder(plan: readonly PlannedTrial[], submissions: readonly SubmissionRef[]): PlannedTrial[] {
+  const workloads = [...new Set(plan.map((p) => p.workload))];
+  const key = (p: PlannedTrial): number[] => {
+    const side = submissions.indexOf(p.submission);
+    return [p.study, workloads.indexOf(p.workload), p.trial, p.study % 2 === 0 ? side : submissions.length - 1 - side];
+  };
+  return plan
+    .map((p) => ({ p, key: key(p) }))
+    .sort((x, y) => {
+      for (let k = 0; k < x.key.length; k++) if (x.key[k] !== y.key[k]) return x.key[k]! - y.key[k]!;
+      return 0;
+    })
+    .map((r) => r.p);
+}
 /** The ruleset's budget multiplier times the run's own. */
 export function trialBudgetScale(options: BenchmarkOptions): number {
   const ruleset = options.ruleset === 'self' ? (options.selfTuningBudgetScale ?? SELF_TUNING_BUDGET_SCALE) : 1;
