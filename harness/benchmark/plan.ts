@@ -104,6 +104,7 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
   const submissions = options.isolation === 'inline'
     ? await Promise.all(options.submissions.map((ref) => loadSubmission(ref)))
     : await describeAll(options.submissions, options.backend, options.watchdog?.startupSec);
+  checkDistinctNames(submissions);
   const plan: PlannedTrial[] = [];
   const budgetScale = trialBudgetScale(options);
   const algobenchVersion = versionOfAlgobench();
@@ -136,6 +137,23 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
     }
   }
   return options.order === 'paired' ? pairedOrder(plan, submissions) : plan;
+}
+
+/** Trials are keyed by submission name: two modules of one name would take each other's trials for their own. */
+function checkDistinctNames(submissions: readonly SubmissionRef[]): void {
+  const seen = new Map<string, string>();
+  for (const s of submissions) {
+    const other = seen.get(s.name);
+    if (other !== undefined) {
+      throw new AlgobenchError(
+        'E_USAGE',
+        other === s.modulePath
+          ? `submission ${s.modulePath} is named twice in ${setting('submissions')}; name it once`
+          : `submissions ${other} and ${s.modulePath} both export the name "${s.name}", which the store cannot tell apart; rename one (its "name" field)`,
+      );
+    }
+    seen.set(s.name, s.modulePath);
+  }
 }
 
 /** The grid in compare's order (BenchmarkOptions.order). */
