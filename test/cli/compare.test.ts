@@ -10,6 +10,10 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_TEST_TIMEOUT_MS, cli, type CliResult, describeResult, tempDir } from './cli_helpers.ts';
 
+/** Four trials and two probes per run: longer than one `run`, so a loaded machine gets more room (a hang guard, not a timing). */
+const COMPARE_PROCESS_TIMEOUT_MS = 400_000;
+const COMPARE_TEST_TIMEOUT_MS = COMPARE_PROCESS_TIMEOUT_MS + 20_000;
+
 describe('algobench compare on real trials', () => {
   let dir: string;
   let args: string[];
@@ -19,8 +23,8 @@ describe('algobench compare on real trials', () => {
     dir = tempDir('algobench-compare-');
     args = ['compare', 'sgd_momentum', 'nesterov', '-w', 'mnist_mlp', '--budget-scale', '0.05', '--max-pairs', '2', '--backend', 'wasm',
       '--db', join(dir, 'a.sqlite'), '--json', join(dir, 'a.json'), '--out', join(dir, 'page')];
-    first = await cli(args);
-  }, CLI_TEST_TIMEOUT_MS);
+    first = await cli(args, { timeoutMs: COMPARE_PROCESS_TIMEOUT_MS });
+  }, COMPARE_TEST_TIMEOUT_MS);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -61,12 +65,12 @@ describe('algobench compare on real trials', () => {
   });
 
   it('the same command again resumes: nothing is re-run and the verdict is the same', async () => {
-    const again = await cli(args);
+    const again = await cli(args, { timeoutMs: COMPARE_PROCESS_TIMEOUT_MS });
     expect(again.status, describeResult(again)).toBe(0);
     expect(again.stderr).toMatch(/already finished, skipped/);
     expect(again.stderr).not.toMatch(/: running \(budget/);
     expect(again.stdout.split('\n')[0]).toBe(first.stdout.split('\n')[0]);
-  }, CLI_TEST_TIMEOUT_MS);
+  }, COMPARE_TEST_TIMEOUT_MS);
 });
 
 describe.concurrent('compare refuses bad input with one line and exit 2', () => {
