@@ -30,6 +30,11 @@ export interface BenchmarkListener {
   onTrialEnd?(index: number, planned: PlannedTrial, result: TrialResult): void;
   /** Something the user should know that does not stop the run (one line). */
   onWarning?(message: string): void;
+  /**
+   * How a finished trial ended, whether it ran now or finished in an earlier run
+   * (resume): what compare's stopping rule counts.
+   */
+  onTrialOutcome?(planned: PlannedTrial, outcome: { status: string; timeToTargetSec: number | null }): void;
 }
 
 export interface BenchmarkSummary {
@@ -80,6 +85,7 @@ export async function runBenchmark(
     const extraScale = options.budgetScale ?? 1;
     const budgetScale = trialBudgetScale(options);
     for (const [index, planned] of plan.entries()) {
+      if (options.wanted !== undefined && !options.wanted(planned)) continue;
       const key = {
         hardwareId,
         workload: planned.workload.name,
@@ -92,9 +98,11 @@ export async function runBenchmark(
         trial: planned.trial,
         codeKey: planned.code.codeKey,
       };
-      if (store.finishedTrial(key) !== undefined) {
+      const finished = store.finishedTrial(key);
+      if (finished !== undefined) {
         skipped += 1;
         listener.onTrialStart?.(index, planned, true);
+        listener.onTrialOutcome?.(planned, { status: finished.status, timeToTargetSec: finished.time_to_target_sec });
         continue;
       }
       if (options.signal?.aborted) {
@@ -177,6 +185,7 @@ export async function runBenchmark(
       ran += 1;
       results.push({ planned, result });
       listener.onTrialEnd?.(index, planned, result);
+      if (result.status !== 'interrupted') listener.onTrialOutcome?.(planned, { status: result.status, timeToTargetSec: result.timeToTargetSec });
       if (result.status === 'interrupted') {
         interrupted = true;
         break;

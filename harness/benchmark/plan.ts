@@ -50,6 +50,19 @@ export interface BenchmarkOptions {
   readonly watchdog?: WatchdogLimits;
   /** A fake clock; only with isolation 'inline'. */
   readonly clock?: Clock;
+  /**
+   * 'grid' (the default): workload, then submission, study, trial. 'paired' (compare):
+   * study, then workload, trial, submission, the submissions' order reversed in every
+   * other study, so each study's trials of the submissions run back to back on the
+   * same seeds, the workloads take turns, and a slow drift of the machine falls on
+   * both sides alike.
+   */
+  readonly order?: 'grid' | 'paired';
+  /**
+   * Asked before each planned trial; one it answers false for is left out of this
+   * run (not run, not skipped). Compare's stopping rule.
+   */
+  readonly wanted?: (planned: PlannedTrial) => boolean;
 }
 
 /** One cell of the grid, fully resolved before anything runs. */
@@ -91,6 +104,7 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
   const submissions = options.isolation === 'inline'
     ? await Promise.all(options.submissions.map((ref) => loadSubmission(ref)))
     : await describeAll(options.submissions, options.backend, options.watchdog?.startupSec);
+  checkDistinctNames(submissions);
   return expandPlan(workloads, submissions, options);
 }
 
@@ -103,7 +117,7 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
 export function expandPlan(
   workloads: ReadonlyArray<{ workload: Workload; targets: Targets & { version: number } }>,
   submissions: readonly SubmissionRef[],
-  options: Pick<BenchmarkOptions, 'ruleset' | 'studies' | 'trials' | 'seed' | 'budgetScale' | 'selfTuningBudgetScale'>,
+  options: Pick<BenchmarkOptions, 'ruleset' | 'studies' | 'trials' | 'seed' | 'budgetScale' | 'selfTuningBudgetScale' | 'order'>,
 ): PlannedTrial[] {
   const plan: PlannedTrial[] = [];
   const budgetScale = trialBudgetScale(options);
@@ -141,9 +155,41 @@ export function expandPlan(
       }
     }
   }
-  return plan;
+  return options.order === 'paired' ? pairedOrder(plan, submissions) : plan;
 }
 
+/** Trials are keyed by submission name: two modules of one name would take each other's trials for their own. */
+function checkDistinctNames(submissions: readonly SubmissionRef[]): void {
+  const seen = new Map<string, string>();
+  for (const s of submissions) {
+    const other = seen.get(s.name);
+    if (other !== undefined) {
+      throw new AlgobenchError(
+        'E_USAGE',
+        other === s.modulePath
+          ? `submission ${s.modulePath} is named twice in ${setting('submissions')}; name it once`
+          : `submissions ${other} and ${s.modulePath} both export the name "${s.name}", which the store cannot tell apart; rename one (its "name" field)`,
+      );
+    }
+    seen.set(s.name, s.modulePath);
+  }
+}
+
+/** The grid in compare's order (BenchmarkOptions.order). */
+function pairedOrder(plan: readonly PlannedTrial[], submissions: readonly SubmissionRef[]): PlannedTrial[] {
+  const workloads = [...new Set(plan.map((p) => p.workload))];
+  const key = (p: PlannedTrial): number[] => {
+    const side = submissions.indexOf(p.submission);
+    return [p.study, workloads.indexOf(p.workload), p.trial, p.study % 2 === 0 ? side : submissions.length - 1 - side];
+  };
+  return plan
+    .map((p) => ({ p, key: key(p) }))
+    .sort((x, y) => {
+      for (let k = 0; k < x.key.length; k++) if (x.key[k] !== y.key[k]) return x.key[k]! - y.key[k]!;
+      return 0;
+    })
+    .map((r) => r.p);
+}
 /** The ruleset's budget multiplier times the run's own. */
 export function trialBudgetScale(options: Pick<BenchmarkOptions, 'ruleset' | 'budgetScale' | 'selfTuningBudgetScale'>): number {
   const ruleset = options.ruleset === 'self' ? (options.selfTuningBudgetScale ?? SELF_TUNING_BUDGET_SCALE) : 1;

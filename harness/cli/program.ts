@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { benchCommand } from './bench_command.ts';
+import { compareCommand } from './compare_command.ts';
 import { listCommand } from './list_command.ts';
 import { quickCommand, runCommand } from './run_command.ts';
 import { reportCommand, scoreCommand } from './report_command.ts';
@@ -24,6 +25,7 @@ export function algobenchProgram(): Command {
     .exitOverride()
     .addCommand(listCommand())
     .addCommand(runCommand())
+    .addCommand(compareCommand())
     .addCommand(quickCommand())
     .addCommand(planCommand())
     .addCommand(mergeCommand())

@@ -29,25 +29,25 @@ const SHARED: Readonly<Record<string, Shared>> = {
   '--db': {
     flags: '--db <path>',
     help: 'SQLite results file',
-    defaults: { run: 'results/algobench.sqlite', quick: 'results/algobench.sqlite', score: 'results/algobench.sqlite', report: 'results/algobench.sqlite', export: 'results/algobench.sqlite' },
+    defaults: { run: 'results/algobench.sqlite', compare: 'results/algobench.sqlite', quick: 'results/algobench.sqlite', score: 'results/algobench.sqlite', report: 'results/algobench.sqlite', export: 'results/algobench.sqlite' },
   },
   '--backend': {
     flags: '--backend <backend>',
     help: 'compute backend: auto|tensorflow|wasm|cpu',
-    defaults: { run: 'auto', quick: 'auto', validate: 'auto', bench: 'auto', 'set-targets': 'auto', 'verify-targets': 'auto', plan: 'auto', slurm: 'auto', k8s: 'auto' },
+    defaults: { run: 'auto', compare: 'auto', quick: 'auto', validate: 'auto', bench: 'auto', 'set-targets': 'auto', 'verify-targets': 'auto', plan: 'auto', slurm: 'auto', k8s: 'auto' },
     refuse: ['gpu', BACKEND_LINE],
   },
   '--seed': {
     flags: '--seed <n>',
     help: 'base seed (a non-negative integer)',
     // bench --repeat keeps the seed it has always measured from.
-    defaults: { run: 0, quick: 0, bench: 1, 'set-targets': 0, 'verify-targets': 0, plan: 0 },
+    defaults: { run: 0, compare: 0, quick: 0, bench: 1, 'set-targets': 0, 'verify-targets': 0, plan: 0 },
     refuse: ['1.5', SEED_LINE],
   },
   '--workload': {
     flags: '-w, --workload <name[:variant]>',
     help: 'workload: NAME, NAME:VARIANT, NAME:* (all its variants) or all (the fixed suite); repeat or comma-separate',
-    defaults: { run: [], bench: [], 'set-targets': [], 'verify-targets': [], plan: [] },
+    defaults: { run: [], compare: [], bench: [], 'set-targets': [], 'verify-targets': [], plan: [] },
   },
   '--submission': {
     flags: '-s, --submission <name|path>',
@@ -57,7 +57,7 @@ const SHARED: Readonly<Record<string, Shared>> = {
   '--trials': {
     flags: '--trials <n>',
     help: 'tuning trials per study (at most 1,000)',
-    defaults: { run: 1, 'set-targets': 8, 'verify-targets': 5, plan: 1 },
+    defaults: { run: 1, compare: 1, 'set-targets': 8, 'verify-targets': 5, plan: 1 },
     refuse: ['2.5', '--trials must be a positive integer, at most 1,000 (got "2.5"); AlgoPerf tunes 5 points per study; tune over at most 1,000'],
   },
   '--studies': {
@@ -69,7 +69,7 @@ const SHARED: Readonly<Record<string, Shared>> = {
   '--out': {
     flags: '--out <dir>',
     help: 'output directory',
-    defaults: { quick: 'results/leaderboard', report: undefined, export: undefined },
+    defaults: { quick: 'results/leaderboard', compare: undefined, report: undefined, export: undefined },
   },
   '--json': {
     flags: '--json',
@@ -83,7 +83,7 @@ const SHARED: Readonly<Record<string, Shared>> = {
  * not the shared one. Each is listed so that a new one is a decision, not a drift.
  */
 // plan, slurm and k8s write a plan file, job files and a manifest: their --out is a file or a job folder.
-const OTHER_MEANING = new Set(['set-targets --out', 'verify-targets --json', 'plan --out', 'slurm --out', 'k8s --out']);
+const OTHER_MEANING = new Set(['set-targets --out', 'verify-targets --json', 'compare --json', 'plan --out', 'slurm --out', 'k8s --out']);
 
 const program = algobenchProgram();
 const declared = (command: Command, long: string): Option | undefined => command.options.find((o) => o.long === long);
