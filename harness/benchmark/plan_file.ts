@@ -14,24 +14,18 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { AlgobenchError, errorMessage, setting } from '../core/errors.ts';
 import { formatWorkloadRef } from '../core/workload_ref.ts';
-import type { Hparams, Ruleset } from '../spec.ts';
+import type { Hparams } from '../spec.ts';
 import { trialKeyText } from '../store/rows.ts';
 import type { BenchmarkOptions, PlannedTrial } from './plan.ts';
 import { sliceOf, type Shard } from './shard.ts';
 
 export const PLAN_FORMAT = 'algobench-plan/1';
 
-/** What was selected: the fields of BenchmarkOptions that make the grid. */
-export interface PlanSelection {
-  readonly workloads: readonly string[];
-  readonly submissions: readonly string[];
-  readonly ruleset: Ruleset;
-  readonly studies: number;
-  readonly trials: number;
-  readonly seed: number;
+/** What was selected: the fields of BenchmarkOptions that make the grid, with the budget scales resolved. */
+export type PlanSelection = Pick<BenchmarkOptions, 'workloads' | 'submissions' | 'ruleset' | 'studies' | 'trials' | 'seed'> & {
   readonly budgetScale: number;
   readonly selfTuningBudgetScale: number;
-}
+};
 
 /** One planned trial as the file holds it. */
 export interface PlanEntry {
