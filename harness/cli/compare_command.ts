@@ -8,21 +8,18 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { BackendChoice } from '../backends/select.ts';
-import { runComparison, type CompareOptions, type ComparisonRun } from '../benchmark/compare.ts';
+import type { CompareOptions, ComparisonRun } from '../benchmark/compare.ts';
 import { checkRunBounds, MAX_STUDIES } from '../benchmark/plan_bounds.ts';
 import { AlgobenchError } from '../core/errors.ts';
-import { COMPARE_TEST, summarizeComparison, type Comparison } from '../report/comparison.ts';
+import type { Comparison } from '../report/comparison.ts';
 import type { PairTimes } from '../scoring/sequential.ts';
 import type { Ruleset } from '../spec.ts';
 import { outputFault, prepareOutDir } from '../store/dirs.ts';
-import { renderComparePage } from '../../reports/compare_page.ts';
-import { expandWorkloadRefs } from '../../workloads/registry.ts';
 import { interruptHandling } from './interrupt.ts';
 import {
   backendOption, budgetScaleOption, dbOption, outDirOption, rulesetOption, seedOption, selfBudgetScaleOption, trialsOption, workloadOption,
 } from './options.ts';
 import { integer, positiveNumber } from './parsers.ts';
-import { progressDisplay } from './progress.ts';
 
 interface CompareFlags {
   workload: string[];
@@ -71,11 +68,16 @@ export function compareCommand(): Command {
     .addOption(outDirOption())
     .action(async (a: string, b: string, flags: CompareFlags) => {
       const interrupt = interruptHandling();
-      const options = toOptions(a, b, flags, interrupt.signal);
+      // The runner, the registry (every workload, TensorFlow.js) and the page load here, not at
+      // start-up: --help and a refused flag stay quick.
+      const [{ runComparison }, { COMPARE_TEST, summarizeComparison }, { renderComparePage }, { expandWorkloadRefs }, { progressDisplay }] = await Promise.all([
+        import('../benchmark/compare.ts'), import('../report/comparison.ts'), import('../../reports/compare_page.ts'), import('../../workloads/registry.ts'), import('./progress.ts'),
+      ]);
+      const options = toOptions(a, b, flags, expandWorkloadRefs(flags.workload).length, interrupt.signal);
       const run = await runComparison(options, interrupt.listen(progressDisplay()), `compare ${process.argv.slice(3).join(' ')}`);
       const comparison = summarizeComparison({ a: run.aName, b: run.bName, alpha: flags.alpha, minEffect: flags.minEffect }, run.workloads);
       process.stdout.write(textOf(comparison, run));
-      if (flags.json !== undefined) writeOutput(flags.json, `${JSON.stringify(jsonOf(comparison, run, flags), null, 2)}\n`, 'the comparison JSON');
+      if (flags.json !== undefined) writeOutput(flags.json, `${JSON.stringify(jsonOf(comparison, run, flags, COMPARE_TEST), null, 2)}\n`, 'the comparison JSON');
       const page = join(flags.out ?? dirname(flags.db), 'compare.html');
       writeOutput(page, renderComparePage({
         comparison,
@@ -93,7 +95,7 @@ export function compareCommand(): Command {
     });
 }
 
-function toOptions(a: string, b: string, flags: CompareFlags, signal: AbortSignal): CompareOptions {
+function toOptions(a: string, b: string, flags: CompareFlags, workloadCount: number, signal: AbortSignal): CompareOptions {
   const maxPairs = flags.maxPairs ?? (flags.maxMinutes === undefined ? DEFAULT_MAX_PAIRS : undefined);
   checkRunBounds({
     studies: maxPairs ?? MAX_STUDIES,
@@ -101,7 +103,7 @@ function toOptions(a: string, b: string, flags: CompareFlags, signal: AbortSigna
     seed: flags.seed,
     budgetScale: flags.budgetScale,
     selfTuningBudgetScale: flags.selfBudgetScale,
-    workloadCount: expandWorkloadRefs(flags.workload).length,
+    workloadCount,
     submissionCount: 2,
   });
   if (flags.workload.length === 0) throw new AlgobenchError('E_USAGE', 'no workload given; pass --workload NAME[:VARIANT]');
@@ -144,7 +146,7 @@ function textOf(c: Comparison, run: ComparisonRun): string {
 /** Infinity is not JSON: a miss is null, an unbounded interval end too. */
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-function jsonOf(c: Comparison, run: ComparisonRun, flags: CompareFlags) {
+function jsonOf(c: Comparison, run: ComparisonRun, flags: CompareFlags, test: string) {
   const speedup = (s: { estimate: number; lower: number; upper: number }) => ({ estimate: finiteOrNull(s.estimate), lower: finiteOrNull(s.lower), upper: finiteOrNull(s.upper) });
   return {
     a: c.a,
@@ -155,7 +157,7 @@ function jsonOf(c: Comparison, run: ComparisonRun, flags: CompareFlags) {
     seed: flags.seed,
     alpha: c.alpha,
     minEffect: c.minEffect,
-    test: COMPARE_TEST,
+    test,
     workloads: c.workloads.map((w) => {
       const ran = run.workloads.find((r) => r.workload === w.workload);
       return {

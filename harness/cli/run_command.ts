@@ -5,15 +5,24 @@
 import { Command, Option } from 'commander';
 import { AlgobenchError } from '../core/errors.ts';
 import type { BackendChoice } from '../backends/select.ts';
-import { runBenchmark, type BenchmarkListener, type BenchmarkSummary } from '../benchmark/execute.ts';
+import type { BenchmarkListener, BenchmarkSummary, PlanSlice } from '../benchmark/execute.ts';
+import type { BenchmarkOptions } from '../benchmark/plan.ts';
 import { optionsOfPlan, readPlanFile } from '../benchmark/plan_file.ts';
 import { SHARD_COUNT_ENV, shardFromEnv, type Shard } from '../benchmark/shard.ts';
 import { backendOption, dbOption, outDirOption, seedOption } from './options.ts';
 import { parseShard, positiveCount } from './parsers.ts';
 import { addSelectionOptions, optionsOfSelection, type SelectionFlags } from './selection.ts';
-import { progressDisplay } from './progress.ts';
-import { writeReport } from './write_report.ts';
 import { interruptHandling } from './interrupt.ts';
+
+/**
+ * Runs the trials. The runner, the store and TensorFlow.js load here, not at start-up:
+ * `--help` and a flag refused while parsing stay quick (they are most of the CLI's uses
+ * in tests and in a mistyped command).
+ */
+async function runTrials(options: BenchmarkOptions, listen: (inner: BenchmarkListener) => BenchmarkListener, commandLine: string, plan?: PlanSlice): Promise<BenchmarkSummary> {
+  const [{ runBenchmark }, { progressDisplay }] = await Promise.all([import('../benchmark/execute.ts'), import('./progress.ts')]);
+  return runBenchmark(options, listen(progressDisplay()), commandLine, plan);
+}
 
 function printSummary(summary: BenchmarkSummary, dbPath: string): void {
   const lines = [`algobench: ran ${summary.ran} trial(s), skipped ${summary.skipped} already finished; results in ${dbPath}`];
@@ -39,12 +48,11 @@ export function runCommand(): Command {
     .addOption(new Option('--shard-count <n>', `with --plan: the number of slices, where the scheduler gives only the index (Kubernetes: JOB_COMPLETION_INDEX; or set ${SHARD_COUNT_ENV})`).argParser(positiveCount('shard-count')))
     .action(async (flags: RunFlags, cmd: Command) => {
       const interrupt = interruptHandling();
-      const listener = interrupt.listen(progressDisplay());
       const commandLine = `run ${process.argv.slice(3).join(' ')}`;
       if (flags.plan === undefined) {
         if (flags.shard !== undefined || flags.shardCount !== undefined) throw new AlgobenchError('E_USAGE', '--shard and --shard-count slice a plan; pass --plan FILE with them');
         const options = await optionsOfSelection(flags, flags.db, interrupt.signal);
-        printSummary(await runBenchmark(options, listener, commandLine), options.dbPath);
+        printSummary(await runTrials(options, interrupt.listen, commandLine), options.dbPath);
         return;
       }
       const given = ['workload', 'submission', 'ruleset', 'trials', 'studies', 'seed', 'selfBudgetScale', 'budgetScale'].filter((o) => cmd.getOptionValueSource(o) === 'cli');
@@ -52,7 +60,7 @@ export function runCommand(): Command {
       const file = readPlanFile(flags.plan);
       const shard = flags.shard ?? shardFromEnv(process.env, flags.shardCount) ?? { index: 0, count: 1 };
       const options = optionsOfPlan(file, { dbPath: flags.db, backend: flags.backend, signal: interrupt.signal });
-      const summary = await runBenchmark(options, listener, commandLine, { file, path: flags.plan, shard });
+      const summary = await runTrials(options, interrupt.listen, commandLine, { file, path: flags.plan, shard });
       printSummary(summary, options.dbPath);
     });
 }
@@ -69,7 +77,7 @@ export function quickCommand(): Command {
     .action(async (flags: { db: string; out: string; backend: BackendChoice; seed: number }) => {
       const started = performance.now();
       const interrupt = interruptHandling();
-      const summary = await runBenchmark(
+      const summary = await runTrials(
         {
           workloads: ['mnist_mlp'],
           submissions: QUICK_SUBMISSIONS,
@@ -81,10 +89,11 @@ export function quickCommand(): Command {
           backend: flags.backend,
           signal: interrupt.signal,
         },
-        interrupt.listen(progressDisplay()),
+        interrupt.listen,
         'quick',
       );
       printSummary(summary, flags.db);
+      const { writeReport } = await import('./write_report.ts');
       const path = await writeReport(flags.db, flags.out);
       process.stdout.write(`algobench: quick benchmark took ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
       process.stdout.write(`Leaderboard: ${path}\n`);

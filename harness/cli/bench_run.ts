@@ -1,0 +1,142 @@
+/**
+ * What `algobench bench` does once its flags are parsed (bench_command.ts declares them):
+ * loaded only when the command runs, since it brings TensorFlow.js, every workload and
+ * tinybench with it.
+ */
+import { selectBackend, type BackendChoice } from '../backends/select.ts';
+import { benchBatchSize, benchWorkload, type BenchRow } from '../bench/bench.ts';
+import { torchStep } from '../bench/torch_compare.ts';
+import { loadSubmission, resolveModulePath } from '../submissions/load.ts';
+import { isolationCost, type IsolationReport } from '../bench/isolation_cost.ts';
+import { expandWorkloadRefs, getWorkload, WORKLOADS } from '../../workloads/registry.ts';
+import { getReference, getTargets } from '../../workloads/targets.ts';
+import { AlgobenchError } from '../core/errors.ts';
+import { repeatTrial, type RepeatRow } from '../bench/repeatability.ts';
+import type { Workload } from '../spec.ts';
+import { optimizersCommand, selectZooModels, zooCommand } from './bench_zoo.ts';
+import { checkPlannedTrials } from '../benchmark/plan_bounds.ts';
+
+async function repeatCommand(workloads: readonly Workload[], repeats: number, seed: number, json: boolean): Promise<void> {
+  const rows: RepeatRow[] = [];
+  for (const w of workloads) {
+    const reference = getReference(w.name, w.variant);
+    if (reference === undefined) throw new AlgobenchError('E_TARGETS', `${w.name}:${w.variant} has no reference configuration in workloads/targets.json`);
+    const submission = await loadSubmission(reference.submission);
+    const row = await repeatTrial(w, getTargets(w.name, w.variant), submission, { ...reference.hparams }, {
+      repeats,
+      seed,
+      onRepeat: (i, r, noise) =>
+        process.stderr.write(
+          `${w.name} repeat ${i + 1}/${repeats}: ${r.status}, target step ${r.targetStep ?? '—'}, time-to-target ${r.timeToTargetSec?.toFixed(3) ?? '—'} s, ${r.evals} evals (${r.evalTimeSec.toFixed(2)} s)${noise.reasons.length > 0 ? `; noisy: ${noise.reasons.join('; ')}` : ''}\n`,
+        ),
+    });
+    rows.push(row);
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`${['workload'.padEnd(18), 'target steps', 'mean s', 'CV', 'evals s/trial', 'noisy'].join('  ')}\n`);
+  for (const r of rows) {
+    const evalSec = r.repeats.reduce((a, x) => a + x.result.evalTimeSec, 0) / r.repeats.length;
+    const noisy = r.repeats.filter((x) => x.noise.reasons.length > 0).length;
+    process.stdout.write(
+      `${[r.workload.padEnd(18), r.targetSteps.map((s) => s ?? '—').join(',').padStart(12), (r.meanSec?.toFixed(3) ?? '—').padStart(6), (r.cv === null ? '—' : `${(r.cv * 100).toFixed(1)} %`).padStart(6), evalSec.toFixed(2).padStart(13), `${noisy}/${r.repeats.length}`.padStart(5)].join('  ')}\n`,
+    );
+  }
+}
+
+async function isolationCommand(workloads: readonly Workload[], backend: BackendChoice, flags: { rounds: number; blockSec: number; seed: number; json?: boolean; hostile?: string }): Promise<void> {
+  const hostile = flags.hostile?.split(',').map((p) => resolveModulePath(p.trim())) ?? [];
+  const reports: IsolationReport[] = [];
+  for (const w of workloads) {
+    const reference = getReference(w.name, w.variant);
+    if (reference === undefined) throw new AlgobenchError('E_TARGETS', `${w.name}:${w.variant} has no reference configuration in workloads/targets.json`);
+    const submission = await loadSubmission(reference.submission);
+    reports.push(
+      await isolationCost(w, getTargets(w.name, w.variant), submission, { ...reference.hparams }, {
+        rounds: flags.rounds, seed: flags.seed, budgetSec: flags.blockSec, backend, hostile,
+        onSample: (s) => process.stderr.write(`${w.name} round ${s.round + 1} ${s.arm}${s.after === undefined ? '' : ` (after ${s.after.modulePath.split('/').at(-2)}: ${s.after.status})`}: ${s.steps} steps in ${s.submissionTimeSec.toFixed(2)} s = ${s.stepsPerSec.toFixed(1)} steps/s${s.boundary === undefined ? '' : `; boundary: start ${s.boundary.startSec.toFixed(2)} s, stop ${s.boundary.stopSec.toFixed(3)} s`}\n`),
+      }),
+    );
+  }
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+    return;
+  }
+  const fmt = (x: number | null, digits = 1) => (x === null ? '—' : x.toFixed(digits));
+  process.stdout.write(`${['workload'.padEnd(18), 'inline steps/s', 'process steps/s', 'process/inline', 'after hostile/process', 'start s', 'stop s'].join('  ')}\n`);
+  for (const r of reports) {
+    const m = r.medianStepsPerSec;
+    process.stdout.write(
+      `${[r.workload.padEnd(18), fmt(m.inline).padStart(14), fmt(m.process).padStart(15), (m.inline && m.process ? `${(m.process / m.inline).toFixed(3)}×` : '—').padStart(14), (m.after_hostile && m.process ? `${(m.after_hostile / m.process).toFixed(3)}×` : '—').padStart(21), fmt(r.medianBoundaryStartSec, 2).padStart(7), fmt(r.medianBoundaryStopSec, 3).padStart(6)].join('  ')}\n`,
+    );
+  }
+}
+
+
+export interface BenchFlags { workload: string[]; submission: string[]; backend: BackendChoice; time: number; rounds: number; blockSec: number; json?: boolean; torch?: boolean; python: string; repeat?: number; seed: number; isolation?: boolean; hostile?: string; zoo?: boolean; zooModel: string[]; optimizers?: boolean }
+
+export async function runBench(flags: BenchFlags, defaultSubmission: string): Promise<void> {
+  if (flags.zoo || flags.zooModel.length > 0 || flags.optimizers) {
+    if (flags.repeat !== undefined || flags.isolation) throw new AlgobenchError('E_USAGE', 'bench --zoo and --optimizers run on their own; drop --repeat and --isolation');
+    // Check the names before the backend loads: a typo costs one line, not a start-up.
+    const models = flags.zoo || flags.zooModel.length > 0 ? selectZooModels(flags.zooModel) : [];
+    const backend = await selectBackend(flags.backend);
+    const common = { python: flags.python, seconds: flags.time / 1000, torch: true, json: flags.json === true };
+    if (models.length > 0) await zooCommand(models, backend, common);
+    if (flags.optimizers) await optimizersCommand(backend, common);
+    return;
+  }
+  const names = flags.workload.length > 0 ? flags.workload : Object.keys(WORKLOADS);
+  if (flags.submission.length > 1) throw new AlgobenchError('E_USAGE', `bench times one submission's step; pass one --submission (got ${flags.submission.join(', ')})`);
+  const workloads = expandWorkloadRefs(names).map((n) => getWorkload(n));
+  if (flags.isolation) {
+    const backend = await selectBackend(flags.backend);
+    await isolationCommand(workloads, backend.name as BackendChoice, flags);
+    return;
+  }
+  if (flags.repeat !== undefined) {
+    checkPlannedTrials([{ what: 'workload(s)', n: workloads.length }, { what: 'repeats', n: flags.repeat }], 'repeat a few workloads at a time (-w), or lower --repeat');
+    await selectBackend(flags.backend);
+    await repeatCommand(workloads, flags.repeat, flags.seed, flags.json === true);
+    return;
+  }
+  const { submission } = await loadSubmission(flags.submission[0] ?? defaultSubmission);
+  const backend = await selectBackend(flags.backend);
+  const rows: Array<BenchRow & { torchMs?: number; ratio?: number; torchError?: string }> = [];
+  for (const w of workloads) {
+    if (!flags.json) process.stderr.write(`benchmarking ${w.name}…\n`);
+    // PyTorch is timed just before and just after algobench's step, and the faster
+    // of the two counts: drift in a shared machine's speed cannot flatter the ratio.
+    await w.load();
+    const batch = flags.torch ? benchBatchSize(w, submission) : 0;
+    const before = flags.torch ? torchStep(flags.python, w.name, batch, flags.time / 1000) : undefined;
+    const row = await benchWorkload(w, submission, { timeMs: flags.time, rounds: flags.rounds, runnerSec: flags.blockSec });
+    if (before === undefined) {
+      rows.push(row);
+      continue;
+    }
+    const after = torchStep(flags.python, w.name, row.batchSize, flags.time / 1000);
+    const timings = [before, after].flatMap((t) => ('error' in t ? [] : [t.medianMs]));
+    if (timings.length === 0) {
+      rows.push({ ...row, torchError: 'error' in before ? before.error : 'failed' });
+      continue;
+    }
+    const torchMs = Math.min(...timings);
+    rows.push({ ...row, torchMs, ratio: row.stepMs / torchMs });
+  }
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ backend, submission: submission.name, rows }, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`backend ${backend.name} ${backend.version}; step = ${submission.name}'s training step\n`);
+  const header = ['workload'.padEnd(20), 'batch', 'step ms', 'eval ms', 'runner step ms', 'overhead'];
+  if (flags.torch) header.push('torch ms', 'tfjs/torch');
+  process.stdout.write(`${header.join('  ')}\n`);
+  for (const r of rows) {
+    const cells = [r.workload.padEnd(20), String(r.batchSize).padStart(5), r.stepMs.toFixed(2).padStart(7), r.evalMs.toFixed(1).padStart(7), r.runnerStepMs.toFixed(2).padStart(14), `${r.overheadPct.toFixed(1)} %`.padStart(8)];
+    if (flags.torch) cells.push(r.torchMs === undefined ? `(${r.torchError})` : r.torchMs.toFixed(2).padStart(8), r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`.padStart(10));
+    process.stdout.write(`${cells.join('  ')}\n`);
+  }
+}
