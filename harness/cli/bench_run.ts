@@ -74,13 +74,30 @@ async function isolationCommand(workloads: readonly Workload[], backend: Backend
   }
 }
 
-
-export interface BenchFlags { workload: string[]; submission: string[]; backend: BackendChoice; time: number; rounds: number; blockSec: number; json?: boolean; torch?: boolean; python: string; repeat?: number; seed: number; isolation?: boolean; hostile?: string; zoo?: boolean; zooModel: string[]; optimizers?: boolean }
+/** The flags bench_command.ts declares, as commander hands them over. */
+export interface BenchFlags {
+  workload: string[];
+  submission: string[];
+  backend: BackendChoice;
+  time: number;
+  rounds: number;
+  blockSec: number;
+  json?: boolean;
+  torch?: boolean;
+  python: string;
+  repeat?: number;
+  seed: number;
+  isolation?: boolean;
+  hostile?: string;
+  zoo?: boolean;
+  zooModel: string[];
+  optimizers?: boolean;
+}
 
 export async function runBench(flags: BenchFlags, defaultSubmission: string): Promise<void> {
   if (flags.zoo || flags.zooModel.length > 0 || flags.optimizers) {
     if (flags.repeat !== undefined || flags.isolation) throw new AlgobenchError('E_USAGE', 'bench --zoo and --optimizers run on their own; drop --repeat and --isolation');
-    // Check the names before the backend loads: a typo costs one line, not a start-up.
+    // Check the names before the backend is chosen and probed: a typo costs one line.
     const models = flags.zoo || flags.zooModel.length > 0 ? selectZooModels(flags.zooModel) : [];
     const backend = await selectBackend(flags.backend);
     const common = { python: flags.python, seconds: flags.time / 1000, torch: true, json: flags.json === true };
