@@ -22,7 +22,7 @@ import { resolveModulePath, searchSpaceOf } from '../../harness/submissions/load
 import { getWorkload } from '../../workloads/registry.ts';
 import { getTargets } from '../../workloads/targets.ts';
 import { cleanupDirs, hardware, tempDir } from '../store/_fixtures.ts';
-import { cli, describeResult, REPO_ROOT, type CliResult } from './cli_helpers.ts';
+import { cli as cliProcess, describeResult, REPO_ROOT, type CliResult } from './cli_helpers.ts';
 import { installed, SlurmCluster } from './_slurm_cluster.ts';
 
 const IS_ROOT = process.getuid?.() === 0;
@@ -55,6 +55,9 @@ interface TrialRowLite {
   started_at: string;
   finished_at: string | null;
 }
+
+/** A CLI process, guarded against a hang far above the minute it takes on a loaded machine. */
+const cli = (args: readonly string[]): Promise<CliResult> => cliProcess(args, { timeoutMs: 8 * 60_000 });
 
 const FINISHED = "status NOT IN ('running', 'interrupted', 'abandoned')";
 
@@ -92,7 +95,8 @@ describe.skipIf(!HAS_SLURM && !IS_ROOT)('scale-out on a real Slurm: plan → sba
   const planPath = join(dir, 'results', 'plan.json');
   const slurmDir = join(dir, 'results', 'slurm');
   const shardPath = (i: number): string => join(slurmDir, 'shards', `shard-${i}.sqlite`);
-  const merged = join(dir, 'results', 'merged.sqlite');
+  // Where the merge job of `algobench slurm` writes, and the README's merge line too.
+  const merged = join(slurmDir, 'merged.sqlite');
   const logs = (): string[] => [join(slurmDir, 'logs', 'merge.out'), ...Array.from({ length: SHARDS }, (_, i) => join(slurmDir, 'logs', `shard-${i}.out`))];
   let cluster: SlurmCluster | undefined;
   let plan: PlanFile;
@@ -116,7 +120,7 @@ describe.skipIf(!HAS_SLURM && !IS_ROOT)('scale-out on a real Slurm: plan → sba
     expect(new Set(plan.trials.map((t) => t.key)).size).toBe(8);
     expectOk(await cli(['slurm', '--plan', planPath, '--shards', String(SHARDS), '--parallel', '2', '--cpus', '1', '--out', slurmDir]));
     // The same plan in one process, side by side with the array (compared in the last test).
-    oneProcess = cli(['run', '--plan', planPath, '--db', join(dir, 'one-process.sqlite')], { timeoutMs: STEP_TIMEOUT_MS - 60_000 });
+    oneProcess = cliProcess(['run', '--plan', planPath, '--db', join(dir, 'one-process.sqlite')], { timeoutMs: STEP_TIMEOUT_MS - 60_000 });
   }, STEP_TIMEOUT_MS);
 
   it('runs the array; a task cancelled mid-trial leaves its trial unfinished (the dependent merge says so), and resubmitted it finishes its slice without redoing its finished trial', async () => {
