@@ -29,8 +29,8 @@ const IS_ROOT = process.getuid?.() === 0;
 const HAS_SLURM = installed('slurmctld');
 
 /** Bounds of the waits on the loaded 2-core machine; they only guard against a hang. */
-const STEP_TIMEOUT_MS = 15 * 60_000;
-const WAIT_MS = 12 * 60_000;
+const STEP_TIMEOUT_MS = 40 * 60_000;
+const WAIT_MS = 30 * 60_000;
 
 /** The grid: 2 workloads × 1 study × 4 trials = 8 trials, each with 5 % of its budget. */
 const PLAN_ARGS = ['-w', 'mnist_mlp,spam_bow', '-s', 'adamw', '--studies', '1', '--trials', '4', '--budget-scale', '0.05'];
