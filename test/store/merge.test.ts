@@ -109,7 +109,7 @@ describe('merge', () => {
     shard(dir, 'a.sqlite', { trials: [[0, 1, 2, 3]] });
     expect(mergeStores(out, [a])).toMatchObject({ added: 2, evals: 3, alreadyThere: 1 });
     const once = dump(out);
-    expect([once.runs.length, once.trials.length, once.evals.length, once.hardware.length, once.plans.length]).toEqual([2, 3, 5, 1, 1]);
+    expect(['runs', 'trials', 'evals', 'hardware', 'plans'].map((t) => once[t]?.length)).toEqual([2, 3, 5, 1, 1]);
     expect(mergeStores(out, [a, a])).toMatchObject({ added: 0, evals: 0, alreadyThere: 6, conflicts: [] });
     expect(dump(out)).toEqual(once);
   });
