@@ -128,6 +128,13 @@ export function expandPlan(
     if (!bySubmission.has(modulePath)) bySubmission.set(modulePath, sourceHash(modulePath));
     return bySubmission.get(modulePath)!;
   };
+  // A study's draws depend on the submission's search space, not on the workload: drawn once per submission and study.
+  const draws = new Map<string, Hparams[]>();
+  const drawsFor = (submission: SubmissionRef, study: number): Hparams[] => {
+    const key = `${submission.modulePath}\u0000${study}`;
+    if (!draws.has(key)) draws.set(key, hparamsFor(submission, options, study));
+    return draws.get(key)!;
+  };
   for (const { workload, targets } of workloads) {
     if (!workloadHashes.has(workload.name)) workloadHashes.set(workload.name, sourceHash(workloadEntry(workload.name)));
     for (const submission of submissions) {
@@ -144,7 +151,7 @@ export function expandPlan(
       const { algobenchVersion: _recorded, ...keyed } = partial;
       const code = { ...partial, codeKey: jsonHash(keyed).slice(0, 16) };
       for (let study = 0; study < options.studies; study++) {
-        const points = hparamsFor(submission, options, study);
+        const points = drawsFor(submission, study);
         for (let trial = 0; trial < options.trials; trial++) {
           // The seed does not depend on the submission: every submission gets the same
           // initialisations and data orders, which makes trials paired across them.

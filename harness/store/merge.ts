@@ -22,20 +22,12 @@ import Database from 'better-sqlite3';
 import { AlgobenchError, setting } from '../core/errors.ts';
 import { existingAncestor } from './dirs.ts';
 import { errnoText, sqliteCode } from './faults.ts';
-import { FINISHED_STATUSES, trialKeyText, type TrialRow } from './rows.ts';
+import { foldStaged, stageShards, type FoldConflict, type FoldResult, type FoldShard } from './merge_fold.ts';
 import { SCHEMA_VERSION } from './schema.ts';
 import { Store } from './store.ts';
 
-export interface MergeConflict {
-  /** trialKeyText of the trial. */
-  readonly key: string;
-  readonly fingerprint: string;
-  /** The shard whose result was not merged. */
-  readonly shard: string;
-  /** The two results, in words (status and time). */
-  readonly kept: string;
-  readonly refused: string;
-}
+/** A trial that came back with two results: its key (trialKeyText), the shard whose result was not merged, both results in words. */
+export type MergeConflict = FoldConflict;
 
 export interface MergeSummary {
   readonly planHash: string;
@@ -51,26 +43,10 @@ export interface MergeSummary {
   readonly unfinishedKeys: ReadonlySet<string>;
 }
 
-const FINISHED_SQL = `status IN (${FINISHED_STATUSES.map((s) => `'${s}'`).join(', ')})`;
-const KEY_COLUMNS = ['workload', 'variant', 'submission', 'ruleset', 'budget_scale', 'base_seed', 'study', 'trial', 'code_key'] as const;
-/** What makes two rows under one key the same result. */
-const RESULT_COLUMNS = [
-  'status', 'time_to_target_sec', 'target_step', 'steps', 'submission_time_sec', 'test_reached', 'error', 'seed', 'hparams_json', 'started_at', 'finished_at',
-] as const;
-const EVAL_COLUMNS = ['step', 'submission_time_sec', 'eval_time_sec', 'train_loss', 'validation_json', 'test_json', 'recorded_at'];
-
-const keyOf = (r: TrialRow): string =>
-  trialKeyText({
-    workload: r.workload, variant: r.variant, submission: r.submission, ruleset: r.ruleset, budgetScale: r.budget_scale,
-    baseSeed: r.base_seed, study: r.study, trial: r.trial, codeKey: r.code_key,
-  });
-const resultOf = (r: TrialRow): string => JSON.stringify(RESULT_COLUMNS.map((c) => r[c]));
-const describe = (r: TrialRow): string =>
-  `${r.status}${r.time_to_target_sec === null ? '' : ` in ${r.time_to_target_sec.toFixed(2)} s`} (started ${r.started_at})`;
 const short = (hash: string): string => hash.slice(0, 12);
 
-/** A shard, opened read-only after checking it is a store of one plan. */
-function openShard(path: string): { db: Database.Database; planHash: string; trialCount: number } {
+/** Checks that a shard is a store of one plan (read-only); its plan. */
+function shardPlan(path: string): { planHash: string; trialCount: number } {
   const shardError = (why: string) => new AlgobenchError('E_PLAN', `cannot merge shard ${path}: ${why}`);
   if (!existsSync(path)) throw shardError('no such file; pass the shard stores that run wrote');
   let db: Database.Database;
@@ -88,10 +64,9 @@ function openShard(path: string): { db: Database.Database; planHash: string; tri
     const plans = tables.includes('plans') ? (db.prepare('SELECT hash, trial_count FROM plans').all() as Array<{ hash: string; trial_count: number }>) : [];
     if (plans.length === 0) throw shardError(`it records no plan (a store of runs without ${setting('plan')}); merge only the stores of one planned run`);
     if (plans.length > 1) throw shardError(`it holds trials of ${plans.length} plans (${plans.map((p) => short(p.hash)).join(', ')}); give each shard its own store`);
-    return { db, planHash: plans[0]!.hash, trialCount: plans[0]!.trial_count };
-  } catch (err) {
+    return { planHash: plans[0]!.hash, trialCount: plans[0]!.trial_count };
+  } finally {
     db.close();
-    throw err;
   }
 }
 
@@ -152,109 +127,45 @@ export function mergeStores(out: string, shards: readonly string[], planHash?: s
   const same = shards.find((s) => resolve(s) === outFull);
   if (same !== undefined) throw new AlgobenchError('E_USAGE', `${same} is both the merged store and a shard; pass another path as the merged store`);
   assertWritableOut(out);
-  const opened: Array<ReturnType<typeof openShard> & { path: string }> = [];
+  const opened: FoldShard[] = [];
+  for (const path of shards) {
+    const shard = { ...shardPlan(path), path };
+    opened.push(shard);
+    const expected = planHash ?? opened[0]!.planHash;
+    if (shard.planHash !== expected) {
+      const whose = planHash !== undefined ? `the plan passed with ${setting('plan')}` : `shard ${opened[0]!.path}`;
+      throw new AlgobenchError(
+        'E_PLAN',
+        `shard ${path} belongs to plan ${short(shard.planHash)}…, not to plan ${short(expected)}… of ${whose}; merge the shards of one plan together`,
+      );
+    }
+  }
+  const created = !existsSync(outFull);
+  if (!created) assertSamePlan(out, opened[0]!.planHash);
   try {
-    for (const path of shards) {
-      const shard = { ...openShard(path), path };
-      opened.push(shard);
-      const expected = planHash ?? opened[0]!.planHash;
-      if (shard.planHash !== expected) {
-        const whose = planHash !== undefined ? `the plan passed with ${setting('plan')}` : `shard ${opened[0]!.path}`;
-        throw new AlgobenchError(
-          'E_PLAN',
-          `shard ${path} belongs to plan ${short(shard.planHash)}…, not to plan ${short(expected)}… of ${whose}; merge the shards of one plan together`,
-        );
-      }
-    }
-    const created = !existsSync(outFull);
-    if (!created) assertSamePlan(out, opened[0]!.planHash);
-    try {
-      return mergeInto(out, opened);
-    } catch (err) {
-      // A store created for this merge and left empty by the rollback goes too.
-      if (created) for (const suffix of ['', '-wal', '-shm']) rmSync(`${outFull}${suffix}`, { force: true });
-      throw err;
-    }
-  } finally {
-    for (const s of opened) s.db.close();
+    return mergeInto(out, opened);
+  } catch (err) {
+    // A store created for this merge and left empty by the rollback goes too.
+    if (created) for (const suffix of ['', '-wal', '-shm']) rmSync(`${outFull}${suffix}`, { force: true });
+    throw err;
   }
 }
 
-function mergeInto(out: string, shards: ReadonlyArray<{ db: Database.Database; planHash: string; trialCount: number; path: string }>): MergeSummary {
+function mergeInto(out: string, shards: readonly FoldShard[]): MergeSummary {
   openOut(() => Store.open(out)).close(); // creates or migrates the merged store, refusing a foreign file
   const db = new Database(out, { timeout: 10_000 });
   try {
     db.pragma('foreign_keys = ON');
-    const trialColumns = (db.pragma('table_info(trials)') as Array<{ name: string }>).map((c) => c.name).filter((c) => c !== 'id');
-    const insertTrial = db.prepare(`INSERT INTO trials (${trialColumns.join(', ')}) VALUES (${trialColumns.map((c) => `@${c}`).join(', ')})`);
-    const insertEval = db.prepare(`INSERT INTO evals (trial_id, ${EVAL_COLUMNS.join(', ')}) VALUES (@trial_id, ${EVAL_COLUMNS.map((c) => `@${c}`).join(', ')})`);
-    const findTrial = db.prepare(
-      `SELECT * FROM trials WHERE hardware_id = @hardware_id AND ${KEY_COLUMNS.map((c) => `${c} = @${c}`).join(' AND ')} AND ${FINISHED_SQL} ORDER BY id DESC LIMIT 1`,
-    );
-    const findRun = db.prepare('SELECT id FROM runs WHERE hardware_id = ? AND command = ? AND started_at = ?');
-    const insertRun = db.prepare('INSERT INTO runs (hardware_id, command, algobench_version, started_at, finished_at, status) VALUES (?,?,?,?,?,?)');
-    const hardwareId = db.prepare('SELECT id FROM hardware WHERE fingerprint = ?');
-    const fingerprintOf = new Map<number, string>();
-    let added = 0;
-    let evals = 0;
-    let alreadyThere = 0;
-    const conflicts: MergeConflict[] = [];
-    const unfinishedKeys = new Set<string>();
-    const run = db.transaction(() => {
-      for (const shard of shards) {
-        db.prepare('INSERT OR IGNORE INTO plans (hash, trial_count, first_seen) VALUES (?,?,?)').run(shard.planHash, shard.trialCount, new Date().toISOString());
-        const hardwareMap = new Map<number, number>();
-        for (const hw of shard.db.prepare('SELECT * FROM hardware').all() as Array<Record<string, unknown> & { id: number; fingerprint: string }>) {
-          const { id, ...row } = hw;
-          const columns = Object.keys(row);
-          db.prepare(`INSERT OR IGNORE INTO hardware (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`).run(row);
-          const outId = (hardwareId.get(hw.fingerprint) as { id: number }).id;
-          hardwareMap.set(id, outId);
-          fingerprintOf.set(outId, hw.fingerprint);
-        }
-        const runMap = new Map<number, number>();
-        const runs = new Map((shard.db.prepare('SELECT * FROM runs').all() as Array<{ id: number; hardware_id: number; command: string; algobench_version: string; started_at: string; finished_at: string | null; status: string }>).map((r) => [r.id, r]));
-        const outRun = (shardRunId: number): number => {
-          let id = runMap.get(shardRunId);
-          if (id !== undefined) return id;
-          const r = runs.get(shardRunId)!;
-          const hw = hardwareMap.get(r.hardware_id)!;
-          const found = findRun.get(hw, r.command, r.started_at) as { id: number } | undefined;
-          id = found?.id ?? Number(insertRun.run(hw, r.command, r.algobench_version, r.started_at, r.finished_at, r.status).lastInsertRowid);
-          runMap.set(shardRunId, id);
-          return id;
-        };
-        const shardEvals = shard.db.prepare(`SELECT ${EVAL_COLUMNS.join(', ')} FROM evals WHERE trial_id = ? ORDER BY id`);
-        for (const row of shard.db.prepare('SELECT * FROM trials ORDER BY id').iterate() as IterableIterator<TrialRow>) {
-          if (!FINISHED_STATUSES.includes(row.status as never)) {
-            unfinishedKeys.add(keyOf(row));
-            continue;
-          }
-          const hw = hardwareMap.get(row.hardware_id)!;
-          const existing = findTrial.get({ ...row, hardware_id: hw }) as TrialRow | undefined;
-          if (existing !== undefined) {
-            if (resultOf(existing) === resultOf(row)) alreadyThere += 1;
-            else conflicts.push({ key: keyOf(row), fingerprint: fingerprintOf.get(hw)!, shard: shard.path, kept: describe(existing), refused: describe(row) });
-            continue;
-          }
-          const { id: shardId, ...copy } = row;
-          const trialId = Number(insertTrial.run({ ...copy, hardware_id: hw, run_id: outRun(row.run_id) }).lastInsertRowid);
-          for (const e of shardEvals.iterate(shardId) as IterableIterator<Record<string, unknown>>) {
-            insertEval.run({ ...e, trial_id: trialId });
-            evals += 1;
-          }
-          added += 1;
-        }
-      }
-    });
+    const fold = db.transaction(() => foldStaged(db, shards));
+    let result: FoldResult;
     try {
-      run.immediate();
+      stageShards(db, shards);
+      result = fold.immediate();
     } catch (err) {
       if (err instanceof AlgobenchError) throw err;
       throw new AlgobenchError('E_STORE', `merging into ${out} failed and was rolled back, nothing written: ${errnoText(err)}`, { cause: err });
     }
-    const finishedKeys = new Set((db.prepare(`SELECT * FROM trials WHERE ${FINISHED_SQL}`).all() as TrialRow[]).map(keyOf));
-    return { planHash: shards[0]!.planHash, added, evals, alreadyThere, conflicts, finishedKeys, unfinishedKeys };
+    return { planHash: shards[0]!.planHash, ...result };
   } finally {
     db.close();
   }

@@ -16,7 +16,7 @@ import { resolveModulePath, searchSpaceOf } from '../../harness/submissions/load
 import { getWorkload } from '../../workloads/registry.ts';
 import { getTargets } from '../../workloads/targets.ts';
 import { cleanupDirs, hardware, tempDir } from '../store/_fixtures.ts';
-import { CLI_TEST_TIMEOUT_MS, cli, describeResult } from './cli_helpers.ts';
+import { CLI_TEST_TIMEOUT_MS, cli, describeResult, existingDbFiles } from './cli_helpers.ts';
 
 afterAll(cleanupDirs);
 
@@ -66,7 +66,14 @@ describe('scale-out bad input: one line, exit 2, nothing written', () => {
     store.close();
     const out = join(dir, 'merged.sqlite');
     refused(await cli(['merge', out, shard, '--plan', planPath]), `shard ${shard} belongs to plan ffffffffffff…, not to plan ${file.planHash.slice(0, 12)}… of the plan passed with --plan; merge the shards of one plan together`);
+    expect(existingDbFiles(out)).toEqual([]);
     refused(await cli(['merge', join(planPath, 'out.sqlite'), shard]), /^algobench: cannot write the merged store .*plan\.json\/out\.sqlite: .*; pass a writable path as the merged store$/, 1);
+  }, CLI_TEST_TIMEOUT_MS);
+
+  it('plan --out into an unwritable place', async () => {
+    const out = join(planPath, 'plan.json');
+    refused(await cli(['plan', '-w', 'mnist_mlp', '-s', 'adamw', '--out', out]), new RegExp(`^algobench: cannot write the plan ${out}: .*; pass --out with a writable path$`));
+    expect(readFileSync(planPath, 'utf8')).toBe(planText(file));
   }, CLI_TEST_TIMEOUT_MS);
 });
 

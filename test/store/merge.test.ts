@@ -92,6 +92,28 @@ describe('merge', () => {
     expect(dump(out)).toEqual(before);
   });
 
+  it('a resumed shard merged before and after its resume, then twice more, adds each run, trial and eval once', () => {
+    const dir = tempDir();
+    // The first attempt finishes trial 0 and is cut off in trial 1 (left running).
+    const a = shard(dir, 'a.sqlite', { trials: [[0, 0, 1, 2]], unfinished: [[0, 1]] });
+    const out = join(dir, 'merged.sqlite');
+    expect(mergeStores(out, [a])).toMatchObject({ added: 1, evals: 2, alreadyThere: 0 });
+    // The first run went on after that merge and finished trial 2 (its run row is merged already).
+    const store = Store.open(a);
+    const firstRun = store.trials()[0]!.run_id;
+    store.finishTrial(store.startTrial(newTrial(firstRun, key(store.hardwareId(hardware('hw-a')), { study: 0, trial: 2 }))), reached(4));
+    store.close();
+    // The resubmitted task: a second run in the same store finishes trial 1.
+    const firstStart = Date.now();
+    while (Date.now() === firstStart); // a start time of its own, as any later process has
+    shard(dir, 'a.sqlite', { trials: [[0, 1, 2, 3]] });
+    expect(mergeStores(out, [a])).toMatchObject({ added: 2, evals: 3, alreadyThere: 1 });
+    const once = dump(out);
+    expect(['runs', 'trials', 'evals', 'hardware', 'plans'].map((t) => once[t]?.length)).toEqual([2, 3, 5, 1, 1]);
+    expect(mergeStores(out, [a, a])).toMatchObject({ added: 0, evals: 0, alreadyThere: 6, conflicts: [] });
+    expect(dump(out)).toEqual(once);
+  });
+
   it('a trial that came back twice with different results is a conflict: reported, the first kept, nothing overwritten', () => {
     const dir = tempDir();
     const a = shard(dir, 'a.sqlite', { trials: [[0, 0, 1, 2]] });
