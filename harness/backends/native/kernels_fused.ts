@@ -49,7 +49,7 @@ function fused(addon: NativeAddon, name: '_FusedMatMul' | 'FusedConv2D', base: '
       return fallback(original, args, `${name} with ${String(activation)}`);
     }
     const backend = wasmBackend(args);
-    const inputs = base === 'BatchMatMul' ? { a, b } : { x: a, filter: b };
+    const inputs: Record<string, Info> = base === 'BatchMatMul' ? { a, b } : { x: a, filter: b };
     const out = run(base, backend, inputs, args.attrs as Record<string, unknown>);
     if (!biasFits(bias, out.shape)) {
       backend.disposeData(out.dataId);

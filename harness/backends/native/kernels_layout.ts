@@ -56,7 +56,7 @@ function sliceKernel(addon: NativeAddon, original: Fallback): tf.KernelConfig {
     const x = args.inputs['x']!;
     const bytes = ELEMENT_BYTES[x.dtype];
     if (bytes === undefined) return fallback(original, args, `Slice of ${x.dtype}`);
-    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.TensorInfo, args.attrs!['begin'] as number[], args.attrs!['size'] as number[]);
+    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.TensorInfo, args.attrs!['begin'] as number[], args.attrs!['size'] as number[]) as [number[], number[]];
     const backend = wasmBackend(args);
     const out = backend.makeOutput(size, x.dtype);
     const xs = contiguousStrides(x.shape);

@@ -228,7 +228,9 @@ export function stockKernelConfigs(addon: NativeAddon, current: (name: string) =
       : []),
     gatherKernel(addon, current('GatherV2')),
     segmentSumKernel(addon, current('UnsortedSegmentSum')),
-    ...layoutKernelConfigs(addon, current),
+    // An addon built before src/copy.cc existed (a stale build folder) lacks the strided
+    // copy: those kernels stay the wasm ones until `npm run build:native`.
+    ...(typeof addon.stridedCopy === 'function' ? layoutKernelConfigs(addon, current) : []),
     ...fusedKernelConfigs(addon, current),
   ];
 }
