@@ -3,7 +3,8 @@
  * tfjs's reference cpu backend, forward and gradient, to 1e-4 relative: every
  * transpose permutation of ranks 1–4 and sampled ones of ranks 5–6, broadcasting
  * patterns (scalar, row, column, middle axis, rank mismatch) and odd sizes (1, 7, 33,
- * 1000+). The table is keyed by kernel name, and a check fails when a registered
+ * 1000+); the data-movement, depthwise-gradient and fused kernels' cases are in
+ * _layout_cases.ts. The table is keyed by kernel name, and a check fails when a registered
  * native kernel has no case here or in native_kernels.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -13,48 +14,10 @@ import { nativeKernelConfigs } from '../../harness/backends/native/kernels.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
 import { createRng } from '../../harness/core/rng.ts';
 import { ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL } from '../../harness/spec.ts';
-
-type Outputs = Record<string, tf.Tensor>;
-type Case = readonly [label: string, run: () => Outputs];
-
-function onBackend(backend: string, f: () => Outputs): Record<string, number[]> {
-  tf.setBackend(backend);
-  seed = 1000; // the same random inputs on both backends
-  return tf.tidy(() => Object.fromEntries(Object.entries(f()).map(([k, t]) => [k, Array.from(t.dataSync())])));
-}
-
-function worstRelative(actual: number[], expected: number[]): number {
-  let worst = 0;
-  actual.forEach((v, i) => {
-    const e = expected[i]!;
-    const err = Number.isNaN(e) ? (Number.isNaN(v) ? 0 : Infinity) : Math.abs(v - e) / Math.max(1, Math.abs(e));
-    worst = Math.max(worst, Number.isNaN(err) ? Infinity : err);
-  });
-  return worst;
-}
-
-/** Runs f on the native-backed wasm backend and on cpu: same shapes, values within 1e-4. */
-function compare(f: () => Outputs): void {
-  const mine = onBackend('wasm', f);
-  const reference = onBackend('cpu', f);
-  for (const [key, expected] of Object.entries(reference)) {
-    expect(mine[key]!.length, key).toBe(expected.length);
-    expect(worstRelative(mine[key]!, expected), key).toBeLessThan(1e-4);
-  }
-}
+import { type Case, compare, gradsOf, intTensor, normal, positive, rounded } from './_cpu_reference.ts';
+import { LAYOUT_CASES } from './_layout_cases.ts';
 
 const rng = createRng(13);
-// Seeds are offset: tfjs treats a seed of 0 as no seed at all.
-let seed = 1000; // reset by onBackend
-const normal = (shape: number[]) => tf.randomNormal(shape, 0, 1, 'float32', seed++);
-const positive = (shape: number[]) => tf.add(tf.abs(normal(shape)), 0.25);
-/** The gradient of Σ probe·f(x…) with respect to each input, with a fixed random probe. */
-function gradsOf(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[]): Outputs {
-  const probe = normal(f(...xs).shape);
-  const gs = tf.grads((...ys: tf.Tensor[]) => tf.sum(tf.mul(f(...ys), probe)))(xs);
-  return Object.fromEntries(gs.map((g, i) => [`d${i}`, g]));
-}
-
 function permutations(n: number): number[][] {
   if (n === 0) return [[]];
   return permutations(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]));
@@ -106,10 +69,6 @@ const ARITHMETIC: ReadonlyArray<[string, (a: tf.Tensor, b: tf.Tensor) => tf.Tens
 const COMPARISONS: ReadonlyArray<[string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor]> = [
   ['Greater', tf.greater], ['GreaterEqual', tf.greaterEqual], ['Less', tf.less], ['LessEqual', tf.lessEqual], ['Equal', tf.equal], ['NotEqual', tf.notEqual],
 ];
-// Rounded values, so that equal elements (ties) occur and Equal/NotEqual/≥ are exercised.
-const rounded = (shape: number[]) => tf.round(tf.mul(normal(shape), 2));
-const intTensor = (shape: number[]) => tf.cast(rounded(shape), 'int32');
-
 const binaryCases: Record<string, Case[]> = Object.fromEntries([
   ...ARITHMETIC.map(([name, op, domain]) => [name, [
     ...BROADCASTS.map(([pattern, sa, sb]): Case => [`${pattern} ${JSON.stringify(sa)} ∘ ${JSON.stringify(sb)}`, () => {
@@ -152,6 +111,7 @@ const argReduce = (op: (x: tf.Tensor, axis: number) => tf.Tensor) => [0, 1, 2, -
 })]);
 
 const CASES: Record<string, Case[]> = {
+  ...LAYOUT_CASES,
   Transpose: transposeCases,
   ...binaryCases,
   ...unaryCases,

@@ -42,6 +42,13 @@ export interface NativeAddon {
   /** op 0 max, 1 min, 2 prod, 3 argmax, 4 argmin over x viewed as [outer, reduced, inner]. */
   reduce(op: number, x: Float32Array, y: ArrayBufferView, outer: number, reduced: number, inner: number): void;
   /**
+   * y[dstOffset + Σ i·dstStrides] = x[srcOffset + Σ i·srcStrides] for every index i of dims (offsets and
+   * strides in elements of elementBytes 1 or 4; source strides may be 0 or negative; rank ≤ 16).
+   */
+  stridedCopy(x: ArrayBufferView, y: ArrayBufferView, elementBytes: number, srcOffset: number, dstOffset: number, dims: Float64Array, srcStrides: Float64Array, dstStrides: Float64Array): void;
+  /** Depthwise conv gradients, mode 1: (dy, w) → dx; 2: (x, dy) → dw. Geometry as conv2d's, with out channels C·M. */
+  depthwiseConv2dGrad(mode: 1 | 2, in0: Float32Array, in1: Float32Array, out: Float32Array, geometry: Float64Array): void;
+  /**
    * ELEMENTWISE_PROGRAM_KERNEL (harness/spec.ts) over n elements: each input holds n or 1
    * (broadcast) floats, `code` 4 numbers per instruction, `outputRegisters` one register per output.
    */

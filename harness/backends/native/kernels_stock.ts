@@ -7,26 +7,11 @@
  * Each falls back to the kernel it replaces for dtypes and cases it does not cover.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type Info, type KernelArgs, type WasmBackend, wasmBackend } from '../wasm/kernel_utils.ts';
+import { type Info, wasmBackend } from '../wasm/kernel_utils.ts';
 import type { NativeAddon } from './addon.ts';
-
-type Fallback = tf.KernelConfig | undefined;
-type Heap = Float32Array | Int32Array | Uint8Array;
-
-const product = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
-const DTYPE_CODES: Partial<Record<tf.DataType, number>> = { float32: 0, int32: 1, bool: 2 };
-const ELEMENT_BYTES: Partial<Record<tf.DataType, number>> = { float32: 4, int32: 4, bool: 1 };
-
-function fallback(original: Fallback, args: KernelArgs, why: string): tf.TensorInfo | tf.TensorInfo[] {
-  if (original === undefined) throw new Error(`native kernel: ${why}, and the wasm backend has no kernel to fall back to`);
-  return original.kernelFunc(args);
-}
-
-const heap = (backend: WasmBackend, info: Info): Heap => backend.typedArrayFromHeap(info);
-
-function kernel(kernelName: string, kernelFunc: (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]): tf.KernelConfig {
-  return { kernelName, backendName: 'wasm', kernelFunc };
-}
+import { broadcastStrides, DTYPE_CODES, ELEMENT_BYTES, fallback, type Fallback, heap, kernel, product } from './kernel_parts.ts';
+import { fusedKernelConfigs } from './kernels_fused.ts';
+import { layoutKernelConfigs } from './kernels_layout.ts';
 
 /** Axis attrs (a number, a list, or null for all) as sorted, deduplicated, non-negative axes. */
 function axesOf(attr: unknown, rank: number): number[] {
@@ -54,18 +39,6 @@ const BINARY_OPS: ReadonlyArray<[name: string, code: number, int32: boolean]> = 
   ['LessEqual', 11, true], ['Equal', 12, true], ['NotEqual', 13, true],
 ];
 const COMPARISONS = new Set(['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual']);
-
-/** An operand's element strides along the broadcast output's axes (0 where it repeats). */
-function broadcastStrides(shape: readonly number[], outShape: readonly number[]): Float64Array {
-  const strides = new Float64Array(outShape.length);
-  let stride = 1;
-  for (let i = shape.length - 1, k = outShape.length - 1; k >= 0; i--, k--) {
-    const d = i >= 0 ? shape[i]! : 1;
-    strides[k] = d === 1 ? 0 : stride;
-    stride *= d;
-  }
-  return strides;
-}
 
 function binaryKernel(addon: NativeAddon, name: string, code: number, int32: boolean, original: Fallback): tf.KernelConfig {
   return kernel(name, (args) => {
@@ -255,5 +228,9 @@ export function stockKernelConfigs(addon: NativeAddon, current: (name: string) =
       : []),
     gatherKernel(addon, current('GatherV2')),
     segmentSumKernel(addon, current('UnsortedSegmentSum')),
+    // An addon built before src/copy.cc existed (a stale build folder) lacks the strided
+    // copy: those kernels stay the wasm ones until `npm run build:native`.
+    ...(typeof addon.stridedCopy === 'function' ? layoutKernelConfigs(addon, current) : []),
+    ...fusedKernelConfigs(addon, current),
   ];
 }

@@ -58,6 +58,11 @@ enum ReduceOp : int { kReduceMax, kReduceMin, kReduceProd, kReduceArgMax, kReduc
 // y[o, i] = op_r x[o, r, i] for x viewed as [outer, reduced, inner]; arg ops write int32.
 void reduce(int op, const float* x, void* y, int64_t outer, int64_t reduced, int64_t inner);
 
+// y[Σ i_k·dst_k] = x[Σ i_k·src_k] over every index i of `dims` (elements of 1 or 4
+// bytes; strides in elements, src strides may be 0 or negative); rank ≤ 16.
+void strided_copy(const uint8_t* x, uint8_t* y, int elem_bytes, int rank, const int64_t* dims, const int64_t* src_strides,
+                  const int64_t* dst_strides);
+
 // How many elements a pointwise kernel needs before it uses more than one thread.
 int64_t parallel_threshold();
 

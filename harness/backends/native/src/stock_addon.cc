@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "layout_addon.h"
 #include "stock.h"
 #include "stock_addon.h"
 
@@ -244,6 +245,7 @@ void define_stock_kernels(napi_env env, napi_value exports) {
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  define_layout_kernels(env, exports);
 }
 
 }  // namespace algobench
