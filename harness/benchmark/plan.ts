@@ -35,6 +35,13 @@ export interface BenchmarkOptions {
   readonly backend: BackendChoice;
   readonly selfTuningBudgetScale?: number;
   /**
+   * Per submission, keyed by its reference as given in `submissions`: a search-space
+   * file to draw its external-tuning trials from instead of the search_space.json
+   * beside it (AlgoPerf's `--tuning_search_space`), e.g. a list of fixed points. The
+   * file's bytes are the trials' search-space identity, as the default file's are.
+   */
+  readonly searchSpaces?: Readonly<Record<string, string>>;
+  /**
    * Multiplies every budget, for smoke tests and quick looks. Trials keep the scale
    * and leaderboards never rank a scaled run with a full one. @default 1
    */
@@ -101,9 +108,10 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
   if (options.clock !== undefined && options.isolation !== 'inline') {
     throw new Error('a fake clock needs isolation "inline": it cannot reach a trial\'s own process');
   }
+  const searchSpaces = checkedSearchSpaces(options);
   const submissions = options.isolation === 'inline'
-    ? await Promise.all(options.submissions.map((ref) => loadSubmission(ref)))
-    : await describeAll(options.submissions, options.backend, options.watchdog?.startupSec);
+    ? await Promise.all(options.submissions.map((ref) => loadSubmission(ref, searchSpaces[ref])))
+    : await describeAll(options.submissions, options.backend, options.watchdog?.startupSec, searchSpaces);
   checkDistinctNames(submissions);
   return expandPlan(workloads, submissions, options);
 }
@@ -131,7 +139,7 @@ export function expandPlan(
   for (const { workload, targets } of workloads) {
     if (!workloadHashes.has(workload.name)) workloadHashes.set(workload.name, sourceHash(workloadEntry(workload.name)));
     for (const submission of submissions) {
-      const spacePath = searchSpacePath(submission.modulePath);
+      const spacePath = submission.searchSpaceFile ?? searchSpacePath(submission.modulePath);
       const partial: TrialCode = {
         submissionHash: submissionHashes(submission.modulePath),
         searchSpaceHash: options.ruleset === 'external' && existsSync(spacePath) ? fileHash(spacePath) : null,
@@ -156,6 +164,20 @@ export function expandPlan(
     }
   }
   return options.order === 'paired' ? pairedOrder(plan, submissions) : plan;
+}
+
+/** The run's search-space files, each for a submission it runs, under external tuning only. */
+function checkedSearchSpaces(options: Pick<BenchmarkOptions, 'searchSpaces' | 'submissions' | 'ruleset'>): Readonly<Record<string, string>> {
+  const given = options.searchSpaces ?? {};
+  const refs = Object.keys(given);
+  if (refs.length > 0 && options.ruleset !== 'external') {
+    throw new AlgobenchError('E_USAGE', `${setting('searchSpaces')} gives external-tuning trials their hyperparameters; under ${setting('ruleset')} ${options.ruleset} none are drawn: drop it or run with ${setting('ruleset')} external`);
+  }
+  const stranger = refs.find((ref) => !options.submissions.includes(ref));
+  if (stranger !== undefined) {
+    throw new AlgobenchError('E_USAGE', `${setting('searchSpaces')} names submission "${stranger}", which is not among ${setting('submissions')} (${options.submissions.join(', ')}); name one of them`);
+  }
+  return given;
 }
 
 /** Trials are keyed by submission name: two modules of one name would take each other's trials for their own. */
@@ -204,5 +226,11 @@ function hparamsFor(submission: SubmissionRef, options: Pick<BenchmarkOptions, '
       `submission "${submission.name}" has no search_space.json beside ${submission.modulePath}; add one or run it with ${setting('ruleset')} self`,
     );
   }
-  return sampleHparams(submission.searchSpace, { seed: options.seed, study, count: options.trials });
+  try {
+    return sampleHparams(submission.searchSpace, { seed: options.seed, study, count: options.trials });
+  } catch (err) {
+    if (!(err instanceof AlgobenchError)) throw err;
+    const file = submission.searchSpaceFile ?? searchSpacePath(submission.modulePath);
+    throw new AlgobenchError(err.code, `submission "${submission.name}", search space ${file}: ${err.template}`, { cause: err });
+  }
 }

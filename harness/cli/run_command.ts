@@ -47,7 +47,7 @@ export function runCommand(): Command {
         printSummary(await runBenchmark(options, listener, commandLine), options.dbPath);
         return;
       }
-      const given = ['workload', 'submission', 'ruleset', 'trials', 'studies', 'seed', 'selfBudgetScale', 'budgetScale'].filter((o) => cmd.getOptionValueSource(o) === 'cli');
+      const given = ['workload', 'submission', 'searchSpace', 'ruleset', 'trials', 'studies', 'seed', 'selfBudgetScale', 'budgetScale'].filter((o) => cmd.getOptionValueSource(o) === 'cli');
       if (given.length > 0) throw new AlgobenchError('E_USAGE', `--plan runs the selection the plan was made from; drop ${given.map((o) => cmd.options.find((x) => x.attributeName() === o)!.long).join(', ')} or plan again with it`);
       const file = readPlanFile(flags.plan);
       const shard = flags.shard ?? shardFromEnv(process.env, flags.shardCount) ?? { index: 0, count: 1 };
