@@ -15,7 +15,7 @@ import type { WatchdogLimits } from '../runner/isolated/run_isolated.ts';
 import type { Hparams, Ruleset, Targets, Workload } from '../spec.ts';
 import type { TrialCode } from '../store/rows.ts';
 import { loadSubmission, searchSpacePath, type LoadedSubmission, type SubmissionRef } from '../submissions/load.ts';
-import { sampleHparams } from '../tuning/search_space.ts';
+import { loadSearchSpace, sampleHparams, type SearchSpace } from '../tuning/search_space.ts';
 import { expandWorkloadRefs, getWorkload } from '../../workloads/registry.ts';
 import { getTargets } from '../../workloads/targets.ts';
 import { checkRunBounds } from './plan_bounds.ts';
@@ -166,8 +166,12 @@ export function expandPlan(
   return options.order === 'paired' ? pairedOrder(plan, submissions) : plan;
 }
 
-/** The run's search-space files, each for a submission it runs, under external tuning only. */
-function checkedSearchSpaces(options: Pick<BenchmarkOptions, 'searchSpaces' | 'submissions' | 'ruleset'>): Readonly<Record<string, string>> {
+/**
+ * The run's search-space files, each for a submission it runs, under external tuning
+ * only; each is read and drawn from here, so that a malformed file or a list shorter
+ * than the study fails before any submission is imported.
+ */
+function checkedSearchSpaces(options: Pick<BenchmarkOptions, 'searchSpaces' | 'submissions' | 'ruleset' | 'trials'>): Readonly<Record<string, string>> {
   const given = options.searchSpaces ?? {};
   const refs = Object.keys(given);
   if (refs.length > 0 && options.ruleset !== 'external') {
@@ -177,7 +181,18 @@ function checkedSearchSpaces(options: Pick<BenchmarkOptions, 'searchSpaces' | 's
   if (stranger !== undefined) {
     throw new AlgobenchError('E_USAGE', `${setting('searchSpaces')} names submission "${stranger}", which is not among ${setting('submissions')} (${options.submissions.join(', ')}); name one of them`);
   }
+  for (const [ref, file] of Object.entries(given)) drawFrom(loadSearchSpace(file), { seed: 0, study: 0, count: options.trials }, ref, file);
   return given;
+}
+
+/** sampleHparams, its refusal (a list shorter than the study) naming the submission and the file. */
+function drawFrom(space: SearchSpace, draw: Parameters<typeof sampleHparams>[1], name: string, file: string): Hparams[] {
+  try {
+    return sampleHparams(space, draw);
+  } catch (err) {
+    if (!(err instanceof AlgobenchError)) throw err;
+    throw new AlgobenchError(err.code, `submission "${name}", search space ${file}: ${err.template}`, { cause: err });
+  }
 }
 
 /** Trials are keyed by submission name: two modules of one name would take each other's trials for their own. */
@@ -226,11 +241,6 @@ function hparamsFor(submission: SubmissionRef, options: Pick<BenchmarkOptions, '
       `submission "${submission.name}" has no search_space.json beside ${submission.modulePath}; add one or run it with ${setting('ruleset')} self`,
     );
   }
-  try {
-    return sampleHparams(submission.searchSpace, { seed: options.seed, study, count: options.trials });
-  } catch (err) {
-    if (!(err instanceof AlgobenchError)) throw err;
-    const file = submission.searchSpaceFile ?? searchSpacePath(submission.modulePath);
-    throw new AlgobenchError(err.code, `submission "${submission.name}", search space ${file}: ${err.template}`, { cause: err });
-  }
+  const file = submission.searchSpaceFile ?? searchSpacePath(submission.modulePath);
+  return drawFrom(submission.searchSpace, { seed: options.seed, study, count: options.trials }, submission.name, file);
 }
