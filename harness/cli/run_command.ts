@@ -73,7 +73,7 @@ export const QUICK_POINTS_FILE = 'tuning_points.json';
 export const QUICK_NOTE =
   `Quick benchmark: each baseline ran one trial on the first point of a fixed list shipped beside it (submissions/<name>/${QUICK_POINTS_FILE}), ` +
   'a configuration known to reach the target — not a tuning study over its search space, so these are not scored external-tuning results. ' +
-  'For those, run algobench run --studies 5 --trials 5.';
+  'For those, run algobench run -w mnist_mlp -s adamw,sgd_momentum,nesterov --studies 5 --trials 5.';
 
 export function quickCommand(): Command {
   return new Command('quick')
