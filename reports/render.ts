@@ -69,6 +69,8 @@ function closenessOf(site: SiteData, board: Leaderboard): ClosenessLookup {
 export interface RenderOptions {
   /** Price of one core-hour, to state what results cost in money. */
   readonly pricePerCoreHour?: number;
+  /** A sentence shown at the top of the index page, e.g. what kind of run made these results. */
+  readonly note?: string;
 }
 
 async function indexBody(site: SiteData, names: PageNames, palette: Palette, ids: ChartIds, t: ReturnType<typeof loadTemplates>, options: RenderOptions) {
@@ -99,6 +101,7 @@ async function indexBody(site: SiteData, names: PageNames, palette: Palette, ids
     anyMixed: site.boards.some((b) => b.mixedHardware),
     toc: site.boards.length > 1 ? site.boards.map((b) => ({ id: b.id, title: boardHeading(b).title })) : [],
     price: options.pricePerCoreHour === undefined ? '' : String(options.pricePerCoreHour),
+    note: options.note ?? '',
   });
 }
 

@@ -178,7 +178,7 @@ export async function runBenchmark(
       if (unread.length > 0 && result.status !== 'error' && !unreadWarned.has(planned.submission.name)) {
         unreadWarned.add(planned.submission.name);
         listener.onWarning?.(
-          `submission "${planned.submission.name}" never read search-space key${unread.length > 1 ? 's' : ''} ${unread.map((k) => `"${k}"`).join(', ')}: tuning ${unread.length > 1 ? 'them' : 'it'} changes nothing; fix the name in the submission or remove ${unread.length > 1 ? 'them' : 'it'} from search_space.json`,
+          `submission "${planned.submission.name}" never read search-space key${unread.length > 1 ? 's' : ''} ${unread.map((k) => `"${k}"`).join(', ')}: tuning ${unread.length > 1 ? 'them' : 'it'} changes nothing; fix the name in the submission or remove ${unread.length > 1 ? 'them' : 'it'} from ${planned.submission.searchSpaceFile ?? 'search_space.json'}`,
         );
       }
       if (noise.reasons.length > 0) listener.onWarning?.(`trial flagged noisy: ${noise.reasons.join('; ')}`);

@@ -15,7 +15,7 @@ import type { WatchdogLimits } from '../runner/isolated/run_isolated.ts';
 import type { Hparams, Ruleset, Targets, Workload } from '../spec.ts';
 import type { TrialCode } from '../store/rows.ts';
 import { loadSubmission, searchSpacePath, type LoadedSubmission, type SubmissionRef } from '../submissions/load.ts';
-import { sampleHparams } from '../tuning/search_space.ts';
+import { loadSearchSpace, sampleHparams, type SearchSpace } from '../tuning/search_space.ts';
 import { expandWorkloadRefs, getWorkload } from '../../workloads/registry.ts';
 import { getTargets } from '../../workloads/targets.ts';
 import { checkRunBounds } from './plan_bounds.ts';
@@ -34,6 +34,13 @@ export interface BenchmarkOptions {
   readonly dbPath: string;
   readonly backend: BackendChoice;
   readonly selfTuningBudgetScale?: number;
+  /**
+   * Per submission, keyed by its reference as given in `submissions`: a search-space
+   * file to draw its external-tuning trials from instead of the search_space.json
+   * beside it (AlgoPerf's `--tuning_search_space`), e.g. a list of fixed points. The
+   * file's bytes are the trials' search-space identity, as the default file's are.
+   */
+  readonly searchSpaces?: Readonly<Record<string, string>>;
   /**
    * Multiplies every budget, for smoke tests and quick looks. Trials keep the scale
    * and leaderboards never rank a scaled run with a full one. @default 1
@@ -101,9 +108,10 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
   if (options.clock !== undefined && options.isolation !== 'inline') {
     throw new Error('a fake clock needs isolation "inline": it cannot reach a trial\'s own process');
   }
+  const searchSpaces = checkedSearchSpaces(options);
   const submissions = options.isolation === 'inline'
-    ? await Promise.all(options.submissions.map((ref) => loadSubmission(ref)))
-    : await describeAll(options.submissions, options.backend, options.watchdog?.startupSec);
+    ? await Promise.all(options.submissions.map((ref) => loadSubmission(ref, searchSpaces[ref])))
+    : await describeAll(options.submissions, options.backend, options.watchdog?.startupSec, searchSpaces);
   checkDistinctNames(submissions);
   return expandPlan(workloads, submissions, options);
 }
@@ -138,7 +146,7 @@ export function expandPlan(
   for (const { workload, targets } of workloads) {
     if (!workloadHashes.has(workload.name)) workloadHashes.set(workload.name, sourceHash(workloadEntry(workload.name)));
     for (const submission of submissions) {
-      const spacePath = searchSpacePath(submission.modulePath);
+      const spacePath = submission.searchSpaceFile ?? searchSpacePath(submission.modulePath);
       const partial: TrialCode = {
         submissionHash: submissionHashes(submission.modulePath),
         searchSpaceHash: options.ruleset === 'external' && existsSync(spacePath) ? fileHash(spacePath) : null,
@@ -163,6 +171,35 @@ export function expandPlan(
     }
   }
   return options.order === 'paired' ? pairedOrder(plan, submissions) : plan;
+}
+
+/**
+ * The run's search-space files, each for a submission it runs, under external tuning
+ * only; each is read and drawn from here, so that a malformed file or a list shorter
+ * than the study fails before any submission is imported.
+ */
+function checkedSearchSpaces(options: Pick<BenchmarkOptions, 'searchSpaces' | 'submissions' | 'ruleset' | 'trials'>): Readonly<Record<string, string>> {
+  const given = options.searchSpaces ?? {};
+  const refs = Object.keys(given);
+  if (refs.length > 0 && options.ruleset !== 'external') {
+    throw new AlgobenchError('E_USAGE', `${setting('searchSpaces')} gives external-tuning trials their hyperparameters; under ${setting('ruleset')} ${options.ruleset} none are drawn: drop it or run with ${setting('ruleset')} external`);
+  }
+  const stranger = refs.find((ref) => !options.submissions.includes(ref));
+  if (stranger !== undefined) {
+    throw new AlgobenchError('E_USAGE', `${setting('searchSpaces')} names submission "${stranger}", which is not among ${setting('submissions')} (${options.submissions.join(', ')}); name one of them`);
+  }
+  for (const [ref, file] of Object.entries(given)) drawFrom(loadSearchSpace(file), { seed: 0, study: 0, count: options.trials }, ref, file);
+  return given;
+}
+
+/** sampleHparams, its refusal (a list shorter than the study) naming the submission and the file. */
+function drawFrom(space: SearchSpace, draw: Parameters<typeof sampleHparams>[1], name: string, file: string): Hparams[] {
+  try {
+    return sampleHparams(space, draw);
+  } catch (err) {
+    if (!(err instanceof AlgobenchError)) throw err;
+    throw new AlgobenchError(err.code, `submission "${name}", search space ${file}: ${err.template}`, { cause: err });
+  }
 }
 
 /** Trials are keyed by submission name: two modules of one name would take each other's trials for their own. */
@@ -211,5 +248,6 @@ function hparamsFor(submission: SubmissionRef, options: Pick<BenchmarkOptions, '
       `submission "${submission.name}" has no search_space.json beside ${submission.modulePath}; add one or run it with ${setting('ruleset')} self`,
     );
   }
-  return sampleHparams(submission.searchSpace, { seed: options.seed, study, count: options.trials });
+  const file = submission.searchSpaceFile ?? searchSpacePath(submission.modulePath);
+  return drawFrom(submission.searchSpace, { seed: options.seed, study, count: options.trials }, submission.name, file);
 }

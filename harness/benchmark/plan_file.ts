@@ -21,8 +21,12 @@ import { sliceOf, type Shard } from './shard.ts';
 
 export const PLAN_FORMAT = 'algobench-plan/1';
 
-/** What was selected: the fields of BenchmarkOptions that make the grid, with the budget scales resolved. */
-export type PlanSelection = Pick<BenchmarkOptions, 'workloads' | 'submissions' | 'ruleset' | 'studies' | 'trials' | 'seed'> & {
+/**
+ * What was selected: the fields of BenchmarkOptions that make the grid, with the budget
+ * scales resolved. `searchSpaces` is present only when given (as typed, relative to the
+ * folder `run` is started in), so plans without it keep their bytes.
+ */
+export type PlanSelection = Pick<BenchmarkOptions, 'workloads' | 'submissions' | 'ruleset' | 'studies' | 'trials' | 'seed' | 'searchSpaces'> & {
   readonly budgetScale: number;
   readonly selfTuningBudgetScale: number;
 };
@@ -70,6 +74,7 @@ export function selectionOf(options: BenchmarkOptions): PlanSelection {
     studies: options.studies,
     trials: options.trials,
     seed: options.seed,
+    ...(Object.keys(options.searchSpaces ?? {}).length === 0 ? {} : { searchSpaces: { ...options.searchSpaces } }),
     budgetScale: options.budgetScale ?? 1,
     selfTuningBudgetScale: options.selfTuningBudgetScale ?? 1.5,
   };

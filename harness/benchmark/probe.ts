@@ -11,25 +11,34 @@ import type { BackendChoice } from '../backends/select.ts';
 import { inspectSubmission } from '../runner/isolated/run_isolated.ts';
 import { trainingPassOnce } from '../runner/trial.ts';
 import type { Workload } from '../spec.ts';
-import { resolveModulePath, searchSpaceOf, type SubmissionRef } from '../submissions/load.ts';
+import { resolveModulePath, searchSpaceFields, type SubmissionRef } from '../submissions/load.ts';
 
 /**
  * A submission's name and search space, learnt without running its code here: it is
  * imported in a sandboxed process of its own, which reports its name and contract.
  */
-async function describeSubmission(ref: string, backend: BackendChoice, timeoutSec?: number): Promise<SubmissionRef> {
+async function describeSubmission(ref: string, backend: BackendChoice, timeoutSec?: number, searchSpaceFile?: string): Promise<SubmissionRef> {
   const modulePath = resolveModulePath(ref);
-  const searchSpace = searchSpaceOf(modulePath);
+  const space = searchSpaceFields(modulePath, searchSpaceFile);
   const seen = await inspectSubmission(modulePath, backend, timeoutSec);
   if ('failed' in seen) throw new AlgobenchError('E_BAD_SUBMISSION', `submission ${modulePath} failed to load in its sandbox (${seen.status}): ${seen.failed}`);
   if (seen.problems.length > 0) throw new AlgobenchError('E_BAD_SUBMISSION', `submission ${modulePath}: ${seen.problems.join('; ')}`);
-  return { name: seen.name, modulePath, ...(searchSpace === undefined ? {} : { searchSpace }) };
+  return { name: seen.name, modulePath, ...space };
 }
 
-/** One at a time: each is a process loading TensorFlow.js, and a hang must not starve the others. */
-export async function describeAll(refs: readonly string[], backend: BackendChoice, timeoutSec?: number): Promise<SubmissionRef[]> {
+/**
+ * One at a time: each is a process loading TensorFlow.js, and a hang must not starve
+ * the others. `searchSpaces` maps a reference of `refs` to a search-space file that
+ * replaces the one beside it.
+ */
+export async function describeAll(
+  refs: readonly string[],
+  backend: BackendChoice,
+  timeoutSec?: number,
+  searchSpaces: Readonly<Record<string, string>> = {},
+): Promise<SubmissionRef[]> {
   const out: SubmissionRef[] = [];
-  for (const ref of refs) out.push(await describeSubmission(ref, backend, timeoutSec));
+  for (const ref of refs) out.push(await describeSubmission(ref, backend, timeoutSec, searchSpaces[ref]));
   return out;
 }
 

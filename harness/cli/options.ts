@@ -13,7 +13,7 @@
 import { Command, Option } from 'commander';
 import { BACKEND_CHOICES, parseBackendChoice } from '../backends/choice.ts';
 import { DEFAULT_DB_PATH } from '../store/paths.ts';
-import { collect, parseBudgetScale, parseSeed, parseSelfBudgetScale, parseStudies, parseTrials } from './parsers.ts';
+import { collect, collectEach, parseBudgetScale, parseSeed, parseSelfBudgetScale, parseStudies, parseTrials } from './parsers.ts';
 
 /** `--db`: the results database every command that reads or writes trials opens. */
 export const dbOption = (): Option => new Option('--db <path>', 'SQLite results file').default(DEFAULT_DB_PATH);
@@ -40,6 +40,16 @@ export const submissionOption = (whenOmitted = 'none'): Option =>
   new Option('-s, --submission <name|path>', 'submission: a name from submissions/ or the path to a .ts/.js module; repeat or comma-separate')
     .default([], whenOmitted)
     .argParser(collect);
+
+/**
+ * `--search-space`: a search-space file used instead of the search_space.json beside a
+ * submission (AlgoPerf's --tuning_search_space), e.g. a list of fixed points. PATH
+ * with one submission, NAME=PATH with several (NAME as given to -s); repeatable.
+ */
+export const searchSpaceOption = (): Option =>
+  new Option('--search-space <[name=]path>', 'external tuning: draw a submission\'s trials from this search-space file (ranges, or a list of fixed points: trial i runs point i) instead of its search_space.json; PATH with one -s, NAME=PATH with several; repeatable')
+    .default([])
+    .argParser(collectEach);
 
 /** `--trials`: tuning trials per study (the points drawn from the search space). */
 export const trialsOption = (defaultTrials: number): Option =>

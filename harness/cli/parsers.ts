@@ -22,6 +22,9 @@ export const collect = (value: string, previous: readonly string[] = []): string
   ...value.split(',').map((s) => s.trim()).filter(Boolean),
 ];
 
+/** A repeatable option whose values may hold commas (file paths): `--x a --x b` → [a, b]. */
+export const collectEach = (value: string, previous: readonly string[] = []): string[] => [...previous, value];
+
 const INTEGER_TEXT = /^[+-]?\d+$/;
 const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 

@@ -3,16 +3,19 @@ import { relative } from 'node:path';
 import { Command } from 'commander';
 import { AlgobenchError } from '../core/errors.ts';
 import type { BackendChoice } from '../backends/select.ts';
-import { backendOption } from './options.ts';
+import { backendOption, searchSpaceOption } from './options.ts';
+import { searchSpacesOf } from './selection.ts';
 
 export function validateCommand(): Command {
   return new Command('validate')
     .description('check a submission: contract, search space, rules, and a dry run of a few steps on mnist_mlp')
     .argument('<path>', 'submission module, its folder, or a name from submissions/')
     .addOption(backendOption())
-    .action(async (path: string, flags: { backend: BackendChoice }) => {
+    .addOption(searchSpaceOption())
+    .action(async (path: string, flags: { backend: BackendChoice; searchSpace: string[] }) => {
       const { validateSubmission } = await import('../validate/validate.ts');
-      const report = await validateSubmission(path, { backend: flags.backend });
+      const searchSpaceFile = searchSpacesOf(flags.searchSpace, [path])[path];
+      const report = await validateSubmission(path, { backend: flags.backend, ...(searchSpaceFile === undefined ? {} : { searchSpaceFile }) });
       for (const line of report.passed) process.stdout.write(`ok    ${line}\n`);
       for (const f of report.findings) {
         const where = f.line > 0 ? `${relative(process.cwd(), f.file)}:${f.line}` : relative(process.cwd(), f.file);

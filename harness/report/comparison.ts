@@ -144,16 +144,46 @@ function morePairsNeeded(settings: ComparisonSettings, used: readonly PairTimes[
   return tieRate >= 1 ? null : Math.ceil(extra / (1 - tieRate));
 }
 
-/** 1.3137 → "1.31×"; bounds at 0 or ∞ say so. */
+/**
+ * 1.3137 → "1.31×". A median that lands on a miss (0: B missed in at least half the
+ * pairs with a result; ∞: A did; NaN: no ratio, or one miss of each side in the middle)
+ * is no speedup at all: "unknown", which speedupText explains in words.
+ */
 export function formatSpeedup(x: number): string {
-  if (Number.isNaN(x)) return 'n/a';
-  if (x === Infinity) return '∞';
-  if (x === 0) return '0';
+  if (!Number.isFinite(x) || x <= 0) return 'unknown';
   return `${x.toFixed(2)}×`;
 }
 
+/**
+ * The interval in words: "1.18–1.45×"; an end that misses leave open reads as a one-sided
+ * bound ("at least 1.18×", "at most 0.80×"), both ends open as "unbounded". Never "0–∞".
+ */
 export function formatInterval(s: Speedup): string {
-  return `${formatSpeedup(s.lower).replace('×', '')}–${formatSpeedup(s.upper)}`;
+  const lowerOpen = !(s.lower > 0 && Number.isFinite(s.lower));
+  const upperOpen = !(s.upper > 0 && Number.isFinite(s.upper));
+  if (lowerOpen && upperOpen) return 'unbounded';
+  if (lowerOpen) return `at most ${formatSpeedup(s.upper)}`;
+  if (upperOpen) return `at least ${formatSpeedup(s.lower)}`;
+  return `${s.lower.toFixed(2)}–${formatSpeedup(s.upper)}`;
+}
+
+/** The misses behind a workload's speedup, to say why it has no number. */
+type MissCounts = Pick<WorkloadComparison, 'pairs' | 'bothMissed' | 'aMissed' | 'bMissed'>;
+
+/**
+ * A workload's speedup and interval as the verdict writes them: "1.31× (1.18–1.45×)", or,
+ * when the median pair is a miss, why there is no number ("speedup unknown: nesterov never
+ * reached the target").
+ */
+export function speedupText(s: Speedup, w: MissCounts, names: { a: string; b: string }): string {
+  if (Number.isFinite(s.estimate) && s.estimate > 0) return `${formatSpeedup(s.estimate)} (${formatInterval(s)})`;
+  const withResult = w.pairs - w.bothMissed;
+  if (withResult === 0) return 'speedup unknown: no pair reached the target on either side';
+  const missed = (name: string, count: number) =>
+    count === withResult ? `${name} never reached the target` : `${name} missed the target in ${count} of ${withResult} pairs`;
+  if (s.estimate === 0) return `speedup unknown: ${missed(names.b, w.bMissed)}`;
+  if (s.estimate === Infinity) return `speedup unknown: ${missed(names.a, w.aMissed)}`;
+  return `speedup unknown: ${missed(names.a, w.aMissed)} and ${missed(names.b, w.bMissed)}`;
 }
 
 export function formatP(p: number): string {
@@ -166,11 +196,11 @@ const pairsText = (n: number) => `${n} paired trial${n === 1 ? '' : 's'}`;
 
 function decidedVerdict(settings: ComparisonSettings, w: Omit<WorkloadComparison, 'verdict'>): string {
   const [faster, slower] = w.decided === 'b_faster' ? [settings.b, settings.a] : [settings.a, settings.b];
-  return `${faster} is faster than ${slower} on ${w.workload}: ${formatSpeedup(w.speedup.estimate)} (${formatInterval(w.speedup)}), ${formatP(w.pValue)}, ${pairsText(w.pairs)} (sequential sign test at ${alphaText(settings.alpha)})`;
+  return `${faster} is faster than ${slower} on ${w.workload}: ${speedupText(w.speedup, w, settings)}, ${formatP(w.pValue)}, ${pairsText(w.pairs)} (sequential sign test at ${alphaText(settings.alpha)})`;
 }
 
 function undecidedVerdict(settings: ComparisonSettings, w: Omit<WorkloadComparison, 'verdict'>, more: number | null): string {
-  const numbers = Number.isNaN(w.speedup.estimate) ? 'no pair reached the target on either side' : `${formatSpeedup(w.speedup.estimate)}, ${formatInterval(w.speedup)}`;
+  const numbers = speedupText(w.speedup, w, settings);
   const head = `no detectable difference on ${w.workload} at this budget (${numbers}, ${formatP(w.pValue)}, ${pairsText(w.pairs)})`;
   const effect = `a ${Math.round(settings.minEffect * 1000) / 10} % speedup`;
   const power = `${Math.round((settings.power ?? 0.8) * 100)} % power`;
@@ -184,7 +214,11 @@ function undecidedVerdict(settings: ComparisonSettings, w: Omit<WorkloadComparis
 
 function overallVerdict(settings: ComparisonSettings, workloads: readonly WorkloadComparison[], speedup: Speedup, pValue: number, decided: Direction | 'mixed' | undefined): string {
   const over = `over ${workloads.length} workload${workloads.length === 1 ? '' : 's'}`;
-  const numbers = `${formatSpeedup(speedup.estimate)} (${formatInterval(speedup)}), ${formatP(pValue)}`;
+  const unknown = workloads.filter((w) => !(Number.isFinite(w.speedup.estimate) && w.speedup.estimate > 0)).map((w) => w.workload);
+  const pooled = unknown.length === 0
+    ? `${formatSpeedup(speedup.estimate)} (${formatInterval(speedup)})`
+    : `speedup unknown: none on ${unknown.join(', ')}`;
+  const numbers = `${pooled}, ${formatP(pValue)}`;
   if (decided === 'mixed') return `overall: mixed, ${over} each of ${settings.a} and ${settings.b} is significantly faster somewhere (${numbers})`;
   if (decided === undefined) return `overall: no detectable difference ${over} at ${alphaText(settings.alpha)} (${numbers})`;
   const [faster, slower] = decided === 'b_faster' ? [settings.b, settings.a] : [settings.a, settings.b];

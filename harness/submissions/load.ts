@@ -23,6 +23,11 @@ export interface SubmissionRef {
   readonly modulePath: string;
   /** Absent for self-tuning submissions. */
   readonly searchSpace?: SearchSpace;
+  /**
+   * The file `searchSpace` was read from, when it is not the search_space.json beside
+   * the module (a run's `searchSpaces`); its bytes are the search space's identity.
+   */
+  readonly searchSpaceFile?: string;
 }
 
 /** A submission imported into this process (trusted code only: the reference baselines, tests). */
@@ -30,10 +35,21 @@ export interface LoadedSubmission extends SubmissionRef {
   readonly submission: Submission;
 }
 
-/** The search space beside a module, read as data (no submission code runs). */
-export function searchSpaceOf(modulePath: string): SearchSpace | undefined {
+/**
+ * The search space beside a module, read as data (no submission code runs), or the
+ * one in `file` instead, which must exist.
+ */
+export function searchSpaceOf(modulePath: string, file?: string): SearchSpace | undefined {
+  if (file !== undefined) return loadSearchSpace(file);
   const spacePath = searchSpacePath(modulePath);
   return existsSync(spacePath) ? loadSearchSpace(spacePath) : undefined;
+}
+
+/** The search space of a submission and, when it is not the one beside the module, its file. */
+export function searchSpaceFields(modulePath: string, file?: string): Pick<SubmissionRef, 'searchSpace' | 'searchSpaceFile'> {
+  const searchSpace = searchSpaceOf(modulePath, file);
+  if (searchSpace === undefined) return {};
+  return file === undefined ? { searchSpace } : { searchSpace, searchSpaceFile: resolve(file) };
 }
 
 /** Names of the submissions shipped in submissions/. */
@@ -121,14 +137,14 @@ export function searchSpacePath(modulePath: string): string {
   return join(dirname(modulePath), 'search_space.json');
 }
 
-export async function loadSubmission(ref: string): Promise<LoadedSubmission> {
+/** Imports a submission; `searchSpaceFile` replaces the search_space.json beside it. */
+export async function loadSubmission(ref: string, searchSpaceFile?: string): Promise<LoadedSubmission> {
   const modulePath = resolveModulePath(ref);
   const candidate = await importSubmissionModule(modulePath);
   const problems = contractProblems(candidate);
   if (problems.length > 0) {
     throw new AlgobenchError('E_BAD_SUBMISSION', `submission ${modulePath}: ${problems.join('; ')}`);
   }
-  const searchSpace = searchSpaceOf(modulePath);
   const submission = candidate as Submission;
-  return { name: submission.name, modulePath, submission, ...(searchSpace === undefined ? {} : { searchSpace }) };
+  return { name: submission.name, modulePath, submission, ...searchSpaceFields(modulePath, searchSpaceFile) };
 }

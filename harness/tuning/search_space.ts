@@ -5,13 +5,15 @@
  * Two forms are accepted, as in AlgoPerf:
  * - ranges: `{ "lr": { "min": 1e-4, "max": 1e-2, "scaling": "log" },
  *              "beta1": { "feasible_points": [0.9, 0.95] } }`
- * - points: `[ { "lr": 0.001, "beta1": 0.9 }, ... ]`, a fixed list of trials.
+ * - points: `[ { "lr": 0.001, "beta1": 0.9 }, ... ]`, an ordered list of fixed
+ *   configurations: trial i of a study runs point i (AlgoPerf's baselines ship their
+ *   `tuning_search_space.json` in this form).
  *
  * Parsing rejects anything else with one line that names the key at fault, because a
  * typo in a search space otherwise only shows up hours later as a badly tuned run.
  */
 import { readFileSync } from 'node:fs';
-import { AlgobenchError } from '../core/errors.ts';
+import { AlgobenchError, setting } from '../core/errors.ts';
 import { deriveSeed } from '../core/rng.ts';
 import type { HparamValue, Hparams } from '../spec.ts';
 import { haltonSequence } from './halton.ts';
@@ -102,8 +104,11 @@ export function loadSearchSpace(path: string): SearchSpace {
  * draws). A log range maps the coordinate evenly onto [ln min, ln max]; a choice
  * maps it to index floor(u·n), so each feasible point gets an equal share.
  *
- * points: trial i gets points[i % n]. A list is a fixed set of trials, so every study
- * shares it; studies then differ only in their seeds.
+ * points: trial i gets points[i]. A list is a fixed set of trials, so every study
+ * shares it; studies then differ only in their seeds. A study of more trials than the
+ * list has points is refused: AlgoPerf's runner quietly cuts such a study to the
+ * list's length, and repeating points would run the same configuration twice in one
+ * study; either way the study would not be the one asked for.
  */
 export function sampleHparams(space: SearchSpace, options: SampleOptions): Hparams[] {
   const { seed, study, count } = options;
@@ -113,7 +118,14 @@ export function sampleHparams(space: SearchSpace, options: SampleOptions): Hpara
     }
   }
   if (space.kind === 'points') {
-    return Array.from({ length: count }, (_, i) => space.points[i % space.points.length] ?? {});
+    const n = space.points.length;
+    if (count > n) {
+      throw new AlgobenchError(
+        'E_SEARCH_SPACE',
+        `the search space is a list of ${n} fixed point${n === 1 ? '' : 's'}, fewer than the ${count} trials asked for; pass ${setting('trials')} ${n} or fewer, or add points to the list`,
+      );
+    }
+    return space.points.slice(0, count);
   }
   const byName = [...space.params].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const sequence = haltonSequence(byName.length, deriveSeed(seed, study, 'halton'));

@@ -44,7 +44,7 @@ const WATCHDOG_STATUSES = new Set(['timeout', 'crashed', 'killed', 'forbidden'])
  * A short trial of the submission on mnist_mlp in its own sandboxed process, as `run`
  * runs it (a budget of a few seconds, its defaults or its search space's first point).
  */
-async function watchedRun(modulePath: string, backend: BackendChoice): Promise<{ summary: string; finding?: undefined } | { finding: Omit<Finding, 'file' | 'line'> }> {
+async function watchedRun(modulePath: string, spacePath: string, backend: BackendChoice): Promise<{ summary: string; finding?: undefined } | { finding: Omit<Finding, 'file' | 'line'> }> {
   const seen = await inspectSubmission(modulePath, backend);
   if ('failed' in seen) {
     return { finding: { problem: `in its sandboxed process, loading it ended as ${seen.status}: ${seen.failed}`, fix: 'see docs/submitting.md, "Isolation": what a trial may and may not do' } };
@@ -53,7 +53,6 @@ async function watchedRun(modulePath: string, backend: BackendChoice): Promise<{
   await selectBackend(backend);
   const workload = getWorkload(DRY_RUN_WORKLOAD);
   await workload.load();
-  const spacePath = searchSpacePath(modulePath);
   let hparams: Hparams = {};
   try {
     if (existsSync(spacePath)) hparams = sampleHparams(loadSearchSpace(spacePath), { seed: 0, study: 0, count: 1 })[0] ?? {};
@@ -104,6 +103,8 @@ export interface ValidateOptions {
   readonly steps?: number;
   /** Steps of each probe (hyperparameter reads, name-blind check). @default PROBE_STEPS */
   readonly probeSteps?: number;
+  /** A search-space file to check and draw from instead of the search_space.json beside the module. */
+  readonly searchSpaceFile?: string;
 }
 
 export async function validateSubmission(ref: string, options: ValidateOptions = {}): Promise<ValidationReport> {
@@ -120,7 +121,8 @@ export async function validateSubmission(ref: string, options: ValidateOptions =
   // First the submission runs the way `run` runs it: in a sandboxed process of its own,
   // watched. What the watchdog saw ends validation there; the checks below import the
   // submission into this process, which only code that passed this may enter.
-  const watched = await watchedRun(modulePath, options.backend ?? 'auto');
+  const spacePath = options.searchSpaceFile ?? searchSpacePath(modulePath);
+  const watched = await watchedRun(modulePath, spacePath, options.backend ?? 'auto');
   if (watched.finding !== undefined) {
     findings.push({ file, line: 0, ...watched.finding });
     return { modulePath, findings, passed };
@@ -142,8 +144,8 @@ export async function validateSubmission(ref: string, options: ValidateOptions =
   }
 
   let space: SearchSpace | undefined;
-  const spacePath = searchSpacePath(modulePath);
-  if (existsSync(spacePath)) {
+  // A file given explicitly must be there; the one beside the module is optional (self-tuning).
+  if (options.searchSpaceFile !== undefined || existsSync(spacePath)) {
     try {
       space = loadSearchSpace(spacePath);
       passed.push(`search space: ${basename(spacePath)} parses (${space.kind === 'points' ? `${space.points.length} fixed points` : `${space.params.length} hyperparameters`})`);

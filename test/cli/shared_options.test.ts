@@ -54,6 +54,11 @@ const SHARED: Readonly<Record<string, Shared>> = {
     help: 'submission: a name from submissions/ or the path to a .ts/.js module; repeat or comma-separate',
     defaults: { run: [], bench: [], 'set-targets': [], 'verify-targets': [], plan: [] },
   },
+  '--search-space': {
+    flags: '--search-space <[name=]path>',
+    help: "external tuning: draw a submission's trials from this search-space file (ranges, or a list of fixed points: trial i runs point i) instead of its search_space.json; PATH with one -s, NAME=PATH with several; repeatable",
+    defaults: { run: [], plan: [], validate: [] },
+  },
   '--trials': {
     flags: '--trials <n>',
     help: 'tuning trials per study (at most 1,000)',

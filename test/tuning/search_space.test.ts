@@ -153,11 +153,18 @@ describe('sampleHparams', () => {
     expect(b).toEqual(a);
   });
 
-  it('cycles a list of points, the same in every study', () => {
+  it('gives trial i of a list point i, in order, the same in every study and for every seed', () => {
     const points: SearchSpace = parseSearchSpace([{ lr: 1 }, { lr: 2 }, { lr: 3 }], 'points.json');
-    const lrs = (study: number) => sampleHparams(points, { seed: 0, study, count: 7 }).map((h) => h['lr']);
-    expect(lrs(0)).toEqual([1, 2, 3, 1, 2, 3, 1]);
-    expect(lrs(1)).toEqual(lrs(0));
+    const lrs = (seed: number, study: number, count: number) => sampleHparams(points, { seed, study, count }).map((h) => h['lr']);
+    expect(lrs(0, 0, 2)).toEqual([1, 2]);
+    expect(lrs(0, 0, 3)).toEqual([1, 2, 3]);
+    expect(lrs(7, 4, 3)).toEqual([1, 2, 3]);
+  });
+
+  it('refuses a study of more trials than a list has points, naming the count and the fix', () => {
+    // AlgoPerf's runner would quietly run 3; repeating a point would run one configuration twice.
+    const points: SearchSpace = parseSearchSpace([{ lr: 1 }, { lr: 2 }, { lr: 3 }], 'points.json');
+    expectSpaceError(() => sampleHparams(points, { seed: 0, study: 0, count: 4 }), 'a list of 3 fixed points, fewer than the 4 trials asked for; pass trials 3 or fewer, or add points to the list');
   });
 
   it('returns nothing for count 0 and rejects a bad count', () => {
