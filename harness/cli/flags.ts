@@ -24,6 +24,7 @@ export const FLAG_OF: Readonly<Record<Setting, string>> = {
   plan: '--plan',
   shard: '--shard',
   shardCount: '--shard-count',
+  budgetSaver: '--budget-saver',
 };
 
 /** The flag of `name`, for AlgobenchError.wordedWith. */

@@ -28,7 +28,7 @@ export type ErrorCode =
  */
 export const SETTINGS = [
   'workloads', 'submissions', 'ruleset', 'trials', 'studies', 'seed', 'dbPath', 'backend', 'budgetScale', 'selfTuningBudgetScale',
-  'outDir', 'reference', 'dir', 'minReached', 'plan', 'shard', 'shardCount',
+  'outDir', 'reference', 'dir', 'minReached', 'plan', 'shard', 'shardCount', 'budgetSaver',
 ] as const;
 export type Setting = (typeof SETTINGS)[number];
 
