@@ -69,7 +69,7 @@ describe('schema 5: the budget saver', () => {
       const run = store.startRun(hw, 'run', '0');
       // Scored: two trials of submission s (3 s and a miss). Saver runs: s in 1 s, and t, which has no scored trial at all.
       store.finishTrial(store.startTrial(newTrial(run, key(hw, { trial: 0 }))), reached(3));
-      store.finishTrial(store.startTrial(newTrial(run, key(hw, { trial: 1 }))), { ...reached(10), status: 'budget_exhausted', timeToTargetSec: null, targetStep: null, targetResolution: null });
+      store.finishTrial(store.startTrial(newTrial(run, key(hw, { trial: 1 }))), { status: 'budget_exhausted', timeToTargetSec: null, targetStep: null, targetResolution: null, testReached: false, steps: 10, submissionTimeSec: 10, evalTimeSec: 0.1, evals: 1 });
       store.finishTrial(store.startTrial(newTrial(run, key(hw, { trial: 0, codeKey: 'saver' }), { budgetSaverJson: SAVER })), reached(1));
       store.finishTrial(store.startTrial(newTrial(run, key(hw, { submission: 't', codeKey: 'saver' }), { budgetSaverJson: SAVER })), reached(1));
       const boards = buildLeaderboards(store);
