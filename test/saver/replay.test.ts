@@ -65,4 +65,14 @@ describe('calibration and leave-one-out', () => {
     ]);
     expect(cv.pooled).toMatchObject({ trials: 3, reached: 2, stopped: 1, wrongStops: 0, spentSec: 19, savedSec: 8 });
   });
+
+  it('calibrates each fold on the other workloads only, never on the one it reports', () => {
+    // With a 60 % limit: held out x (A), calibrated on y (B, C), where 0.6 saves 3 of 9 s at 50 % wrong stops: 0.6.
+    // Held out y, calibrated on x (A), where both save 8 s: 1e-6, so C runs on. Calibrated on y itself, C would be stopped.
+    const cv = crossValidate(CORPUS, 'workload', MIN_FRACTION, [1e-6, 0.6], 0.6);
+    expect(cv.groups.map((g) => [g.group, g.threshold, g.figures.savedSec, g.figures.wrongStops])).toEqual([
+      ['x', 0.6, 8, 0],
+      ['y', 1e-6, 0, 0],
+    ]);
+  });
 });
