@@ -9,7 +9,7 @@
  * spec.ts a cycle).
  *
  *   harness/spec.ts, harness/core/      the contract, and primitives on it alone
- *   backends/ store/ tuning/ scoring/ identity/   services on core/ and spec.ts
+ *   backends/ store/ tuning/ scoring/ identity/ saver/   services on core/ and spec.ts
  *   benchmark/ submissions/ runner/ targets/ validate/ bench/   orchestration
  *   harness/report/ (and reports/, its renderer)   presentation
  *   harness/cli/                         the commands, at the top
@@ -17,7 +17,7 @@
  * Type-only imports count: an arrow in the types is an arrow in the design.
  */
 
-const SERVICES = ['backends', 'store', 'tuning', 'scoring', 'identity'];
+const SERVICES = ['backends', 'store', 'tuning', 'scoring', 'identity', 'saver'];
 const ORCHESTRATION = ['benchmark', 'submissions', 'runner', 'targets', 'validate', 'bench'];
 
 /**
@@ -30,6 +30,8 @@ const SERVICE_EXCEPTIONS = {
   // The fingerprint includes the backend that ran (`BackendInfo`), and calibration
   // reads its timings as a median (scoring/aggregate.ts), the one median of the harness.
   identity: ['backends', 'scoring'],
+  // The budget saver's predictive probability is a normal CDF: scoring's, the one of the harness.
+  saver: ['scoring'],
 };
 
 const any = (folders) => `^harness/(${folders.join('|')})/`;

@@ -296,6 +296,10 @@ export type Ruleset = 'external' | 'self';
  * - killed: the watchdog killed the process for going over the memory cap.
  * - forbidden: the submission tried something trials may not do (read files outside
  *   its own code, write files, open the store, start processes, open sockets).
+ * Set by the run's budget saver, only in runs that opt in to it (`run --budget-saver`),
+ * whose trials are exploratory and never scored:
+ * - stopped_predicted_miss: the saver predicted, from the evals so far, that the trial
+ *   would miss the target within its budget, and stopped it (docs/budget_saver.md).
  */
 export type TrialStatus =
   | 'reached'
@@ -306,7 +310,8 @@ export type TrialStatus =
   | 'timeout'
   | 'crashed'
   | 'killed'
-  | 'forbidden';
+  | 'forbidden'
+  | 'stopped_predicted_miss';
 
 // ---------------------------------------------------------------------------
 // Backend capabilities

@@ -126,6 +126,7 @@ export async function runBenchmark(
         budgetScale: extraScale,
         backend: backend.name,
         backendVersion: backend.version,
+        budgetSaverJson: options.budgetSaver === undefined ? null : JSON.stringify(options.budgetSaver),
         ...planned.code,
       }, CLAIM_LEASE_SEC);
       if (claim.kind !== 'claimed') {
@@ -167,6 +168,7 @@ export async function runBenchmark(
                 hparamTracking, workload: planned.workload, targets: planned.targets, modulePath: planned.submission.modulePath,
                 hparams: planned.hparams, seed: planned.seed, budgetScale, backend: backend.name as BackendChoice,
                 ...(options.watchdog === undefined ? {} : { limits: options.watchdog }),
+                ...(options.budgetSaver === undefined ? {} : { budgetSaver: options.budgetSaver }),
               },
               { ...signal, observer },
             ),

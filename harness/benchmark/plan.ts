@@ -12,6 +12,7 @@ import type { BackendChoice } from '../backends/select.ts';
 import { fileHash, jsonHash, sourceHash, workloadEntry } from '../identity/code_hash.ts';
 import type { Clock } from '../runner/clock.ts';
 import type { WatchdogLimits } from '../runner/isolated/run_isolated.ts';
+import { saverSettingsProblem, type SaverSettings } from '../saver/policy.ts';
 import type { Hparams, Ruleset, Targets, Workload } from '../spec.ts';
 import type { TrialCode } from '../store/rows.ts';
 import { loadSubmission, searchSpacePath, type LoadedSubmission, type SubmissionRef } from '../submissions/load.ts';
@@ -70,6 +71,13 @@ export interface BenchmarkOptions {
    * run (not run, not skipped). Compare's stopping rule.
    */
   readonly wanted?: (planned: PlannedTrial) => boolean;
+  /**
+   * Stop trials the budget saver predicts to miss (docs/budget_saver.md): an
+   * exploratory run, whose trials are marked in the store and never scored. Part of
+   * each trial's code key, so a later run without it runs every trial afresh.
+   * Isolated trials only.
+   */
+  readonly budgetSaver?: SaverSettings;
 }
 
 /** One cell of the grid, fully resolved before anything runs. */
@@ -105,6 +113,11 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
     const workload = getWorkload(ref);
     return { workload, targets: getTargets(workload.name, workload.variant) };
   });
+  if (options.budgetSaver !== undefined) {
+    const problem = saverSettingsProblem(options.budgetSaver);
+    if (problem !== undefined) throw new AlgobenchError('E_USAGE', `${problem}; pass ${setting('budgetSaver')} with a probability such as 0.05`);
+    if (options.isolation === 'inline') throw new Error('the budget saver stops isolated trials only (isolation "process")');
+  }
   if (options.clock !== undefined && options.isolation !== 'inline') {
     throw new Error('a fake clock needs isolation "inline": it cannot reach a trial\'s own process');
   }
@@ -125,7 +138,7 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
 export function expandPlan(
   workloads: ReadonlyArray<{ workload: Workload; targets: Targets & { version: number } }>,
   submissions: readonly SubmissionRef[],
-  options: Pick<BenchmarkOptions, 'ruleset' | 'studies' | 'trials' | 'seed' | 'budgetScale' | 'selfTuningBudgetScale' | 'order'>,
+  options: Pick<BenchmarkOptions, 'ruleset' | 'studies' | 'trials' | 'seed' | 'budgetScale' | 'selfTuningBudgetScale' | 'order' | 'budgetSaver'>,
 ): PlannedTrial[] {
   const plan: PlannedTrial[] = [];
   const budgetScale = trialBudgetScale(options);
@@ -157,7 +170,8 @@ export function expandPlan(
       // The algobench version is recorded, not keyed: the harness's own changes are
       // covered by its tests, and keying on it would discard every result at each commit.
       const { algobenchVersion: _recorded, ...keyed } = partial;
-      const code = { ...partial, codeKey: jsonHash(keyed).slice(0, 16) };
+      const saver = options.budgetSaver === undefined ? {} : { budgetSaver: options.budgetSaver };
+      const code = { ...partial, codeKey: jsonHash({ ...keyed, ...saver }).slice(0, 16) };
       for (let study = 0; study < options.studies; study++) {
         const points = drawsFor(submission, study);
         for (let trial = 0; trial < options.trials; trial++) {

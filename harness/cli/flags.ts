@@ -25,6 +25,7 @@ export const FLAG_OF: Readonly<Record<Setting, string>> = {
   shard: '--shard',
   shardCount: '--shard-count',
   searchSpaces: '--search-space',
+  budgetSaver: '--budget-saver',
 };
 
 /** The flag of `name`, for AlgobenchError.wordedWith. */

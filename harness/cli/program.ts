@@ -10,6 +10,7 @@ import { listCommand } from './list_command.ts';
 import { quickCommand, runCommand } from './run_command.ts';
 import { reportCommand, scoreCommand } from './report_command.ts';
 import { exportCommand } from './export_command.ts';
+import { saverReplayCommand } from './saver_replay_command.ts';
 import { newSubmissionCommand, validateCommand } from './submission_commands.ts';
 import { setTargetsCommand } from './targets_command.ts';
 import { verifyTargetsCommand } from './verify_command.ts';
@@ -34,6 +35,7 @@ export function algobenchProgram(): Command {
     .addCommand(scoreCommand())
     .addCommand(reportCommand())
     .addCommand(exportCommand())
+    .addCommand(saverReplayCommand())
     .addCommand(validateCommand())
     .addCommand(benchCommand())
     .addCommand(setTargetsCommand())

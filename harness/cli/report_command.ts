@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { AlgobenchError, errorMessage } from '../core/errors.ts';
-import { buildLeaderboards, type Leaderboard, type LeaderboardOptions } from '../report/leaderboard.ts';
+import { buildLeaderboards, ranWithBudgetSaver, type Leaderboard, type LeaderboardOptions } from '../report/leaderboard.ts';
 import { boardJson } from '../report/score_json.ts';
 import { parseTimesTable, scoreTable } from '../scoring/index.ts';
 import type { ListedTrialStatus } from '../store/rows.ts';
@@ -74,6 +74,12 @@ export function unfinishedNote(counts: Partial<Record<ListedTrialStatus, number>
   return notes.join('');
 }
 
+/** The line that says how many stored trials ran with the budget saver and are therefore not scored. */
+export function exploratoryNote(exploratory: number): string {
+  if (exploratory === 0) return '';
+  return `note: ${exploratory} trial${exploratory === 1 ? '' : 's'} ran with the budget saver (run --budget-saver): exploratory, never scored; run without it for scored results\n`;
+}
+
 function printBoards(boards: readonly Leaderboard[]): void {
   if (boards.length === 0) process.stdout.write('no finished trials in the store\n');
   for (const b of boards) {
@@ -113,13 +119,18 @@ export function scoreCommand(): Command {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         return;
       }
-      const { boards, counts } = await withStore(flags.db, (store) => ({ boards: buildLeaderboards(store, boardOptions(flags)), counts: store.statusCounts() }));
+      const { boards, counts, exploratory } = await withStore(flags.db, (store) => ({
+        boards: buildLeaderboards(store, boardOptions(flags)),
+        counts: store.statusCounts(),
+        exploratory: store.trials().filter(ranWithBudgetSaver).length,
+      }));
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(boards.map(boardJson), null, 2)}\n`);
         return;
       }
       process.stderr.write(hardwareNote(boards, flags));
       process.stderr.write(unfinishedNote(counts));
+      process.stderr.write(exploratoryNote(exploratory));
       printBoards(boards);
     });
 }

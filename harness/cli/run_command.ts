@@ -12,9 +12,10 @@ import { optionsOfPlan, readPlanFile } from '../benchmark/plan_file.ts';
 import { SHARD_COUNT_ENV, shardFromEnv, type Shard } from '../benchmark/shard.ts';
 import { SUBMISSIONS_DIR } from '../submissions/load.ts';
 import { backendOption, dbOption, outDirOption, seedOption } from './options.ts';
-import { parseShard, positiveCount } from './parsers.ts';
+import { decimalText, parseShard, positiveCount } from './parsers.ts';
 import { addSelectionOptions, optionsOfSelection, type SelectionFlags } from './selection.ts';
 import { interruptHandling } from './interrupt.ts';
+import { DEFAULT_SAVER_SETTINGS, type SaverSettings } from '../saver/policy.ts';
 
 /**
  * Runs the trials. The runner, the store and TensorFlow.js load here, not at start-up:
@@ -36,9 +37,26 @@ function printSummary(summary: BenchmarkSummary, dbPath: string): void {
 
 interface RunFlags extends SelectionFlags {
   db: string;
+  budgetSaver?: true | number;
   plan?: string;
   shard?: Shard;
   shardCount?: number;
+}
+
+/** `--budget-saver[=P]`: the probability below which the saver stops a trial, in (0, 1). */
+function parseSaverThreshold(value: string): number {
+  const p = decimalText(value);
+  if (!(p > 0 && p < 1)) {
+    throw new AlgobenchError('E_USAGE', `--budget-saver takes the stop threshold, a probability in (0, 1), got "${value}"; pass e.g. --budget-saver=${DEFAULT_SAVER_SETTINGS.threshold}, or --budget-saver alone for the calibrated default`);
+  }
+  return p;
+}
+
+/** The saver's settings from `--budget-saver[=P]`; undefined without the flag. */
+function saverOf(flags: RunFlags): SaverSettings | undefined {
+  if (flags.budgetSaver === undefined) return undefined;
+  if (flags.ruleset !== 'external') throw new AlgobenchError('E_USAGE', '--budget-saver stops external-tuning trials; drop it or pass --ruleset external');
+  return flags.budgetSaver === true ? DEFAULT_SAVER_SETTINGS : { ...DEFAULT_SAVER_SETTINGS, threshold: flags.budgetSaver };
 }
 
 export function runCommand(): Command {
@@ -47,16 +65,24 @@ export function runCommand(): Command {
     .addOption(dbOption())
     .addOption(new Option('--plan <file>', 'run the trials of a plan file (algobench plan) instead of a selection; with --shard, only its slice'))
     .addOption(new Option('--shard <i/n>', 'with --plan: run slice I of N (trial k of the plan is slice k mod N); default: from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX, else the whole plan').argParser(parseShard))
+    .addOption(
+      new Option(
+        '--budget-saver [p]',
+        `exploratory tuning: stop a trial once its learning curve predicts P(reach the target within budget) < P (default ${DEFAULT_SAVER_SETTINGS.threshold}, never before ${DEFAULT_SAVER_SETTINGS.minFraction * 100} % of the budget); its trials are marked and never scored (docs/budget_saver.md)`,
+      ).argParser(parseSaverThreshold),
+    )
     .addOption(new Option('--shard-count <n>', `with --plan: the number of slices, where the scheduler gives only the index (Kubernetes: JOB_COMPLETION_INDEX; or set ${SHARD_COUNT_ENV})`).argParser(positiveCount('shard-count')))
     .action(async (flags: RunFlags, cmd: Command) => {
       const interrupt = interruptHandling();
       const commandLine = `run ${process.argv.slice(3).join(' ')}`;
       if (flags.plan === undefined) {
         if (flags.shard !== undefined || flags.shardCount !== undefined) throw new AlgobenchError('E_USAGE', '--shard and --shard-count slice a plan; pass --plan FILE with them');
-        const options = await optionsOfSelection(flags, flags.db, interrupt.signal);
+        const budgetSaver = saverOf(flags);
+        const options = { ...(await optionsOfSelection(flags, flags.db, interrupt.signal)), ...(budgetSaver === undefined ? {} : { budgetSaver }) };
         printSummary(await runTrials(options, interrupt.listen, commandLine), options.dbPath);
         return;
       }
+      if (flags.budgetSaver !== undefined) throw new AlgobenchError('E_USAGE', '--budget-saver is for exploratory runs of a selection, not for the trials of a plan; drop --plan or --budget-saver');
       const given = ['workload', 'submission', 'searchSpace', 'ruleset', 'trials', 'studies', 'seed', 'selfBudgetScale', 'budgetScale'].filter((o) => cmd.getOptionValueSource(o) === 'cli');
       if (given.length > 0) throw new AlgobenchError('E_USAGE', `--plan runs the selection the plan was made from; drop ${given.map((o) => cmd.options.find((x) => x.attributeName() === o)!.long).join(', ')} or plan again with it`);
       const file = readPlanFile(flags.plan);

@@ -60,6 +60,8 @@ export interface FailedTrial extends TrialCounts, NoHit {
   readonly status: FailedStatus;
   /** Why (an interrupted trial may have no more to say). */
   readonly error?: string;
+  /** `stopped_predicted_miss` only: the budget saver's P(reach the target) when it stopped the trial. */
+  readonly predictedReach?: number;
 }
 
 export type TrialResult = ReachedTrial | MissedTrial | FailedTrial;

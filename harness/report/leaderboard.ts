@@ -180,12 +180,22 @@ export function timesTable(trials: readonly TrialRow[]): TimesTable {
 }
 
 /**
- * Every leaderboard of the store. Throws E_USAGE when `reference` names a submission
+ * Whether a trial ran with the budget saver (docs/budget_saver.md): such a run is
+ * exploratory — the saver stopped some of its trials on a prediction, so its best
+ * trials are not what a full run's would be — and never scored.
+ */
+export function ranWithBudgetSaver(t: Pick<TrialRow, 'budget_saver_json'>): boolean {
+  return (t.budget_saver_json ?? null) !== null;
+}
+
+/**
+ * Every leaderboard of the store; trials run with the budget saver are left out (they
+ * are exploratory). Throws E_USAGE when `reference` names a submission
  * with no trials at all (a typo should not silently fall back to the default).
  */
 export function buildLeaderboards(store: Store, options: LeaderboardOptions = {}): Leaderboard[] {
   const hardware = store.hardware();
-  const everything = separateVersions(store.trials());
+  const everything = separateVersions(store.trials().filter((t) => !ranWithBudgetSaver(t)));
   if (options.reference !== undefined && !everything.some((t) => t.submission === options.reference)) {
     const names = [...new Set(everything.map((t) => t.submission))].sort();
     throw new AlgobenchError(

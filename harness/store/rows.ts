@@ -26,6 +26,7 @@ const FINISHED: Readonly<Record<Exclude<TrialStatus, 'interrupted'>, true>> = {
   crashed: true,
   killed: true,
   forbidden: true,
+  stopped_predicted_miss: true,
 };
 export const FINISHED_STATUSES: readonly TrialStatus[] = Object.keys(FINISHED) as TrialStatus[];
 
@@ -77,6 +78,8 @@ export interface NewTrial extends TrialKey, TrialCode {
   readonly budgetSec: number;
   readonly backend: string;
   readonly backendVersion: string;
+  /** The budget saver's settings as JSON, for a trial run with it (never scored); null otherwise. */
+  readonly budgetSaverJson?: string | null;
 }
 
 /** How a trial ended (core/trial_result.ts), with the noise measured around it, as the store records it. */
@@ -148,6 +151,10 @@ export interface TrialRow {
   claim_host: string | null;
   claim_pid: number | null;
   claim_expires_at: number | null;
+  /** The budget saver's settings (JSON) when the trial ran with it: an exploratory trial, never scored. Null otherwise and before schema 5. */
+  budget_saver_json: string | null;
+  /** The saver's predicted P(reach the target) when it stopped the trial (`stopped_predicted_miss`); null otherwise. */
+  saver_probability: number | null;
 }
 
 /** One eval as the store keeps it. */

@@ -4,7 +4,7 @@
  * order, all of them in one `BEGIN IMMEDIATE` transaction with foreign keys off (a
  * migration may rebuild a table; see Store.open).
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** The tables every algobench database from version 1 on has. */
 export const REQUIRED_TABLES: readonly string[] = ['hardware', 'runs', 'trials', 'evals'];
@@ -18,6 +18,9 @@ const TRIAL_COLUMNS_V2 = [
   'targets_hash', 'code_key', 'algobench_version', 'target_step', 'target_resolution', 'hparams_read_json', 'noise_json',
   'noisy',
 ].join(', ');
+
+/** Every column of `trials` from version 3 on, in table order (what the v5 rebuild copies). */
+const TRIAL_COLUMNS_V3 = `${TRIAL_COLUMNS_V2}, claim_host, claim_pid, claim_expires_at`;
 
 /** MIGRATIONS[i] takes a database from version i to i + 1. */
 export const MIGRATIONS: readonly string[] = [
@@ -177,5 +180,66 @@ export const MIGRATIONS: readonly string[] = [
     trial_count INTEGER NOT NULL,
     first_seen TEXT NOT NULL
   );
+  `,
+  // 5: the budget saver (docs/budget_saver.md). A trial run with it keeps the saver's
+  // settings (budget_saver_json; null for every other trial, which is what scoring
+  // counts) and, when the saver stopped it, the status `stopped_predicted_miss` with
+  // the predicted probability of reaching the target at the stop (saver_probability).
+  // The CHECK constraint changes, so `trials` is rebuilt as in version 3.
+  `
+  CREATE TABLE trials_v5 (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    hardware_id INTEGER NOT NULL REFERENCES hardware(id),
+    workload TEXT NOT NULL,
+    variant TEXT NOT NULL,
+    submission TEXT NOT NULL,
+    ruleset TEXT NOT NULL CHECK (ruleset IN ('external', 'self')),
+    study INTEGER NOT NULL,
+    trial INTEGER NOT NULL,
+    base_seed INTEGER NOT NULL,
+    seed INTEGER NOT NULL,
+    hparams_json TEXT NOT NULL,
+    target_validation REAL NOT NULL,
+    target_test REAL NOT NULL,
+    targets_version INTEGER NOT NULL,
+    metric TEXT NOT NULL,
+    metric_direction TEXT NOT NULL,
+    budget_sec REAL NOT NULL,
+    budget_scale REAL NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'reached', 'budget_exhausted', 'diverged', 'error', 'interrupted',
+      'timeout', 'crashed', 'killed', 'forbidden', 'abandoned', 'stopped_predicted_miss')),
+    time_to_target_sec REAL,
+    test_reached INTEGER,
+    steps INTEGER,
+    submission_time_sec REAL,
+    eval_time_sec REAL,
+    error TEXT,
+    backend TEXT NOT NULL,
+    backend_version TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    submission_hash TEXT NOT NULL DEFAULT '',
+    search_space_hash TEXT,
+    workload_hash TEXT NOT NULL DEFAULT '',
+    targets_hash TEXT NOT NULL DEFAULT '',
+    code_key TEXT NOT NULL DEFAULT '',
+    algobench_version TEXT NOT NULL DEFAULT '',
+    target_step INTEGER,
+    target_resolution REAL,
+    hparams_read_json TEXT,
+    noise_json TEXT,
+    noisy INTEGER NOT NULL DEFAULT 0,
+    claim_host TEXT,
+    claim_pid INTEGER,
+    claim_expires_at REAL,
+    budget_saver_json TEXT,
+    saver_probability REAL
+  );
+  INSERT INTO trials_v5 (${TRIAL_COLUMNS_V3}) SELECT ${TRIAL_COLUMNS_V3} FROM trials;
+  DROP TABLE trials;
+  ALTER TABLE trials_v5 RENAME TO trials;
+  CREATE INDEX trials_by_key ON trials (hardware_id, workload, variant, submission, ruleset, base_seed, study, trial);
+  CREATE INDEX trials_by_status ON trials (status);
   `,
 ];

@@ -71,11 +71,11 @@ const KEY_SQL = `hardware_id = @hardwareId AND workload = @workload AND variant 
 const INSERT_TRIAL_SQL = `INSERT INTO trials (run_id, hardware_id, workload, variant, submission, ruleset, study, trial, base_seed, seed,
     hparams_json, target_validation, target_test, targets_version, metric, metric_direction, budget_sec, budget_scale,
     status, backend, backend_version, started_at, submission_hash, search_space_hash, workload_hash, targets_hash,
-    code_key, algobench_version, claim_host, claim_pid, claim_expires_at)
+    code_key, algobench_version, claim_host, claim_pid, claim_expires_at, budget_saver_json)
   VALUES (@runId, @hardwareId, @workload, @variant, @submission, @ruleset, @study, @trial, @baseSeed, @seed,
     @hparamsJson, @targetValidation, @targetTest, @targetsVersion, @metric, @metricDirection, @budgetSec, @budgetScale,
     'running', @backend, @backendVersion, @startedAt, @submissionHash, @searchSpaceHash, @workloadHash, @targetsHash,
-    @codeKey, @algobenchVersion, @claimHost, @claimPid, @claimExpiresAt)`;
+    @codeKey, @algobenchVersion, @claimHost, @claimPid, @claimExpiresAt, @budgetSaverJson)`;
 
 /** The fields of a TrialKey, whatever else the object passed as one carries. */
 function keyParams(key: TrialKey): Record<string, unknown> {
@@ -428,6 +428,7 @@ export class Store {
     const info = this.stmt(INSERT_TRIAL_SQL).run({
       ...t,
       hparamsJson: JSON.stringify(t.hparams),
+      budgetSaverJson: t.budgetSaverJson ?? null,
       startedAt: now(),
       claimHost: THIS_HOST,
       claimPid: process.pid,
@@ -514,7 +515,7 @@ export class Store {
         `UPDATE trials SET status = @status, time_to_target_sec = @timeToTargetSec, test_reached = @testReached,
            steps = @steps, submission_time_sec = @submissionTimeSec, eval_time_sec = @evalTimeSec, error = @error,
            target_step = @targetStep, target_resolution = @targetResolution, hparams_read_json = @hparamsRead,
-           noise_json = @noise, noisy = @noisy, finished_at = @finishedAt WHERE id = @id`,
+           noise_json = @noise, noisy = @noisy, saver_probability = @saverProbability, finished_at = @finishedAt WHERE id = @id`,
       ).run({
         status: o.status, timeToTargetSec: o.timeToTargetSec, steps: o.steps, submissionTimeSec: o.submissionTimeSec,
         evalTimeSec: o.evalTimeSec, targetStep: o.targetStep, targetResolution: o.targetResolution,
@@ -522,6 +523,7 @@ export class Store {
         hparamsRead: o.hparamsRead === undefined ? null : JSON.stringify(o.hparamsRead),
         noise: o.noise === undefined ? null : JSON.stringify(o.noise),
         noisy: o.noise !== undefined && o.noise.reasons.length > 0 ? 1 : 0,
+        saverProbability: o.status === 'stopped_predicted_miss' ? (o.predictedReach ?? null) : null,
       }),
     );
   }

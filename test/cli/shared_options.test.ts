@@ -29,7 +29,7 @@ const SHARED: Readonly<Record<string, Shared>> = {
   '--db': {
     flags: '--db <path>',
     help: 'SQLite results file',
-    defaults: { run: 'results/algobench.sqlite', compare: 'results/algobench.sqlite', quick: 'results/algobench.sqlite', score: 'results/algobench.sqlite', report: 'results/algobench.sqlite', export: 'results/algobench.sqlite' },
+    defaults: { run: 'results/algobench.sqlite', compare: 'results/algobench.sqlite', quick: 'results/algobench.sqlite', score: 'results/algobench.sqlite', report: 'results/algobench.sqlite', export: 'results/algobench.sqlite', 'saver-replay': 'results/algobench.sqlite' },
   },
   '--backend': {
     flags: '--backend <backend>',
@@ -79,7 +79,7 @@ const SHARED: Readonly<Record<string, Shared>> = {
   '--json': {
     flags: '--json',
     help: 'print machine-readable JSON',
-    defaults: { list: undefined, score: undefined, bench: undefined },
+    defaults: { list: undefined, score: undefined, bench: undefined, 'saver-replay': undefined },
   },
 };
 

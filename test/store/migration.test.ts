@@ -31,7 +31,7 @@ function rawRows(path: string, sql: string): Array<Record<string, unknown>> {
 
 describe('schema 3 migration', () => {
   it('is the current version', () => {
-    expect(SCHEMA_VERSION).toBe(4);
+    expect(SCHEMA_VERSION).toBe(5);
   });
 
   it('rebuilds trials of a schema-2 store in place: every row and eval kept, claim columns added, index and foreign keys intact', () => {
@@ -49,9 +49,10 @@ describe('schema 3 migration', () => {
         expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
         const columns = (db.pragma('table_info(trials)') as Array<{ name: string }>).map((c) => c.name);
         expect(columns.slice(0, Object.keys(trialsBefore[0]!).length)).toEqual(Object.keys(trialsBefore[0]!));
-        expect(columns.slice(-3)).toEqual(['claim_host', 'claim_pid', 'claim_expires_at']);
+        // Schema 3's claim columns, then schema 5's budget-saver columns.
+        expect(columns.slice(-5)).toEqual(['claim_host', 'claim_pid', 'claim_expires_at', 'budget_saver_json', 'saver_probability']);
         const after = db.prepare('SELECT * FROM trials ORDER BY id').all() as Array<Record<string, unknown>>;
-        expect(after).toEqual(trialsBefore.map((r) => ({ ...r, claim_host: null, claim_pid: null, claim_expires_at: null })));
+        expect(after).toEqual(trialsBefore.map((r) => ({ ...r, claim_host: null, claim_pid: null, claim_expires_at: null, budget_saver_json: null, saver_probability: null })));
         expect(db.prepare('SELECT * FROM evals ORDER BY id').all()).toEqual(evalsBefore);
         const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'trials' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
         expect(indexes).toContain('trials_by_key');

@@ -28,8 +28,9 @@ import type { TrackOptions } from '../../tuning/hparam_view.ts';
 import type { EvalScheduleSpec } from '../eval_schedule.ts';
 import type { EvalRecord } from '../../store/rows.ts';
 import type { TrialObserver } from '../trial.ts';
-import { type FailedStatus, type TrialResult, trialResult } from '../../core/trial_result.ts';
+import { type FailedStatus, type FailedTrial, type TrialResult, trialResult } from '../../core/trial_result.ts';
 import { meetsTarget } from '../workload_info.ts';
+import { saverDecision, type SaverSettings } from '../../saver/policy.ts';
 import { compileForTrials, type CompiledTree } from './compile.ts';
 import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
 import { permissionFlags, TRIAL_CWD } from './sandbox.ts';
@@ -58,6 +59,11 @@ export interface IsolatedTrialSpec {
   readonly hparamTracking?: TrackOptions;
   readonly evalSchedule?: EvalScheduleSpec;
   readonly limits?: WatchdogLimits;
+  /**
+   * Stop the trial as `stopped_predicted_miss` at an eval where the budget saver
+   * predicts a miss (saver/policy.ts). Only for exploratory runs: never scored.
+   */
+  readonly budgetSaver?: SaverSettings;
 }
 
 export interface IsolatedTrialEnv {
@@ -294,6 +300,10 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
     let verdict: { status: FailedStatus; message: string } | undefined;
     let result: (TrialResult & { wallSec?: number }) | undefined;
     let ipcSockets: Set<string> | undefined;
+    /** The budget saver's view: the curve so far, and whether any eval this process computed met the target. */
+    const curve: Array<{ timeSec: number; value: number }> = [];
+    let targetMet = false;
+    let savedStop: number | undefined;
 
     const finish = () => {
       if (settled) return;
@@ -315,7 +325,8 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
         const forged = forgedResult(plain, accepted, spec) ?? (clock === undefined ? undefined : { status: 'forbidden' as const, message: clock });
         done(forged === undefined ? rebuilt(plain) : failedResult(forged.status, forged.message, partial));
       } else {
-        done(failedResult(verdict?.status ?? 'crashed', verdict?.message ?? 'the trial process ended without a result', partial));
+        const failed = failedResult(verdict?.status ?? 'crashed', verdict?.message ?? 'the trial process ended without a result', partial);
+        done(verdict?.status === 'stopped_predicted_miss' && savedStop !== undefined ? { ...(failed as FailedTrial), predictedReach: savedStop } : failed);
       }
     };
     const stop = (status: FailedStatus, message: string) => {
@@ -366,6 +377,24 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
       }
     }, POLL_MS);
 
+    /**
+     * Asks the budget saver at each accepted eval. Never once the target was met: the
+     * parent may know it (a check met it) before the probes before it arrive.
+     */
+    const consultSaver = (record: EvalRecord, settings: SaverSettings) => {
+      const value = record.validation[spec.workload.metric.name];
+      if (targetMet || value === undefined) return;
+      curve.push({ timeSec: record.submissionTimeSec, value });
+      const goal = { direction: spec.workload.metric.direction, target: spec.targets.validation, budgetSec };
+      const decision = saverDecision(curve, goal, settings);
+      if (!decision.stop || decision.probability === null) return;
+      savedStop = decision.probability;
+      stop(
+        'stopped_predicted_miss',
+        `the budget saver stopped the trial at step ${record.step} (${record.submissionTimeSec.toFixed(1)} s of ${budgetSec.toFixed(1)} s): predicted P(reach the target) = ${decision.probability.toPrecision(2)}, under its threshold ${settings.threshold}`,
+      );
+    };
+
     let inEval = 0;
     child.on('message', (message: FromTrial) => {
       lastWord = now();
@@ -394,6 +423,8 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
             const validation = spec.workload.evaluate(params, 'validation');
             const test = spec.workload.evaluate(params, 'test');
             computed.push({ validation: JSON.stringify(validation), test: JSON.stringify(test) });
+            const value = validation[spec.workload.metric.name];
+            if (value !== undefined && meetsTarget(value, spec.targets.validation, spec.workload.metric)) targetMet = true;
             reply = { kind: 'evaluated', id: message.id, validation, test };
           } catch (err) {
             reply = { kind: 'evaluate-failed', id: message.id, message: errorMessage(err) };
@@ -418,6 +449,7 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
           partial.evals += 1;
           partial.evalTimeSec += record.evalTimeSec;
           safely(() => env.observer?.onEval?.(record));
+          if (spec.budgetSaver !== undefined) consultSaver(record, spec.budgetSaver);
           break;
         }
         case 'result':
