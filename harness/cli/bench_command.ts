@@ -12,6 +12,7 @@ import { repeatTrial, type RepeatRow } from '../bench/repeatability.ts';
 import type { Workload } from '../spec.ts';
 import { collect, integer, positiveNumber, repeats } from './parsers.ts';
 import { optimizersCommand, selectZooModels, zooCommand } from './bench_zoo.ts';
+import { DEFAULT_OPTIMIZER_SECONDS } from '../bench/optimizer_bench.ts';
 import { backendOption, jsonOption, seedOption, submissionOption, workloadOption } from './options.ts';
 import { checkPlannedTrials } from '../benchmark/plan_bounds.ts';
 
@@ -86,7 +87,7 @@ export function benchCommand(): Command {
     .addOption(workloadOption('all'))
     .addOption(submissionOption(DEFAULT_SUBMISSION))
     .addOption(backendOption())
-    .option('--time <ms>', 'milliseconds per measured task (at most 600000)', positiveNumber('time', MAX_TASK_MS, 'it is milliseconds per task'), 3000)
+    .option('--time <ms>', 'milliseconds per measured task (at most 600000; --optimizers: 1000 unless given)', positiveNumber('time', MAX_TASK_MS, 'it is milliseconds per task'), 3000)
     .option('--rounds <n>', 'alternating (bare loop, runner) rounds of the overhead measurement (at most 100)', integer('rounds', { min: 1, max: MAX_ROUNDS }), 6)
     .option('--block-sec <s>', 'seconds of each bare-loop and runner block (at most 600)', positiveNumber('block-sec', MAX_BLOCK_SEC), 1.5)
     .option('--torch', 'also time the same model and batch in PyTorch (2 threads, before and after; the faster counts) and report the ratio')
@@ -100,7 +101,7 @@ export function benchCommand(): Command {
     .option('--zoo-model <names>', 'with --zoo: only these zoo models (repeat or comma-separate)', collect, [])
     .option('--optimizers', "instead: time one update of every kit optimizer on 1M and 10M parameters (fixed gradients) next to PyTorch's foreach update of the same rule and the kit's fused AdamW")
     .option('--hostile <paths>', 'with --isolation: comma-separated hostile submissions to run before the same trial each round (their effect on the next trial)')
-    .action(async (flags: { workload: string[]; submission: string[]; backend: BackendChoice; time: number; rounds: number; blockSec: number; json?: boolean; torch?: boolean; python: string; repeat?: number; seed: number; isolation?: boolean; hostile?: string; zoo?: boolean; zooModel: string[]; optimizers?: boolean }) => {
+    .action(async (flags: { workload: string[]; submission: string[]; backend: BackendChoice; time: number; rounds: number; blockSec: number; json?: boolean; torch?: boolean; python: string; repeat?: number; seed: number; isolation?: boolean; hostile?: string; zoo?: boolean; zooModel: string[]; optimizers?: boolean }, command: Command) => {
       if (flags.zoo || flags.zooModel.length > 0 || flags.optimizers) {
         if (flags.repeat !== undefined || flags.isolation) throw new AlgobenchError('E_USAGE', 'bench --zoo and --optimizers run on their own; drop --repeat and --isolation');
         // Check the names before the backend loads: a typo costs one line, not a start-up.
@@ -108,7 +109,10 @@ export function benchCommand(): Command {
         const backend = await selectBackend(flags.backend);
         const common = { python: flags.python, seconds: flags.time / 1000, torch: true, json: flags.json === true };
         if (models.length > 0) await zooCommand(models, backend, common);
-        if (flags.optimizers) await optimizersCommand(backend, common);
+        // 30 optimizer measurements, each timed three times: --time's default (3 s, for a
+        // workload's step) would make a run of many minutes; 1 s each unless asked.
+        const optimizerSeconds = command.getOptionValueSource('time') === 'default' ? DEFAULT_OPTIMIZER_SECONDS : common.seconds;
+        if (flags.optimizers) await optimizersCommand(backend, { ...common, seconds: optimizerSeconds });
         return;
       }
       const names = flags.workload.length > 0 ? flags.workload : Object.keys(WORKLOADS);
