@@ -9,10 +9,10 @@ import { elementwiseTransformation, type GradientTransformation } from '../trans
 
 type Empty = Record<string, never>;
 
-/** √mean(x²): x² from x's program in one pass, the mean an ordinary reduction. */
+/** √mean(x²): Σx² in one pass of x's program (x² is not stored), then scalar ops. */
 function rms(program: Expr['program'], x: Operand): tf.Tensor {
-  const [squares] = program.evaluate([program.square(x)]);
-  return tf.sqrt(tf.mean(squares!));
+  const [sum] = program.runWithSums([], [{ of: program.square(x) }]).sums;
+  return tf.sqrt(tf.div(sum!, program.size));
 }
 
 /** u ← u / max(1, RMS(u)/threshold): Adafactor's update clipping, per parameter. */

@@ -11,8 +11,8 @@ import { elementwiseTransformation, type GradientTransformation } from '../trans
 type Empty = Record<string, never>;
 
 /**
- * The norms are reductions: u² and p² come out of the update's program in one pass
- * (u itself stays an expression), the sums are ordinary ops, and the ratio joins the
+ * The norms are reductions: Σu² and Σp² come out of one pass of the update's program
+ * (neither u² nor u is stored; u stays an expression), and the ratio joins the
  * program as a broadcast scalar, so the rest of a chain still fuses around it.
  */
 export function scaleByTrustRatio(): GradientTransformation<Empty> {
@@ -21,9 +21,9 @@ export function scaleByTrustRatio(): GradientTransformation<Empty> {
     updateElementwise: (updates, state, params) => ({
       updates: mapExprs(updates, (u, n) => {
         const b = u.program;
-        const [u2, p2] = b.evaluate([b.square(u), b.square(params[n]!)]);
-        const pNorm = tf.sqrt(tf.sum(p2!));
-        const uNorm = tf.sqrt(tf.sum(u2!));
+        const [u2, p2] = b.runWithSums([], [{ of: b.square(u) }, { of: b.square(params[n]!) }]).sums;
+        const pNorm = tf.sqrt(p2!);
+        const uNorm = tf.sqrt(u2!);
         const zero = tf.logicalOr(tf.equal(pNorm, 0), tf.equal(uNorm, 0));
         return b.mul(u, tf.where(zero, tf.onesLike(pNorm), tf.div(pNorm, uNorm)));
       }),
