@@ -12,9 +12,11 @@
  * consecutive transformations compose: `chain` hands each elementwise transformation
  * the previous one's updates as unevaluated expressions (`Expr`) and evaluates the
  * whole run of them, updates and new state together, in one kernel call per
- * parameter. Reductions (norms, RMS) are not elementwise: a transformation that needs
- * one evaluates what it reduces (`evaluate`), takes the reduction with ordinary ops,
- * and goes on building with the result as a broadcast scalar input.
+ * parameter. Reductions (norms, RMS, row and column means) are sums the same pass
+ * takes (`runWithSums`, over one axis or all) without storing what they sum; a
+ * transformation then goes on building with the result as a broadcast scalar input,
+ * or as an input repeated along the reduced axis (`along`). Without the kernel they
+ * are tf.sum and tf.expandDims broadcasting.
  *
  * Nothing here reaches into the harness, so a kit file that uses it still runs from a
  * submission's own folder.
