@@ -4,7 +4,6 @@
  * ‖p‖/‖u‖ (whole-tensor L2 norms), or by 1 when either norm is 0, so that a zero
  * parameter (a fresh bias) or a zero update still moves as the inner optimizer says.
  */
-import * as tf from '@tensorflow/tfjs';
 import { mapExprs } from '../elementwise.ts';
 import { elementwiseTransformation, type GradientTransformation } from '../transform.ts';
 
@@ -22,10 +21,11 @@ export function scaleByTrustRatio(): GradientTransformation<Empty> {
       updates: mapExprs(updates, (u, n) => {
         const b = u.program;
         const [u2, p2] = b.runWithSums([], [{ of: b.square(u) }, { of: b.square(params[n]!) }]).sums;
-        const pNorm = tf.sqrt(p2!);
-        const uNorm = tf.sqrt(u2!);
-        const zero = tf.logicalOr(tf.equal(pNorm, 0), tf.equal(uNorm, 0));
-        return b.mul(u, tf.where(zero, tf.onesLike(pNorm), tf.div(pNorm, uNorm)));
+        // The ratio in the program too: scalar ops, computed once, not a tfjs op each.
+        const pNorm = b.sqrt(p2!);
+        const uNorm = b.sqrt(u2!);
+        const zero = b.max(b.equal(pNorm, 0), b.equal(uNorm, 0));
+        return b.mul(u, b.op('select', zero, 1, b.div(pNorm, uNorm)));
       }),
       state,
     }),
