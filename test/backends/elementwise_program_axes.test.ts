@@ -44,8 +44,8 @@ function float64Sums(a: Float32Array, b: Float32Array, shape: number[], axis: nu
   for (let i = 0; i < a.length; i++) {
     const entry = Math.floor(i / (mid * inner)) * inner + (i % inner);
     const term = Math.fround(a[i]! * b[i]!);
-    sums[entry] += term;
-    magnitudes[entry] += Math.abs(term);
+    sums[entry] = sums[entry]! + term;
+    magnitudes[entry] = magnitudes[entry]! + Math.abs(term);
   }
   return { sums, magnitudes };
 }

@@ -24,7 +24,7 @@ export function scaleByTrustRatio(): GradientTransformation<Empty> {
         // The ratio in the program too: scalar ops, computed once, not a tfjs op each.
         const pNorm = b.sqrt(p2!);
         const uNorm = b.sqrt(u2!);
-        const zero = b.max(b.equal(pNorm, 0), b.equal(uNorm, 0));
+        const zero = b.max(b.op('equal', pNorm, 0), b.op('equal', uNorm, 0));
         return b.mul(u, b.op('select', zero, 1, b.div(pNorm, uNorm)));
       }),
       state,
