@@ -350,12 +350,19 @@ export type AdamMomentsCoefficient = (typeof ADAM_MOMENTS_COEFFICIENTS)[number];
  * `tf.getKernel` and otherwise runs the same program as ordinary tfjs ops. Called
  * through `tf.engine().runKernel`:
  * - inputs `{ x0, x1, … }`: float32 tensors, each of `shape`'s size or of size 1 (a
- *   scalar broadcast to every element);
- * - attrs `{ shape, code, constants, outputs }`: registers 0…N−1 hold the inputs, and
- *   instruction i (4 numbers in `code`: op, a, b, c, with op an index into
- *   `ELEMENTWISE_PROGRAM_OPS` and a, b, c earlier registers) writes register N+i; the op
- *   'const' writes `constants[a]` (rounded to float32) instead. `outputs` lists the
- *   registers returned, each a float32 tensor of `shape`.
+ *   scalar broadcast to every element), or, where `inputAxes` names an axis for it, of
+ *   `shape` without that axis, repeated along it (as `tf.expandDims(x, axis)` broadcasts);
+ * - attrs `{ shape, code, constants, outputs, inputAxes?, sums? }`: registers 0…N−1 hold
+ *   the inputs, and instruction i (4 numbers in `code`: op, a, b, c, with op an index
+ *   into `ELEMENTWISE_PROGRAM_OPS` and a, b, c earlier registers) writes register N+i;
+ *   the op 'const' writes `constants[a]` (rounded to float32) instead. `outputs` lists
+ *   the registers returned, each a float32 tensor of `shape`. `inputAxes` (optional)
+ *   gives one axis per input, −1 for none. `sums` (optional) lists (register, axis)
+ *   pairs: after the outputs come, in order, the sum of each register over that axis
+ *   (a tensor of `shape` without it) or, for axis −1, over every element (a scalar),
+ *   taken in the same pass. A sum is accumulated in float64 and rounded once to
+ *   float32, in an order fixed by the shape alone (not by the thread count); so it
+ *   agrees with `tf.sum` to float32 rounding, not bit for bit.
  * Every op is float32 and rounds as TensorFlow.js's cpu backend does (so the two
  * agree bit for bit): 'mulAdd' is a·b then + c, two roundings; 'rsqrt' is 1/√x
  * computed in float64 then rounded; 'sign' is 0 at 0 and NaN; 'max', 'min' and 'relu'

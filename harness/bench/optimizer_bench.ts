@@ -14,8 +14,12 @@ import { PythonWorker } from './python_worker.ts';
 import { OPTIMIZER_CASES, REFERENCE_CASE, type OptimizerCase } from './optimizer_cases.ts';
 
 const SCRIPT = fileURLToPath(new URL('./optimizers_torch.py', import.meta.url));
-const WARMUP_UPDATES = 3;
-const MIN_TIMED_UPDATES = 5;
+// A slow update (seconds at 10M before it was fused) is still timed a few times, and a
+// run of every case on both sizes stays within a few minutes: 2 + 3 updates at least.
+const WARMUP_UPDATES = 2;
+const MIN_TIMED_UPDATES = 3;
+/** Seconds each measurement (kit, or PyTorch before or after) runs at least. */
+export const DEFAULT_OPTIMIZER_SECONDS = 1;
 
 export interface ParamSpec {
   readonly name: string;

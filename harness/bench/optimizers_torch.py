@@ -253,11 +253,11 @@ def measure(rule, shapes, seconds):
     params = fresh(shapes)
     step = RULES[rule](params)
     with torch.no_grad():
-        for _ in range(3):
+        for _ in range(2):  # as the kit's side: 2 warm-up updates, then at least 3 timed
             step()
         times = []
         start = time.perf_counter()
-        while time.perf_counter() - start < seconds or len(times) < 5:
+        while time.perf_counter() - start < seconds or len(times) < 3:
             t0 = time.perf_counter()
             step()
             times.append((time.perf_counter() - t0) * 1000)

@@ -17,7 +17,7 @@ export function benchCommand(): Command {
     .addOption(workloadOption('all'))
     .addOption(submissionOption(DEFAULT_SUBMISSION))
     .addOption(backendOption())
-    .option('--time <ms>', 'milliseconds per measured task (at most 600000)', positiveNumber('time', MAX_TASK_MS, 'it is milliseconds per task'), 3000)
+    .option('--time <ms>', 'milliseconds per measured task (at most 600000; --optimizers: 1000 unless given)', positiveNumber('time', MAX_TASK_MS, 'it is milliseconds per task'), 3000)
     .option('--rounds <n>', 'alternating (bare loop, runner) rounds of the overhead measurement (at most 100)', integer('rounds', { min: 1, max: MAX_ROUNDS }), 6)
     .option('--block-sec <s>', 'seconds of each bare-loop and runner block (at most 600)', positiveNumber('block-sec', MAX_BLOCK_SEC), 1.5)
     .option('--torch', 'also time the same model and batch in PyTorch (2 threads, before and after; the faster counts) and report the ratio')
@@ -32,5 +32,6 @@ export function benchCommand(): Command {
     .option('--optimizers', "instead: time one update of every kit optimizer on 1M and 10M parameters (fixed gradients) next to PyTorch's foreach update of the same rule and the kit's fused AdamW")
     .option('--hostile <paths>', 'with --isolation: comma-separated hostile submissions to run before the same trial each round (their effect on the next trial)')
     // The benchmarks load here, not at start-up: they bring TensorFlow.js and every workload.
-    .action(async (flags: BenchFlags) => (await import('./bench_run.ts')).runBench(flags, DEFAULT_SUBMISSION));
+    .action(async (flags: Omit<BenchFlags, 'timeGiven'>, command: Command) =>
+      (await import('./bench_run.ts')).runBench({ ...flags, timeGiven: command.getOptionValueSource('time') !== 'default' }, DEFAULT_SUBMISSION));
 }

@@ -15,6 +15,7 @@ import { repeatTrial, type RepeatRow } from '../bench/repeatability.ts';
 import type { Workload } from '../spec.ts';
 import { optimizersCommand, selectZooModels, zooCommand } from './bench_zoo.ts';
 import { checkPlannedTrials } from '../benchmark/plan_bounds.ts';
+import { DEFAULT_OPTIMIZER_SECONDS } from '../bench/optimizer_bench.ts';
 
 async function repeatCommand(workloads: readonly Workload[], repeats: number, seed: number, json: boolean): Promise<void> {
   const rows: RepeatRow[] = [];
@@ -92,6 +93,8 @@ export interface BenchFlags {
   zoo?: boolean;
   zooModel: string[];
   optimizers?: boolean;
+  /** Whether --time was given: --optimizers times 1 s per measurement unless it was. */
+  timeGiven: boolean;
 }
 
 export async function runBench(flags: BenchFlags, defaultSubmission: string): Promise<void> {
@@ -102,7 +105,10 @@ export async function runBench(flags: BenchFlags, defaultSubmission: string): Pr
     const backend = await selectBackend(flags.backend);
     const common = { python: flags.python, seconds: flags.time / 1000, torch: true, json: flags.json === true };
     if (models.length > 0) await zooCommand(models, backend, common);
-    if (flags.optimizers) await optimizersCommand(backend, common);
+    // 30 optimizer measurements, each timed three times: --time's default (3 s, for a
+    // workload's step) would make a run of many minutes; 1 s each unless asked.
+    const optimizerSeconds = flags.timeGiven ? common.seconds : DEFAULT_OPTIMIZER_SECONDS;
+    if (flags.optimizers) await optimizersCommand(backend, { ...common, seconds: optimizerSeconds });
     return;
   }
   const names = flags.workload.length > 0 ? flags.workload : Object.keys(WORKLOADS);

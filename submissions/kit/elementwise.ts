@@ -12,9 +12,11 @@
  * consecutive transformations compose: `chain` hands each elementwise transformation
  * the previous one's updates as unevaluated expressions (`Expr`) and evaluates the
  * whole run of them, updates and new state together, in one kernel call per
- * parameter. Reductions (norms, RMS) are not elementwise: a transformation that needs
- * one evaluates what it reduces (`evaluate`), takes the reduction with ordinary ops,
- * and goes on building with the result as a broadcast scalar input.
+ * parameter. Reductions (norms, RMS, row and column means) are sums the same pass
+ * takes (`runWithSums`, over one axis or all) without storing what they sum; a
+ * transformation then goes on building with the result as a broadcast scalar input,
+ * or as an input repeated along the reduced axis (`along`). Without the kernel they
+ * are tf.sum and tf.expandDims broadcasting.
  *
  * Nothing here reaches into the harness, so a kit file that uses it still runs from a
  * submission's own folder.
@@ -27,7 +29,8 @@ import { fusedOpsEnabled } from './fused.ts';
 export type Operand = Expr | tf.Tensor | number;
 
 type Node =
-  | { readonly kind: 'input'; readonly tensor: tf.Tensor }
+  /** `along`: the tensor lacks that axis of the program's shape and repeats along it. */
+  | { readonly kind: 'input'; readonly tensor: tf.Tensor; readonly along?: number }
   | { readonly kind: 'const'; readonly value: number }
   | { readonly kind: 'op'; readonly op: Exclude<ElementwiseProgramOp, 'const'>; readonly args: readonly number[] };
 
@@ -40,6 +43,12 @@ export class Expr {
     readonly program: ElementwiseProgram,
     readonly node: number,
   ) {}
+}
+
+/** A sum of an expression over one axis of the program's shape, or over all of it (no axis). */
+export interface Sum {
+  readonly of: Operand;
+  readonly axis?: number;
 }
 
 /** A map of parameter names to expressions, as `chain` passes updates between elementwise transformations. */
@@ -81,6 +90,19 @@ export class ElementwiseProgram {
     return new Expr(this, this.nodes.length - 1);
   }
 
+  /**
+   * A tensor of the program's shape without `axis`, repeated along it (as
+   * `tf.expandDims(t, axis)` broadcasts): a per-row or per-column factor.
+   */
+  along(t: tf.Tensor, axis: number): Expr {
+    const expected = this.shape.filter((_, i) => i !== axis);
+    if (!(axis >= 0 && axis < this.shape.length) || t.shape.length !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
+      throw new Error(`elementwise: along(axis ${axis}) takes a tensor of shape [${expected}] for a program over [${this.shape}], not [${t.shape}]`);
+    }
+    this.nodes.push({ kind: 'input', tensor: t, along: axis });
+    return new Expr(this, this.nodes.length - 1);
+  }
+
   /** Any op of ELEMENTWISE_PROGRAM_OPS by name. */
   op(op: Exclude<ElementwiseProgramOp, 'const'>, ...operands: Operand[]): Expr {
     if (operands.length !== ARITY.get(op)) throw new Error(`elementwise: ${op} takes ${ARITY.get(op)} operands, not ${operands.length}`);
@@ -113,8 +135,19 @@ export class ElementwiseProgram {
    * (or op by op without the kernel). An output that is an input is that tensor itself.
    */
   run(outputs: readonly Expr[]): tf.Tensor[] {
+    return this.runWithSums(outputs, []).outputs;
+  }
+
+  /**
+   * `run`, and in the same pass the sums of `sums` — each over one axis (the shape
+   * without it) or, without an axis, over every element (a scalar) — without storing
+   * what they sum. The kernel adds in float64 and rounds once; the ops path is tf.sum,
+   * so the two agree to float32 rounding of the sum, not bit for bit.
+   */
+  runWithSums(outputs: readonly Expr[], sums: readonly Sum[]): { outputs: tf.Tensor[]; sums: tf.Tensor[] } {
     const wanted = outputs.map((e) => this.value(e).node);
-    return kernelAvailable(this) ? this.runKernel(wanted) : this.runOps(wanted);
+    const summed = sums.map((s) => ({ node: this.value(s.of).node, axis: s.axis ?? -1 }));
+    return kernelAvailable(this) ? this.runKernel(wanted, summed) : this.runOps(wanted, summed);
   }
 
   /**
@@ -122,15 +155,20 @@ export class ElementwiseProgram {
    * (a reduction of them, typically) builds on the computed values.
    */
   evaluate(outputs: readonly Expr[]): tf.Tensor[] {
-    const tensors = this.run(outputs);
+    return this.evaluateWithSums(outputs, []).outputs;
+  }
+
+  /** `evaluate`, with `runWithSums`'s sums taken in the same pass. */
+  evaluateWithSums(outputs: readonly Expr[], sums: readonly Sum[]): { outputs: tf.Tensor[]; sums: tf.Tensor[] } {
+    const done = this.runWithSums(outputs, sums);
     outputs.forEach((e, i) => {
       const node = this.nodes[e.node]!;
       if (node.kind !== 'input') {
-        this.nodes[e.node] = { kind: 'input', tensor: tensors[i]! };
-        this.inputNodes.set(tensors[i]!, e.node);
+        this.nodes[e.node] = { kind: 'input', tensor: done.outputs[i]! };
+        this.inputNodes.set(done.outputs[i]!, e.node);
       }
     });
-    return tensors;
+    return done;
   }
 
   /** Whether every input is float32 (what the kernel takes). */
@@ -149,13 +187,15 @@ export class ElementwiseProgram {
     return live;
   }
 
-  private runKernel(wanted: readonly number[]): tf.Tensor[] {
-    const live = this.live(wanted);
+  private runKernel(wanted: readonly number[], summed: readonly { node: number; axis: number }[]): { outputs: tf.Tensor[]; sums: tf.Tensor[] } {
+    const live = this.live([...wanted, ...summed.map((s) => s.node)]);
+    const inputAxes: number[] = [];
     const register = new Map<number, number>();
     const inputs: Record<string, tf.Tensor> = {};
     this.nodes.forEach((node, i) => {
       if (live[i] && node.kind === 'input') {
         inputs[`x${register.size}`] = node.tensor;
+        inputAxes.push(node.along ?? -1);
         register.set(i, register.size);
       }
     });
@@ -175,20 +215,24 @@ export class ElementwiseProgram {
     // Outputs that are full-size inputs are returned as they are; the rest are computed.
     const computed = [...new Set(wanted.filter((w) => !this.isFullInput(w)))];
     const results = new Map<number, tf.Tensor>();
-    if (computed.length > 0) {
-      const out = tf.engine().runKernel(
-        ELEMENTWISE_PROGRAM_KERNEL,
-        inputs,
-        { shape: [...this.shape], code, constants, outputs: computed.map((w) => register.get(w)!) } as never,
-      ) as tf.Tensor[];
+    let sums: tf.Tensor[] = [];
+    if (computed.length > 0 || summed.length > 0) {
+      const attrs = {
+        shape: [...this.shape], code, constants, outputs: computed.map((w) => register.get(w)!),
+        // The optional attributes only when used: a backend of the first contract still runs plain programs.
+        ...(inputAxes.some((a) => a >= 0) ? { inputAxes } : {}),
+        ...(summed.length > 0 ? { sums: summed.flatMap((s) => [register.get(s.node)!, s.axis]) } : {}),
+      };
+      const out = tf.engine().runKernel(ELEMENTWISE_PROGRAM_KERNEL, inputs, attrs as never) as tf.Tensor[];
       computed.forEach((w, i) => results.set(w, out[i]!));
+      sums = out.slice(computed.length);
     }
-    return wanted.map((w) => results.get(w) ?? this.inputTensor(w));
+    return { outputs: wanted.map((w) => results.get(w) ?? this.inputTensor(w)), sums };
   }
 
   private isFullInput(node: number): boolean {
     const n = this.nodes[node]!;
-    return n.kind === 'input' && n.tensor.size === this.size;
+    return n.kind === 'input' && n.along === undefined && n.tensor.size === this.size;
   }
 
   private inputTensor(node: number): tf.Tensor {
@@ -198,21 +242,25 @@ export class ElementwiseProgram {
   }
 
   /** The same program as ordinary tfjs ops, in program order. */
-  private runOps(wanted: readonly number[]): tf.Tensor[] {
-    const live = this.live(wanted);
+  private runOps(wanted: readonly number[], summed: readonly { node: number; axis: number }[]): { outputs: tf.Tensor[]; sums: tf.Tensor[] } {
+    const live = this.live([...wanted, ...summed.map((s) => s.node)]);
     const values: (tf.Tensor | number | undefined)[] = [];
     this.nodes.forEach((node, i) => {
       if (!live[i]) return;
-      if (node.kind === 'input') values[i] = node.tensor;
+      if (node.kind === 'input') values[i] = node.along === undefined ? node.tensor : tf.expandDims(node.tensor, node.along);
       else if (node.kind === 'const') values[i] = node.value;
       else values[i] = applyOp(node.op, node.args.map((a) => values[a]!));
     });
-    return wanted.map((w) => {
+    const full = (w: number): tf.Tensor => {
       const v = values[w]!;
       if (typeof v === 'number') return tf.fill([...this.shape], v, 'float32');
       if (v.size === this.size) return reshaped(v, this.shape);
-      return tf.broadcastTo(v.reshape([]), [...this.shape]);
-    });
+      return tf.broadcastTo(v.size === 1 ? v.reshape([]) : v, [...this.shape]);
+    };
+    return {
+      outputs: wanted.map(full),
+      sums: summed.map((s) => tf.sum(full(s.node), s.axis < 0 ? undefined : s.axis)),
+    };
   }
 }
 
@@ -303,8 +351,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Σ x² of an expression, by evaluating x² in its program and summing it with ordinary ops. */
+/** Σ x² of an expression, in one pass of its program (x² is never stored). */
 export function sumOfSquares(x: Expr): tf.Scalar {
-  const [squares] = x.program.evaluate([x.program.square(x)]);
-  return tf.sum(squares!) as tf.Scalar;
+  return x.program.runWithSums([], [{ of: x.program.square(x) }]).sums[0] as tf.Scalar;
 }

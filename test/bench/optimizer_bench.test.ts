@@ -15,15 +15,6 @@ import { OPTIMIZER_CASES } from '../../harness/bench/optimizer_cases.ts';
 import { PARAM_SETS, paramCount, timeKitUpdate, type ParamSpec } from '../../harness/bench/optimizer_bench.ts';
 import { HAS_TORCH, NO_TORCH, PYTHON } from './_torch.ts';
 
-/**
- * Opt-in until their run time is brought down: merged on 2026-11-30 without a finished
- * run (a first run on a loaded machine did not end within 15 minutes), so they stay
- * out of `npm test` until measured. Run them with ALGOBENCH_BENCH_TESTS=1.
- */
-const BENCH_TESTS = process.env['ALGOBENCH_BENCH_TESTS'] === '1';
-if (!BENCH_TESTS) console.warn('bench tests skipped: set ALGOBENCH_BENCH_TESTS=1 to run them (their run time is not yet bounded)');
-
-
 /** Small stand-ins for the bench's parameter sets: a matrix, a vector, a norm scale. */
 const SMALL: readonly ParamSpec[] = [
   { name: 'w', shape: [12, 8], type: 'weight' },
@@ -32,11 +23,10 @@ const SMALL: readonly ParamSpec[] = [
 ];
 
 beforeAll(async () => {
-  if (!BENCH_TESTS) return;
   await selectBackend('cpu');
 });
 
-describe.skipIf(!BENCH_TESTS)('bench --optimizers cases', () => {
+describe('bench --optimizers cases', () => {
   it('every optimizer the kit exports has a case', async () => {
     const dir = new URL('../../submissions/kit/optimizers/', import.meta.url);
     const factories: string[] = [];

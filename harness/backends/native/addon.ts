@@ -54,6 +54,10 @@ export interface NativeAddon {
    */
   elementwiseProgram(
     inputs: Float32Array[], outputs: Float32Array[], code: Int32Array, constants: Float64Array, outputRegisters: Int32Array, n: number,
+    /** (mid, inner) per input: it lacks an axis of extent mid (inner: the product of the axes after it); mid 0 for none. */
+    inputViews?: Float64Array,
+    /** Sums of registers over one axis (or all: mid = n, inner = 1), n / mid floats each. */
+    sums?: Float32Array[], sumRegisters?: Int32Array, sumViews?: Float64Array,
   ): void;
   /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count). */
   threads(): number;

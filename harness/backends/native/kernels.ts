@@ -225,9 +225,10 @@ function adamMoments(addon: NativeAddon): tf.KernelConfig {
 
 /**
  * Any optimizer's elementwise arithmetic in one threaded pass (ELEMENTWISE_PROGRAM_KERNEL
- * in harness/spec.ts; the kit's elementwise.ts builds the programs). The addon checks
- * the program and the sizes; outputs are made before any heap view is taken, since
- * making one may grow the wasm heap and detach earlier views.
+ * in harness/spec.ts; the kit's elementwise.ts builds the programs), with inputs
+ * repeated along an axis and sums over an axis (or all) taken in the same pass. The
+ * addon checks the program and the sizes; outputs are made before any heap view is
+ * taken, since making one may grow the wasm heap and detach earlier views.
  */
 function elementwiseProgram(addon: NativeAddon): tf.KernelConfig {
   return {
@@ -236,23 +237,38 @@ function elementwiseProgram(addon: NativeAddon): tf.KernelConfig {
     kernelFunc: (args: KernelArgs) => {
       const shape = args.attrs?.['shape'] as number[];
       const outputs = args.attrs?.['outputs'] as number[];
+      const inputAxes = (args.attrs?.['inputAxes'] as number[] | undefined) ?? [];
+      const sums = (args.attrs?.['sums'] as number[] | undefined) ?? [];
       const inputs = Object.keys(args.inputs).map((_, i) => args.inputs[`x${i}`]);
       if (inputs.some((x) => x === undefined || x.dtype !== 'float32')) {
         throw new Error(`${ELEMENTWISE_PROGRAM_KERNEL}: inputs must be float32 tensors named x0, x1, … in order`);
       }
+      if (sums.length % 2 !== 0) throw new Error(`${ELEMENTWISE_PROGRAM_KERNEL}: sums must be (register, axis) pairs`);
+      const n = product(shape);
+      // An axis as the addon's (mid, inner) view; −1 (all axes) is the whole tensor as one.
+      const view = (axis: number): [number, number] => (axis < 0 ? [n, 1] : [shape[axis]!, product(shape.slice(axis + 1))]);
+      const sumAxes = sums.filter((_, i) => i % 2 === 1);
+      const sumShapes = sumAxes.map((axis) => (axis < 0 ? [] : shape.filter((_, i) => i !== axis)));
       const backend = wasmBackend(args);
       const outs = outputs.map(() => backend.makeOutput([...shape], 'float32'));
+      const sumOuts = sumShapes.map((s) => backend.makeOutput(s, 'float32'));
       try {
-        addon.elementwiseProgram(
-          inputs.map((x) => f32(backend, x!)), outs.map((o) => f32(backend, o)),
-          Int32Array.from(args.attrs?.['code'] as number[]), Float64Array.from(args.attrs?.['constants'] as number[]),
-          Int32Array.from(outputs), product(shape),
-        );
+        if (n === 0) {
+          for (const o of sumOuts) f32(backend, o).fill(0);
+        } else {
+          addon.elementwiseProgram(
+            inputs.map((x) => f32(backend, x!)), outs.map((o) => f32(backend, o)),
+            Int32Array.from(args.attrs?.['code'] as number[]), Float64Array.from(args.attrs?.['constants'] as number[]),
+            Int32Array.from(outputs), n,
+            Float64Array.from(inputs.flatMap((_, i) => ((inputAxes[i] ?? -1) < 0 ? [0, 0] : view(inputAxes[i]!)))),
+            sumOuts.map((o) => f32(backend, o)), Int32Array.from(sums.filter((_, i) => i % 2 === 0)), Float64Array.from(sumAxes.flatMap(view)),
+          );
+        }
       } catch (err) {
-        for (const o of outs) backend.disposeData(o.dataId);
+        for (const o of [...outs, ...sumOuts]) backend.disposeData(o.dataId);
         throw err;
       }
-      return outs;
+      return [...outs, ...sumOuts];
     },
   };
 }

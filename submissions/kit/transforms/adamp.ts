@@ -21,16 +21,23 @@
  * on parameters that `projectMask` admits (default: 'weight' and 'conv_weight' of
  * rank ≥ 2; the official code tries every parameter of rank ≥ 2 and lets the cosine
  * test decide, which `projectMask: () => true` restores). Weight decay applies to
- * every parameter, as in the official code, unless `decayMask` says otherwise. The branch is taken on the device (`tf.where`), so the
- * step never waits for a value to come back from the accelerator.
+ * every parameter, as in the official code, unless `decayMask` says otherwise. The
+ * branch is taken on the device (a select of the elementwise program), so the step
+ * never waits for a value to come back from the accelerator.
+ *
+ * Passes over memory: each parameter's step is an elementwise program over its channel
+ * view. The first pass writes the moments and, in the same pass, takes every sum the
+ * projection needs per channel (⟨g, W⟩, ‖g‖², ‖W‖², ⟨W, perturb⟩; the layer's are their
+ * totals, and ⟨Ŵ, perturb⟩ is ⟨W, perturb⟩/(‖W‖ + eps)); the second recomputes
+ * perturb from the moments and writes the projected step.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../../../harness/spec.ts';
+import { ElementwiseProgram, type Expr } from '../elementwise.ts';
 import type { AdamState } from './adam.ts';
 import {
   type DecayMask,
   type GradientTransformation,
-  mapTensors,
   type ParamMask,
   resolveDecayMask,
   zerosLike,
@@ -78,66 +85,79 @@ export function scaleByAdamP(options: AdamPScalingOptions = {}): GradientTransfo
       const count = state.count + 1;
       const c1 = 1 - b1 ** count;
       const sqrtC2 = Math.sqrt(1 - b2 ** count);
-      const mu = mapTensors(grads, (g, n) => tf.add(tf.mul(state.mu[n]!, b1), tf.mul(g, 1 - b1)));
-      const nu = mapTensors(grads, (g, n) => tf.add(tf.mul(state.nu[n]!, b2), tf.mul(tf.square(g), 1 - b2)));
-      const updates = mapTensors(grads, (g, n) => {
+      const mu: Record<string, tf.Tensor> = {};
+      const nu: Record<string, tf.Tensor> = {};
+      const updates: Record<string, tf.Tensor> = {};
+      for (const [n, g] of Object.entries(grads)) {
         const p = params[n]!;
         const type = info.types[n] ?? 'weight';
-        const denom = tf.add(tf.div(tf.sqrt(nu[n]!), sqrtC2), eps);
-        const first = options.nesterov ? tf.add(tf.mul(mu[n]!, b1), tf.mul(g, 1 - b1)) : mu[n]!;
-        let perturb = tf.div(first, denom);
-        let ratio: tf.Tensor | number = 1;
-        if (p.rank >= 2 && projectMask(type, n)) {
-          ({ perturb, ratio } = project(p, g, perturb, { delta, wdRatio, eps }));
+        const projects = p.rank >= 2 && projectMask(type, n);
+        // Channel view: column c of the [rows, channels] reshape is output channel c.
+        const shape = projects ? [p.size / p.shape[p.rank - 1]!, p.shape[p.rank - 1]!] : p.shape;
+        const view = (t: tf.Tensor): tf.Tensor => tf.reshape(t, shape);
+        const b = new ElementwiseProgram(shape);
+        const gE = b.value(view(g));
+        const pE = b.value(view(p));
+        const m = b.add(b.mul(view(state.mu[n]!), b1), b.mul(gE, 1 - b1));
+        const v = b.add(b.mul(view(state.nu[n]!), b2), b.mul(b.square(gE), 1 - b2));
+        // perturb from the moments: after `evaluate` below, m and v read the stored moments.
+        const perturbOf = () => b.div(options.nesterov ? b.add(b.mul(m, b1), b.mul(gE, 1 - b1)) : m, b.add(b.div(b.sqrt(v), sqrtC2), eps));
+        let perturb: Expr;
+        let ratio: tf.Tensor = tf.scalar(1);
+        if (projects) {
+          ({ perturb, ratio } = project(b, gE, pE, [m, v], perturbOf, p.size, { delta, wdRatio, eps }));
+        } else {
+          perturb = perturbOf();
         }
-        const step = tf.div(perturb, c1);
-        if (weightDecay === 0 || !decays(type, n)) return step;
-        return tf.add(step, tf.mul(p, tf.mul(ratio, weightDecay)));
-      });
+        let step = b.div(perturb, c1);
+        if (weightDecay !== 0 && decays(type, n)) step = b.add(step, b.mul(pE, tf.mul(ratio, weightDecay)));
+        const [m1, v1, u] = b.run([m, v, step]);
+        mu[n] = tf.reshape(m1!, p.shape);
+        nu[n] = tf.reshape(v1!, p.shape);
+        updates[n] = tf.reshape(u!, p.shape);
+      }
       return { updates, state: { count, mu, nu } };
     },
   };
 }
 
 /**
- * The official `_projection`: the channel view first, then the layer view; the first
- * whose largest |cosine| is under its threshold projects, and the decay drops to
- * wdRatio. `ratio` is a scalar tensor (1 or wdRatio), decided on the device.
+ * The official `_projection` on the [rows, channels] program: the channel view first,
+ * then the layer view; the first whose largest |cosine| is under its threshold
+ * projects, and the decay drops to wdRatio. Cosines as torch's F.cosine_similarity:
+ * x·y / (max(‖x‖, eps)·max(‖y‖, eps)). `ratio` is a scalar tensor (1 or wdRatio).
  */
 function project(
-  p: tf.Tensor,
-  g: tf.Tensor,
-  perturb: tf.Tensor,
+  b: ElementwiseProgram,
+  g: Expr,
+  p: Expr,
+  moments: [Expr, Expr],
+  perturbOf: () => Expr,
+  size: number,
   o: { delta: number; wdRatio: number; eps: number },
-): { perturb: tf.Tensor; ratio: tf.Tensor } {
-  const channels = p.shape[p.rank - 1]!;
-  const rows = p.size / channels;
-  // Channel view: column c of the [rows, channels] reshape is output channel c.
-  const asChannels = (t: tf.Tensor): tf.Tensor2D => tf.reshape(t, [rows, channels]);
-  const pc = asChannels(p);
-  const gc = asChannels(g);
-  const channelCos = cosine(gc, pc, 0, o.eps);
-  const channelHit = tf.less(tf.max(channelCos), o.delta / Math.sqrt(rows));
-  const pcUnit = tf.div(pc, tf.add(tf.norm(pc, 'euclidean', 0, true), o.eps));
-  const channelProjected = tf.reshape(
-    tf.sub(asChannels(perturb), tf.mul(pcUnit, tf.sum(tf.mul(pcUnit, asChannels(perturb)), 0, true))),
-    p.shape,
-  );
-
-  const layerCos = cosine(tf.reshape(g, [-1]), tf.reshape(p, [-1]), 0, o.eps);
-  const layerHit = tf.less(layerCos, o.delta / Math.sqrt(p.size));
-  const pUnit = tf.div(p, tf.add(tf.norm(p), o.eps));
-  const layerProjected = tf.sub(perturb, tf.mul(pUnit, tf.sum(tf.mul(pUnit, perturb))));
-
-  const projected = tf.where(channelHit, channelProjected, tf.where(layerHit, layerProjected, perturb));
-  const ratio = tf.where(tf.logicalOr(channelHit, layerHit), tf.scalar(o.wdRatio), tf.scalar(1));
-  return { perturb: projected, ratio };
-}
-
-/** |cos| along `axis`, as torch's F.cosine_similarity: x·y / (max(‖x‖, eps)·max(‖y‖, eps)). */
-function cosine(x: tf.Tensor, y: tf.Tensor, axis: number, eps: number): tf.Tensor {
-  const dot = tf.sum(tf.mul(x, y), axis);
-  const nx = tf.maximum(tf.norm(x, 'euclidean', axis), eps);
-  const ny = tf.maximum(tf.norm(y, 'euclidean', axis), eps);
-  return tf.abs(tf.div(dot, tf.mul(nx, ny)));
+): { perturb: Expr; ratio: tf.Tensor } {
+  const rows = b.shape[0]!;
+  // One pass: the moments are stored, and every per-channel sum is taken.
+  const [pg, gg, pp, pd] = b.evaluateWithSums(moments, [
+    { of: b.mul(g, p), axis: 0 },
+    { of: b.square(g), axis: 0 },
+    { of: b.square(p), axis: 0 },
+    { of: b.mul(p, perturbOf()), axis: 0 },
+  ]).sums as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  const cosine = (dot: tf.Tensor, xx: tf.Tensor, yy: tf.Tensor) =>
+    tf.abs(tf.div(dot, tf.mul(tf.maximum(tf.sqrt(xx), o.eps), tf.maximum(tf.sqrt(yy), o.eps))));
+  const channelHit = tf.less(tf.max(cosine(pg, gg, pp)), o.delta / Math.sqrt(rows));
+  const layerHit = tf.less(cosine(tf.sum(pg), tf.sum(gg), tf.sum(pp)), o.delta / Math.sqrt(size));
+  // Ŵ = W/(‖W‖ + eps) per channel and for the layer; ⟨Ŵ, perturb⟩ = ⟨W, perturb⟩/(‖W‖ + eps).
+  const channelNorm = tf.add(tf.sqrt(pp), o.eps);
+  const layerNorm = tf.add(tf.sqrt(tf.sum(pp)), o.eps);
+  const perturb = perturbOf();
+  const channelUnit = b.div(p, b.along(channelNorm, 0));
+  const channelProjected = b.sub(perturb, b.mul(channelUnit, b.along(tf.div(pd, channelNorm), 0)));
+  const layerProjected = b.sub(perturb, b.mul(b.div(p, layerNorm), tf.div(tf.sum(pd), layerNorm)));
+  const flag = (t: tf.Tensor) => tf.cast(t, 'float32');
+  return {
+    perturb: b.op('select', flag(channelHit), channelProjected, b.op('select', flag(layerHit), layerProjected, perturb)),
+    ratio: tf.where(tf.logicalOr(channelHit, layerHit), tf.scalar(o.wdRatio), tf.scalar(1)),
+  };
 }

@@ -3,16 +3,18 @@
  * as optax's `clip_by_block_rms` and `scale_by_param_block_rms`. A block is one
  * parameter tensor; RMS(x) = √mean(x²) over the whole tensor.
  */
-import * as tf from '@tensorflow/tfjs';
 import { type Expr, type Operand, mapExprs } from '../elementwise.ts';
 import { elementwiseTransformation, type GradientTransformation } from '../transform.ts';
 
 type Empty = Record<string, never>;
 
-/** √mean(x²): x² from x's program in one pass, the mean an ordinary reduction. */
-function rms(program: Expr['program'], x: Operand): tf.Tensor {
-  const [squares] = program.evaluate([program.square(x)]);
-  return tf.sqrt(tf.mean(squares!));
+/**
+ * √mean(x²): Σx² in one pass of x's program (x² is not stored), then scalar ops in
+ * the program itself (computed once, not a tfjs op each).
+ */
+function rms(program: Expr['program'], x: Operand): Expr {
+  const [sum] = program.runWithSums([], [{ of: program.square(x) }]).sums;
+  return program.sqrt(program.div(sum!, program.size));
 }
 
 /** u ← u / max(1, RMS(u)/threshold): Adafactor's update clipping, per parameter. */
@@ -20,7 +22,7 @@ export function clipByBlockRms(threshold: number): GradientTransformation<Empty>
   return elementwiseTransformation<Empty>({
     init: () => ({}),
     updateElementwise: (updates, state) => ({
-      updates: mapExprs(updates, (u) => u.program.div(u, tf.maximum(tf.div(rms(u.program, u), threshold), 1))),
+      updates: mapExprs(updates, (u) => u.program.div(u, u.program.max(u.program.div(rms(u.program, u), threshold), 1))),
       state,
     }),
   });
@@ -34,7 +36,7 @@ export function scaleByParamBlockRms(minScale = 1e-3): GradientTransformation<Em
   return elementwiseTransformation<Empty>({
     init: () => ({}),
     updateElementwise: (updates, state, params) => ({
-      updates: mapExprs(updates, (u, n) => u.program.mul(u, tf.maximum(rms(u.program, params[n]!), minScale))),
+      updates: mapExprs(updates, (u, n) => u.program.mul(u, u.program.max(rms(u.program, params[n]!), minScale))),
       state,
     }),
   });

@@ -76,9 +76,9 @@ export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTr
       }
       return { count: 0, vRow, vCol, v };
     },
-    // Elementwise where it can be: the full averages entirely, and for factored
-    // parameters g² + eps (one pass); the row and column means and the broadcast
-    // product g·r·c are ordinary ops, whose result joins the program as an input.
+    // Elementwise throughout: the row and column sums of g² + eps come out of one pass
+    // of the gradient's program (g² is not stored), and the row and column factors
+    // join the update's program as inputs repeated along the reduced axis.
     updateElementwise: (grads, state) => {
       const count = state.count + 1;
       const beta = 1 - count ** -decayRate;
@@ -96,15 +96,15 @@ export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTr
           updates[n] = b.mul(ge, b.rsqrt(v[n]));
           continue;
         }
-        const [g2, g] = b.evaluate([g2e, ge]) as [tf.Tensor, tf.Tensor];
         const [d1, d0] = dims;
-        const row = average(state.vRow[n]!, tf.mean(g2, d0));
-        const col = average(state.vCol[n]!, tf.mean(g2, d1));
+        const [rowSum, colSum] = b.runWithSums([], [{ of: g2e, axis: d0 }, { of: g2e, axis: d1 }]).sums as [tf.Tensor, tf.Tensor];
+        const row = average(state.vRow[n]!, tf.div(rowSum, b.shape[d0]!));
+        const col = average(state.vCol[n]!, tf.div(colSum, b.shape[d1]!));
         // d1's position in `row`, whose axis d0 is gone.
         const rowMean = tf.mean(row, d1 > d0 ? d1 - 1 : d1, true);
         const rowFactor = tf.rsqrt(tf.div(row, rowMean));
         const colFactor = tf.rsqrt(col);
-        updates[n] = b.value(tf.mul(tf.mul(g, tf.expandDims(rowFactor, d0)), tf.expandDims(colFactor, d1)));
+        updates[n] = b.mul(b.mul(ge, b.along(rowFactor, d0)), b.along(colFactor, d1));
         vRow[n] = row;
         vCol[n] = col;
       }

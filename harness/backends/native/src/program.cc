@@ -92,11 +92,92 @@ const char* validate_program(size_t inputs, const std::vector<Instruction>& code
   return "";
 }
 
+namespace {
+
+// Elements per chunk of the sums' fixed grid (a multiple of kBlock): each chunk's
+// partial sums are computed in element order by one thread, and the chunks are added
+// in order, so the sums do not depend on how many threads there are.
+constexpr int64_t kChunk = 1 << 16;
+
+// An input that lacks one axis, repeated along it: entries (o, k) for elements [start, start + m).
+void gather_along(const ProgramInput& in, int64_t start, int64_t m, float* out) {
+  const int64_t inner = in.along.inner, span = in.along.mid * inner;
+  int64_t o = start / span, r = start % span;
+  for (int64_t j = 0; j < m;) {
+    int64_t len;
+    if (inner == 1) {
+      len = std::min(m - j, span - r);
+      std::fill(out + j, out + j + len, in.data[o]);
+    } else {
+      const int64_t k = r % inner;
+      len = std::min(m - j, inner - k);
+      std::memcpy(out + j, in.data + o * inner + k, len * sizeof(float));
+    }
+    j += len;
+    r += len;
+    if (r == span) r = 0, ++o;
+  }
+}
+
+// Σ x[0..len) in float64 over 8 lanes (so that the loop vectorises), folded in a fixed order.
+double lane_sum(const float* x, int64_t len) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t t = 0;
+  for (; t + 8 <= len; t += 8)
+    for (int l = 0; l < 8; ++l) acc[l] += (double)x[t + l];
+  for (; t < len; ++t) acc[t & 7] += (double)x[t];
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// Adds elements [start, start + m) of a register to the partial sums of their entries
+// (`partial` holds entries from `lo` on).
+void accumulate(const AxisView& v, int64_t start, int64_t m, const float* x, double* partial, int64_t lo) {
+  const int64_t inner = v.inner, span = v.mid * inner;
+  int64_t o = start / span, r = start % span;
+  for (int64_t j = 0; j < m;) {
+    int64_t len;
+    if (inner == 1) {
+      len = std::min(m - j, span - r);
+      partial[o - lo] += lane_sum(x + j, len);
+    } else {
+      const int64_t k = r % inner;
+      len = std::min(m - j, inner - k);
+      double* p = partial + (o * inner + k - lo);
+      const float* y = x + j;
+      for (int64_t t = 0; t < len; ++t) p[t] += (double)y[t];
+    }
+    j += len;
+    r += len;
+    if (r == span) r = 0, ++o;
+  }
+}
+
+// The entries [lo, hi) that elements [c0, c1) of a chunk add to.
+void chunk_entries(const AxisView& v, int64_t c0, int64_t c1, int64_t* lo, int64_t* hi) {
+  const int64_t inner = v.inner, span = v.mid * inner;
+  const int64_t o0 = c0 / span, o1 = (c1 - 1) / span;
+  if (inner == 1) {
+    *lo = o0, *hi = o1 + 1;
+    return;
+  }
+  if (o0 == o1 && c1 - c0 < inner) {
+    const int64_t k0 = (c0 % span) % inner, k1 = ((c1 - 1) % span) % inner;
+    if (k1 >= k0) {
+      *lo = o0 * inner + k0, *hi = o0 * inner + k1 + 1;
+      return;
+    }
+  }
+  *lo = o0 * inner, *hi = (o1 + 1) * inner;
+}
+
+}  // namespace
+
 void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::vector<Instruction>& code,
                  const std::vector<float>& constants, const std::vector<int32_t>& output_registers,
-                 const std::vector<float*>& outputs) {
+                 const std::vector<float*>& outputs, const std::vector<ProgramSum>& sums) {
   const size_t n_in = inputs.size();
   const size_t n_reg = n_in + code.size();
+  if (n == 0) return;
   // Registers that hold one value for every element (scalar inputs, constants, and ops
   // on those only) are filled once per thread, not once per block.
   std::vector<bool> uniform(n_reg, false);
@@ -109,10 +190,37 @@ void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::
       for (int k = 0; k < arity(ins.op); ++k) u = u && uniform[operands[k]];
     uniform[n_in + i] = u;
   }
+  // The chunk grid, and where each chunk's partial sums live. A shape whose partials
+  // would outgrow the tensor (a sum over a short axis of huge rows) runs as one chunk.
+  int64_t chunk = kChunk;
+  std::vector<std::vector<int64_t>> lo(sums.size()), offset(sums.size());
+  auto lay_out = [&]() {
+    const int64_t chunks = (n + chunk - 1) / chunk;
+    int64_t total = 0;
+    for (size_t s = 0; s < sums.size(); ++s) {
+      lo[s].assign(chunks, 0);
+      offset[s].assign(chunks + 1, 0);
+      for (int64_t c = 0; c < chunks; ++c) {
+        int64_t l, h;
+        chunk_entries(sums[s].over, c * chunk, std::min(n, (c + 1) * chunk), &l, &h);
+        lo[s][c] = l;
+        offset[s][c + 1] = offset[s][c] + (h - l);
+      }
+      total += offset[s][chunks];
+    }
+    return total;
+  };
+  if (lay_out() > 4 * n + (1 << 20)) {
+    chunk = n;
+    lay_out();
+  }
+  const int64_t chunks = (n + chunk - 1) / chunk;
+  std::vector<std::vector<double>> partial(sums.size());
+  for (size_t s = 0; s < sums.size(); ++s) partial[s].assign(offset[s][chunks], 0.0);
   // Each element depends on its own inputs only, so the split changes no bit.
-  const int parts = n >= (1 << 15) ? thread_count() : 1;
+  const int parts = (int)std::min<int64_t>(chunks, n >= (1 << 15) ? thread_count() : 1);
   parallel_for(parts, [&](int t) {
-    const int64_t i0 = n * t / parts, i1 = n * (t + 1) / parts;
+    const int64_t first = chunks * t / parts, last = chunks * (t + 1) / parts;
     std::vector<float> scratch(n_reg * kBlock);
     std::vector<const float*> reg(n_reg);
     auto slot = [&](size_t r) { return scratch.data() + r * kBlock; };
@@ -134,15 +242,36 @@ void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::
     }
     for (size_t i = 0; i < code.size(); ++i)
       if (uniform[n_in + i]) eval(i, kBlock);
-    for (int64_t start = i0; start < i1; start += kBlock) {
-      const int64_t m = std::min(kBlock, i1 - start);
-      for (size_t r = 0; r < n_in; ++r)
-        if (!inputs[r].scalar) reg[r] = inputs[r].data + start;
-      for (size_t i = 0; i < code.size(); ++i)
-        if (!uniform[n_in + i]) eval(i, m);
-      for (size_t j = 0; j < outputs.size(); ++j) std::memcpy(outputs[j] + start, reg[output_registers[j]], m * sizeof(float));
+    for (int64_t c = first; c < last; ++c) {
+      const int64_t c1 = std::min(n, (c + 1) * chunk);
+      for (int64_t start = c * chunk; start < c1; start += kBlock) {
+        const int64_t m = std::min(kBlock, c1 - start);
+        for (size_t r = 0; r < n_in; ++r) {
+          if (inputs[r].along.mid > 0) {
+            gather_along(inputs[r], start, m, slot(r));
+            reg[r] = slot(r);
+          } else if (!inputs[r].scalar) {
+            reg[r] = inputs[r].data + start;
+          }
+        }
+        for (size_t i = 0; i < code.size(); ++i)
+          if (!uniform[n_in + i]) eval(i, m);
+        for (size_t j = 0; j < outputs.size(); ++j) std::memcpy(outputs[j] + start, reg[output_registers[j]], m * sizeof(float));
+        for (size_t s = 0; s < sums.size(); ++s)
+          accumulate(sums[s].over, start, m, reg[sums[s].reg], partial[s].data() + offset[s][c], lo[s][c]);
+      }
     }
   });
+  for (size_t s = 0; s < sums.size(); ++s) {
+    const int64_t entries = n / sums[s].over.mid;
+    std::vector<double> total(entries, 0.0);
+    for (int64_t c = 0; c < chunks; ++c) {
+      const double* p = partial[s].data() + offset[s][c];
+      const int64_t l = lo[s][c], count = offset[s][c + 1] - offset[s][c];
+      for (int64_t e = 0; e < count; ++e) total[l + e] += p[e];
+    }
+    for (int64_t e = 0; e < entries; ++e) sums[s].out[e] = (float)total[e];
+  }
 }
 
 namespace {
@@ -175,7 +304,9 @@ napi_value fail(napi_env env, const std::string& message) {
 
 // Float32Array views of a JS array's elements, each checked to hold `n` (or, where
 // `allow_scalar`, 1) elements.
-bool float32_list(napi_env env, napi_value list, int64_t n, bool allow_scalar, std::vector<float*>* views, std::vector<bool>* scalar) {
+// n < 0 takes any length (checked by the caller); `lengths`, where given, receives each.
+bool float32_list(napi_env env, napi_value list, int64_t n, bool allow_scalar, std::vector<float*>* views, std::vector<bool>* scalar,
+                  std::vector<size_t>* lengths) {
   uint32_t count = 0;
   if (napi_get_array_length(env, list, &count) != napi_ok) return false;
   for (uint32_t i = 0; i < count; ++i) {
@@ -184,9 +315,29 @@ bool float32_list(napi_env env, napi_value list, int64_t n, bool allow_scalar, s
     size_t length;
     if (napi_get_element(env, list, i, &item) != napi_ok || !float32_view(env, item, &data, &length)) return false;
     const bool one = allow_scalar && length == 1 && n != 1;
-    if ((int64_t)length != n && !one) return false;
+    if (n >= 0 && (int64_t)length != n && !one) return false;
     views->push_back(data);
     scalar->push_back(one);
+    if (lengths != nullptr) lengths->push_back(length);
+  }
+  return true;
+}
+
+// (mid, inner) pairs from a Float64Array, one per item, each checked against n and the
+// array it describes (`lengths`): mid·inner divides n, and the array holds n / mid
+// floats (mid 0, allowed where `optional`, leaves the item as it is).
+bool axis_views(napi_env env, napi_value v, int64_t n, const std::vector<size_t>& lengths, bool optional, std::vector<AxisView>* views) {
+  double* data;
+  size_t length;
+  if (!typed_view(env, v, napi_float64_array, &data, &length) || length != 2 * lengths.size()) return false;
+  for (size_t i = 0; i < lengths.size(); ++i) {
+    const int64_t mid = (int64_t)data[2 * i], inner = (int64_t)data[2 * i + 1];
+    if (mid == 0 && optional) {
+      views->push_back({});
+      continue;
+    }
+    if (mid < 1 || inner < 1 || n % (mid * inner) != 0 || (int64_t)lengths[i] != n / mid) return false;
+    views->push_back({mid, inner});
   }
   return true;
 }
@@ -194,15 +345,18 @@ bool float32_list(napi_env env, napi_value list, int64_t n, bool allow_scalar, s
 }  // namespace
 
 napi_value ElementwiseProgramBinding(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 10;
+  napi_value argv[10];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   int64_t n = 0;
   if (argc < 6 || napi_get_value_int64(env, argv[5], &n) != napi_ok || n < 0) return fail(env, "elementwiseProgram: argument 5 must be the element count");
-  std::vector<float*> in_views, out_views;
-  std::vector<bool> in_scalar, out_scalar;
-  if (!float32_list(env, argv[0], n, true, &in_views, &in_scalar)) return fail(env, "elementwiseProgram: inputs must be Float32Arrays of n or 1 elements");
-  if (!float32_list(env, argv[1], n, false, &out_views, &out_scalar)) return fail(env, "elementwiseProgram: outputs must be Float32Arrays of n elements");
+  const bool extended = argc >= 10;
+  std::vector<float*> in_views, out_views, sum_views;
+  std::vector<bool> in_scalar, out_scalar, sum_scalar;
+  std::vector<size_t> in_lengths, sum_lengths;
+  // Inputs along an axis are checked against their views below, not against n.
+  if (!float32_list(env, argv[0], extended ? -1 : n, true, &in_views, &in_scalar, &in_lengths)) return fail(env, "elementwiseProgram: inputs must be Float32Arrays of n or 1 elements");
+  if (!float32_list(env, argv[1], n, false, &out_views, &out_scalar, nullptr)) return fail(env, "elementwiseProgram: outputs must be Float32Arrays of n elements");
   int32_t* code_data;
   double* constant_data;
   int32_t* output_data;
@@ -212,15 +366,40 @@ napi_value ElementwiseProgramBinding(napi_env env, napi_callback_info info) {
       !typed_view(env, argv[4], napi_int32_array, &output_data, &output_len) || output_len != out_views.size()) {
     return fail(env, "elementwiseProgram: code (Int32Array of 4 per op), constants (Float64Array) and one output register per output");
   }
+  std::vector<AxisView> in_along, sum_over;
+  std::vector<int32_t> sum_registers;
+  if (extended) {
+    if (!axis_views(env, argv[6], n, in_lengths, true, &in_along)) return fail(env, "elementwiseProgram: input views must be (mid, inner) pairs, one per input, mid·inner dividing n and the input holding n/mid floats");
+    for (size_t i = 0; i < in_views.size(); ++i) {
+      if (in_along[i].mid == 0 && (int64_t)in_lengths[i] != n && !(in_lengths[i] == 1 && n != 1)) return fail(env, "elementwiseProgram: inputs must be Float32Arrays of n or 1 elements");
+      if (in_along[i].mid == 0) in_scalar[i] = in_lengths[i] == 1 && n != 1;
+      else in_scalar[i] = false;
+    }
+    int32_t* reg_data;
+    size_t reg_len;
+    if (!float32_list(env, argv[7], -1, true, &sum_views, &sum_scalar, &sum_lengths) ||
+        !typed_view(env, argv[8], napi_int32_array, &reg_data, &reg_len) || reg_len != sum_views.size() ||
+        !axis_views(env, argv[9], n, sum_lengths, false, &sum_over)) {
+      return fail(env, "elementwiseProgram: sums must be Float32Arrays of n/mid floats, with one register and one (mid, inner) view each, mid·inner dividing n");
+    }
+    sum_registers.assign(reg_data, reg_data + reg_len);
+  } else {
+    in_along.assign(in_views.size(), AxisView{});
+  }
   std::vector<Instruction> code(code_len / 4);
   for (size_t i = 0; i < code.size(); ++i) code[i] = {code_data[4 * i], code_data[4 * i + 1], code_data[4 * i + 2], code_data[4 * i + 3]};
   std::vector<float> constants(constant_data, constant_data + constant_len);
   std::vector<int32_t> output_registers(output_data, output_data + output_len);
-  const char* problem = validate_program(in_views.size(), code, constants.size(), output_registers);
+  std::vector<int32_t> checked(output_registers);
+  checked.insert(checked.end(), sum_registers.begin(), sum_registers.end());
+  const char* problem = validate_program(in_views.size(), code, constants.size(), checked);
   if (problem[0] != '\0') return fail(env, problem);
+  if (n == 0) return nullptr;  // the caller gives an empty tensor's sums (zeros) without the addon
   std::vector<ProgramInput> inputs;
-  for (size_t i = 0; i < in_views.size(); ++i) inputs.push_back({in_views[i], in_scalar[i]});
-  run_program(n, inputs, code, constants, output_registers, out_views);
+  for (size_t i = 0; i < in_views.size(); ++i) inputs.push_back({in_views[i], (bool)in_scalar[i], in_along[i]});
+  std::vector<ProgramSum> sums;
+  for (size_t s = 0; s < sum_views.size(); ++s) sums.push_back({sum_registers[s], sum_over[s], sum_views[s]});
+  run_program(n, inputs, code, constants, output_registers, out_views, sums);
   return nullptr;
 }
 

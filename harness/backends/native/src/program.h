@@ -15,9 +15,26 @@ enum ProgramOp : int32_t {
   kSquare, kRelu, kMulAdd, kGreater, kLess, kEqual, kSelect, kOpCount
 };
 
+// How a value of the program's shape maps to an array that lacks one axis of it:
+// element i reads (or, for a sum, adds to) entry (i / (mid·inner))·inner + i % inner,
+// mid being that axis's extent and inner the product of the axes after it. The whole
+// tensor as one value is mid = n, inner = 1.
+struct AxisView {
+  int64_t mid = 0;    // 0: no axis (a full-size or size-1 input)
+  int64_t inner = 1;
+};
+
 struct ProgramInput {
   const float* data;
   bool scalar;  // size 1: broadcast to every element
+  AxisView along;  // mid > 0: lacks that axis, repeated along it
+};
+
+// A sum of register `reg` over one axis (or all of them), written to `out` (n / mid floats).
+struct ProgramSum {
+  int32_t reg;
+  AxisView over;
+  float* out;
 };
 
 struct Instruction {
@@ -27,16 +44,21 @@ struct Instruction {
 // Runs the program over n elements: registers [0, inputs.size()) are the inputs,
 // register inputs.size() + i is instruction i's result; outputs[j] receives register
 // output_registers[j]. The program must already be validated (validate_program).
+// Sums are accumulated in float64 over fixed chunks of elements (in element order
+// within a chunk) and the chunks' partial sums added in chunk order, then rounded to
+// float32 once: the result does not depend on the thread count.
 void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::vector<Instruction>& code,
                  const std::vector<float>& constants, const std::vector<int32_t>& output_registers,
-                 const std::vector<float*>& outputs);
+                 const std::vector<float*>& outputs, const std::vector<ProgramSum>& sums = {});
 
 // An empty string if the program is well formed, else what is wrong with it.
 const char* validate_program(size_t inputs, const std::vector<Instruction>& code, size_t constants,
                              const std::vector<int32_t>& output_registers);
 
 // elementwiseProgram(inputs: Float32Array[], outputs: Float32Array[], code: Int32Array,
-// constants: Float64Array, outputRegisters: Int32Array, n: number).
+// constants: Float64Array, outputRegisters: Int32Array, n: number[, inputViews: Float64Array
+// (mid, inner per input; mid 0 for none), sums: Float32Array[], sumRegisters: Int32Array,
+// sumViews: Float64Array (mid, inner per sum)]).
 napi_value ElementwiseProgramBinding(napi_env env, napi_callback_info info);
 
 }  // namespace algobench
