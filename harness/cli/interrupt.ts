@@ -4,8 +4,22 @@
  */
 import type { BenchmarkListener } from '../benchmark/execute.ts';
 
+/** The exit code of a command interrupted by `signal`: 128 + the signal's number, as a shell reports it. */
+const EXIT_CODE = { SIGINT: 130, SIGTERM: 143 } as const;
+let exitCode: number = EXIT_CODE.SIGINT;
+
+/** The exit code of an interrupted run: 130 after Ctrl-C, 143 after SIGTERM. */
+export function interruptedExitCode(): number {
+  return exitCode;
+}
+
 /**
- * Ctrl-C. Before the first trial starts (planning, loading submissions, choosing and
+ * Ctrl-C, and SIGTERM — what a scheduler sends before it kills a job (scancel, Slurm
+ * preemption with requeue, a deleted Kubernetes pod; Slurm kills KillWait seconds
+ * later, 30 by default): both stop the run the same way, so that a requeued task
+ * resumes a trial stored as interrupted rather than one left 'running'.
+ *
+ * Before the first trial starts (planning, loading submissions, choosing and
  * probing the backend, reading the hardware) nothing has been stored, so Ctrl-C ends
  * the process at once with one line and exit code 130. Once the run is recorded
  * (the listener's onStart, which runBenchmark calls right after opening the store and
@@ -15,15 +29,20 @@ import type { BenchmarkListener } from '../benchmark/execute.ts';
 export function interruptHandling(): { signal: AbortSignal; listen: (inner: BenchmarkListener) => BenchmarkListener } {
   const controller = new AbortController();
   let recorded = false;
-  process.on('SIGINT', () => {
+  const onSignal = (signal: keyof typeof EXIT_CODE) => () => {
+    exitCode = EXIT_CODE[signal];
     if (!recorded) {
-      process.stderr.write('algobench: interrupted before the first trial started; nothing was run or stored\n');
-      process.exit(130);
+      process.stderr.write(`algobench: ${signal === 'SIGINT' ? 'interrupted' : 'terminated (SIGTERM)'} before the first trial started; nothing was run or stored\n`);
+      process.exit(exitCode);
     }
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\nalgobench: interrupting after the current step (Ctrl-C again to quit now)\n');
+    if (controller.signal.aborted) process.exit(exitCode);
+    process.stderr.write(signal === 'SIGINT'
+      ? '\nalgobench: interrupting after the current step (Ctrl-C again to quit now)\n'
+      : '\nalgobench: terminated (SIGTERM): stopping after the current step; the trial is stored as interrupted and the same command resumes it\n');
     controller.abort();
-  });
+  };
+  process.on('SIGINT', onSignal('SIGINT'));
+  process.on('SIGTERM', onSignal('SIGTERM'));
   return {
     signal: controller.signal,
     listen: (inner) => ({

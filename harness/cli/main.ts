@@ -6,6 +6,7 @@
 import { CommanderError } from 'commander';
 import { AlgobenchError } from '../core/errors.ts';
 import { flagOf } from './flags.ts';
+import { interruptedExitCode } from './interrupt.ts';
 import { algobenchProgram } from './program.ts';
 
 const program = algobenchProgram();
@@ -23,7 +24,7 @@ try {
   }
   if (err instanceof AlgobenchError) {
     process.stderr.write(`algobench: ${err.wordedWith(flagOf)}\n`);
-    process.exit(err.code === 'E_INTERRUPTED' ? 130 : INPUT_ERRORS.has(err.code) ? 2 : 1);
+    process.exit(err.code === 'E_INTERRUPTED' ? interruptedExitCode() : INPUT_ERRORS.has(err.code) ? 2 : 1);
   }
   throw err;
 }

@@ -462,6 +462,11 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
       }
     });
     child.on('exit', (code, signal) => {
+      if (result === undefined && verdict === undefined && env.signal?.aborted === true) {
+        // The run was interrupted and the process died before it could stop at a step
+        // (a signal to the whole job can reach it first): the trial was cut off, it did not crash.
+        verdict = { status: 'interrupted', message: `interrupted at step ~${partial.steps} (its process ended: ${signal ?? `exit code ${code}`})` };
+      }
       if (result === undefined && verdict === undefined) {
         const tail = lastWords(stderrTail);
         verdict = {
