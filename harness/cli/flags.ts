@@ -26,6 +26,7 @@ export const FLAG_OF: Readonly<Record<Setting, string>> = {
   shardCount: '--shard-count',
   searchSpaces: '--search-space',
   budgetSaver: '--budget-saver',
+  saveCorpus: '--save-corpus',
 };
 
 /** The flag of `name`, for AlgobenchError.wordedWith. */

@@ -28,7 +28,7 @@ export type ErrorCode =
  */
 export const SETTINGS = [
   'workloads', 'submissions', 'ruleset', 'trials', 'studies', 'seed', 'dbPath', 'backend', 'budgetScale', 'selfTuningBudgetScale',
-  'outDir', 'reference', 'dir', 'minReached', 'plan', 'shard', 'shardCount', 'searchSpaces', 'budgetSaver',
+  'outDir', 'reference', 'dir', 'minReached', 'plan', 'shard', 'shardCount', 'searchSpaces', 'budgetSaver', 'saveCorpus',
 ] as const;
 export type Setting = (typeof SETTINGS)[number];
 

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AlgobenchError } from '../core/errors.ts';
+import { AlgobenchError, setting } from '../core/errors.ts';
 import type { Hparams } from '../spec.ts';
 
 /** One stored trial: its place, its goal, how it ended and its validation curve. */
@@ -48,7 +48,7 @@ export function readCorpus(dir: string): CurveTrial[] {
   } catch (err) {
     throw new AlgobenchError('E_USAGE', `cannot read the learning-curve corpus ${dir}: ${(err as Error).message}; pass a folder of corpus .json files`);
   }
-  if (names.length === 0) throw new AlgobenchError('E_USAGE', `${dir} holds no corpus .json files; write one with --save-corpus or pass another folder`);
+  if (names.length === 0) throw new AlgobenchError('E_USAGE', `${dir} holds no corpus .json files; write one with ${setting('saveCorpus')} or pass another folder`);
   return names.flatMap((n) => parseCorpus(readFileSync(join(dir, n), 'utf8'), join(dir, n)).trials);
 }
 
@@ -57,15 +57,15 @@ export function parseCorpus(text: string, source: string): CorpusFile {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new AlgobenchError('E_USAGE', `${source} is not JSON (${(err as Error).message}); regenerate it with --save-corpus`);
+    throw new AlgobenchError('E_USAGE', `${source} is not JSON (${(err as Error).message}); regenerate it with ${setting('saveCorpus')}`);
   }
   const file = json as Partial<CorpusFile>;
   if (file.format !== 'algobench-learning-curves/1' || !Array.isArray(file.trials)) {
-    throw new AlgobenchError('E_USAGE', `${source} is not a learning-curve corpus (no format "algobench-learning-curves/1" with a trials list); regenerate it with --save-corpus`);
+    throw new AlgobenchError('E_USAGE', `${source} is not a learning-curve corpus (no format "algobench-learning-curves/1" with a trials list); regenerate it with ${setting('saveCorpus')}`);
   }
   for (const [i, t] of file.trials.entries()) {
     const bad = !(t.budgetSec > 0) || (t.direction !== 'max' && t.direction !== 'min') || !Number.isFinite(t.target) || !Array.isArray(t.evals) || !(t.submissionTimeSec >= 0);
-    if (bad) throw new AlgobenchError('E_USAGE', `${source}: trial ${i} lacks a budget, direction, target, submission time or eval list; regenerate it with --save-corpus`);
+    if (bad) throw new AlgobenchError('E_USAGE', `${source}: trial ${i} lacks a budget, direction, target, submission time or eval list; regenerate it with ${setting('saveCorpus')}`);
   }
   return file as CorpusFile;
 }

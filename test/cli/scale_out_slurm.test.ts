@@ -70,6 +70,15 @@ function rows(path: string, where = 'TRUE'): TrialRowLite[] {
   }
 }
 
+function runStatuses(path: string): string[] {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT status FROM runs ORDER BY id').all() as Array<{ status: string }>).map((r) => r.status);
+  } finally {
+    db.close();
+  }
+}
+
 /** A row's key in the plan file's spelling (store/rows.ts trialKeyText, written out here). */
 const keyOf = (r: TrialRowLite): string =>
   `${r.workload}${r.variant === 'base' ? '' : `:${r.variant}`}/${r.submission}/${r.ruleset}/x${r.budget_scale}/seed${r.base_seed}/study${r.study}/trial${r.trial}/${r.code_key}`;
@@ -151,6 +160,10 @@ describe.skipIf(!HAS_SLURM && !IS_ROOT)('scale-out on a real Slurm: plan → sba
     const mergeLog = readFileSync(join(slurmDir, 'logs', 'merge.out'), 'utf8');
     expect(mergeLog).toContain(`1 planned trial(s) unfinished: #7 ${plan.trials[7]!.key}`);
     expect(rows(merged, FINISHED).map(keyOf).sort()).toEqual(plan.trials.filter((t) => t.index !== 7).map((t) => t.key).sort());
+    // scancel's SIGTERM reached the task's processes: the cut-off trial is stored as
+    // interrupted (not crashed, not left running) and the shard's run row is closed.
+    expect(rows(shardPath(CANCELLED)).filter((r) => keyOf(r) === plan.trials[7]!.key).map((r) => r.status)).toEqual(['interrupted']);
+    expect(runStatuses(shardPath(CANCELLED))).toEqual(['interrupted']);
 
     // The README's line for a cancelled task.
     const resubmitted = c.client('sbatch', [`--array=${CANCELLED}`, join(slurmDir, 'array.sbatch')]);

@@ -79,6 +79,12 @@ export interface BoundaryCost {
 
 const DEFAULT_MEMORY_CAP = 6 * 1024 ** 3;
 const POLL_MS = 200;
+/**
+ * How long a trial process's unexplained end waits for the run's own interrupt before
+ * it is called a crash (see `ended`): signals are handled on each process's event
+ * loop, a few milliseconds apart; half a second is ample even on a loaded machine.
+ */
+const SIGNAL_GRACE_MS = 500;
 
 let compiled: Map<string, CompiledTree> | undefined;
 
@@ -344,6 +350,14 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
       }
     };
 
+    // While the run is being interrupted, a trial whose process ends (a signal to the
+    // whole job can reach it before it stops at a step, or while it still starts) or
+    // cannot be told to stop was cut off: it did not crash, which would count against
+    // the submission and keep resume from running it again. (A submission that kills
+    // its own process gets no such pass: the run was not interrupted.)
+    const cutOff = (what: string): { status: FailedStatus; message: string } | undefined =>
+      env.signal?.aborted === true ? { status: 'interrupted', message: `interrupted at step ~${partial.steps} (${what})` } : undefined;
+
     const onAbort = () => {
       if (trainingSince === undefined) {
         stop('interrupted', 'interrupted before training started');
@@ -461,24 +475,38 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
           break;
       }
     });
+    /**
+     * The process ended, or could not be written to, without a result or a verdict.
+     * While the run is interrupted that is a cut-off trial; otherwise it is a crash —
+     * but only once the run's own interrupt has had SIGNAL_GRACE_MS to arrive: a
+     * signal to the whole job reaches this process and the trial's at about the same
+     * time, and the trial's death can be seen first.
+     */
+    const ended = (what: string, crash: () => { status: FailedStatus; message: string }) => {
+      if (result !== undefined || verdict !== undefined) return finish();
+      if (env.signal?.aborted === true) {
+        verdict = cutOff(what);
+        return finish();
+      }
+      const grace = setTimeout(() => {
+        verdict ??= crash();
+        finish();
+      }, SIGNAL_GRACE_MS);
+      env.signal?.addEventListener('abort', () => {
+        clearTimeout(grace);
+        verdict ??= cutOff(what);
+        finish();
+      }, { once: true });
+    };
     child.on('exit', (code, signal) => {
-      if (result === undefined && verdict === undefined && env.signal?.aborted === true) {
-        // The run was interrupted and the process died before it could stop at a step
-        // (a signal to the whole job can reach it first): the trial was cut off, it did not crash.
-        verdict = { status: 'interrupted', message: `interrupted at step ~${partial.steps} (its process ended: ${signal ?? `exit code ${code}`})` };
-      }
-      if (result === undefined && verdict === undefined) {
-        const tail = lastWords(stderrTail);
-        verdict = {
-          status: 'crashed',
-          message: `the trial process ${signal !== null ? `died of ${signal}` : `exited with code ${code}`} at step ~${partial.steps} before reporting a result${tail === undefined ? '' : ` (last words: ${tail.slice(0, 200)})`}`,
-        };
-      }
-      finish();
+      const tail = lastWords(stderrTail);
+      ended(`its process ended: ${signal ?? `exit code ${code}`}`, () => ({
+        status: 'crashed',
+        message: `the trial process ${signal !== null ? `died of ${signal}` : `exited with code ${code}`} at step ~${partial.steps} before reporting a result${tail === undefined ? '' : ` (last words: ${tail.slice(0, 200)})`}`,
+      }));
     });
     child.on('error', (err) => {
-      verdict ??= { status: 'crashed', message: `the trial process could not run: ${errorMessage(err)}` };
-      finish();
+      ended(errorMessage(err), () => ({ status: 'crashed', message: `the trial process could not run: ${errorMessage(err)}` }));
     });
     const start: ToTrial = {
       kind: 'start',

@@ -5,6 +5,12 @@
 import { register } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+// First of all: Ctrl-C reaches the whole process group, and a scheduler's SIGTERM
+// (scancel, Slurm preemption, a deleted Kubernetes pod) every process of the job, this
+// one too, possibly while it still loads. The parent decides: it sends 'interrupt', or
+// kills this process. Dying here first would leave the parent a trial without a result.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => {});
+
 const [compiledDirsJson, entryPointsJson] = process.argv.slice(2);
 if (compiledDirsJson === undefined || entryPointsJson === undefined) {
   throw new Error('usage: trial_bootstrap.mjs <compiled dirs JSON> <entry points JSON>');

@@ -36,14 +36,6 @@ const interrupt = new AbortController();
 const pendingEvals = new Map<number, { resolve: (m: { validation: Record<string, number>; test: Record<string, number> }) => void; reject: (e: Error) => void }>();
 let nextEvalId = 1;
 
-// Ctrl-C reaches the whole process group, and a scheduler's SIGTERM (scancel, Slurm
-// preemption, a Kubernetes pod deleted) every process of the job: this one too. The
-// parent decides: it sends 'interrupt', or kills this process. Dying here first would
-// store the trial as crashed, a failure of the submission, instead of interrupted.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {});
-}
-
 function tensorData(t: tf.Tensor): TensorData {
   const values = t.dataSync() as Float32Array | Int32Array | Uint8Array;
   return { shape: [...t.shape], dtype: t.dtype as TensorData['dtype'], values };
