@@ -28,6 +28,8 @@ export interface CalibrationTiming {
   /** Medians of the same repeats: how much the machine jittered meanwhile (shown, never compared). Absent in rows before they were recorded. */
   readonly matmulMedianMs?: number;
   readonly elementwiseMedianMs?: number;
+  /** Timed repeats of each kernel: CALIBRATION_REPEATS, fewer on a slow backend or a busy machine. */
+  readonly repeats?: number;
 }
 
 /** CPU accounting since a mark, as shares of the whole machine's capacity. */
@@ -77,8 +79,15 @@ export const STEAL_TOLERANCE = 0.02;
 
 /** Timed repeats of each kernel (alternating, so both sample the same seconds); the fastest is the reading. */
 export const CALIBRATION_REPEATS = 20;
+/**
+ * Fewer when the timed repeats have taken this long: a slow backend (plain-JS cpu takes
+ * about a second a repeat) or a busy machine does not stretch every trial by seconds.
+ */
+const BUDGET_MS = 300;
+/** At least this many timed repeats, whatever they take. */
+const MIN_REPEATS = 3;
 /** Untimed rounds first: caches, the JIT and lazily built kernels warm up. */
-const WARMUP = 3;
+const WARMUP = 2;
 /** Chained operations per timed repeat: each repeat lasts a few milliseconds, long enough to time well, short enough that many fit. */
 const CHAIN = 16;
 
@@ -93,8 +102,9 @@ function timeMs(fn: () => tf.Tensor): number {
 
 /**
  * Times the fixed kernels on the active backend: 16 chained 256² matrix products and
- * 16 elementwise passes over 2¹⁹ floats, 20 times each (about 0.2 s in all on a quiet
- * 2-core machine here; it runs before and after every trial).
+ * 16 elementwise passes over 2¹⁹ floats, 20 times each or for 0.3 s (about 0.2 s in
+ * all on a quiet 2-core machine with the built-in backend; it runs before and after
+ * every trial).
  */
 export function calibrate(): CalibrationTiming {
   const a = tf.randomUniform([256, 256], -1, 1, 'float32', 1);
@@ -119,11 +129,15 @@ export function calibrate(): CalibrationTiming {
     }
     const matmul: number[] = [];
     const elementwise: number[] = [];
-    for (let i = 0; i < CALIBRATION_REPEATS; i++) {
+    const start = performance.now();
+    for (let i = 0; i < CALIBRATION_REPEATS && (i < MIN_REPEATS || performance.now() - start < BUDGET_MS); i++) {
       matmul.push(timeMs(matmuls));
       elementwise.push(timeMs(passes));
     }
-    return { matmulMs: Math.min(...matmul), elementwiseMs: Math.min(...elementwise), matmulMedianMs: median(matmul), elementwiseMedianMs: median(elementwise) };
+    return {
+      matmulMs: Math.min(...matmul), elementwiseMs: Math.min(...elementwise),
+      matmulMedianMs: median(matmul), elementwiseMedianMs: median(elementwise), repeats: matmul.length,
+    };
   } finally {
     tf.dispose([a, b, x]);
   }
