@@ -79,12 +79,21 @@ describe('whose CPU time is whose', () => {
   });
 });
 
+/** Spins in 50 ms slices, checking between them whether its parent is gone or its time is up. */
+const SPINNER = `
+  const end = Date.now() + 30_000;
+  process.stdin.on('end', () => process.exit()).on('close', () => process.exit()).resume();
+  const spin = () => { const t = Date.now() + 50; while (Date.now() < t) {} if (Date.now() < end) setImmediate(spin); else process.exit(); };
+  spin();`;
+
 describe('a loaded machine', () => {
   it('flags a trial during which, and after which, other processes keep every CPU busy', async () => {
     if (cpuMark() === null) return; // no /proc here: the CPU shares cannot be read
     // One spinning process per CPU starts with the trial and is still spinning through
-    // the "after" calibration; ended only once the noise record is made.
-    const spinners = cpus().map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+    // the "after" calibration; ended once the noise record is made. Each also ends by
+    // itself when this process goes (its stdin closes) or after 30 s: a test that
+    // times out must not leave the machine loaded.
+    const spinners = cpus().map(() => spawn(process.execPath, ['-e', SPINNER], { stdio: ['pipe', 'ignore', 'ignore'] }));
     try {
       const { noise } = await measureNoise(() => new Promise((resolve) => setTimeout(resolve, 1_000)));
       expect(noise.reasons.some((r) => /^other processes used \d+ % of the CPUs$/.test(r)), noise.reasons.join('; ')).toBe(true);
