@@ -69,7 +69,7 @@ export interface TrialNoise {
  * than twice that between the start and the end of a trial has changed by more than
  * the benchmark promises to resolve, whatever the trial's own spread. The fastest of
  * CALIBRATION_REPEATS repeats must itself move much less than that on a quiet
- * machine (docs/architecture.md, "Noise", has the figures).
+ * machine: `bench --repeat` reports its CV over the repeats, the check.
  */
 export const CALIBRATION_TOLERANCE = 0.1;
 /** Other processes using more than this share of the machine flag the trial. */
