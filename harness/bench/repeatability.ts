@@ -1,58 +1,117 @@
 /**
  * `algobench bench --repeat N`: is time-to-target repeatable on this machine? Runs one
  * seed and one configuration (each workload's reference, from the targets file) N
- * times on the real clock and reports, per workload, the step at which the target was
- * met in each repeat (the same every time when the trajectory is deterministic), the
- * time-to-target of each, their coefficient of variation, the eval cost, and which
- * repeats were flagged noisy. Timing lives here, in a benchmark, never in a test.
+ * times, each repeat the way a scored trial runs: in a sandboxed process of its own
+ * (runner/isolated/run_isolated.ts), with the noise calibration before and after it in
+ * this process, on the same backend. So every repeat pays the same start-up, off the
+ * clock, and none inherits another's warm JIT, caches or heap (run in this process,
+ * the first repeat paid the warm-up and the CV doubled).
+ *
+ * Reports, per workload: the step at which the target was met in each repeat (the
+ * same every time when the trajectory is deterministic), each time-to-target and
+ * their coefficient of variation, the CV of the calibration readings over the repeats
+ * (the machine's own noise floor: a time-to-target CV near it is the machine's, not
+ * the trial's), and which repeats were flagged noisy and why. Timing lives here, in a
+ * benchmark, never in a test.
  */
+import * as tf from '@tensorflow/tfjs';
 import { formatWorkloadRef } from '../core/workload_ref.ts';
 import { measureNoise, type TrialNoise } from '../identity/calibration.ts';
-import { realClock } from '../runner/clock.ts';
-import { runTrial } from '../runner/trial.ts';
+import { runTrialIsolated, type BoundaryCost, type WatchdogLimits } from '../runner/isolated/run_isolated.ts';
+import type { BackendChoice } from '../backends/select.ts';
 import type { TrialResult } from '../core/trial_result.ts';
-import type { Targets, Workload } from '../spec.ts';
-import type { LoadedSubmission } from '../submissions/load.ts';
+import type { Hparams, Targets, Workload } from '../spec.ts';
+
+export interface Repeat {
+  readonly result: TrialResult;
+  readonly noise: TrialNoise;
+  /** Seconds from spawning the trial's process to its end, calibrations included. */
+  readonly wallSec: number;
+  /** The repeat's own trial process. */
+  readonly pid?: number;
+  /** Spawn to first step, and teardown: the start-up every repeat pays off the clock. */
+  readonly boundary?: BoundaryCost;
+}
 
 export interface RepeatRow {
   readonly workload: string;
   readonly submission: string;
   readonly seed: number;
-  readonly repeats: ReadonlyArray<{ readonly result: TrialResult; readonly noise: TrialNoise; readonly wallSec: number }>;
+  readonly backend: string;
+  readonly repeats: readonly Repeat[];
   /** The distinct target steps (one value when every repeat met the target at the same step). */
   readonly targetSteps: readonly (number | null)[];
+  /** Time-to-target of each repeat, in order (null where it missed). */
+  readonly timesSec: readonly (number | null)[];
   readonly meanSec: number | null;
   /** Sample standard deviation / mean of time-to-target over the repeats that reached it. */
   readonly cv: number | null;
+  /** CV of each calibration kernel's reading over every before and after of every repeat. */
+  readonly calibrationCv: { readonly matmul: number | null; readonly elementwise: number | null };
+  /** Repeats (1-based) flagged noisy, with why. */
+  readonly flagged: ReadonlyArray<{ readonly repeat: number; readonly reasons: readonly string[] }>;
+}
+
+/** Sample standard deviation / mean; null for fewer than two values. */
+export function coefficientOfVariation(xs: readonly number[]): number | null {
+  if (xs.length < 2) return null;
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1));
+  return sd / mean;
+}
+
+export interface RepeatOptions {
+  readonly repeats: number;
+  readonly seed: number;
+  /** The backend the trials run on; it must be this process's active one, which the calibration times. */
+  readonly backend: BackendChoice;
+  /** Budget multiplier (1 for the benchmark; tests shrink it). @default 1 */
+  readonly budgetScale?: number;
+  readonly limits?: WatchdogLimits;
+  readonly onRepeat?: (i: number, repeat: Repeat) => void;
 }
 
 export async function repeatTrial(
   workload: Workload,
   targets: Targets,
-  submission: LoadedSubmission,
-  hparams: Record<string, number | string | boolean>,
-  options: { repeats: number; seed: number; onRepeat?: (i: number, r: TrialResult, noise: TrialNoise) => void },
+  submission: { readonly name: string; readonly modulePath: string },
+  hparams: Hparams,
+  options: RepeatOptions,
 ): Promise<RepeatRow> {
+  // The calibration runs here, the trial in its own process: both must use one backend,
+  // or the noise record would describe another machine than the trial's.
+  if (tf.getBackend() !== options.backend) {
+    throw new Error(`bench --repeat: trials would run on ${options.backend} while the calibration times ${tf.getBackend()}; select the backend first (selectBackend)`);
+  }
   await workload.load();
-  const repeats: Array<{ result: TrialResult; noise: TrialNoise; wallSec: number }> = [];
+  const repeats: Repeat[] = [];
   for (let i = 0; i < options.repeats; i++) {
     const t0 = performance.now();
-    const { value: result, noise } = await measureNoise(() =>
-      runTrial({ workload, targets, submission: submission.submission, hparams, seed: options.seed, budgetScale: 1 }, { clock: realClock }),
+    const { value, noise } = await measureNoise(() =>
+      runTrialIsolated({
+        workload, targets, modulePath: submission.modulePath, hparams, seed: options.seed, budgetScale: options.budgetScale ?? 1, backend: options.backend,
+        ...(options.limits === undefined ? {} : { limits: options.limits }),
+      }),
     );
-    repeats.push({ result, noise, wallSec: (performance.now() - t0) / 1000 });
-    options.onRepeat?.(i, result, noise);
+    const { boundary, pid, ...result } = value;
+    const repeat: Repeat = { result, noise, wallSec: (performance.now() - t0) / 1000, ...(pid === undefined ? {} : { pid }), ...(boundary === undefined ? {} : { boundary }) };
+    repeats.push(repeat);
+    options.onRepeat?.(i, repeat);
   }
-  const times = repeats.flatMap((r) => (r.result.timeToTargetSec === null ? [] : [r.result.timeToTargetSec]));
-  const mean = times.length > 0 ? times.reduce((a, b) => a + b, 0) / times.length : null;
-  const sd = mean !== null && times.length > 1 ? Math.sqrt(times.reduce((a, t) => a + (t - mean) ** 2, 0) / (times.length - 1)) : null;
+  const timesSec = repeats.map((r) => r.result.timeToTargetSec);
+  const reached = timesSec.filter((t): t is number => t !== null);
+  const readings = (kernel: 'matmulMs' | 'elementwiseMs') => repeats.flatMap((r) => [r.noise.before[kernel], r.noise.after[kernel]]);
   return {
     workload: formatWorkloadRef(workload),
     submission: submission.name,
     seed: options.seed,
+    backend: options.backend,
     repeats,
     targetSteps: [...new Set(repeats.map((r) => r.result.targetStep))],
-    meanSec: mean,
-    cv: mean !== null && sd !== null ? sd / mean : null,
+    timesSec,
+    meanSec: reached.length > 0 ? reached.reduce((a, b) => a + b, 0) / reached.length : null,
+    cv: coefficientOfVariation(reached),
+    calibrationCv: { matmul: coefficientOfVariation(readings('matmulMs')), elementwise: coefficientOfVariation(readings('elementwiseMs')) },
+    flagged: repeats.flatMap((r, i) => (r.noise.reasons.length > 0 ? [{ repeat: i + 1, reasons: r.noise.reasons }] : [])),
   };
 }

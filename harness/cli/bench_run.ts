@@ -13,22 +13,25 @@ import { getReference, getTargets } from '../../workloads/targets.ts';
 import { AlgobenchError } from '../core/errors.ts';
 import { repeatTrial, type RepeatRow } from '../bench/repeatability.ts';
 import type { Workload } from '../spec.ts';
+import type { TrialNoise } from '../identity/calibration.ts';
 import { optimizersCommand, selectZooModels, zooCommand } from './bench_zoo.ts';
 import { checkPlannedTrials } from '../benchmark/plan_bounds.ts';
 import { DEFAULT_OPTIMIZER_SECONDS } from '../bench/optimizer_bench.ts';
 
-async function repeatCommand(workloads: readonly Workload[], repeats: number, seed: number, json: boolean): Promise<void> {
+/** `bench --repeat`: each workload's reference trial, n times, each in its own trial process. */
+async function repeatCommand(workloads: readonly Workload[], backend: BackendChoice, repeats: number, seed: number, json: boolean): Promise<void> {
   const rows: RepeatRow[] = [];
   for (const w of workloads) {
     const reference = getReference(w.name, w.variant);
     if (reference === undefined) throw new AlgobenchError('E_TARGETS', `${w.name}:${w.variant} has no reference configuration in workloads/targets.json`);
-    const submission = await loadSubmission(reference.submission);
+    const submission = { name: reference.submission, modulePath: resolveModulePath(reference.submission) };
     const row = await repeatTrial(w, getTargets(w.name, w.variant), submission, { ...reference.hparams }, {
       repeats,
       seed,
-      onRepeat: (i, r, noise) =>
+      backend,
+      onRepeat: (i, { result: r, noise, pid, boundary }) =>
         process.stderr.write(
-          `${w.name} repeat ${i + 1}/${repeats}: ${r.status}, target step ${r.targetStep ?? '—'}, time-to-target ${r.timeToTargetSec?.toFixed(3) ?? '—'} s, ${r.evals} evals (${r.evalTimeSec.toFixed(2)} s)${noise.reasons.length > 0 ? `; noisy: ${noise.reasons.join('; ')}` : ''}\n`,
+          `${w.name} repeat ${i + 1}/${repeats} (process ${pid ?? '?'}, start-up ${boundary?.startSec.toFixed(1) ?? '—'} s): ${r.status}, target step ${r.targetStep ?? '—'}, time-to-target ${r.timeToTargetSec?.toFixed(3) ?? '—'} s, ${r.evals} evals (${r.evalTimeSec.toFixed(2)} s); calibration ${calibrationText(noise)}${noise.reasons.length > 0 ? `; noisy: ${noise.reasons.join('; ')}` : ''}\n`,
         ),
     });
     rows.push(row);
@@ -37,14 +40,23 @@ async function repeatCommand(workloads: readonly Workload[], repeats: number, se
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return;
   }
-  process.stdout.write(`${['workload'.padEnd(18), 'target steps', 'mean s', 'CV', 'evals s/trial', 'noisy'].join('  ')}\n`);
+  const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)} %`);
+  process.stdout.write(`${['workload'.padEnd(18), 'target steps', 'mean s', 'CV'.padStart(7), 'calib CV mm/ew', 'evals s/trial', 'noisy'].join('  ')}\n`);
   for (const r of rows) {
     const evalSec = r.repeats.reduce((a, x) => a + x.result.evalTimeSec, 0) / r.repeats.length;
-    const noisy = r.repeats.filter((x) => x.noise.reasons.length > 0).length;
     process.stdout.write(
-      `${[r.workload.padEnd(18), r.targetSteps.map((s) => s ?? '—').join(',').padStart(12), (r.meanSec?.toFixed(3) ?? '—').padStart(6), (r.cv === null ? '—' : `${(r.cv * 100).toFixed(1)} %`).padStart(6), evalSec.toFixed(2).padStart(13), `${noisy}/${r.repeats.length}`.padStart(5)].join('  ')}\n`,
+      `${[r.workload.padEnd(18), r.targetSteps.map((s) => s ?? '—').join(',').padStart(12), (r.meanSec?.toFixed(3) ?? '—').padStart(6), pct(r.cv).padStart(7), `${pct(r.calibrationCv.matmul)} / ${pct(r.calibrationCv.elementwise)}`.padStart(14), evalSec.toFixed(2).padStart(13), `${r.flagged.length}/${r.repeats.length}`.padStart(5)].join('  ')}\n`,
     );
   }
+  for (const r of rows) {
+    process.stdout.write(`${r.workload}: time-to-target ${r.timesSec.map((t) => t?.toFixed(3) ?? '—').join(', ')} s\n`);
+    for (const f of r.flagged) process.stdout.write(`  repeat ${f.repeat} noisy: ${f.reasons.join('; ')}\n`);
+  }
+}
+
+/** Fastest calibration repeats before → after, in ms. */
+function calibrationText(noise: TrialNoise): string {
+  return `matmul ${noise.before.matmulMs.toFixed(2)} → ${noise.after.matmulMs.toFixed(2)} ms, elementwise ${noise.before.elementwiseMs.toFixed(2)} → ${noise.after.elementwiseMs.toFixed(2)} ms`;
 }
 
 async function isolationCommand(workloads: readonly Workload[], backend: BackendChoice, flags: { rounds: number; blockSec: number; seed: number; json?: boolean; hostile?: string }): Promise<void> {
@@ -121,8 +133,8 @@ export async function runBench(flags: BenchFlags, defaultSubmission: string): Pr
   }
   if (flags.repeat !== undefined) {
     checkPlannedTrials([{ what: 'workload(s)', n: workloads.length }, { what: 'repeats', n: flags.repeat }], 'repeat a few workloads at a time (-w), or lower --repeat');
-    await selectBackend(flags.backend);
-    await repeatCommand(workloads, flags.repeat, flags.seed, flags.json === true);
+    const backend = await selectBackend(flags.backend);
+    await repeatCommand(workloads, backend.name as BackendChoice, flags.repeat, flags.seed, flags.json === true);
     return;
   }
   const { submission } = await loadSubmission(flags.submission[0] ?? defaultSubmission);

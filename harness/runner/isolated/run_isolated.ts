@@ -274,8 +274,12 @@ function implausibleClock(result: TrialResult, trainingWallSec: number): string 
   return `the trial reported ${result.submissionTimeSec.toFixed(2)} s of submission time in ${trainingWallSec.toFixed(2)} s of training on the run's clock (under ${MIN_TIMED_SHARE * 100} %): its clock or messages were tampered with; its trial is void`;
 }
 
-/** Runs the trial in its own process and returns its result, whatever the process does. */
-export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTrialEnv = {}): Promise<TrialResult & { boundary?: BoundaryCost }> {
+/**
+ * Runs the trial in its own process and returns its result, whatever the process does,
+ * with what the boundary cost and the process's id (one process per trial: no two
+ * trials of a run share one).
+ */
+export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTrialEnv = {}): Promise<TrialResult & { boundary?: BoundaryCost; pid?: number }> {
   const budgetSec = spec.workload.budget.maxRuntimeSec * spec.budgetScale;
   const limits = spec.limits ?? {};
   const stallSec = limits.stallSec ?? Math.min(120, 20 + budgetSec / 4);
@@ -323,7 +327,8 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
         void exited.then(() => reject(infraError));
         return;
       }
-      const done = (r: TrialResult) => void exited.then(() => resolve({ ...r, boundary: { ...boundary, stopSec: now() - stopped } }));
+      const pid = child.pid === undefined ? {} : { pid: child.pid };
+      const done = (r: TrialResult) => void exited.then(() => resolve({ ...r, boundary: { ...boundary, stopSec: now() - stopped }, ...pid }));
       if (result !== undefined && verdict === undefined) {
         const { wallSec: _wall, ...plain } = result as TrialResult & { wallSec?: number };
         const trainingWall = trainingSince === undefined ? 0 : stopped - trainingSince - evalSec;

@@ -1,0 +1,62 @@
+/**
+ * `bench --repeat` runs each repeat the way a scored trial runs: in a trial process of
+ * its own, so no repeat inherits another's warm state, with the noise calibration
+ * around it timing the trial's backend. The fixture submission fails any trial after
+ * the first in its process, which makes inherited state visible as a status. Targets
+ * any eval meets (accuracy ≥ 0) keep each repeat to a few steps. No timing is
+ * asserted: only which process ran what, and that the report adds up.
+ */
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend, type BackendChoice } from '../../harness/backends/select.ts';
+import { repeatTrial, type RepeatRow } from '../../harness/bench/repeatability.ts';
+import { getWorkload } from '../../workloads/registry.ts';
+
+const FIXTURE = fileURLToPath(new URL('../fixtures/submissions/one_trial_per_process/submission.ts', import.meta.url));
+const REPEATS = 3;
+let row: RepeatRow;
+let backend: string;
+
+beforeAll(async () => {
+  backend = (await selectBackend('auto')).name;
+  const workload = getWorkload('mnist_mlp');
+  row = await repeatTrial(workload, { validation: 0, test: 0 }, { name: 'one_trial_per_process', modulePath: FIXTURE }, { lr: 0.05 }, {
+    repeats: REPEATS, seed: 1, backend: backend as BackendChoice, budgetScale: 0.05,
+  });
+}, 240_000);
+
+/** Sample CV the long way round: √(n/(n−1) · (E[x²] − E[x]²)) / E[x]. */
+function cvOf(xs: readonly number[]): number {
+  const n = xs.length;
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  const meanSq = xs.reduce((a, b) => a + b * b, 0) / n;
+  return Math.sqrt((n / (n - 1)) * (meanSq - mean * mean)) / mean;
+}
+
+describe('bench --repeat', () => {
+  it('runs every repeat in a trial process of its own, none of them this one', () => {
+    const pids = row.repeats.map((r) => r.pid);
+    expect(pids.every((p) => typeof p === 'number')).toBe(true);
+    expect(new Set(pids).size).toBe(REPEATS);
+    expect(pids).not.toContain(process.pid);
+  });
+
+  it('no repeat inherits another: each is the first trial of its process and meets the target at the same step', () => {
+    expect(row.repeats.map((r) => [r.result.status, r.result.error ?? null])).toEqual(Array(REPEATS).fill(['reached', null]));
+    expect(row.targetSteps).toHaveLength(1);
+    expect(row.timesSec.every((t) => t !== null && t > 0)).toBe(true);
+  });
+
+  it("times the calibration on the trials' backend and reports its spread, the time-to-target CV and the flagged repeats", () => {
+    for (const r of row.repeats) expect(r.noise.backend).toBe(backend);
+    const readings = (kernel: 'matmulMs' | 'elementwiseMs') => row.repeats.flatMap((r) => [r.noise.before[kernel], r.noise.after[kernel]]);
+    expect(row.calibrationCv.matmul).toBeCloseTo(cvOf(readings('matmulMs')), 10);
+    expect(row.calibrationCv.elementwise).toBeCloseTo(cvOf(readings('elementwiseMs')), 10);
+    expect(row.cv).toBeCloseTo(cvOf(row.timesSec as number[]), 10);
+    const flagged: Array<{ repeat: number; reasons: readonly string[] }> = [];
+    row.repeats.forEach((r, i) => {
+      if (r.noise.reasons.length > 0) flagged.push({ repeat: i + 1, reasons: r.noise.reasons });
+    });
+    expect(row.flagged).toEqual(flagged);
+  });
+});
