@@ -386,13 +386,15 @@ export function forbiddenMessage(err: unknown): string | undefined {
  * probe runs it to see that training works; the trial process, off the clock, so
  * that the first timed step does not carry that cost).
  */
-export function trainingPassOnce(workload: Workload): void {
+export function trainingPassOnce(workload: Workload, batchSize = 2, passes = 1): void {
   const init = workload.initParams(0);
-  const batch = workload.getBatch(Int32Array.from([0, 1]));
+  const batch = workload.getBatch(Int32Array.from({ length: Math.min(batchSize, workload.trainSize) }, (_, i) => i));
   try {
-    const { loss, grads } = lossAndGrads(workload, init.params, batch);
-    loss.dataSync();
-    disposeAll([loss, grads]);
+    for (let i = 0; i < passes; i++) {
+      const { loss, grads } = lossAndGrads(workload, init.params, batch);
+      loss.dataSync();
+      disposeAll([loss, grads]);
+    }
   } finally {
     disposeAll([init.params, batch]);
   }
