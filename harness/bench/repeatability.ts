@@ -81,7 +81,7 @@ export async function repeatTrial(
   // The calibration runs here, the trial in its own process: both must use one backend,
   // or the noise record would describe another machine than the trial's.
   if (tf.getBackend() !== options.backend) {
-    throw new Error(`bench --repeat: trials would run on ${options.backend} while the calibration times ${tf.getBackend()}; select the backend first (selectBackend)`);
+    throw new Error(`the repeatability benchmark: trials would run on ${options.backend} while the calibration times ${tf.getBackend()}; select the backend first (selectBackend)`);
   }
   await workload.load();
   const repeats: Repeat[] = [];

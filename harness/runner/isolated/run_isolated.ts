@@ -465,6 +465,10 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
           }
           computed.splice(at, 1);
           accepted.push(record);
+          // An eval is newer news than the last progress message (sent every 0.25 s):
+          // a trial stopped here (the budget saver) is stored with the eval's step and time.
+          partial.steps = Math.max(partial.steps, record.step);
+          partial.submissionTimeSec = Math.max(partial.submissionTimeSec, record.submissionTimeSec);
           partial.evals += 1;
           partial.evalTimeSec += record.evalTimeSec;
           safely(() => env.observer?.onEval?.(record));
