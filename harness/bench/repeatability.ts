@@ -31,6 +31,13 @@ export interface Repeat {
   readonly pid?: number;
   /** Spawn to first step, and teardown: the start-up every repeat pays off the clock. */
   readonly boundary?: BoundaryCost;
+  /**
+   * Where each eval fell (step, submission time) and how long it took: the repeats of
+   * one trajectory pass the same steps, so comparing these shows where a slow repeat
+   * lost its time (one burst, or a uniformly slower machine), and each eval is the
+   * same fixed work, timed off the clock in this process, every half second.
+   */
+  readonly evals?: ReadonlyArray<{ readonly step: number; readonly submissionTimeSec: number; readonly evalTimeSec: number }>;
 }
 
 export interface RepeatRow {
@@ -38,17 +45,20 @@ export interface RepeatRow {
   readonly submission: string;
   readonly seed: number;
   readonly backend: string;
+  /** Every attempt, in order: the quiet repeats and the noisy ones run again. */
   readonly repeats: readonly Repeat[];
-  /** The distinct target steps (one value when every repeat met the target at the same step). */
+  /** The distinct target steps over every attempt (one value when each met the target at the same step). */
   readonly targetSteps: readonly (number | null)[];
-  /** Time-to-target of each repeat, in order (null where it missed). */
+  /** Time-to-target of each quiet attempt (none flagged noisy), in order; null where it missed. */
   readonly timesSec: readonly (number | null)[];
   readonly meanSec: number | null;
-  /** Sample standard deviation / mean of time-to-target over the repeats that reached it. */
+  /** Sample standard deviation / mean of the quiet attempts' time-to-target: the repeatability figure. */
   readonly cv: number | null;
-  /** CV of each calibration kernel's reading over every before and after of every repeat. */
+  /** The same over every attempt that reached the target, noisy ones included: what the noise costs. */
+  readonly cvAll: number | null;
+  /** CV of each calibration kernel's reading over every before and after of every attempt. */
   readonly calibrationCv: { readonly matmul: number | null; readonly elementwise: number | null };
-  /** Repeats (1-based) flagged noisy, with why. */
+  /** Attempts (1-based) flagged noisy, with why. */
   readonly flagged: ReadonlyArray<{ readonly repeat: number; readonly reasons: readonly string[] }>;
 }
 
@@ -69,6 +79,12 @@ export interface RepeatOptions {
   readonly budgetScale?: number;
   readonly limits?: WatchdogLimits;
   readonly onRepeat?: (i: number, repeat: Repeat) => void;
+  /**
+   * Extra attempts allowed in place of repeats flagged noisy, so that `repeats` quiet
+   * ones are measured when the machine allows (a noisy repeat measures the machine,
+   * not the trial). @default 0
+   */
+  readonly retries?: number;
 }
 
 export async function repeatTrial(
@@ -85,32 +101,46 @@ export async function repeatTrial(
   }
   await workload.load();
   const repeats: Repeat[] = [];
-  for (let i = 0; i < options.repeats; i++) {
+  const attempts = options.repeats + (options.retries ?? 0);
+  const quiet = () => repeats.filter((r) => r.noise.reasons.length === 0).length;
+  for (let i = 0; i < attempts && quiet() < options.repeats; i++) {
     const t0 = performance.now();
+    const evals: Array<{ step: number; submissionTimeSec: number; evalTimeSec: number }> = [];
     const { value, noise } = await measureNoise(() =>
-      runTrialIsolated({
-        workload, targets, modulePath: submission.modulePath, hparams, seed: options.seed, budgetScale: options.budgetScale ?? 1, backend: options.backend,
-        ...(options.limits === undefined ? {} : { limits: options.limits }),
-      }),
+      runTrialIsolated(
+        {
+          workload, targets, modulePath: submission.modulePath, hparams, seed: options.seed, budgetScale: options.budgetScale ?? 1, backend: options.backend,
+          ...(options.limits === undefined ? {} : { limits: options.limits }),
+        },
+        { observer: { onEval: (r) => evals.push({ step: r.step, submissionTimeSec: r.submissionTimeSec, evalTimeSec: r.evalTimeSec }) } },
+      ),
+      (r) => r.pace,
     );
-    const { boundary, pid, ...result } = value;
-    const repeat: Repeat = { result, noise, wallSec: (performance.now() - t0) / 1000, ...(pid === undefined ? {} : { pid }), ...(boundary === undefined ? {} : { boundary }) };
+    const { boundary, pid, pace: _pace, ...result } = value;
+    const repeat: Repeat = { result, noise, wallSec: (performance.now() - t0) / 1000, evals, ...(pid === undefined ? {} : { pid }), ...(boundary === undefined ? {} : { boundary }) };
     repeats.push(repeat);
     options.onRepeat?.(i, repeat);
   }
-  const timesSec = repeats.map((r) => r.result.timeToTargetSec);
-  const reached = timesSec.filter((t): t is number => t !== null);
+  return summarizeRepeats(repeats, {
+    workload: formatWorkloadRef(workload), submission: submission.name, seed: options.seed, backend: options.backend,
+  });
+}
+
+/** The row of a set of attempts: statistics over the quiet ones, and over all of them. */
+export function summarizeRepeats(repeats: readonly Repeat[], about: Pick<RepeatRow, 'workload' | 'submission' | 'seed' | 'backend'>): RepeatRow {
+  const reachedTimes = (rs: readonly Repeat[]) => rs.map((r) => r.result.timeToTargetSec).filter((t): t is number => t !== null);
+  const quiet = repeats.filter((r) => r.noise.reasons.length === 0);
+  const timesSec = quiet.map((r) => r.result.timeToTargetSec);
+  const reached = reachedTimes(quiet);
   const readings = (kernel: 'matmulMs' | 'elementwiseMs') => repeats.flatMap((r) => [r.noise.before[kernel], r.noise.after[kernel]]);
   return {
-    workload: formatWorkloadRef(workload),
-    submission: submission.name,
-    seed: options.seed,
-    backend: options.backend,
+    ...about,
     repeats,
     targetSteps: [...new Set(repeats.map((r) => r.result.targetStep))],
     timesSec,
     meanSec: reached.length > 0 ? reached.reduce((a, b) => a + b, 0) / reached.length : null,
     cv: coefficientOfVariation(reached),
+    cvAll: coefficientOfVariation(reachedTimes(repeats)),
     calibrationCv: { matmul: coefficientOfVariation(readings('matmulMs')), elementwise: coefficientOfVariation(readings('elementwiseMs')) },
     flagged: repeats.flatMap((r, i) => (r.noise.reasons.length > 0 ? [{ repeat: i + 1, reasons: r.noise.reasons }] : [])),
   };

@@ -6,7 +6,7 @@
 import { formatWorkloadRef } from '../core/workload_ref.ts';
 import { readHardware, type Hardware } from '../identity/fingerprint.ts';
 import { type BackendChoice, type BackendInfo, selectBackend } from '../backends/select.ts';
-import { busyWarning, measureNoise } from '../identity/calibration.ts';
+import { busyWarning, measureNoise, type TrialPace } from '../identity/calibration.ts';
 import { realClock } from '../runner/clock.ts';
 import { runTrial, type StepProgress } from '../runner/trial.ts';
 import type { TrialResult } from '../core/trial_result.ts';
@@ -172,6 +172,7 @@ export async function runBenchmark(
               },
               { ...signal, observer },
             ),
+        (r) => (r as { pace?: TrialPace }).pace,
       );
       clearInterval(renewal);
       if (storeFault !== undefined) throw storeFault;

@@ -45,6 +45,23 @@ export interface CpuShares {
   readonly ownSec?: number;
 }
 
+/** The fastest of a few timed passes of a workload's own training step in one process (runner/pace.ts). */
+export interface PaceReading {
+  readonly fastestMs: number;
+  readonly passes: number;
+}
+
+/**
+ * The pace of the trial's own process, after its warm-up and before any submission
+ * code ran in it, next to the runner's pace on the same passes before and after the
+ * trial. Absent for trials run in the runner's process, and in older rows.
+ */
+export interface TrialPace {
+  readonly runner: { readonly before: PaceReading; readonly after: PaceReading };
+  /** Absent when the trial's process ended before it reported (a crash at start-up). */
+  readonly trial?: PaceReading;
+}
+
 export interface TrialNoise {
   /** The tfjs backend the calibration timed: the trial's, active in this process too. Absent in older rows. */
   readonly backend?: string;
@@ -58,6 +75,8 @@ export interface TrialNoise {
    * non-Intel/AMD CPUs). Whole-package energy: other processes' share is in it too.
    */
   readonly energyJoules?: number | null;
+  /** The trial process's pace against the runner's (isolated trials). */
+  readonly pace?: TrialPace;
   /** Why the trial is flagged; empty when it is not. */
   readonly reasons: readonly string[];
 }
@@ -74,6 +93,14 @@ export interface TrialNoise {
 export const CALIBRATION_TOLERANCE = 0.1;
 /** Other processes using more than this share of the machine flag the trial. */
 export const OTHERS_CPU_TOLERANCE = 0.1;
+/**
+ * A trial whose process ran the workload's own step more than this share slower than
+ * the runner's process did (its faster reading, before or after) is flagged. Why
+ * 20 %: fresh processes on the development VM settle at paces up to 2× apart (64 to
+ * 127 ms on char_lm's step) and keep them; the fast ones sit within about 10 % of
+ * each other, and so did their times to the target.
+ */
+export const PACE_TOLERANCE = 0.2;
 /** Steal above this share flags the trial. */
 export const STEAL_TOLERANCE = 0.02;
 
@@ -208,8 +235,21 @@ export function noiseReasons(before: CalibrationTiming, after: CalibrationTiming
   return reasons;
 }
 
-/** Wraps a trial: calibration and CPU mark before, calibration and shares after. */
-export async function measureNoise<T>(run: () => Promise<T>): Promise<{ value: T; noise: TrialNoise }> {
+/** The reason a trial's own process was slower than the runner's, if it was (PACE_TOLERANCE). */
+export function paceReasons(pace: TrialPace | undefined): string[] {
+  if (pace?.trial === undefined) return [];
+  const runner = Math.min(pace.runner.before.fastestMs, pace.runner.after.fastestMs);
+  const slower = pace.trial.fastestMs / runner - 1;
+  return slower > PACE_TOLERANCE
+    ? [`the trial's process ran the workload's step ${(slower * 100).toFixed(0)} % slower than the runner's (${pace.trial.fastestMs.toFixed(1)} vs ${runner.toFixed(1)} ms)`]
+    : [];
+}
+
+/**
+ * Wraps a trial: calibration and CPU mark before, calibration and shares after; with
+ * `paceOf`, the trial process's pace against the runner's (runTrialIsolated's `pace`).
+ */
+export async function measureNoise<T>(run: () => Promise<T>, paceOf?: (value: T) => TrialPace | undefined): Promise<{ value: T; noise: TrialNoise }> {
   const before = calibrate();
   const load0 = loadavg()[0]!;
   const mark = cpuMark();
@@ -219,7 +259,9 @@ export async function measureNoise<T>(run: () => Promise<T>): Promise<{ value: T
   const energyJoules = energyJoulesSince(energy);
   const after = calibrate();
   const load1 = loadavg()[0]!;
-  return { value, noise: { backend: tf.getBackend(), before, after, loadAvg: [load0, load1], cpu, energyJoules, reasons: noiseReasons(before, after, cpu) } };
+  const pace = paceOf?.(value);
+  const reasons = [...noiseReasons(before, after, cpu), ...paceReasons(pace)];
+  return { value, noise: { backend: tf.getBackend(), before, after, loadAvg: [load0, load1], cpu, energyJoules, ...(pace === undefined ? {} : { pace }), reasons } };
 }
 
 /**

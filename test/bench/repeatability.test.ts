@@ -9,7 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, type BackendChoice } from '../../harness/backends/select.ts';
-import { repeatTrial, type RepeatRow } from '../../harness/bench/repeatability.ts';
+import { repeatTrial, summarizeRepeats, type Repeat, type RepeatRow } from '../../harness/bench/repeatability.ts';
 import { getWorkload } from '../../workloads/registry.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/submissions/one_trial_per_process/submission.ts', import.meta.url));
@@ -52,11 +52,55 @@ describe('bench --repeat', () => {
     const readings = (kernel: 'matmulMs' | 'elementwiseMs') => row.repeats.flatMap((r) => [r.noise.before[kernel], r.noise.after[kernel]]);
     expect(row.calibrationCv.matmul).toBeCloseTo(cvOf(readings('matmulMs')), 10);
     expect(row.calibrationCv.elementwise).toBeCloseTo(cvOf(readings('elementwiseMs')), 10);
-    expect(row.cv).toBeCloseTo(cvOf(row.timesSec as number[]), 10);
+    // The CV is over the repeats not flagged noisy; the other CV over all of them.
+    const quietTimes = row.repeats.filter((r) => r.noise.reasons.length === 0).map((r) => r.result.timeToTargetSec as number);
+    expect(row.timesSec).toEqual(quietTimes);
+    if (quietTimes.length >= 2) expect(row.cv).toBeCloseTo(cvOf(quietTimes), 10);
+    else expect(row.cv).toBeNull();
+    expect(row.cvAll).toBeCloseTo(cvOf(row.repeats.map((r) => r.result.timeToTargetSec as number)), 10);
     const flagged: Array<{ repeat: number; reasons: readonly string[] }> = [];
     row.repeats.forEach((r, i) => {
       if (r.noise.reasons.length > 0) flagged.push({ repeat: i + 1, reasons: r.noise.reasons });
     });
     expect(row.flagged).toEqual(flagged);
+  });
+
+  it("holds each trial's process to the runner's pace on the workload's own step, timed in both processes", () => {
+    for (const r of row.repeats) {
+      const pace = r.noise.pace!;
+      expect(pace.trial!.fastestMs).toBeGreaterThan(0);
+      expect(pace.trial!.passes).toBeGreaterThanOrEqual(3);
+      expect(pace.runner.before.fastestMs).toBeGreaterThan(0);
+      expect(pace.runner.after.fastestMs).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('bench --repeat statistics', () => {
+  const attempt = (timeToTargetSec: number | null, reasons: string[]): Repeat =>
+    ({
+      result: { status: timeToTargetSec === null ? 'budget_exhausted' : 'reached', timeToTargetSec, targetStep: timeToTargetSec === null ? null : 100 },
+      noise: { before: { matmulMs: 2, elementwiseMs: 3 }, after: { matmulMs: 2, elementwiseMs: 3 }, loadAvg: [0, 0], cpu: null, reasons },
+      wallSec: 1,
+    }) as unknown as Repeat;
+
+  it('reports the CV of the quiet attempts as the figure, and of every attempt beside it', () => {
+    const row = summarizeRepeats([attempt(10, []), attempt(14, ['noisy']), attempt(11, []), attempt(12, [])], { workload: 'w', submission: 's', seed: 1, backend: 'wasm' });
+    // Quiet: 10, 11, 12: mean 11, sample sd 1, CV 1/11. All: 10, 14, 11, 12: mean 11.75, sample sd √(8.75/3).
+    expect(row.timesSec).toEqual([10, 11, 12]);
+    expect(row.meanSec).toBeCloseTo(11, 12);
+    expect(row.cv).toBeCloseTo(1 / 11, 12);
+    expect(row.cvAll).toBeCloseTo(Math.sqrt(8.75 / 3) / 11.75, 12);
+    expect(row.flagged).toEqual([{ repeat: 2, reasons: ['noisy'] }]);
+    expect(row.targetSteps).toEqual([100]);
+  });
+
+  it('leaves misses out of both CVs and has none from fewer than two times', () => {
+    const row = summarizeRepeats([attempt(10, []), attempt(null, []), attempt(9, ['noisy'])], { workload: 'w', submission: 's', seed: 1, backend: 'wasm' });
+    expect(row.timesSec).toEqual([10, null]);
+    expect(row.cv).toBeNull();
+    // All reached: 10 and 9: mean 9.5, sample sd √0.5.
+    expect(row.cvAll).toBeCloseTo(Math.sqrt(0.5) / 9.5, 12);
+    expect(row.targetSteps).toEqual([100, null]);
   });
 });

@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../harness/backends/select.ts';
-import { CALIBRATION_REPEATS, calibrate, cpuMark, cpuSharesSince, measureNoise, noiseReasons } from '../../harness/identity/calibration.ts';
+import { CALIBRATION_REPEATS, calibrate, cpuMark, cpuSharesSince, measureNoise, noiseReasons, paceReasons } from '../../harness/identity/calibration.ts';
 
 const quiet = { others: 0.02, steal: 0 };
 
@@ -46,6 +46,27 @@ describe('noise flags', () => {
     expect(noiseReasons(steady, steady, { others: 0.11, steal: 0 })).toEqual(['other processes used 11 % of the CPUs']);
     expect(noiseReasons(steady, steady, { others: 0, steal: 0.03 })).toEqual(['3.0 % CPU steal']);
     expect(noiseReasons(steady, steady, { others: 0.1, steal: 0.02 })).toEqual([]);
+  });
+
+  it("flags a trial whose own process ran the workload's step more than 20 % slower than the runner's faster reading", () => {
+    const runner = { before: { fastestMs: 100, passes: 5 }, after: { fastestMs: 90, passes: 5 } };
+    // 130 ms against the runner's faster 90 ms: 44 % slower.
+    expect(paceReasons({ runner, trial: { fastestMs: 130, passes: 4 } })).toEqual([
+      "the trial's process ran the workload's step 44 % slower than the runner's (130.0 vs 90.0 ms)",
+    ]);
+    // 107 ms against 90 ms is 18.9 %: within the tolerance; so is a trial faster than the runner.
+    expect(paceReasons({ runner, trial: { fastestMs: 107, passes: 4 } })).toEqual([]);
+    expect(paceReasons({ runner, trial: { fastestMs: 60, passes: 8 } })).toEqual([]);
+    // No reading from the trial's process (it ended at start-up), or no pace at all (a trial run in the runner's process).
+    expect(paceReasons({ runner })).toEqual([]);
+    expect(paceReasons(undefined)).toEqual([]);
+  });
+
+  it("records the pace a wrapped trial reports, and flags it among the noise's reasons", async () => {
+    const pace = { runner: { before: { fastestMs: 10, passes: 8 }, after: { fastestMs: 10, passes: 8 } }, trial: { fastestMs: 15, passes: 8 } };
+    const { noise } = await measureNoise(async () => ({ pace }), (v) => v.pace);
+    expect(noise.pace).toEqual(pace);
+    expect(noise.reasons).toContain("the trial's process ran the workload's step 50 % slower than the runner's (15.0 vs 10.0 ms)");
   });
 
   it('measures positive calibration times, the fastest no slower than the median, and CPU shares within [0, 1]', () => {

@@ -3,6 +3,7 @@
  * channel with structured-clone serialization (typed arrays travel as they are).
  * Everything crossing happens off the clock.
  */
+import type { PaceReading } from '../../identity/calibration.ts';
 import type { BackendChoice } from '../../backends/select.ts';
 import type { Budget, Hparams, Metrics, Targets, TrainData } from '../../spec.ts';
 import type { TrackOptions } from '../../tuning/hparam_view.ts';
@@ -42,7 +43,8 @@ export type ToTrial =
 /** Child → parent. */
 export type FromTrial =
   | { readonly kind: 'ready'; readonly name: string; readonly problems: readonly string[] }
-  | { readonly kind: 'training' }
+  /** `pace`: the trial process's pace on the workload's fixed work after its warm-up, before any submission code ran (runner/pace.ts). */
+  | { readonly kind: 'training'; readonly pace?: PaceReading }
   | { readonly kind: 'progress'; readonly progress: StepProgress }
   | { readonly kind: 'evaluate'; readonly id: number; readonly params: Readonly<Record<string, TensorData>> }
   | { readonly kind: 'eval'; readonly record: EvalRecord }

@@ -34,6 +34,14 @@ import { saverDecision, type SaverSettings } from '../../saver/policy.ts';
 import { compileForTrials, type CompiledTree } from './compile.ts';
 import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
 import { permissionFlags, TRIAL_CWD } from './sandbox.ts';
+import type { PaceReading, TrialPace } from '../../identity/calibration.ts';
+import { timePace } from '../pace.ts';
+
+/** A pace the trial's process reported: its numbers are its own, so only sane ones count. */
+function validPace(pace: unknown): pace is PaceReading {
+  const p = pace as Partial<PaceReading> | null;
+  return typeof p === 'object' && p !== null && typeof p.fastestMs === 'number' && Number.isFinite(p.fastestMs) && p.fastestMs > 0 && Number.isInteger(p.passes) && p.passes! > 0;
+}
 
 const BOOTSTRAP = fileURLToPath(new URL('./trial_bootstrap.mjs', import.meta.url));
 
@@ -279,7 +287,27 @@ function implausibleClock(result: TrialResult, trainingWallSec: number): string 
  * with what the boundary cost and the process's id (one process per trial: no two
  * trials of a run share one).
  */
-export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTrialEnv = {}): Promise<TrialResult & { boundary?: BoundaryCost; pid?: number }> {
+export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTrialEnv = {}): Promise<TrialResult & { boundary?: BoundaryCost; pid?: number; pace?: TrialPace }> {
+  // The runner's own pace on the workload's fixed work, before and after the trial:
+  // what a process of this machine could do meanwhile, to hold the trial's process to.
+  // A workload that cannot take these passes here fails its trial in the trial's process, where it is named.
+  const safePace = (): PaceReading | undefined => {
+    try {
+      return timePace(spec.workload);
+    } catch {
+      return undefined;
+    }
+  };
+  const runnerBefore = safePace();
+  let trialPace: PaceReading | undefined;
+  const result = await runInProcess(spec, env, (pace) => (trialPace = pace));
+  const runnerAfter = runnerBefore === undefined ? undefined : safePace();
+  if (runnerBefore === undefined || runnerAfter === undefined) return result;
+  const pace: TrialPace = { runner: { before: runnerBefore, after: runnerAfter }, ...(trialPace === undefined ? {} : { trial: trialPace }) };
+  return { ...result, pace };
+}
+
+async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, onPace: (pace: PaceReading) => void): Promise<TrialResult & { boundary?: BoundaryCost; pid?: number }> {
   const budgetSec = spec.workload.budget.maxRuntimeSec * spec.budgetScale;
   const limits = spec.limits ?? {};
   const stallSec = limits.stallSec ?? Math.min(120, 20 + budgetSec / 4);
@@ -423,6 +451,7 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
           break;
         case 'training':
           trainingSince = now();
+          if (message.pace !== undefined && validPace(message.pace)) onPace({ fastestMs: message.pace.fastestMs, passes: message.pace.passes });
           // The process's own sockets (the IPC channel, stdio), before the submission's init runs.
           ipcSockets = socketsOf(child.pid!);
           break;

@@ -21,6 +21,7 @@ import { WORKLOADS } from '../../../workloads/registry.ts';
 import { scheduleFromSpec } from '../eval_schedule.ts';
 import { forbiddenMessage, runTrial, trainingPassOnce, type Evaluator } from '../trial.ts';
 import { lockDown } from './lockdown.ts';
+import { timePace } from '../pace.ts';
 import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
 
 type Start = Extract<ToTrial, { kind: 'start' }>;
@@ -82,12 +83,14 @@ async function run(start: Start): Promise<void> {
   const workload = { ...WORKLOADS[name]!.create(variant), budget };
   workload.loadTrain(start.trainData!);
   warmUp(workload);
+  // Before any submission code runs in this process: what this process can do (pace.ts).
+  const pace = timePace(workload);
   lockDown(allowedAddons);
   const candidate = await importSubmissionModule(start.modulePath);
   const problems = contractProblems(candidate);
   send({ kind: 'ready', name: problems.length === 0 ? (candidate as Submission).name : '', problems });
   if (problems.length > 0) return;
-  send({ kind: 'training' });
+  send({ kind: 'training', pace });
   const w0 = realClock.now();
   let lastProgress = -Infinity;
   const result = await runTrial(
