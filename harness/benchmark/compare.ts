@@ -55,9 +55,7 @@ export async function runComparison(options: CompareOptions, listener: Benchmark
   const maxPairs = options.maxPairs ?? PAIRS_WITHOUT_CAP;
   const pathA = resolveModulePath(options.a);
   const started = performance.now();
-  const pending = new Map<string, Map<number, { a: number[]; b: number[] }>>();
-  const pairs = new Map<string, PairTimes[]>();
-  const decided = new Set<string>();
+  const collector = new PairCollector(trialsPerSide(options), options.alpha);
   const units = new Map<string, boolean>();
   let timeUp = false;
 
@@ -66,7 +64,7 @@ export async function runComparison(options: CompareOptions, listener: Benchmark
   const wanted = (p: PlannedTrial): boolean => {
     names[p.submission.modulePath === pathA ? 'a' : 'b'] = p.submission.name;
     const w = workloadOf(p);
-    if (decided.has(w)) return false;
+    if (collector.isDecided(w)) return false;
     const unit = `${w}\u0000${p.study}`;
     const known = units.get(unit);
     if (known !== undefined) return known;
@@ -75,22 +73,8 @@ export async function runComparison(options: CompareOptions, listener: Benchmark
     units.set(unit, !timeUp);
     return !timeUp;
   };
-  const onTrialOutcome = (p: PlannedTrial, outcome: { status: string; timeToTargetSec: number | null }) => {
-    const w = workloadOf(p);
-    const studies = pending.get(w) ?? new Map<number, { a: number[]; b: number[] }>();
-    pending.set(w, studies);
-    const study = studies.get(p.study) ?? { a: [], b: [] };
-    studies.set(p.study, study);
-    const time = outcome.status === 'reached' && outcome.timeToTargetSec !== null ? outcome.timeToTargetSec : Infinity;
-    (p.submission.modulePath === pathA ? study.a : study.b).push(time);
-    // Pairs enter the test in study order only: the sequence is the same on every resume.
-    const done = pairs.get(w) ?? [];
-    pairs.set(w, done);
-    for (let next = studies.get(done.length); next !== undefined && next.a.length === trialsPerSide(options) && next.b.length === trialsPerSide(options); next = studies.get(done.length)) {
-      done.push({ a: Math.min(...next.a), b: Math.min(...next.b) });
-      if (sequentialSignTest(done, options.alpha).decided !== undefined) decided.add(w);
-    }
-  };
+  const onTrialOutcome = (p: PlannedTrial, outcome: { status: string; timeToTargetSec: number | null }) =>
+    collector.add({ workload: workloadOf(p), study: p.study, side: p.submission.modulePath === pathA ? 'a' : 'b', status: outcome.status, timeToTargetSec: outcome.timeToTargetSec });
 
   const summary = await runBenchmark(
     {
@@ -104,15 +88,71 @@ export async function runComparison(options: CompareOptions, listener: Benchmark
     { ...listener, onTrialOutcome },
     command,
   );
-  const seen = [...new Set(summary.results.map((r) => workloadOf(r.planned)).concat([...pairs.keys()]))];
+  const seen = [...new Set(summary.results.map((r) => workloadOf(r.planned)).concat(collector.workloads()))];
   const workloads = orderedWorkloads(options.workloads, seen).map((workload): ComparedWorkload => {
-    const done = pairs.get(workload) ?? [];
-    const stoppedBy: StopReason = decided.has(workload)
+    const done = collector.pairs(workload);
+    const stoppedBy: StopReason = collector.isDecided(workload)
       ? 'decided'
       : summary.interrupted ? 'interrupted' : done.length >= maxPairs ? 'max_pairs' : timeUp ? 'max_minutes' : 'incomplete';
     return { workload, pairs: done, stoppedBy };
   });
   return { aName: names.a, bName: names.b, workloads, summary };
+}
+
+/** One finished trial as compare pairs it: which side ran it, in which study, and how it ended. */
+export interface SideOutcome {
+  readonly workload: string;
+  readonly study: number;
+  readonly side: 'a' | 'b';
+  readonly status: string;
+  readonly timeToTargetSec: number | null;
+}
+
+/**
+ * compare's pairing and stopping, apart from running trials (runComparison feeds it as
+ * trials finish; test/benchmark/compare_recorded.test.ts replays recorded trials
+ * through it): any status but `reached` is a miss (Infinity), a side's time in a pair
+ * is the best of its study, and pairs enter the sequential test in study order only,
+ * so the sequence is the same however the outcomes arrive, and on every resume.
+ */
+export class PairCollector {
+  private readonly studies = new Map<string, Map<number, { a: number[]; b: number[] }>>();
+  private readonly done = new Map<string, PairTimes[]>();
+  private readonly decided = new Set<string>();
+
+  constructor(private readonly trialsPerSide: number, private readonly alpha: number) {}
+
+  add(outcome: SideOutcome): void {
+    const w = outcome.workload;
+    const studies = this.studies.get(w) ?? new Map<number, { a: number[]; b: number[] }>();
+    this.studies.set(w, studies);
+    const study = studies.get(outcome.study) ?? { a: [], b: [] };
+    studies.set(outcome.study, study);
+    study[outcome.side].push(outcome.status === 'reached' && outcome.timeToTargetSec !== null ? outcome.timeToTargetSec : Infinity);
+    const done = this.done.get(w) ?? [];
+    this.done.set(w, done);
+    for (let next = studies.get(done.length); next !== undefined && this.complete(next); next = studies.get(done.length)) {
+      done.push({ a: Math.min(...next.a), b: Math.min(...next.b) });
+      if (sequentialSignTest(done, this.alpha).decided !== undefined) this.decided.add(w);
+    }
+  }
+
+  /** A workload's complete pairs in study order (up to the decision when no more trials ran after it). */
+  pairs(workload: string): readonly PairTimes[] {
+    return this.done.get(workload) ?? [];
+  }
+
+  isDecided(workload: string): boolean {
+    return this.decided.has(workload);
+  }
+
+  workloads(): string[] {
+    return [...this.done.keys()];
+  }
+
+  private complete(study: { a: number[]; b: number[] }): boolean {
+    return study.a.length === this.trialsPerSide && study.b.length === this.trialsPerSide;
+  }
 }
 
 /** Self-tuning runs one trial per study; external tuning the requested points. */

@@ -17,14 +17,16 @@ import type { Ruleset } from '../spec.ts';
 import { outputFault, prepareOutDir } from '../store/dirs.ts';
 import { interruptHandling } from './interrupt.ts';
 import {
-  backendOption, budgetScaleOption, dbOption, outDirOption, rulesetOption, seedOption, selfBudgetScaleOption, trialsOption, workloadOption,
+  backendOption, budgetScaleOption, dbOption, outDirOption, rulesetOption, searchSpaceOption, seedOption, selfBudgetScaleOption, trialsOption, workloadOption,
 } from './options.ts';
 import { integer, positiveNumber } from './parsers.ts';
+import { searchSpacesOf } from './selection.ts';
 
 interface CompareFlags {
   workload: string[];
   ruleset: Ruleset;
   trials: number;
+  searchSpace: string[];
   seed: number;
   db: string;
   backend: BackendChoice;
@@ -55,6 +57,7 @@ export function compareCommand(): Command {
     .addOption(workloadOption('none; at least one is required'))
     .addOption(rulesetOption().default('self'))
     .addOption(trialsOption(1))
+    .addOption(searchSpaceOption())
     .addOption(new Option('--alpha <level>', 'significance level of the sequential test').default(0.01).argParser(positiveNumber('alpha', 0.5, 'use a level such as 0.01 or 0.05')))
     .addOption(new Option('--max-pairs <n>', `stop each workload after this many pairs (a pair is a study; at most ${MAX_STUDIES}; default ${DEFAULT_MAX_PAIRS} unless --max-minutes is given)`).argParser(integer('max-pairs', { min: 1, max: MAX_STUDIES, fix: 'a pair is one study of each side' })))
     .addOption(new Option('--max-minutes <m>', 'start no new pair after this many minutes').argParser(positiveNumber('max-minutes', 7 * 24 * 60, 'a week at most')))
@@ -115,6 +118,7 @@ function toOptions(a: string, b: string, flags: CompareFlags, workloadCount: num
     workloads: flags.workload,
     ruleset: flags.ruleset,
     trials: flags.trials,
+    ...(flags.searchSpace.length === 0 ? {} : { searchSpaces: searchSpacesOf(flags.searchSpace, [a, b]) }),
     seed: flags.seed,
     dbPath: flags.db,
     backend: flags.backend,
@@ -130,7 +134,8 @@ function toOptions(a: string, b: string, flags: CompareFlags, workloadCount: num
 function settingsText(flags: CompareFlags): string {
   const ruleset = flags.ruleset === 'self' ? 'self-tuning (each side\'s defaults, one trial per pair)' : `external tuning (${flags.trials} point(s) per side per pair, best of the study)`;
   const scale = flags.budgetScale === 1 ? '' : `, budgets × ${flags.budgetScale} (a smoke run)`;
-  return `Ruleset: ${ruleset}${scale}; base seed ${flags.seed}; α = ${flags.alpha}.`;
+  const spaces = flags.searchSpace.length === 0 ? '' : `, search spaces ${flags.searchSpace.join(', ')}`;
+  return `Ruleset: ${ruleset}${spaces}${scale}; base seed ${flags.seed}; α = ${flags.alpha}.`;
 }
 
 function textOf(c: Comparison, run: ComparisonRun): string {
@@ -153,6 +158,7 @@ function jsonOf(c: Comparison, run: ComparisonRun, flags: CompareFlags, test: st
     b: c.b,
     ruleset: flags.ruleset,
     trialsPerPair: flags.ruleset === 'self' ? 1 : flags.trials,
+    ...(flags.searchSpace.length === 0 ? {} : { searchSpaces: flags.searchSpace }),
     budgetScale: flags.budgetScale,
     seed: flags.seed,
     alpha: c.alpha,
