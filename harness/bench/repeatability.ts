@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { formatWorkloadRef } from '../core/workload_ref.ts';
-import { measureNoise, type TrialNoise } from '../identity/calibration.ts';
+import { measureNoise, noiseReasons, paceReasons, type TrialNoise } from '../identity/calibration.ts';
 import { runTrialIsolated, type BoundaryCost, type WatchdogLimits } from '../runner/isolated/run_isolated.ts';
 import type { BackendChoice } from '../backends/select.ts';
 import type { TrialResult } from '../core/trial_result.ts';
@@ -121,8 +121,23 @@ export async function repeatTrial(
     repeats.push(repeat);
     options.onRepeat?.(i, repeat);
   }
-  return summarizeRepeats(repeats, {
+  return summarizeRepeats(withPaceOfAll(repeats), {
     workload: formatWorkloadRef(workload), submission: submission.name, seed: options.seed, backend: options.backend,
+  });
+}
+
+/**
+ * Each attempt's pace flag again, against the fastest trial process of all the
+ * attempts: during the run an attempt is held to the fastest before it, so a slow
+ * first attempt would otherwise pass unflagged.
+ */
+function withPaceOfAll(repeats: readonly Repeat[]): Repeat[] {
+  const fastest = Math.min(...repeats.map((r) => r.noise.pace?.trial?.fastestMs ?? Infinity));
+  return repeats.map((r) => {
+    if (r.noise.pace?.trial === undefined || !Number.isFinite(fastest)) return r;
+    const pace = { ...r.noise.pace, fastestTrialMs: fastest };
+    const reasons = [...noiseReasons(r.noise.before, r.noise.after, r.noise.cpu), ...paceReasons(pace)];
+    return { ...r, noise: { ...r.noise, pace, reasons } };
   });
 }
 

@@ -8,10 +8,11 @@
  * 9.8 to 17.5 s to the same target step), while the calibration in the runner's process
  * before and after it moves by a few per cent. The slowness belongs to the trial's
  * process, so it is measured there: the trial process times these passes after its
- * warm-up and again after the trial, the runner times the same passes in its own
- * process before and after, and a trial whose process ran them much slower than the
- * runner's did is flagged noisy (calibration.ts). In six fresh processes this pace
- * (64–127 ms) ranked their time-to-target (9.8–17.5 s) all but once.
+ * warm-up, before any submission code runs in it, and a trial whose process ran them
+ * much slower than the fastest earlier trial process of the run did is flagged noisy
+ * (identity/calibration.ts, PACE_TOLERANCE). The runner times the same passes before
+ * and after, for the record. In six fresh processes this pace (64–127 ms) ranked their
+ * time-to-target (9.8–17.5 s) all but once.
  */
 import { performance } from 'node:perf_hooks';
 import type { PaceReading } from '../identity/calibration.ts';

@@ -65,13 +65,17 @@ describe('bench --repeat', () => {
     expect(row.flagged).toEqual(flagged);
   });
 
-  it("holds each trial's process to the runner's pace on the workload's own step, timed in both processes", () => {
+  it("times the workload's step in each trial's process and in the runner's, and holds each to the fastest trial process of all", () => {
+    const paces = row.repeats.map((r) => r.noise.pace!.trial!.fastestMs);
     for (const r of row.repeats) {
       const pace = r.noise.pace!;
       expect(pace.trial!.fastestMs).toBeGreaterThan(0);
       expect(pace.trial!.passes).toBeGreaterThanOrEqual(3);
       expect(pace.runner.before.fastestMs).toBeGreaterThan(0);
       expect(pace.runner.after.fastestMs).toBeGreaterThan(0);
+      expect(pace.fastestTrialMs).toBe(Math.min(...paces));
+      const slow = pace.trial!.fastestMs > 1.2 * Math.min(...paces);
+      expect(r.noise.reasons.some((x) => x.includes("slower than the run's fastest trial process"))).toBe(slow);
     }
   });
 });

@@ -48,25 +48,26 @@ describe('noise flags', () => {
     expect(noiseReasons(steady, steady, { others: 0.1, steal: 0.02 })).toEqual([]);
   });
 
-  it("flags a trial whose own process ran the workload's step more than 20 % slower than the runner's faster reading", () => {
-    const runner = { before: { fastestMs: 100, passes: 5 }, after: { fastestMs: 90, passes: 5 } };
-    // 130 ms against the runner's faster 90 ms: 44 % slower.
-    expect(paceReasons({ runner, trial: { fastestMs: 130, passes: 4 } })).toEqual([
-      "the trial's process ran the workload's step 44 % slower than the runner's (130.0 vs 90.0 ms)",
+  it("flags a trial whose own process ran the workload's step more than 20 % slower than the run's fastest trial process", () => {
+    const runner = { before: { fastestMs: 50, passes: 8 }, after: { fastestMs: 40, passes: 8 } };
+    // 130 ms against the fastest earlier trial process's 90 ms: 44 % slower. The runner's (warmer) pace plays no part.
+    expect(paceReasons({ runner, trial: { fastestMs: 130, passes: 4 }, fastestTrialMs: 90 })).toEqual([
+      "the trial's process ran the workload's step 44 % slower than the run's fastest trial process (130.0 vs 90.0 ms)",
     ]);
-    // 107 ms against 90 ms is 18.9 %: within the tolerance; so is a trial faster than the runner.
-    expect(paceReasons({ runner, trial: { fastestMs: 107, passes: 4 } })).toEqual([]);
-    expect(paceReasons({ runner, trial: { fastestMs: 60, passes: 8 } })).toEqual([]);
-    // No reading from the trial's process (it ended at start-up), or no pace at all (a trial run in the runner's process).
-    expect(paceReasons({ runner })).toEqual([]);
+    // 107 ms against 90 ms is 18.9 %: within the tolerance; so is a trial faster than the reference.
+    expect(paceReasons({ runner, trial: { fastestMs: 107, passes: 4 }, fastestTrialMs: 90 })).toEqual([]);
+    expect(paceReasons({ runner, trial: { fastestMs: 60, passes: 8 }, fastestTrialMs: 90 })).toEqual([]);
+    // The run's first trial process has no reference; no reading (ended at start-up); no pace (run in the runner's process).
+    expect(paceReasons({ runner, trial: { fastestMs: 130, passes: 4 } })).toEqual([]);
+    expect(paceReasons({ runner, fastestTrialMs: 90 })).toEqual([]);
     expect(paceReasons(undefined)).toEqual([]);
   });
 
   it("records the pace a wrapped trial reports, and flags it among the noise's reasons", async () => {
-    const pace = { runner: { before: { fastestMs: 10, passes: 8 }, after: { fastestMs: 10, passes: 8 } }, trial: { fastestMs: 15, passes: 8 } };
+    const pace = { runner: { before: { fastestMs: 10, passes: 8 }, after: { fastestMs: 10, passes: 8 } }, trial: { fastestMs: 15, passes: 8 }, fastestTrialMs: 10 };
     const { noise } = await measureNoise(async () => ({ pace }), (v) => v.pace);
     expect(noise.pace).toEqual(pace);
-    expect(noise.reasons).toContain("the trial's process ran the workload's step 50 % slower than the runner's (15.0 vs 10.0 ms)");
+    expect(noise.reasons).toContain("the trial's process ran the workload's step 50 % slower than the run's fastest trial process (15.0 vs 10.0 ms)");
   });
 
   it('measures positive calibration times, the fastest no slower than the median, and CPU shares within [0, 1]', () => {

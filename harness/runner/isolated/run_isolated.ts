@@ -303,9 +303,19 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
   const result = await runInProcess(spec, env, (pace) => (trialPace = pace));
   const runnerAfter = runnerBefore === undefined ? undefined : safePace();
   if (runnerBefore === undefined || runnerAfter === undefined) return result;
-  const pace: TrialPace = { runner: { before: runnerBefore, after: runnerAfter }, ...(trialPace === undefined ? {} : { trial: trialPace }) };
+  const key = `${spec.workload.name}:${spec.workload.variant ?? ''}:${spec.backend}`;
+  const fastest = fastestTrialPace.get(key);
+  if (trialPace !== undefined) fastestTrialPace.set(key, Math.min(fastest ?? Infinity, (trialPace as PaceReading).fastestMs));
+  const pace: TrialPace = {
+    runner: { before: runnerBefore, after: runnerAfter },
+    ...(trialPace === undefined ? {} : { trial: trialPace }),
+    ...(fastest === undefined ? {} : { fastestTrialMs: fastest }),
+  };
   return { ...result, pace };
 }
+
+/** The fastest pace a trial process of this run has reached, per workload and backend: what a later one is held to. */
+const fastestTrialPace = new Map<string, number>();
 
 async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, onPace: (pace: PaceReading) => void): Promise<TrialResult & { boundary?: BoundaryCost; pid?: number }> {
   const budgetSec = spec.workload.budget.maxRuntimeSec * spec.budgetScale;
