@@ -1,13 +1,14 @@
 /**
  * `algobench bench --optimizers`: what one update of each kit optimizer costs (its
- * `update` and `applyUpdates`, as a submission's step runs them) on 1M and 10M float32
+ * `updateAndApply`, as defineSubmission steps it: the update and the new parameters,
+ * in one pass where the last work is an elementwise program) on 1M and 10M float32
  * parameters fed fixed random gradients — gradient computation is not timed — next to
  * PyTorch's foreach implementation of the same rule (harness/bench/optimizers_torch.py,
  * 2 threads, timed before and after; the faster counts) and to the kit's fused AdamW.
  */
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { applyUpdates, type UpdateInfo } from '../../submissions/kit/transform.ts';
+import { type UpdateInfo, updateAndApply } from '../../submissions/kit/transform.ts';
 import type { OptState, ParamTypes, TensorMap } from '../spec.ts';
 import { median } from '../scoring/aggregate.ts';
 import { PythonWorker } from './python_worker.ts';
@@ -95,8 +96,8 @@ export function timeKitUpdate(c: OptimizerCase, specs: readonly ParamSpec[], sec
   const smallest = specs.reduce((a, b) => (paramCount([a]) <= paramCount([b]) ? a : b)).name;
   const update = () => {
     const next = tf.tidy(() => {
-      const out = optimizer.update(grads, state, params, info);
-      return { params: applyUpdates(params, out.updates), state: out.state };
+      const out = updateAndApply(optimizer, grads, state, params, info);
+      return { params: out.params, state: out.state };
     });
     disposeReplaced({ params, state } as unknown as tf.TensorContainer, next as unknown as tf.TensorContainer);
     params = next.params;

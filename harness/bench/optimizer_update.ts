@@ -5,7 +5,7 @@
  *
  *   npx tsx harness/bench/optimizer_update.ts [--sizes 1e6,1e7] [--steps 5]
  *
- * The update is `update` + `applyUpdates` in a tidy, as the harness steps, with a fixed
+ * The update is `updateAndApply` in a tidy, as defineSubmission steps, with a fixed
  * gradient (SAM's second gradient and schedule-free's gradient after an eval are the
  * same fixed gradient: this times the optimizer, not the model). Shampoo is left out:
  * its eigen-decompositions of a 1000×1000 statistic take seconds on the CPU and are not
@@ -27,7 +27,7 @@ import { sam } from '../../submissions/kit/optimizers/sam.ts';
 import { scheduleFreeAdamw } from '../../submissions/kit/optimizers/schedule_free.ts';
 import { sgd } from '../../submissions/kit/optimizers/sgd.ts';
 import { setFusedOpsEnabled } from '../../submissions/kit/fused.ts';
-import { applyUpdates, type GradientTransformation } from '../../submissions/kit/transform.ts';
+import { type GradientTransformation, updateAndApply } from '../../submissions/kit/transform.ts';
 
 const OPTIMIZERS: Record<string, () => GradientTransformation> = {
   adamw: () => adamw({ lr: 1e-3, weightDecay: 1e-2 }),
@@ -67,8 +67,8 @@ function timeUpdates(make: () => GradientTransformation, total: number, steps: n
   for (let i = 0; i < steps + 2; i++) {
     const start = performance.now();
     const next = tf.tidy(() => {
-      const { updates, state: s } = opt.update(grads, state, params, { types, gradAt: () => grads });
-      return { params: applyUpdates(params, updates), state: s };
+      const { params: p, state: s } = updateAndApply(opt, grads, state, params, { types, gradAt: () => grads });
+      return { params: p, state: s };
     });
     (next.params['b'] as tf.Tensor).dataSync(); // the wasm backend is synchronous; this only makes sure
     const elapsed = performance.now() - start;

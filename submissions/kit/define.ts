@@ -17,7 +17,7 @@ import type {
   Submission,
   WorkloadInfo,
 } from '../../harness/spec.ts';
-import { applyUpdates, type GradientTransformation } from './transform.ts';
+import { type GradientTransformation, updateAndApply } from './transform.ts';
 
 export interface SubmissionDefinition {
   readonly name: string;
@@ -46,11 +46,12 @@ export function defineSubmission(def: SubmissionDefinition): Submission {
     update: (ctx) => {
       const opt = optimizerFor(ctx.hparams, ctx.workload);
       const { grads } = ctx.lossAndGrads();
-      const { updates, state } = opt.update(grads, ctx.state, ctx.params, {
+      // The update and its application in one step: the last elementwise program writes
+      // the new parameters (see GradientTransformation.updateAndApply).
+      return updateAndApply(opt, grads, ctx.state, ctx.params, {
         types: ctx.workload.paramTypes,
         gradAt: (at) => ctx.lossAndGrads(at).grads,
       });
-      return { params: applyUpdates(ctx.params, updates), state };
     },
     // The harness calls this before every eval; optimizers without the hook keep the
     // parameters as they are, which costs nothing.

@@ -82,6 +82,7 @@ export {
   decayNoBiasNorm,
   mapTensors,
   resolveDecayMask,
+  updateAndApply,
   zerosLike,
 } from './transform.ts';
 export type { DecayMask, GradientTransformation, LearningRate, ParamMask, UpdateInfo } from './transform.ts';

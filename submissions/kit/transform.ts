@@ -44,56 +44,118 @@ export interface GradientTransformation<S extends OptState = OptState> {
    * consecutive such transformations as one program per parameter, one pass over memory.
    */
   updateElementwise?(grads: ExprMap, state: S, params: TensorMap, info: UpdateInfo): { updates: ExprMap; state: unknown };
+  /**
+   * `update` then `applyUpdates`, in fewer passes: where the transformation's last work
+   * is an elementwise program, the program adds the parameters itself and writes the
+   * new parameters instead of the updates (the same float32 sums). The function
+   * `updateAndApply` uses it where present; `defineSubmission` steps through it.
+   */
+  updateAndApply?(grads: TensorMap, state: S, params: TensorMap, info: UpdateInfo): { params: TensorMap; state: S };
 }
+
+/**
+ * The new parameters and state of one step: `t.updateAndApply` where `t` has it, else
+ * `applyUpdates(params, t.update(…).updates)`. The two give the same bits.
+ */
+export function updateAndApply<S extends OptState>(
+  t: GradientTransformation<S>,
+  grads: TensorMap,
+  state: S,
+  params: TensorMap,
+  info: UpdateInfo,
+): { params: TensorMap; state: S } {
+  if (t.updateAndApply !== undefined) return t.updateAndApply(grads, state, params, info);
+  const { updates, state: next } = t.update(grads, state, params, info);
+  return { params: applyUpdates(params, updates), state: next };
+}
+
+/** Each parameter's update expression with the parameter added (p + u, as applyUpdates adds them). */
+function plusParams(updates: ExprMap, params: TensorMap): ExprMap {
+  const out: ExprMap = {};
+  for (const [name, u] of Object.entries(updates)) {
+    const p = params[name];
+    if (p !== undefined) out[name] = u.program.add(p, u);
+  }
+  return out;
+}
+
+/** The parameters with those that have a new value replaced. */
+const replaced = (params: TensorMap, fresh: TensorMap): TensorMap => mapTensors(params, (p, name) => fresh[name] ?? p);
 
 /**
  * A transformation from its elementwise form: `update` evaluates what
  * `updateElementwise` builds, updates and state in one program per parameter.
  */
 export function elementwiseTransformation<S extends OptState>(
-  t: Omit<GradientTransformation<S>, 'update'> & Required<Pick<GradientTransformation<S>, 'updateElementwise'>>,
+  t: Omit<GradientTransformation<S>, 'update' | 'updateAndApply'> & Required<Pick<GradientTransformation<S>, 'updateElementwise'>>,
 ): GradientTransformation<S> {
   return {
     ...t,
     update: (grads, state, params, info) =>
       materialize<{ updates: TensorMap; state: S }>(t.updateElementwise(symbolic(grads), state, params, info)),
+    updateAndApply: (grads, state, params, info) => {
+      const out = t.updateElementwise(symbolic(grads), state, params, info);
+      const done = materialize<{ params: TensorMap; state: S }>({ params: plusParams(out.updates, params), state: out.state });
+      return { params: replaced(params, done.params), state: done.state };
+    },
   };
 }
 
 /** Applies transformations in order; the state is the list of their states. */
 export function chain(...transforms: GradientTransformation[]): GradientTransformation<OptState[]> {
   const withEval = transforms.some((t) => t.prepareForEval !== undefined);
+  /**
+   * One step: the updates, or with `apply` the new parameters. A run of elementwise
+   * transformations is built as one program per parameter and evaluated once, where the
+   * run ends (or a transformation needs tensors); with `apply`, the last program adds
+   * the parameters in the same pass.
+   */
+  const step = (grads: TensorMap, state: OptState[], params: TensorMap, info: UpdateInfo, apply: boolean) => {
+    let updates: TensorMap = grads;
+    let applied: TensorMap | undefined;
+    let pending: { updates: ExprMap; states: Map<number, unknown> } | undefined;
+    const next: OptState[] = [];
+    const flush = (last: boolean) => {
+      if (pending === undefined) return;
+      const addParams = last && apply;
+      const done = materialize<{ updates: TensorMap; states: Record<string, OptState> }>({
+        updates: addParams ? plusParams(pending.updates, params) : pending.updates,
+        states: Object.fromEntries(pending.states),
+      });
+      if (addParams) applied = replaced(params, done.updates);
+      else updates = done.updates;
+      for (const [i, s] of Object.entries(done.states)) next[Number(i)] = s;
+      pending = undefined;
+    };
+    transforms.forEach((t, i) => {
+      if (t.updateElementwise !== undefined) {
+        const out = t.updateElementwise(pending?.updates ?? symbolic(updates), state[i]!, params, info);
+        pending = { updates: out.updates, states: (pending?.states ?? new Map<number, unknown>()).set(i, out.state) };
+        return;
+      }
+      flush(false);
+      if (apply && i === transforms.length - 1 && t.updateAndApply !== undefined) {
+        const out = t.updateAndApply(updates, state[i]!, params, info);
+        applied = out.params;
+        next[i] = out.state;
+        return;
+      }
+      const out = t.update(updates, state[i]!, params, info);
+      updates = out.updates;
+      next[i] = out.state;
+    });
+    flush(true);
+    return { updates, params: apply ? (applied ?? applyUpdates(params, updates)) : params, state: next };
+  };
   return {
     init: (params) => transforms.map((t) => t.init(params)),
     update: (grads, state, params, info) => {
-      // A run of elementwise transformations is built as one program per parameter
-      // and evaluated once, where the run ends (or a transformation needs tensors).
-      let updates: TensorMap = grads;
-      let pending: { updates: ExprMap; states: Map<number, unknown> } | undefined;
-      const next: OptState[] = [];
-      const flush = () => {
-        if (pending === undefined) return;
-        const done = materialize<{ updates: TensorMap; states: Record<string, OptState> }>({
-          updates: pending.updates,
-          states: Object.fromEntries(pending.states),
-        });
-        updates = done.updates;
-        for (const [i, s] of Object.entries(done.states)) next[Number(i)] = s;
-        pending = undefined;
-      };
-      transforms.forEach((t, i) => {
-        if (t.updateElementwise !== undefined) {
-          const out = t.updateElementwise(pending?.updates ?? symbolic(updates), state[i]!, params, info);
-          pending = { updates: out.updates, states: (pending?.states ?? new Map<number, unknown>()).set(i, out.state) };
-          return;
-        }
-        flush();
-        const out = t.update(updates, state[i]!, params, info);
-        updates = out.updates;
-        next[i] = out.state;
-      });
-      flush();
-      return { updates, state: next };
+      const out = step(grads, state, params, info, false);
+      return { updates: out.updates, state: out.state };
+    },
+    updateAndApply: (grads, state, params, info) => {
+      const out = step(grads, state, params, info, true);
+      return { params: out.params, state: out.state };
     },
     ...(withEval
       ? {

@@ -1,6 +1,6 @@
 /**
  * Cases for the native data-movement kernels (Tile, Slice, StridedSlice, Concat, Pack,
- * Unpack, SplitV, PadV2), the depthwise convolution gradients and the fused
+ * Unpack, SplitV, PadV2), the depthwise convolution and its gradients and the fused
  * matmul/conv kernels, checked against the cpu backend by native_stock_kernels.test.ts:
  * odd sizes, every axis including negative ones, int32 and bool where the op takes
  * them, and the gradient through each op (which runs the others: Slice's gradient
@@ -146,6 +146,25 @@ const fusedConv: Case[] = [
   }],
 ];
 
+// The forward kernel gets the gradients' cases too, and a dilated filter with 33
+// channels (vector remainders), forward only.
+const depthwiseForward: Case[] = [
+  ...depthwise,
+  ['x [2,9,8,33] filter [3,3,33,1] stride 1 same dilation 2', () => ({
+    y: tf.depthwiseConv2d(normal([2, 9, 8, 33]) as tf.Tensor4D, normal([3, 3, 33, 1]) as tf.Tensor4D, 1, 'same', 'NHWC', 2),
+  })],
+];
+
+const fusedDepthwise: Case[] = [
+  ...ACTIVATIONS.map((activation): Case => [`[2,9,7,6] * [3,3,6,2] + bias, ${activation}`, () => ({
+    y: tf.fused.depthwiseConv2d({ x: normal([2, 9, 7, 6]) as tf.Tensor4D, filter: normal([3, 3, 6, 2]) as tf.Tensor4D, strides: 1, pad: 'same', bias: normal([12]), activation }),
+  })]),
+  ['gradient through bias, stride 2 (linear, as in training)', () => {
+    const [x, w, bias] = [normal([2, 9, 7, 5]), normal([3, 3, 5, 1]), normal([5])];
+    return gradsOf((p, q, r) => tf.fused.depthwiseConv2d({ x: p as tf.Tensor4D, filter: q as tf.Tensor4D, strides: 2, pad: 'valid', bias: r }), [x, w, bias]);
+  }],
+];
+
 export const LAYOUT_CASES: Record<string, Case[]> = {
   Tile: tile,
   Slice: slice,
@@ -155,8 +174,10 @@ export const LAYOUT_CASES: Record<string, Case[]> = {
   Unpack: unpack,
   SplitV: splitV,
   PadV2: padV2,
+  DepthwiseConv2dNative: depthwiseForward,
   DepthwiseConv2dNativeBackpropInput: depthwise,
   DepthwiseConv2dNativeBackpropFilter: depthwise,
   _FusedMatMul: fusedMatMul,
   FusedConv2D: fusedConv,
+  FusedDepthwiseConv2D: fusedDepthwise,
 };

@@ -140,14 +140,15 @@ describe('native Conv2D, both gradients', () => {
     });
   });
 
-  it('handles explicit padding and a pointwise (1×1) convolution on a large batch', () => {
+  it('handles explicit asymmetric padding (y, dx, dW) and a pointwise (1×1) convolution on a large batch', () => {
     compare(() => {
       const x = normal([40, 9, 9, 5], 41) as tf.Tensor4D;
       const w1 = normal([1, 1, 5, 7], 42) as tf.Tensor4D;
       const w3 = normal([3, 3, 5, 2], 43) as tf.Tensor4D;
       const pad: tf.backend_util.ExplicitPadding = [[0, 0], [2, 0], [1, 3], [0, 0]];
-      const dw = tf.grad((b: tf.Tensor) => tf.sum(tf.conv2d(x, b as tf.Tensor4D, 1, pad)))(w3);
-      return { pointwise: tf.conv2d(x, w1, 1, 'valid'), explicit: tf.conv2d(x, w3, 1, pad), dw };
+      const probe = normal([40, 9, 11, 2], 44);
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad), probe)))([x, w3]);
+      return { pointwise: tf.conv2d(x, w1, 1, 'valid'), explicit: tf.conv2d(x, w3, 1, pad), dx: dx!, dw: dw! };
     });
   });
 });

@@ -46,6 +46,8 @@ export interface NativeAddon {
    * strides in elements of elementBytes 1 or 4; source strides may be 0 or negative; rank ≤ 16).
    */
   stridedCopy(x: ArrayBufferView, y: ArrayBufferView, elementBytes: number, srcOffset: number, dstOffset: number, dims: Float64Array, srcStrides: Float64Array, dstStrides: Float64Array): void;
+  /** Depthwise conv forward: (x, w) → y. Geometry as conv2d's, with out channels C·M. Absent from addons built before it. */
+  depthwiseConv2d?(x: Float32Array, w: Float32Array, y: Float32Array, geometry: Float64Array): void;
   /** Depthwise conv gradients, mode 1: (dy, w) → dx; 2: (x, dy) → dw. Geometry as conv2d's, with out channels C·M. */
   depthwiseConv2dGrad(mode: 1 | 2, in0: Float32Array, in1: Float32Array, out: Float32Array, geometry: Float64Array): void;
   /**

@@ -1,10 +1,10 @@
 /**
- * `_FusedMatMul` (what `tf.layers.dense` and the RNN cells run) and `FusedConv2D`
- * (`tf.layers.conv2d` with a bias or activation) natively: the native product or
- * convolution on both cores, then the bias and the activation added in place on the
- * output, each one threaded pass. The wasm kernels they replace run on one thread.
- * Activations other than linear, relu, relu6, elu and sigmoid (prelu, leakyrelu) and
- * NCHW convolutions go to the kernel they replace.
+ * `_FusedMatMul` (what `tf.layers.dense` and the RNN cells run), `FusedConv2D`
+ * (`tf.layers.conv2d` with a bias or activation) and `FusedDepthwiseConv2D`
+ * natively: the native product or convolution on both cores, then the bias and the
+ * activation added in place on the output, each one threaded pass. The wasm kernels
+ * they replace run on one thread. Activations other than linear, relu, relu6, elu and
+ * sigmoid (prelu, leakyrelu) and NCHW convolutions go to the kernel they replace.
  */
 import * as tf from '@tensorflow/tfjs';
 import { type Info, type KernelArgs, run, type WasmBackend, wasmBackend } from '../wasm/kernel_utils.ts';
@@ -39,7 +39,7 @@ function biasFits(bias: Info | undefined, outShape: readonly number[]): boolean 
   return bias.shape.every((d, i) => d === 1 || d === outShape[outShape.length - bias.shape.length + i]);
 }
 
-function fused(addon: NativeAddon, name: '_FusedMatMul' | 'FusedConv2D', base: 'BatchMatMul' | 'Conv2D', original: Fallback): tf.KernelConfig {
+function fused(addon: NativeAddon, name: '_FusedMatMul' | 'FusedConv2D' | 'FusedDepthwiseConv2D', base: 'BatchMatMul' | 'Conv2D' | 'DepthwiseConv2dNative', original: Fallback): tf.KernelConfig {
   return kernel(name, (args: KernelArgs) => {
     const { bias, preluActivationWeights } = args.inputs as Record<string, Info | undefined>;
     const activation = args.attrs?.['activation'];
@@ -64,5 +64,7 @@ export function fusedKernelConfigs(addon: NativeAddon, current: (name: string) =
   return [
     fused(addon, '_FusedMatMul', 'BatchMatMul', current('_FusedMatMul')),
     fused(addon, 'FusedConv2D', 'Conv2D', current('FusedConv2D')),
+    // With the native depthwise forward (absent from addons built before it).
+    ...(addon.depthwiseConv2d !== undefined ? [fused(addon, 'FusedDepthwiseConv2D', 'DepthwiseConv2dNative', current('FusedDepthwiseConv2D'))] : []),
   ];
 }

@@ -1,8 +1,8 @@
 /**
  * Native kernels for the ops that only move data — Tile, Slice, StridedSlice, Concat,
  * Pack, Unpack, SplitV, PadV2 — each one strided copy per output (or per input of a
- * concat) on both cores (src/copy.cc), and the depthwise convolution gradients the
- * wasm backend lacks (src/depthwise.cc). The wasm kernels they replace copy element
+ * concat) on both cores (src/copy.cc), and the depthwise convolution (whose gradients the
+ * wasm backend lacks; src/depthwise.cc). The wasm kernels they replace copy element
  * by element (Tile: 1.6 s of a 3.3 s conv-net step with batch norm) or row by row
  * from JS; these copy whole merged rows with memcpy.
  */
@@ -227,7 +227,23 @@ function depthwiseGradKernel(addon: NativeAddon, name: 'DepthwiseConv2dNativeBac
   });
 }
 
-/** The data-movement and depthwise-gradient kernel configs, each given the kernel it replaces (if any). */
+/** DepthwiseConv2dNative on both cores (XNNPACK's kernel in tfjs-wasm runs on one). */
+function depthwiseKernel(forward: NonNullable<NativeAddon['depthwiseConv2d']>, original: Fallback): tf.KernelConfig {
+  return kernel('DepthwiseConv2dNative', (args) => {
+    const attrs = args.attrs as unknown as ConvAttrs;
+    const x = args.inputs['x']!;
+    const filter = args.inputs['filter']!;
+    if (!isNhwc(attrs) || x.dtype !== 'float32' || filter.dtype !== 'float32') return fallback(original, args, 'NCHW or non-float32 depthwise conv');
+    const geometry = depthwiseGeometry(x.shape, filter.shape, attrs);
+    const backend = wasmBackend(args);
+    // geometry: batch, inH, inW, inC, outH, outW, outC, …
+    const out = backend.makeOutput([geometry[0]!, geometry[4]!, geometry[5]!, geometry[6]!], 'float32');
+    if (product(out.shape) > 0) forward(heap(backend, x) as Float32Array, heap(backend, filter) as Float32Array, heap(backend, out) as Float32Array, geometry);
+    return out;
+  });
+}
+
+/** The data-movement and depthwise-convolution kernel configs, each given the kernel it replaces (if any). */
 export function layoutKernelConfigs(addon: NativeAddon, current: (name: string) => Fallback): tf.KernelConfig[] {
   return [
     tileKernel(addon, current('Tile')),
@@ -238,6 +254,8 @@ export function layoutKernelConfigs(addon: NativeAddon, current: (name: string) 
     unpackKernel(addon, current('Unpack')),
     splitKernel(addon, current('SplitV')),
     padKernel(addon, current('PadV2')),
+    // An addon built before the forward kernel existed keeps XNNPACK's.
+    ...(addon.depthwiseConv2d !== undefined ? [depthwiseKernel(addon.depthwiseConv2d, current('DepthwiseConv2dNative'))] : []),
     depthwiseGradKernel(addon, 'DepthwiseConv2dNativeBackpropInput', current('DepthwiseConv2dNativeBackpropInput')),
     depthwiseGradKernel(addon, 'DepthwiseConv2dNativeBackpropFilter', current('DepthwiseConv2dNativeBackpropFilter')),
   ];

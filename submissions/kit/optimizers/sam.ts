@@ -20,7 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptState, TensorMap } from '../../../harness/spec.ts';
 import { ElementwiseProgram, type Expr, materialize, sumOfSquares } from '../elementwise.ts';
-import type { GradientTransformation } from '../transform.ts';
+import { type GradientTransformation, type UpdateInfo, updateAndApply } from '../transform.ts';
 
 export interface SamOptions {
   /** Radius of the neighbourhood. @default 0.05 */
@@ -36,40 +36,42 @@ export function sam<S extends OptState>(
   const rho = options.rho ?? 0.05;
   const adaptive = options.adaptive ?? false;
   if (!(rho >= 0) || !Number.isFinite(rho)) throw new RangeError(`sam: rho must be a finite number ≥ 0 (got ${rho})`);
+  // The gradient at the perturbed point (the grads themselves when nothing is perturbed).
+  const sharpGradients = (grads: TensorMap, params: TensorMap, info: UpdateInfo): TensorMap => {
+    if (info.gradAt === undefined) {
+      throw new Error(
+        'sam: info.gradAt is missing, and SAM needs the gradient at the perturbed parameters; ' +
+          'defineSubmission provides it, a custom loop must pass gradAt: (p) => lossAndGrads(p).grads',
+      );
+    }
+    const names = Object.keys(grads).filter((n) => params[n] !== undefined);
+    if (names.length === 0) return grads;
+    // One elementwise program per parameter: the squares of the norm in one pass,
+    // the perturbed point in another (the norm is a reduction between them).
+    const programs = new Map(names.map((n) => [n, new ElementwiseProgram(params[n]!.shape)]));
+    // ASAM measures the gradient in the |w|-scaled coordinates.
+    const scaled = (n: string): Expr => {
+      const b = programs.get(n)!;
+      return adaptive ? b.mul(b.abs(params[n]!), grads[n]!) : b.value(grads[n]!);
+    };
+    const norm = tf.sqrt(tf.addN(names.map((n) => sumOfSquares(scaled(n)))));
+    const factor = tf.div(rho, tf.add(norm, 1e-12));
+    const perturbed = materialize<TensorMap>(
+      Object.fromEntries(
+        Object.entries(params).map(([n, p]) => {
+          const b = programs.get(n);
+          const g = grads[n];
+          if (b === undefined || g === undefined) return [n, p];
+          return [n, b.add(p, b.mul(adaptive ? b.mul(b.square(p), g) : g, factor))];
+        }),
+      ),
+    );
+    return info.gradAt(perturbed);
+  };
   const sharpness: GradientTransformation<S> = {
     init: (params) => base.init(params),
-    update: (grads, state, params, info) => {
-      if (info.gradAt === undefined) {
-        throw new Error(
-          'sam: info.gradAt is missing, and SAM needs the gradient at the perturbed parameters; ' +
-            'defineSubmission provides it, a custom loop must pass gradAt: (p) => lossAndGrads(p).grads',
-        );
-      }
-      const names = Object.keys(grads).filter((n) => params[n] !== undefined);
-      if (names.length === 0) return base.update(grads, state, params, info);
-      // One elementwise program per parameter: the squares of the norm in one pass,
-      // the perturbed point in another (the norm is a reduction between them).
-      const programs = new Map(names.map((n) => [n, new ElementwiseProgram(params[n]!.shape)]));
-      // ASAM measures the gradient in the |w|-scaled coordinates.
-      const scaled = (n: string): Expr => {
-        const b = programs.get(n)!;
-        return adaptive ? b.mul(b.abs(params[n]!), grads[n]!) : b.value(grads[n]!);
-      };
-      const norm = tf.sqrt(tf.addN(names.map((n) => sumOfSquares(scaled(n)))));
-      const factor = tf.div(rho, tf.add(norm, 1e-12));
-      const perturbed = materialize<TensorMap>(
-        Object.fromEntries(
-          Object.entries(params).map(([n, p]) => {
-            const b = programs.get(n);
-            const g = grads[n];
-            if (b === undefined || g === undefined) return [n, p];
-            return [n, b.add(p, b.mul(adaptive ? b.mul(b.square(p), g) : g, factor))];
-          }),
-        ),
-      );
-      const sharpGrads = info.gradAt(perturbed);
-      return base.update(sharpGrads, state, params, info);
-    },
+    update: (grads, state, params, info) => base.update(sharpGradients(grads, params, info), state, params, info),
+    updateAndApply: (grads, state, params, info) => updateAndApply(base, sharpGradients(grads, params, info), state, params, info),
   };
   return base.prepareForEval === undefined
     ? sharpness

@@ -46,6 +46,7 @@ import {
   type LearningRate,
   mapTensors,
   resolveDecayMask,
+  type UpdateInfo,
   zerosLike,
 } from '../transform.ts';
 
@@ -95,6 +96,54 @@ export function scheduleFreeAdamw(o: ScheduleFreeAdamwOptions): GradientTransfor
   /** y = (1−b1)·z + b1·x in a program. */
   const yOf = (b: ElementwiseProgram, z: Expr | tf.Tensor, x: Expr | tf.Tensor): Expr => b.add(b.mul(z, 1 - b1), b.mul(x, b1));
 
+  // Each parameter's step is one elementwise program: it reads z, x, v, g and the
+  // params once and writes z, x, v and the update (or, with `apply`, the new
+  // parameters: p + (y − p), as applyUpdates adds it), in one pass where the backend
+  // has the kernel.
+  const advance = (grads: TensorMap, state: ScheduleFreeState, params: TensorMap, info: UpdateInfo, apply: boolean) => {
+    const programs: Record<string, ElementwiseProgram> = mapObject(state.z, (z) => new ElementwiseProgram(z.shape));
+    const y = mapObject(programs, (b, n) => yOf(b, state.z[n]!, state.x[n]!));
+    let g = grads;
+    if (state.paramsAreX) {
+      if (info.gradAt === undefined) {
+        throw new Error(
+          'scheduleFreeAdamw: the params are x after prepareForEval, and the step needs the gradient at y; ' +
+            'info.gradAt is missing (defineSubmission provides it)',
+        );
+      }
+      g = info.gradAt(mapObject(y, (e) => e.program.evaluate([e])[0]!));
+    }
+    const k = state.count;
+    const base = typeof o.lr === 'number' ? o.lr : o.lr(k);
+    const lr = base * (k < warmupSteps ? (k + 1) / warmupSteps : 1);
+    const lrMax = Math.max(lr, state.lrMax);
+    const weight = (k + 1) ** r * lrMax ** power;
+    const weightSum = state.weightSum + weight;
+    const c = weightSum > 0 ? weight / weightSum : 0; // the official ZeroDivisionError → 0
+    const c2 = 1 - b2 ** (k + 1);
+
+    const v = mapObject(state.v, (v0, n) => {
+      const b = programs[n]!;
+      return b.add(b.mul(v0, b2), b.mul(b.square(g[n]!), 1 - b2));
+    });
+    const z = mapObject(state.z, (z0, n) => {
+      const b = programs[n]!;
+      let step = b.div(g[n]!, b.add(b.sqrt(b.div(v[n]!, c2)), eps));
+      if (weightDecay !== 0 && decays(info.types[n] ?? 'weight', n)) step = b.add(step, b.mul(y[n]!, weightDecay));
+      return b.sub(z0, b.mul(step, lr));
+    });
+    const x = mapObject(state.x, (x0, n) => {
+      const b = programs[n]!;
+      return b.add(b.mul(x0, 1 - c), b.mul(z[n]!, c));
+    });
+    const updates = mapObject(params, (p, n) => programs[n]!.sub(yOf(programs[n]!, z[n]!, x[n]!), p));
+    const done = materialize<{ out: TensorMap; state: ScheduleFreeState }>({
+      out: apply ? mapObject(updates, (u, n) => u.program.add(params[n]!, u)) : updates,
+      state: { count: k + 1, weightSum, lrMax, paramsAreX: false, z, x, v },
+    });
+    return { out: done.out, state: done.state };
+  };
+
   return {
     init: (params) => ({
       count: 0,
@@ -105,50 +154,13 @@ export function scheduleFreeAdamw(o: ScheduleFreeAdamwOptions): GradientTransfor
       x: mapTensors(params, (p) => tf.clone(p)),
       v: zerosLike(params),
     }),
-    // Each parameter's step is one elementwise program: it reads z, x, v, g and the
-    // params once and writes z, x, v and the update, in one pass where the backend
-    // has the kernel.
     update: (grads, state, params, info) => {
-      const programs: Record<string, ElementwiseProgram> = mapObject(state.z, (z) => new ElementwiseProgram(z.shape));
-      const y = mapObject(programs, (b, n) => yOf(b, state.z[n]!, state.x[n]!));
-      let g = grads;
-      if (state.paramsAreX) {
-        if (info.gradAt === undefined) {
-          throw new Error(
-            'scheduleFreeAdamw: the params are x after prepareForEval, and the step needs the gradient at y; ' +
-              'info.gradAt is missing (defineSubmission provides it)',
-          );
-        }
-        g = info.gradAt(mapObject(y, (e) => e.program.evaluate([e])[0]!));
-      }
-      const k = state.count;
-      const base = typeof o.lr === 'number' ? o.lr : o.lr(k);
-      const lr = base * (k < warmupSteps ? (k + 1) / warmupSteps : 1);
-      const lrMax = Math.max(lr, state.lrMax);
-      const weight = (k + 1) ** r * lrMax ** power;
-      const weightSum = state.weightSum + weight;
-      const c = weightSum > 0 ? weight / weightSum : 0; // the official ZeroDivisionError → 0
-      const c2 = 1 - b2 ** (k + 1);
-
-      const v = mapObject(state.v, (v0, n) => {
-        const b = programs[n]!;
-        return b.add(b.mul(v0, b2), b.mul(b.square(g[n]!), 1 - b2));
-      });
-      const z = mapObject(state.z, (z0, n) => {
-        const b = programs[n]!;
-        let step = b.div(g[n]!, b.add(b.sqrt(b.div(v[n]!, c2)), eps));
-        if (weightDecay !== 0 && decays(info.types[n] ?? 'weight', n)) step = b.add(step, b.mul(y[n]!, weightDecay));
-        return b.sub(z0, b.mul(step, lr));
-      });
-      const x = mapObject(state.x, (x0, n) => {
-        const b = programs[n]!;
-        return b.add(b.mul(x0, 1 - c), b.mul(z[n]!, c));
-      });
-      const updates = mapObject(params, (p, n) => programs[n]!.sub(yOf(programs[n]!, z[n]!, x[n]!), p));
-      return materialize<{ updates: TensorMap; state: ScheduleFreeState }>({
-        updates,
-        state: { count: k + 1, weightSum, lrMax, paramsAreX: false, z, x, v },
-      });
+      const { out, state: next } = advance(grads, state, params, info, false);
+      return { updates: out, state: next };
+    },
+    updateAndApply: (grads, state, params, info) => {
+      const { out, state: next } = advance(grads, state, params, info, true);
+      return { params: out, state: next };
     },
     prepareForEval: (_params, state) => ({ params: state.x, state: { ...state, paramsAreX: true } }),
   };

@@ -26,17 +26,23 @@
  * never waits for a value to come back from the accelerator.
  *
  * Passes over memory: each parameter's step is an elementwise program over its channel
- * view. The first pass writes the moments and, in the same pass, takes every sum the
- * projection needs per channel (⟨g, W⟩, ‖g‖², ‖W‖², ⟨W, perturb⟩; the layer's are their
- * totals, and ⟨Ŵ, perturb⟩ is ⟨W, perturb⟩/(‖W‖ + eps)); the second recomputes
- * perturb from the moments and writes the projected step.
+ * view, and AdamP is an elementwise transformation, so the learning rate after it (and
+ * anything elementwise before it) joins the same program. The first pass writes the
+ * moments and, in the same pass, takes every sum the projection needs per channel
+ * (⟨g, W⟩, ‖g‖², ‖W‖², ⟨W, perturb⟩; ⟨Ŵ, perturb⟩ is ⟨W, perturb⟩/(‖W‖ + eps)); a
+ * program over the channels then takes the channel norms, whether any channel's cosine
+ * reaches its threshold (a count, so no max is needed) and the layer's totals; the
+ * second pass recomputes perturb from the moments and writes the projected step, the
+ * layer's cosine, norm and branch being scalar registers of that program. A projected
+ * parameter of rank > 2 (a conv kernel, whose channel view is not its own shape) takes
+ * its step in a program of its own and joins the chain as a computed tensor.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TensorMap } from '../../../harness/spec.ts';
 import { ElementwiseProgram, type Expr } from '../elementwise.ts';
 import type { AdamState } from './adam.ts';
 import {
   type DecayMask,
+  elementwiseTransformation,
   type GradientTransformation,
   type ParamMask,
   resolveDecayMask,
@@ -70,6 +76,9 @@ export type AdamPState = AdamState;
 /** The default projection mask: dense and convolution kernels, the scale-invariant kind. */
 export const adampProjectMask: ParamMask = (type) => type === 'weight' || type === 'conv_weight';
 
+
+const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
 export function scaleByAdamP(options: AdamPScalingOptions = {}): GradientTransformation<AdamPState> {
   const b1 = options.b1 ?? 0.9;
   const b2 = options.b2 ?? 0.999;
@@ -79,53 +88,57 @@ export function scaleByAdamP(options: AdamPScalingOptions = {}): GradientTransfo
   const wdRatio = options.wdRatio ?? 0.1;
   const projectMask = options.projectMask ?? adampProjectMask;
   const decays = resolveDecayMask(options.decayMask);
-  return {
+  return elementwiseTransformation<AdamPState>({
     init: (params) => ({ count: 0, mu: zerosLike(params), nu: zerosLike(params) }),
-    update: (grads, state, params, info) => {
+    updateElementwise: (grads, state, params, info) => {
       const count = state.count + 1;
       const c1 = 1 - b1 ** count;
       const sqrtC2 = Math.sqrt(1 - b2 ** count);
-      const mu: Record<string, tf.Tensor> = {};
-      const nu: Record<string, tf.Tensor> = {};
-      const updates: Record<string, tf.Tensor> = {};
-      for (const [n, g] of Object.entries(grads)) {
+      const mu: Record<string, Expr | tf.Tensor> = {};
+      const nu: Record<string, Expr | tf.Tensor> = {};
+      const updates: Record<string, Expr> = {};
+      for (const [n, gIn] of Object.entries(grads)) {
         const p = params[n]!;
         const type = info.types[n] ?? 'weight';
         const projects = p.rank >= 2 && projectMask(type, n);
         // Channel view: column c of the [rows, channels] reshape is output channel c.
-        const shape = projects ? [p.size / p.shape[p.rank - 1]!, p.shape[p.rank - 1]!] : p.shape;
-        const view = (t: tf.Tensor): tf.Tensor => tf.reshape(t, shape);
-        const b = new ElementwiseProgram(shape);
-        const gE = b.value(view(g));
+        const shape = projects ? [p.size / p.shape[p.rank - 1]!, p.shape[p.rank - 1]!] : [...p.shape];
+        const view = (t: tf.Tensor): tf.Tensor => (sameShape(t.shape, shape) ? t : tf.reshape(t, shape));
+        // The chain's program is over the parameter's shape; a view of another shape needs a program of its own.
+        const inChain = sameShape(shape, gIn.program.shape);
+        const b = inChain ? gIn.program : new ElementwiseProgram(shape);
+        const gE = inChain ? gIn : b.value(view(gIn.program.run([gIn])[0]!));
         const pE = b.value(view(p));
         const m = b.add(b.mul(view(state.mu[n]!), b1), b.mul(gE, 1 - b1));
         const v = b.add(b.mul(view(state.nu[n]!), b2), b.mul(b.square(gE), 1 - b2));
-        // perturb from the moments: after `evaluate` below, m and v read the stored moments.
+        // perturb from the moments: after the first pass, m and v read the stored moments.
         const perturbOf = () => b.div(options.nesterov ? b.add(b.mul(m, b1), b.mul(gE, 1 - b1)) : m, b.add(b.div(b.sqrt(v), sqrtC2), eps));
-        let perturb: Expr;
-        let ratio: tf.Tensor = tf.scalar(1);
-        if (projects) {
-          ({ perturb, ratio } = project(b, gE, pE, [m, v], perturbOf, p.size, { delta, wdRatio, eps }));
-        } else {
-          perturb = perturbOf();
+        const projected = projects ? project(b, gE, pE, [m, v], perturbOf, p.size, { delta, wdRatio, eps }) : undefined;
+        let step = b.div(projected?.perturb ?? perturbOf(), c1);
+        if (weightDecay !== 0 && decays(type, n)) step = b.add(step, b.mul(pE, projected ? b.mul(projected.ratio, weightDecay) : weightDecay));
+        if (inChain) {
+          [mu[n], nu[n], updates[n]] = [m, v, step];
+          continue;
         }
-        let step = b.div(perturb, c1);
-        if (weightDecay !== 0 && decays(type, n)) step = b.add(step, b.mul(pE, tf.mul(ratio, weightDecay)));
         const [m1, v1, u] = b.run([m, v, step]);
         mu[n] = tf.reshape(m1!, p.shape);
         nu[n] = tf.reshape(v1!, p.shape);
-        updates[n] = tf.reshape(u!, p.shape);
+        updates[n] = new ElementwiseProgram(p.shape).value(tf.reshape(u!, p.shape));
       }
       return { updates, state: { count, mu, nu } };
     },
-  };
+  });
+}
+
+/** |cos(x, y)| from x·y, ‖x‖² and ‖y‖², as torch's F.cosine_similarity: x·y / (max(‖x‖, eps)·max(‖y‖, eps)). */
+function cosine(b: ElementwiseProgram, dot: tf.Tensor | Expr, xx: tf.Tensor | Expr, yy: tf.Tensor | Expr, eps: number): Expr {
+  return b.abs(b.div(dot, b.mul(b.max(b.sqrt(xx), eps), b.max(b.sqrt(yy), eps))));
 }
 
 /**
  * The official `_projection` on the [rows, channels] program: the channel view first,
  * then the layer view; the first whose largest |cosine| is under its threshold
- * projects, and the decay drops to wdRatio. Cosines as torch's F.cosine_similarity:
- * x·y / (max(‖x‖, eps)·max(‖y‖, eps)). `ratio` is a scalar tensor (1 or wdRatio).
+ * projects, and the decay drops to wdRatio. `ratio` is a scalar register (1 or wdRatio).
  */
 function project(
   b: ElementwiseProgram,
@@ -135,8 +148,8 @@ function project(
   perturbOf: () => Expr,
   size: number,
   o: { delta: number; wdRatio: number; eps: number },
-): { perturb: Expr; ratio: tf.Tensor } {
-  const rows = b.shape[0]!;
+): { perturb: Expr; ratio: Expr } {
+  const [rows, channels] = b.shape as [number, number];
   // One pass: the moments are stored, and every per-channel sum is taken.
   const [pg, gg, pp, pd] = b.evaluateWithSums(moments, [
     { of: b.mul(g, p), axis: 0 },
@@ -144,20 +157,24 @@ function project(
     { of: b.square(p), axis: 0 },
     { of: b.mul(p, perturbOf()), axis: 0 },
   ]).sums as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-  const cosine = (dot: tf.Tensor, xx: tf.Tensor, yy: tf.Tensor) =>
-    tf.abs(tf.div(dot, tf.mul(tf.maximum(tf.sqrt(xx), o.eps), tf.maximum(tf.sqrt(yy), o.eps))));
-  const channelHit = tf.less(tf.max(cosine(pg, gg, pp)), o.delta / Math.sqrt(rows));
-  const layerHit = tf.less(cosine(tf.sum(pg), tf.sum(gg), tf.sum(pp)), o.delta / Math.sqrt(size));
-  // Ŵ = W/(‖W‖ + eps) per channel and for the layer; ⟨Ŵ, perturb⟩ = ⟨W, perturb⟩/(‖W‖ + eps).
-  const channelNorm = tf.add(tf.sqrt(pp), o.eps);
-  const layerNorm = tf.add(tf.sqrt(tf.sum(pp)), o.eps);
+  // One pass over the channels: ‖W_c‖ + eps and ⟨Ŵ_c, perturb_c⟩, how many channels'
+  // cosines are not under the threshold (none: the channel view projects), and the
+  // layer's sums, which are the channels' totals.
+  const c = new ElementwiseProgram([channels]);
+  const channelNorm = c.add(c.sqrt(pp), o.eps);
+  const notUnder = c.sub(1, c.op('less', cosine(c, pg, gg, pp, o.eps), o.delta / Math.sqrt(rows)));
+  const { outputs, sums } = c.runWithSums([channelNorm, c.div(pd, channelNorm)], [{ of: notUnder }, { of: pg }, { of: gg }, { of: pp }, { of: pd }]);
+  const [norms, unitDots] = outputs as [tf.Tensor, tf.Tensor];
+  const [misses, layerPg, layerGg, layerPp, layerPd] = sums as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  // The layer's cosine, norm and branch: scalar registers of the second pass.
+  const channelHit = b.op('equal', misses, 0);
+  const layerHit = b.op('less', cosine(b, layerPg, layerGg, layerPp, o.eps), o.delta / Math.sqrt(size));
+  const layerNorm = b.add(b.sqrt(layerPp), o.eps);
   const perturb = perturbOf();
-  const channelUnit = b.div(p, b.along(channelNorm, 0));
-  const channelProjected = b.sub(perturb, b.mul(channelUnit, b.along(tf.div(pd, channelNorm), 0)));
-  const layerProjected = b.sub(perturb, b.mul(b.div(p, layerNorm), tf.div(tf.sum(pd), layerNorm)));
-  const flag = (t: tf.Tensor) => tf.cast(t, 'float32');
+  const channelProjected = b.sub(perturb, b.mul(b.div(p, b.along(norms, 0)), b.along(unitDots, 0)));
+  const layerProjected = b.sub(perturb, b.mul(b.div(p, layerNorm), b.div(layerPd, layerNorm)));
   return {
-    perturb: b.op('select', flag(channelHit), channelProjected, b.op('select', flag(layerHit), layerProjected, perturb)),
-    ratio: tf.where(tf.logicalOr(channelHit, layerHit), tf.scalar(o.wdRatio), tf.scalar(1)),
+    perturb: b.op('select', channelHit, channelProjected, b.op('select', layerHit, layerProjected, perturb)),
+    ratio: b.op('select', b.max(channelHit, layerHit), o.wdRatio, 1),
   };
 }

@@ -114,6 +114,25 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, float
 
 void conv2d_backprop_input(const ConvGeometry& g, const float* dy, const float* w, float* dx) {
   const int64_t m = g.batch * g.out_h * g.out_w, k = g.filter_h * g.filter_w * g.in_c, co = g.out_c;
+  if (g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 && g.dilation_w == 1 && !is_pointwise(g)) {
+    // With stride 1 and no dilation, dx is the forward convolution of dy with the filter
+    // turned by 180° and its channels swapped (padded by F − 1 − pad): one product with
+    // inner dimension FH·FW·CO per output row, instead of a product with inner dimension
+    // CO whose FH·FW·CI-wide rows are then scattered back and added pixel by pixel.
+    const int64_t fh = g.filter_h, fw = g.filter_w, ci = g.in_c;
+    std::vector<float> turned((size_t)(fh * fw * co * ci));
+    for (int64_t a = 0; a < fh; ++a)
+      for (int64_t b = 0; b < fw; ++b)
+        for (int64_t c = 0; c < co; ++c)
+          for (int64_t i = 0; i < ci; ++i)
+            turned[((a * fw + b) * co + c) * ci + i] = w[(((fh - 1 - a) * fw + (fw - 1 - b)) * ci + i) * co + c];
+    ConvGeometry t = g;
+    t.in_h = g.out_h, t.in_w = g.out_w, t.in_c = co;
+    t.out_h = g.in_h, t.out_w = g.in_w, t.out_c = ci;
+    t.pad_top = fh - 1 - g.pad_top, t.pad_left = fw - 1 - g.pad_left;
+    conv2d_forward(t, dy, turned.data(), dx);
+    return;
+  }
   if (!is_pointwise(g)) std::memset(dx, 0, (size_t)(g.batch * g.in_h * g.in_w * g.in_c) * sizeof(float));
   const bool chunked = for_each_chunk(g, [&](int64_t r0, int64_t rows, float* cols) {
     sgemm(false, true, rows, k, co, dy + r0 * co, co, w, co, cols, k, false);

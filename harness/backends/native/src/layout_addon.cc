@@ -1,5 +1,5 @@
 // Node-API bindings of the strided copy (copy.cc) and the depthwise convolution
-// gradients (depthwise.cc). As in stock_addon.cc, every index a kernel can touch is
+// and its gradients (depthwise.cc). As in stock_addon.cc, every index a kernel can touch is
 // checked against the typed arrays here, so a wrong call throws instead of writing
 // out of bounds.
 #include <node_api.h>
@@ -87,18 +87,14 @@ napi_value StridedCopy(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// depthwiseConv2dGrad(mode, in0, in1, out, geometry[15]): mode 1 (dy, w → dx), 2 (x, dy → dw).
-napi_value DepthwiseGrad(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 5) return fail(env, "depthwiseConv2dGrad takes 5 arguments"), nullptr;
-  const int mode = (int)number_of(env, argv[0]);
+// The three depthwise kernels: mode 0 (x, w → y), 1 (dy, w → dx), 2 (x, dy → dw), with
+// every operand checked to hold what the geometry reaches.
+napi_value Depthwise(napi_env env, int mode, napi_value a0, napi_value a1, napi_value a2, napi_value geometry, const char* name) {
   size_t l0 = 0, l1 = 0, l2 = 0;
-  const float* in0 = reinterpret_cast<const float*>(bytes_of(env, argv[1], &l0));
-  const float* in1 = reinterpret_cast<const float*>(bytes_of(env, argv[2], &l1));
-  float* out = reinterpret_cast<float*>(bytes_of(env, argv[3], &l2));
-  const std::vector<double> v = doubles_of(env, argv[4]);
+  const float* in0 = reinterpret_cast<const float*>(bytes_of(env, a0, &l0));
+  const float* in1 = reinterpret_cast<const float*>(bytes_of(env, a1, &l1));
+  float* out = reinterpret_cast<float*>(bytes_of(env, a2, &l2));
+  const std::vector<double> v = doubles_of(env, geometry);
   if (in0 == nullptr || in1 == nullptr || out == nullptr) return nullptr;
   if (v.size() != 15) return fail(env, "depthwise geometry must have 15 numbers"), nullptr;
   ConvGeometry g;
@@ -108,11 +104,35 @@ napi_value DepthwiseGrad(napi_env env, napi_callback_info info) {
   for (int i = 0; i < 9; ++i) ok = ok && fields[i] >= 0;
   const size_t xs = 4 * g.batch * g.in_h * g.in_w * g.in_c, ys = 4 * g.batch * g.out_h * g.out_w * g.out_c,
                ws = 4 * g.filter_h * g.filter_w * g.out_c;
-  ok = ok && (mode == 1 ? (l0 >= ys && l1 >= ws && l2 >= xs) : mode == 2 ? (l0 >= xs && l1 >= ys && l2 >= ws) : false);
-  if (!ok) return fail(env, "depthwiseConv2dGrad: bad mode, geometry or operand sizes"), nullptr;
-  if (mode == 1) depthwise_backprop_input(g, in0, in1, out);
+  ok = ok && (mode == 0   ? (l0 >= xs && l1 >= ws && l2 >= ys)
+              : mode == 1 ? (l0 >= ys && l1 >= ws && l2 >= xs)
+              : mode == 2 ? (l0 >= xs && l1 >= ys && l2 >= ws)
+                          : false);
+  if (!ok) return fail(env, std::string(name) + ": bad mode, geometry or operand sizes"), nullptr;
+  if (mode == 0) depthwise_forward(g, in0, in1, out);
+  else if (mode == 1) depthwise_backprop_input(g, in0, in1, out);
   else depthwise_backprop_filter(g, in0, in1, out);
   return nullptr;
+}
+
+// depthwiseConv2dGrad(mode, in0, in1, out, geometry[15]): mode 1 (dy, w → dx), 2 (x, dy → dw).
+napi_value DepthwiseGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 5) return fail(env, "depthwiseConv2dGrad takes 5 arguments"), nullptr;
+  const int mode = (int)number_of(env, argv[0]);
+  if (mode != 1 && mode != 2) return fail(env, "depthwiseConv2dGrad: mode must be 1 or 2"), nullptr;
+  return Depthwise(env, mode, argv[1], argv[2], argv[3], argv[4], "depthwiseConv2dGrad");
+}
+
+// depthwiseConv2d(x, w, y, geometry[15]).
+napi_value DepthwiseForward(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 4) return fail(env, "depthwiseConv2d takes 4 arguments"), nullptr;
+  return Depthwise(env, 0, argv[0], argv[1], argv[2], argv[3], "depthwiseConv2d");
 }
 
 }  // namespace
@@ -120,6 +140,7 @@ napi_value DepthwiseGrad(napi_env env, napi_callback_info info) {
 void define_layout_kernels(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"stridedCopy", nullptr, StridedCopy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"depthwiseConv2d", nullptr, DepthwiseForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"depthwiseConv2dGrad", nullptr, DepthwiseGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
