@@ -17,7 +17,7 @@ import { exportFiles, parseObject } from '../harness/report/exports.ts';
 import type { SiteData } from '../harness/report/site.ts';
 import { learningCurveSpec, profileSpec, renderChart, type SensitivityInput, sensitivitySpec, timesSpec, type Palette } from './charts.ts';
 import { formatSeconds } from './format.ts';
-import { boardHeading, cellView, type ClosenessLookup, columnsView, costView, formatMsPerStep, hardwarePanel, PageNames, robustnessView, rowView, trialView } from './views.ts';
+import { boardHeading, cellView, type ClosenessLookup, columnsView, costView, formatMsPerStep, hardwarePanel, PageNames, robustnessView, rowView, trialView, VERSION_MEANING } from './views.ts';
 
 export { formatSeconds } from './format.ts';
 
@@ -174,6 +174,9 @@ async function workloadBody(site: SiteData, workload: string, names: PageNames, 
   return t.workload({ name: workload, description: desc?.description ?? '', variants, boards });
 }
 
+/** Columns of a submission page's trials table (hyperparameters share one wrapped cell), for an error row's colspan. */
+const TRIALS_COLUMNS = 11;
+
 async function submissionBody(site: SiteData, submission: string, names: PageNames, ids: ChartIds, t: ReturnType<typeof loadTemplates>) {
   const summary = [];
   const boards = [];
@@ -194,6 +197,7 @@ async function submissionBody(site: SiteData, submission: string, names: PageNam
       score: view.score,
       scoreCI: view.scoreCI,
       speedup: view.speedup,
+      speedupNote: view.speedupNote,
       robustness: view.robustness,
       version: view.version,
       verdict: view.pooledTest,
@@ -208,9 +212,9 @@ async function submissionBody(site: SiteData, submission: string, names: PageNam
     const trials = ordered.map((a) => ({ ...trialView(a, scoredIds.has(a.id), hparamNames), workloadHref: names.get('workload', a.workload) }));
     const sensitivity = [];
     for (const input of sensitivityInputs(board, submission)) sensitivity.push(await renderChart(sensitivitySpec(input), ids.next()));
-    boards.push({ heading: headingView(board), hparamNames, trials, colspan: 8 + hparamNames.length, errors: trials.filter((x) => x.error !== ''), sensitivity });
+    boards.push({ heading: headingView(board), hparamNames, trials, colspan: TRIALS_COLUMNS, errors: trials.filter((x) => x.error !== ''), sensitivity });
   }
-  return t.submission({ name: submission, summary, boards });
+  return t.submission({ name: submission, summary, boards, versionMeaning: VERSION_MEANING });
 }
 
 /**

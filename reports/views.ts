@@ -3,7 +3,7 @@
  * print. No HTML here (handlebars escapes every value), and no charts (render.ts).
  */
 import { SIGNIFICANCE, type ReferenceTest } from '../harness/report/compare.ts';
-import { workloadColumn, type Leaderboard, type LeaderboardCell, type LeaderboardRow } from '../harness/report/leaderboard.ts';
+import { submissionVersion, workloadColumn, type Leaderboard, type LeaderboardCell, type LeaderboardRow } from '../harness/report/leaderboard.ts';
 import { submissionCost } from '../harness/report/cost.ts';
 import { parseObject } from '../harness/report/exports.ts';
 import type { TrialRow } from '../harness/store/rows.ts';
@@ -173,15 +173,18 @@ export type ClosenessLookup = (submission: string, column: string) => Closeness 
 export function rowView(board: Leaderboard, row: LeaderboardRow, rank: number, names: PageNames, closeness: ClosenessLookup = () => undefined) {
   const isReference = row.submission === board.reference;
   const t = row.vsReference;
+  const speedup = speedupView(board, row);
   return {
     rank,
     submission: row.submission,
     version: row.version,
+    versionTitle: VERSION_MEANING,
     href: names.get('submission', row.submission),
     isReference,
     score: formatScore(row.score),
     scoreCI: formatScoreInterval(row.scoreCI),
-    speedup: isReference ? '1.00× (reference)' : formatSpeedup(row.speedup.geomean),
+    speedup: speedup.text,
+    speedupNote: speedup.note,
     speedupTitle: Object.entries(row.speedup.perWorkload).map(([w, x]) => `${w}: ${formatSpeedup(x)}`).join(', '),
     faster: t?.faster ?? false,
     pooledTest: verdictText(t, board.reference, `pooled over the ${board.scored.length} scored workload${board.scored.length === 1 ? '' : 's'}`),
@@ -234,12 +237,54 @@ export function trialView(t: TrialRow, scored: boolean, hparamNames: readonly st
     time: t.status === 'reached' ? formatSeconds(t.time_to_target_sec) : '—',
     steps: t.steps ?? '—',
     used: t.submission_time_sec === null ? '—' : `${formatSeconds(t.submission_time_sec)} / ${formatSeconds(t.budget_sec)}`,
-    hparams: hparamNames.map((k) => (k in hparams ? formatHparam(hparams[k]) : '')),
+    hparams: hparamNames.filter((k) => k in hparams).map((name) => ({ name, value: formatHparam(hparams[name]) })),
     error: t.error ?? '',
     noisy: t.noisy === 1 ? noiseText(t.noise_json) : '',
-    version: t.submission_hash === '' ? 'unversioned' : t.submission_hash.slice(0, 7),
+    version: submissionVersion(t),
+    versionParts: versionParts(t),
     scored,
   };
+}
+
+/**
+ * What "version" means, said once for every page: the leaderboard, the submission's
+ * summary and its trials table all show submissionVersion(), never a raw hash.
+ */
+export const VERSION_MEANING =
+  "a hash of the submission's module code and its search space, the same value wherever the report shows a version";
+
+/**
+ * The parts of a trial's version and its wider code key, for a tooltip: the module hash
+ * is trials.csv's submission_hash; the code key also covers the workload, its targets
+ * and budget, so it differs per workload for one version.
+ */
+export function versionParts(t: Pick<TrialRow, 'submission_hash' | 'search_space_hash' | 'code_key'>): string {
+  if (t.submission_hash === '') return 'recorded without code hashes';
+  const space = t.search_space_hash === null ? 'no search space' : `search space ${t.search_space_hash.slice(0, 7)}`;
+  return `module ${t.submission_hash.slice(0, 7)} + ${space}; trial code key ${t.code_key} (also covers the workload, its targets and budget)`;
+}
+
+/**
+ * A geometric-mean speedup with the direction its misses bend it. A miss counts as
+ * the budget + 1 s, a time the missing run would have needed at least: where only the
+ * submission missed, the true speedup is at most the figure ("≤"); where only the
+ * reference missed, at least ("≥"); where both missed a workload, or misses fall on
+ * both sides, the figure bounds nothing and says so.
+ */
+export function speedupView(board: Leaderboard, row: LeaderboardRow): { text: string; note: string } {
+  if (row.submission === board.reference) return { text: '1.00× (reference)', note: '' };
+  const ref = board.rows.find((r) => r.submission === board.reference);
+  const missed = (r: LeaderboardRow | undefined, w: string) => (r?.cells[w]?.seconds ?? null) === null;
+  const mine = board.scored.filter((w) => missed(row, w));
+  const theirs = board.scored.filter((w) => missed(ref, w));
+  const figure = formatSpeedup(row.speedup.geomean);
+  const what = mine.length === board.scored.length ? 'reached no target' : `missed ${mine.join(', ')}`;
+  if (mine.length > 0 && theirs.length > 0) {
+    return { text: figure, note: `no bound: ${row.submission} ${what} and ${board.reference} missed ${theirs.join(', ')}` };
+  }
+  if (mine.length > 0) return { text: `≤ ${figure}`, note: `upper bound: ${what}` };
+  if (theirs.length > 0) return { text: `≥ ${figure}`, note: `lower bound: ${board.reference} missed ${theirs.join(', ')}` };
+  return { text: figure, note: '' };
 }
 
 /** Why a trial was flagged noisy, from its stored noise record. */

@@ -44,7 +44,7 @@ describe('the report site', () => {
     expect(workload.match(/data-chart="curve"/g)).toHaveLength(2);
     expect(workload).toContain('data-chart="times"');
     expect(workload).toContain('Variant robustness');
-    expect(files['submission-adamw.html']).toContain('<th class="hp">lr</th>');
+    expect(files['submission-adamw.html']).toContain('<span class="hp"><span class="hpname">lr</span> 0.001</span>');
     expect(files['submission-sgd.html']).toContain('<pre class="error">lossAndGrads threw &lt;NaN&gt;</pre>');
   });
 

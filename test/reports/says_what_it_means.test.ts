@@ -4,6 +4,7 @@
  * page they are on. Expected texts are worked out by hand from the standard board
  * (test/leaderboard/store_fixture.ts), not by calling the views.
  */
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSite } from '../../harness/report/site.ts';
 import { profileSpec, renderChart } from '../../reports/charts.ts';
@@ -107,5 +108,46 @@ describe('the report says what it means', () => {
     expect(page.match(/data-chart="sensitivity"/g)).toHaveLength(1);
     expect(page).toContain('w · lr');
     expect(page).not.toContain('w · beta1');
+  });
+});
+
+describe('the report names one version and bounds speedups over misses (issue #15 screenshots)', () => {
+  it('shows the same version for a submission on the leaderboard, its summary and every trial row', async () => {
+    const files = await site();
+    // The published rule: the first 7 hex digits of sha256("<module hash>:<search-space hash or empty>");
+    // the fixture records fast's module hash as "fast:v1" and no search space.
+    const version = createHash('sha256').update('fast:v1:').digest('hex').slice(0, 7);
+    expect(text(files['index.html']!)).toContain(`fast version ${version}`);
+    const page = files['submission-fast.html']!;
+    // 12 scored trials of fast (w and w:v, 2 studies × 3): each row's Version cell holds the same value,
+    // with the parts (module hash, code key) in its tooltip, never the raw module hash as the value.
+    const cells = [...page.matchAll(/<td title="module ([^"]*)">([^<]*)<\/td>/g)];
+    expect(cells).toHaveLength(12);
+    for (const [, parts, value] of cells) {
+      expect(value).toBe(version);
+      expect(decoded(parts!)).toContain('fast:v1 + no search space; trial code key v1');
+    }
+    expect(text(page)).toMatch(new RegExp(`Version .* ${version}\\b`));
+    expect(text(page)).toContain("Version is a hash of the submission's module code and its search space");
+  });
+
+  it('marks a speedup that counts a missed target as an upper bound, and one the reference missed as a lower bound', async () => {
+    // sgd missed w, adamw reached it in 15 s: budget + 1 = 101 s stands for sgd, so 15/101 = 0.1485 is at most the truth.
+    const alone = text((await site())['index.html']!);
+    expect(alone).toContain('≤ 0.15× upper bound: reached no target');
+    expect(alone).toContain('2.31×'); // fast: 15/6.5, both reached: exact
+    expect(alone).not.toContain('≤ 2.31×');
+    expect(alone).toContain('a speedup over workloads the submission missed is an upper bound');
+    // A second workload x that adamw misses and fast reaches (best of study 0: 4 s):
+    // fast's speedup is sqrt(15/6.5 × 101/4) = 7.633…, a lower bound; sgd missed both and adamw missed x: no bound.
+    const both = text(
+      (
+        await site((s) => {
+          addTable(s.store, s.hardwareId, s.runId, { adamw: { x: [[null, null]] }, fast: { x: [[4, 5]] } }, { x: 100 });
+        })
+      )['index.html']!,
+    );
+    expect(both).toContain('≥ 7.63× lower bound: adamw missed x');
+    expect(both).toContain('no bound: sgd reached no target and adamw missed x');
   });
 });
