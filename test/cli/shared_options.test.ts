@@ -57,7 +57,7 @@ const SHARED: Readonly<Record<string, Shared>> = {
   '--search-space': {
     flags: '--search-space <[name=]path>',
     help: "external tuning: draw a submission's trials from this search-space file (ranges, or a list of fixed points: trial i runs point i) instead of its search_space.json; PATH with one -s, NAME=PATH with several; repeatable",
-    defaults: { run: [], plan: [], validate: [] },
+    defaults: { run: [], plan: [], validate: [], compare: [] },
   },
   '--trials': {
     flags: '--trials <n>',
