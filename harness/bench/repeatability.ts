@@ -16,8 +16,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { formatWorkloadRef } from '../core/workload_ref.ts';
-import { measureNoise, noiseReasons, paceReasons, type TrialNoise } from '../identity/calibration.ts';
-import { runTrialIsolated, type BoundaryCost, type WatchdogLimits } from '../runner/isolated/run_isolated.ts';
+import { measureNoise, trialNoiseReasons, type TrialNoise } from '../identity/calibration.ts';
+import { runTrialIsolated, TrialPaceBook, type BoundaryCost, type WatchdogLimits } from '../runner/isolated/run_isolated.ts';
 import type { BackendChoice } from '../backends/select.ts';
 import type { TrialResult } from '../core/trial_result.ts';
 import type { Hparams, Targets, Workload } from '../spec.ts';
@@ -102,6 +102,7 @@ export async function repeatTrial(
   await workload.load();
   const repeats: Repeat[] = [];
   const attempts = options.repeats + (options.retries ?? 0);
+  const paces = new TrialPaceBook();
   const quiet = () => repeats.filter((r) => r.noise.reasons.length === 0).length;
   for (let i = 0; i < attempts && quiet() < options.repeats; i++) {
     const t0 = performance.now();
@@ -112,7 +113,7 @@ export async function repeatTrial(
           workload, targets, modulePath: submission.modulePath, hparams, seed: options.seed, budgetScale: options.budgetScale ?? 1, backend: options.backend,
           ...(options.limits === undefined ? {} : { limits: options.limits }),
         },
-        { observer: { onEval: (r) => evals.push({ step: r.step, submissionTimeSec: r.submissionTimeSec, evalTimeSec: r.evalTimeSec }) } },
+        { paces, observer: { onEval: (r) => evals.push({ step: r.step, submissionTimeSec: r.submissionTimeSec, evalTimeSec: r.evalTimeSec }) } },
       ),
       (r) => r.pace,
     );
@@ -136,8 +137,8 @@ function withPaceOfAll(repeats: readonly Repeat[]): Repeat[] {
   return repeats.map((r) => {
     if (r.noise.pace?.trial === undefined || !Number.isFinite(fastest)) return r;
     const pace = { ...r.noise.pace, fastestTrialMs: fastest };
-    const reasons = [...noiseReasons(r.noise.before, r.noise.after, r.noise.cpu), ...paceReasons(pace)];
-    return { ...r, noise: { ...r.noise, pace, reasons } };
+    const noise = { ...r.noise, pace };
+    return { ...r, noise: { ...noise, reasons: trialNoiseReasons(noise) } };
   });
 }
 

@@ -12,7 +12,7 @@ import { runTrial, type StepProgress } from '../runner/trial.ts';
 import type { TrialResult } from '../core/trial_result.ts';
 import type { EvalRecord } from '../store/rows.ts';
 import { Store } from '../store/store.ts';
-import { runTrialIsolated } from '../runner/isolated/run_isolated.ts';
+import { runTrialIsolated, TrialPaceBook } from '../runner/isolated/run_isolated.ts';
 import { planBenchmark, trialBudgetScale, type BenchmarkOptions, type PlannedTrial } from './plan.ts';
 import { shardOfPlan, type PlanFile } from './plan_file.ts';
 import type { Shard } from './shard.ts';
@@ -82,6 +82,8 @@ export async function runBenchmark(
     const busy = await busyWarning();
     if (busy !== undefined) listener.onWarning?.(busy);
     const unreadWarned = new Set<string>();
+    /** The run's trial processes' paces: each trial process is held to the fastest before it. */
+    const paces = new TrialPaceBook();
     const extraScale = options.budgetScale ?? 1;
     const budgetScale = trialBudgetScale(options);
     for (const [index, planned] of plan.entries()) {
@@ -170,7 +172,7 @@ export async function runBenchmark(
                 ...(options.watchdog === undefined ? {} : { limits: options.watchdog }),
                 ...(options.budgetSaver === undefined ? {} : { budgetSaver: options.budgetSaver }),
               },
-              { ...signal, observer },
+              { ...signal, observer, paces },
             ),
         (r) => (r as { pace?: TrialPace }).pace,
       );

@@ -265,8 +265,13 @@ export async function measureNoise<T>(run: () => Promise<T>, paceOf?: (value: T)
   const after = calibrate();
   const load1 = loadavg()[0]!;
   const pace = paceOf?.(value);
-  const reasons = [...noiseReasons(before, after, cpu), ...paceReasons(pace)];
-  return { value, noise: { backend: tf.getBackend(), before, after, loadAvg: [load0, load1], cpu, energyJoules, ...(pace === undefined ? {} : { pace }), reasons } };
+  const measured = { backend: tf.getBackend(), before, after, loadAvg: [load0, load1] as [number, number], cpu, energyJoules, ...(pace === undefined ? {} : { pace }) };
+  return { value, noise: { ...measured, reasons: trialNoiseReasons(measured) } };
+}
+
+/** Every reason a trial's timing is not to be trusted, from all that was measured around it. */
+export function trialNoiseReasons(noise: Pick<TrialNoise, 'before' | 'after' | 'cpu' | 'pace'>): string[] {
+  return [...noiseReasons(noise.before, noise.after, noise.cpu), ...paceReasons(noise.pace)];
 }
 
 /**

@@ -43,8 +43,13 @@ export type ToTrial =
 /** Child → parent. */
 export type FromTrial =
   | { readonly kind: 'ready'; readonly name: string; readonly problems: readonly string[] }
-  /** `pace`: the trial process's pace on the workload's fixed work after its warm-up, before any submission code ran (runner/pace.ts). */
-  | { readonly kind: 'training'; readonly pace?: PaceReading }
+  /**
+   * The trial process's pace on the workload's fixed work after its warm-up (runner/pace.ts),
+   * sent before the submission is imported: only the first one, before `ready`, counts, so
+   * submission code cannot report a pace of its own.
+   */
+  | { readonly kind: 'pace'; readonly pace: PaceReading }
+  | { readonly kind: 'training' }
   | { readonly kind: 'progress'; readonly progress: StepProgress }
   | { readonly kind: 'evaluate'; readonly id: number; readonly params: Readonly<Record<string, TensorData>> }
   | { readonly kind: 'eval'; readonly record: EvalRecord }

@@ -77,6 +77,23 @@ export interface IsolatedTrialSpec {
 export interface IsolatedTrialEnv {
   readonly signal?: AbortSignal;
   readonly observer?: TrialObserver;
+  /**
+   * The run's record of its trial processes' paces, which a later trial process is held to
+   * (identity/calibration.ts, paceReasons). One per run; without it the trial is held to none.
+   */
+  readonly paces?: TrialPaceBook;
+}
+
+/** The fastest pace a trial process of one run has reached, per workload, variant and backend. */
+export class TrialPaceBook {
+  private readonly fastest = new Map<string, number>();
+
+  /** The fastest so far for this key, then this trial's pace taken into account. */
+  hold(key: string, paceMs: number | undefined): number | undefined {
+    const before = this.fastest.get(key);
+    if (paceMs !== undefined) this.fastest.set(key, Math.min(before ?? Infinity, paceMs));
+    return before;
+  }
 }
 
 /** What the process boundary cost: seconds from spawn to the first step, and to teardown. */
@@ -304,8 +321,7 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
   const runnerAfter = runnerBefore === undefined ? undefined : safePace();
   if (runnerBefore === undefined || runnerAfter === undefined) return result;
   const key = `${spec.workload.name}:${spec.workload.variant ?? ''}:${spec.backend}`;
-  const fastest = fastestTrialPace.get(key);
-  if (trialPace !== undefined) fastestTrialPace.set(key, Math.min(fastest ?? Infinity, (trialPace as PaceReading).fastestMs));
+  const fastest = env.paces?.hold(key, (trialPace as PaceReading | undefined)?.fastestMs);
   const pace: TrialPace = {
     runner: { before: runnerBefore, after: runnerAfter },
     ...(trialPace === undefined ? {} : { trial: trialPace }),
@@ -314,8 +330,6 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
   return { ...result, pace };
 }
 
-/** The fastest pace a trial process of this run has reached, per workload and backend: what a later one is held to. */
-const fastestTrialPace = new Map<string, number>();
 
 async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, onPace: (pace: PaceReading) => void): Promise<TrialResult & { boundary?: BoundaryCost; pid?: number }> {
   const budgetSec = spec.workload.budget.maxRuntimeSec * spec.budgetScale;
@@ -348,6 +362,8 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, onPa
     let verdict: { status: FailedStatus; message: string } | undefined;
     let result: (TrialResult & { wallSec?: number }) | undefined;
     let ipcSockets: Set<string> | undefined;
+    let paceSeen = false;
+    let readySeen = false;
     /** The budget saver's view: the curve so far, and whether any eval this process computed met the target. */
     const curve: Array<{ timeSec: number; value: number }> = [];
     let targetMet = false;
@@ -456,14 +472,25 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, onPa
     child.on('message', (message: FromTrial) => {
       lastWord = now();
       switch (message.kind) {
+        case 'pace':
+          // Sent before the submission is imported: the first one, before 'ready', is the
+          // process's own; any later one comes from submission code and is ignored.
+          if (paceSeen || readySeen) break;
+          paceSeen = true;
+          if (validPace(message.pace)) onPace({ fastestMs: message.pace.fastestMs, passes: message.pace.passes });
+          // The process's own sockets (the IPC channel, stdio), before any submission code ran.
+          ipcSockets ??= socketsOf(child.pid!);
+          break;
         case 'ready':
+          readySeen = true;
           if (message.problems.length > 0) stop('error', `the submission breaks the contract: ${message.problems.join('; ')}`);
           break;
         case 'training':
+          // Only the first: a repeated one from submission code must not restart the
+          // training clock's account or re-take the list of the process's own sockets.
+          if (trainingSince !== undefined) break;
           trainingSince = now();
-          if (message.pace !== undefined && validPace(message.pace)) onPace({ fastestMs: message.pace.fastestMs, passes: message.pace.passes });
-          // The process's own sockets (the IPC channel, stdio), before the submission's init runs.
-          ipcSockets = socketsOf(child.pid!);
+          ipcSockets ??= socketsOf(child.pid!);
           break;
         case 'progress':
           firstStepAt ??= now();

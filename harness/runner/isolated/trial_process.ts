@@ -84,13 +84,13 @@ async function run(start: Start): Promise<void> {
   workload.loadTrain(start.trainData!);
   warmUp(workload);
   // Before any submission code runs in this process: what this process can do (pace.ts).
-  const pace = timePace(workload);
+  send({ kind: 'pace', pace: timePace(workload) });
   lockDown(allowedAddons);
   const candidate = await importSubmissionModule(start.modulePath);
   const problems = contractProblems(candidate);
   send({ kind: 'ready', name: problems.length === 0 ? (candidate as Submission).name : '', problems });
   if (problems.length > 0) return;
-  send({ kind: 'training', pace });
+  send({ kind: 'training' });
   const w0 = realClock.now();
   let lastProgress = -Infinity;
   const result = await runTrial(
