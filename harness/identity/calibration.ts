@@ -64,6 +64,14 @@ export interface TrialPace {
   readonly trial?: PaceReading;
   /** The fastest earlier trial process's pace on this workload in this run; absent for the first. */
   readonly fastestTrialMs?: number;
+  /**
+   * The same passes timed again in the trial's process at each eval, off the clock: a
+   * process can slow down mid-trial (char_lm on the development VM), which its pace at
+   * start cannot show. The median over the evals and how many there were; absent when
+   * the trial ran no eval. The process's own report, taken while submission code was
+   * loaded: it can flag or clear only its own trial, never lower the run's bar.
+   */
+  readonly during?: { readonly medianMs: number; readonly samples: number };
 }
 
 export interface TrialNoise {
@@ -241,13 +249,28 @@ export function noiseReasons(before: CalibrationTiming, after: CalibrationTiming
   return reasons;
 }
 
-/** The reason a trial's own process was slower than the run's fastest trial process on the workload, if it was (PACE_TOLERANCE). */
+/**
+ * The reasons a trial's own process was slow on the workload's fixed passes, if it was
+ * (PACE_TOLERANCE): at start, against the run's fastest trial process; at its evals
+ * (the median), against the faster of that and its own start.
+ */
 export function paceReasons(pace: TrialPace | undefined): string[] {
-  if (pace?.trial === undefined || pace.fastestTrialMs === undefined) return [];
-  const slower = pace.trial.fastestMs / pace.fastestTrialMs - 1;
-  return slower > PACE_TOLERANCE
-    ? [`the trial's process ran the workload's step ${(slower * 100).toFixed(0)} % slower than the run's fastest trial process (${pace.trial.fastestMs.toFixed(1)} vs ${pace.fastestTrialMs.toFixed(1)} ms)`]
-    : [];
+  if (pace?.trial === undefined) return [];
+  const reasons: string[] = [];
+  if (pace.fastestTrialMs !== undefined) {
+    const slower = pace.trial.fastestMs / pace.fastestTrialMs - 1;
+    if (slower > PACE_TOLERANCE) {
+      reasons.push(`the trial's process ran the workload's step ${(slower * 100).toFixed(0)} % slower than the run's fastest trial process (${pace.trial.fastestMs.toFixed(1)} vs ${pace.fastestTrialMs.toFixed(1)} ms)`);
+    }
+  }
+  if (pace.during !== undefined) {
+    const bar = Math.min(pace.trial.fastestMs, pace.fastestTrialMs ?? Infinity);
+    const slower = pace.during.medianMs / bar - 1;
+    if (slower > PACE_TOLERANCE) {
+      reasons.push(`the trial's process slowed during training: the workload's step took ${pace.during.medianMs.toFixed(1)} ms at its evals (median of ${pace.during.samples}), ${(slower * 100).toFixed(0)} % over ${bar.toFixed(1)} ms, the fastest start of the run's trial processes`);
+    }
+  }
+  return reasons;
 }
 
 /**

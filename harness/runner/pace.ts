@@ -20,34 +20,61 @@ import type { Workload } from '../spec.ts';
 import { disposeAll } from './tensors.ts';
 import { lossAndGrads } from './trial.ts';
 
-/** At most this many timed passes, and at least MIN_PASSES. */
-const MAX_PASSES = 8;
-const MIN_PASSES = 3;
-/** Timed passes stop once they have taken this long (char_lm's pass is ~70 ms). */
-const BUDGET_MS = 300;
+/** At start: 3 to 8 timed passes, stopping once they have taken 300 ms (char_lm's pass is ~60 ms). */
+export const START_PACE = { minPasses: 3, maxPasses: 8, budgetMs: 300 } as const;
+/** At an eval: up to 3 passes within this long (one for char_lm, three for mnist_mlp's ~2 ms pass). */
+const SAMPLE_BUDGET_MS = 30;
+const SAMPLE_PASSES = 3;
 const BATCH = 128;
 
-/** Times the workload's training pass in this process; the workload's training split must be loaded. */
-export function timePace(workload: Workload): PaceReading {
+/** The workload's fixed pass, ready to time again and again in this process; dispose() frees it. */
+export interface PaceMeter {
+  /** The fastest of `min..max` passes, stopping once `budgetMs` is spent. */
+  time(minPasses: number, maxPasses: number, budgetMs: number): PaceReading;
+  /** A short reading, for the evals of a trial: see SAMPLE_BUDGET_MS. */
+  sample(): PaceReading;
+  dispose(): void;
+}
+
+/** Prepares the workload's fixed pass (initial parameters of seed 0, the first 128 training examples); the training split must be loaded. */
+export function paceMeter(workload: Workload): PaceMeter {
   const init = workload.initParams(0);
   const batch = workload.getBatch(Int32Array.from({ length: Math.min(BATCH, workload.trainSize) }, (_, i) => i));
-  const times: number[] = [];
+  const pass = () => {
+    const { loss, grads } = lossAndGrads(workload, init.params, batch);
+    loss.dataSync();
+    disposeAll([loss, grads]);
+  };
   try {
     // One untimed pass: kernels and memory this process has not used yet.
-    const pass = () => {
-      const { loss, grads } = lossAndGrads(workload, init.params, batch);
-      loss.dataSync();
-      disposeAll([loss, grads]);
-    };
     pass();
+  } catch (err) {
+    disposeAll([init.params, batch]);
+    throw err;
+  }
+  const time = (minPasses: number, maxPasses: number, budgetMs: number): PaceReading => {
+    const times: number[] = [];
     const start = performance.now();
-    while (times.length < MAX_PASSES && (times.length < MIN_PASSES || performance.now() - start < BUDGET_MS)) {
+    while (times.length < maxPasses && (times.length < minPasses || performance.now() - start < budgetMs)) {
       const t0 = performance.now();
       pass();
       times.push(performance.now() - t0);
     }
+    return { fastestMs: Math.min(...times), passes: times.length };
+  };
+  return {
+    time,
+    sample: () => time(1, SAMPLE_PASSES, SAMPLE_BUDGET_MS),
+    dispose: () => disposeAll([init.params, batch]),
+  };
+}
+
+/** Times the workload's training pass in this process; the workload's training split must be loaded. */
+export function timePace(workload: Workload): PaceReading {
+  const meter = paceMeter(workload);
+  try {
+    return meter.time(START_PACE.minPasses, START_PACE.maxPasses, START_PACE.budgetMs);
   } finally {
-    disposeAll([init.params, batch]);
+    meter.dispose();
   }
-  return { fastestMs: Math.min(...times), passes: times.length };
 }

@@ -74,6 +74,9 @@ describe('bench --repeat', () => {
       expect(pace.runner.before.fastestMs).toBeGreaterThan(0);
       expect(pace.runner.after.fastestMs).toBeGreaterThan(0);
       expect(pace.fastestTrialMs).toBe(Math.min(...paces));
+      // Timed again at each of its evals (targets any eval meets: at least one eval).
+      expect(pace.during?.samples).toBe(r.result.evals);
+      expect(pace.during!.medianMs).toBeGreaterThan(0);
       const slow = pace.trial!.fastestMs > 1.2 * Math.min(...paces);
       expect(r.noise.reasons.some((x) => x.includes("slower than the run's fastest trial process"))).toBe(slow);
     }

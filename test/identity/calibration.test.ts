@@ -63,6 +63,22 @@ describe('noise flags', () => {
     expect(paceReasons(undefined)).toEqual([]);
   });
 
+  it('flags a trial whose process slowed during training: the median of its eval-time passes more than 20 % over the fastest start', () => {
+    const runner = { before: { fastestMs: 50, passes: 8 }, after: { fastestMs: 40, passes: 8 } };
+    // Started at 60 ms (the run's fastest earlier: 64), its evals' median 75 ms: 75/60 − 1 = 25 % over its own start.
+    expect(paceReasons({ runner, trial: { fastestMs: 60, passes: 5 }, fastestTrialMs: 64, during: { medianMs: 75, samples: 7 } })).toEqual([
+      "the trial's process slowed during training: the workload's step took 75.0 ms at its evals (median of 7), 25 % over 60.0 ms, the fastest start of the run's trial processes",
+    ]);
+    // The run's first trial process is held to its own start: 70 over 60 is 16.7 %, within the tolerance.
+    expect(paceReasons({ runner, trial: { fastestMs: 60, passes: 5 }, during: { medianMs: 70, samples: 3 } })).toEqual([]);
+    // Held to the faster of its start and the run's: 70 over 55 is 27 %; its start (60 vs 55, 9 %) passes.
+    expect(paceReasons({ runner, trial: { fastestMs: 60, passes: 5 }, fastestTrialMs: 55, during: { medianMs: 70, samples: 3 } })).toEqual([
+      "the trial's process slowed during training: the workload's step took 70.0 ms at its evals (median of 3), 27 % over 55.0 ms, the fastest start of the run's trial processes",
+    ]);
+    // Slow at start and during: both reasons, start first (90/60 − 1 = 50 %; 100/60 − 1 = 67 %).
+    expect(paceReasons({ runner, trial: { fastestMs: 90, passes: 4 }, fastestTrialMs: 60, during: { medianMs: 100, samples: 4 } })).toHaveLength(2);
+  });
+
   it("records the pace a wrapped trial reports, and flags it among the noise's reasons", async () => {
     const pace = { runner: { before: { fastestMs: 10, passes: 8 }, after: { fastestMs: 10, passes: 8 } }, trial: { fastestMs: 15, passes: 8 }, fastestTrialMs: 10 };
     const { noise } = await measureNoise(async () => ({ pace }), (v) => v.pace);

@@ -51,7 +51,8 @@ export type FromTrial =
   | { readonly kind: 'pace'; readonly pace: PaceReading }
   | { readonly kind: 'training' }
   | { readonly kind: 'progress'; readonly progress: StepProgress }
-  | { readonly kind: 'evaluate'; readonly id: number; readonly params: Readonly<Record<string, TensorData>> }
+  /** `pace`: the workload's fixed pass timed again just before this eval, off the clock (TrialPace.during). */
+  | { readonly kind: 'evaluate'; readonly id: number; readonly params: Readonly<Record<string, TensorData>>; readonly pace?: PaceReading }
   | { readonly kind: 'eval'; readonly record: EvalRecord }
   | { readonly kind: 'result'; readonly result: TrialResult; readonly wallSec: number }
   | { readonly kind: 'fatal'; readonly status: FailedStatus; readonly message: string };

@@ -316,22 +316,36 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
     }
   };
   const runnerBefore = safePace();
-  let trialPace: PaceReading | undefined;
-  const result = await runInProcess(spec, env, (pace) => (trialPace = pace));
+  const log: PaceLog = { during: [] };
+  const result = await runInProcess(spec, env, log);
+  const trialPace = log.start;
   const runnerAfter = runnerBefore === undefined ? undefined : safePace();
   if (runnerBefore === undefined || runnerAfter === undefined) return result;
   const key = `${spec.workload.name}:${spec.workload.variant ?? ''}:${spec.backend}`;
-  const fastest = env.paces?.hold(key, (trialPace as PaceReading | undefined)?.fastestMs);
+  const fastest = env.paces?.hold(key, trialPace?.fastestMs);
   const pace: TrialPace = {
     runner: { before: runnerBefore, after: runnerAfter },
     ...(trialPace === undefined ? {} : { trial: trialPace }),
+    ...(log.during.length === 0 ? {} : { during: { medianMs: median(log.during), samples: log.during.length } }),
     ...(fastest === undefined ? {} : { fastestTrialMs: fastest }),
   };
   return { ...result, pace };
 }
 
 
-async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, onPace: (pace: PaceReading) => void): Promise<TrialResult & { boundary?: BoundaryCost; pid?: number }> {
+/** What the trial's process reported of its pace: once at start, and at each eval (fastest ms of that sample). */
+interface PaceLog {
+  start?: PaceReading;
+  readonly during: number[];
+}
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, paceLog: PaceLog): Promise<TrialResult & { boundary?: BoundaryCost; pid?: number }> {
   const budgetSec = spec.workload.budget.maxRuntimeSec * spec.budgetScale;
   const limits = spec.limits ?? {};
   const stallSec = limits.stallSec ?? Math.min(120, 20 + budgetSec / 4);
@@ -477,7 +491,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, onPa
           // process's own; any later one comes from submission code and is ignored.
           if (paceSeen || readySeen) break;
           paceSeen = true;
-          if (validPace(message.pace)) onPace({ fastestMs: message.pace.fastestMs, passes: message.pace.passes });
+          if (validPace(message.pace)) paceLog.start = { fastestMs: message.pace.fastestMs, passes: message.pace.passes };
           // The process's own sockets (the IPC channel, stdio), before any submission code ran.
           ipcSockets ??= socketsOf(child.pid!);
           break;
@@ -499,6 +513,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, onPa
           safely(() => env.observer?.onStep?.(message.progress));
           break;
         case 'evaluate': {
+          if (message.pace !== undefined && validPace(message.pace)) paceLog.during.push(message.pace.fastestMs);
           firstStepAt ??= now();
           inEval += 1;
           const e0 = now();

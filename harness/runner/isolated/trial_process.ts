@@ -21,7 +21,7 @@ import { WORKLOADS } from '../../../workloads/registry.ts';
 import { scheduleFromSpec } from '../eval_schedule.ts';
 import { forbiddenMessage, runTrial, trainingPassOnce, type Evaluator } from '../trial.ts';
 import { lockDown } from './lockdown.ts';
-import { timePace } from '../pace.ts';
+import { paceMeter, START_PACE, type PaceMeter } from '../pace.ts';
 import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
 
 type Start = Extract<ToTrial, { kind: 'start' }>;
@@ -42,13 +42,18 @@ function tensorData(t: tf.Tensor): TensorData {
   return { shape: [...t.shape], dtype: t.dtype as TensorData['dtype'], values };
 }
 
+/** The workload's fixed pass, timed at start and again at each eval (runner/pace.ts). */
+let meter: PaceMeter | undefined;
+
 const remoteEvaluator: Evaluator = (params: TensorMap) => {
   const id = nextEvalId++;
+  // Off the clock like the eval itself: has this process slowed since it started?
+  const pace = meter?.sample();
   const data: Record<string, TensorData> = {};
   for (const [name, t] of Object.entries(params)) data[name] = tensorData(t);
   return new Promise((resolve, reject) => {
     pendingEvals.set(id, { resolve, reject });
-    send({ kind: 'evaluate', id, params: data });
+    send({ kind: 'evaluate', id, params: data, ...(pace === undefined ? {} : { pace }) });
   });
 };
 
@@ -84,7 +89,8 @@ async function run(start: Start): Promise<void> {
   workload.loadTrain(start.trainData!);
   warmUp(workload);
   // Before any submission code runs in this process: what this process can do (pace.ts).
-  send({ kind: 'pace', pace: timePace(workload) });
+  meter = paceMeter(workload);
+  send({ kind: 'pace', pace: meter.time(START_PACE.minPasses, START_PACE.maxPasses, START_PACE.budgetMs) });
   lockDown(allowedAddons);
   const candidate = await importSubmissionModule(start.modulePath);
   const problems = contractProblems(candidate);
