@@ -34,7 +34,7 @@ async function repeatCommand(workloads: readonly Workload[], backend: BackendCho
       backend,
       onRepeat: (i, { result: r, noise, pid, boundary }) =>
         process.stderr.write(
-          `${w.name} attempt ${i + 1} (for ${repeats} quiet repeats; process ${pid ?? '?'}, start-up ${boundary?.startSec.toFixed(1) ?? '—'} s): ${r.status}, target step ${r.targetStep ?? '—'}, time-to-target ${r.timeToTargetSec?.toFixed(3) ?? '—'} s, ${r.evals} evals (${r.evalTimeSec.toFixed(2)} s); calibration ${calibrationText(noise)}${noise.pace?.trial === undefined ? '' : `; step pace ${noise.pace.trial.fastestMs.toFixed(1)} ms (runner ${Math.min(noise.pace.runner.before.fastestMs, noise.pace.runner.after.fastestMs).toFixed(1)} ms)`}${noise.reasons.length > 0 ? `; noisy: ${noise.reasons.join('; ')}` : ''}\n`,
+          `${w.name} attempt ${i + 1} (for ${repeats} quiet repeats; process ${pid ?? '?'}, start-up ${boundary?.startSec.toFixed(1) ?? '—'} s): ${r.status}, target step ${r.targetStep ?? '—'}, time-to-target ${r.timeToTargetSec?.toFixed(3) ?? '—'} s, ${r.evals} evals (${r.evalTimeSec.toFixed(2)} s); calibration ${calibrationText(noise)}${noise.pace?.trial === undefined ? '' : `; step pace ${noise.pace.trial.fastestMs.toFixed(1)} ms${noise.pace.during === undefined ? '' : `, at evals ${noise.pace.during.medianMs.toFixed(1)} ms`} (runner ${Math.min(noise.pace.runner.before.fastestMs, noise.pace.runner.after.fastestMs).toFixed(1)} ms)`}${noise.reasons.length > 0 ? `; noisy: ${noise.reasons.join('; ')}` : ''}\n`,
         ),
     });
     rows.push(row);

@@ -10,8 +10,10 @@
  * process, so it is measured there: the trial process times these passes after its
  * warm-up, before any submission code runs in it, and a trial whose process ran them
  * much slower than the fastest earlier trial process of the run did is flagged noisy
- * (identity/calibration.ts, PACE_TOLERANCE). The runner times the same passes before
- * and after, for the record. In six fresh processes this pace (64–127 ms) ranked their
+ * (identity/calibration.ts, PACE_TOLERANCE). A process can also slow down mid-trial, so
+ * the trial process times a short sample of the same passes again at each eval, off the
+ * clock, and a trial whose samples' median is much slower than the fastest start is
+ * flagged too. The runner times the same passes before and after, for the record. In six fresh processes this pace (64–127 ms) ranked their
  * time-to-target (9.8–17.5 s) all but once.
  */
 import { performance } from 'node:perf_hooks';
