@@ -73,7 +73,7 @@ export function compareCommand(): Command {
       const interrupt = interruptHandling();
       // The runner, the registry (every workload, TensorFlow.js) and the page load here, not at
       // start-up: --help and a refused flag stay quick.
-      const [{ runComparison }, { COMPARE_TEST, summarizeComparison }, { renderComparePage }, { expandWorkloadRefs }, { progressDisplay }] = await Promise.all([
+      const [{ runComparison }, { COMPARE_TEST, summarizeComparison }, { renderComparePage, siteIndexNear }, { expandWorkloadRefs }, { progressDisplay }] = await Promise.all([
         import('../benchmark/compare.ts'), import('../report/comparison.ts'), import('../../reports/compare_page.ts'), import('../../workloads/registry.ts'), import('./progress.ts'),
       ]);
       const options = toOptions(a, b, flags, expandWorkloadRefs(flags.workload).length, interrupt.signal);
@@ -82,6 +82,7 @@ export function compareCommand(): Command {
       process.stdout.write(textOf(comparison, run));
       if (flags.json !== undefined) writeOutput(flags.json, `${JSON.stringify(jsonOf(comparison, run, flags, COMPARE_TEST), null, 2)}\n`, 'the comparison JSON');
       const page = join(flags.out ?? dirname(flags.db), 'compare.html');
+      const siteIndex = siteIndexNear(dirname(page));
       writeOutput(page, renderComparePage({
         comparison,
         pairs: Object.fromEntries(run.workloads.map((w) => [w.workload, w.pairs])),
@@ -90,8 +91,10 @@ export function compareCommand(): Command {
         method: METHOD_NOTE,
         dbPath: flags.db,
         generatedAt: new Date().toISOString(),
+        ...(siteIndex === undefined ? {} : { siteIndex }),
       }), 'the compare page');
       process.stdout.write(`Compare page: ${resolve(page)}\n`);
+      if (siteIndex === undefined) process.stdout.write(`(algobench report --out ${dirname(page)} links it from the report site)\n`);
       if (run.summary.interrupted) {
         throw new AlgobenchError('E_INTERRUPTED', 'interrupted; run the same command again to resume the comparison where it stopped');
       }
