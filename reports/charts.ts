@@ -106,6 +106,8 @@ export function profileSpec(steps: Readonly<Record<string, readonly ProfileStep[
 export interface CurveInput {
   readonly points: ReadonlyArray<{ submission: string; trialId: number; study: number; trial: number; seconds: number; value: number }>;
   readonly target: number | undefined;
+  /** Whether larger values are better (accuracy) or smaller (mse); decides which early evals the y range may leave out. @default 'max' */
+  readonly direction?: 'max' | 'min';
   readonly metric: string;
   readonly title: string;
   readonly budget: number | undefined;
@@ -113,19 +115,48 @@ export interface CurveInput {
   readonly submissions: readonly string[];
 }
 
-/** Validation metric against submission time: one line per trial, coloured by submission, dashed target. */
+/** Share of the evals, from the bad end, that the learning-curve y range may leave out (the first evals of a run). */
+export const CURVE_CLIP_SHARE = 0.15;
+
+/**
+ * The y range of a learning-curve chart: the target and the evals that matter both in
+ * view, not squeezed by the first evals. The worst CURVE_CLIP_SHARE of the values
+ * (lowest for 'max' metrics, highest for 'min' ones: the first evals of each run) may
+ * fall outside; the target and every other value are inside, with 5 % of the span as
+ * margin. `clipped` counts the values left outside.
+ */
+export function curveDomain(values: readonly number[], target: number | undefined, direction: 'max' | 'min' = 'max'): { domain: [number, number]; clipped: number } | undefined {
+  const finite = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (finite.length === 0) return undefined;
+  const k = Math.floor(finite.length * CURVE_CLIP_SHARE);
+  // Values in worst-first order: ascending for 'max' (low is bad), descending for 'min'.
+  const kept = direction === 'max' ? finite.slice(k) : finite.slice(0, finite.length - k);
+  const lo = Math.min(kept[0]!, target ?? Infinity);
+  const hi = Math.max(kept[kept.length - 1]!, target ?? -Infinity);
+  const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 0.01;
+  const domain: [number, number] = [lo - pad, hi + pad];
+  return { domain, clipped: finite.filter((v) => v < domain[0] || v > domain[1]).length };
+}
+
+/**
+ * Validation metric against submission time: one line per trial, coloured by submission,
+ * dashed target. The y range is curveDomain's: the target and the later evals in view;
+ * evals outside it (the first of each run) are cut at the edge, and the subtitle says so.
+ */
 export function learningCurveSpec(input: CurveInput, palette: Palette): TopLevelSpec {
   const values = input.points.map((p) => ({ ...p, label: `${p.submission} · study ${p.study} trial ${p.trial}` }));
+  const range = curveDomain(values.map((v) => v.value), input.target, input.direction ?? 'max');
+  const yScale = range === undefined ? { zero: false } : { domain: range.domain, nice: false, zero: false };
   // Up to the budget (the last eval may land a step past it), so boards of one budget line up.
   const xMax = Math.max(input.budget ?? 0, ...values.map((v) => v.seconds));
   const xDomain = xMax > 0 ? { domain: [0, xMax] } : {};
   const layers: unknown[] = [
     {
       data: { values },
-      mark: { type: 'line', strokeWidth: 1.6, opacity: 0.9, point: values.length <= 600 ? { filled: true, size: 22 } : false },
+      mark: { type: 'line', strokeWidth: 1.6, opacity: 0.9, clip: true, point: values.length <= 600 ? { filled: true, size: 22 } : false },
       encoding: {
         x: { field: 'seconds', type: 'quantitative', scale: xDomain, title: 'submission time (s)' },
-        y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: `validation ${input.metric}` },
+        y: { field: 'value', type: 'quantitative', scale: yScale, title: `validation ${input.metric}` },
         color: { field: 'submission', type: 'nominal', scale: colorScale(palette, input.submissions), title: 'submission' },
         detail: { field: 'label', type: 'nominal' },
       },
@@ -142,7 +173,9 @@ export function learningCurveSpec(input: CurveInput, palette: Palette): TopLevel
       },
     );
   }
-  return { title: { text: input.title }, width: 380, height: 220, layer: layers } as TopLevelSpec;
+  const clipped = range?.clipped ?? 0;
+  const subtitle = clipped === 0 ? [] : [`y range: the target and the later evals; ${clipped} early eval${clipped === 1 ? '' : 's'} ${(input.direction ?? 'max') === 'max' ? 'below' : 'above'} it cut off`];
+  return { title: { text: input.title, ...(subtitle.length === 0 ? {} : { subtitle }) }, width: 380, height: 220, layer: layers } as TopLevelSpec;
 }
 
 export interface TimeInput {

@@ -155,6 +155,7 @@ async function workloadBody(site: SiteData, workload: string, names: PageNames, 
         {
           points: (curves?.points ?? []).filter((p) => p.column === column),
           target: target?.value,
+          direction: target?.direction ?? 'max',
           metric: target?.metric ?? 'metric',
           title: column,
           budget: board.budgets[column],

@@ -119,7 +119,9 @@ function formatMetric(x: number): string {
 
 export function formatMsPerStep(ms: number | null): string {
   if (ms === null) return '';
-  return `${ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2)} ms/step`;
+  const perSec = 1000 / ms;
+  const rate = perSec >= 100 ? perSec.toFixed(0) : perSec >= 10 ? perSec.toFixed(1) : perSec.toFixed(2);
+  return `${ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2)} ms/step · ${rate} steps/s`;
 }
 
 /**
