@@ -61,6 +61,7 @@ describe('a side that missed stays on the charts, labelled', () => {
     const html = decoded(comparePage({ mnist_mlp: [{ a: 10, b: Infinity }, { a: 11, b: Infinity }, { a: 12, b: 14 }] }));
     const svg = /<svg role="img" aria-label="speedup intervals"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
     expect(svg.match(/class="missed-side"/g)).toHaveLength(1);
+    expect(svg).toContain('mnist_mlp: the median pair is a miss of my_adam');
     expect(svg).toContain('speedup unknown · my_adam missed 2 of 3 pairs');
     // ... drawn near the left edge (the plot starts at x = 150): adamw's side.
     const cx = Number(/class="missed-side"><circle cx="([\d.]+)"/.exec(svg)?.[1]);
