@@ -10,7 +10,9 @@ import Handlebars from 'handlebars';
 import {
   formatInterval, formatP, formatSpeedup, type Comparison, type Speedup,
 } from '../harness/report/comparison.ts';
+import type { SideFacts } from '../harness/report/compare_sides.ts';
 import type { PairTimes } from '../harness/scoring/sequential.ts';
+import { closenessText, formatMsPerStep } from './views.ts';
 
 export interface ComparePageInput {
   readonly comparison: Comparison;
@@ -23,6 +25,32 @@ export interface ComparePageInput {
   readonly generatedAt: string;
   /** Relative link to a report site's index page beside the compare page, when there is one. */
   readonly siteIndex?: string;
+  /** What each side ran and cost, per workload (versions, time per step, CPU time, closeness of misses). */
+  readonly sides?: readonly SideFacts[];
+  /** Price of one core-hour, to state the cost in money. */
+  readonly pricePerCoreHour?: number;
+}
+
+const cpuText = (sec: number) => `${sec >= 100 ? sec.toFixed(0) : sec >= 10 ? sec.toFixed(1) : sec.toFixed(2)} s`;
+
+/** The sides table's rows, in words. */
+function sideRows(sides: readonly SideFacts[], price: number | undefined) {
+  return sides.map((f) => {
+    const coreHours = f.cpuSec / 3600;
+    return {
+      workload: f.workload,
+      submission: f.submission,
+      version: f.versions.join(', '),
+      reached: `${f.reached}/${f.trials}`,
+      perStep: f.msPerStep === null ? '—' : formatMsPerStep(f.msPerStep),
+      cpu: `${cpuText(f.cpuSec)}${f.unmeasured > 0 ? ` (+${f.unmeasured} unmeasured)` : ''}`,
+      coreHours: String(Number(coreHours.toPrecision(3))),
+      money: price === undefined ? '' : (coreHours * price).toFixed(coreHours * price < 1 ? 4 : 2),
+      energy: f.energyJoules === null ? 'unavailable' : `${(f.energyJoules / 1000).toFixed(1)} kJ`,
+      closeness: f.best === undefined ? (f.reached > 0 ? 'reached' : '—') : closenessText({ best: f.best.value, target: f.best.target, metric: f.best.metric, direction: f.best.direction }),
+      missed: f.best !== undefined,
+    };
+  });
 }
 
 const template = Handlebars.create().compile(readFileSync(new URL('./templates/compare.hbs', import.meta.url), 'utf8'), { strict: false });
@@ -63,6 +91,8 @@ export function renderComparePage(input: ComparePageInput): string {
     chart: intervalChart([...c.workloads.map((w) => ({ label: w.workload, s: w.speedup, misses: w })), { label: 'overall', s: c.overall.speedup }], c),
     method: input.method,
     siteIndex: input.siteIndex ?? '',
+    sides: sideRows(input.sides ?? [], input.pricePerCoreHour),
+    price: input.pricePerCoreHour === undefined ? '' : String(input.pricePerCoreHour),
     dbPath: input.dbPath,
     generatedAt: input.generatedAt,
   });

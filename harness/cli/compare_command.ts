@@ -11,6 +11,7 @@ import type { BackendChoice } from '../backends/select.ts';
 import type { CompareOptions, ComparisonRun } from '../benchmark/compare.ts';
 import { checkRunBounds, MAX_STUDIES } from '../benchmark/plan_bounds.ts';
 import { AlgobenchError } from '../core/errors.ts';
+import type { SideFacts } from '../report/compare_sides.ts';
 import type { Comparison } from '../report/comparison.ts';
 import type { PairTimes } from '../scoring/sequential.ts';
 import type { Ruleset } from '../spec.ts';
@@ -38,6 +39,7 @@ interface CompareFlags {
   minEffect: number;
   json?: string;
   out?: string;
+  pricePerCoreHour?: number;
 }
 
 /** Without --max-pairs or --max-minutes: enough for the test to decide on a clear difference (it needs ≥ 11 at α = 0.01). */
@@ -68,6 +70,7 @@ export function compareCommand(): Command {
     .addOption(selfBudgetScaleOption())
     .addOption(budgetScaleOption())
     .addOption(new Option('--json <file>', 'also write the comparison as JSON to this file'))
+    .addOption(new Option('--price-per-core-hour <x>', "also state each side's cost in money at this price of one core-hour (at most 1,000,000)").argParser(positiveNumber('price-per-core-hour', 1_000_000, 'it is the price of one CPU core for one hour')))
     .addOption(outDirOption())
     .action(async (a: string, b: string, flags: CompareFlags) => {
       const interrupt = interruptHandling();
@@ -92,6 +95,8 @@ export function compareCommand(): Command {
         dbPath: flags.db,
         generatedAt: new Date().toISOString(),
         ...(siteIndex === undefined ? {} : { siteIndex }),
+        sides: await sidesOf(flags, run),
+        ...(flags.pricePerCoreHour === undefined ? {} : { pricePerCoreHour: flags.pricePerCoreHour }),
       }), 'the compare page');
       process.stdout.write(`Compare page: ${resolve(page)}\n`);
       if (siteIndex === undefined) process.stdout.write(`(algobench report --out ${dirname(page)} links it from the report site)\n`);
@@ -186,5 +191,23 @@ function writeOutput(file: string, content: string, what: string): void {
     writeFileSync(file, content);
   } catch (err) {
     throw outputFault(err, file, what);
+  }
+}
+
+/** What each side ran and cost, read back from the store (the page's "what each side ran and cost" table). */
+async function sidesOf(flags: CompareFlags, run: ComparisonRun): Promise<SideFacts[]> {
+  const [{ Store }, { sideFactsFromStore }] = await Promise.all([import('../store/store.ts'), import('../report/compare_sides.ts')]);
+  const store = Store.open(flags.db, { readonly: true });
+  try {
+    return sideFactsFromStore(store, {
+      submissions: [run.aName, run.bName],
+      pairs: Object.fromEntries(run.workloads.map((w) => [w.workload, w.pairs.length])),
+      trialsPerSide: flags.ruleset === 'self' ? 1 : flags.trials,
+      ruleset: flags.ruleset,
+      budgetScale: flags.budgetScale,
+      seed: flags.seed,
+    });
+  } finally {
+    store.close();
   }
 }

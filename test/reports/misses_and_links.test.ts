@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeReport } from '../../harness/cli/write_report.ts';
+import { createHash } from 'node:crypto';
+import { sideFacts, sideFactsFromStore } from '../../harness/report/compare_sides.ts';
 import { summarizeComparison } from '../../harness/report/comparison.ts';
 import { readSite } from '../../harness/report/site.ts';
 import { curveDomain } from '../../reports/charts.ts';
@@ -138,5 +140,35 @@ describe('the report site links the compare pages beside it', () => {
     const html = (await site())['index.html']!;
     expect(html).not.toContain('Comparisons');
     expect(html).not.toContain('>Compare<');
+  });
+});
+
+describe("the compare page's sides: version, time per step, cost, and how close a miss came", () => {
+  it('states them per workload and side from the stored trials of the pairs', () => {
+    const s = standardStore();
+    cleanup = s.cleanup;
+    const sides = sideFactsFromStore(s.store, { submissions: ['adamw', 'sgd'], pairs: { w: 2 }, trialsPerSide: 3, ruleset: 'external', budgetScale: 1, seed: 0 });
+    // adamw on w: 6 trials, all reached; times 10,12,30,20,25,22 s over 20 steps → 500…1500 ms, median (1000 + 1100)/2.
+    const adamw = sides.find((f) => f.submission === 'adamw')!;
+    expect(adamw).toMatchObject({ workload: 'w', trials: 6, reached: 6, msPerStep: 1050, unmeasured: 6, cpuSec: 0 });
+    // The published version rule: sha256("<module hash>:<search-space hash or empty>"), 7 hex digits.
+    expect(adamw.versions).toEqual([createHash('sha256').update('adamw:v1:').digest('hex').slice(0, 7)]);
+    expect(adamw.best).toBeUndefined();
+    // sgd missed all 6; its best eval is the fixture's last one, accuracy 0.8, against the target 0.9.
+    const sgd = sides.find((f) => f.submission === 'sgd')!;
+    expect(sgd).toMatchObject({ reached: 0, best: { value: 0.8, target: 0.9, metric: 'accuracy', direction: 'max' } });
+    // The best over the side's trials: the highest for accuracy, the lowest for a loss.
+    const sel = { submissions: ['adamw', 'sgd'] as [string, string], pairs: { w: 2 }, trialsPerSide: 3, ruleset: 'external', budgetScale: 1, seed: 0 };
+    const byParity = (id: number) => (id % 2 === 0 ? 0.85 : 0.7);
+    expect(sideFacts(s.store.trials(), byParity, sel).find((f) => f.submission === 'sgd')?.best?.value).toBe(0.85);
+    const asLoss = s.store.trials().map((t) => ({ ...t, metric_direction: 'min' as const }));
+    expect(sideFacts(asLoss, byParity, sel).find((f) => f.submission === 'sgd')?.best?.value).toBe(0.7);
+    const comparison = summarizeComparison({ a: 'adamw', b: 'sgd', alpha: 0.01, minEffect: 0.05 }, [{ workload: 'w', pairs: [{ a: 10, b: Infinity }, { a: 20, b: Infinity }] }]);
+    const page = decoded(renderComparePage({ comparison, pairs: { w: [] }, stoppedBy: {}, settings: '', method: '', dbPath: '', generatedAt: '', sides, pricePerCoreHour: 2 }));
+    expect(page).toContain('best accuracy 0.8, 0.1 (11.1 %) short of 0.9');
+    // 1050 ms per step = 1000/1050 = 0.952 steps per second.
+    expect(page).toContain('1050 ms/step · 0.95 steps/s');
+    expect(page).toContain('What each side ran and cost');
+    expect(page).toContain('money at 2 per core-hour');
   });
 });
