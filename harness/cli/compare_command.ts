@@ -18,7 +18,7 @@ import type { Ruleset } from '../spec.ts';
 import { outputFault, prepareOutDir } from '../store/dirs.ts';
 import { interruptHandling } from './interrupt.ts';
 import {
-  backendOption, budgetScaleOption, dbOption, outDirOption, rulesetOption, searchSpaceOption, seedOption, selfBudgetScaleOption, trialsOption, workloadOption,
+  backendOption, budgetScaleOption, dbOption, outDirOption, pricePerCoreHourOption, rulesetOption, searchSpaceOption, seedOption, selfBudgetScaleOption, trialsOption, workloadOption,
 } from './options.ts';
 import { integer, positiveNumber } from './parsers.ts';
 import { searchSpacesOf } from './selection.ts';
@@ -70,7 +70,7 @@ export function compareCommand(): Command {
     .addOption(selfBudgetScaleOption())
     .addOption(budgetScaleOption())
     .addOption(new Option('--json <file>', 'also write the comparison as JSON to this file'))
-    .addOption(new Option('--price-per-core-hour <x>', "also state each side's cost in money at this price of one core-hour (at most 1,000,000)").argParser(positiveNumber('price-per-core-hour', 1_000_000, 'it is the price of one CPU core for one hour')))
+    .addOption(pricePerCoreHourOption())
     .addOption(outDirOption())
     .action(async (a: string, b: string, flags: CompareFlags) => {
       const interrupt = interruptHandling();

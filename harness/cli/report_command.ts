@@ -7,8 +7,7 @@ import { boardJson } from '../report/score_json.ts';
 import { parseTimesTable, scoreTable } from '../scoring/index.ts';
 import type { ListedTrialStatus } from '../store/rows.ts';
 import type { Store } from '../store/store.ts';
-import { dbOption, jsonOption, outDirOption } from './options.ts';
-import { positiveNumber } from './parsers.ts';
+import { dbOption, jsonOption, outDirOption, pricePerCoreHourOption } from './options.ts';
 import { formatScore, formatScoreInterval, formatSeconds } from '../../reports/format.ts';
 import { speedupView, verdictText } from '../../reports/views.ts';
 
@@ -150,7 +149,7 @@ export function scoreCommand(): Command {
 export function reportCommand(): Command {
   return withBoardOptions(new Command('report').description('write the static HTML report site (works offline) and print the path of its index page'))
     .addOption(outDirOption().makeOptionMandatory())
-    .option('--price-per-core-hour <x>', 'also state what the results cost in money at this price of one core-hour (at most 1,000,000)', positiveNumber('price-per-core-hour', 1_000_000, 'it is the price of one CPU core for one hour'))
+    .addOption(pricePerCoreHourOption())
     .action(async (flags: BoardFlags & { out: string; pricePerCoreHour?: number }) => {
       const render = flags.pricePerCoreHour === undefined ? {} : { pricePerCoreHour: flags.pricePerCoreHour };
       const { writeReport } = await import('./write_report.ts');
