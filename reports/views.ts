@@ -242,7 +242,8 @@ export function trialView(t: TrialRow, scored: boolean, hparamNames: readonly st
     statusText: t.status.replace(/_/g, ' '),
     time: t.status === 'reached' ? formatSeconds(t.time_to_target_sec) : '—',
     steps: t.steps ?? '—',
-    used: t.submission_time_sec === null ? '—' : `${formatSeconds(t.submission_time_sec)} / ${formatSeconds(t.budget_sec)}`,
+    // Non-breaking inside each time, so that a narrow cell breaks only at the slash.
+    used: t.submission_time_sec === null ? '—' : `${formatSeconds(t.submission_time_sec)} / ${formatSeconds(t.budget_sec)}`.replace(/ s\b/g, '\u00a0s'),
     hparams: hparamNames.filter((k) => k in hparams).map((name) => ({ name, value: formatHparam(hparams[name]) })),
     error: t.error ?? '',
     noisy: t.noisy === 1 ? noiseText(t.noise_json) : '',
