@@ -106,6 +106,8 @@ export function profileSpec(steps: Readonly<Record<string, readonly ProfileStep[
 export interface CurveInput {
   readonly points: ReadonlyArray<{ submission: string; trialId: number; study: number; trial: number; seconds: number; value: number }>;
   readonly target: number | undefined;
+  /** Whether larger values are better (accuracy) or smaller (mse); decides which early evals the y range may leave out. @default 'max' */
+  readonly direction?: 'max' | 'min';
   readonly metric: string;
   readonly title: string;
   readonly budget: number | undefined;
@@ -113,19 +115,48 @@ export interface CurveInput {
   readonly submissions: readonly string[];
 }
 
-/** Validation metric against submission time: one line per trial, coloured by submission, dashed target. */
+/** Share of the evals, from the bad end, that the learning-curve y range may leave out (the first evals of a run). */
+export const CURVE_CLIP_SHARE = 0.15;
+
+/**
+ * The y range of a learning-curve chart: the target and the evals that matter both in
+ * view, not squeezed by the first evals. The worst CURVE_CLIP_SHARE of the values
+ * (lowest for 'max' metrics, highest for 'min' ones: the first evals of each run) may
+ * fall outside; the target and every other value are inside, with 5 % of the span as
+ * margin. `clipped` counts the values left outside.
+ */
+export function curveDomain(values: readonly number[], target: number | undefined, direction: 'max' | 'min' = 'max'): { domain: [number, number]; clipped: number } | undefined {
+  const finite = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (finite.length === 0) return undefined;
+  const k = Math.floor(finite.length * CURVE_CLIP_SHARE);
+  // Values in worst-first order: ascending for 'max' (low is bad), descending for 'min'.
+  const kept = direction === 'max' ? finite.slice(k) : finite.slice(0, finite.length - k);
+  const lo = Math.min(kept[0]!, target ?? Infinity);
+  const hi = Math.max(kept[kept.length - 1]!, target ?? -Infinity);
+  const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 0.01;
+  const domain: [number, number] = [lo - pad, hi + pad];
+  return { domain, clipped: finite.filter((v) => v < domain[0] || v > domain[1]).length };
+}
+
+/**
+ * Validation metric against submission time: one line per trial, coloured by submission,
+ * dashed target. The y range is curveDomain's: the target and the later evals in view;
+ * evals outside it (the first of each run) are cut at the edge, and the subtitle says so.
+ */
 export function learningCurveSpec(input: CurveInput, palette: Palette): TopLevelSpec {
   const values = input.points.map((p) => ({ ...p, label: `${p.submission} · study ${p.study} trial ${p.trial}` }));
+  const range = curveDomain(values.map((v) => v.value), input.target, input.direction ?? 'max');
+  const yScale = range === undefined ? { zero: false } : { domain: range.domain, nice: false, zero: false };
   // Up to the budget (the last eval may land a step past it), so boards of one budget line up.
   const xMax = Math.max(input.budget ?? 0, ...values.map((v) => v.seconds));
   const xDomain = xMax > 0 ? { domain: [0, xMax] } : {};
   const layers: unknown[] = [
     {
       data: { values },
-      mark: { type: 'line', strokeWidth: 1.6, opacity: 0.9, point: values.length <= 600 ? { filled: true, size: 22 } : false },
+      mark: { type: 'line', strokeWidth: 1.6, opacity: 0.9, clip: true, point: values.length <= 600 ? { filled: true, size: 22 } : false },
       encoding: {
         x: { field: 'seconds', type: 'quantitative', scale: xDomain, title: 'submission time (s)' },
-        y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: `validation ${input.metric}` },
+        y: { field: 'value', type: 'quantitative', scale: yScale, title: `validation ${input.metric}` },
         color: { field: 'submission', type: 'nominal', scale: colorScale(palette, input.submissions), title: 'submission' },
         detail: { field: 'label', type: 'nominal' },
       },
@@ -142,43 +173,76 @@ export function learningCurveSpec(input: CurveInput, palette: Palette): TopLevel
       },
     );
   }
-  return { title: { text: input.title }, width: 380, height: 220, layer: layers } as TopLevelSpec;
+  const clipped = range?.clipped ?? 0;
+  const subtitle = clipped === 0 ? [] : [`y range: the target and the later evals; ${clipped} early eval${clipped === 1 ? '' : 's'} ${(input.direction ?? 'max') === 'max' ? 'below' : 'above'} it cut off`];
+  return { title: { text: input.title, ...(subtitle.length === 0 ? {} : { subtitle }) }, width: 380, height: 220, layer: layers } as TopLevelSpec;
 }
 
 export interface TimeInput {
-  readonly rows: ReadonlyArray<{ submission: string; column: string; seconds: number; lower: number; upper: number; open: boolean }>;
+  /**
+   * One row per submission and column. A missed cell (`missed`) has no time: it is drawn
+   * as a cross at the column's budget with `label` (what it missed by) beside it, so a
+   * side that missed stays on the chart instead of dropping out of it.
+   */
+  readonly rows: ReadonlyArray<{ submission: string; column: string; seconds: number; lower: number; upper: number; open: boolean; budget: number; missed?: boolean; label?: string }>;
   readonly title: string;
 }
 
-/** Time-to-target per submission with its bootstrap interval, one panel per workload column. */
+/**
+ * Time-to-target per submission with its bootstrap interval, one panel per workload
+ * column; the budget is a dashed line, and a submission that missed (median over
+ * studies past the budget) is a labelled cross on it.
+ */
 export function timesSpec(input: TimeInput, palette: Palette): TopLevelSpec {
   const present = new Set(input.rows.map((r) => r.submission));
   const submissions = present.size;
+  const color = { field: 'submission', type: 'nominal', scale: colorScale(palette, present), legend: null };
+  const x = { field: 'seconds', type: 'quantitative' };
+  const y = { field: 'submission', type: 'nominal' };
+  const values = input.rows.map((r) => ({ ...r, bar: r.open ? 'open' : 'closed', outcome: r.missed === true ? 'missed' : 'reached', label: r.label ?? '' }));
   return {
-    title: { text: input.title, subtitle: 'dot: time-to-target; bar: 95% bootstrap interval (an open bar ends at the budget: missed in some resamples)' },
-    data: { values: input.rows.map((r) => ({ ...r, bar: r.open ? 'open' : 'closed' })) },
+    title: {
+      text: input.title,
+      subtitle: [
+        'dot: time-to-target; bar: 95% bootstrap interval (an open bar ends at the budget: missed in some resamples)',
+        '✕ on the dashed budget line: missed the target (no time), with its best value and the gap to the target',
+      ],
+    },
+    data: { values },
     facet: { row: { field: 'column', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left', labelFontSize: 12, labelFontWeight: 600 } } },
     spec: {
       width: 460,
       height: Math.max(40, submissions * 26),
       layer: [
         {
+          mark: { type: 'rule', strokeDash: [4, 3], color: '#a3302b', strokeWidth: 1 },
+          encoding: { x: { aggregate: 'max', field: 'budget', type: 'quantitative' } },
+        },
+        {
+          transform: [{ filter: "datum.outcome === 'reached' || datum.lower < datum.budget" }],
           mark: { type: 'rule', strokeWidth: 2.5 },
           encoding: {
             x: { field: 'lower', type: 'quantitative', title: 'time-to-target (s)', scale: { zero: true } },
             x2: { field: 'upper' },
             y: { field: 'submission', type: 'nominal', title: null },
-            color: { field: 'submission', type: 'nominal', scale: colorScale(palette, present), legend: null },
+            color,
             strokeDash: { field: 'bar', type: 'nominal', scale: { domain: ['closed', 'open'], range: [[1, 0], [4, 3]] }, legend: null },
           },
         },
         {
           mark: { type: 'point', filled: true, size: 70, stroke: 'white', strokeWidth: 1 },
           encoding: {
-            x: { field: 'seconds', type: 'quantitative' },
-            y: { field: 'submission', type: 'nominal' },
-            color: { field: 'submission', type: 'nominal', scale: colorScale(palette, present), legend: null },
+            x,
+            y,
+            color,
+            shape: { field: 'outcome', type: 'nominal', scale: { domain: ['reached', 'missed'], range: ['circle', 'cross'] }, legend: null },
+            tooltip: [{ field: 'submission', type: 'nominal' }, { field: 'label', type: 'nominal' }],
           },
+        },
+        {
+          transform: [{ filter: "datum.outcome === 'missed'" }],
+          mark: { type: 'text', align: 'right', baseline: 'bottom', dx: -6, dy: -5, fontSize: 10.5, color: '#a3302b' },
+          encoding: { x, y, text: { field: 'label', type: 'nominal' } },
         },
       ],
     },
@@ -189,8 +253,11 @@ export function timesSpec(input: TimeInput, palette: Palette): TopLevelSpec {
 export interface SensitivityInput {
   readonly column: string;
   readonly hparam: string;
-  readonly points: ReadonlyArray<{ value: number; seconds: number; missed: boolean; label: string }>;
+  /** One per scored trial; `best` is the best validation value the trial reached, where it had evals. */
+  readonly points: ReadonlyArray<{ value: number; seconds: number; missed: boolean; label: string; best?: number }>;
   readonly budget: number;
+  /** The column's validation target, for the chart of a column where every trial missed. */
+  readonly target?: { readonly metric: string; readonly value: number; readonly direction: 'max' | 'min' };
 }
 
 /**
@@ -198,12 +265,51 @@ export interface SensitivityInput {
  * method's robustness costs or buys. A miss sits at the budget line as a cross, so the
  * region of the search space that fails is as visible as the one that wins. Log x when
  * the points span a factor of 10 or more (learning rates, weight decays).
+ *
+ * Where every trial missed, times would be a row of crosses on the budget line and say
+ * nothing: the chart plots each trial's best validation value instead, against the
+ * dashed target, and its title and axis say so.
  */
 export function sensitivitySpec(input: SensitivityInput): TopLevelSpec {
   const xs = input.points.map((p) => p.value);
   const min = Math.min(...xs);
   const max = Math.max(...xs);
   const log = min > 0 && max / min >= 10;
+  const x = { field: 'value', type: 'quantitative', scale: log ? { type: 'log' } : { zero: false }, title: input.hparam, axis: { format: log ? '.0e' : '~g', labelOverlap: true } };
+  const target = input.target;
+  const allMissed = input.points.length > 0 && input.points.every((p) => p.missed && p.best !== undefined);
+  if (allMissed && target !== undefined) {
+    const values = input.points.map((p) => ({ ...p, label: `${p.label}, best ${target.metric} ${Number(p.best!.toPrecision(4))}` }));
+    const bests = values.map((p) => p.best!);
+    // The target and every best in view, with a little room around them.
+    const lo = Math.min(target.value, ...bests);
+    const hi = Math.max(target.value, ...bests);
+    const pad = (hi - lo) * 0.08 || Math.abs(hi) * 0.01 || 0.01;
+    return {
+      title: {
+        text: `${input.column} · ${input.hparam}`,
+        subtitle: [`every trial missed: ✕ = best validation ${target.metric} reached`, `dashed: the target ${target.direction === 'max' ? '≥' : '≤'} ${target.value}`],
+      },
+      width: 220,
+      height: 150,
+      layer: [
+        {
+          data: { values: [{ target: target.value }] },
+          mark: { type: 'rule', strokeDash: [4, 3], color: '#1d232b', strokeWidth: 1 },
+          encoding: { y: { field: 'target', type: 'quantitative' } },
+        },
+        {
+          data: { values },
+          mark: { type: 'point', shape: 'cross', filled: true, size: 60, color: '#a3302b', opacity: 0.9 },
+          encoding: {
+            x,
+            y: { field: 'best', type: 'quantitative', scale: { domain: [lo - pad, hi + pad], nice: false, zero: false }, title: `best validation ${target.metric} (missed)` },
+            tooltip: [{ field: 'label', type: 'nominal' }],
+          },
+        },
+      ],
+    } as TopLevelSpec;
+  }
   return {
     title: { text: `${input.column} · ${input.hparam}`, subtitle: 'dot: reached (time-to-target); ✕ at the budget: missed' },
     width: 220,
@@ -218,7 +324,7 @@ export function sensitivitySpec(input: SensitivityInput): TopLevelSpec {
         data: { values: input.points.map((p) => ({ ...p, outcome: p.missed ? 'missed' : 'reached' })) },
         mark: { type: 'point', filled: true, size: 48, opacity: 0.85 },
         encoding: {
-          x: { field: 'value', type: 'quantitative', scale: log ? { type: 'log' } : { zero: false }, title: input.hparam, axis: { format: log ? '.0e' : '~g', labelOverlap: true } },
+          x,
           y: { field: 'seconds', type: 'quantitative', scale: { zero: true }, title: 'time-to-target (s)' },
           shape: { field: 'outcome', type: 'nominal', scale: { domain: ['reached', 'missed'], range: ['circle', 'cross'] }, legend: null },
           color: { field: 'outcome', type: 'nominal', scale: { domain: ['reached', 'missed'], range: ['#2f5d8a', '#a3302b'] }, legend: null },

@@ -14,10 +14,11 @@ import { join, resolve } from 'node:path';
 import Handlebars from 'handlebars';
 import { type Leaderboard, workloadColumn } from '../harness/report/leaderboard.ts';
 import { exportFiles, parseObject } from '../harness/report/exports.ts';
-import type { SiteData } from '../harness/report/site.ts';
+import type { BoardCurves, SiteData } from '../harness/report/site.ts';
+import type { CompareLink } from './compare_page.ts';
 import { learningCurveSpec, profileSpec, renderChart, type SensitivityInput, sensitivitySpec, timesSpec, type Palette } from './charts.ts';
 import { formatSeconds } from './format.ts';
-import { boardHeading, cellView, type ClosenessLookup, columnsView, costView, formatMsPerStep, hardwarePanel, PageNames, robustnessView, rowView, trialView, VERSION_MEANING } from './views.ts';
+import { boardHeading, cellView, closenessText, type ClosenessLookup, columnsView, costView, formatMsPerStep, hardwarePanel, PageNames, robustnessView, rowView, trialView, VERSION_MEANING } from './views.ts';
 
 export { formatSeconds } from './format.ts';
 
@@ -71,6 +72,8 @@ export interface RenderOptions {
   readonly pricePerCoreHour?: number;
   /** A sentence shown at the top of the index page, e.g. what kind of run made these results. */
   readonly note?: string;
+  /** Compare pages (algobench compare) beside the site: linked from every page's header and listed on the index. */
+  readonly comparisons?: readonly CompareLink[];
 }
 
 async function indexBody(site: SiteData, names: PageNames, palette: Palette, ids: ChartIds, t: ReturnType<typeof loadTemplates>, options: RenderOptions) {
@@ -102,6 +105,7 @@ async function indexBody(site: SiteData, names: PageNames, palette: Palette, ids
     toc: site.boards.length > 1 ? site.boards.map((b) => ({ id: b.id, title: boardHeading(b).title })) : [],
     price: options.pricePerCoreHour === undefined ? '' : String(options.pricePerCoreHour),
     note: options.note ?? '',
+    comparisons: options.comparisons ?? [],
   });
 }
 
@@ -125,14 +129,23 @@ async function workloadBody(site: SiteData, workload: string, names: PageNames, 
   for (const board of site.boards.filter((b) => b.columns.some(mine))) {
     const columns = board.columns.filter(mine);
     const curves = site.curves[board.id];
+    const closeness = closenessOf(site, board);
     const timeRows = board.rows.flatMap((row) =>
       columns.flatMap((column) => {
         const cell = row.cells[column];
-        if (cell === undefined || cell.seconds === null) return [];
+        if (cell === undefined) return [];
+        if (cell.seconds === null) {
+          // A miss stays on the chart: a cross at the budget, labelled with how close it came.
+          const budget = board.budgets[column];
+          if (budget === undefined) return [];
+          const lower = cell.ci?.[0] ?? budget;
+          const close = closenessText(closeness(row.submission, column));
+          return [{ submission: row.submission, column, seconds: budget, lower, upper: budget, open: true, budget, missed: true, label: close === '' ? 'missed' : `missed: ${close}` }];
+        }
         const budget = board.budgets[column] ?? cell.seconds;
         const lower = cell.ci?.[0] ?? cell.seconds;
         const upper = cell.ci?.[1] ?? null;
-        return [{ submission: row.submission, column, seconds: cell.seconds, lower, upper: upper ?? Math.max(budget, cell.seconds), open: upper === null }];
+        return [{ submission: row.submission, column, seconds: cell.seconds, lower, upper: upper ?? Math.max(budget, cell.seconds), open: upper === null, budget }];
       }),
     );
     const curveSvgs = [];
@@ -142,6 +155,7 @@ async function workloadBody(site: SiteData, workload: string, names: PageNames, 
         {
           points: (curves?.points ?? []).filter((p) => p.column === column),
           target: target?.value,
+          direction: target?.direction ?? 'max',
           metric: target?.metric ?? 'metric',
           title: column,
           budget: board.budgets[column],
@@ -152,7 +166,6 @@ async function workloadBody(site: SiteData, workload: string, names: PageNames, 
       curveSvgs.push({ column, svg: await renderChart(spec, ids.next()) });
     }
     const metric = curves?.targets[columns[0] ?? '']?.metric ?? 'metric';
-    const closeness = closenessOf(site, board);
     boards.push({
       heading: headingView(board, columns),
       columns: columns.map((c) => {
@@ -205,13 +218,13 @@ async function submissionBody(site: SiteData, submission: string, names: PageNam
         .filter((c) => row.cells[c]?.msPerStep != null)
         .map((c) => ({ column: c, text: formatMsPerStep(row.cells[c]?.msPerStep ?? null) })),
       trials: attempts.filter((a) => scoredIds.has(a.id)).length,
-      statuses: [...statuses].map(([name, count]) => ({ name, count })),
+      statuses: [...statuses].map(([name, count]) => ({ name, text: name.replace(/_/g, ' '), count })),
     });
     const hparamNames = [...new Set(attempts.flatMap((a) => Object.keys(parseObject(a.hparams_json))))].sort();
     const ordered = [...attempts].sort((a, b) => a.workload.localeCompare(b.workload) || a.variant.localeCompare(b.variant) || a.study - b.study || a.trial - b.trial || a.id - b.id);
     const trials = ordered.map((a) => ({ ...trialView(a, scoredIds.has(a.id), hparamNames), workloadHref: names.get('workload', a.workload) }));
     const sensitivity = [];
-    for (const input of sensitivityInputs(board, submission)) sensitivity.push(await renderChart(sensitivitySpec(input), ids.next()));
+    for (const input of sensitivityInputs(board, submission, site.curves[board.id])) sensitivity.push(await renderChart(sensitivitySpec(input), ids.next()));
     boards.push({ heading: headingView(board), hparamNames, trials, colspan: TRIALS_COLUMNS, errors: trials.filter((x) => x.error !== ''), sensitivity });
   }
   return t.submission({ name: submission, summary, boards, versionMeaning: VERSION_MEANING });
@@ -221,9 +234,17 @@ async function submissionBody(site: SiteData, submission: string, names: PageNam
  * One sensitivity chart per workload column and numeric hyperparameter that varied
  * across the submission's scored trials on the board (a fixed value says nothing).
  */
-function sensitivityInputs(board: Leaderboard, submission: string): SensitivityInput[] {
+function sensitivityInputs(board: Leaderboard, submission: string, curves: BoardCurves | undefined): SensitivityInput[] {
   const out: SensitivityInput[] = [];
+  // The best validation value of each trial, for a column where every trial missed.
+  const best = new Map<number, number>();
+  for (const p of curves?.points ?? []) {
+    const prev = best.get(p.trialId);
+    const max = curves?.targets[p.column]?.direction !== 'min';
+    if (prev === undefined || (max ? p.value > prev : p.value < prev)) best.set(p.trialId, p.value);
+  }
   for (const column of board.columns) {
+    const target = curves?.targets[column];
     const mine = board.trials.filter((x) => x.submission === submission && workloadColumn(x) === column);
     if (mine.length < 2) continue;
     const parsed = mine.map((x) => ({ trial: x, hparams: parseObject(x.hparams_json) }));
@@ -233,10 +254,11 @@ function sensitivityInputs(board: Leaderboard, submission: string): SensitivityI
         const value = hparams[hparam];
         if (typeof value !== 'number' || !Number.isFinite(value)) return [];
         const reached = trial.status === 'reached' && trial.time_to_target_sec !== null;
-        return [{ value, seconds: reached ? (trial.time_to_target_sec ?? 0) : trial.budget_sec, missed: !reached, label: `study ${trial.study} trial ${trial.trial}: ${trial.status}` }];
+        const b = best.get(trial.id);
+        return [{ value, seconds: reached ? (trial.time_to_target_sec ?? 0) : trial.budget_sec, missed: !reached, label: `study ${trial.study} trial ${trial.trial}: ${trial.status}`, ...(b === undefined ? {} : { best: b }) }];
       });
       if (new Set(points.map((p) => p.value)).size < 2) continue;
-      out.push({ column, hparam, points, budget: board.budgets[column] ?? Math.max(...points.map((p) => p.seconds)) });
+      out.push({ column, hparam, points, budget: board.budgets[column] ?? Math.max(...points.map((p) => p.seconds)), ...(target === undefined ? {} : { target: { metric: target.metric, value: target.value, direction: target.direction } }) });
     }
   }
   return out;
@@ -252,6 +274,7 @@ export async function renderSite(site: SiteData, options: RenderOptions = {}): P
   const nav = (current: string) => ({
     workloads: site.workloads.map((w) => ({ name: w, href: names.get('workload', w), current: current === names.get('workload', w) })),
     submissions: site.submissions.map((s) => ({ name: s, href: names.get('submission', s), current: current === names.get('submission', s) })),
+    comparisons: (options.comparisons ?? []).map((c) => ({ name: c.title, href: c.href })),
   });
   const page = (file: string, title: string, body: string) =>
     t.layout({ title, body, nav: nav(file), isIndex: file === 'index.html', mixedHardware: anyMixed, generatedAt: site.generatedAt, dbPath: site.dbPath });

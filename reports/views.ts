@@ -107,6 +107,8 @@ export interface Closeness {
 export function closenessText(c: Closeness | undefined): string {
   if (c === undefined) return '';
   const gap = c.direction === 'max' ? c.target - c.best : c.best - c.target;
+  // Some trial met the target, but not in enough studies for the median over studies to count.
+  if (gap <= 0) return `best ${c.metric} ${formatMetric(c.best)} met the target ${formatMetric(c.target)} in some trials, not in the median study`;
   const rel = c.target === 0 ? '' : ` (${((100 * gap) / Math.abs(c.target)).toFixed(1)} %)`;
   return `best ${c.metric} ${formatMetric(c.best)}, ${formatMetric(gap)}${rel} short of ${formatMetric(c.target)}`;
 }
@@ -117,7 +119,9 @@ function formatMetric(x: number): string {
 
 export function formatMsPerStep(ms: number | null): string {
   if (ms === null) return '';
-  return `${ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2)} ms/step`;
+  const perSec = 1000 / ms;
+  const rate = perSec >= 100 ? perSec.toFixed(0) : perSec >= 10 ? perSec.toFixed(1) : perSec.toFixed(2);
+  return `${ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2)} ms/step · ${rate} steps/s`;
 }
 
 /**
@@ -234,9 +238,12 @@ export function trialView(t: TrialRow, scored: boolean, hparamNames: readonly st
     seed: t.seed,
     baseSeed: t.base_seed,
     status: t.status,
+    /** Between words, so that a long status wraps in a narrow window ("budget exhausted"). */
+    statusText: t.status.replace(/_/g, ' '),
     time: t.status === 'reached' ? formatSeconds(t.time_to_target_sec) : '—',
     steps: t.steps ?? '—',
-    used: t.submission_time_sec === null ? '—' : `${formatSeconds(t.submission_time_sec)} / ${formatSeconds(t.budget_sec)}`,
+    // Non-breaking inside each time, so that a narrow cell breaks only at the slash.
+    used: t.submission_time_sec === null ? '—' : `${formatSeconds(t.submission_time_sec)} / ${formatSeconds(t.budget_sec)}`.replace(/ s\b/g, '\u00a0s'),
     hparams: hparamNames.filter((k) => k in hparams).map((name) => ({ name, value: formatHparam(hparams[name]) })),
     error: t.error ?? '',
     noisy: t.noisy === 1 ? noiseText(t.noise_json) : '',

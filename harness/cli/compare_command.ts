@@ -11,13 +11,14 @@ import type { BackendChoice } from '../backends/select.ts';
 import type { CompareOptions, ComparisonRun } from '../benchmark/compare.ts';
 import { checkRunBounds, MAX_STUDIES } from '../benchmark/plan_bounds.ts';
 import { AlgobenchError } from '../core/errors.ts';
+import type { SideFacts } from '../report/compare_sides.ts';
 import type { Comparison } from '../report/comparison.ts';
 import type { PairTimes } from '../scoring/sequential.ts';
 import type { Ruleset } from '../spec.ts';
 import { outputFault, prepareOutDir } from '../store/dirs.ts';
 import { interruptHandling } from './interrupt.ts';
 import {
-  backendOption, budgetScaleOption, dbOption, outDirOption, rulesetOption, searchSpaceOption, seedOption, selfBudgetScaleOption, trialsOption, workloadOption,
+  backendOption, budgetScaleOption, dbOption, outDirOption, pricePerCoreHourOption, rulesetOption, searchSpaceOption, seedOption, selfBudgetScaleOption, trialsOption, workloadOption,
 } from './options.ts';
 import { integer, positiveNumber } from './parsers.ts';
 import { searchSpacesOf } from './selection.ts';
@@ -38,6 +39,7 @@ interface CompareFlags {
   minEffect: number;
   json?: string;
   out?: string;
+  pricePerCoreHour?: number;
 }
 
 /** Without --max-pairs or --max-minutes: enough for the test to decide on a clear difference (it needs ≥ 11 at α = 0.01). */
@@ -68,12 +70,13 @@ export function compareCommand(): Command {
     .addOption(selfBudgetScaleOption())
     .addOption(budgetScaleOption())
     .addOption(new Option('--json <file>', 'also write the comparison as JSON to this file'))
+    .addOption(pricePerCoreHourOption())
     .addOption(outDirOption())
     .action(async (a: string, b: string, flags: CompareFlags) => {
       const interrupt = interruptHandling();
       // The runner, the registry (every workload, TensorFlow.js) and the page load here, not at
       // start-up: --help and a refused flag stay quick.
-      const [{ runComparison }, { COMPARE_TEST, summarizeComparison }, { renderComparePage }, { expandWorkloadRefs }, { progressDisplay }] = await Promise.all([
+      const [{ runComparison }, { COMPARE_TEST, summarizeComparison }, { renderComparePage, siteIndexNear }, { expandWorkloadRefs }, { progressDisplay }] = await Promise.all([
         import('../benchmark/compare.ts'), import('../report/comparison.ts'), import('../../reports/compare_page.ts'), import('../../workloads/registry.ts'), import('./progress.ts'),
       ]);
       const options = toOptions(a, b, flags, expandWorkloadRefs(flags.workload).length, interrupt.signal);
@@ -82,6 +85,7 @@ export function compareCommand(): Command {
       process.stdout.write(textOf(comparison, run));
       if (flags.json !== undefined) writeOutput(flags.json, `${JSON.stringify(jsonOf(comparison, run, flags, COMPARE_TEST), null, 2)}\n`, 'the comparison JSON');
       const page = join(flags.out ?? dirname(flags.db), 'compare.html');
+      const siteIndex = siteIndexNear(dirname(page));
       writeOutput(page, renderComparePage({
         comparison,
         pairs: Object.fromEntries(run.workloads.map((w) => [w.workload, w.pairs])),
@@ -90,8 +94,12 @@ export function compareCommand(): Command {
         method: METHOD_NOTE,
         dbPath: flags.db,
         generatedAt: new Date().toISOString(),
+        ...(siteIndex === undefined ? {} : { siteIndex }),
+        sides: await sidesOf(flags, run),
+        ...(flags.pricePerCoreHour === undefined ? {} : { pricePerCoreHour: flags.pricePerCoreHour }),
       }), 'the compare page');
       process.stdout.write(`Compare page: ${resolve(page)}\n`);
+      if (siteIndex === undefined) process.stdout.write(`(algobench report --out ${dirname(page)} links it from the report site)\n`);
       if (run.summary.interrupted) {
         throw new AlgobenchError('E_INTERRUPTED', 'interrupted; run the same command again to resume the comparison where it stopped');
       }
@@ -183,5 +191,23 @@ function writeOutput(file: string, content: string, what: string): void {
     writeFileSync(file, content);
   } catch (err) {
     throw outputFault(err, file, what);
+  }
+}
+
+/** What each side ran and cost, read back from the store (the page's "what each side ran and cost" table). */
+async function sidesOf(flags: CompareFlags, run: ComparisonRun): Promise<SideFacts[]> {
+  const [{ Store }, { sideFactsFromStore }] = await Promise.all([import('../store/store.ts'), import('../report/compare_sides.ts')]);
+  const store = Store.open(flags.db, { readonly: true });
+  try {
+    return sideFactsFromStore(store, {
+      submissions: [run.aName, run.bName],
+      pairs: Object.fromEntries(run.workloads.map((w) => [w.workload, w.pairs.length])),
+      trialsPerSide: flags.ruleset === 'self' ? 1 : flags.trials,
+      ruleset: flags.ruleset,
+      budgetScale: flags.budgetScale,
+      seed: flags.seed,
+    });
+  } finally {
+    store.close();
   }
 }

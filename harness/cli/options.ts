@@ -13,7 +13,7 @@
 import { Command, Option } from 'commander';
 import { BACKEND_CHOICES, parseBackendChoice } from '../backends/choice.ts';
 import { DEFAULT_DB_PATH } from '../store/paths.ts';
-import { collect, collectEach, parseBudgetScale, parseSeed, parseSelfBudgetScale, parseStudies, parseTrials } from './parsers.ts';
+import { collect, collectEach, parseBudgetScale, parsePricePerCoreHour, parseSeed, parseSelfBudgetScale, parseStudies, parseTrials } from './parsers.ts';
 
 /** `--db`: the results database every command that reads or writes trials opens. */
 export const dbOption = (): Option => new Option('--db <path>', 'SQLite results file').default(DEFAULT_DB_PATH);
@@ -73,6 +73,10 @@ export const selfBudgetScaleOption = (): Option =>
 
 /** `--out <dir>`: the folder a command writes its files into. */
 export const outDirOption = (): Option => new Option('--out <dir>', 'output directory');
+
+/** `--price-per-core-hour`: state what results cost in money (report, compare). */
+export const pricePerCoreHourOption = (): Option =>
+  new Option('--price-per-core-hour <x>', 'also state what the results cost in money at this price of one core-hour (at most 1,000,000)').argParser(parsePricePerCoreHour);
 
 /** `--json`: machine-readable output on stdout instead of the table. */
 export const jsonOption = (): Option => new Option('--json', 'print machine-readable JSON');

@@ -78,3 +78,6 @@ export const parseShard = (value: string): Shard => {
 };
 /** `run --shard-count`, `slurm`/`k8s --parallel` and `--cpus`: positive counts. */
 export const positiveCount = (name: string) => integer(name, { min: 1, max: 100_000 });
+
+/** `--price-per-core-hour`: one parser for every command that states costs in money. */
+export const parsePricePerCoreHour = positiveNumber('price-per-core-hour', 1_000_000, 'it is the price of one CPU core for one hour');

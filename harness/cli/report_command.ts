@@ -7,9 +7,9 @@ import { boardJson } from '../report/score_json.ts';
 import { parseTimesTable, scoreTable } from '../scoring/index.ts';
 import type { ListedTrialStatus } from '../store/rows.ts';
 import type { Store } from '../store/store.ts';
-import { dbOption, jsonOption, outDirOption } from './options.ts';
-import { positiveNumber } from './parsers.ts';
-import { formatScore, formatScoreInterval, formatSeconds, formatSpeedup } from '../../reports/format.ts';
+import { dbOption, jsonOption, outDirOption, pricePerCoreHourOption } from './options.ts';
+import { formatScore, formatScoreInterval, formatSeconds } from '../../reports/format.ts';
+import { speedupView, verdictText } from '../../reports/views.ts';
 
 interface BoardFlags {
   db: string;
@@ -88,7 +88,7 @@ function printBoards(boards: readonly Leaderboard[]): void {
       : `hardware ${b.hardware.fingerprint} (${b.hardware.cpu_model}, ${b.hardware.backend})`;
     const rule = b.requireVariants ? ', variant rule on' : '';
     process.stdout.write(`\n${b.ruleset} tuning on ${hw}${b.budgetScale === 1 ? '' : `, budgets × ${b.budgetScale}`}; reference ${b.reference}${rule}\n`);
-    const header = ['submission'.padEnd(20), 'score'.padStart(6), 'CI'.padStart(15), 'speedup'.padStart(8), ...b.columns.map((c) => c.padStart(18)), 'variants'.padStart(9)];
+    const header = ['submission'.padEnd(20), 'score'.padStart(6), 'CI'.padStart(15), 'speedup'.padStart(9), ...b.columns.map((c) => c.padStart(18)), 'variants'.padStart(9)];
     process.stdout.write(`${header.join(' ')}\n`);
     for (const row of b.rows) {
       const cells = b.columns.map((c) => {
@@ -98,12 +98,23 @@ function printBoards(boards: readonly Leaderboard[]): void {
       });
       const rob = row.robustnessSummary.total === 0 ? '—' : `${row.robustnessSummary.reached}/${row.robustnessSummary.total}`;
       process.stdout.write(
-        `${[row.submission.padEnd(20), formatScore(row.score).padStart(6), formatScoreInterval(row.scoreCI).padStart(15), formatSpeedup(row.speedup.geomean).padStart(8), ...cells, rob.padStart(9)].join(' ')}\n`,
+        `${[row.submission.padEnd(20), formatScore(row.score).padStart(6), formatScoreInterval(row.scoreCI).padStart(15), speedupView(b, row).text.replace(' (reference)', '').padStart(9), ...cells, rob.padStart(9)].join(' ')}\n`,
       );
+    }
+    // The speedups' bounds and the pooled verdicts in words, as the HTML report gives them.
+    const others = b.rows.filter((r) => r.submission !== b.reference);
+    if (others.length > 0) process.stdout.write(`against ${b.reference}:\n`);
+    for (const row of others) {
+      const speedup = speedupView(b, row);
+      const pooled = verdictText(row.vsReference, b.reference, `pooled over the ${b.scored.length} scored workload${b.scored.length === 1 ? '' : 's'}`);
+      process.stdout.write(`  ${row.submission}: ${speedup.text}${speedup.note === '' ? '' : ` (${speedup.note})`}${pooled === '' ? '' : `; ${pooled}`}\n`);
     }
   }
   if (boards.length > 0) {
-    process.stdout.write('\n★ fastest on the workload; + faster, − slower than the reference (one-sided paired sign tests, p < 0.05; unmarked: no significant difference); speedups count a miss as budget + 1 s\n');
+    process.stdout.write(
+      '\n★ fastest on the workload; + faster, − slower than the reference (one-sided paired sign tests, p < 0.05; unmarked: no significant difference); ' +
+        'speedups count a miss as budget + 1 s, so over a workload the submission missed a speedup is an upper bound (≤), over one only the reference missed a lower bound (≥)\n',
+    );
   }
 }
 
@@ -138,7 +149,7 @@ export function scoreCommand(): Command {
 export function reportCommand(): Command {
   return withBoardOptions(new Command('report').description('write the static HTML report site (works offline) and print the path of its index page'))
     .addOption(outDirOption().makeOptionMandatory())
-    .option('--price-per-core-hour <x>', 'also state what the results cost in money at this price of one core-hour (at most 1,000,000)', positiveNumber('price-per-core-hour', 1_000_000, 'it is the price of one CPU core for one hour'))
+    .addOption(pricePerCoreHourOption())
     .action(async (flags: BoardFlags & { out: string; pricePerCoreHour?: number }) => {
       const render = flags.pricePerCoreHour === undefined ? {} : { pricePerCoreHour: flags.pricePerCoreHour };
       const { writeReport } = await import('./write_report.ts');

@@ -2,10 +2,12 @@
  * Writing the report site: what `report` does and what `quick` does after its run.
  * A helper of the commands, not a command, so that no command imports another.
  */
+import { dirname } from 'node:path';
 import type { LeaderboardOptions } from '../report/leaderboard.ts';
 import { readSite, type WorkloadDescription } from '../report/site.ts';
 import { assertRoomFor, outputFault, prepareOutDir } from '../store/dirs.ts';
 import { Store } from '../store/store.ts';
+import { findComparePages } from '../../reports/compare_page.ts';
 import { type RenderOptions, renderSite, writeSite } from '../../reports/render.ts';
 import { WORKLOADS } from '../../workloads/registry.ts';
 
@@ -33,7 +35,9 @@ export async function writeReport(dbPath: string, outDir: string, options: Leade
     store.close();
   }
   try {
-    const files = await renderSite(site, render);
+    // Compare pages beside the site (or where compare writes by default, beside the store) are linked from it.
+    const comparisons = render.comparisons ?? findComparePages(outDir, [dirname(dbPath)]);
+    const files = await renderSite(site, { ...render, comparisons });
     assertRoomFor(prepareOutDir(outDir, what), Object.values(files).reduce((sum, c) => sum + Buffer.byteLength(c), 0), outDir, what);
     return writeSite(files, outDir);
   } catch (err) {

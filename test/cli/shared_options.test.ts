@@ -76,6 +76,11 @@ const SHARED: Readonly<Record<string, Shared>> = {
     help: 'output directory',
     defaults: { quick: 'results/leaderboard', compare: undefined, report: undefined, export: undefined },
   },
+  '--price-per-core-hour': {
+    flags: '--price-per-core-hour <x>',
+    help: 'also state what the results cost in money at this price of one core-hour (at most 1,000,000)',
+    defaults: { report: undefined, compare: undefined },
+  },
   '--json': {
     flags: '--json',
     help: 'print machine-readable JSON',

@@ -47,6 +47,8 @@ export interface HandTrial {
   readonly cpuSec?: number;
   /** Package energy over the trial, joules; null = no RAPL counters. */
   readonly energyJoules?: number | null;
+  /** The trial's seed. @default 1000 × study + trial */
+  readonly seed?: number;
   /** Leave the trial running (an attempt cut off), rather than finished. */
   readonly status?: 'interrupted';
 }
@@ -65,7 +67,7 @@ export function addTrial(store: Store, t: HandTrial): number {
     baseSeed: 0,
     study: t.study,
     trial: t.trial ?? 0,
-    seed: 1000 * t.study + (t.trial ?? 0),
+    seed: t.seed ?? 1000 * t.study + (t.trial ?? 0),
     hparams: t.hparams ?? { lr: 0.001 * (1 + t.study) },
     targetValidation: 0.9,
     targetTest: 0.88,

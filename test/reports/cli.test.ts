@@ -45,6 +45,18 @@ describe('score, report and export commands', { timeout: 120_000 }, () => {
     expect(json[0]).toMatchObject({ mixedHardware: true, hardware: 'mixed' });
   });
 
+  it("score's table marks speedups over misses as bounds and gives the pooled verdicts in words, as the HTML does", () => {
+    const r = cli('score');
+    expect(r.code, r.stderr).toBe(0);
+    const board = r.stdout.slice(r.stdout.indexOf('hardware hw-one')); // the standard board
+    // sgd missed w, adamw reached it in 15 s: sgd stands at budget + 1 = 101 s, so 15/101 = 0.1485 is at most the truth.
+    expect(board).toMatch(/^sgd\s+0\.000\s+\S+, \S+\s+≤ 0\.15×/m);
+    expect(board).toContain('  sgd: ≤ 0.15× (upper bound: reached no target); slower than adamw pooled over the 1 scored workload (one-sided paired sign test, p = 0.016 < 0.05; 0 of 6 pairs faster, 6 slower, 0 tied)');
+    // fast beat adamw in all 6 pairs of w: one-sided binomial tail 1/2^6 = 0.015625; 15/6.5 = 2.31, both reached: no mark.
+    expect(board).toContain('  fast: 2.31×; faster than adamw pooled over the 1 scored workload (one-sided paired sign test, p = 0.016 < 0.05; 6 of 6 pairs faster, 0 slower, 0 tied)');
+    expect(r.stdout).toContain('an upper bound (≤)');
+  });
+
   it('refuses an unknown --reference with exit code 2', () => {
     const r = cli('score', '--reference', 'nope');
     expect(r.code).toBe(2);

@@ -12,7 +12,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { summarizeComparison } from '../../harness/report/comparison.ts';
 import { readSite } from '../../harness/report/site.ts';
+import { renderComparePage } from '../../reports/compare_page.ts';
 import { renderSite, writeSite } from '../../reports/render.ts';
 import { addTrial, standardStore } from '../leaderboard/store_fixture.ts';
 
@@ -112,6 +115,62 @@ describe('report layout in a browser', () => {
       expect(seen.hidden).toEqual([]);
       // Every hyperparameter is on the page, by name and value.
       for (const hp of ['beta1 0.9', 'beta2 0.999', 'lr 6.12e-4', 'warmup_frac 0.0213', 'weight_decay 1.24e-5']) expect(seen.text).toContain(hp);
+    } finally {
+      await browser.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  /** Texts of the cells of `selector` that lie outside the visible part of the table's box: seen only by scrolling it. */
+  const CELLS_OUTSIDE = (selector: string) => `(() => {
+    const table = document.querySelector(${JSON.stringify(selector)});
+    const box = table.parentElement.getBoundingClientRect();
+    const cells = [...table.querySelectorAll('th, td')];
+    return {
+      cells: cells.length,
+      hidden: cells.filter((c) => { const r = c.getBoundingClientRect(); return r.right > box.right + 0.5 || r.left < box.left - 0.5; }).map((c) => c.textContent),
+      overflowPx: document.documentElement.scrollWidth - window.innerWidth,
+      text: table.innerText,
+    };
+  })()`;
+
+  it.skipIf(!HAS_CHROMIUM)('fits the trials table and the compare table in a 1000 px window, every column in view', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'algobench-1000-'));
+    const s = standardStore();
+    try {
+      // The researcher's run of issue #15 as it is stored: the longest workload name, ten-digit seeds,
+      // budget_exhausted (the widest status), noisy flags, four hyperparameters of adam_clip_avg.
+      for (const trial of [0, 1, 2]) {
+        const hparams = { avg_decay: 0.995, clip_norm: 1, lr: 0.00226 * (trial + 1), warmup_frac: 0.05 };
+        addTrial(s.store, { hardwareId: s.hardwareId, runId: s.runId, workload: 'mnist_autoencoder', submission: 'adam_clip_avg', study: 0, trial, seed: 1_295_161_056 + trial, time: trial === 2 ? 16.4 : null, budget: 22, hparams, noisy: true });
+      }
+      writeSite(await renderSite(readSite(s.store, { bootstrap: { resamples: 20 } })), dir);
+    } finally {
+      s.cleanup();
+    }
+    // A compare page with the longest names and every kind of row (decided, undecided, misses on either side).
+    const pairs = {
+      mnist_mlp: Array.from({ length: 12 }, (_, i) => ({ a: i === 3 ? Infinity : 10 + (i % 3), b: 8 + (i % 2) })),
+      mnist_autoencoder: [{ a: 10, b: Infinity }, { a: 11, b: Infinity }, { a: Infinity, b: 14 }],
+    };
+    const comparison = summarizeComparison({ a: 'adamw', b: 'adam_clip_avg', alpha: 0.01, minEffect: 0.05 }, Object.entries(pairs).map(([workload, p]) => ({ workload, pairs: p })));
+    writeFileSync(join(dir, 'compare.html'), renderComparePage({
+      comparison, pairs, stoppedBy: { mnist_mlp: 'decided', mnist_autoencoder: 'max_pairs' }, settings: 'Ruleset: external tuning.', method: 'synthetic pairs', dbPath: 'none', generatedAt: 'now',
+    }));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+      await page.goto(pathToFileURL(join(dir, 'submission-adam_clip_avg.html')).href, { waitUntil: 'load' });
+      const trials = (await page.evaluate(CELLS_OUTSIDE('table.trials'))) as { cells: number; hidden: string[]; overflowPx: number; text: string };
+      expect(trials.cells).toBeGreaterThan(0);
+      expect(trials.hidden).toEqual([]);
+      expect(trials.overflowPx).toBeLessThanOrEqual(0);
+      for (const hp of ['avg_decay 0.995', 'clip_norm 1', 'lr 0.00678', 'warmup_frac 0.05', '1295161058']) expect(trials.text).toContain(hp);
+      await page.goto(pathToFileURL(join(dir, 'compare.html')).href, { waitUntil: 'load' });
+      const compare = (await page.evaluate(CELLS_OUTSIDE('table.summary'))) as { cells: number; hidden: string[]; overflowPx: number; text: string };
+      expect(compare.cells).toBeGreaterThan(0);
+      expect(compare.hidden).toEqual([]);
+      expect(compare.overflowPx).toBeLessThanOrEqual(0);
     } finally {
       await browser.close();
       rmSync(dir, { recursive: true, force: true });
