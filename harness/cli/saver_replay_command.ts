@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { AlgobenchError } from '../core/errors.ts';
 import { readCorpus, type CurveTrial } from '../saver/corpus.ts';
-import { DEFAULT_MIN_FRACTION, DEFAULT_SAVER_THRESHOLD } from '../saver/policy.ts';
-import { crossValidate, MAX_WRONG_STOP_SHARE, replayCorpus, THRESHOLD_GRID, type CrossValidation, type ReplayFigures } from '../saver/replay.ts';
+import { SIGMA_FLOORS } from '../saver/model.ts';
+import { DEFAULT_MIN_FRACTION, DEFAULT_SAVER_THRESHOLD, DEFAULT_SIGMA_FLOOR } from '../saver/policy.ts';
+import { calibrate, crossValidate, MAX_WRONG_STOP_SHARE, replayCorpus, THRESHOLD_GRID, type CrossValidation, type ReplayFigures } from '../saver/replay.ts';
 import { dbOption, jsonOption } from './options.ts';
 import { decimalText } from './parsers.ts';
 
@@ -33,15 +34,15 @@ function parseMinFraction(value: string): number {
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
 
-function line(name: string, threshold: number | string, f: ReplayFigures): string {
-  return `${name.padEnd(20)} ${String(threshold).padStart(9)} ${String(f.trials).padStart(6)} ${String(f.reached).padStart(7)} ${String(f.stopped).padStart(7)} ${`${f.wrongStops} (${pct(f.wrongStopShare)})`.padStart(13)} ${pct(f.savedShare).padStart(8)}`;
+function line(name: string, floor: number | string, threshold: number | string, f: ReplayFigures): string {
+  return `${name.padEnd(20)} ${String(floor).padStart(5)} ${String(threshold).padStart(9)} ${String(f.trials).padStart(6)} ${String(f.reached).padStart(7)} ${String(f.stopped).padStart(7)} ${`${f.wrongStops} (${pct(f.wrongStopShare)})`.padStart(13)} ${pct(f.savedShare).padStart(8)}`;
 }
 
-const HEADER = `${'held out'.padEnd(20)} ${'threshold'.padStart(9)} ${'trials'.padStart(6)} ${'reached'.padStart(7)} ${'stopped'.padStart(7)} ${'wrong stops'.padStart(13)} ${'saved'.padStart(8)}`;
+const HEADER = `${'held out'.padEnd(20)} ${'floor'.padStart(5)} ${'threshold'.padStart(9)} ${'trials'.padStart(6)} ${'reached'.padStart(7)} ${'stopped'.padStart(7)} ${'wrong stops'.padStart(13)} ${'saved'.padStart(8)}`;
 
 function crossValidationText(cv: CrossValidation): string {
-  const rows = cv.groups.map((g) => line(g.group, g.threshold, g.figures));
-  return [`leave one ${cv.by} out (threshold calibrated on the others: most saved with ≤ ${pct(MAX_WRONG_STOP_SHARE)} wrong stops):`, HEADER, ...rows, line('pooled', '-', cv.pooled)].join('\n');
+  const rows = cv.groups.map((g) => line(g.group, g.sigmaFloor, g.threshold, g.figures));
+  return [`leave one ${cv.by} out (spread floor and threshold calibrated on the others: most saved with ≤ ${pct(MAX_WRONG_STOP_SHARE)} wrong stops):`, HEADER, ...rows, line('pooled', '-', '-', cv.pooled)].join('\n');
 }
 
 export function saverReplayCommand(): Command {
@@ -80,9 +81,11 @@ export function saverReplayCommand(): Command {
       const minFraction = flags.minFraction;
       const byWorkload = crossValidate(trials, 'workload', minFraction);
       const bySubmission = crossValidate(trials, 'submission', minFraction);
-      const sweep = THRESHOLD_GRID.map((threshold) => ({ threshold, figures: replayCorpus(trials, { threshold, minFraction }) }));
+      const sweep = SIGMA_FLOORS.flatMap((sigmaFloor) => THRESHOLD_GRID.map((threshold) => ({ sigmaFloor, threshold, figures: replayCorpus(trials, { threshold, minFraction, sigmaFloor }) })));
+      const inSample = calibrate(trials, minFraction);
+      const defaults = { threshold: DEFAULT_SAVER_THRESHOLD, sigmaFloor: DEFAULT_SIGMA_FLOOR };
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ minFraction, defaultThreshold: DEFAULT_SAVER_THRESHOLD, trials: trials.length, byWorkload, bySubmission, sweep }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ minFraction, defaults, inSample, trials: trials.length, byWorkload, bySubmission, sweep }, null, 2)}\n`);
         return;
       }
       const reached = trials.filter((t) => t.status === 'reached').length;
@@ -93,9 +96,12 @@ export function saverReplayCommand(): Command {
         '',
         crossValidationText(bySubmission),
         '',
-        'in sample (the whole corpus, every threshold):',
+        'in sample (the whole corpus, every spread floor and threshold):',
         HEADER.replace('held out'.padEnd(20), 'corpus'.padEnd(20)),
-        ...sweep.map((s) => line(s.threshold === DEFAULT_SAVER_THRESHOLD ? 'all (the default)' : 'all', s.threshold, s.figures)),
+        ...sweep.map((s) => line(s.threshold === defaults.threshold && s.sigmaFloor === defaults.sigmaFloor ? 'all (the default)' : 'all', s.sigmaFloor, s.threshold, s.figures)),
+        '',
+        `calibrated on the whole corpus: spread floor ${inSample.sigmaFloor}, threshold ${inSample.threshold}` +
+          (inSample.threshold === defaults.threshold && inSample.sigmaFloor === defaults.sigmaFloor ? ' (the default)' : ` (the default is floor ${defaults.sigmaFloor}, threshold ${defaults.threshold})`),
       ];
       process.stdout.write(`${out.join('\n')}\n`);
     });

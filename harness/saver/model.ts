@@ -8,9 +8,11 @@
  * the log of that gap is fitted as a straight line in log time, over the latter half
  * of the time elapsed (the recent slope, which already shows a schedule's decay), and
  * extrapolated to the end of the budget. The spread of the prediction is the ordinary
- * least-squares prediction interval of that fit (residual spread, with a floor, widened
- * for the distance extrapolated); the probability is the normal's mass below the
- * target's gap. A running best never gets worse, so the prediction never exceeds the
+ * least-squares prediction interval of that fit, widened for the distance extrapolated,
+ * from the larger of: the running best's residual spread, the eval noise (the residual
+ * spread of the evals' own log gaps about their own line over the same window: a noisy
+ * metric can cross the target on one lucky eval), and a floor; the probability is the
+ * normal's mass below the target's gap. A running best never gets worse, so the prediction never exceeds the
  * gap already reached.
  */
 import { normalCdf } from '../scoring/sequential.ts';
@@ -34,11 +36,37 @@ export interface CurveGoal {
 export const MIN_FIT_POINTS = 3;
 
 /**
- * Smallest residual spread assumed, in natural-log units of the gap (a factor of
- * e^0.1 ≈ 1.1): a handful of points on a near-perfect line would otherwise claim a
- * certainty that eval noise and a schedule's late decay do not allow.
+ * The smallest residual spreads the calibration chooses from, in natural-log units of
+ * the gap (0.01 is a factor of 1.01, 0.1 one of 1.1): a handful of points on a
+ * near-perfect line would otherwise claim a certainty that a schedule's late decay does
+ * not allow. Which one suits a corpus is calibrated with the threshold (replay.ts), out
+ * of sample.
  */
-export const SIGMA_FLOOR = 0.1;
+export const SIGMA_FLOORS: readonly number[] = [0.01, 0.03, 0.1];
+
+/** A least-squares line y = intercept + slope·x, with its residual standard deviation (n − 2 degrees of freedom). */
+export interface LineFit {
+  readonly n: number;
+  readonly meanX: number;
+  readonly sxx: number;
+  readonly slope: number;
+  readonly intercept: number;
+  readonly residualSd: number;
+}
+
+/** The least-squares line through `points` (at least 3, with a spread of x); undefined otherwise. */
+export function fitLine(points: ReadonlyArray<{ readonly x: number; readonly y: number }>): LineFit | undefined {
+  const n = points.length;
+  if (n < 3) return undefined;
+  const meanX = points.reduce((s, c) => s + c.x, 0) / n;
+  const meanY = points.reduce((s, c) => s + c.y, 0) / n;
+  const sxx = points.reduce((s, c) => s + (c.x - meanX) ** 2, 0);
+  if (!(sxx > 0)) return undefined;
+  const slope = points.reduce((s, c) => s + (c.x - meanX) * (c.y - meanY), 0) / sxx;
+  const intercept = meanY - slope * meanX;
+  const residual = points.reduce((s, c) => s + (c.y - intercept - slope * c.x) ** 2, 0);
+  return { n, meanX, sxx, slope, intercept, residualSd: Math.sqrt(residual / (n - 2)) };
+}
 
 /** The distance of a value from the metric's ideal; undefined where the ideal is passed or the value is not a number. */
 export function gapToIdeal(value: number, direction: 'max' | 'min'): number | undefined {
@@ -50,37 +78,33 @@ export function gapToIdeal(value: number, direction: 'max' | 'min'): number | un
  * P(the trial meets its target by the end of its budget), from its evals so far in
  * time order; 1 once an eval met the target; undefined when the curve cannot be
  * modelled (fewer than MIN_FIT_POINTS usable evals, a target at or past the ideal,
- * no spread of times): the saver then never stops the trial.
+ * no spread of times): the saver then never stops the trial. `sigmaFloor`: the
+ * smallest spread assumed (one of SIGMA_FLOORS, calibrated).
  */
-export function reachProbability(points: readonly CurvePoint[], goal: CurveGoal): number | undefined {
+export function reachProbability(points: readonly CurvePoint[], goal: CurveGoal, sigmaFloor: number): number | undefined {
   const meets = (v: number) => (goal.direction === 'max' ? v >= goal.target : v <= goal.target);
   if (points.some((p) => meets(p.value))) return 1;
   const targetGap = gapToIdeal(goal.target, goal.direction);
   if (targetGap === undefined) return undefined;
-  // Running best, as (log time, log gap); evals at time 0 or off the metric's range are skipped.
-  const curve: Array<{ x: number; y: number; t: number }> = [];
+  // Running best, as (log time, log gap), with each eval's own log gap (raw); evals at time 0 or off the metric's range are skipped.
+  const curve: Array<{ x: number; y: number; raw: number; t: number }> = [];
   let best = Infinity;
   for (const p of points) {
     const gap = gapToIdeal(p.value, goal.direction);
     if (gap === undefined || !(p.timeSec > 0)) continue;
     best = Math.min(best, gap);
-    curve.push({ x: Math.log(p.timeSec), y: Math.log(best), t: p.timeSec });
+    curve.push({ x: Math.log(p.timeSec), y: Math.log(best), raw: Math.log(gap), t: p.timeSec });
   }
   if (curve.length < MIN_FIT_POINTS) return undefined;
   const last = curve[curve.length - 1]!;
   const recent = curve.filter((c) => c.t >= last.t / 2);
-  const fit = recent.length >= MIN_FIT_POINTS ? recent : curve.slice(-MIN_FIT_POINTS);
-  const n = fit.length;
-  const meanX = fit.reduce((s, c) => s + c.x, 0) / n;
-  const meanY = fit.reduce((s, c) => s + c.y, 0) / n;
-  const sxx = fit.reduce((s, c) => s + (c.x - meanX) ** 2, 0);
-  if (!(sxx > 0)) return undefined;
-  const slope = fit.reduce((s, c) => s + (c.x - meanX) * (c.y - meanY), 0) / sxx;
-  const intercept = meanY - slope * meanX;
-  const residual = fit.reduce((s, c) => s + (c.y - intercept - slope * c.x) ** 2, 0);
-  const sigma = Math.max(SIGMA_FLOOR, Math.sqrt(residual / (n - 2)));
+  const window = recent.length >= MIN_FIT_POINTS ? recent : curve.slice(-MIN_FIT_POINTS);
+  const fit = fitLine(window);
+  const noise = fitLine(window.map((c) => ({ x: c.x, y: c.raw })));
+  if (fit === undefined || noise === undefined) return undefined;
+  const sigma = Math.max(sigmaFloor, fit.residualSd, noise.residualSd);
   const x0 = Math.log(goal.budgetSec);
-  const predicted = Math.min(last.y, intercept + slope * x0);
-  const spread = sigma * Math.sqrt(1 + 1 / n + (x0 - meanX) ** 2 / sxx);
+  const predicted = Math.min(last.y, fit.intercept + fit.slope * x0);
+  const spread = sigma * Math.sqrt(1 + 1 / fit.n + (x0 - fit.meanX) ** 2 / fit.sxx);
   return normalCdf((Math.log(targetGap) - predicted) / spread);
 }

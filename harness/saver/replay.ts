@@ -11,11 +11,12 @@
  * target is already met), the replay does up to the first eval that meets it: its
  * wrong stops can only be more than a live run's, never fewer.
  *
- * The threshold is calibrated on one part of the corpus and evaluated on the rest
- * (leave one workload, or one submission, out), so the figures are never fit on the
- * curves they report.
+ * The threshold and the model's spread floor are calibrated together on one part of
+ * the corpus and evaluated on the rest (leave one workload, or one submission, out),
+ * so the figures are never fit on the curves they report.
  */
 import type { CurveTrial } from './corpus.ts';
+import { SIGMA_FLOORS } from './model.ts';
 import { saverDecision, type SaverSettings } from './policy.ts';
 
 export interface TrialReplay {
@@ -79,30 +80,41 @@ export const THRESHOLD_GRID: readonly number[] = [0.001, 0.002, 0.005, 0.01, 0.0
 /** The most wrong stops a calibrated threshold may make, as a share of the trials that reached (the issue's goal). */
 export const MAX_WRONG_STOP_SHARE = 0.02;
 
+/** A calibrated choice: the threshold (0: never stop, when none qualifies) and the spread floor. */
+export interface Calibrated {
+  readonly threshold: number;
+  readonly sigmaFloor: number;
+}
+
 /**
- * The threshold of `grid` that saves the most compute on `trials` with a wrong-stop
- * share of at most `maxWrong` (the smaller threshold on a tie); 0 (never stop) when
- * none qualifies.
+ * The (spread floor, threshold) pair of `floors` × `grid` that saves the most compute
+ * on `trials` with a wrong-stop share of at most `maxWrong` (on a tie, the first floor
+ * of `floors` and the smaller threshold); threshold 0 (never stop) when none qualifies.
  */
-export function calibrateThreshold(
+export function calibrate(
   trials: readonly CurveTrial[],
   minFraction: number,
   grid: readonly number[] = THRESHOLD_GRID,
   maxWrong = MAX_WRONG_STOP_SHARE,
-): number {
-  let best = { threshold: 0, saved: -1 };
-  for (const threshold of [...grid].sort((a, b) => a - b)) {
-    const f = replayCorpus(trials, { threshold, minFraction });
-    if (f.wrongStopShare <= maxWrong && f.savedShare > best.saved) best = { threshold, saved: f.savedShare };
+  floors: readonly number[] = SIGMA_FLOORS,
+): Calibrated {
+  let best = { threshold: 0, sigmaFloor: floors[0]!, saved: -1 };
+  for (const sigmaFloor of floors) {
+    for (const threshold of [...grid].sort((a, b) => a - b)) {
+      const f = replayCorpus(trials, { threshold, minFraction, sigmaFloor });
+      if (f.wrongStopShare <= maxWrong && f.savedShare > best.saved) best = { threshold, sigmaFloor, saved: f.savedShare };
+    }
   }
-  return best.threshold;
+  return { threshold: best.threshold, sigmaFloor: best.sigmaFloor };
 }
 
 export interface HeldOutGroup {
   /** The workload (or submission) held out. */
   readonly group: string;
-  /** The threshold calibrated on the other groups. */
+  /** The threshold calibrated on the other groups (0: never stop). */
   readonly threshold: number;
+  /** The spread floor calibrated with it. */
+  readonly sigmaFloor: number;
   readonly figures: ReplayFigures;
 }
 
@@ -114,17 +126,24 @@ export interface CrossValidation {
 }
 
 /**
- * Leave one group out: for each workload (or submission), the threshold is calibrated
- * on the other groups' trials and replayed on the group's own.
+ * Leave one group out: for each workload (or submission), the threshold and spread
+ * floor are calibrated on the other groups' trials and replayed on the group's own.
  */
-export function crossValidate(trials: readonly CurveTrial[], by: 'workload' | 'submission', minFraction: number, grid: readonly number[] = THRESHOLD_GRID, maxWrong = MAX_WRONG_STOP_SHARE): CrossValidation {
+export function crossValidate(
+  trials: readonly CurveTrial[],
+  by: 'workload' | 'submission',
+  minFraction: number,
+  grid: readonly number[] = THRESHOLD_GRID,
+  maxWrong = MAX_WRONG_STOP_SHARE,
+  floors: readonly number[] = SIGMA_FLOORS,
+): CrossValidation {
   const names = [...new Set(trials.map((t) => t[by]))].sort();
   const all: TrialReplay[] = [];
   const groups = names.map((group) => {
-    const threshold = calibrateThreshold(trials.filter((t) => t[by] !== group), minFraction, grid, maxWrong);
-    const replays = trials.filter((t) => t[by] === group).map((t) => (threshold > 0 ? replayTrial(t, { threshold, minFraction }) : neverStopped(t)));
+    const { threshold, sigmaFloor } = calibrate(trials.filter((t) => t[by] !== group), minFraction, grid, maxWrong, floors);
+    const replays = trials.filter((t) => t[by] === group).map((t) => (threshold > 0 ? replayTrial(t, { threshold, minFraction, sigmaFloor }) : neverStopped(t)));
     all.push(...replays);
-    return { group, threshold, figures: figuresOf(replays) };
+    return { group, threshold, sigmaFloor, figures: figuresOf(replays) };
   });
   return { by, groups, pooled: figuresOf(all) };
 }

@@ -17,7 +17,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CurveTrial } from '../../harness/saver/corpus.ts';
-import { calibrateThreshold, crossValidate, replayCorpus } from '../../harness/saver/replay.ts';
+import { calibrate, crossValidate, replayCorpus } from '../../harness/saver/replay.ts';
 
 function trial(name: string, workload: string, status: string, spent: number, value: (t: number) => number): CurveTrial {
   const evals: Array<[number, number, number]> = [];
@@ -33,16 +33,18 @@ const B = trial('b', 'y', 'reached', 4, (t) => (t >= 4 ? 0.951 : 1 - 0.1 / Math.
 const C = trial('c', 'y', 'reached', 5, (t) => (t >= 5 ? 0.96 : 0.945));
 const CORPUS = [A, B, C];
 const MIN_FRACTION = 0.2;
+/** The model's spread floor for this corpus (the worked figures above assume 0.1). */
+const FLOOR = 0.1;
 
 describe('replayCorpus counts compute saved and wrong stops', () => {
   it('threshold 0.6: A and C stopped at 2 s, 11 of 19 s saved, 1 wrong stop of 2 reached', () => {
-    expect(replayCorpus(CORPUS, { threshold: 0.6, minFraction: MIN_FRACTION })).toEqual({
+    expect(replayCorpus(CORPUS, { threshold: 0.6, minFraction: MIN_FRACTION, sigmaFloor: FLOOR })).toEqual({
       trials: 3, reached: 2, stopped: 2, wrongStops: 1, spentSec: 19, savedSec: 11, savedShare: 11 / 19, wrongStopShare: 0.5,
     });
   });
 
   it('threshold 1e-6: only A stopped, 8 of 19 s saved, no wrong stop', () => {
-    expect(replayCorpus(CORPUS, { threshold: 1e-6, minFraction: MIN_FRACTION })).toEqual({
+    expect(replayCorpus(CORPUS, { threshold: 1e-6, minFraction: MIN_FRACTION, sigmaFloor: FLOOR })).toEqual({
       trials: 3, reached: 2, stopped: 1, wrongStops: 0, spentSec: 19, savedSec: 8, savedShare: 8 / 19, wrongStopShare: 0,
     });
   });
@@ -51,12 +53,12 @@ describe('replayCorpus counts compute saved and wrong stops', () => {
 describe('calibration and leave-one-out', () => {
   it('picks the threshold that saves most within the wrong-stop limit', () => {
     // 0.6 saves more (11 s) but makes 50 % wrong stops: over a 2 % limit, under a 60 % one.
-    expect(calibrateThreshold(CORPUS, MIN_FRACTION, [1e-6, 0.6], 0.02)).toBe(1e-6);
-    expect(calibrateThreshold(CORPUS, MIN_FRACTION, [1e-6, 0.6], 0.6)).toBe(0.6);
+    expect(calibrate(CORPUS, MIN_FRACTION, [1e-6, 0.6], 0.02, [FLOOR])).toEqual({ threshold: 1e-6, sigmaFloor: FLOOR });
+    expect(calibrate(CORPUS, MIN_FRACTION, [1e-6, 0.6], 0.6, [FLOOR])).toEqual({ threshold: 0.6, sigmaFloor: FLOOR });
   });
 
   it('leave one workload out: each workload is replayed with the threshold calibrated on the other', () => {
-    const cv = crossValidate(CORPUS, 'workload', MIN_FRACTION, [1e-6, 0.6], 0.02);
+    const cv = crossValidate(CORPUS, 'workload', MIN_FRACTION, [1e-6, 0.6], 0.02, [FLOOR]);
     // Held out x (A): on y (B, C) 1e-6 saves nothing and makes no wrong stop, 0.6 makes one: 1e-6; A is stopped, 8 of 10 s saved.
     // Held out y (B, C): on x (A) both save 8 s: the smaller, 1e-6; B and C run on.
     expect(cv.groups.map((g) => [g.group, g.threshold, g.figures.savedSec, g.figures.wrongStops])).toEqual([
@@ -69,7 +71,7 @@ describe('calibration and leave-one-out', () => {
   it('calibrates each fold on the other workloads only, never on the one it reports', () => {
     // With a 60 % limit: held out x (A), calibrated on y (B, C), where 0.6 saves 3 of 9 s at 50 % wrong stops: 0.6.
     // Held out y, calibrated on x (A), where both save 8 s: 1e-6, so C runs on. Calibrated on y itself, C would be stopped.
-    const cv = crossValidate(CORPUS, 'workload', MIN_FRACTION, [1e-6, 0.6], 0.6);
+    const cv = crossValidate(CORPUS, 'workload', MIN_FRACTION, [1e-6, 0.6], 0.6, [FLOOR]);
     expect(cv.groups.map((g) => [g.group, g.threshold, g.figures.savedSec, g.figures.wrongStops])).toEqual([
       ['x', 0.6, 8, 0],
       ['y', 1e-6, 0, 0],

@@ -54,9 +54,9 @@ describe('run --budget-saver', () => {
     const [row, ...more] = trials(db);
     expect(more).toEqual([]);
     expect(row!.status, row!.error ?? '').toBe('stopped_predicted_miss');
-    expect(JSON.parse(row!.budget_saver_json!)).toEqual({ threshold: 0.15, minFraction: 0.2 });
+    expect(JSON.parse(row!.budget_saver_json!)).toEqual({ threshold: 0.05, minFraction: 0.2, sigmaFloor: 0.01 });
     expect(row!.saver_probability).toBeGreaterThanOrEqual(0);
-    expect(row!.saver_probability).toBeLessThan(0.15);
+    expect(row!.saver_probability).toBeLessThan(0.05);
     expect(row!.submission_time_sec).toBeGreaterThanOrEqual(0.2 * row!.budget_sec);
     expect(row!.submission_time_sec).toBeLessThan(row!.budget_sec);
   });
