@@ -57,6 +57,17 @@ describe('calibration and leave-one-out', () => {
     expect(calibrate(CORPUS, MIN_FRACTION, [1e-6, 0.6], 0.6, [FLOOR])).toEqual({ threshold: 0.6, sigmaFloor: FLOOR });
   });
 
+  it('chooses the spread floor with the threshold: the one that lets it stop a smooth near miss', () => {
+    // D, a miss: accuracy flat at 1 − 1.05·0.05 for the whole budget (a gap 5 % over the
+    // target's, no noise). With floor 0.1 the spread is ≥ 0.1 and z ≥ ln(1/1.05)/0.1·k⁻¹
+    // ≥ −0.49 (k ≥ 1), so P ≥ 0.31 at every eval: never under 0.05. With floor 0.01,
+    // z = −4.88/k, and late in the budget k ≈ 1.2: P ~ 1e-4, so it is stopped before the
+    // end and saves compute; B (a hit, on course) is stopped by neither.
+    const D = trial('d', 'x', 'budget_exhausted', 10, () => 1 - 1.05 * 0.05);
+    expect(calibrate([D, B], MIN_FRACTION, [0.05], 0.02, [0.1, 0.01])).toEqual({ threshold: 0.05, sigmaFloor: 0.01 });
+    expect(replayCorpus([D, B], { threshold: 0.05, minFraction: MIN_FRACTION, sigmaFloor: 0.1 }).stopped).toBe(0);
+  });
+
   it('leave one workload out: each workload is replayed with the threshold calibrated on the other', () => {
     const cv = crossValidate(CORPUS, 'workload', MIN_FRACTION, [1e-6, 0.6], 0.02, [FLOOR]);
     // Held out x (A): on y (B, C) 1e-6 saves nothing and makes no wrong stop, 0.6 makes one: 1e-6; A is stopped, 8 of 10 s saved.
