@@ -72,14 +72,15 @@ void pack_a_panel(bool trans_a, const float* a, int64_t lda, int64_t i0, int mr,
   }
 }
 
-// C tile (mr×nr at c) = or += Ap·Bp over kc.
-inline void micro_kernel(int kc, const float* __restrict ap, const float* __restrict bp,
+// C tile (mr×nr at c) = or += Ap·Bp over kc; Bp's rows are NR floats `bstride` apart
+// (NR in a packed panel, ldb when B is read in place).
+inline void micro_kernel(int kc, const float* __restrict ap, const float* __restrict bp, int64_t bstride,
                          float* c, int64_t ldc, int mr, int nr, bool accumulate) {
   vec acc[MR][2];
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = vec{};
   for (int p = 0; p < kc; ++p) {
-    const vec b0 = *reinterpret_cast<const vec*>(bp);
-    const vec b1 = *reinterpret_cast<const vec*>(bp + VW);
+    const vec b0 = *reinterpret_cast<const uvec*>(bp);
+    const vec b1 = *reinterpret_cast<const uvec*>(bp + VW);
 #pragma GCC unroll 6
     for (int i = 0; i < MR; ++i) {
       const float a = ap[i];
@@ -87,7 +88,7 @@ inline void micro_kernel(int kc, const float* __restrict ap, const float* __rest
       acc[i][1] += a * b1;
     }
     ap += MR;
-    bp += NR;
+    bp += bstride;
   }
   if (mr == MR && nr == NR) {
     for (int i = 0; i < MR; ++i) {
@@ -136,6 +137,12 @@ void dense_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
   }
   const int64_t chunks = (panels_n + chunk - 1) / chunk;
 
+  // With one or two blocks of rows (the small batches of RNN steps and dense layers),
+  // each panel of B is read once or twice: reading B's rows in place is cheaper than
+  // packing them first (the pack was a third of a 32×128·128×512 product). Only a
+  // last, partial panel is packed (zero-padded).
+  const bool direct_b = !trans_b && blocks_m <= 2;
+  const int64_t full_panels = n / NR;
   static thread_local std::vector<float> b_buf;
   for (int64_t p0 = 0; p0 < k; p0 += KC) {
     const int kc = (int)std::min<int64_t>(KC, k - p0);
@@ -147,7 +154,9 @@ void dense_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
         pack_b_panel(trans_b, b, ldb, p0, kc, j0, (int)std::min<int64_t>(NR, n - j0), bp + jp * kc * NR);
       }
     };
-    if (threads > 1 && panels_n >= 2) {
+    if (direct_b) {
+      pack_b(full_panels, panels_n);
+    } else if (threads > 1 && panels_n >= 2) {
       const int parts = (int)std::min<int64_t>(panels_n, threads);
       parallel_for(parts, [&](int t) { pack_b(panels_n * t / parts, panels_n * (t + 1) / parts); });
     } else {
@@ -166,8 +175,11 @@ void dense_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
       for (int64_t jp = bc * chunk; jp < jp_end; ++jp) {
         const int64_t j0 = jp * NR;
         const int nr = (int)std::min<int64_t>(NR, n - j0);
+        const bool in_place = direct_b && jp < full_panels;
+        const float* panel = in_place ? b + p0 * ldb + j0 : bp + jp * kc * NR;
+        const int64_t bstride = in_place ? ldb : NR;
         for (int ir = 0; ir < mc; ir += MR) {
-          micro_kernel(kc, ap + (size_t)ir * kc, bp + jp * kc * NR, c + (i0 + ir) * ldc + j0, ldc,
+          micro_kernel(kc, ap + (size_t)ir * kc, panel, bstride, c + (i0 + ir) * ldc + j0, ldc,
                        std::min(MR, mc - ir), nr, acc);
         }
       }
