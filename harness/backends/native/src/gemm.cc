@@ -7,6 +7,9 @@
 #include "gemm.h"
 
 #include <algorithm>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -38,9 +41,50 @@ float* scratch(std::vector<float>& buf, size_t floats) {
   return reinterpret_cast<float*>((p + sizeof(vec) - 1) & ~(uintptr_t)(sizeof(vec) - 1));
 }
 
+#if defined(__AVX512F__)
+// out[q·ldo + j] = in[j·ldi + q] for a 16×16 block: pairs of rows interleaved by 32-,
+// 64- and twice by 128-bit lanes (the scalar loop it replaces cost a transposed
+// product as much as its arithmetic, e.g. the RNN's dh = dz·Wᵀ).
+inline void transpose16(const float* in, int64_t ldi, float* out, int64_t ldo) {
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(in + i * ldi);
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+    r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+    r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+    r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+  }
+  for (int i = 0; i < 4; ++i) {
+    t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+    t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
+    t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+    t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
+  }
+  for (int i = 0; i < 8; ++i) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+  }
+  for (int i = 0; i < 16; ++i) _mm512_storeu_ps(out + i * ldo, r[i]);
+}
+#endif
+
 // op(B)[p0:p0+kc, j0:j0+NR] into panel (kc×NR, zero-padded columns).
 void pack_b_panel(bool trans_b, const float* b, int64_t ldb, int64_t p0, int kc, int64_t j0, int nr, float* out) {
-  for (int p = 0; p < kc; ++p) {
+  int p = 0;
+#if defined(__AVX512F__)
+  if (trans_b && nr == NR && NR == 32) {
+    // Whole 16-deep slices of a full panel as two 16×16 transposes; the rest below.
+    for (; p + 16 <= kc; p += 16) {
+      transpose16(b + j0 * ldb + p0 + p, ldb, out + p * NR, NR);
+      transpose16(b + (j0 + 16) * ldb + p0 + p, ldb, out + p * NR + 16, NR);
+    }
+  }
+#endif
+  for (; p < kc; ++p) {
     float* row = out + p * NR;
     if (!trans_b) {
       const float* src = b + (p0 + p) * ldb + j0;
