@@ -84,6 +84,19 @@ describe('native BatchMatMul', () => {
     });
   });
 
+  it('reads B in place for one or two row blocks, and packs Bᵀ by 16×16 transposes: two depth blocks, partial panels, RNN step shapes', () => {
+    // 150 rows = two 96-row blocks; k = 300 = two 256-deep blocks (the second 44 deep:
+    // two 16-deep slices and 12 more); n = 77 = two full 32-wide panels and a partial one.
+    compare(() => ({
+      deep: tf.matMul(normal([150, 300], 20), normal([300, 77], 21)),
+      transposedA: tf.matMul(normal([300, 150], 22), normal([300, 77], 23), true, false),
+      transposedB: tf.matMul(normal([150, 300], 28), normal([77, 300], 29), false, true),
+      step: tf.matMul(normal([32, 128], 24), normal([128, 512], 25)),
+      stepGradient: tf.matMul(normal([32, 512], 30), normal([128, 512], 31), false, true),
+      narrow: tf.matMul(normal([5, 9], 26), normal([9, 31], 27)),
+    }));
+  });
+
   it('broadcasts an operand without a batch against a batched one', () => {
     compare(() => ({ left: tf.matMul(normal([3, 5, 7], 1), normal([7, 4], 2)), right: tf.matMul(normal([5, 7], 3), normal([3, 7, 4], 4)) }));
   });

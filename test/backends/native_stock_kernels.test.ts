@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
 import { nativeKernelConfigs } from '../../harness/backends/native/kernels.ts';
+import { CLIP_GRAD_KERNEL, SIGMOID_GRAD_KERNEL, TANH_GRAD_KERNEL } from '../../harness/backends/native/kernels_gradients.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
 import { createRng } from '../../harness/core/rng.ts';
 import { ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL } from '../../harness/spec.ts';
@@ -174,8 +175,10 @@ const CASES: Record<string, Case[]> = {
 };
 
 /** Kernels whose cases live in native_kernels.test.ts. */
-// ELEMENTWISE_PROGRAM_KERNEL: test/backends/elementwise_program.test.ts.
-const COVERED_ELSEWHERE = ['BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'Sum', 'Mean', ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL, 'Identity'];
+// ELEMENTWISE_PROGRAM_KERNEL: test/backends/elementwise_program.test.ts; the fused
+// activation gradients: test/backends/native_gradients.test.ts.
+const COVERED_ELSEWHERE = ['BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'Sum', 'Mean', ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL, 'Identity',
+  TANH_GRAD_KERNEL, SIGMOID_GRAD_KERNEL, CLIP_GRAD_KERNEL];
 
 beforeAll(async () => {
   await selectBackend('wasm');

@@ -61,6 +61,12 @@ export interface NativeAddon {
     /** Sums of registers over one axis (or all: mid = n, inner = 1), n / mid floats each. */
     sums?: Float32Array[], sumRegisters?: Int32Array, sumViews?: Float64Array,
   ): void;
+  /**
+   * A fused activation gradient over float32s of one length: op 0 dx = dy·(1 − v²) (v = tanh's
+   * output), 1 dx = dy·v·(1 − v) (sigmoid's output), 2 dx = lo ≤ v ≤ hi ? dy : 0 (clip's input).
+   * Absent from addons built before it.
+   */
+  activationGrad?(op: 0 | 1 | 2, dy: Float32Array, v: Float32Array, dx: Float32Array, lo: number, hi: number): void;
   /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count). */
   threads(): number;
 }

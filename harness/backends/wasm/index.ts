@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadNativeAddon } from '../native/addon.ts';
 import { nativeKernelConfigs } from '../native/kernels.ts';
+import { installNativeGradients } from '../native/kernels_gradients.ts';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv.ts';
 import { batchMatMulConfig } from './matmul.ts';
 import { maxPoolGradConfig } from './pooling.ts';
@@ -46,6 +47,9 @@ export function installWasmKernels(): { native: boolean } {
       if (tf.getKernel(config.kernelName, 'wasm') !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
       tf.registerKernel(config);
     }
+    // The fused gradients use those kernels where they are registered (and the stock
+    // gradients elsewhere: on other backends, and for gradients of gradients).
+    installNativeGradients();
   }
   installed = { native: addon !== undefined };
   return installed;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "activation_grad.h"
 #include "conv.h"
 #include "elementwise.h"
 #include "gemm.h"
@@ -230,6 +231,7 @@ napi_value Init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   algobench::define_stock_kernels(env, exports);
+  algobench::define_activation_grad_kernels(env, exports);
   return exports;
 }
 

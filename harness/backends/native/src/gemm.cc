@@ -7,6 +7,9 @@
 #include "gemm.h"
 
 #include <algorithm>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -38,9 +41,50 @@ float* scratch(std::vector<float>& buf, size_t floats) {
   return reinterpret_cast<float*>((p + sizeof(vec) - 1) & ~(uintptr_t)(sizeof(vec) - 1));
 }
 
+#if defined(__AVX512F__)
+// out[q·ldo + j] = in[j·ldi + q] for a 16×16 block: pairs of rows interleaved by 32-,
+// 64- and twice by 128-bit lanes (the scalar loop it replaces cost a transposed
+// product as much as its arithmetic, e.g. the RNN's dh = dz·Wᵀ).
+inline void transpose16(const float* in, int64_t ldi, float* out, int64_t ldo) {
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(in + i * ldi);
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+    r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+    r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+    r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+  }
+  for (int i = 0; i < 4; ++i) {
+    t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+    t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
+    t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+    t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
+  }
+  for (int i = 0; i < 8; ++i) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+  }
+  for (int i = 0; i < 16; ++i) _mm512_storeu_ps(out + i * ldo, r[i]);
+}
+#endif
+
 // op(B)[p0:p0+kc, j0:j0+NR] into panel (kc×NR, zero-padded columns).
 void pack_b_panel(bool trans_b, const float* b, int64_t ldb, int64_t p0, int kc, int64_t j0, int nr, float* out) {
-  for (int p = 0; p < kc; ++p) {
+  int p = 0;
+#if defined(__AVX512F__)
+  if (trans_b && nr == NR && NR == 32) {
+    // Whole 16-deep slices of a full panel as two 16×16 transposes; the rest below.
+    for (; p + 16 <= kc; p += 16) {
+      transpose16(b + j0 * ldb + p0 + p, ldb, out + p * NR, NR);
+      transpose16(b + (j0 + 16) * ldb + p0 + p, ldb, out + p * NR + 16, NR);
+    }
+  }
+#endif
+  for (; p < kc; ++p) {
     float* row = out + p * NR;
     if (!trans_b) {
       const float* src = b + (p0 + p) * ldb + j0;
@@ -72,14 +116,15 @@ void pack_a_panel(bool trans_a, const float* a, int64_t lda, int64_t i0, int mr,
   }
 }
 
-// C tile (mr×nr at c) = or += Ap·Bp over kc.
-inline void micro_kernel(int kc, const float* __restrict ap, const float* __restrict bp,
+// C tile (mr×nr at c) = or += Ap·Bp over kc; Bp's rows are NR floats `bstride` apart
+// (NR in a packed panel, ldb when B is read in place).
+inline void micro_kernel(int kc, const float* __restrict ap, const float* __restrict bp, int64_t bstride,
                          float* c, int64_t ldc, int mr, int nr, bool accumulate) {
   vec acc[MR][2];
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = vec{};
   for (int p = 0; p < kc; ++p) {
-    const vec b0 = *reinterpret_cast<const vec*>(bp);
-    const vec b1 = *reinterpret_cast<const vec*>(bp + VW);
+    const vec b0 = *reinterpret_cast<const uvec*>(bp);
+    const vec b1 = *reinterpret_cast<const uvec*>(bp + VW);
 #pragma GCC unroll 6
     for (int i = 0; i < MR; ++i) {
       const float a = ap[i];
@@ -87,7 +132,7 @@ inline void micro_kernel(int kc, const float* __restrict ap, const float* __rest
       acc[i][1] += a * b1;
     }
     ap += MR;
-    bp += NR;
+    bp += bstride;
   }
   if (mr == MR && nr == NR) {
     for (int i = 0; i < MR; ++i) {
@@ -136,6 +181,12 @@ void dense_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
   }
   const int64_t chunks = (panels_n + chunk - 1) / chunk;
 
+  // With one or two blocks of rows (the small batches of RNN steps and dense layers),
+  // each panel of B is read once or twice: reading B's rows in place is cheaper than
+  // packing them first (the pack was a third of a 32×128·128×512 product). Only a
+  // last, partial panel is packed (zero-padded).
+  const bool direct_b = !trans_b && blocks_m <= 2;
+  const int64_t full_panels = n / NR;
   static thread_local std::vector<float> b_buf;
   for (int64_t p0 = 0; p0 < k; p0 += KC) {
     const int kc = (int)std::min<int64_t>(KC, k - p0);
@@ -147,7 +198,9 @@ void dense_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
         pack_b_panel(trans_b, b, ldb, p0, kc, j0, (int)std::min<int64_t>(NR, n - j0), bp + jp * kc * NR);
       }
     };
-    if (threads > 1 && panels_n >= 2) {
+    if (direct_b) {
+      pack_b(full_panels, panels_n);
+    } else if (threads > 1 && panels_n >= 2) {
       const int parts = (int)std::min<int64_t>(panels_n, threads);
       parallel_for(parts, [&](int t) { pack_b(panels_n * t / parts, panels_n * (t + 1) / parts); });
     } else {
@@ -166,8 +219,11 @@ void dense_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
       for (int64_t jp = bc * chunk; jp < jp_end; ++jp) {
         const int64_t j0 = jp * NR;
         const int nr = (int)std::min<int64_t>(NR, n - j0);
+        const bool in_place = direct_b && jp < full_panels;
+        const float* panel = in_place ? b + p0 * ldb + j0 : bp + jp * kc * NR;
+        const int64_t bstride = in_place ? ldb : NR;
         for (int ir = 0; ir < mc; ir += MR) {
-          micro_kernel(kc, ap + (size_t)ir * kc, bp + jp * kc * NR, c + (i0 + ir) * ldc + j0, ldc,
+          micro_kernel(kc, ap + (size_t)ir * kc, panel, bstride, c + (i0 + ir) * ldc + j0, ldc,
                        std::min(MR, mc - ir), nr, acc);
         }
       }

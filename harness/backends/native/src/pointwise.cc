@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "fast_math.h"
 #include "split.h"
 #include "stock.h"
 
@@ -134,8 +135,8 @@ template <> struct Unary<kSqrt> { static float f(float x, float) { return std::s
 template <> struct Unary<kRsqrt> { static float f(float x, float) { return 1.f / std::sqrt(x); } };
 template <> struct Unary<kExp> { static float f(float x, float) { return std::exp(x); } };
 template <> struct Unary<kLog> { static float f(float x, float) { return std::log(x); } };
-template <> struct Unary<kTanh> { static float f(float x, float) { return std::tanh(x); } };
-template <> struct Unary<kSigmoid> { static float f(float x, float) { return 1.f / (1.f + std::exp(-x)); } };
+template <> struct Unary<kTanh> { static float f(float x, float) { return tanh_vectorisable(x); } };
+template <> struct Unary<kSigmoid> { static float f(float x, float) { return sigmoid_vectorisable(x); } };
 template <> struct Unary<kRelu> { static float f(float x, float) { return x > 0.f ? x : (x != x ? x : 0.f); } };
 template <> struct Unary<kElu> { static float f(float x, float) { return x >= 0.f ? x : std::expm1(x); } };
 template <> struct Unary<kErf> { static float f(float x, float) { return std::erf(x); } };

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "fast_math.h"
 #include "split.h"
 #include "stock.h"
 
@@ -75,31 +76,6 @@ void product(const float* x, float* y, int64_t reduced, int64_t inner, int64_t l
     for (int64_t r = 0; r < reduced; ++r) acc *= p[r * inner];
     y[q] = acc;
   }
-}
-
-// e^x in float32 to about 2 ulp, written so that the compiler vectorises it (no call,
-// no branch; std::exp is a scalar libm call, which made the first native softmax 0.7×
-// of XNNPACK's): x = n·ln2 + r with |r| ≤ ln2/2 (ln2 in two parts, Cody–Waite), e^r
-// by Cephes' expf polynomial, 2^n from the exponent bits. Below −87.3 (2^n would leave
-// the normal range) it is 0; NaN stays NaN.
-inline float exp_vectorisable(float x) {
-  constexpr float kLow = -87.33654f, kHigh = 88.37626f;
-  const float c = std::min(std::max(x, kLow), kHigh);
-  // Round to nearest by the 1.5·2²³ trick (exact without -ffast-math).
-  const float n = (c * 1.44269504088896341f + 12582912.f) - 12582912.f;
-  float r = c - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const float e = p * (r * r) + r + 1.f;
-  const int32_t bits = ((int32_t)n + 127) * (1 << 23);
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return x < kLow ? 0.f : e * scale;
 }
 
 // The largest of x[0..n) ignoring NaN (a NaN row's softmax is NaN through its sum), 16 lanes.
