@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadNativeAddon } from '../native/addon.ts';
 import { nativeKernelConfigs } from '../native/kernels.ts';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv.ts';
+import { installGradients } from './gradients.ts';
 import { batchMatMulConfig } from './matmul.ts';
 import { maxPoolGradConfig } from './pooling.ts';
 import { unsortedSegmentSumConfig } from './segment.ts';
@@ -47,6 +48,7 @@ export function installWasmKernels(): { native: boolean } {
       tf.registerKernel(config);
     }
   }
+  installGradients();
   installed = { native: addon !== undefined };
   return installed;
 }
