@@ -9,6 +9,7 @@ import { loadNativeAddon } from '../native/addon.ts';
 import { nativeKernelConfigs } from '../native/kernels.ts';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv.ts';
 import { installGradients } from './gradients.ts';
+import { installStockAdam } from './stock_adam.ts';
 import { batchMatMulConfig } from './matmul.ts';
 import { maxPoolGradConfig } from './pooling.ts';
 import { unsortedSegmentSumConfig } from './segment.ts';
@@ -49,6 +50,7 @@ export function installWasmKernels(): { native: boolean } {
     }
   }
   installGradients();
+  installStockAdam();
   installed = { native: addon !== undefined };
   return installed;
 }
