@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type ConvAttrs, convInfo, type Info, type KernelArgs, poolInfo, type WasmBackend, wasmBackend } from '../wasm/kernel_utils.ts';
 import { ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL } from '../../spec.ts';
 import type { NativeAddon } from './addon.ts';
+import { normKernelConfigs } from './kernels_norm.ts';
 import { stockKernelConfigs } from './kernels_stock.ts';
 
 type Fallback = tf.KernelConfig | undefined;
@@ -304,5 +305,6 @@ export function nativeKernelConfigs(addon: NativeAddon, current: (name: string) 
     elementwiseProgram(addon),
     sharedIdentity(current('Identity')),
     ...stockKernelConfigs(addon, current),
+    ...normKernelConfigs(addon, current),
   ];
 }

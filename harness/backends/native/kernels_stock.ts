@@ -104,6 +104,11 @@ function castKernel(addon: NativeAddon, original: Fallback): tf.KernelConfig {
     const fromCode = DTYPE_CODES[x.dtype];
     const toCode = DTYPE_CODES[to];
     if (fromCode === undefined || toCode === undefined) return fallback(original, args, `Cast from ${x.dtype} to ${to}`);
+    if (to === x.dtype) {
+      // Nothing to convert (BatchNorm's gradient casts float32 to float32): share x's memory, as Identity does.
+      (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+    }
     const backend = wasmBackend(args);
     const out = backend.makeOutput([...x.shape], to);
     const n = product(x.shape);

@@ -13,6 +13,7 @@
 #include "program.h"
 #include "reduce.h"
 #include "stock_addon.h"
+#include "norm.h"
 
 namespace {
 
@@ -230,6 +231,7 @@ napi_value Init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   algobench::define_stock_kernels(env, exports);
+  algobench::define_norm_kernels(env, exports);
   return exports;
 }
 
