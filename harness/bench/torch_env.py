@@ -8,8 +8,10 @@ pool has one thread per core and parks its idle threads by spinning (OpenBLAS's 
 to 2^28 cycles, about 0.1 s, after every product; OpenMP's for a few hundred thousand
 iterations after every parallel loop), so on 2 cores three or four busy threads share
 two cores and every product or loop waits for a spinning neighbour to be descheduled.
-The step then depends on scheduling luck, not on torch: the same MLP step measured
-from under 10 ms to over 200 ms depending on what else ran (see bench_yardstick.md).
+The step then depends on scheduling luck, not on torch: on the same loaded machine,
+configurations alternated, the zoo MLP's twin took 189–357 ms a step with the defaults
+and 24–39 ms with the settings below (conv_bn 458–982 vs 156–383 ms, embedding_bag
+178–593 vs 62–134 ms; OpenBLAS on one thread alone did not help: 100–346 ms).
 
 Here the idle threads of both pools sleep at once (OPENBLAS_THREAD_TIMEOUT=4, the
 smallest, and OMP_WAIT_POLICY=PASSIVE), as algobench's own pool parks its threads after
