@@ -4,7 +4,10 @@
  * in one pass where the last work is an elementwise program) on 1M and 10M float32
  * parameters fed fixed random gradients — gradient computation is not timed — next to
  * PyTorch's foreach implementation of the same rule (harness/bench/optimizers_torch.py,
- * 2 threads, timed before and after; the faster counts) and to the kit's fused AdamW.
+ * 2 threads) and to the kit's fused AdamW. Kit and PyTorch are timed interleaved, in
+ * OPTIMIZER_ROUNDS rounds (PyTorch, kit, PyTorch, kit, …) on parameters that each side
+ * keeps between its rounds; each side's figure is its fastest round's median update,
+ * with the spread of its round medians (as bench --zoo does).
  */
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -12,6 +15,7 @@ import { type UpdateInfo, updateAndApply } from '../../submissions/kit/transform
 import type { OptState, ParamTypes, TensorMap } from '../spec.ts';
 import { median } from '../scoring/aggregate.ts';
 import { PythonWorker } from './python_worker.ts';
+import { fastestRound } from './rounds.ts';
 import { OPTIMIZER_CASES, REFERENCE_CASE, type OptimizerCase } from './optimizer_cases.ts';
 
 const SCRIPT = fileURLToPath(new URL('./optimizers_torch.py', import.meta.url));
@@ -19,8 +23,10 @@ const SCRIPT = fileURLToPath(new URL('./optimizers_torch.py', import.meta.url));
 // run of every case on both sizes stays within a few minutes: 2 + 3 updates at least.
 const WARMUP_UPDATES = 2;
 const MIN_TIMED_UPDATES = 3;
-/** Seconds each measurement (kit, or PyTorch before or after) runs at least. */
+/** Seconds each side (kit, PyTorch) is timed per case and size, over all its rounds. */
 export const DEFAULT_OPTIMIZER_SECONDS = 1;
+/** Rounds of (PyTorch, kit) per case and size. */
+export const OPTIMIZER_ROUNDS = 3;
 
 export interface ParamSpec {
   readonly name: string;
@@ -60,8 +66,11 @@ export interface OptimizerRow {
   readonly about: string;
   readonly size: string;
   readonly params: number;
+  /** The fastest round's median update, ms, and the spread of the round medians (slowest / fastest − 1). */
   readonly kitMs?: number;
+  readonly kitSpread?: number;
   readonly torchMs?: number;
+  readonly torchSpread?: number;
   /** kit / torch */
   readonly ratioTorch?: number;
   /** kit / the kit's AdamW on the same parameters */
@@ -69,6 +78,8 @@ export interface OptimizerRow {
   readonly error?: string;
   readonly torchError?: string;
 }
+
+const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200);
 
 /** Old tensors the update replaced: dispose those not carried into the new ones. */
 function disposeReplaced(old: tf.TensorContainer, next: tf.TensorContainer): void {
@@ -84,48 +95,83 @@ function disposeReplaced(old: tf.TensorContainer, next: tf.TensorContainer): voi
   });
 }
 
-/** Median update of one kit optimizer on fresh parameters and fixed random gradients. */
-export function timeKitUpdate(c: OptimizerCase, specs: readonly ParamSpec[], seconds: number, minUpdates = MIN_TIMED_UPDATES): { medianMs: number; updates: number; moved: boolean } {
-  const types: ParamTypes = Object.fromEntries(specs.map((s) => [s.name, s.type]));
-  let params: TensorMap = Object.fromEntries(specs.map((s, i) => [s.name, tf.randomNormal([...s.shape], 0, 0.02, 'float32', i + 1)]));
-  const grads: TensorMap = Object.fromEntries(specs.map((s, i) => [s.name, tf.randomNormal([...s.shape], 0, 1e-3, 'float32', 100 + i)]));
-  // SAM asks for the gradient at its perturbed point: the same fixed gradients, so no forward or backward pass is timed.
-  const info: UpdateInfo = { types, gradAt: () => grads };
-  const optimizer = c.make();
-  let state: OptState = tf.tidy(() => optimizer.init(params));
-  const smallest = specs.reduce((a, b) => (paramCount([a]) <= paramCount([b]) ? a : b)).name;
-  const update = () => {
-    const next = tf.tidy(() => {
-      const out = updateAndApply(optimizer, grads, state, params, info);
-      return { params: out.params, state: out.state };
-    });
-    disposeReplaced({ params, state } as unknown as tf.TensorContainer, next as unknown as tf.TensorContainer);
-    params = next.params;
-    state = next.state;
-    // Backends that queue work finish it here; the wasm backend already has.
-    params[smallest]!.dataSync();
-  };
-  const first = params[smallest]!.dataSync().slice();
-  try {
-    for (let i = 0; i < WARMUP_UPDATES; i++) update();
+/** One kit optimizer on fresh parameters and fixed random gradients, warmed up, timed a round at a time. */
+export class KitUpdates {
+  private params: TensorMap;
+  private state: OptState;
+  private readonly grads: TensorMap;
+  private readonly smallest: string;
+  private readonly first: Float32Array;
+  private readonly update: () => void;
+  updates = 0;
+
+  constructor(c: OptimizerCase, specs: readonly ParamSpec[]) {
+    const types: ParamTypes = Object.fromEntries(specs.map((s) => [s.name, s.type]));
+    this.params = Object.fromEntries(specs.map((s, i) => [s.name, tf.randomNormal([...s.shape], 0, 0.02, 'float32', i + 1)]));
+    const grads: TensorMap = Object.fromEntries(specs.map((s, i) => [s.name, tf.randomNormal([...s.shape], 0, 1e-3, 'float32', 100 + i)]));
+    this.grads = grads;
+    // SAM asks for the gradient at its perturbed point: the same fixed gradients, so no forward or backward pass is timed.
+    const info: UpdateInfo = { types, gradAt: () => grads };
+    const optimizer = c.make();
+    this.state = tf.tidy(() => optimizer.init(this.params));
+    this.smallest = specs.reduce((a, b) => (paramCount([a]) <= paramCount([b]) ? a : b)).name;
+    this.update = () => {
+      const next = tf.tidy(() => {
+        const out = updateAndApply(optimizer, grads, this.state, this.params, info);
+        return { params: out.params, state: out.state };
+      });
+      disposeReplaced({ params: this.params, state: this.state } as unknown as tf.TensorContainer, next as unknown as tf.TensorContainer);
+      this.params = next.params;
+      this.state = next.state;
+      // Backends that queue work finish it here; the wasm backend already has.
+      this.params[this.smallest]!.dataSync();
+    };
+    this.first = (this.params[this.smallest]!.dataSync() as Float32Array).slice();
+  }
+
+  warmUp(): void {
+    for (let i = 0; i < WARMUP_UPDATES; i++) this.update();
+  }
+
+  /** Median update over one round of `seconds` (at least minUpdates updates). */
+  round(seconds: number, minUpdates = MIN_TIMED_UPDATES): number {
     const times: number[] = [];
     const until = performance.now() + seconds * 1000;
     while (performance.now() < until || times.length < minUpdates) {
       const t0 = performance.now();
-      update();
+      this.update();
       times.push(performance.now() - t0);
     }
-    // Whether the rule reached the parameters at all: a bench of a no-op would flatter it.
-    const last = params[smallest]!.dataSync();
-    return { medianMs: median(times), updates: times.length, moved: last.some((v, i) => v !== first[i]) };
-  } finally {
-    tf.dispose([params as unknown as tf.TensorContainer, state as tf.TensorContainer, grads as unknown as tf.TensorContainer]);
+    this.updates += times.length;
+    return median(times);
+  }
+
+  /** Whether the rule reached the parameters at all: a bench of a no-op would flatter it. */
+  moved(): boolean {
+    const last = this.params[this.smallest]!.dataSync();
+    return last.some((v, i) => v !== this.first[i]);
+  }
+
+  dispose(): void {
+    tf.dispose([this.params as unknown as tf.TensorContainer, this.state as tf.TensorContainer, this.grads as unknown as tf.TensorContainer]);
   }
 }
 
-/** The same rule's median update from the serving PyTorch process, or why there is none. */
-async function torchUpdate(torch: PythonWorker, rule: string, specs: readonly ParamSpec[], seconds: number): Promise<{ medianMs: number } | { error: string }> {
-  const reply = await torch.request({ rule, shapes: specs.map((s) => s.shape), seconds });
+/** Median update of one kit optimizer on fresh parameters and fixed random gradients (one round, no PyTorch). */
+export function timeKitUpdate(c: OptimizerCase, specs: readonly ParamSpec[], seconds: number, minUpdates = MIN_TIMED_UPDATES): { medianMs: number; updates: number; moved: boolean } {
+  const kit = new KitUpdates(c, specs);
+  try {
+    kit.warmUp();
+    const medianMs = kit.round(seconds, minUpdates);
+    return { medianMs, updates: kit.updates, moved: kit.moved() };
+  } finally {
+    kit.dispose();
+  }
+}
+
+/** One round of the same rule's updates in the serving PyTorch process (going on from the last round when `keep`), or why there is none. */
+async function torchRound(torch: PythonWorker, rule: string, specs: readonly ParamSpec[], seconds: number, keep: boolean): Promise<{ medianMs: number } | { error: string }> {
+  const reply = await torch.request({ rule, shapes: specs.map((s) => s.shape), seconds, keep });
   return reply.ok ? { medianMs: reply.value['median_ms'] as number } : { error: reply.error };
 }
 
@@ -134,7 +180,9 @@ export interface OptimizerBenchOptions {
   readonly seconds: number;
   readonly torch: boolean;
   readonly sizes: readonly string[];
-  readonly onCase?: (index: number, total: number, c: OptimizerCase, size: string, phase: 'torch before' | 'kit' | 'torch after') => void;
+  /** Rounds per case and size (default OPTIMIZER_ROUNDS). */
+  readonly rounds?: number;
+  readonly onCase?: (index: number, total: number, c: OptimizerCase, size: string, phase: 'torch' | 'kit', round: number) => void;
 }
 
 export async function benchOptimizers(cases: readonly OptimizerCase[], options: OptimizerBenchOptions): Promise<OptimizerRow[]> {
@@ -143,6 +191,8 @@ export async function benchOptimizers(cases: readonly OptimizerCase[], options: 
   const rows: OptimizerRow[] = [];
   let index = 0;
   const total = ordered.length * options.sizes.length;
+  const rounds = options.rounds ?? OPTIMIZER_ROUNDS;
+  const chunk = options.seconds / rounds;
   // One PyTorch process for the whole run: torch is imported once.
   const torch = options.torch ? new PythonWorker(options.python, SCRIPT, ['--serve', '--threads', '2']) : undefined;
   try {
@@ -150,35 +200,50 @@ export async function benchOptimizers(cases: readonly OptimizerCase[], options: 
       const specs = PARAM_SETS[size]!;
       let referenceMs: number | undefined;
       for (const c of ordered) {
-        const torchTime = async (phase: 'torch before' | 'torch after') => {
-          // The reference is timed for its ratio even when not shown; its torch column is not needed then.
-          if (torch === undefined || (c === reference && !cases.includes(reference))) return undefined;
-          options.onCase?.(index, total, c, size, phase);
-          return torchUpdate(torch, c.torch, specs, options.seconds);
-        };
-        const before = await torchTime('torch before');
-        options.onCase?.(index, total, c, size, 'kit');
-        let kit: { medianMs: number } | { error: string };
+        // The reference is timed for its ratio even when not shown; its torch column is not needed then.
+        const withTorch = torch !== undefined && !(c === reference && !cases.includes(reference));
+        const kitRounds: number[] = [];
+        const torchRounds: number[] = [];
+        let kitError: string | undefined;
+        let torchError: string | undefined;
+        let kit: KitUpdates | undefined;
         try {
-          kit = timeKitUpdate(c, specs, options.seconds);
+          kit = new KitUpdates(c, specs);
+          kit.warmUp();
         } catch (e) {
-          kit = { error: (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200) };
+          kitError = firstLine(e);
         }
-        const after = await torchTime('torch after');
+        for (let r = 0; r < rounds; r++) {
+          if (torch !== undefined && withTorch && torchError === undefined) {
+            options.onCase?.(index, total, c, size, 'torch', r);
+            const t = await torchRound(torch, c.torch, specs, chunk, r > 0);
+            if ('medianMs' in t) torchRounds.push(t.medianMs);
+            else torchError = t.error;
+          }
+          if (kit && kitError === undefined) {
+            options.onCase?.(index, total, c, size, 'kit', r);
+            try {
+              kitRounds.push(kit.round(chunk));
+            } catch (e) {
+              kitError = firstLine(e);
+            }
+          }
+        }
+        kit?.dispose();
         index += 1;
-        if (c === reference && 'medianMs' in kit) referenceMs = kit.medianMs;
-        const torchTimes = [before, after].flatMap((t) => (t !== undefined && 'medianMs' in t ? [t.medianMs] : []));
-        const torchMs = torchTimes.length > 0 ? Math.min(...torchTimes) : undefined;
-        const torchError = options.torch && torchMs === undefined ? [before, after].map((t) => (t && 'error' in t ? t.error : '')).find((e) => e) : undefined;
-        const kitMs = 'medianMs' in kit ? kit.medianMs : undefined;
+        const kitFigure = kitError === undefined ? fastestRound(kitRounds) : undefined;
+        const torchFigure = torchError === undefined ? fastestRound(torchRounds) : undefined;
+        if (c === reference && kitFigure) referenceMs = kitFigure.ms;
+        const kitMs = kitFigure?.ms;
+        const torchMs = torchFigure?.ms;
         if (c === reference && !cases.includes(reference)) continue;
         rows.push({
           optimizer: c.factory,
           about: c.about,
           size,
           params: paramCount(specs),
-          ...(kitMs !== undefined ? { kitMs } : { error: (kit as { error: string }).error }),
-          ...(torchMs !== undefined ? { torchMs } : {}),
+          ...(kitFigure ? { kitMs: kitFigure.ms, kitSpread: kitFigure.spread } : { error: kitError ?? 'not timed' }),
+          ...(torchFigure ? { torchMs: torchFigure.ms, torchSpread: torchFigure.spread } : {}),
           ...(kitMs !== undefined && torchMs !== undefined ? { ratioTorch: kitMs / torchMs } : {}),
           ...(kitMs !== undefined && referenceMs !== undefined ? { ratioKitAdam: kitMs / referenceMs } : {}),
           ...(torchError ? { torchError } : {}),

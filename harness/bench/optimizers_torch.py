@@ -9,7 +9,11 @@ only: the harness never needs Python.
   /usr/bin/python3 optimizers_torch.py --list
   /usr/bin/python3 optimizers_torch.py --rule lion --shapes '[[1024,768],[768]]'
   prints {"rule", "params", "threads", "median_ms", "updates"}
-  /usr/bin/python3 optimizers_torch.py --serve   the same, per request line {"rule", "shapes", "seconds"}
+  /usr/bin/python3 optimizers_torch.py --serve   the same, per request line {"rule", "shapes", "seconds"};
+      with "keep": true the request goes on updating the parameters of the last one (same
+      rule and shapes) instead of fresh ones, so a bench can time it in rounds between its own
+
+Threads are set up by torch_env.py before torch loads (both pools, idle threads sleeping).
 """
 import argparse
 import json
@@ -18,7 +22,11 @@ import statistics
 import sys
 import time
 
-import torch
+import torch_env
+
+torch_env.configure(torch_env.threads_from_argv(sys.argv))
+
+import torch  # noqa: E402  (after the pools' environment is set)
 
 
 def foreach_optim(cls, **kw):
@@ -247,30 +255,45 @@ def smoke(rule, shapes):
     return all(bool(torch.isfinite(p).all()) and not torch.equal(p, b) for p, b in zip(params, before))
 
 
+class Updates:
+    """A rule on fresh parameters with fixed gradients, warmed up (2 updates), timed in rounds."""
+
+    def __init__(self, rule, shapes):
+        torch.manual_seed(0)
+        self.rule, self.shapes = rule, shapes
+        self.params = fresh(shapes)
+        self.update = RULES[rule](self.params)
+        with torch.no_grad():
+            for _ in range(2):  # as the kit's side: 2 warm-up updates, then at least 3 timed
+                self.update()
+
+    def time(self, seconds, min_updates=3):
+        with torch.no_grad():
+            times = []
+            start = time.perf_counter()
+            while time.perf_counter() - start < seconds or len(times) < min_updates:
+                t0 = time.perf_counter()
+                self.update()
+                times.append((time.perf_counter() - t0) * 1000)
+        return {"rule": self.rule, "params": sum(p.numel() for p in self.params), "threads": torch.get_num_threads(),
+                "median_ms": statistics.median(times), "min_ms": min(times), "updates": len(times), "pools": torch_env.settings()}
+
+
 def measure(rule, shapes, seconds):
     """Median update of the rule on fresh parameters with fixed gradients, after a warm-up."""
-    torch.manual_seed(0)
-    params = fresh(shapes)
-    step = RULES[rule](params)
-    with torch.no_grad():
-        for _ in range(2):  # as the kit's side: 2 warm-up updates, then at least 3 timed
-            step()
-        times = []
-        start = time.perf_counter()
-        while time.perf_counter() - start < seconds or len(times) < 3:
-            t0 = time.perf_counter()
-            step()
-            times.append((time.perf_counter() - t0) * 1000)
-    return {"rule": rule, "params": sum(p.numel() for p in params), "threads": torch.get_num_threads(),
-            "median_ms": statistics.median(times), "updates": len(times)}
+    return Updates(rule, shapes).time(seconds)
 
 
 def serve():
-    """One request per stdin line, {"rule", "shapes", "seconds"}; one JSON line back."""
+    """One request per stdin line, {"rule", "shapes", "seconds", "keep"?}; one JSON line back."""
+    current = None
     for line in sys.stdin:
         try:
             r = json.loads(line)
-            reply = measure(r["rule"], r["shapes"], float(r["seconds"]))
+            if not (r.get("keep") and current is not None and (current.rule, current.shapes) == (r["rule"], r["shapes"])):
+                current = None  # free the last parameters before making the next
+                current = Updates(r["rule"], r["shapes"])
+            reply = current.time(float(r["seconds"]))
         except Exception as e:  # the bench shows it in the optimizer's row and goes on
             reply = {"error": f"{type(e).__name__}: {e}"}
         print(json.dumps(reply), flush=True)

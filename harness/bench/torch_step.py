@@ -4,13 +4,19 @@ harness and its tests never need Python.
 
 Run with Debian's python3-torch: /usr/bin/python3 torch_step.py --model mnist_mlp --batch 128
 Prints one JSON object: {"model", "batch", "threads", "median_ms", "steps"}.
+Threads are set up by torch_env.py before torch loads (both pools, idle threads sleeping).
 """
 import argparse
 import json
 import statistics
+import sys
 import time
 
-import torch
+import torch_env
+
+torch_env.configure(torch_env.threads_from_argv(sys.argv))
+
+import torch  # noqa: E402  (after the pools' environment is set)
 from torch import nn
 
 

@@ -5,7 +5,17 @@ never needs Python, and its tests skip this half where torch is missing.
 
   /usr/bin/python3 zoo_torch.py --count-only                 {"mlp": 669706, ...}
   /usr/bin/python3 zoo_torch.py --model mlp --batch 128      {"model", "batch", "threads", "params", "median_ms", "steps"}
-  /usr/bin/python3 zoo_torch.py --serve                      the same, per request line {"model", "batch", "seconds"}
+  /usr/bin/python3 zoo_torch.py --serve                      per request line {"model", "batch", "seconds"}, the same
+                                                              reply plus "min_ms" and "pools"; a request with
+                                                              "keep": true goes on training the model of the last
+                                                              request (same model and batch) instead of a fresh one,
+                                                              so a bench can time the twin in rounds between its own
+
+Threads are set up by torch_env.py before torch loads (both of its pools, idle threads
+sleeping). Denormals are flushed to zero as a guard: a twin trains one fixed batch for as
+long as the bench runs, and torch's unclipped cross-entropy keeps shrinking gradients
+where a tfjs model's clipped one gives exact zeros. (No gradient was denormal at the end
+of 6-second runs of mlp, conv_bn, embedding_bag and separable; the guard costs nothing.)
 
 Where Keras and PyTorch layers differ in parameters, the twin keeps Keras's count with
 the same work: tf.layers' LSTM and GRU have one bias per gate, PyTorch's two, so the
@@ -19,7 +29,11 @@ import statistics
 import sys
 import time
 
-import torch
+import torch_env
+
+torch_env.configure(torch_env.threads_from_argv(sys.argv))
+
+import torch  # noqa: E402  (after the pools' environment is set)
 from torch import nn
 import torch.nn.functional as F
 
@@ -221,38 +235,54 @@ def count(model):
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def measure(name, batch, seconds):
-    """Median Adam step of the twin on one fixed batch, after a warm-up."""
-    torch.manual_seed(0)
-    model, data, loss_fn = MODELS[name](batch)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x, y = data()
+class Twin:
+    """A twin, its Adam and one fixed batch, warmed up (3 steps) and ready to time."""
 
-    def step():
-        opt.zero_grad(set_to_none=True)
-        loss = loss_fn(model(x), y)
+    def __init__(self, name, batch):
+        torch.manual_seed(0)
+        self.name, self.batch = name, batch
+        self.model, data, self.loss_fn = MODELS[name](batch)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        self.x, self.y = data()
+        for _ in range(3):
+            self.step()
+
+    def step(self):
+        self.opt.zero_grad(set_to_none=True)
+        loss = self.loss_fn(self.model(self.x), self.y)
         loss.backward()
-        opt.step()
+        self.opt.step()
         return loss.item()
 
-    for _ in range(3):
-        step()
-    times = []
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds or len(times) < 5:
-        t0 = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - t0) * 1000)
-    return {"model": name, "batch": batch, "threads": torch.get_num_threads(), "params": count(model),
-            "median_ms": statistics.median(times), "steps": len(times)}
+    def time(self, seconds, min_steps=5):
+        """Median step over `seconds` (at least min_steps steps), with every step's time."""
+        times = []
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds or len(times) < min_steps:
+            t0 = time.perf_counter()
+            self.step()
+            times.append((time.perf_counter() - t0) * 1000)
+        return {"model": self.name, "batch": self.batch, "threads": torch.get_num_threads(), "params": count(self.model),
+                "median_ms": statistics.median(times), "min_ms": min(times), "steps": len(times),
+                "pools": torch_env.settings()}
+
+
+def measure(name, batch, seconds):
+    """Median Adam step of a fresh twin on one fixed batch, after a warm-up."""
+    return Twin(name, batch).time(seconds)
 
 
 def serve():
-    """One request per stdin line, {"model", "batch", "seconds"}; one JSON line back."""
+    """One request per stdin line, {"model", "batch", "seconds", "keep"?}; one JSON line back."""
+    current = None
     for line in sys.stdin:
         try:
             r = json.loads(line)
-            reply = measure(r["model"], int(r["batch"]), float(r["seconds"]))
+            name, batch = r["model"], int(r["batch"])
+            if not (r.get("keep") and current is not None and (current.name, current.batch) == (name, batch)):
+                current = None  # free the last twin before building the next
+                current = Twin(name, batch)
+            reply = current.time(float(r["seconds"]))
         except Exception as e:  # the bench shows it in the model's row and goes on
             reply = {"error": f"{type(e).__name__}: {e}"}
         print(json.dumps(reply), flush=True)
@@ -271,6 +301,7 @@ def main():
         print(json.dumps({name: count(make(2)[0]) for name, make in MODELS.items()}))
         return
     torch.set_num_threads(args.threads)
+    torch.set_flush_denormal(True)
     if args.serve:
         serve()
         return

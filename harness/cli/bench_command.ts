@@ -27,9 +27,9 @@ export function benchCommand(): Command {
     // bench --repeat has measured from seed 1 since it was written; its CV history stays comparable.
     .addOption(seedOption(1))
     .option('--isolation', "instead: time each workload's reference trial (no evals, --block-sec budget) in this process and in a sandboxed process of its own, --rounds times alternately, and report the process boundary's cost and the timed step's change")
-    .option('--zoo', 'instead: time the Adam training step of stock TensorFlow.js models (harness/bench/zoo/) next to their PyTorch twins (2 threads, before and after; the faster counts), a table of ratios and their geometric mean')
+    .option('--zoo', 'instead: time the Adam training step of stock TensorFlow.js models (harness/bench/zoo/) next to their PyTorch twins (2 threads), timed in interleaved rounds (each side’s fastest round counts; the spread of the rounds is shown), a table of ratios and their geometric mean')
     .option('--zoo-model <names>', 'with --zoo: only these zoo models (repeat or comma-separate)', collect, [])
-    .option('--optimizers', "instead: time one update of every kit optimizer on 1M and 10M parameters (fixed gradients) next to PyTorch's foreach update of the same rule and the kit's fused AdamW")
+    .option('--optimizers', "instead: time one update of every kit optimizer on 1M and 10M parameters (fixed gradients) next to PyTorch's foreach update of the same rule (interleaved rounds, as --zoo) and the kit's fused AdamW")
     .option('--hostile <paths>', 'with --isolation: comma-separated hostile submissions to run before the same trial each round (their effect on the next trial)')
     // The benchmarks load here, not at start-up: they bring TensorFlow.js and every workload.
     .action(async (flags: Omit<BenchFlags, 'timeGiven'>, command: Command) =>

@@ -6,9 +6,9 @@
 import cliProgress from 'cli-progress';
 import type { BackendInfo } from '../backends/select.ts';
 import { AlgobenchError } from '../core/errors.ts';
-import { benchOptimizers, PARAM_SETS, type OptimizerRow } from '../bench/optimizer_bench.ts';
+import { benchOptimizers, OPTIMIZER_ROUNDS, PARAM_SETS, type OptimizerRow } from '../bench/optimizer_bench.ts';
 import { OPTIMIZER_CASES } from '../bench/optimizer_cases.ts';
-import { benchZoo, geometricMean, type ZooRow } from '../bench/zoo_bench.ts';
+import { benchZoo, geometricMean, ZOO_ROUNDS, type ZooRow } from '../bench/zoo_bench.ts';
 import { ZOO, type ZooModel } from '../bench/zoo/index.ts';
 
 /** The zoo models `--zoo-model` names (all when none), or one line naming the valid ones. */
@@ -34,26 +34,34 @@ function progress(total: number, stream: NodeJS.WriteStream = process.stderr) {
 
 const ms = (x: number | undefined) => (x === undefined ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(2));
 const ratio = (x: number | undefined) => (x === undefined ? '—' : `${x.toFixed(2)}×`);
+const spread = (x: number | undefined) => (x === undefined ? '—' : `${(100 * x).toFixed(0)} %`);
 
 export async function zooCommand(models: readonly ZooModel[], backend: BackendInfo, flags: { python: string; seconds: number; torch: boolean; json: boolean }): Promise<void> {
-  const bar = progress(models.length * (flags.torch ? 3 : 1));
+  const bar = progress(models.length * ZOO_ROUNDS * (flags.torch ? 2 : 1));
   let done = 0;
   const rows = await benchZoo(models, {
     python: flags.python,
     seconds: flags.seconds,
     torch: flags.torch,
-    onPhase: (_i, m, phase) => bar.update(done++, `${m.name}: ${phase}`),
+    rounds: ZOO_ROUNDS,
+    onPhase: (_i, m, phase, round) => bar.update(done++, `${m.name}: ${phase}, round ${round + 1}/${ZOO_ROUNDS}`),
   });
   bar.stop();
   const geomean = geometricMean(rows.flatMap((r) => (r.ratio === undefined ? [] : [r.ratio])));
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ backend, threads: 2, seconds: flags.seconds, rows, geometricMeanRatio: geomean ?? null }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ backend, threads: 2, seconds: flags.seconds, rounds: ZOO_ROUNDS, rows, geometricMeanRatio: geomean ?? null }, null, 2)}\n`);
     return;
   }
-  process.stdout.write(`backend ${backend.name} ${backend.version}; Adam training step, median; PyTorch on 2 threads, the faster of before and after\n`);
+  process.stdout.write(
+    `backend ${backend.name} ${backend.version}; Adam training step; PyTorch on 2 threads; ${ZOO_ROUNDS} interleaved rounds (torch, tfjs) of ${(flags.seconds / ZOO_ROUNDS).toFixed(1)} s each: ` +
+      'the fastest round\'s median step, and the spread (slowest round / fastest − 1)\n',
+  );
   printTable(
-    ['model', 'params tfjs', 'params torch', 'batch', 'tfjs ms/step', 'torch ms/step', 'tfjs/torch'],
-    rows.map((r: ZooRow) => [r.model, String(r.params), r.torchParams === undefined ? '—' : String(r.torchParams), String(r.batch), r.error ? `(${r.error})` : ms(r.tfjsMs), r.torchError ? `(${r.torchError})` : ms(r.torchMs), ratio(r.ratio)]),
+    ['model', 'params tfjs', 'params torch', 'batch', 'tfjs ms/step', 'spread', 'torch ms/step', 'spread', 'tfjs/torch'],
+    rows.map((r: ZooRow) => [
+      r.model, String(r.params), r.torchParams === undefined ? '—' : String(r.torchParams), String(r.batch),
+      r.error ? `(${r.error})` : ms(r.tfjsMs), spread(r.tfjsSpread), r.torchError ? `(${r.torchError})` : ms(r.torchMs), spread(r.torchSpread), ratio(r.ratio),
+    ]),
   );
   const n = rows.filter((r) => r.ratio !== undefined).length;
   process.stdout.write(`geometric mean of the ratios: ${ratio(geomean)} (${n} of ${rows.length} models)\n`);
@@ -67,17 +75,24 @@ export async function optimizersCommand(backend: BackendInfo, flags: { python: s
     seconds: flags.seconds,
     torch: flags.torch,
     sizes,
-    onCase: (i, _total, c, size, phase) => bar.update(i, `${c.factory} on ${size}: ${phase}`),
+    rounds: OPTIMIZER_ROUNDS,
+    onCase: (i, _total, c, size, phase, round) => bar.update(i, `${c.factory} on ${size}: ${phase}, round ${round + 1}/${OPTIMIZER_ROUNDS}`),
   });
   bar.stop();
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ backend, threads: 2, seconds: flags.seconds, rows }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ backend, threads: 2, seconds: flags.seconds, rounds: OPTIMIZER_ROUNDS, rows }, null, 2)}\n`);
     return;
   }
-  process.stdout.write(`backend ${backend.name} ${backend.version}; one update (fixed gradients), median; PyTorch foreach on 2 threads, the faster of before and after\n`);
+  process.stdout.write(
+    `backend ${backend.name} ${backend.version}; one update (fixed gradients); PyTorch foreach on 2 threads; ${OPTIMIZER_ROUNDS} interleaved rounds (torch, kit): ` +
+      'the fastest round\'s median update, and the spread (slowest round / fastest − 1)\n',
+  );
   printTable(
-    ['optimizer', 'params', 'kit ms/update', 'torch ms/update', 'kit/torch', 'kit/kit adamw'],
-    rows.map((r: OptimizerRow) => [r.optimizer, String(r.params), r.error ? `(${r.error})` : ms(r.kitMs), r.torchError ? `(${r.torchError})` : ms(r.torchMs), ratio(r.ratioTorch), ratio(r.ratioKitAdam)]),
+    ['optimizer', 'params', 'kit ms/update', 'spread', 'torch ms/update', 'spread', 'kit/torch', 'kit/kit adamw'],
+    rows.map((r: OptimizerRow) => [
+      r.optimizer, String(r.params), r.error ? `(${r.error})` : ms(r.kitMs), spread(r.kitSpread),
+      r.torchError ? `(${r.torchError})` : ms(r.torchMs), spread(r.torchSpread), ratio(r.ratioTorch), ratio(r.ratioKitAdam),
+    ]),
   );
 }
 

@@ -164,6 +164,18 @@ describe('native Conv2D, both gradients', () => {
       return { pointwise: tf.conv2d(x, w1, 1, 'valid'), explicit: tf.conv2d(x, w3, 1, pad), dx: dx!, dw: dw! };
     });
   });
+
+  // Stride 1 with 16 or more input channels takes the turned-filter product for dx (fewer take the scatter, above).
+  it.each([[16, 3, 'same'], [19, 5, 'valid'], [17, 3, [[0, 0], [2, 0], [1, 3], [0, 0]]]] as const)(
+    'dx with %i input channels, %i×%i filter, padding %j (the turned-filter product) matches cpu', (ci, k, pad) => {
+      compare(() => {
+        const x = normal([3, 7, 9, ci], 50 + ci) as tf.Tensor4D;
+        const w = normal([k, k, ci, 5], 60 + ci) as tf.Tensor4D;
+        const conv = (a: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, w, 1, pad as 'same');
+        const probe = normal(conv(x).shape, 70 + ci);
+        return { dx: tf.grad((a: tf.Tensor) => tf.sum(tf.mul(conv(a), probe)))(x) };
+      });
+    });
 });
 
 describe('native MaxPool and MaxPoolGrad', () => {

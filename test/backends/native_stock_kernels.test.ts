@@ -133,6 +133,12 @@ const CASES: Record<string, Case[]> = {
     const x = tf.mul(normal([1234]), 5);
     return { toInt: tf.cast(x, 'int32'), toBool: tf.cast(tf.round(x), 'bool'), intToFloat: tf.cast(intTensor([33]), 'float32'),
       intToBool: tf.cast(intTensor([33]), 'bool'), boolToFloat: tf.cast(tf.greater(x, 0), 'float32'), boolToInt: tf.cast(tf.greater(x, 0), 'int32') };
+  }], ['to its own dtype (shares memory), used after the input is gone', () => {
+    const [f, i, b] = tf.tidy(() => {
+      const x = tf.mul(normal([33, 7]), 5);
+      return [tf.cast(x, 'float32'), tf.cast(tf.cast(x, 'int32'), 'int32'), tf.cast(tf.greater(x, 0), 'bool')];
+    });
+    return { f: tf.add(f, 1), i, b: tf.cast(b, 'int32') };
   }]],
   OneHot: [['float32 and int32, with out-of-range ids', () => {
     const ids = tf.tensor2d([[0, 3, -1], [6, 2, 7]], undefined, 'int32');
@@ -175,9 +181,9 @@ const CASES: Record<string, Case[]> = {
 };
 
 /** Kernels whose cases live in native_kernels.test.ts. */
-// ELEMENTWISE_PROGRAM_KERNEL: test/backends/elementwise_program.test.ts; the fused
+// ELEMENTWISE_PROGRAM_KERNEL: test/backends/elementwise_program.test.ts; FusedBatchNorm: native_norm.test.ts; the fused
 // activation gradients: test/backends/native_gradients.test.ts.
-const COVERED_ELSEWHERE = ['BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'Sum', 'Mean', ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL, 'Identity',
+const COVERED_ELSEWHERE = ['FusedBatchNorm', 'BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'Sum', 'Mean', ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL, 'Identity',
   TANH_GRAD_KERNEL, SIGMOID_GRAD_KERNEL, CLIP_GRAD_KERNEL];
 
 beforeAll(async () => {

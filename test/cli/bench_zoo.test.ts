@@ -36,9 +36,11 @@ describe.skipIf(!BENCH_TESTS)('algobench bench --zoo', () => {
     expect(row['batch']).toBe(128);
     expect(row['params']).toBe(669_706);
     expect(row['tfjsMs']).toBeGreaterThan(0);
+    expect(row['tfjsSpread']).toBeGreaterThanOrEqual(0);
     if (HAS_TORCH) {
       expect(row['torchParams']).toBe(669_706);
       expect(row['torchMs']).toBeGreaterThan(0);
+      expect(row['torchSpread']).toBeGreaterThanOrEqual(0);
       expect(out.geometricMeanRatio).toBeCloseTo((row['tfjsMs'] as number) / (row['torchMs'] as number), 10);
     } else {
       expect(row['torchError']).toMatch(/torch/);

@@ -67,6 +67,11 @@ export interface NativeAddon {
    * Absent from addons built before it.
    */
   activationGrad?(op: 0 | 1 | 2, dy: Float32Array, v: Float32Array, dx: Float32Array, lo: number, hi: number): void;
+  /**
+   * y = (x − mean)·scale/√(variance + eps) + offset over channels-last x (src/norm.cc); each parameter has
+   * `channels` values or 1; scale and offset may be null. Absent from addons built before it.
+   */
+  batchNorm?(x: Float32Array, y: Float32Array, channels: number, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, offset: Float32Array | null, eps: number): void;
   /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count). */
   threads(): number;
 }

@@ -11,6 +11,7 @@ import { type ConvAttrs, convInfo, type Info, type KernelArgs, poolInfo, type Wa
 import { ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL } from '../../spec.ts';
 import type { NativeAddon } from './addon.ts';
 import { gradientKernelConfigs } from './kernels_gradients.ts';
+import { normKernelConfigs } from './kernels_norm.ts';
 import { stockKernelConfigs } from './kernels_stock.ts';
 
 type Fallback = tf.KernelConfig | undefined;
@@ -306,5 +307,6 @@ export function nativeKernelConfigs(addon: NativeAddon, current: (name: string) 
     sharedIdentity(current('Identity')),
     ...stockKernelConfigs(addon, current),
     ...gradientKernelConfigs(addon),
+    ...normKernelConfigs(addon, current),
   ];
 }

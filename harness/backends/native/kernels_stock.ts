@@ -26,6 +26,13 @@ function transposeKernel(addon: NativeAddon, original: Fallback): tf.KernelConfi
     const bytes = ELEMENT_BYTES[x.dtype];
     if (bytes === undefined || perm.length !== x.shape.length || perm.length > 8) return fallback(original, args, `Transpose of ${x.dtype} or rank > 8`);
     const backend = wasmBackend(args);
+    // A permutation that keeps the order of the axes longer than 1 moves no element
+    // (tf.gather's gradient transposes by [0, 1] on axis 0): share x's memory, as Reshape does.
+    const moved = perm.filter((p) => x.shape[p]! > 1);
+    if (moved.every((p, i) => i === 0 || p > moved[i - 1]!)) {
+      (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: perm.map((p) => x.shape[p]!), dtype: x.dtype };
+    }
     const out = backend.makeOutput(perm.map((p) => x.shape[p]!), x.dtype);
     if (product(x.shape) > 0) addon.transpose(heap(backend, x), heap(backend, out), bytes, Float64Array.from(x.shape), Float64Array.from(perm));
     return out;
@@ -97,6 +104,11 @@ function castKernel(addon: NativeAddon, original: Fallback): tf.KernelConfig {
     const fromCode = DTYPE_CODES[x.dtype];
     const toCode = DTYPE_CODES[to];
     if (fromCode === undefined || toCode === undefined) return fallback(original, args, `Cast from ${x.dtype} to ${to}`);
+    if (to === x.dtype) {
+      // Nothing to convert (BatchNorm's gradient casts float32 to float32): share x's memory, as Identity does.
+      (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+    }
     const backend = wasmBackend(args);
     const out = backend.makeOutput([...x.shape], to);
     const n = product(x.shape);

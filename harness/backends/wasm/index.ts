@@ -9,6 +9,8 @@ import { loadNativeAddon } from '../native/addon.ts';
 import { nativeKernelConfigs } from '../native/kernels.ts';
 import { installNativeGradients } from '../native/kernels_gradients.ts';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv.ts';
+import { installGradients } from './gradients.ts';
+import { installStockAdam } from './stock_adam.ts';
 import { batchMatMulConfig } from './matmul.ts';
 import { maxPoolGradConfig } from './pooling.ts';
 import { unsortedSegmentSumConfig } from './segment.ts';
@@ -51,6 +53,8 @@ export function installWasmKernels(): { native: boolean } {
     // gradients elsewhere: on other backends, and for gradients of gradients).
     installNativeGradients();
   }
+  installGradients();
+  installStockAdam();
   installed = { native: addon !== undefined };
   return installed;
 }

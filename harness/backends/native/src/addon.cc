@@ -14,6 +14,7 @@
 #include "program.h"
 #include "reduce.h"
 #include "stock_addon.h"
+#include "norm.h"
 
 namespace {
 
@@ -232,6 +233,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   algobench::define_stock_kernels(env, exports);
   algobench::define_activation_grad_kernels(env, exports);
+  algobench::define_norm_kernels(env, exports);
   return exports;
 }
 
