@@ -250,14 +250,18 @@ export function noiseReasons(before: CalibrationTiming, after: CalibrationTiming
 }
 
 /**
- * The reasons a trial's own process was slow on the workload's fixed passes, if it was
- * (PACE_TOLERANCE): at start, against the run's fastest trial process; at its evals
- * (the median), against the faster of that and its own start.
+ * The reason a trial's own process was slow on the workload's fixed passes, if it was
+ * (PACE_TOLERANCE). With eval-time samples, their median against the faster of its own
+ * start and the run's fastest start: over 10 char_lm repeats (quiet machine, one run)
+ * that median tracked time-to-target (r = 0.96: 50–63 ms for 7.3–9.3 s) where the pace
+ * at start did not (r = 0.25: 50–84 ms, a few passes right after warm-up). Without
+ * eval samples (a trial that ended before its first eval), the start against the
+ * run's fastest start.
  */
 export function paceReasons(pace: TrialPace | undefined): string[] {
   if (pace?.trial === undefined) return [];
   const reasons: string[] = [];
-  if (pace.fastestTrialMs !== undefined) {
+  if (pace.during === undefined && pace.fastestTrialMs !== undefined) {
     const slower = pace.trial.fastestMs / pace.fastestTrialMs - 1;
     if (slower > PACE_TOLERANCE) {
       reasons.push(`the trial's process ran the workload's step ${(slower * 100).toFixed(0)} % slower than the run's fastest trial process (${pace.trial.fastestMs.toFixed(1)} vs ${pace.fastestTrialMs.toFixed(1)} ms)`);
