@@ -2,7 +2,7 @@
  * A trial process's pace (runner/pace.ts) is what later trial processes of the run are
  * held to, so a submission that could report a pace of its own could have every honest
  * trial after it flagged noisy. The hostile fixture forge_pace sends a pace of 0.001 ms
- * (and a repeated 'training' message) at import and at its first steps; the run must
+ * (and a repeated 'training' message) in init and at its first steps; the run must
  * keep the pace its process measured before the submission was imported. No timing is
  * asserted: only that the forged number goes nowhere.
  */
