@@ -36,6 +36,7 @@ import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
 import { permissionFlags, TRIAL_CWD } from './sandbox.ts';
 import type { PaceReading, TrialPace } from '../../identity/calibration.ts';
 import { timePace } from '../pace.ts';
+import { median } from '../../scoring/aggregate.ts';
 
 /** A pace the trial's process reported: its numbers are its own, so only sane ones count. */
 function validPace(pace: unknown): pace is PaceReading {
@@ -337,12 +338,6 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
 interface PaceLog {
   start?: PaceReading;
   readonly during: number[];
-}
-
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, paceLog: PaceLog): Promise<TrialResult & { boundary?: BoundaryCost; pid?: number }> {
