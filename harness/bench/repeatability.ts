@@ -128,15 +128,20 @@ export async function repeatTrial(
 }
 
 /**
- * Each attempt's pace flag again, against the fastest trial process of all the
- * attempts: during the run an attempt is held to the fastest before it, so a slow
- * first attempt would otherwise pass unflagged.
+ * Each attempt's pace flags again, against the fastest of all the attempts (the
+ * trial processes' start, the runner's eval-time passes): during the run an attempt is
+ * held to the fastest before it, so a slow first attempt would otherwise pass unflagged.
  */
 function withPaceOfAll(repeats: readonly Repeat[]): Repeat[] {
   const fastest = Math.min(...repeats.map((r) => r.noise.pace?.trial?.fastestMs ?? Infinity));
+  const fastestRunner = Math.min(...repeats.map((r) => r.noise.pace?.runnerDuring?.medianMs ?? Infinity));
   return repeats.map((r) => {
-    if (r.noise.pace?.trial === undefined || !Number.isFinite(fastest)) return r;
-    const pace = { ...r.noise.pace, fastestTrialMs: fastest };
+    if (r.noise.pace === undefined) return r;
+    const pace = {
+      ...r.noise.pace,
+      ...(r.noise.pace.trial === undefined || !Number.isFinite(fastest) ? {} : { fastestTrialMs: fastest }),
+      ...(r.noise.pace.runnerDuring === undefined || !Number.isFinite(fastestRunner) ? {} : { fastestRunnerDuringMs: fastestRunner }),
+    };
     const noise = { ...r.noise, pace };
     return { ...r, noise: { ...noise, reasons: trialNoiseReasons(noise) } };
   });

@@ -72,6 +72,14 @@ export interface TrialPace {
    * loaded: it can flag or clear only its own trial, never lower the run's bar.
    */
   readonly during?: { readonly medianMs: number; readonly samples: number };
+  /**
+   * The same passes timed by the runner at each eval, while the trial's process waited
+   * for it: the machine's speed at those points of the trial, measured by code the
+   * submission cannot reach. Median over the evals and how many; absent without evals.
+   */
+  readonly runnerDuring?: { readonly medianMs: number; readonly samples: number };
+  /** The fastest runnerDuring median of an earlier trial of this run on this workload; absent for the first. */
+  readonly fastestRunnerDuringMs?: number;
 }
 
 export interface TrialNoise {
@@ -259,19 +267,25 @@ export function noiseReasons(before: CalibrationTiming, after: CalibrationTiming
  * run's fastest start.
  */
 export function paceReasons(pace: TrialPace | undefined): string[] {
-  if (pace?.trial === undefined) return [];
+  if (pace === undefined) return [];
   const reasons: string[] = [];
-  if (pace.during === undefined && pace.fastestTrialMs !== undefined) {
+  if (pace.trial !== undefined && pace.during === undefined && pace.fastestTrialMs !== undefined) {
     const slower = pace.trial.fastestMs / pace.fastestTrialMs - 1;
     if (slower > PACE_TOLERANCE) {
       reasons.push(`the trial's process ran the workload's step ${(slower * 100).toFixed(0)} % slower than the run's fastest trial process (${pace.trial.fastestMs.toFixed(1)} vs ${pace.fastestTrialMs.toFixed(1)} ms)`);
     }
   }
-  if (pace.during !== undefined) {
+  if (pace.trial !== undefined && pace.during !== undefined) {
     const bar = Math.min(pace.trial.fastestMs, pace.fastestTrialMs ?? Infinity);
     const slower = pace.during.medianMs / bar - 1;
     if (slower > PACE_TOLERANCE) {
       reasons.push(`the trial's process slowed during training: the workload's step took ${pace.during.medianMs.toFixed(1)} ms at its evals (median of ${pace.during.samples}), ${(slower * 100).toFixed(0)} % over ${bar.toFixed(1)} ms, the fastest start of the run's trial processes`);
+    }
+  }
+  if (pace.runnerDuring !== undefined && pace.fastestRunnerDuringMs !== undefined) {
+    const slower = pace.runnerDuring.medianMs / pace.fastestRunnerDuringMs - 1;
+    if (slower > PACE_TOLERANCE) {
+      reasons.push(`the machine was slow during the trial: the runner's passes of the workload's step took ${pace.runnerDuring.medianMs.toFixed(1)} ms at its evals (median of ${pace.runnerDuring.samples}), ${(slower * 100).toFixed(0)} % over ${pace.fastestRunnerDuringMs.toFixed(1)} ms, the fastest such median of the run's trials`);
     }
   }
   return reasons;

@@ -82,6 +82,19 @@ describe('bench --repeat', () => {
       expect(r.noise.reasons.some((x) => x.includes('slowed during training'))).toBe(slow);
     }
   });
+
+  it("times the workload's step in the runner at each eval too, and holds each attempt to the fastest such median of all", () => {
+    const medians = row.repeats.map((r) => r.noise.pace!.runnerDuring!.medianMs);
+    for (const r of row.repeats) {
+      const pace = r.noise.pace!;
+      // One runner sample per eval the trial asked for, each a positive time.
+      expect(pace.runnerDuring!.samples).toBe(r.result.evals);
+      expect(pace.runnerDuring!.medianMs).toBeGreaterThan(0);
+      expect(pace.fastestRunnerDuringMs).toBe(Math.min(...medians));
+      const slow = pace.runnerDuring!.medianMs > 1.2 * Math.min(...medians);
+      expect(r.noise.reasons.some((x) => x.includes('the machine was slow during the trial'))).toBe(slow);
+    }
+  });
 });
 
 describe('bench --repeat statistics', () => {

@@ -83,6 +83,19 @@ describe('noise flags', () => {
     ]);
   });
 
+  it("flags a trial during which the runner's own eval-time passes ran more than 20 % slower than the run's fastest such median", () => {
+    const runner = { before: { fastestMs: 50, passes: 8 }, after: { fastestMs: 40, passes: 8 } };
+    // The runner timed 1.9 ms at this trial's evals; the fastest earlier trial's median was 1.5 ms: 1.9/1.5 − 1 = 26.7 %.
+    expect(paceReasons({ runner, runnerDuring: { medianMs: 1.9, samples: 20 }, fastestRunnerDuringMs: 1.5 })).toEqual([
+      "the machine was slow during the trial: the runner's passes of the workload's step took 1.9 ms at its evals (median of 20), 27 % over 1.5 ms, the fastest such median of the run's trials",
+    ]);
+    // 1.75 over 1.5 is 16.7 %: within the tolerance; the first trial of a run has no bar.
+    expect(paceReasons({ runner, runnerDuring: { medianMs: 1.75, samples: 20 }, fastestRunnerDuringMs: 1.5 })).toEqual([]);
+    expect(paceReasons({ runner, runnerDuring: { medianMs: 9, samples: 20 } })).toEqual([]);
+    // It stands beside the trial process's own rule: both can speak for one trial (50/40 − 1 = 25 %; 75/60 − 1 = 25 %).
+    expect(paceReasons({ runner, trial: { fastestMs: 60, passes: 5 }, during: { medianMs: 75, samples: 7 }, runnerDuring: { medianMs: 50, samples: 7 }, fastestRunnerDuringMs: 40 })).toHaveLength(2);
+  });
+
   it("records the pace a wrapped trial reports, and flags it among the noise's reasons", async () => {
     const pace = { runner: { before: { fastestMs: 10, passes: 8 }, after: { fastestMs: 10, passes: 8 } }, trial: { fastestMs: 15, passes: 8 }, fastestTrialMs: 10 };
     const { noise } = await measureNoise(async () => ({ pace }), (v) => v.pace);

@@ -35,7 +35,7 @@ import { compileForTrials, type CompiledTree } from './compile.ts';
 import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
 import { permissionFlags, TRIAL_CWD } from './sandbox.ts';
 import type { PaceReading, TrialPace } from '../../identity/calibration.ts';
-import { timePace } from '../pace.ts';
+import { paceMeter, timePace, type PaceMeter } from '../pace.ts';
 import { median } from '../../scoring/aggregate.ts';
 
 /** A pace the trial's process reported: its numbers are its own, so only sane ones count. */
@@ -85,7 +85,11 @@ export interface IsolatedTrialEnv {
   readonly paces?: TrialPaceBook;
 }
 
-/** The fastest pace a trial process of one run has reached, per workload, variant and backend. */
+/**
+ * The fastest paces of one run, per workload, variant and backend: the fastest start a
+ * trial process reached, and the fastest median of the runner's own eval-time passes
+ * over a trial (what the machine could do while a trial ran).
+ */
 export class TrialPaceBook {
   private readonly fastest = new Map<string, number>();
 
@@ -317,27 +321,35 @@ export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTri
     }
   };
   const runnerBefore = safePace();
-  const log: PaceLog = { during: [] };
+  const log: PaceLog = { during: [], runnerDuring: [] };
   const result = await runInProcess(spec, env, log);
   const trialPace = log.start;
   const runnerAfter = runnerBefore === undefined ? undefined : safePace();
   if (runnerBefore === undefined || runnerAfter === undefined) return result;
   const key = `${spec.workload.name}:${spec.workload.variant ?? ''}:${spec.backend}`;
   const fastest = env.paces?.hold(key, trialPace?.fastestMs);
+  const runnerDuring = log.runnerDuring.length === 0 ? undefined : { medianMs: median(log.runnerDuring), samples: log.runnerDuring.length };
+  const fastestRunnerDuring = env.paces?.hold(`${key}:runner-during`, runnerDuring?.medianMs);
   const pace: TrialPace = {
     runner: { before: runnerBefore, after: runnerAfter },
     ...(trialPace === undefined ? {} : { trial: trialPace }),
     ...(log.during.length === 0 ? {} : { during: { medianMs: median(log.during), samples: log.during.length } }),
     ...(fastest === undefined ? {} : { fastestTrialMs: fastest }),
+    ...(runnerDuring === undefined ? {} : { runnerDuring }),
+    ...(fastestRunnerDuring === undefined ? {} : { fastestRunnerDuringMs: fastestRunnerDuring }),
   };
   return { ...result, pace };
 }
 
 
-/** What the trial's process reported of its pace: once at start, and at each eval (fastest ms of that sample). */
+/**
+ * What the trial's process reported of its pace: once at start, and at each eval (fastest
+ * ms of that sample); and the runner's own sample of the same passes at each eval.
+ */
 interface PaceLog {
   start?: PaceReading;
   readonly during: number[];
+  readonly runnerDuring: number[];
 }
 
 async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, paceLog: PaceLog): Promise<TrialResult & { boundary?: BoundaryCost; pid?: number }> {
@@ -378,9 +390,23 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
     let targetMet = false;
     let savedStop: number | undefined;
 
+    /** The runner's meter of the workload's fixed passes, made at the first eval; undefined if the workload cannot take them here. */
+    let meter: PaceMeter | null | undefined;
+    const sampleRunnerPace = (): number | undefined => {
+      if (meter === null) return undefined;
+      try {
+        meter ??= paceMeter(spec.workload);
+        return meter.sample().fastestMs;
+      } catch {
+        meter = null;
+        return undefined;
+      }
+    };
+
     const finish = () => {
       if (settled) return;
       settled = true;
+      meter?.dispose();
       clearInterval(timer);
       env.signal?.removeEventListener('abort', onAbort);
       const stopped = now();
@@ -512,6 +538,12 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
           firstStepAt ??= now();
           inEval += 1;
           const e0 = now();
+          // The trial's process waits for this eval, off its clock: the runner times the
+          // workload's fixed passes now, on a machine the trial is not using — the
+          // machine's speed at this point of the trial, measured by code the submission
+          // cannot touch.
+          const runnerPace = sampleRunnerPace();
+          if (runnerPace !== undefined) paceLog.runnerDuring.push(runnerPace);
           let reply: ToTrial;
           const params = fromTensorData(message.params);
           try {
