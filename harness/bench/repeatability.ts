@@ -56,6 +56,14 @@ export interface RepeatRow {
   readonly cv: number | null;
   /** The same over every attempt that reached the target, noisy ones included: what the noise costs. */
   readonly cvAll: number | null;
+  /**
+   * The CV over every attempt that reached the target of its time-to-target divided by
+   * the runner's eval-time pace during it (TrialPace.runnerDuring): how repeatable the
+   * trial is once the machine's own speed during each attempt is divided out — what is
+   * left is the harness's and the trial's, not the machine's. A diagnostic beside the
+   * figure, never a replacement for it; null without two such attempts.
+   */
+  readonly cvAtPace: number | null;
   /** CV of each calibration kernel's reading over every before and after of every attempt. */
   readonly calibrationCv: { readonly matmul: number | null; readonly elementwise: number | null };
   /** Attempts (1-based) flagged noisy, with why. */
@@ -162,6 +170,13 @@ export function summarizeRepeats(repeats: readonly Repeat[], about: Pick<RepeatR
     meanSec: reached.length > 0 ? reached.reduce((a, b) => a + b, 0) / reached.length : null,
     cv: coefficientOfVariation(reached),
     cvAll: coefficientOfVariation(reachedTimes(repeats)),
+    cvAtPace: coefficientOfVariation(
+      repeats.flatMap((r) => {
+        const t = r.result.timeToTargetSec;
+        const pace = r.noise.pace?.runnerDuring?.medianMs;
+        return t === null || pace === undefined || !(pace > 0) ? [] : [t / pace];
+      }),
+    ),
     calibrationCv: { matmul: coefficientOfVariation(readings('matmulMs')), elementwise: coefficientOfVariation(readings('elementwiseMs')) },
     flagged: repeats.flatMap((r, i) => (r.noise.reasons.length > 0 ? [{ repeat: i + 1, reasons: r.noise.reasons }] : [])),
   };

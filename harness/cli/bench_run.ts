@@ -44,11 +44,11 @@ async function repeatCommand(workloads: readonly Workload[], backend: BackendCho
     return;
   }
   const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)} %`);
-  process.stdout.write(`${['workload'.padEnd(18), 'target steps', 'mean s', 'CV quiet', 'CV all', 'calib CV mm/ew', 'evals s/trial', 'noisy/attempts'].join('  ')}\n`);
+  process.stdout.write(`${['workload'.padEnd(18), 'target steps', 'mean s', 'CV quiet', 'CV all', 'CV at pace', 'calib CV mm/ew', 'evals s/trial', 'noisy/attempts'].join('  ')}\n`);
   for (const r of rows) {
     const evalSec = r.repeats.reduce((a, x) => a + x.result.evalTimeSec, 0) / r.repeats.length;
     process.stdout.write(
-      `${[r.workload.padEnd(18), r.targetSteps.map((s) => s ?? '—').join(',').padStart(12), (r.meanSec?.toFixed(3) ?? '—').padStart(6), pct(r.cv).padStart(8), pct(r.cvAll).padStart(6), `${pct(r.calibrationCv.matmul)} / ${pct(r.calibrationCv.elementwise)}`.padStart(14), evalSec.toFixed(2).padStart(13), `${r.flagged.length}/${r.repeats.length}`.padStart(14)].join('  ')}\n`,
+      `${[r.workload.padEnd(18), r.targetSteps.map((s) => s ?? '—').join(',').padStart(12), (r.meanSec?.toFixed(3) ?? '—').padStart(6), pct(r.cv).padStart(8), pct(r.cvAll).padStart(6), pct(r.cvAtPace).padStart(10), `${pct(r.calibrationCv.matmul)} / ${pct(r.calibrationCv.elementwise)}`.padStart(14), evalSec.toFixed(2).padStart(13), `${r.flagged.length}/${r.repeats.length}`.padStart(14)].join('  ')}\n`,
     );
   }
   for (const r of rows) {

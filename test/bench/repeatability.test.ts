@@ -116,6 +116,21 @@ describe('bench --repeat statistics', () => {
     expect(row.targetSteps).toEqual([100]);
   });
 
+  it("divides each time by the runner's eval-time pace for the CV at pace, over every attempt that reached, noisy ones included", () => {
+    const at = (t: number | null, paceMs: number | undefined, reasons: string[] = []): Repeat => {
+      const a = attempt(t, reasons);
+      const pace = paceMs === undefined ? undefined : { runner: { before: { fastestMs: 1, passes: 3 }, after: { fastestMs: 1, passes: 3 } }, runnerDuring: { medianMs: paceMs, samples: 5 } };
+      return { ...a, noise: { ...a.noise, ...(pace === undefined ? {} : { pace }) } } as Repeat;
+    };
+    // 10 s at 2 ms, 15 s at 3 ms (noisy), 12 s at 2 ms: ratios 5, 5, 6 (a miss and an attempt without a runner pace are left out).
+    // Mean 16/3, sample sd √((1/9 + 1/9 + 4/9)/2) = √(1/3).
+    const row = summarizeRepeats([at(10, 2), at(15, 3, ['noisy']), at(12, 2), at(null, 2), at(11, undefined)], { workload: 'w', submission: 's', seed: 1, backend: 'wasm' });
+    expect(row.cvAtPace).toBeCloseTo(Math.sqrt(1 / 3) / (16 / 3), 12);
+    // Raw, the same attempts (and the one without a pace) scatter much more: 10, 15, 12, 11.
+    expect(row.cvAll).toBeGreaterThan(row.cvAtPace!);
+    expect(summarizeRepeats([at(10, 2)], { workload: 'w', submission: 's', seed: 1, backend: 'wasm' }).cvAtPace).toBeNull();
+  });
+
   it('leaves misses out of both CVs and has none from fewer than two times', () => {
     const row = summarizeRepeats([attempt(10, []), attempt(null, []), attempt(9, ['noisy'])], { workload: 'w', submission: 's', seed: 1, backend: 'wasm' });
     expect(row.timesSec).toEqual([10, null]);
