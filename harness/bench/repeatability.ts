@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { formatWorkloadRef } from '../core/workload_ref.ts';
-import { measureNoise, trialNoiseReasons, type TrialNoise } from '../identity/calibration.ts';
+import { judgedAgainstAll, measureNoise, type TrialNoise } from '../identity/calibration.ts';
 import { runTrialIsolated, TrialPaceBook, type BoundaryCost, type WatchdogLimits } from '../runner/isolated/run_isolated.ts';
 import type { BackendChoice } from '../backends/select.ts';
 import type { TrialResult } from '../core/trial_result.ts';
@@ -135,24 +135,10 @@ export async function repeatTrial(
   });
 }
 
-/**
- * Each attempt's pace flags again, against the fastest of all the attempts (the
- * trial processes' start, the runner's eval-time passes): during the run an attempt is
- * held to the fastest before it, so a slow first attempt would otherwise pass unflagged.
- */
+/** Every attempt judged again against the fastest of all of them (identity/calibration.ts, judgedAgainstAll). */
 function withPaceOfAll(repeats: readonly Repeat[]): Repeat[] {
-  const fastest = Math.min(...repeats.map((r) => r.noise.pace?.trial?.fastestMs ?? Infinity));
-  const fastestRunner = Math.min(...repeats.map((r) => r.noise.pace?.runnerDuring?.medianMs ?? Infinity));
-  return repeats.map((r) => {
-    if (r.noise.pace === undefined) return r;
-    const pace = {
-      ...r.noise.pace,
-      ...(r.noise.pace.trial === undefined || !Number.isFinite(fastest) ? {} : { fastestTrialMs: fastest }),
-      ...(r.noise.pace.runnerDuring === undefined || !Number.isFinite(fastestRunner) ? {} : { fastestRunnerDuringMs: fastestRunner }),
-    };
-    const noise = { ...r.noise, pace };
-    return { ...r, noise: { ...noise, reasons: trialNoiseReasons(noise) } };
-  });
+  const judged = judgedAgainstAll(repeats.map((r) => r.noise));
+  return repeats.map((r, i) => ({ ...r, noise: judged[i]! }));
 }
 
 /** The row of a set of attempts: statistics over the quiet ones, and over all of them. */

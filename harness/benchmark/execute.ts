@@ -6,7 +6,7 @@
 import { formatWorkloadRef } from '../core/workload_ref.ts';
 import { readHardware, type Hardware } from '../identity/fingerprint.ts';
 import { type BackendChoice, type BackendInfo, selectBackend } from '../backends/select.ts';
-import { busyWarning, measureNoise, type TrialPace } from '../identity/calibration.ts';
+import { busyWarning, judgedAgainstAll, measureNoise, type TrialNoise, type TrialPace } from '../identity/calibration.ts';
 import { realClock } from '../runner/clock.ts';
 import { runTrial, type StepProgress } from '../runner/trial.ts';
 import type { TrialResult } from '../core/trial_result.ts';
@@ -84,6 +84,8 @@ export async function runBenchmark(
     const unreadWarned = new Set<string>();
     /** The run's trial processes' paces: each trial process is held to the fastest before it. */
     const paces = new TrialPaceBook();
+    /** This run's isolated trials and their noise, per workload, variant and backend: judged again at the end. */
+    const judged = new Map<string, Array<{ trialId: number; noise: TrialNoise }>>();
     const extraScale = options.budgetScale ?? 1;
     const budgetScale = trialBudgetScale(options);
     for (const [index, planned] of plan.entries()) {
@@ -179,6 +181,10 @@ export async function runBenchmark(
       clearInterval(renewal);
       if (storeFault !== undefined) throw storeFault;
       store.finishTrial(trialId, { ...result, noise });
+      if (noise.pace !== undefined) {
+        const group = `${planned.workload.name}:${planned.workload.variant ?? ''}`;
+        judged.set(group, [...(judged.get(group) ?? []), { trialId, noise }]);
+      }
       const unread = spaceKeys.filter((k) => result.hparamsRead !== undefined && !result.hparamsRead.includes(k));
       if (unread.length > 0 && result.status !== 'error' && !unreadWarned.has(planned.submission.name)) {
         unreadWarned.add(planned.submission.name);
@@ -196,6 +202,7 @@ export async function runBenchmark(
         break;
       }
     }
+    judgeAgainstRun(store, judged, listener);
     store.finishRun(runId, interrupted ? 'interrupted' : 'finished');
     if (heldElsewhere > 0) {
       listener.onWarning?.(`${heldElsewhere} trial(s) are being run by another algobench process on this store and were left to it; re-run this command afterwards to pick up any it leaves unfinished`);
@@ -211,6 +218,25 @@ export async function runBenchmark(
     store.close();
   }
   return { runId, backend, hardware, ran, skipped, interrupted, results };
+}
+
+/**
+ * Every trial of the run judged again against the fastest of the run's trials on its
+ * workload (identity/calibration.ts, judgedAgainstAll): a trial held during the run only
+ * to the ones before it is flagged now if a later one showed the machine could go more
+ * than the tolerance faster. A record whose bars moved is written again (it shows the
+ * bars it was judged against); a new flag is said.
+ */
+function judgeAgainstRun(store: Store, judged: ReadonlyMap<string, ReadonlyArray<{ trialId: number; noise: TrialNoise }>>, listener: BenchmarkListener): void {
+  for (const trials of judged.values()) {
+    const again = judgedAgainstAll(trials.map((t) => t.noise));
+    trials.forEach((t, i) => {
+      const noise = again[i]!;
+      if (JSON.stringify(noise) === JSON.stringify(t.noise)) return;
+      store.updateTrialNoise(t.trialId, noise);
+      if (noise.reasons.length > t.noise.reasons.length) listener.onWarning?.(`trial ${t.trialId} flagged noisy against the run's fastest trial: ${noise.reasons.join('; ')}`);
+    });
+  }
 }
 
 /** What changed since a finished trial under the same key, in words. */

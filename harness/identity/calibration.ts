@@ -310,6 +310,29 @@ export async function measureNoise<T>(run: () => Promise<T>, paceOf?: (value: T)
   return { value, noise: { ...measured, reasons: trialNoiseReasons(measured) } };
 }
 
+/**
+ * The noise records of trials on one workload, variant and backend, each judged again
+ * against the fastest of them all: the fastest trial-process start and the fastest
+ * runner median at the evals (both measured where no submission code reaches). While a
+ * run goes, a trial is held to the fastest before it, so a slow first trial would pass
+ * unflagged; at its end, `execute` and `bench --repeat` judge every trial again this
+ * way. Records without a pace come back as they were.
+ */
+export function judgedAgainstAll(noises: readonly TrialNoise[]): TrialNoise[] {
+  const fastestStart = Math.min(...noises.map((n) => n.pace?.trial?.fastestMs ?? Infinity));
+  const fastestRunner = Math.min(...noises.map((n) => n.pace?.runnerDuring?.medianMs ?? Infinity));
+  return noises.map((n) => {
+    if (n.pace === undefined) return n;
+    const pace: TrialPace = {
+      ...n.pace,
+      ...(n.pace.trial === undefined || !Number.isFinite(fastestStart) ? {} : { fastestTrialMs: fastestStart }),
+      ...(n.pace.runnerDuring === undefined || !Number.isFinite(fastestRunner) ? {} : { fastestRunnerDuringMs: fastestRunner }),
+    };
+    const judged = { ...n, pace };
+    return { ...judged, reasons: trialNoiseReasons(judged) };
+  });
+}
+
 /** Every reason a trial's timing is not to be trusted, from all that was measured around it. */
 export function trialNoiseReasons(noise: Pick<TrialNoise, 'before' | 'after' | 'cpu' | 'pace'>): string[] {
   return [...noiseReasons(noise.before, noise.after, noise.cpu), ...paceReasons(noise.pace)];

@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { AlgobenchError, setting } from '../core/errors.ts';
 import type { Hardware } from '../identity/fingerprint.ts';
+import type { TrialNoise } from '../identity/calibration.ts';
 import { claimIsLive, THIS_HOST } from './claims.ts';
 import { ensureDir, existingAncestor } from './dirs.ts';
 import { errnoText, isStoreFault, sqliteCode, storeFault } from './faults.ts';
@@ -524,6 +525,15 @@ export class Store {
         noise: o.noise === undefined ? null : JSON.stringify(o.noise),
         noisy: o.noise !== undefined && o.noise.reasons.length > 0 ? 1 : 0,
         saverProbability: o.status === 'stopped_predicted_miss' ? (o.predictedReach ?? null) : null,
+      }),
+    );
+  }
+
+  /** Replaces a finished trial's noise record and its flag (a run judging its trials again at its end). */
+  updateTrialNoise(trialId: number, noise: TrialNoise): void {
+    this.guard("recording a trial's noise", () =>
+      this.stmt('UPDATE trials SET noise_json = @noise, noisy = @noisy WHERE id = @id').run({
+        noise: JSON.stringify(noise), noisy: noise.reasons.length > 0 ? 1 : 0, id: trialId,
       }),
     );
   }
