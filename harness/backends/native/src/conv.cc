@@ -101,10 +101,130 @@ bool for_each_chunk(const ConvGeometry& g, Body body) {
   return true;
 }
 
+// Direct convolution ("implicit GEMM") for 16 or more input channels: the same
+// product as im2col + sgemm, but the micro-kernel reads each output pixel's patch
+// straight from x through one pointer per pixel and filter tap (a row of zeros where
+// the tap hangs over the padding), so no column buffer is written and read back. An
+// MR×32 tile of y (MR pixels, two vectors of output channels) stays in registers over
+// a block of taps whose packed filter rows (≤ KC deep) stay in L1.
+#if defined(__AVX512F__)
+constexpr int DVW = 16;
+#elif defined(__AVX__)
+constexpr int DVW = 8;
+#else
+constexpr int DVW = 4;
+#endif
+typedef float dvec __attribute__((vector_size(DVW * sizeof(float))));
+typedef float duvec __attribute__((vector_size(DVW * sizeof(float)), aligned(4)));
+constexpr int DMR = 6;         // pixels per tile
+constexpr int DNR = 2 * DVW;   // output channels per panel
+constexpr int DKC = 256;       // filter rows (taps × input channels) per block, about
+constexpr int DMC = 16 * DMR;  // pixels per task
+
+bool use_direct(const ConvGeometry& g) { return g.in_c >= 16 && !is_pointwise(g); }
+
+// acc[i] += Σ_c px[i][c] · bp[c, :] over ci channels (bp: ci rows of DNR floats).
+inline void direct_tap(const float* const* px, int64_t ci, const float* __restrict bp, dvec (&acc)[DMR][2]) {
+  const float *p0 = px[0], *p1 = px[1], *p2 = px[2], *p3 = px[3], *p4 = px[4], *p5 = px[5];
+  for (int64_t c = 0; c < ci; ++c) {
+    const dvec b0 = *reinterpret_cast<const dvec*>(bp);
+    const dvec b1 = *reinterpret_cast<const dvec*>(bp + DVW);
+    acc[0][0] += p0[c] * b0; acc[0][1] += p0[c] * b1;
+    acc[1][0] += p1[c] * b0; acc[1][1] += p1[c] * b1;
+    acc[2][0] += p2[c] * b0; acc[2][1] += p2[c] * b1;
+    acc[3][0] += p3[c] * b0; acc[3][1] += p3[c] * b1;
+    acc[4][0] += p4[c] * b0; acc[4][1] += p4[c] * b1;
+    acc[5][0] += p5[c] * b0; acc[5][1] += p5[c] * b1;
+    bp += DNR;
+  }
+}
+
+void direct_conv(const ConvGeometry& g, const float* x, const float* w, float* y) {
+  const int64_t ci = g.in_c, co = g.out_c, taps = g.filter_h * g.filter_w, k = taps * ci;
+  const int64_t m = g.batch * g.out_h * g.out_w;
+  const int64_t panels = (co + DNR - 1) / DNR;
+  // The filter as panels of DNR output channels: wp[panel][k][DNR], zero-padded, aligned.
+  std::vector<dvec> packed((size_t)(panels * k * DNR / DVW));
+  float* wp = reinterpret_cast<float*>(packed.data());
+  parallel_for((int)std::min<int64_t>(panels, thread_count()), [&](int t) {
+    const int64_t parts = std::min<int64_t>(panels, thread_count());
+    for (int64_t p = panels * t / parts; p < panels * (t + 1) / parts; ++p) {
+      const int64_t j0 = p * DNR, nr = std::min<int64_t>(DNR, co - j0);
+      for (int64_t r = 0; r < k; ++r) {
+        float* dst = wp + (p * k + r) * DNR;
+        for (int64_t j = 0; j < nr; ++j) dst[j] = w[r * co + j0 + j];
+        for (int64_t j = nr; j < DNR; ++j) dst[j] = 0.f;
+      }
+    }
+  });
+  const std::vector<float> zeros((size_t)ci, 0.f);
+  const int64_t taps_per_block = std::max<int64_t>(1, DKC / ci);
+  const int64_t blocks = (m + DMC - 1) / DMC;
+  parallel_for((int)(blocks * panels), [&](int task) {
+    const int64_t blk = task / panels, panel = task % panels;
+    const int64_t q0 = blk * DMC, mc = std::min<int64_t>(DMC, m - q0);
+    const int64_t j0 = panel * DNR, nr = std::min<int64_t>(DNR, co - j0);
+    const float* bpanel = wp + panel * k * DNR;
+    alignas(64) float out[DMC][DNR];
+    // Where each pixel's window starts (its image's first element, top-left corner).
+    int64_t img[DMC], h0[DMC], w0[DMC];
+    for (int64_t i = 0; i < mc; ++i) {
+      const int64_t q = q0 + i;
+      const int64_t ow = q % g.out_w, oh = (q / g.out_w) % g.out_h, n = q / (g.out_w * g.out_h);
+      img[i] = n * g.in_h * g.in_w * ci;
+      h0[i] = oh * g.stride_h - g.pad_top;
+      w0[i] = ow * g.stride_w - g.pad_left;
+    }
+    for (int64_t t0 = 0; t0 < taps; t0 += taps_per_block) {
+      const int64_t t1 = std::min(taps, t0 + taps_per_block);
+      for (int64_t i0 = 0; i0 < mc; i0 += DMR) {
+        const int mr = (int)std::min<int64_t>(DMR, mc - i0);
+        dvec acc[DMR][2];
+        for (int i = 0; i < DMR; ++i) {
+          if (t0 == 0) {
+            acc[i][0] = acc[i][1] = dvec{};
+          } else {
+            acc[i][0] = *reinterpret_cast<const dvec*>(out[i0 + i]);
+            acc[i][1] = *reinterpret_cast<const dvec*>(out[i0 + i] + DVW);
+          }
+        }
+        for (int64_t tap = t0; tap < t1; ++tap) {
+          const int64_t a = tap / g.filter_w, b = tap % g.filter_w;
+          const float* px[DMR];
+          for (int i = 0; i < DMR; ++i) {
+            px[i] = zeros.data();
+            if (i >= mr) continue;
+            const int64_t h = h0[i0 + i] + a * g.dilation_h, ww = w0[i0 + i] + b * g.dilation_w;
+            if (h >= 0 && h < g.in_h && ww >= 0 && ww < g.in_w) px[i] = x + img[i0 + i] + (h * g.in_w + ww) * ci;
+          }
+          direct_tap(px, ci, bpanel + tap * ci * DNR, acc);
+        }
+        for (int i = 0; i < DMR; ++i) {
+          *reinterpret_cast<dvec*>(out[i0 + i]) = acc[i][0];
+          *reinterpret_cast<dvec*>(out[i0 + i] + DVW) = acc[i][1];
+        }
+      }
+    }
+    for (int64_t i = 0; i < mc; ++i) {
+      float* dst = y + (q0 + i) * co + j0;
+      if (nr == DNR) {
+        *reinterpret_cast<duvec*>(dst) = *reinterpret_cast<const dvec*>(out[i]);
+        *reinterpret_cast<duvec*>(dst + DVW) = *reinterpret_cast<const dvec*>(out[i] + DVW);
+      } else {
+        std::memcpy(dst, out[i], (size_t)nr * sizeof(float));
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, float* y) {
   const int64_t m = g.batch * g.out_h * g.out_w, k = g.filter_h * g.filter_w * g.in_c, co = g.out_c;
+  if (use_direct(g)) {
+    direct_conv(g, x, w, y);
+    return;
+  }
   const bool chunked = for_each_chunk(g, [&](int64_t r0, int64_t rows, float* cols) {
     im2col(g, x, r0, rows, cols);
     sgemm(false, false, rows, co, k, cols, k, w, co, y + r0 * co, co, false);

@@ -1,6 +1,9 @@
 // 2-D convolution (NHWC input, HWIO filter) and max-pool gradient for algobench's
-// tfjs kernels. Convolutions are im2col + sgemm over chunks of output rows, so the
-// column buffer stays small and every chunk is one well-shaped matrix product.
+// tfjs kernels. With 16 or more input channels the forward convolution (and dx, as the
+// forward convolution of dy with the turned filter) is direct: a register-tiled product
+// that reads patches from x in place. Otherwise convolutions are im2col + sgemm over
+// chunks of output rows, so the column buffer stays small and every chunk is one
+// well-shaped matrix product.
 #pragma once
 #include <cstdint>
 
