@@ -233,6 +233,17 @@ describe('native MaxPool and MaxPoolGrad', () => {
     });
   });
 
+  // 35 channels: two 16-channel blocks (the vectorised window scan) and a scalar tail;
+  // values rounded to a few levels so that windows hold ties, some windows overlap.
+  it.each([[2, 2, 'valid'], [3, 2, 'same'], [3, 1, 'same'], [2, 1, 'valid']] as const)(
+    'filter %i stride %i %s on 35 channels with ties matches cpu', (filter, stride, pad) => {
+      compare(() => {
+        const x = tf.round(tf.mul(normal([2, 9, 7, 35], filter * 10 + stride + 200), 1.5)) as tf.Tensor4D;
+        const probe = normal(tf.maxPool(x, filter, stride, pad).shape, 98);
+        return { dx: tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, filter, stride, pad), probe)))(x) };
+      });
+    });
+
   it('sends a tied window\'s gradient to its first maximum, as cpu does', () => {
     compare(() => {
       const x = tf.tensor4d([1, 1, 1, 1, 2, 2, 0, 2, 5, 5, 5, 5, 5, 5, 5, 5], [1, 4, 4, 1]);

@@ -314,7 +314,37 @@ void max_pool_grad(const PoolGeometry& g, const float* x, const float* dy, float
     const float* xb = x + n * image;
     float* dxb = dx + n * image;
     const float* grad = dy + ((n * g.out_h + oh) * g.out_w + ow) * C;
-    for (int64_t c = 0; c < C; ++c) {
+    const int64_t count = (he - hs) * (we - ws);
+    int64_t c = 0;
+    // 16 channels at a time: each lane scans the window in the same order with the same
+    // strict comparison as the scalar loop below (the first maximum wins, a NaN first
+    // keeps it), then every window pixel adds its lane's gradient or 0 (exact, and in
+    // the same window order where windows overlap).
+    for (; c + 16 <= C && count <= (int64_t)1 << 30; c += 16) {
+      typedef float f16 __attribute__((vector_size(64)));
+      typedef float uf16 __attribute__((vector_size(64), aligned(4)));
+      typedef int32_t i16 __attribute__((vector_size(64)));
+      const float* corner = xb + (hs * g.in_w + ws) * C + c;
+      f16 best = *reinterpret_cast<const uf16*>(corner);
+      i16 at = i16{} , pos = i16{};
+      for (int64_t h = hs; h < he; ++h)
+        for (int64_t w = (h == hs ? ws + 1 : ws); w < we; ++w) {
+          pos += 1;
+          const f16 v = *reinterpret_cast<const uf16*>(xb + (h * g.in_w + w) * C + c);
+          const i16 more = v > best;
+          best = more ? v : best;
+          at = more ? pos : at;
+        }
+      const f16 gv = *reinterpret_cast<const uf16*>(grad + c);
+      pos = i16{};
+      for (int64_t h = hs; h < he; ++h)
+        for (int64_t w = ws; w < we; ++w) {
+          uf16* out = reinterpret_cast<uf16*>(dxb + (h * g.in_w + w) * C + c);
+          *out += at == pos ? gv : f16{};
+          pos += 1;
+        }
+    }
+    for (; c < C; ++c) {
       // The first maximum in row-major window order takes the gradient.
       int64_t where = (hs * g.in_w + ws) * C + c;
       float best = xb[where];
