@@ -217,6 +217,110 @@ void direct_conv(const ConvGeometry& g, const float* x, const float* w, float* y
   });
 }
 
+// The filter gradient for 16 or more input channels, directly: dW[tap, c, j] =
+// Σ_q x[pixel q moved by tap, c] · dy[q, j], with a tile of FMR input channels of one
+// tap × 32 output channels in registers, over blocks of FQ pixels (their dy rows stay
+// in L1). Both operands are read in place: x through one pointer per pixel and tap (a
+// row of zeros over the padding), dy by rows. Threads own disjoint tiles of dW.
+constexpr int FMR = DVW == 16 ? 8 : 4;  // input channels per tile
+constexpr int64_t FQ = 128;             // pixels per block
+
+void direct_filter_grad(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
+  const int64_t ci = g.in_c, co = g.out_c, taps = g.filter_h * g.filter_w;
+  const int64_t m = g.batch * g.out_h * g.out_w;
+  const int64_t panels = (co + DNR - 1) / DNR, cblocks = (ci + FMR - 1) / FMR;
+  const int64_t tiles = taps * cblocks * panels;
+  const std::vector<float> zeros((size_t)(ci + FMR), 0.f);
+  const int parts = (int)std::min<int64_t>(tiles, 4 * thread_count());
+  parallel_for(parts, [&](int part) {
+    const int64_t t0 = tiles * part / parts, t1 = tiles * (part + 1) / parts;
+    if (t0 >= t1) return;
+    // Tiles are ordered (tap, channel block, panel): this part's taps are a range.
+    const int64_t tap0 = t0 / (cblocks * panels), tap1 = (t1 - 1) / (cblocks * panels) + 1;
+    std::vector<const float*> ptr((size_t)(FQ * (tap1 - tap0)));
+    std::vector<int64_t> tap_h((size_t)(tap1 - tap0)), tap_w((size_t)(tap1 - tap0));
+    for (int64_t tap = tap0; tap < tap1; ++tap) {
+      tap_h[tap - tap0] = tap / g.filter_w * g.dilation_h - g.pad_top;
+      tap_w[tap - tap0] = tap % g.filter_w * g.dilation_w - g.pad_left;
+    }
+    // The last panel when it is partial: dy's block copied, zero-padded to DNR columns.
+    const bool partial = co % DNR != 0;
+    std::vector<dvec> last_panel(partial ? (size_t)(FQ * DNR / DVW) : 0);
+    float* lp = reinterpret_cast<float*>(last_panel.data());
+    for (int64_t q0 = 0; q0 < m; q0 += FQ) {
+      const int64_t qn = std::min(FQ, m - q0);
+      for (int64_t qi = 0; qi < qn; ++qi) {
+        const int64_t q = q0 + qi;
+        const int64_t ow = q % g.out_w, oh = (q / g.out_w) % g.out_h, n = q / (g.out_w * g.out_h);
+        const float* image = x + n * g.in_h * g.in_w * ci;
+        const float** row = ptr.data() + qi * (tap1 - tap0);
+        for (int64_t t = 0; t < tap1 - tap0; ++t) {
+          const int64_t h = oh * g.stride_h + tap_h[t], w = ow * g.stride_w + tap_w[t];
+          row[t] = h >= 0 && h < g.in_h && w >= 0 && w < g.in_w ? image + (h * g.in_w + w) * ci : zeros.data();
+        }
+      }
+      if (partial) {
+        const int64_t j0 = (panels - 1) * DNR, nr = co - j0;
+        for (int64_t qi = 0; qi < qn; ++qi) {
+          for (int64_t j = 0; j < nr; ++j) lp[qi * DNR + j] = dy[(q0 + qi) * co + j0 + j];
+          for (int64_t j = nr; j < DNR; ++j) lp[qi * DNR + j] = 0.f;
+        }
+      }
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t panel = t % panels, cb = (t / panels) % cblocks, tap = t / (panels * cblocks);
+        const int64_t c0 = cb * FMR, mr = std::min<int64_t>(FMR, ci - c0);
+        const int64_t j0 = panel * DNR, nr = std::min<int64_t>(DNR, co - j0);
+        const bool in_place = nr == DNR;
+        const float* bp = in_place ? dy + q0 * co + j0 : lp;
+        const int64_t bstride = in_place ? co : DNR;
+        // Rows past the last channel read channel c0 again (in bounds) and are dropped.
+        int64_t off[FMR];
+        for (int i = 0; i < FMR; ++i) off[i] = i < mr ? c0 + i : c0;
+        dvec acc[FMR][2];
+        for (int i = 0; i < FMR; ++i) acc[i][0] = acc[i][1] = dvec{};
+        const float* const* pq = ptr.data() + (tap - tap0);
+        const int64_t pstride = tap1 - tap0;
+        if (mr == FMR) {
+          for (int64_t qi = 0; qi < qn; ++qi) {
+            const dvec b0 = *reinterpret_cast<const duvec*>(bp);
+            const dvec b1 = *reinterpret_cast<const duvec*>(bp + DVW);
+            const float* a = pq[qi * pstride] + c0;
+#pragma GCC unroll 8
+            for (int i = 0; i < FMR; ++i) {
+              acc[i][0] += a[i] * b0;
+              acc[i][1] += a[i] * b1;
+            }
+            bp += bstride;
+          }
+        } else {
+          for (int64_t qi = 0; qi < qn; ++qi) {
+            const dvec b0 = *reinterpret_cast<const duvec*>(bp);
+            const dvec b1 = *reinterpret_cast<const duvec*>(bp + DVW);
+            const float* a = pq[qi * pstride];
+#pragma GCC unroll 8
+            for (int i = 0; i < FMR; ++i) {
+              const float v = a[off[i]];
+              acc[i][0] += v * b0;
+              acc[i][1] += v * b1;
+            }
+            bp += bstride;
+          }
+        }
+        for (int64_t i = 0; i < mr; ++i) {
+          float* row = dw + (tap * ci + c0 + i) * co + j0;
+          alignas(64) float tile[DNR];
+          std::memcpy(tile, &acc[i][0], sizeof(tile));
+          if (q0 == 0) {
+            for (int64_t j = 0; j < nr; ++j) row[j] = tile[j];
+          } else {
+            for (int64_t j = 0; j < nr; ++j) row[j] += tile[j];
+          }
+        }
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, float* y) {
@@ -266,6 +370,10 @@ void conv2d_backprop_input(const ConvGeometry& g, const float* dy, const float* 
 
 void conv2d_backprop_filter(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
   const int64_t m = g.batch * g.out_h * g.out_w, k = g.filter_h * g.filter_w * g.in_c, co = g.out_c;
+  if (use_direct(g)) {
+    direct_filter_grad(g, x, dy, dw);
+    return;
+  }
   const bool chunked = for_each_chunk(g, [&](int64_t r0, int64_t rows, float* cols) {
     im2col(g, x, r0, rows, cols);
     sgemm(true, false, k, co, rows, cols, k, dy + r0 * co, co, dw, co, r0 > 0);
