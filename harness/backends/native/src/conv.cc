@@ -139,7 +139,8 @@ inline void direct_tap(const float* const* px, int64_t ci, const float* __restri
   }
 }
 
-void direct_conv(const ConvGeometry& g, const float* x, const float* w, float* y) {
+// pix: floats from one pixel of x to the next (in_c, or less for row_padded's overlapping runs).
+void direct_conv(const ConvGeometry& g, const float* x, const float* w, float* y, int64_t pix) {
   const int64_t ci = g.in_c, co = g.out_c, taps = g.filter_h * g.filter_w, k = taps * ci;
   const int64_t m = g.batch * g.out_h * g.out_w;
   const int64_t panels = (co + DNR - 1) / DNR;
@@ -171,7 +172,7 @@ void direct_conv(const ConvGeometry& g, const float* x, const float* w, float* y
     for (int64_t i = 0; i < mc; ++i) {
       const int64_t q = q0 + i;
       const int64_t ow = q % g.out_w, oh = (q / g.out_w) % g.out_h, n = q / (g.out_w * g.out_h);
-      img[i] = n * g.in_h * g.in_w * ci;
+      img[i] = n * g.in_h * g.in_w * pix;
       h0[i] = oh * g.stride_h - g.pad_top;
       w0[i] = ow * g.stride_w - g.pad_left;
     }
@@ -195,7 +196,7 @@ void direct_conv(const ConvGeometry& g, const float* x, const float* w, float* y
             px[i] = zeros.data();
             if (i >= mr) continue;
             const int64_t h = h0[i0 + i] + a * g.dilation_h, ww = w0[i0 + i] + b * g.dilation_w;
-            if (h >= 0 && h < g.in_h && ww >= 0 && ww < g.in_w) px[i] = x + img[i0 + i] + (h * g.in_w + ww) * ci;
+            if (h >= 0 && h < g.in_h && ww >= 0 && ww < g.in_w) px[i] = x + img[i0 + i] + (h * g.in_w + ww) * pix;
           }
           direct_tap(px, ci, bpanel + tap * ci * DNR, acc);
         }
@@ -225,7 +226,7 @@ void direct_conv(const ConvGeometry& g, const float* x, const float* w, float* y
 constexpr int FMR = DVW == 16 ? 8 : 4;  // input channels per tile
 constexpr int64_t FQ = 128;             // pixels per block
 
-void direct_filter_grad(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
+void direct_filter_grad(const ConvGeometry& g, const float* x, const float* dy, float* dw, int64_t pix) {
   const int64_t ci = g.in_c, co = g.out_c, taps = g.filter_h * g.filter_w;
   const int64_t m = g.batch * g.out_h * g.out_w;
   const int64_t panels = (co + DNR - 1) / DNR, cblocks = (ci + FMR - 1) / FMR;
@@ -252,11 +253,11 @@ void direct_filter_grad(const ConvGeometry& g, const float* x, const float* dy, 
       for (int64_t qi = 0; qi < qn; ++qi) {
         const int64_t q = q0 + qi;
         const int64_t ow = q % g.out_w, oh = (q / g.out_w) % g.out_h, n = q / (g.out_w * g.out_h);
-        const float* image = x + n * g.in_h * g.in_w * ci;
+        const float* image = x + n * g.in_h * g.in_w * pix;
         const float** row = ptr.data() + qi * (tap1 - tap0);
         for (int64_t t = 0; t < tap1 - tap0; ++t) {
           const int64_t h = oh * g.stride_h + tap_h[t], w = ow * g.stride_w + tap_w[t];
-          row[t] = h >= 0 && h < g.in_h && w >= 0 && w < g.in_w ? image + (h * g.in_w + w) * ci : zeros.data();
+          row[t] = h >= 0 && h < g.in_h && w >= 0 && w < g.in_w ? image + (h * g.in_w + w) * pix : zeros.data();
         }
       }
       if (partial) {
@@ -321,12 +322,55 @@ void direct_filter_grad(const ConvGeometry& g, const float* x, const float* dy, 
   });
 }
 
+// Fewer than 16 input channels (an image's 1 or 3) make a tap's run too short for the
+// direct kernels; a whole filter row's is FW·CI floats, contiguous in x where the row
+// lies inside the image. So x is copied once with its padding written out (small: few
+// channels), and the convolution becomes one with FW·CI "channels" per pixel and a
+// filter one pixel wide, whose runs start CI floats apart (overlapping). The filter's
+// [FH, FW, CI, CO] layout is already [FH, 1, FW·CI, CO].
+struct RowPadded {
+  ConvGeometry g;
+  std::vector<float> x;
+};
+
+bool use_row_padded(const ConvGeometry& g) { return g.in_c < 16 && g.dilation_w == 1 && g.filter_w * g.in_c >= 3 && !is_pointwise(g); }
+
+RowPadded row_padded(const ConvGeometry& g, const float* x) {
+  RowPadded r{g, {}};
+  r.g.in_h = (g.out_h - 1) * g.stride_h + (g.filter_h - 1) * g.dilation_h + 1;
+  r.g.in_w = (g.out_w - 1) * g.stride_w + g.filter_w;
+  r.g.in_c = g.filter_w * g.in_c;
+  r.g.filter_w = 1;
+  r.g.pad_top = r.g.pad_left = 0;
+  const int64_t hp = r.g.in_h, wp = r.g.in_w, ci = g.in_c;
+  r.x.assign((size_t)(g.batch * hp * wp * ci), 0.f);
+  float* xp = r.x.data();
+  parallel_for((int)std::min<int64_t>(g.batch, thread_count()), [&](int t) {
+    const int64_t parts = std::min<int64_t>(g.batch, thread_count());
+    for (int64_t n = g.batch * t / parts; n < g.batch * (t + 1) / parts; ++n)
+      for (int64_t h = 0; h < hp; ++h) {
+        const int64_t hs = h - g.pad_top;
+        if (hs < 0 || hs >= g.in_h) continue;
+        const int64_t w0 = std::max<int64_t>(0, g.pad_left), w1 = std::min<int64_t>(wp, g.in_w + g.pad_left);
+        if (w0 >= w1) continue;
+        std::memcpy(xp + ((n * hp + h) * wp + w0) * ci, x + ((n * g.in_h + hs) * g.in_w + w0 - g.pad_left) * ci,
+                    (size_t)((w1 - w0) * ci) * sizeof(float));
+      }
+  });
+  return r;
+}
+
 }  // namespace
 
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, float* y) {
   const int64_t m = g.batch * g.out_h * g.out_w, k = g.filter_h * g.filter_w * g.in_c, co = g.out_c;
   if (use_direct(g)) {
-    direct_conv(g, x, w, y);
+    direct_conv(g, x, w, y, g.in_c);
+    return;
+  }
+  if (use_row_padded(g)) {
+    const RowPadded r = row_padded(g, x);
+    direct_conv(r.g, r.x.data(), w, y, g.in_c);
     return;
   }
   const bool chunked = for_each_chunk(g, [&](int64_t r0, int64_t rows, float* cols) {
@@ -371,7 +415,12 @@ void conv2d_backprop_input(const ConvGeometry& g, const float* dy, const float* 
 void conv2d_backprop_filter(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
   const int64_t m = g.batch * g.out_h * g.out_w, k = g.filter_h * g.filter_w * g.in_c, co = g.out_c;
   if (use_direct(g)) {
-    direct_filter_grad(g, x, dy, dw);
+    direct_filter_grad(g, x, dy, dw, g.in_c);
+    return;
+  }
+  if (use_row_padded(g)) {
+    const RowPadded r = row_padded(g, x);
+    direct_filter_grad(r.g, r.x.data(), dy, dw, g.in_c);
     return;
   }
   const bool chunked = for_each_chunk(g, [&](int64_t r0, int64_t rows, float* cols) {
