@@ -123,6 +123,17 @@ constexpr int DMC = 16 * DMR;  // pixels per task
 
 bool use_direct(const ConvGeometry& g) { return g.in_c >= 16 && !is_pointwise(g); }
 
+// parallel_for, or a plain loop for a product too small to be worth waking the pool
+// (the same bound as the GEMM's).
+template <typename F>
+void run_tasks(int n, double flops, F f) {
+  if (flops < 2.0e5) {
+    for (int i = 0; i < n; ++i) f(i);
+  } else {
+    parallel_for(n, f);
+  }
+}
+
 // acc[i] += Σ_c px[i][c] · bp[c, :] over ci channels (bp: ci rows of DNR floats).
 inline void direct_tap(const float* const* px, int64_t ci, const float* __restrict bp, dvec (&acc)[DMR][2]) {
   const float *p0 = px[0], *p1 = px[1], *p2 = px[2], *p3 = px[3], *p4 = px[4], *p5 = px[5];
@@ -161,7 +172,7 @@ void direct_conv(const ConvGeometry& g, const float* x, const float* w, float* y
   const std::vector<float> zeros((size_t)ci, 0.f);
   const int64_t taps_per_block = std::max<int64_t>(1, DKC / ci);
   const int64_t blocks = (m + DMC - 1) / DMC;
-  parallel_for((int)(blocks * panels), [&](int task) {
+  run_tasks((int)(blocks * panels), 2.0 * (double)m * (double)k * (double)co, [&](int task) {
     const int64_t blk = task / panels, panel = task % panels;
     const int64_t q0 = blk * DMC, mc = std::min<int64_t>(DMC, m - q0);
     const int64_t j0 = panel * DNR, nr = std::min<int64_t>(DNR, co - j0);
@@ -233,7 +244,7 @@ void direct_filter_grad(const ConvGeometry& g, const float* x, const float* dy, 
   const int64_t tiles = taps * cblocks * panels;
   const std::vector<float> zeros((size_t)(ci + FMR), 0.f);
   const int parts = (int)std::min<int64_t>(tiles, 4 * thread_count());
-  parallel_for(parts, [&](int part) {
+  run_tasks(parts, 2.0 * (double)m * (double)(taps * ci) * (double)co, [&](int part) {
     const int64_t t0 = tiles * part / parts, t1 = tiles * (part + 1) / parts;
     if (t0 >= t1) return;
     // Tiles are ordered (tap, channel block, panel): this part's taps are a range.
