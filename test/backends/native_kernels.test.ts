@@ -178,6 +178,49 @@ describe('native Conv2D, both gradients', () => {
     });
 });
 
+// 16 or more input channels take the direct convolution (src/conv.cc: no column buffer):
+// partial and several 32-channel panels, pixel counts that leave a partial 6-pixel tile,
+// strides, dilations, asymmetric padding; dx with 16 or more output channels is the same
+// kernel on the turned filter.
+describe('native Conv2D, direct path (16 or more input channels)', () => {
+  const cases = Array.from({ length: 8 }, () => ({
+    n: 1 + rng.int(3),
+    h: 3 + rng.int(9),
+    w: 3 + rng.int(9),
+    ci: 16 + rng.int(40),
+    co: pick([5, 16, 33, 70]),
+    kh: pick([1, 3, 5]),
+    kw: pick([2, 3, 5]),
+    stride: pick([1, 1, 2]),
+    dilation: pick([1, 1, 2]),
+    pad: pick(['same', 'valid', [[0, 0], [2, 0], [1, 3], [0, 0]]] as const),
+  })).map((c) => (c.stride > 1 ? { ...c, dilation: 1 } : c));
+
+  it.each(cases.map((c, i) => [i, c] as const))('case %i matches cpu (y, dx, dW)', (i, c) => {
+    compare((): Record<string, tf.Tensor> => {
+      const x = normal([c.n, c.h + 4, c.w + 4, c.ci], 110 + i) as tf.Tensor4D;
+      const w = normal([c.kh, c.kw, c.ci, c.co], 120 + i) as tf.Tensor4D;
+      const pad = c.pad as 'same';
+      const conv = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, pad, 'NHWC', c.dilation);
+      const y = conv(x, w);
+      if (c.dilation > 1) return { y };
+      const probe = normal(y.shape, 130 + i);
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a, b), probe)))([x, w]);
+      return { y, dx: dx!, dw: dw! };
+    });
+  });
+
+  it('matches cpu on the zoo\'s 5×5 layer shape (64 channels in, 32 out, and the turned dx)', () => {
+    compare(() => {
+      const x = normal([2, 14, 14, 32], 140) as tf.Tensor4D;
+      const w = normal([5, 5, 32, 64], 141) as tf.Tensor4D;
+      const y = tf.conv2d(x, w, 1, 'same');
+      const probe = normal(y.shape, 142);
+      return { y, dx: tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, w, 1, 'same'), probe)))(x) };
+    });
+  });
+});
+
 describe('native MaxPool and MaxPoolGrad', () => {
   it.each([
     [2, 2, 'valid'], [2, 2, 'same'], [3, 2, 'same'], [3, 1, 'valid'], [2, 1, 'same'], [3, 3, 'same'],
@@ -189,6 +232,17 @@ describe('native MaxPool and MaxPoolGrad', () => {
       return { y, dx: tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, filter, stride, pad), probe)))(x) };
     });
   });
+
+  // 35 channels: two 16-channel blocks (the vectorised window scan) and a scalar tail;
+  // values rounded to a few levels so that windows hold ties, some windows overlap.
+  it.each([[2, 2, 'valid'], [3, 2, 'same'], [3, 1, 'same'], [2, 1, 'valid']] as const)(
+    'filter %i stride %i %s on 35 channels with ties matches cpu', (filter, stride, pad) => {
+      compare(() => {
+        const x = tf.round(tf.mul(normal([2, 9, 7, 35], filter * 10 + stride + 200), 1.5)) as tf.Tensor4D;
+        const probe = normal(tf.maxPool(x, filter, stride, pad).shape, 98);
+        return { dx: tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, filter, stride, pad), probe)))(x) };
+      });
+    });
 
   it('sends a tied window\'s gradient to its first maximum, as cpu does', () => {
     compare(() => {

@@ -107,6 +107,18 @@ const reduce = (op: (x: tf.Tensor, axes?: number | number[], keepDims?: boolean)
     // tfjs's Prod gradient cannot take a negative axis (on cpu either).
     return { y: f(x), ...(op === tf.prod && axes?.[0] === -1 ? {} : gradsOf(f, [x])) };
   }]));
+// Over a middle axis, big enough to be split between threads at places that cut rows of
+// the kept inner axis (2100 outputs in 8 ranges), with NaNs, which win as on cpu.
+const middleAxis = (op: (x: tf.Tensor, axes?: number | number[], keepDims?: boolean) => tf.Tensor) => [
+  ['[3,50,700] over axis 1 (split between threads), with gradient', () => {
+    const x = normal([3, 50, 700]);
+    return { y: op(x, 1), ...gradsOf((a) => op(a, 1), [x]) };
+  }],
+  ['[2,3,4,33] over axes [1,2] keepDims, with NaNs', () => {
+    const nan = tf.tensor1d(Array.from({ length: 2 * 3 * 4 * 33 }, (_, i) => (i % 37 === 5 ? NaN : 0))).reshape([2, 3, 4, 33]);
+    return { y: op(tf.add(normal([2, 3, 4, 33]), nan), [1, 2], true) };
+  }],
+] as Case[];
 const argReduce = (op: (x: tf.Tensor, axis: number) => tf.Tensor) => [0, 1, 2, -1].map((axis): Case => [`axis ${axis}`, () => ({
   y: op(normal([5, 7, 33]), axis), long: op(normal([3, 1200]), axis === 0 ? 0 : 1),
 })]);
@@ -155,8 +167,8 @@ const CASES: Record<string, Case[]> = {
       return { masked: tf.softmax(tf.add(x, mask)), log: tf.logSoftmax(x), ...gradsOf((a) => tf.logSoftmax(a), [x]) };
     }],
   ],
-  Max: reduce(tf.max),
-  Min: reduce(tf.min),
+  Max: [...reduce(tf.max), ...middleAxis(tf.max)],
+  Min: [...reduce(tf.min), ...middleAxis(tf.min)],
   Prod: reduce(tf.prod),
   ArgMax: argReduce(tf.argMax),
   ArgMin: argReduce(tf.argMin),

@@ -151,7 +151,7 @@ const REDUCTIONS: ReadonlyArray<[name: string, code: number, axisAttr: string]> 
  * A reduction over adjacent axes views x as [outer, reduced, inner]; over scattered
  * axes, x is first transposed (natively) so that the reduced axes come last.
  */
-function reductionKernel(addon: NativeAddon, name: string, code: number, axisAttr: string, original: Fallback): tf.KernelConfig {
+function reductionKernel(addon: NativeAddon, name: string, code: number, axisAttr: string, original: Fallback, middleOnly = false): tf.KernelConfig {
   const isArg = name.startsWith('Arg');
   return kernel(name, (args) => {
     const x = args.inputs['x']!;
@@ -161,11 +161,14 @@ function reductionKernel(addon: NativeAddon, name: string, code: number, axisAtt
     if (x.dtype !== 'float32' || rank === 0 || rank > 8 || axes.length === 0 || axes[0]! < 0 || axes.at(-1)! >= rank || product(x.shape) === 0) {
       return fallback(original, args, `${name} of ${x.dtype}, a scalar or an empty tensor`);
     }
+    const adjacent = axes.at(-1)! - axes[0]! + 1 === axes.length;
+    if (middleOnly && !(adjacent && product(x.shape.slice(axes.at(-1)! + 1)) > 1)) {
+      return fallback(original, args, `${name} over the last axes or scattered axes`);
+    }
     const backend = wasmBackend(args);
     const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
     const out = backend.makeOutput(keepDims && !isArg ? kept : x.shape.filter((_, i) => !axes.includes(i)), isArg ? 'int32' : 'float32');
     const reduced = product(axes.map((a) => x.shape[a]!));
-    const adjacent = axes.at(-1)! - axes[0]! + 1 === axes.length;
     if (adjacent) {
       addon.reduce(code, heap(backend, x) as Float32Array, heap(backend, out), product(x.shape.slice(0, axes[0]!)), reduced, product(x.shape.slice(axes.at(-1)! + 1)));
       return out;
@@ -233,14 +236,17 @@ export function stockKernelConfigs(addon: NativeAddon, current: (name: string) =
     oneHotKernel(addon, current('OneHot')),
     // Softmax with its vectorised exp measured 2.0× the XNNPACK kernel it replaces
     // (bench:kernels, [256,64,64], loaded machine; 0.7× with a scalar exp). The
-    // Max/Min/Prod/ArgMax/ArgMin reductions are built and tested but not registered:
-    // they measured slower than the wasm kernels (0.2× for Max over the last axis, loaded),
-    // and a native kernel must not be slower than what it replaces.
-    // ALGOBENCH_NATIVE_ROWWISE=1 registers them to measure.
+    // Max/Min/Prod/ArgMax/ArgMin reductions are built and tested but, over the last
+    // axes, not used: they measured slower than the wasm kernels there (0.2× for Max over
+    // the last axis, loaded), and a native kernel must not be slower than what it
+    // replaces. Max and Min over a block of axes with axes after it (text_cnn's max over
+    // time, [64,96,128] over axis 1) are native: rows folded contiguously, both threads.
+    // ALGOBENCH_NATIVE_ROWWISE=1 registers all of them for every case, to measure.
     softmaxKernel(addon, current('Softmax')),
     ...(process.env['ALGOBENCH_NATIVE_ROWWISE'] === '1'
       ? REDUCTIONS.map(([name, code, axisAttr]) => reductionKernel(addon, name, code, axisAttr, current(name)))
-      : []),
+      : REDUCTIONS.filter(([name]) => name === 'Max' || name === 'Min')
+        .map(([name, code, axisAttr]) => reductionKernel(addon, name, code, axisAttr, current(name), true))),
     gatherKernel(addon, current('GatherV2')),
     segmentSumKernel(addon, current('UnsortedSegmentSum')),
     // An addon built before src/copy.cc existed (a stale build folder) lacks the strided

@@ -1,6 +1,11 @@
 // 2-D convolution (NHWC input, HWIO filter) and max-pool gradient for algobench's
-// tfjs kernels. Convolutions are im2col + sgemm over chunks of output rows, so the
-// column buffer stays small and every chunk is one well-shaped matrix product.
+// tfjs kernels. The forward convolution (and dx with stride 1, as the forward
+// convolution of dy with the turned filter) and the filter gradient are direct:
+// register-tiled products that read patches from x in place (with 16 or more input
+// channels) or from a copy of x with its padding written out (fewer channels, no
+// dilation across columns). Other cases (and dx otherwise) are im2col + sgemm over
+// chunks of output rows, so the column buffer stays small and every chunk is one
+// well-shaped matrix product.
 #pragma once
 #include <cstdint>
 
