@@ -1,0 +1,94 @@
+/**
+ * tf.layers' LSTMCell and GRUCell with each time step as one fused kernel (forward and
+ * backward, harness/backends/native/kernels_rnn.ts). The stock `call` runs 25–40 tfjs
+ * ops a step and its gradient about twice as many, so a tf.layers LSTM or GRU spends
+ * most of its step in per-op cost. Where the fused kernels are registered for the
+ * current backend (the native kernels on wasm), a cell whose configuration they cover
+ * runs them:
+ *   - activation tanh, recurrentActivation hardSigmoid or sigmoid (tfjs's definitions:
+ *     hardSigmoid = clip(0.2·x + 0.5, 0, 1));
+ *   - no dropout or recurrentDropout in effect (tfjs applies them for 0 < rate < 1);
+ *   - float32 inputs of rank 2 (the RNN layer hands the cell one time step);
+ *   - with or without bias (useBias), any units, initializers, regularizers and
+ *     constraints (those act on the weights, outside `call`).
+ * GRUCell computes as tfjs's (reset_after false, the only mode tfjs has; tfjs ignores
+ * `implementation`). Everything else runs the stock method. The result equals the
+ * stock cell's to float32 rounding (tested against the stock cell on the cpu backend),
+ * not bit for bit: the recurrent product is summed in another order.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { GRU_CELL_KERNEL, LSTM_CELL_KERNEL, RECURRENT_ACTIVATIONS } from '../native/kernels_rnn.ts';
+
+/** The stock cells' fields `call` reads (protected or untyped in tfjs-layers' typings). */
+interface CellFields {
+  units: number;
+  useBias: boolean;
+  dropout: number;
+  recurrentDropout: number;
+  activation: object;
+  recurrentActivation: object;
+  kernel: { read(): tf.Tensor };
+  recurrentKernel: { read(): tf.Tensor };
+  bias: { read(): tf.Tensor } | null;
+}
+
+type Call = (this: unknown, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
+
+const className = (activation: object): string => (activation.constructor as { className?: string }).className ?? '';
+const inEffect = (rate: number): boolean => rate > 0 && rate < 1;
+
+/** The recurrent activation's code for the kernels, or undefined where the stock method must run. */
+function fusedActivation(cell: CellFields, kernelName: string, inputs: tf.Tensor | tf.Tensor[], states: number): number | undefined {
+  if (!Array.isArray(inputs) || inputs.length !== states + 1) return undefined;
+  if (tf.getKernel(kernelName, tf.getBackend()) === undefined) return undefined;
+  if (inEffect(cell.dropout) || inEffect(cell.recurrentDropout) || className(cell.activation) !== 'tanh') return undefined;
+  if (!inputs.every((t) => t.dtype === 'float32' && t.rank === 2)) return undefined;
+  return RECURRENT_ACTIVATIONS[className(cell.recurrentActivation)];
+}
+
+function cellInputs(cell: CellFields, x: tf.Tensor): Record<string, tf.Tensor> {
+  const inputs: Record<string, tf.Tensor> = { xw: tf.matMul(x, cell.kernel.read()), recurrentKernel: cell.recurrentKernel.read() };
+  if (cell.useBias && cell.bias !== null) inputs['bias'] = cell.bias.read();
+  return inputs;
+}
+
+function lstmCall(cell: CellFields, [x, h, c]: tf.Tensor[], act: number): tf.Tensor[] {
+  return tf.tidy(() => {
+    const inputs = { ...cellInputs(cell, x!), h: h!, c: c! };
+    const [hOut, cOut] = tf.engine().runKernel(LSTM_CELL_KERNEL, inputs, { recurrentActivation: act, hasBias: 'bias' in inputs }) as tf.Tensor[];
+    return [hOut!, hOut!, cOut!];
+  });
+}
+
+function gruCall(cell: CellFields, [x, h]: tf.Tensor[], act: number): tf.Tensor[] {
+  return tf.tidy(() => {
+    const inputs = { ...cellInputs(cell, x!), h: h! };
+    const [hOut] = tf.engine().runKernel(GRU_CELL_KERNEL, inputs, { recurrentActivation: act, hasBias: 'bias' in inputs }) as tf.Tensor[];
+    return [hOut!, hOut!];
+  });
+}
+
+const stock = new Map<string, Call>();
+
+function patch(prototype: { call: Call }, name: string, kernelName: string, states: number, fused: typeof lstmCall): void {
+  const original = prototype.call;
+  stock.set(name, original);
+  prototype.call = function (this: unknown, inputs, kwargs) {
+    const cell = this as CellFields;
+    const act = fusedActivation(cell, kernelName, inputs, states);
+    return act === undefined ? original.call(this, inputs, kwargs) : fused(cell, inputs as tf.Tensor[], act);
+  };
+}
+
+/** Routes LSTMCell.call and GRUCell.call through the fused kernels where they cover the cell (once per process). */
+export function installStockRnn(): void {
+  if (stock.size > 0) return;
+  // The classes are not exported by name; a throwaway cell (no weights until built) gives their prototypes.
+  patch(Object.getPrototypeOf(tf.layers.lstmCell({ units: 1 })) as { call: Call }, 'LSTMCell', LSTM_CELL_KERNEL, 2, lstmCall);
+  patch(Object.getPrototypeOf(tf.layers.gruCell({ units: 1 })) as { call: Call }, 'GRUCell', GRU_CELL_KERNEL, 1, gruCall);
+}
+
+/** The stock `call` of LSTMCell or GRUCell, for tests that compare against it. */
+export function stockRnnCall(name: 'LSTMCell' | 'GRUCell'): Call | undefined {
+  return stock.get(name);
+}
