@@ -129,11 +129,13 @@ describe('fused tf.layers LSTM and GRU cells', () => {
     return { kernels: profile.kernels.map((k) => k.name), leaked };
   }
 
-  it('runs one fused kernel per step forward and backward, leaking nothing', async () => {
+  it('runs one fused kernel per step forward and backward and one input product per layer, leaking nothing', async () => {
     const lstm = await kernelsOf(() => tf.layers.lstm({ units: 5 }));
     expect(lstm.kernels.filter((k) => k === LSTM_CELL_KERNEL)).toHaveLength(3);
     expect(lstm.kernels.filter((k) => k === LSTM_CELL_GRAD_KERNEL)).toHaveLength(3);
     expect(lstm.kernels).not.toContain('ClipByValue');
+    // inputs·kernel for all steps at once: one product forward, one backward (the kernel's gradient; x needs none).
+    expect(lstm.kernels.filter((k) => k === 'BatchMatMul')).toHaveLength(2);
     expect(lstm.leaked).toBe(0);
     const gru = await kernelsOf(() => tf.layers.gru({ units: 5, useBias: false }));
     expect(gru.kernels.filter((k) => k === GRU_CELL_KERNEL)).toHaveLength(3);
