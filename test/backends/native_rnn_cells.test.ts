@@ -4,9 +4,10 @@
  * tfjs's cpu backend (which has no fused kernel, so the stock `call` runs there): the
  * layer's output and the gradients of every weight and of the input, to 1e-4 relative,
  * on odd sizes over several time steps, with returnSequences on and off, both recurrent
- * activations, without bias, from a given initial state, and for a whole tf.layers
- * model; that the fused kernels run on wasm and leak no tensor; and that a cell they do
- * not cover (dropout, another activation) runs the stock method.
+ * activations, without bias, from a given initial state, for cells stacked in a
+ * generic tf.layers.rnn, and for a whole tf.layers model; that the fused kernels run
+ * on wasm and leak no tensor; and that a cell they do not cover (dropout, another
+ * activation) runs the stock method.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +91,8 @@ CASES.push(
     model.dispose();
     return result;
   }],
+  ['tf.layers.rnn over stacked cells (lstmCell then gruCell: the inputs multiplied in each cell, step by step)', () =>
+    layerRun(() => tf.layers.rnn({ cell: [tf.layers.lstmCell({ units: 6 }), tf.layers.gruCell({ units: 5 })], returnSequences: true }), [3, 4, 7])],
   ['lstm with an initial state (the cell gets c from the caller)', () => {
     const layer = tf.layers.lstm({ units: 6, returnSequences: true });
     const x = normal([3, 4, 5]);
