@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "fast_math.h"
@@ -31,14 +32,18 @@ enum RecurrentActivation : int { kHardSigmoid = 0, kSigmoid = 1 };
 
 inline float hard_sigmoid_pre(float x) { return 0.2f * x + 0.5f; }
 
-inline float recurrent(int act, float x) {
-  if (act == kHardSigmoid) return std::min(std::max(hard_sigmoid_pre(x), 0.f), 1.f);
+// The activation is a template parameter, and the loops over units are marked free of
+// aliasing (ivdep: every output is a fresh buffer), so that they compile to vector code.
+template <int Act>
+inline float recurrent(float x) {
+  if (Act == kHardSigmoid) return std::min(std::max(hard_sigmoid_pre(x), 0.f), 1.f);
   return sigmoid_vectorisable(x);
 }
 
 // d recurrent(x) / dx, from the pre-activation x and the activation's value y.
-inline float recurrent_grad(int act, float x, float y) {
-  if (act == kHardSigmoid) {
+template <int Act>
+inline float recurrent_grad(float x, float y) {
+  if (Act == kHardSigmoid) {
     const float t = hard_sigmoid_pre(x);
     return (t >= 0.f && t <= 1.f) ? 0.2f : 0.f;
   }
@@ -49,12 +54,14 @@ inline float recurrent_grad(int act, float x, float y) {
 void column_sums(const float* d, int64_t rows, int64_t cols, float* db) {
   std::memset(db, 0, sizeof(float) * cols);
   for (int64_t b = 0; b < rows; ++b)
+    #pragma GCC ivdep
     for (int64_t j = 0; j < cols; ++j) db[j] += d[b * cols + j];
 }
 
 // ---- LSTM ----
 
-void lstm_forward(int act, int64_t B, int64_t u, const float* xw, const float* bias, const float* h, const float* c,
+template <int Act>
+void lstm_forward(int64_t B, int64_t u, const float* xw, const float* bias, const float* h, const float* c,
                   const float* U, float* h_out, float* c_out, float* z) {
   const int64_t G = 4 * u;
   std::memcpy(z, xw, sizeof(float) * B * G);
@@ -62,10 +69,12 @@ void lstm_forward(int act, int64_t B, int64_t u, const float* xw, const float* b
   for (int64_t b = 0; b < B; ++b) {
     float* zr = z + b * G;
     if (bias != nullptr)
+      #pragma GCC ivdep
       for (int64_t j = 0; j < G; ++j) zr[j] += bias[j];
+    #pragma GCC ivdep
     for (int64_t j = 0; j < u; ++j) {
-      const float i = recurrent(act, zr[j]), f = recurrent(act, zr[u + j]);
-      const float g = tanh_vectorisable(zr[2 * u + j]), o = recurrent(act, zr[3 * u + j]);
+      const float i = recurrent<Act>(zr[j]), f = recurrent<Act>(zr[u + j]);
+      const float g = tanh_vectorisable(zr[2 * u + j]), o = recurrent<Act>(zr[3 * u + j]);
       const float cn = f * c[b * u + j] + i * g;
       c_out[b * u + j] = cn;
       h_out[b * u + j] = o * tanh_vectorisable(cn);
@@ -74,23 +83,25 @@ void lstm_forward(int act, int64_t B, int64_t u, const float* xw, const float* b
 }
 
 // dz (= d xw) [B, 4u], db [4u] (when bias), dh [B, u], dc [B, u], dU [u, 4u].
-void lstm_backward(int act, int64_t B, int64_t u, const float* z, const float* h, const float* c, const float* U,
+template <int Act>
+void lstm_backward(int64_t B, int64_t u, const float* z, const float* h, const float* c, const float* U,
                    const float* dh_out, const float* dc_out, float* dz, float* db, float* dh, float* dc, float* dU) {
   const int64_t G = 4 * u;
   for (int64_t b = 0; b < B; ++b) {
     const float* zr = z + b * G;
     float* dzr = dz + b * G;
+    #pragma GCC ivdep
     for (int64_t j = 0; j < u; ++j) {
       const int64_t k = b * u + j;
-      const float i = recurrent(act, zr[j]), f = recurrent(act, zr[u + j]);
-      const float g = tanh_vectorisable(zr[2 * u + j]), o = recurrent(act, zr[3 * u + j]);
+      const float i = recurrent<Act>(zr[j]), f = recurrent<Act>(zr[u + j]);
+      const float g = tanh_vectorisable(zr[2 * u + j]), o = recurrent<Act>(zr[3 * u + j]);
       const float cn = f * c[k] + i * g;
       const float tc = tanh_vectorisable(cn);
       const float dct = dc_out[k] + dh_out[k] * o * (1.f - tc * tc);
-      dzr[j] = dct * g * recurrent_grad(act, zr[j], i);
-      dzr[u + j] = dct * c[k] * recurrent_grad(act, zr[u + j], f);
+      dzr[j] = dct * g * recurrent_grad<Act>(zr[j], i);
+      dzr[u + j] = dct * c[k] * recurrent_grad<Act>(zr[u + j], f);
       dzr[2 * u + j] = dct * i * (1.f - g * g);
-      dzr[3 * u + j] = dh_out[k] * tc * recurrent_grad(act, zr[3 * u + j], o);
+      dzr[3 * u + j] = dh_out[k] * tc * recurrent_grad<Act>(zr[3 * u + j], o);
       dc[k] = dct * f;
     }
   }
@@ -101,7 +112,8 @@ void lstm_backward(int act, int64_t B, int64_t u, const float* z, const float* h
 
 // ---- GRU ----
 
-void gru_forward(int act, int64_t B, int64_t u, const float* xw, const float* bias, const float* h, const float* U,
+template <int Act>
+void gru_forward(int64_t B, int64_t u, const float* xw, const float* bias, const float* h, const float* U,
                  float* h_out, float* aux) {
   const int64_t G = 3 * u, A = 4 * u;
   // aux columns: [0, u) z's pre-activation, [u, 2u) r's, [2u, 3u) h̃, [3u, 4u) r∘h.
@@ -109,34 +121,39 @@ void gru_forward(int act, int64_t B, int64_t u, const float* xw, const float* bi
   for (int64_t b = 0; b < B; ++b) {
     float* ar = aux + b * A;
     const float* xr = xw + b * G;
+    #pragma GCC ivdep
     for (int64_t j = 0; j < 2 * u; ++j) ar[j] += bias != nullptr ? xr[j] + bias[j] : xr[j];
-    for (int64_t j = 0; j < u; ++j) ar[3 * u + j] = recurrent(act, ar[u + j]) * h[b * u + j];
+    #pragma GCC ivdep
+    for (int64_t j = 0; j < u; ++j) ar[3 * u + j] = recurrent<Act>(ar[u + j]) * h[b * u + j];
   }
   sgemm(false, false, B, u, u, aux + 3 * u, A, U + 2 * u, G, aux + 2 * u, A, false);  // (r∘h)·U[:, 2u:]
   for (int64_t b = 0; b < B; ++b) {
     float* ar = aux + b * A;
     const float* xr = xw + b * G;
+    #pragma GCC ivdep
     for (int64_t j = 0; j < u; ++j) {
       const float xh = bias != nullptr ? xr[2 * u + j] + bias[2 * u + j] : xr[2 * u + j];
       const float hh = tanh_vectorisable(xh + ar[2 * u + j]);
       ar[2 * u + j] = hh;
-      const float zg = recurrent(act, ar[j]);
+      const float zg = recurrent<Act>(ar[j]);
       h_out[b * u + j] = zg * h[b * u + j] + (1.f - zg) * hh;
     }
   }
 }
 
 // dxw [B, 3u], db [3u] (when bias), dh [B, u], dU [u, 3u]; scratch [B, u].
-void gru_backward(int act, int64_t B, int64_t u, const float* aux, const float* h, const float* U, const float* dh_out,
+template <int Act>
+void gru_backward(int64_t B, int64_t u, const float* aux, const float* h, const float* U, const float* dh_out,
                   float* dxw, float* db, float* dh, float* dU, float* scratch) {
   const int64_t G = 3 * u, A = 4 * u;
   for (int64_t b = 0; b < B; ++b) {
     const float* ar = aux + b * A;
     float* dr = dxw + b * G;
+    #pragma GCC ivdep
     for (int64_t j = 0; j < u; ++j) {
       const int64_t k = b * u + j;
-      const float zg = recurrent(act, ar[j]), hh = ar[2 * u + j], d = dh_out[k];
-      dr[j] = d * (h[k] - hh) * recurrent_grad(act, ar[j], zg);  // dz, through the activation
+      const float zg = recurrent<Act>(ar[j]), hh = ar[2 * u + j], d = dh_out[k];
+      dr[j] = d * (h[k] - hh) * recurrent_grad<Act>(ar[j], zg);  // dz, through the activation
       dr[2 * u + j] = d * (1.f - zg) * (1.f - hh * hh);           // d of h̃'s pre-activation
       dh[k] = d * zg;
     }
@@ -147,10 +164,11 @@ void gru_backward(int act, int64_t B, int64_t u, const float* aux, const float* 
   for (int64_t b = 0; b < B; ++b) {
     const float* ar = aux + b * A;
     float* dr = dxw + b * G;
+    #pragma GCC ivdep
     for (int64_t j = 0; j < u; ++j) {
       const int64_t k = b * u + j;
-      const float r = recurrent(act, ar[u + j]), drh = scratch[k];
-      dr[u + j] = drh * h[k] * recurrent_grad(act, ar[u + j], r);
+      const float r = recurrent<Act>(ar[u + j]), drh = scratch[k];
+      dr[u + j] = drh * h[k] * recurrent_grad<Act>(ar[u + j], r);
       dh[k] += drh * r;
     }
   }
@@ -161,6 +179,13 @@ void gru_backward(int act, int64_t B, int64_t u, const float* aux, const float* 
 }
 
 // ---- bindings ----
+
+// Calls f with the activation as a compile-time constant.
+template <typename F>
+void dispatch(int64_t act, F&& f) {
+  if (act == kHardSigmoid) f(std::integral_constant<int, kHardSigmoid>{});
+  else f(std::integral_constant<int, kSigmoid>{});
+}
 
 struct Args {
   napi_env env;
@@ -218,7 +243,7 @@ napi_value LstmCell(napi_env env, napi_callback_info info) {
   const float *xw = a.floats(3, B * g), *bias = a.floats(4, g, true), *h = a.floats(5, bu), *c = a.floats(6, bu),
               *U = a.floats(7, u * g);
   float *ho = a.floats(8, bu), *co = a.floats(9, bu), *z = a.floats(10, B * g);
-  if (a.error.empty()) lstm_forward((int)act, B, u, xw, bias, h, c, U, ho, co, z);
+  if (a.error.empty()) dispatch(act, [&](auto k) { lstm_forward<decltype(k)::value>(B, u, xw, bias, h, c, U, ho, co, z); });
   return a.done("lstmCell");
 }
 
@@ -235,7 +260,7 @@ napi_value LstmCellGrad(napi_env env, napi_callback_info info) {
               *dho = a.floats(7, bu), *dco = a.floats(8, bu);
   float *dz = a.floats(9, B * g), *db = a.floats(10, g, true), *dh = a.floats(11, bu), *dc = a.floats(12, bu),
         *dU = a.floats(13, u * g);
-  if (a.error.empty()) lstm_backward((int)act, B, u, z, h, c, U, dho, dco, dz, db, dh, dc, dU);
+  if (a.error.empty()) dispatch(act, [&](auto k) { lstm_backward<decltype(k)::value>(B, u, z, h, c, U, dho, dco, dz, db, dh, dc, dU); });
   return a.done("lstmCellGrad");
 }
 
@@ -250,7 +275,7 @@ napi_value GruCell(napi_env env, napi_callback_info info) {
   const size_t bu = B * u, g = 3 * u;
   const float *xw = a.floats(3, B * g), *bias = a.floats(4, g, true), *h = a.floats(5, bu), *U = a.floats(6, u * g);
   float *ho = a.floats(7, bu), *aux = a.floats(8, B * 4 * u);
-  if (a.error.empty()) gru_forward((int)act, B, u, xw, bias, h, U, ho, aux);
+  if (a.error.empty()) dispatch(act, [&](auto k) { gru_forward<decltype(k)::value>(B, u, xw, bias, h, U, ho, aux); });
   return a.done("gruCell");
 }
 
@@ -267,7 +292,7 @@ napi_value GruCellGrad(napi_env env, napi_callback_info info) {
   float *dxw = a.floats(7, B * g), *db = a.floats(8, g, true), *dh = a.floats(9, bu), *dU = a.floats(10, u * g);
   if (a.error.empty()) {
     std::vector<float> scratch(bu);
-    gru_backward((int)act, B, u, aux, h, U, dho, dxw, db, dh, dU, scratch.data());
+    dispatch(act, [&](auto k) { gru_backward<decltype(k)::value>(B, u, aux, h, U, dho, dxw, db, dh, dU, scratch.data()); });
   }
   return a.done("gruCellGrad");
 }
