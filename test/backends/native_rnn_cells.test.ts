@@ -5,7 +5,7 @@
  * layer's output and the gradients of every weight and of the input, to 1e-4 relative,
  * on odd sizes over several time steps, with returnSequences on and off, both recurrent
  * activations, without bias, from a given initial state, for cells stacked in a
- * generic tf.layers.rnn, and for a whole tf.layers model; that the fused kernels run
+ * generic tf.layers.rnn, with masked steps, and for whole tf.layers models; that the fused kernels run
  * on wasm and leak no tensor; and that a cell they do not cover (dropout, another
  * activation) runs the stock method.
  */
@@ -93,6 +93,26 @@ CASES.push(
   }],
   ['tf.layers.rnn over stacked cells (lstmCell then gruCell: the inputs multiplied in each cell, step by step)', () =>
     layerRun(() => tf.layers.rnn({ cell: [tf.layers.lstmCell({ units: 6 }), tf.layers.gruCell({ units: 5 })], returnSequences: true }), [3, 4, 7])],
+  ['embedding with maskZero → gru (sequences) → lstm: masked steps keep the state', () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.embedding({ inputDim: 20, outputDim: 5, inputLength: 6, maskZero: true }),
+        tf.layers.gru({ units: 7, returnSequences: true }),
+        tf.layers.lstm({ units: 4, returnSequences: true }),
+      ],
+    });
+    model.setWeights(model.getWeights().map((w) => tf.mul(normal(w.shape), 0.5)));
+    const tokens = tf.tensor2d([[3, 7, 0, 0, 1, 2], [0, 5, 9, 11, 0, 4], [19, 18, 17, 0, 0, 0]]);
+    const probe = normal([3, 6, 4]);
+    const weights = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(tokens) as tf.Tensor, probe)) as tf.Scalar, weights);
+    const result: Outputs = { y: model.apply(tokens) as tf.Tensor, value };
+    weights.forEach((w, i) => {
+      result[`d${i}`] = grads[w.name]!;
+    });
+    model.dispose();
+    return result;
+  }],
   ['lstm with an initial state (the cell gets c from the caller)', () => {
     const layer = tf.layers.lstm({ units: 6, returnSequences: true });
     const x = normal([3, 4, 5]);
