@@ -12,7 +12,11 @@
  *   - with or without bias (useBias), any units, initializers, regularizers and
  *     constraints (those act on the weights, outside `call`).
  * GRUCell computes as tfjs's (reset_after false, the only mode tfjs has; tfjs ignores
- * `implementation`). Everything else runs the stock method. The result equals the
+ * `implementation`). Everything else runs the stock method. The LSTM and GRU layers
+ * (not a generic tf.layers.rnn) also multiply every time step's inputs by the kernel in
+ * one matmul before the recurrence (patchLayer). A gradient of a gradient through a
+ * fused cell is not supported (neither is it through the stock cell: tfjs cannot
+ * differentiate tanh's, sigmoid's or the clip's gradient). The result equals the
  * stock cell's to float32 rounding (tested against the stock cell on the cpu backend),
  * not bit for bit: the recurrent product is summed in another order.
  */
