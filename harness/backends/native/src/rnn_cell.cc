@@ -23,6 +23,7 @@
 
 #include "fast_math.h"
 #include "gemm.h"
+#include "parallel.h"
 #include "rnn_cell.h"
 
 namespace algobench {
@@ -181,8 +182,11 @@ void gru_backward(int64_t B, int64_t u, const float* aux, const float* h, const 
 // ---- bindings ----
 
 // Calls f with the activation as a compile-time constant.
+// The products of one step are small (a batch of rows by a few hundred units): they run
+// on the calling thread, see SerialScope.
 template <typename F>
 void dispatch(int64_t act, F&& f) {
+  const SerialScope serial;
   if (act == kHardSigmoid) f(std::integral_constant<int, kHardSigmoid>{});
   else f(std::integral_constant<int, kSigmoid>{});
 }
