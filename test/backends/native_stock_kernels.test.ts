@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
 import { nativeKernelConfigs } from '../../harness/backends/native/kernels.ts';
 import { CLIP_GRAD_KERNEL, SIGMOID_GRAD_KERNEL, TANH_GRAD_KERNEL } from '../../harness/backends/native/kernels_gradients.ts';
+import { GRU_CELL_GRAD_KERNEL, GRU_CELL_KERNEL, LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL } from '../../harness/backends/native/kernels_rnn.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
 import { createRng } from '../../harness/core/rng.ts';
 import { ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL } from '../../harness/spec.ts';
@@ -194,8 +195,8 @@ const CASES: Record<string, Case[]> = {
 
 /** Kernels whose cases live in native_kernels.test.ts. */
 // ELEMENTWISE_PROGRAM_KERNEL: test/backends/elementwise_program.test.ts; FusedBatchNorm: native_norm.test.ts; the fused
-// activation gradients: test/backends/native_gradients.test.ts.
-const COVERED_ELSEWHERE = ['FusedBatchNorm', 'BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'Sum', 'Mean', ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL, 'Identity',
+// activation gradients: test/backends/native_gradients.test.ts; the fused LSTM and GRU cells: native_rnn_cells.test.ts.
+const COVERED_ELSEWHERE = [LSTM_CELL_KERNEL, LSTM_CELL_GRAD_KERNEL, GRU_CELL_KERNEL, GRU_CELL_GRAD_KERNEL, 'FusedBatchNorm', 'BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'Sum', 'Mean', ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL, 'Identity',
   TANH_GRAD_KERNEL, SIGMOID_GRAD_KERNEL, CLIP_GRAD_KERNEL];
 
 beforeAll(async () => {

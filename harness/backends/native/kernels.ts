@@ -12,6 +12,7 @@ import { ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL } from '../../spec.ts';
 import type { NativeAddon } from './addon.ts';
 import { gradientKernelConfigs } from './kernels_gradients.ts';
 import { normKernelConfigs } from './kernels_norm.ts';
+import { rnnCellKernelConfigs } from './kernels_rnn.ts';
 import { stockKernelConfigs } from './kernels_stock.ts';
 
 type Fallback = tf.KernelConfig | undefined;
@@ -308,5 +309,6 @@ export function nativeKernelConfigs(addon: NativeAddon, current: (name: string) 
     ...stockKernelConfigs(addon, current),
     ...gradientKernelConfigs(addon),
     ...normKernelConfigs(addon, current),
+    ...rnnCellKernelConfigs(addon),
   ];
 }

@@ -8,9 +8,11 @@ import * as tf from '@tensorflow/tfjs';
 import { loadNativeAddon } from '../native/addon.ts';
 import { nativeKernelConfigs } from '../native/kernels.ts';
 import { installNativeGradients } from '../native/kernels_gradients.ts';
+import { installRnnCellGradients } from '../native/kernels_rnn.ts';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv.ts';
 import { installGradients } from './gradients.ts';
 import { installStockAdam } from './stock_adam.ts';
+import { installStockRnn } from './stock_rnn.ts';
 import { batchMatMulConfig } from './matmul.ts';
 import { maxPoolGradConfig } from './pooling.ts';
 import { unsortedSegmentSumConfig } from './segment.ts';
@@ -52,9 +54,11 @@ export function installWasmKernels(): { native: boolean } {
     // The fused gradients use those kernels where they are registered (and the stock
     // gradients elsewhere: on other backends, and for gradients of gradients).
     installNativeGradients();
+    installRnnCellGradients();
   }
   installGradients();
   installStockAdam();
+  installStockRnn();
   installed = { native: addon !== undefined };
   return installed;
 }

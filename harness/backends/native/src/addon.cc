@@ -15,6 +15,7 @@
 #include "reduce.h"
 #include "stock_addon.h"
 #include "norm.h"
+#include "rnn_cell.h"
 
 namespace {
 
@@ -234,6 +235,7 @@ napi_value Init(napi_env env, napi_value exports) {
   algobench::define_stock_kernels(env, exports);
   algobench::define_activation_grad_kernels(env, exports);
   algobench::define_norm_kernels(env, exports);
+  algobench::define_rnn_cell_kernels(env, exports);
   return exports;
 }
 

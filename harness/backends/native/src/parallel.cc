@@ -116,4 +116,7 @@ void parallel_for(int n, const std::function<void(int)>& f) {
   inside_job = false;
 }
 
+SerialScope::SerialScope() : saved_(inside_job) { inside_job = true; }
+SerialScope::~SerialScope() { inside_job = saved_; }
+
 }  // namespace algobench

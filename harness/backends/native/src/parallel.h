@@ -14,4 +14,18 @@ int thread_count();
 // all calls have returned. Nested calls run serially on the calling thread.
 void parallel_for(int n, const std::function<void(int)>& f);
 
+// While one lives, parallel_for on this thread runs serially (as a nested call does):
+// for kernels made of many small products (an RNN cell's step), where waking the pool
+// and waiting for a worker cost more than the second thread saves.
+class SerialScope {
+ public:
+  SerialScope();
+  ~SerialScope();
+  SerialScope(const SerialScope&) = delete;
+  SerialScope& operator=(const SerialScope&) = delete;
+
+ private:
+  bool saved_;
+};
+
 }  // namespace algobench
