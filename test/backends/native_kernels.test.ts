@@ -327,6 +327,35 @@ describe('fused Adam moments', () => {
     });
   });
 
+  it.each([0, 1])('nesterov %i: an element\'s bits do not depend on where it sits (vector body, remainder, either thread\'s share, alone)', (nesterov) => {
+    const addon = loadNativeAddon()!;
+    const rng = createRng(7 + nesterov);
+    const n = 70001;
+    const g = Float32Array.from({ length: n }, () => rng.next() - 0.5);
+    const m = Float32Array.from({ length: n }, () => 0.1 * (rng.next() - 0.5));
+    const v = Float32Array.from({ length: n }, () => 0.01 * rng.next());
+    // Zeros, a tiny and a subnormal value, where the division and the root are edge cases.
+    g.set([0, 1e-30, -1e-38], 100);
+    v.set([0, 1e-40, 1e-45], 100);
+    const k = coefficients(nesterov === 1);
+    const c = Float64Array.from([k.b1, 1 - k.b1, k.b2, 1 - k.b2, k.eps, k.c1, k.c2, nesterov, k.nesterov?.lookM ?? 0, k.nesterov?.lookG ?? 0]);
+    const run = (from: number, to: number): Uint32Array[] => {
+      const outs = [0, 1, 2].map(() => new Float32Array(to - from));
+      addon.adamMoments(g.subarray(from, to), m.subarray(from, to), v.subarray(from, to), outs[0]!, outs[1]!, outs[2]!, c);
+      return outs.map((o) => new Uint32Array(o.buffer));
+    };
+    const whole = run(0, n);
+    // Shifted by 1…17 elements, each element lands at another lane, and the split between threads moves.
+    for (const shift of [1, 3, 7, 8, 15, 16, 17]) {
+      const part = run(shift, n);
+      for (let j = 0; j < 3; j++) expect(Array.from(part[j]!), `output ${j}, shift ${shift}`).toEqual(Array.from(whole[j]!.subarray(shift)));
+    }
+    for (const i of [0, 100, 101, 102, 4097, n - 1]) {
+      const one = run(i, i + 1);
+      for (let j = 0; j < 3; j++) expect(one[j]![0], `output ${j}, element ${i} alone`).toBe(whole[j]![i]);
+    }
+  });
+
   it('gives the kit\'s Adam the same 20-step trajectory as the unfused ops', () => {
     tf.setBackend('wasm');
     const trajectory = (fused: boolean): number[] => {
