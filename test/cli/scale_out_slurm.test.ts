@@ -164,6 +164,12 @@ describe.skipIf(!HAS_SLURM && !IS_ROOT)('scale-out on a real Slurm: plan → sba
     // interrupted (not crashed, not left running) and the shard's run row is closed.
     expect(rows(shardPath(CANCELLED)).filter((r) => keyOf(r) === plan.trials[7]!.key).map((r) => r.status)).toEqual(['interrupted']);
     expect(runStatuses(shardPath(CANCELLED))).toEqual(['interrupted']);
+    // At its end the cut-off run judged its trials' noise again against all of them
+    // (execute.ts, judgeAgainstRun): of the finished trial's row only the noise record may
+    // have moved since it finished; that row is what the resubmitted task must leave alone.
+    const judged = rows(shardPath(CANCELLED)).find((r) => keyOf(r) === keyOf(firstDone!))!;
+    expect({ ...judged, noise_json: null, noisy: null }).toEqual({ ...firstDone!, noise_json: null, noisy: null });
+    firstDone = judged;
 
     // The README's line for a cancelled task.
     const resubmitted = c.client('sbatch', [`--array=${CANCELLED}`, join(slurmDir, 'array.sbatch')]);
