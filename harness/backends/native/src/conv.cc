@@ -7,6 +7,7 @@
 
 #include "gemm.h"
 #include "parallel.h"
+#include "vector_width.h"
 
 namespace algobench {
 namespace {
@@ -107,15 +108,9 @@ bool for_each_chunk(const ConvGeometry& g, Body body) {
 // the tap hangs over the padding), so no column buffer is written and read back. An
 // MR×32 tile of y (MR pixels, two vectors of output channels) stays in registers over
 // a block of taps whose packed filter rows (≤ KC deep) stay in L1.
-#if defined(__AVX512F__)
-constexpr int DVW = 16;
-#elif defined(__AVX__)
-constexpr int DVW = 8;
-#else
-constexpr int DVW = 4;
-#endif
-typedef float dvec __attribute__((vector_size(DVW * sizeof(float))));
-typedef float duvec __attribute__((vector_size(DVW * sizeof(float)), aligned(4)));
+constexpr int DVW = algobench::kVectorWidth;
+typedef algobench::vecf dvec;
+typedef algobench::uvecf duvec;
 constexpr int DMR = 6;         // pixels per tile
 constexpr int DNR = 2 * DVW;   // output channels per panel
 constexpr int DKC = 256;       // filter rows (taps × input channels) per block, about

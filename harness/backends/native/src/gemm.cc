@@ -15,19 +15,14 @@
 #include <vector>
 
 #include "parallel.h"
+#include "vector_width.h"
 
 namespace algobench {
 namespace {
 
-#if defined(__AVX512F__)
-constexpr int VW = 16;
-#elif defined(__AVX__)
-constexpr int VW = 8;
-#else
-constexpr int VW = 4;
-#endif
-typedef float vec __attribute__((vector_size(VW * sizeof(float))));
-typedef float uvec __attribute__((vector_size(VW * sizeof(float)), aligned(4)));
+constexpr int VW = kVectorWidth;
+typedef vecf vec;
+typedef uvecf uvec;
 
 constexpr int MR = 6;        // rows of the C tile
 constexpr int NR = 2 * VW;   // columns of the C tile: two vectors

@@ -233,16 +233,23 @@ struct Args {
     if (!error.empty()) napi_throw_error(env, "E_NATIVE_KERNEL", (std::string(name) + ": " + error).c_str());
     return nullptr;
   }
+
+  // Every cell entry point starts (act, B, u): the gate activation, the batch and the
+  // units. False, with the error set, when one is missing or out of range.
+  bool cell_header(int64_t& act, int64_t& B, int64_t& u) {
+    act = integer(0);
+    B = integer(1);
+    u = integer(2);
+    if (error.empty() && (B < 1 || u < 1 || (act != kHardSigmoid && act != kSigmoid))) error = "bad activation or shape";
+    return error.empty();
+  }
 };
 
 // lstmCell(act, B, u, xw, bias|null, h, c, U, hOut, cOut, z)
 napi_value LstmCell(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  const int64_t act = a.integer(0), B = a.integer(1), u = a.integer(2);
-  if (!a.error.empty() || B < 1 || u < 1 || (act != kHardSigmoid && act != kSigmoid)) {
-    if (a.error.empty()) a.error = "bad activation or shape";
-    return a.done("lstmCell");
-  }
+  int64_t act, B, u;
+  if (!a.cell_header(act, B, u)) return a.done("lstmCell");
   const size_t bu = B * u, g = 4 * u;
   const float *xw = a.floats(3, B * g), *bias = a.floats(4, g, true), *h = a.floats(5, bu), *c = a.floats(6, bu),
               *U = a.floats(7, u * g);
@@ -254,11 +261,8 @@ napi_value LstmCell(napi_env env, napi_callback_info info) {
 // lstmCellGrad(act, B, u, z, h, c, U, dhOut, dcOut, dz, db|null, dh, dc, dU)
 napi_value LstmCellGrad(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  const int64_t act = a.integer(0), B = a.integer(1), u = a.integer(2);
-  if (!a.error.empty() || B < 1 || u < 1 || (act != kHardSigmoid && act != kSigmoid)) {
-    if (a.error.empty()) a.error = "bad activation or shape";
-    return a.done("lstmCellGrad");
-  }
+  int64_t act, B, u;
+  if (!a.cell_header(act, B, u)) return a.done("lstmCellGrad");
   const size_t bu = B * u, g = 4 * u;
   const float *z = a.floats(3, B * g), *h = a.floats(4, bu), *c = a.floats(5, bu), *U = a.floats(6, u * g),
               *dho = a.floats(7, bu), *dco = a.floats(8, bu);
@@ -271,11 +275,8 @@ napi_value LstmCellGrad(napi_env env, napi_callback_info info) {
 // gruCell(act, B, u, xw, bias|null, h, U, hOut, aux)
 napi_value GruCell(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  const int64_t act = a.integer(0), B = a.integer(1), u = a.integer(2);
-  if (!a.error.empty() || B < 1 || u < 1 || (act != kHardSigmoid && act != kSigmoid)) {
-    if (a.error.empty()) a.error = "bad activation or shape";
-    return a.done("gruCell");
-  }
+  int64_t act, B, u;
+  if (!a.cell_header(act, B, u)) return a.done("gruCell");
   const size_t bu = B * u, g = 3 * u;
   const float *xw = a.floats(3, B * g), *bias = a.floats(4, g, true), *h = a.floats(5, bu), *U = a.floats(6, u * g);
   float *ho = a.floats(7, bu), *aux = a.floats(8, B * 4 * u);
@@ -286,11 +287,8 @@ napi_value GruCell(napi_env env, napi_callback_info info) {
 // gruCellGrad(act, B, u, aux, h, U, dhOut, dxw, db|null, dh, dU)
 napi_value GruCellGrad(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  const int64_t act = a.integer(0), B = a.integer(1), u = a.integer(2);
-  if (!a.error.empty() || B < 1 || u < 1 || (act != kHardSigmoid && act != kSigmoid)) {
-    if (a.error.empty()) a.error = "bad activation or shape";
-    return a.done("gruCellGrad");
-  }
+  int64_t act, B, u;
+  if (!a.cell_header(act, B, u)) return a.done("gruCellGrad");
   const size_t bu = B * u, g = 3 * u;
   const float *aux = a.floats(3, B * 4 * u), *h = a.floats(4, bu), *U = a.floats(5, u * g), *dho = a.floats(6, bu);
   float *dxw = a.floats(7, B * g), *db = a.floats(8, g, true), *dh = a.floats(9, bu), *dU = a.floats(10, u * g);
