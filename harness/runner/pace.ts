@@ -13,8 +13,10 @@
  * (identity/calibration.ts, PACE_TOLERANCE). A process can also slow down mid-trial, so
  * the trial process times a short sample of the same passes again at each eval, off the
  * clock, and a trial whose samples' median is much slower than the fastest start is
- * flagged too. The runner times the same passes before and after, for the record. In six fresh processes this pace (64–127 ms) ranked their
- * time-to-target (9.8–17.5 s) all but once.
+ * flagged too. The runner times the same passes with one meter per trial: before and
+ * after it (for the record) and at each eval while the trial waits (run_isolated.ts).
+ * In six fresh processes this pace (64–127 ms) ranked their time-to-target (9.8–17.5 s)
+ * all but once.
  */
 import { performance } from 'node:perf_hooks';
 import type { PaceReading } from '../identity/calibration.ts';
@@ -69,14 +71,4 @@ export function paceMeter(workload: Workload): PaceMeter {
     sample: () => time(1, SAMPLE_PASSES, SAMPLE_BUDGET_MS),
     dispose: () => disposeAll([init.params, batch]),
   };
-}
-
-/** Times the workload's training pass in this process; the workload's training split must be loaded. */
-export function timePace(workload: Workload): PaceReading {
-  const meter = paceMeter(workload);
-  try {
-    return meter.time(START_PACE.minPasses, START_PACE.maxPasses, START_PACE.budgetMs);
-  } finally {
-    meter.dispose();
-  }
 }

@@ -35,7 +35,7 @@ import { compileForTrials, type CompiledTree } from './compile.ts';
 import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
 import { permissionFlags, TRIAL_CWD } from './sandbox.ts';
 import type { PaceReading, TrialPace } from '../../identity/calibration.ts';
-import { paceMeter, timePace, type PaceMeter } from '../pace.ts';
+import { paceMeter, START_PACE, type PaceMeter } from '../pace.ts';
 import { median } from '../../scoring/aggregate.ts';
 
 /** A pace the trial's process reported: its numbers are its own, so only sane ones count. */
@@ -88,16 +88,65 @@ export interface IsolatedTrialEnv {
 /**
  * The fastest paces of one run, per workload, variant and backend: the fastest start a
  * trial process reached, and the fastest median of the runner's own eval-time passes
- * over a trial (what the machine could do while a trial ran).
+ * over a trial (what the machine could do while a trial ran). Each `hold…` returns the
+ * bar before this trial, then takes the trial's own figure into account.
  */
 export class TrialPaceBook {
-  private readonly fastest = new Map<string, number>();
+  private readonly fastestStart = new Map<string, number>();
+  private readonly fastestRunnerDuring = new Map<string, number>();
 
-  /** The fastest so far for this key, then this trial's pace taken into account. */
-  hold(key: string, paceMs: number | undefined): number | undefined {
-    const before = this.fastest.get(key);
-    if (paceMs !== undefined) this.fastest.set(key, Math.min(before ?? Infinity, paceMs));
+  /** The fastest trial-process start so far for this key. */
+  holdStart(key: string, paceMs: number | undefined): number | undefined {
+    return TrialPaceBook.hold(this.fastestStart, key, paceMs);
+  }
+
+  /** The fastest median of the runner's eval-time samples over a trial so far for this key. */
+  holdRunnerDuring(key: string, medianMs: number | undefined): number | undefined {
+    return TrialPaceBook.hold(this.fastestRunnerDuring, key, medianMs);
+  }
+
+  private static hold(fastest: Map<string, number>, key: string, ms: number | undefined): number | undefined {
+    const before = fastest.get(key);
+    if (ms !== undefined) fastest.set(key, Math.min(before ?? Infinity, ms));
     return before;
+  }
+}
+
+/**
+ * The runner's meter of the workload's fixed passes for one trial, made once: it times
+ * them before the trial, samples them at each eval while the trial waits, and times
+ * them after. Every reading is undefined once the workload could not take these passes
+ * here (its trial then fails in the trial's process, where it is named).
+ */
+class RunnerPace {
+  private meter: PaceMeter | null | undefined;
+
+  constructor(private readonly workload: IsolatedTrialSpec['workload']) {}
+
+  /** The fastest of START_PACE's passes (before and after the trial). */
+  reading(): PaceReading | undefined {
+    return this.use((m) => m.time(START_PACE.minPasses, START_PACE.maxPasses, START_PACE.budgetMs));
+  }
+
+  /** A short sample's fastest pass, in ms (at an eval). */
+  sample(): number | undefined {
+    return this.use((m) => m.sample().fastestMs);
+  }
+
+  dispose(): void {
+    this.meter?.dispose();
+    this.meter = null;
+  }
+
+  private use<T>(read: (m: PaceMeter) => T): T | undefined {
+    if (this.meter === null) return undefined;
+    try {
+      this.meter ??= paceMeter(this.workload);
+      return read(this.meter);
+    } catch {
+      this.dispose();
+      return undefined;
+    }
   }
 }
 
@@ -310,26 +359,26 @@ function implausibleClock(result: TrialResult, trainingWallSec: number): string 
  * trials of a run share one).
  */
 export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTrialEnv = {}): Promise<TrialResult & { boundary?: BoundaryCost; pid?: number; pace?: TrialPace }> {
-  // The runner's own pace on the workload's fixed work, before and after the trial:
-  // what a process of this machine could do meanwhile, to hold the trial's process to.
-  // A workload that cannot take these passes here fails its trial in the trial's process, where it is named.
-  const safePace = (): PaceReading | undefined => {
-    try {
-      return timePace(spec.workload);
-    } catch {
-      return undefined;
-    }
-  };
-  const runnerBefore = safePace();
+  // The runner's own pace on the workload's fixed work, before, during (at each eval) and
+  // after the trial: what a process of this machine could do meanwhile, to hold the trial's process to.
+  const runner = new RunnerPace(spec.workload);
+  let runnerBefore: PaceReading | undefined;
+  let runnerAfter: PaceReading | undefined;
   const log: PaceLog = { during: [], runnerDuring: [] };
-  const result = await runInProcess(spec, env, log);
-  const trialPace = log.start;
-  const runnerAfter = runnerBefore === undefined ? undefined : safePace();
+  let result: Awaited<ReturnType<typeof runInProcess>>;
+  try {
+    runnerBefore = runner.reading();
+    result = await runInProcess(spec, env, log, runner);
+    if (runnerBefore !== undefined) runnerAfter = runner.reading();
+  } finally {
+    runner.dispose();
+  }
   if (runnerBefore === undefined || runnerAfter === undefined) return result;
+  const trialPace = log.start;
   const key = `${spec.workload.name}:${spec.workload.variant ?? ''}:${spec.backend}`;
-  const fastest = env.paces?.hold(key, trialPace?.fastestMs);
+  const fastest = env.paces?.holdStart(key, trialPace?.fastestMs);
   const runnerDuring = log.runnerDuring.length === 0 ? undefined : { medianMs: median(log.runnerDuring), samples: log.runnerDuring.length };
-  const fastestRunnerDuring = env.paces?.hold(`${key}:runner-during`, runnerDuring?.medianMs);
+  const fastestRunnerDuring = env.paces?.holdRunnerDuring(key, runnerDuring?.medianMs);
   const pace: TrialPace = {
     runner: { before: runnerBefore, after: runnerAfter },
     ...(trialPace === undefined ? {} : { trial: trialPace }),
@@ -352,7 +401,7 @@ interface PaceLog {
   readonly runnerDuring: number[];
 }
 
-async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, paceLog: PaceLog): Promise<TrialResult & { boundary?: BoundaryCost; pid?: number }> {
+async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, paceLog: PaceLog, runner: RunnerPace): Promise<TrialResult & { boundary?: BoundaryCost; pid?: number }> {
   const budgetSec = spec.workload.budget.maxRuntimeSec * spec.budgetScale;
   const limits = spec.limits ?? {};
   const stallSec = limits.stallSec ?? Math.min(120, 20 + budgetSec / 4);
@@ -390,23 +439,9 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
     let targetMet = false;
     let savedStop: number | undefined;
 
-    /** The runner's meter of the workload's fixed passes, made at the first eval; undefined if the workload cannot take them here. */
-    let meter: PaceMeter | null | undefined;
-    const sampleRunnerPace = (): number | undefined => {
-      if (meter === null) return undefined;
-      try {
-        meter ??= paceMeter(spec.workload);
-        return meter.sample().fastestMs;
-      } catch {
-        meter = null;
-        return undefined;
-      }
-    };
-
     const finish = () => {
       if (settled) return;
       settled = true;
-      meter?.dispose();
       clearInterval(timer);
       env.signal?.removeEventListener('abort', onAbort);
       const stopped = now();
@@ -542,7 +577,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
           // workload's fixed passes now, on a machine the trial is not using — the
           // machine's speed at this point of the trial, measured by code the submission
           // cannot touch.
-          const runnerPace = sampleRunnerPace();
+          const runnerPace = runner.sample();
           if (runnerPace !== undefined) paceLog.runnerDuring.push(runnerPace);
           let reply: ToTrial;
           const params = fromTensorData(message.params);
