@@ -231,7 +231,11 @@ function adamMoments(addon: NativeAddon): tf.KernelConfig {
  * in harness/spec.ts; the kit's elementwise.ts builds the programs), with inputs
  * repeated along an axis and sums over an axis (or all) taken in the same pass. The
  * addon checks the program and the sizes; outputs are made before any heap view is
- * taken, since making one may grow the wasm heap and detach earlier views.
+ * taken, since making one may grow the wasm heap and detach earlier views. An output
+ * that `inPlace` points at a donated input takes that input's memory (shared, as
+ * Identity shares it) when no other tensor holds it (the backend's reference count is
+ * 1); the addon then writes it where no later read of that input in the program needs
+ * the old value, or copies it there at the end of each block.
  */
 function elementwiseProgram(addon: NativeAddon): tf.KernelConfig {
   return {
@@ -242,6 +246,7 @@ function elementwiseProgram(addon: NativeAddon): tf.KernelConfig {
       const outputs = args.attrs?.['outputs'] as number[];
       const inputAxes = (args.attrs?.['inputAxes'] as number[] | undefined) ?? [];
       const sums = (args.attrs?.['sums'] as number[] | undefined) ?? [];
+      const inPlace = args.attrs?.['inPlace'] as number[] | undefined;
       const inputs = Object.keys(args.inputs).map((_, i) => args.inputs[`x${i}`]);
       if (inputs.some((x) => x === undefined || x.dtype !== 'float32')) {
         throw new Error(`${ELEMENTWISE_PROGRAM_KERNEL}: inputs must be float32 tensors named x0, x1, … in order`);
@@ -253,7 +258,17 @@ function elementwiseProgram(addon: NativeAddon): tf.KernelConfig {
       const sumAxes = sums.filter((_, i) => i % 2 === 1);
       const sumShapes = sumAxes.map((axis) => (axis < 0 ? [] : shape.filter((_, i) => i !== axis)));
       const backend = wasmBackend(args);
-      const outs = outputs.map(() => backend.makeOutput([...shape], 'float32'));
+      const counts = args.backend as unknown as { refCount(dataId: object): number; incRef(dataId: object): void };
+      const taken = new Set<object>();
+      const outs = outputs.map((_, j): tf.TensorInfo => {
+        const donor = inPlace === undefined || inPlace[j]! < 0 ? undefined : inputs[inPlace[j]!];
+        if (donor !== undefined && n > 1 && product(donor.shape) === n && !taken.has(donor.dataId) && counts.refCount(donor.dataId) === 1) {
+          taken.add(donor.dataId);
+          counts.incRef(donor.dataId);
+          return { dataId: donor.dataId, shape: [...shape], dtype: 'float32' };
+        }
+        return backend.makeOutput([...shape], 'float32');
+      });
       const sumOuts = sumShapes.map((s) => backend.makeOutput(s, 'float32'));
       try {
         if (n === 0) {
