@@ -293,17 +293,6 @@ void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::
       const int64_t c1 = std::min(n, (c + 1) * chunk);
       for (int64_t start = c * chunk; start < c1; start += kBlock) {
         const int64_t m = std::min(kBlock, c1 - start);
-        // The next block's inputs are fetched while this one runs: each instruction
-        // reads its operands' block in one go, so the hardware prefetchers, which follow
-        // one stream at a time, leave main memory idle between the instructions.
-        if (start + kBlock < c1) {
-          const int64_t ahead = std::min(kBlock, c1 - start - kBlock);
-          for (size_t r = 0; r < n_in; ++r) {
-            if (inputs[r].along.mid > 0 || inputs[r].scalar) continue;
-            const char* next = reinterpret_cast<const char*>(inputs[r].data + start + kBlock);
-            for (int64_t b = 0; b < ahead * (int64_t)sizeof(float); b += 64) __builtin_prefetch(next + b, 0, 3);
-          }
-        }
         for (size_t r = 0; r < n_in; ++r) {
           if (inputs[r].along.mid > 0) {
             gather_along(inputs[r], start, m, slot(r));
