@@ -121,3 +121,42 @@ describe.runIf(native)('elementwise program outputs written over donated inputs'
     }
   });
 });
+
+/** Values where a fused multiply-add or a swapped operand would show: ±0, ±∞, NaN, tiny and huge. */
+const SPECIAL = [0, -0, 1, -1, 1e-30, -1e-30, 3e38, -3e38, Infinity, -Infinity, NaN, 1e-45, 0.1, 1 / 3];
+
+function special(n: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? SPECIAL[rng.int(SPECIAL.length)]! : (rng.next() - 0.5) * 8));
+}
+
+describe.runIf(native)('a mul by a uniform value and the add that alone reads it, run as one loop', () => {
+  beforeAll(async () => {
+    await selectBackend('wasm');
+  });
+
+  // y + x·c in each operand order, c a constant or a scalar input, and a product also read elsewhere (not fused).
+  it.each([70001, 515])('rounds the product, then the sum, as the two ops apart (n = %i)', (n) => {
+    const x = special(n, 21);
+    const y = special(n, 22);
+    const s = Float32Array.of(-0.1);
+    const xs = [tf.tensor1d(x), tf.tensor1d(y), tf.scalar(s[0]!)];
+    // r3 = 0.9 (const 0); r4 = x·r3; r5 = y + r4 | r6 = r3·x; r7 = r6 + y | r8 = x·s; r9 = y + r8; r10 = r8 − y (r8 read twice)
+    const code = [
+      OP['const']!, 0, 0, 0, OP['mul']!, 0, 3, 0, OP['add']!, 1, 4, 0,
+      OP['mul']!, 3, 0, 0, OP['add']!, 6, 1, 0,
+      OP['mul']!, 0, 2, 0, OP['add']!, 1, 8, 0, OP['sub']!, 8, 1, 0,
+    ];
+    const out = tf.engine().runKernel(ELEMENTWISE_PROGRAM_KERNEL, { x0: xs[0]!, x1: xs[1]!, x2: xs[2]! }, {
+      shape: [n], code, constants: [0.9], outputs: [5, 7, 9, 10],
+    } as never) as tf.Tensor[];
+    const got = out.map((t) => t.dataSync() as Float32Array);
+    tf.dispose([...xs, ...out]);
+    const X = () => tf.tensor1d(x);
+    const Y = () => tf.tensor1d(y);
+    expect(firstDifference(got[0]!, onCpu(() => tf.add(Y(), tf.mul(X(), 0.9))))).toBeUndefined();
+    expect(firstDifference(got[1]!, onCpu(() => tf.add(tf.mul(tf.scalar(0.9), X()), Y())))).toBeUndefined();
+    expect(firstDifference(got[2]!, onCpu(() => tf.add(Y(), tf.mul(X(), tf.scalar(-0.1)))))).toBeUndefined();
+    expect(firstDifference(got[3]!, onCpu(() => tf.sub(tf.mul(X(), tf.scalar(-0.1)), Y())))).toBeUndefined();
+  });
+});

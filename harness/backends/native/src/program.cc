@@ -76,6 +76,28 @@ void apply(int32_t op, int64_t m, float* out, const float* a, const float* b, co
   }
 }
 
+// y + x·c for a mul by a uniform value read only by the add that follows it: the two
+// instructions in one loop (the product never stored), rounded as they are apart — the
+// product to float32, then the sum: contraction into a fused multiply-add is off here.
+// The operands keep their order (which NaN's payload survives depends on it).
+template <bool kUniformFirst, bool kProductFirst>
+__attribute__((optimize("fp-contract=off"))) void scaled_add(int64_t m, float* out, const float* y, const float* x, float c) {
+  EACH(i, m) {
+    const float product = kUniformFirst ? c * x[i] : x[i] * c;
+    out[i] = kProductFirst ? product + y[i] : y[i] + product;
+  }
+}
+
+void scaled_add(bool uniform_first, bool product_first, int64_t m, float* out, const float* y, const float* x, float c) {
+  if (uniform_first) {
+    if (product_first) scaled_add<true, true>(m, out, y, x, c);
+    else scaled_add<true, false>(m, out, y, x, c);
+  } else {
+    if (product_first) scaled_add<false, true>(m, out, y, x, c);
+    else scaled_add<false, false>(m, out, y, x, c);
+  }
+}
+
 }  // namespace
 
 const char* validate_program(size_t inputs, const std::vector<Instruction>& code, size_t constants,
@@ -259,6 +281,27 @@ void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::
       if (safe) direct[i] = (int32_t)j;
     }
   }
+  // fused[i]: instruction i − 1 is mul(x, u) with u uniform, read only by instruction
+  // i = add of it and another register; i runs both (scaled_add) and i − 1 is skipped.
+  // The kit's every update ends so (p + u·(−lr)), and most of its moments are such sums.
+  std::vector<bool> fused(code.size(), false);
+  {
+    std::vector<int> uses(n_reg, 0);
+    for (const Instruction& ins : code) {
+      const int32_t operands[3] = {ins.a, ins.b, ins.c};
+      if (ins.op != kConst)
+        for (int k = 0; k < arity(ins.op); ++k) ++uses[operands[k]];
+    }
+    for (int32_t r : output_registers) ++uses[r];
+    for (const ProgramSum& s : sums) ++uses[s.reg];
+    for (size_t i = 1; i < code.size(); ++i) {
+      const Instruction& mul = code[i - 1];
+      const Instruction& add = code[i];
+      const int32_t r = (int32_t)(n_in + i - 1);
+      fused[i] = mul.op == kMul && !uniform[r] && (uniform[mul.a] || uniform[mul.b]) && add.op == kAdd &&
+                 (add.a == r) != (add.b == r) && uses[r] == 1 && !fused[i - 1];
+    }
+  }
   std::vector<bool> written_directly(outputs.size(), false);
   for (int32_t j : direct)
     if (j >= 0) written_directly[j] = true;
@@ -276,6 +319,12 @@ void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::
       float* out = direct[i] >= 0 ? outputs[direct[i]] + start : slot(n_in + i);
       if (ins.op == kConst) {
         std::fill(out, out + m, constants[ins.a]);
+      } else if (fused[i]) {
+        const Instruction& mul = code[i - 1];
+        const bool uniform_first = uniform[mul.a];
+        const bool product_first = ins.a == (int32_t)(n_in + i - 1);
+        scaled_add(uniform_first, product_first, m, out, reg[product_first ? ins.b : ins.a], reg[uniform_first ? mul.b : mul.a],
+                   reg[uniform_first ? mul.a : mul.b][0]);
       } else {
         apply(ins.op, m, out, reg[ins.a], arity(ins.op) > 1 ? reg[ins.b] : nullptr, arity(ins.op) > 2 ? reg[ins.c] : nullptr);
       }
@@ -302,7 +351,7 @@ void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::
           }
         }
         for (size_t i = 0; i < code.size(); ++i)
-          if (!uniform[n_in + i]) eval(i, start, m);
+          if (!uniform[n_in + i] && !(i + 1 < code.size() && fused[i + 1])) eval(i, start, m);
         for (size_t s = 0; s < sums.size(); ++s)
           accumulate(sums[s].over, start, m, reg[sums[s].reg], partial[s].data() + offset[s][c], lo[s][c]);
         for (size_t j = 0; j < outputs.size(); ++j)
