@@ -230,6 +230,9 @@ export class ElementwiseProgram {
     }
     const code: number[] = [];
     const constants: number[] = [];
+    const inputCount = registers;
+    // The last instruction that reads each input register (for pairing outputs with donors).
+    const lastRead = new Array<number>(inputCount).fill(-1);
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i]!;
       if (!live[i] || node.kind === 'input') continue;
@@ -238,10 +241,13 @@ export class ElementwiseProgram {
         constants.push(node.value);
       } else {
         const args = node.args;
+        const at = registers - inputCount;
+        for (const a of args) if (register[a]! < inputCount) lastRead[register[a]!] = at;
         code.push(OPCODE.get(node.op)!, register[args[0]!]!, args.length > 1 ? register[args[1]!]! : 0, args.length > 2 ? register[args[2]!]! : 0);
       }
       register[i] = registers++;
     }
+    for (const s of summed) if (register[s.node]! < inputCount) lastRead[register[s.node]!] = Infinity;
     // Outputs that are full-size inputs are returned as they are; the rest are computed.
     const computed: number[] = [];
     for (const w of wanted) if (!this.isFullInput(w) && !computed.includes(w)) computed.push(w);
@@ -252,7 +258,7 @@ export class ElementwiseProgram {
       // The optional attributes only when used: a backend of the first contract still runs plain programs.
       if (anyAlong) attrs['inputAxes'] = inputAxes;
       if (summed.length > 0) attrs['sums'] = summed.flatMap((s) => [register[s.node]!, s.axis]);
-      if (donorRegisters.length > 0) attrs['inPlace'] = computed.map((_, j) => donorRegisters[j] ?? -1);
+      if (donorRegisters.length > 0) attrs['inPlace'] = pairDonors(computed.map((w) => register[w]! - inputCount), donorRegisters, lastRead);
       const out = tf.engine().runKernel(ELEMENTWISE_PROGRAM_KERNEL, inputs, attrs as never) as tf.Tensor[];
       computed.forEach((w, i) => results.set(w, out[i]!));
       sums = out.slice(computed.length);
@@ -292,6 +298,29 @@ export class ElementwiseProgram {
       sums: summed.map((s) => tf.sum(full(s.node), s.axis < 0 ? undefined : s.axis)),
     };
   }
+}
+
+/**
+ * Which donor's memory each output takes (an input register, or −1): any pairing gives
+ * the same bits, but an output written over an input that no later instruction reads
+ * is written straight by its instruction, else copied there after each block. So each
+ * output, in program order, takes the donor read last at or before it, where there is
+ * one (a parameter's new value over the parameter, a moment over the old moment).
+ */
+function pairDonors(outputAt: readonly number[], donors: readonly number[], lastRead: readonly number[]): number[] {
+  const free = [...donors];
+  const out = new Array<number>(outputAt.length).fill(-1);
+  const order = outputAt.map((_, j) => j).sort((a, b) => outputAt[a]! - outputAt[b]!);
+  for (const j of order) {
+    let best = -1;
+    for (let k = 0; k < free.length; k++) {
+      const read = lastRead[free[k]!]!;
+      if (read <= outputAt[j]! && (best < 0 || read > lastRead[free[best]!]!)) best = k;
+    }
+    if (best >= 0) out[j] = free.splice(best, 1)[0]!;
+  }
+  for (let j = 0; j < out.length && free.length > 0; j++) if (out[j]! < 0) out[j] = free.shift()!;
+  return out;
 }
 
 function reshaped(t: tf.Tensor, shape: readonly number[]): tf.Tensor {
