@@ -352,7 +352,7 @@ export type AdamMomentsCoefficient = (typeof ADAM_MOMENTS_COEFFICIENTS)[number];
  * - inputs `{ x0, x1, … }`: float32 tensors, each of `shape`'s size or of size 1 (a
  *   scalar broadcast to every element), or, where `inputAxes` names an axis for it, of
  *   `shape` without that axis, repeated along it (as `tf.expandDims(x, axis)` broadcasts);
- * - attrs `{ shape, code, constants, outputs, inputAxes?, sums? }`: registers 0…N−1 hold
+ * - attrs `{ shape, code, constants, outputs, inputAxes?, sums?, inPlace? }`: registers 0…N−1 hold
  *   the inputs, and instruction i (4 numbers in `code`: op, a, b, c, with op an index
  *   into `ELEMENTWISE_PROGRAM_OPS` and a, b, c earlier registers) writes register N+i;
  *   the op 'const' writes `constants[a]` (rounded to float32) instead. `outputs` lists
@@ -362,7 +362,11 @@ export type AdamMomentsCoefficient = (typeof ADAM_MOMENTS_COEFFICIENTS)[number];
  *   (a tensor of `shape` without it) or, for axis −1, over every element (a scalar),
  *   taken in the same pass. A sum is accumulated in float64 and rounded once to
  *   float32, in an order fixed by the shape alone (not by the thread count); so it
- *   agrees with `tf.sum` to float32 rounding, not bit for bit.
+ *   agrees with `tf.sum` to float32 rounding, not bit for bit. `inPlace` (optional)
+ *   gives per output the index of an input the caller donates (it will not read that
+ *   tensor again), or −1: a backend may return the output in that input's memory (the
+ *   output and the input then share it, as Identity's do) where no other tensor holds
+ *   that memory, computing every read of the input's old values first. Same bits.
  * Every op is float32 and rounds as TensorFlow.js's cpu backend does (so the two
  * agree bit for bit): 'mulAdd' is a·b then + c, two roundings; 'rsqrt' is 1/√x
  * computed in float64 then rounded; 'sign' is 0 at 0 and NaN; 'max', 'min' and 'relu'

@@ -117,7 +117,9 @@ export class KitUpdates {
     this.smallest = specs.reduce((a, b) => (paramCount([a]) <= paramCount([b]) ? a : b)).name;
     this.update = () => {
       const next = tf.tidy(() => {
-        const out = updateAndApply(optimizer, grads, this.state, this.params, info);
+        // Donated, as defineSubmission donates them under the harness: the old params and
+        // state are disposed below (those the result does not hold) and read no more.
+        const out = updateAndApply(optimizer, grads, this.state, this.params, info, true);
         return { params: out.params, state: out.state };
       });
       disposeReplaced({ params: this.params, state: this.state } as unknown as tf.TensorContainer, next as unknown as tf.TensorContainer);

@@ -67,7 +67,8 @@ function timeUpdates(make: () => GradientTransformation, total: number, steps: n
   for (let i = 0; i < steps + 2; i++) {
     const start = performance.now();
     const next = tf.tidy(() => {
-      const { params: p, state: s } = updateAndApply(opt, grads, state, params, { types, gradAt: () => grads });
+      // Donated, as defineSubmission donates them: the old ones are disposed below.
+      const { params: p, state: s } = updateAndApply(opt, grads, state, params, { types, gradAt: () => grads }, true);
       return { params: p, state: s };
     });
     (next.params['b'] as tf.Tensor).dataSync(); // the wasm backend is synchronous; this only makes sure

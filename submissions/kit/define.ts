@@ -47,11 +47,18 @@ export function defineSubmission(def: SubmissionDefinition): Submission {
       const opt = optimizerFor(ctx.hparams, ctx.workload);
       const { grads } = ctx.lossAndGrads();
       // The update and its application in one step: the last elementwise program writes
-      // the new parameters (see GradientTransformation.updateAndApply).
-      return updateAndApply(opt, grads, ctx.state, ctx.params, {
-        types: ctx.workload.paramTypes,
-        gradAt: (at) => ctx.lossAndGrads(at).grads,
-      });
+      // the new parameters (see GradientTransformation.updateAndApply). The harness owns
+      // the old params and state and disposes those the result does not hold (OptState
+      // in harness/spec.ts), and nothing here reads them afterwards: they are donated,
+      // so the program may write the new values into their memory.
+      return updateAndApply(
+        opt,
+        grads,
+        ctx.state,
+        ctx.params,
+        { types: ctx.workload.paramTypes, gradAt: (at) => ctx.lossAndGrads(at).grads },
+        true,
+      );
     },
     // The harness calls this before every eval; optimizers without the hook keep the
     // parameters as they are, which costs nothing.

@@ -36,6 +36,7 @@ type Node =
 
 const OPCODE = new Map<string, number>(ELEMENTWISE_PROGRAM_OPS.map(([name], i) => [name, i]));
 const ARITY = new Map<string, number>(ELEMENTWISE_PROGRAM_OPS.map(([name, arity]) => [name, arity]));
+const CONST_OPCODE = OPCODE.get('const')!;
 
 /** A value of an elementwise program, not yet computed. */
 export class Expr {
@@ -111,31 +112,37 @@ export class ElementwiseProgram {
     return new Expr(this, this.nodes.length - 1);
   }
 
-  add = (a: Operand, b: Operand): Expr => this.op('add', a, b);
-  sub = (a: Operand, b: Operand): Expr => this.op('sub', a, b);
-  mul = (a: Operand, b: Operand): Expr => this.op('mul', a, b);
-  div = (a: Operand, b: Operand): Expr => this.op('div', a, b);
-  divNoNan = (a: Operand, b: Operand): Expr => this.op('divNoNan', a, b);
-  max = (a: Operand, b: Operand): Expr => this.op('max', a, b);
-  min = (a: Operand, b: Operand): Expr => this.op('min', a, b);
-  neg = (a: Operand): Expr => this.op('neg', a);
-  abs = (a: Operand): Expr => this.op('abs', a);
-  sign = (a: Operand): Expr => this.op('sign', a);
-  sqrt = (a: Operand): Expr => this.op('sqrt', a);
-  rsqrt = (a: Operand): Expr => this.op('rsqrt', a);
-  square = (a: Operand): Expr => this.op('square', a);
-  relu = (a: Operand): Expr => this.op('relu', a);
+  // The ops are getters that hand out a closure over this program, so that a rule may
+  // take them apart (`const { add, sqrt } = g.program`) as well as call them as methods;
+  // arrow-function fields did the same but were re-created, all twenty, with every
+  // program (one per parameter per step).
+  get add(): (a: Operand, b: Operand) => Expr { return (a, b) => this.op('add', a, b); }
+  get sub(): (a: Operand, b: Operand) => Expr { return (a, b) => this.op('sub', a, b); }
+  get mul(): (a: Operand, b: Operand) => Expr { return (a, b) => this.op('mul', a, b); }
+  get div(): (a: Operand, b: Operand) => Expr { return (a, b) => this.op('div', a, b); }
+  get divNoNan(): (a: Operand, b: Operand) => Expr { return (a, b) => this.op('divNoNan', a, b); }
+  get max(): (a: Operand, b: Operand) => Expr { return (a, b) => this.op('max', a, b); }
+  get min(): (a: Operand, b: Operand) => Expr { return (a, b) => this.op('min', a, b); }
+  get neg(): (a: Operand) => Expr { return (a) => this.op('neg', a); }
+  get abs(): (a: Operand) => Expr { return (a) => this.op('abs', a); }
+  get sign(): (a: Operand) => Expr { return (a) => this.op('sign', a); }
+  get sqrt(): (a: Operand) => Expr { return (a) => this.op('sqrt', a); }
+  get rsqrt(): (a: Operand) => Expr { return (a) => this.op('rsqrt', a); }
+  get square(): (a: Operand) => Expr { return (a) => this.op('square', a); }
+  get relu(): (a: Operand) => Expr { return (a) => this.op('relu', a); }
   /** a·b + c with two roundings (tf.add(tf.mul(a, b), c)). */
-  mulAdd = (a: Operand, b: Operand, c: Operand): Expr => this.op('mulAdd', a, b, c);
+  get mulAdd(): (a: Operand, b: Operand, c: Operand) => Expr { return (a, b, c) => this.op('mulAdd', a, b, c); }
   /** old·decay + x·(1 − decay): the moving average of every moment in the kit. */
-  average = (old: Operand, x: Operand, decay: number): Expr => this.add(this.mul(old, decay), this.mul(x, 1 - decay));
+  get average(): (old: Operand, x: Operand, decay: number) => Expr {
+    return (old, x, decay) => this.op('add', this.op('mul', old, decay), this.op('mul', x, 1 - decay));
+  }
 
   /**
    * Computes `outputs` now, each a tensor of the program's shape, in one kernel call
    * (or op by op without the kernel). An output that is an input is that tensor itself.
    */
-  run(outputs: readonly Expr[]): tf.Tensor[] {
-    return this.runWithSums(outputs, []).outputs;
+  run(outputs: readonly Expr[], donors?: ReadonlySet<tf.Tensor>): tf.Tensor[] {
+    return this.runWithSums(outputs, [], donors).outputs;
   }
 
   /**
@@ -143,11 +150,22 @@ export class ElementwiseProgram {
    * without it) or, without an axis, over every element (a scalar) — without storing
    * what they sum. The kernel adds in float64 and rounds once; the ops path is tf.sum,
    * so the two agree to float32 rounding of the sum, not bit for bit.
+   *
+   * `donors`: inputs whose memory the outputs may take (see `materialize`); the
+   * kernel writes outputs there when the backend holds no other tensor of that
+   * memory, and an output then shares it with the donor. The bits are the same.
    */
-  runWithSums(outputs: readonly Expr[], sums: readonly Sum[]): { outputs: tf.Tensor[]; sums: tf.Tensor[] } {
+  runWithSums(outputs: readonly Expr[], sums: readonly Sum[], donors?: ReadonlySet<tf.Tensor>): { outputs: tf.Tensor[]; sums: tf.Tensor[] } {
     const wanted = outputs.map((e) => this.value(e).node);
     const summed = sums.map((s) => ({ node: this.value(s.of).node, axis: s.axis ?? -1 }));
-    return kernelAvailable(this) ? this.runKernel(wanted, summed) : this.runOps(wanted, summed);
+    return kernelAvailable(this) ? this.runKernel(wanted, summed, donors) : this.runOps(wanted, summed);
+  }
+
+  /** The tensors of this program's full-size inputs (those an output could be written over). */
+  fullInputs(): tf.Tensor[] {
+    const out: tf.Tensor[] = [];
+    for (const n of this.nodes) if (n.kind === 'input' && n.along === undefined && n.tensor.size === this.size) out.push(n.tensor);
+    return out;
   }
 
   /**
@@ -187,42 +205,60 @@ export class ElementwiseProgram {
     return live;
   }
 
-  private runKernel(wanted: readonly number[], summed: readonly { node: number; axis: number }[]): { outputs: tf.Tensor[]; sums: tf.Tensor[] } {
-    const live = this.live([...wanted, ...summed.map((s) => s.node)]);
+  private runKernel(
+    wanted: readonly number[],
+    summed: readonly { node: number; axis: number }[],
+    donors: ReadonlySet<tf.Tensor> | undefined,
+  ): { outputs: tf.Tensor[]; sums: tf.Tensor[] } {
+    const live = this.live(summed.length === 0 ? wanted : [...wanted, ...summed.map((s) => s.node)]);
+    const nodes = this.nodes;
     const inputAxes: number[] = [];
-    const register = new Map<number, number>();
+    const register: number[] = new Array<number>(nodes.length);
     const inputs: Record<string, tf.Tensor> = {};
-    this.nodes.forEach((node, i) => {
-      if (live[i] && node.kind === 'input') {
-        inputs[`x${register.size}`] = node.tensor;
-        inputAxes.push(node.along ?? -1);
-        register.set(i, register.size);
-      }
-    });
+    // Inputs whose memory an output may take: donated, full size, more than one element.
+    const donorRegisters: number[] = [];
+    let registers = 0;
+    let anyAlong = false;
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
+      if (!live[i] || node.kind !== 'input') continue;
+      inputs[`x${registers}`] = node.tensor;
+      inputAxes.push(node.along ?? -1);
+      anyAlong ||= node.along !== undefined;
+      if (donors?.has(node.tensor) === true && node.along === undefined && node.tensor.size === this.size && this.size > 1) donorRegisters.push(registers);
+      register[i] = registers++;
+    }
     const code: number[] = [];
     const constants: number[] = [];
-    this.nodes.forEach((node, i) => {
-      if (!live[i] || node.kind === 'input') return;
+    const inputCount = registers;
+    // The last instruction that reads each input register (for pairing outputs with donors).
+    const lastRead = new Array<number>(inputCount).fill(-1);
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
+      if (!live[i] || node.kind === 'input') continue;
       if (node.kind === 'const') {
-        code.push(OPCODE.get('const')!, constants.length, 0, 0);
+        code.push(CONST_OPCODE, constants.length, 0, 0);
         constants.push(node.value);
       } else {
-        const [a = 0, b = 0, c = 0] = node.args.map((n) => register.get(n)!);
-        code.push(OPCODE.get(node.op)!, a, b, c);
+        const args = node.args;
+        const at = registers - inputCount;
+        for (const a of args) if (register[a]! < inputCount) lastRead[register[a]!] = at;
+        code.push(OPCODE.get(node.op)!, register[args[0]!]!, args.length > 1 ? register[args[1]!]! : 0, args.length > 2 ? register[args[2]!]! : 0);
       }
-      register.set(i, register.size);
-    });
+      register[i] = registers++;
+    }
+    for (const s of summed) if (register[s.node]! < inputCount) lastRead[register[s.node]!] = Infinity;
     // Outputs that are full-size inputs are returned as they are; the rest are computed.
-    const computed = [...new Set(wanted.filter((w) => !this.isFullInput(w)))];
+    const computed: number[] = [];
+    for (const w of wanted) if (!this.isFullInput(w) && !computed.includes(w)) computed.push(w);
     const results = new Map<number, tf.Tensor>();
     let sums: tf.Tensor[] = [];
     if (computed.length > 0 || summed.length > 0) {
-      const attrs = {
-        shape: [...this.shape], code, constants, outputs: computed.map((w) => register.get(w)!),
-        // The optional attributes only when used: a backend of the first contract still runs plain programs.
-        ...(inputAxes.some((a) => a >= 0) ? { inputAxes } : {}),
-        ...(summed.length > 0 ? { sums: summed.flatMap((s) => [register.get(s.node)!, s.axis]) } : {}),
-      };
+      const attrs: Record<string, unknown> = { shape: [...this.shape], code, constants, outputs: computed.map((w) => register[w]!) };
+      // The optional attributes only when used: a backend of the first contract still runs plain programs.
+      if (anyAlong) attrs['inputAxes'] = inputAxes;
+      if (summed.length > 0) attrs['sums'] = summed.flatMap((s) => [register[s.node]!, s.axis]);
+      if (donorRegisters.length > 0) attrs['inPlace'] = pairDonors(computed.map((w) => register[w]! - inputCount), donorRegisters, lastRead);
       const out = tf.engine().runKernel(ELEMENTWISE_PROGRAM_KERNEL, inputs, attrs as never) as tf.Tensor[];
       computed.forEach((w, i) => results.set(w, out[i]!));
       sums = out.slice(computed.length);
@@ -262,6 +298,29 @@ export class ElementwiseProgram {
       sums: summed.map((s) => tf.sum(full(s.node), s.axis < 0 ? undefined : s.axis)),
     };
   }
+}
+
+/**
+ * Which donor's memory each output takes (an input register, or −1): any pairing gives
+ * the same bits, but an output written over an input that no later instruction reads
+ * is written straight by its instruction, else copied there after each block. So each
+ * output, in program order, takes the donor read last at or before it, where there is
+ * one (a parameter's new value over the parameter, a moment over the old moment).
+ */
+function pairDonors(outputAt: readonly number[], donors: readonly number[], lastRead: readonly number[]): number[] {
+  const free = [...donors];
+  const out = new Array<number>(outputAt.length).fill(-1);
+  const order = outputAt.map((_, j) => j).sort((a, b) => outputAt[a]! - outputAt[b]!);
+  for (const j of order) {
+    let best = -1;
+    for (let k = 0; k < free.length; k++) {
+      const read = lastRead[free[k]!]!;
+      if (read <= outputAt[j]! && (best < 0 || read > lastRead[free[best]!]!)) best = k;
+    }
+    if (best >= 0) out[j] = free.splice(best, 1)[0]!;
+  }
+  for (let j = 0; j < out.length && free.length > 0; j++) if (out[j]! < 0) out[j] = free.shift()!;
+  return out;
 }
 
 function reshaped(t: tf.Tensor, shape: readonly number[]): tf.Tensor {
@@ -316,30 +375,68 @@ export function mapExprs(map: ExprMap, fn: (e: Expr, name: string) => Expr): Exp
 }
 
 /**
+ * What a caller hands over to `materialize`: `donated` tensors it will not read again
+ * (it disposes them, or those of them the result does not hold, afterwards), and
+ * `kept`, any container of tensors that outlive the call besides those in `x` itself.
+ */
+export interface HandOver {
+  readonly donated: ReadonlySet<tf.Tensor>;
+  readonly kept?: unknown;
+}
+
+/**
  * `x` with every expression in it computed: each program runs once, for all of its
  * expressions found in `x` (a parameter's update and its new state together), and
  * every other leaf (tensors, numbers) is kept as it is.
+ *
+ * With `handOver`, a program may write its outputs into the memory of a donated input
+ * (the old parameter or state it replaces) instead of new memory: only a donated tensor
+ * that no leaf of `x` or of `handOver.kept` is, that no other program of this call
+ * reads (programs run one after another), and that is neither kept (tf.keep) nor a
+ * variable; the kernel further takes it only when no other tensor shares its memory
+ * (a clone or reshape of it somewhere). The old tensor then reads the new values, which
+ * is why the caller must not read it again. The bits are those of the path without it.
  */
-export function materialize<T>(x: unknown): T {
+export function materialize<T>(x: unknown, handOver?: HandOver): T {
   const byProgram = new Map<ElementwiseProgram, Expr[]>();
+  const leaves = handOver === undefined ? undefined : new Set<tf.Tensor>();
   const collect = (v: unknown): void => {
     if (v instanceof Expr) {
-      const list = byProgram.get(v.program) ?? [];
-      list.push(v);
-      byProgram.set(v.program, list);
-    } else if (Array.isArray(v)) v.forEach(collect);
-    else if (isPlainObject(v)) Object.values(v).forEach(collect);
+      const list = byProgram.get(v.program);
+      if (list === undefined) byProgram.set(v.program, [v]);
+      else list.push(v);
+    } else if (v instanceof tf.Tensor) leaves?.add(v);
+    else if (Array.isArray(v)) v.forEach(collect);
+    else if (isPlainObject(v)) for (const w of Object.values(v)) collect(w);
   };
   collect(x);
+  let donorsOf: ((program: ElementwiseProgram) => Set<tf.Tensor> | undefined) | undefined;
+  if (handOver !== undefined && handOver.donated.size > 0) {
+    for (const t of tf.tensor_util.getTensorsInContainer(handOver.kept as tf.TensorContainer)) leaves!.add(t);
+    const readers = new Map<tf.Tensor, number>();
+    for (const program of byProgram.keys()) for (const t of program.fullInputs()) readers.set(t, (readers.get(t) ?? 0) + 1);
+    donorsOf = (program) => {
+      let out: Set<tf.Tensor> | undefined;
+      for (const t of program.fullInputs()) {
+        if (!handOver.donated.has(t) || leaves!.has(t) || readers.get(t) !== 1 || t.kept || t instanceof tf.Variable || t.isDisposed) continue;
+        (out ??= new Set()).add(t);
+      }
+      return out;
+    };
+  }
   const computed = new Map<Expr, tf.Tensor>();
   for (const [program, exprs] of byProgram) {
-    const tensors = program.run(exprs);
+    const tensors = program.run(exprs, donorsOf?.(program));
     exprs.forEach((e, i) => computed.set(e, tensors[i]!));
   }
   const rebuild = (v: unknown): unknown => {
     if (v instanceof Expr) return computed.get(v)!;
     if (Array.isArray(v)) return v.map(rebuild);
-    if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, w]) => [k, rebuild(w)]));
+    if (isPlainObject(v)) {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(v)) out[k] = rebuild(v[k]);
+      return out;
+    }
     return v;
   };
   return rebuild(x) as T;

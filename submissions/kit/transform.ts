@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OptState, ParamType, ParamTypes, TensorMap } from '../../harness/spec.ts';
-import { type ExprMap, materialize, symbolic } from './elementwise.ts';
+import { type ExprMap, type HandOver, materialize, symbolic } from './elementwise.ts';
 import type { Schedule } from './schedules.ts';
 
 /** A learning rate: a constant or a schedule of the step. */
@@ -49,13 +49,23 @@ export interface GradientTransformation<S extends OptState = OptState> {
    * is an elementwise program, the program adds the parameters itself and writes the
    * new parameters instead of the updates (the same float32 sums). The function
    * `updateAndApply` uses it where present; `defineSubmission` steps through it.
+   *
+   * `donate` true: the caller hands `params` and `state` over — it reads none of their
+   * tensors after the call, and disposes those the result does not hold (the harness's
+   * rule for a step, harness/spec.ts `OptState`). The last program may then write the
+   * new parameters and state into the memory of the old ones (`materialize`'s
+   * `handOver`), as PyTorch's optimizers update in place: the same bits, one buffer
+   * less per tensor. A transformation that calls another must not pass `donate` on
+   * unless it, too, reads nothing of `params` or `state` afterwards.
    */
-  updateAndApply?(grads: TensorMap, state: S, params: TensorMap, info: UpdateInfo): { params: TensorMap; state: S };
+  updateAndApply?(grads: TensorMap, state: S, params: TensorMap, info: UpdateInfo, donate?: boolean): { params: TensorMap; state: S };
 }
 
 /**
  * The new parameters and state of one step: `t.updateAndApply` where `t` has it, else
- * `applyUpdates(params, t.update(…).updates)`. The two give the same bits.
+ * `applyUpdates(params, t.update(…).updates)`. The two give the same bits. `donate`:
+ * see GradientTransformation.updateAndApply (only for a caller that owns `params` and
+ * `state` and disposes them after the step, as `defineSubmission` under the harness).
  */
 export function updateAndApply<S extends OptState>(
   t: GradientTransformation<S>,
@@ -63,8 +73,9 @@ export function updateAndApply<S extends OptState>(
   state: S,
   params: TensorMap,
   info: UpdateInfo,
+  donate = false,
 ): { params: TensorMap; state: S } {
-  if (t.updateAndApply !== undefined) return t.updateAndApply(grads, state, params, info);
+  if (t.updateAndApply !== undefined) return t.updateAndApply(grads, state, params, info, donate);
   const { updates, state: next } = t.update(grads, state, params, info);
   return { params: applyUpdates(params, updates), state: next };
 }
@@ -83,6 +94,19 @@ function plusParams(updates: ExprMap, params: TensorMap): ExprMap {
 const replaced = (params: TensorMap, fresh: TensorMap): TensorMap => mapTensors(params, (p, name) => fresh[name] ?? p);
 
 /**
+ * What a step's last program may write over (materialize's `handOver`): every tensor of
+ * the old params and state, when the caller donates them; the parameters without an
+ * update and `kept` (states already computed) outlive the call.
+ */
+function handOver(donate: boolean, params: TensorMap, state: unknown, updated: ExprMap, kept: unknown): HandOver | undefined {
+  if (!donate) return undefined;
+  const donated = new Set(tf.tensor_util.getTensorsInContainer({ params, state } as unknown as tf.TensorContainer));
+  const carried: tf.Tensor[] = [];
+  for (const [name, p] of Object.entries(params)) if (updated[name] === undefined) carried.push(p);
+  return { donated, kept: [carried, kept] };
+}
+
+/**
  * A transformation from its elementwise form: `update` evaluates what
  * `updateElementwise` builds, updates and state in one program per parameter.
  */
@@ -93,9 +117,12 @@ export function elementwiseTransformation<S extends OptState>(
     ...t,
     update: (grads, state, params, info) =>
       materialize<{ updates: TensorMap; state: S }>(t.updateElementwise(symbolic(grads), state, params, info)),
-    updateAndApply: (grads, state, params, info) => {
+    updateAndApply: (grads, state, params, info, donate = false) => {
       const out = t.updateElementwise(symbolic(grads), state, params, info);
-      const done = materialize<{ params: TensorMap; state: S }>({ params: plusParams(out.updates, params), state: out.state });
+      const done = materialize<{ params: TensorMap; state: S }>(
+        { params: plusParams(out.updates, params), state: out.state },
+        handOver(donate, params, state, out.updates, []),
+      );
       return { params: replaced(params, done.params), state: done.state };
     },
   };
@@ -110,7 +137,7 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
    * run ends (or a transformation needs tensors); with `apply`, the last program adds
    * the parameters in the same pass.
    */
-  const step = (grads: TensorMap, state: OptState[], params: TensorMap, info: UpdateInfo, apply: boolean) => {
+  const step = (grads: TensorMap, state: OptState[], params: TensorMap, info: UpdateInfo, apply: boolean, donate: boolean) => {
     let updates: TensorMap = grads;
     let applied: TensorMap | undefined;
     let pending: { updates: ExprMap; states: Map<number, unknown> } | undefined;
@@ -118,10 +145,15 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
     const flush = (last: boolean) => {
       if (pending === undefined) return;
       const addParams = last && apply;
-      const done = materialize<{ updates: TensorMap; states: Record<string, OptState> }>({
-        updates: addParams ? plusParams(pending.updates, params) : pending.updates,
-        states: Object.fromEntries(pending.states),
-      });
+      // Only the step's last program may write over old tensors: earlier ones run
+      // while later transformations may still read the parameters.
+      const done = materialize<{ updates: TensorMap; states: Record<string, OptState> }>(
+        {
+          updates: addParams ? plusParams(pending.updates, params) : pending.updates,
+          states: Object.fromEntries(pending.states),
+        },
+        addParams ? handOver(donate, params, state, pending.updates, next) : undefined,
+      );
       if (addParams) applied = replaced(params, done.updates);
       else updates = done.updates;
       for (const [i, s] of Object.entries(done.states)) next[Number(i)] = s;
@@ -135,6 +167,8 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
       }
       flush(false);
       if (apply && i === transforms.length - 1 && t.updateAndApply !== undefined) {
+        // Not donated: it does not know which tensors the other transformations' new
+        // states hold (one may keep a parameter).
         const out = t.updateAndApply(updates, state[i]!, params, info);
         applied = out.params;
         next[i] = out.state;
@@ -150,11 +184,11 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
   return {
     init: (params) => transforms.map((t) => t.init(params)),
     update: (grads, state, params, info) => {
-      const out = step(grads, state, params, info, false);
+      const out = step(grads, state, params, info, false, false);
       return { updates: out.updates, state: out.state };
     },
-    updateAndApply: (grads, state, params, info) => {
-      const out = step(grads, state, params, info, true);
+    updateAndApply: (grads, state, params, info, donate = false) => {
+      const out = step(grads, state, params, info, true, donate);
       return { params: out.params, state: out.state };
     },
     ...(withEval

@@ -4,7 +4,9 @@
  * optimizer of the conformance table, the same new parameters and state bit for bit
  * over several steps, on the wasm backend with the fused kernels and through plain
  * ops. With the fused kernels, the last elementwise program adds the parameters
- * itself: no separate Add kernel runs per parameter.
+ * itself: no separate Add kernel runs per parameter. Donated (`updateAndApply(…, true)`,
+ * as defineSubmission steps), it may write them into the old tensors' memory: still
+ * the same bits.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -33,6 +35,9 @@ const separately: Step = (opt, grads, state, params, info) => {
   const out = opt.update(grads, state, params, info);
   return { params: applyUpdates(params, out.updates), state: out.state };
 };
+
+/** As defineSubmission steps under the harness: params and state donated (path() disposes the old ones after each step). */
+const donated: Step = (opt, grads, state, params, info) => updateAndApply(opt, grads, state, params, info, true);
 
 /** STEPS steps on the least-squares problem: each step's new parameters and state as plain values, and the Add kernels run. */
 function path(make: () => GradientTransformation, step: Step, fused: boolean): { steps: unknown[]; adds: number } {
@@ -78,6 +83,13 @@ describe.runIf(native)('updateAndApply against update + applyUpdates (wasm)', ()
       expect(together.steps, fused ? 'fused' : 'plain').toEqual(definition.steps);
       // Every optimizer of the kit ends in elementwise work (the lr, at least).
       if (fused) expect(definition.adds - together.adds, 'Add kernels saved: one per parameter and step').toBe(STEPS * NAMES.length);
+    }
+  });
+
+  it.each(OPTIMIZERS_UNDER_TEST)('$name: the same bits with params and state donated (written in place)', async ({ make }) => {
+    await tf.setBackend('wasm');
+    for (const fused of [true, false]) {
+      expect(path(make, donated, fused).steps, fused ? 'fused' : 'plain').toEqual(path(make, separately, fused).steps);
     }
   });
 });

@@ -231,49 +231,87 @@ function adamMoments(addon: NativeAddon): tf.KernelConfig {
  * in harness/spec.ts; the kit's elementwise.ts builds the programs), with inputs
  * repeated along an axis and sums over an axis (or all) taken in the same pass. The
  * addon checks the program and the sizes; outputs are made before any heap view is
- * taken, since making one may grow the wasm heap and detach earlier views.
+ * taken, since making one may grow the wasm heap and detach earlier views. An output
+ * that `inPlace` points at a donated input takes that input's memory (shared, as
+ * Identity shares it) when no other tensor holds it (the backend's reference count is
+ * 1); the addon then writes it where no later read of that input in the program needs
+ * the old value, or copies it there at the end of each block.
  */
 function elementwiseProgram(addon: NativeAddon): tf.KernelConfig {
   return {
     kernelName: ELEMENTWISE_PROGRAM_KERNEL,
     backendName: 'wasm',
+    // Plain loops, no closures: this runs once per parameter per step, and its own cost
+    // is a visible part of a small update.
     kernelFunc: (args: KernelArgs) => {
-      const shape = args.attrs?.['shape'] as number[];
-      const outputs = args.attrs?.['outputs'] as number[];
-      const inputAxes = (args.attrs?.['inputAxes'] as number[] | undefined) ?? [];
-      const sums = (args.attrs?.['sums'] as number[] | undefined) ?? [];
-      const inputs = Object.keys(args.inputs).map((_, i) => args.inputs[`x${i}`]);
-      if (inputs.some((x) => x === undefined || x.dtype !== 'float32')) {
-        throw new Error(`${ELEMENTWISE_PROGRAM_KERNEL}: inputs must be float32 tensors named x0, x1, … in order`);
+      const attrs = args.attrs ?? {};
+      const shape = attrs['shape'] as number[];
+      const outputs = attrs['outputs'] as number[];
+      const inputAxes = attrs['inputAxes'] as number[] | undefined;
+      const sums = (attrs['sums'] as number[] | undefined) ?? [];
+      const inPlace = attrs['inPlace'] as number[] | undefined;
+      const inputs: Info[] = [];
+      for (let i = 0, count = Object.keys(args.inputs).length; i < count; i++) {
+        const x = args.inputs[`x${i}`];
+        if (x === undefined || x.dtype !== 'float32') throw new Error(`${ELEMENTWISE_PROGRAM_KERNEL}: inputs must be float32 tensors named x0, x1, … in order`);
+        inputs.push(x);
       }
       if (sums.length % 2 !== 0) throw new Error(`${ELEMENTWISE_PROGRAM_KERNEL}: sums must be (register, axis) pairs`);
       const n = product(shape);
-      // An axis as the addon's (mid, inner) view; −1 (all axes) is the whole tensor as one.
-      const view = (axis: number): [number, number] => (axis < 0 ? [n, 1] : [shape[axis]!, product(shape.slice(axis + 1))]);
-      const sumAxes = sums.filter((_, i) => i % 2 === 1);
-      const sumShapes = sumAxes.map((axis) => (axis < 0 ? [] : shape.filter((_, i) => i !== axis)));
       const backend = wasmBackend(args);
-      const outs = outputs.map(() => backend.makeOutput([...shape], 'float32'));
-      const sumOuts = sumShapes.map((s) => backend.makeOutput(s, 'float32'));
+      const counts = args.backend as unknown as { refCount(dataId: object): number; incRef(dataId: object): void };
+      const outs: Info[] = [];
+      for (let j = 0; j < outputs.length; j++) {
+        const k = inPlace?.[j] ?? -1;
+        const donor = k >= 0 ? inputs[k] : undefined;
+        if (donor !== undefined && n > 1 && product(donor.shape) === n && !outs.some((o) => o.dataId === donor.dataId) && counts.refCount(donor.dataId) === 1) {
+          counts.incRef(donor.dataId);
+          outs.push({ dataId: donor.dataId, shape: [...shape], dtype: 'float32' });
+        } else {
+          outs.push(backend.makeOutput([...shape], 'float32'));
+        }
+      }
+      const sumOuts: Info[] = [];
+      const sumRegisters = new Int32Array(sums.length / 2);
+      const sumViews = new Float64Array(sums.length);
+      for (let s = 0; s < sums.length; s += 2) {
+        const axis = sums[s + 1]!;
+        sumRegisters[s / 2] = sums[s]!;
+        sumOuts.push(backend.makeOutput(axis < 0 ? [] : shape.filter((_, i) => i !== axis), 'float32'));
+        axisView(shape, n, axis, sumViews, s);
+      }
       try {
         if (n === 0) {
           for (const o of sumOuts) f32(backend, o).fill(0);
         } else {
+          const inputViews = new Float64Array(2 * inputs.length);
+          if (inputAxes !== undefined) for (let i = 0; i < inputs.length; i++) if ((inputAxes[i] ?? -1) >= 0) axisView(shape, n, inputAxes[i]!, inputViews, 2 * i);
           addon.elementwiseProgram(
-            inputs.map((x) => f32(backend, x!)), outs.map((o) => f32(backend, o)),
-            Int32Array.from(args.attrs?.['code'] as number[]), Float64Array.from(args.attrs?.['constants'] as number[]),
-            Int32Array.from(outputs), n,
-            Float64Array.from(inputs.flatMap((_, i) => ((inputAxes[i] ?? -1) < 0 ? [0, 0] : view(inputAxes[i]!)))),
-            sumOuts.map((o) => f32(backend, o)), Int32Array.from(sums.filter((_, i) => i % 2 === 0)), Float64Array.from(sumAxes.flatMap(view)),
+            inputs.map((x) => f32(backend, x)), outs.map((o) => f32(backend, o)),
+            Int32Array.from(attrs['code'] as number[]), Float64Array.from(attrs['constants'] as number[]),
+            Int32Array.from(outputs), n, inputViews,
+            sumOuts.map((o) => f32(backend, o)), sumRegisters, sumViews,
           );
         }
       } catch (err) {
-        for (const o of [...outs, ...sumOuts]) backend.disposeData(o.dataId);
+        for (const o of outs) backend.disposeData(o.dataId);
+        for (const o of sumOuts) backend.disposeData(o.dataId);
         throw err;
       }
-      return [...outs, ...sumOuts];
+      return outs.concat(sumOuts);
     },
   };
+}
+
+/** An axis as the addon's (mid, inner) view, written at `at`; −1 (all axes) is the whole tensor as one. */
+function axisView(shape: readonly number[], n: number, axis: number, into: Float64Array, at: number): void {
+  if (axis < 0) {
+    into[at] = n;
+    into[at + 1] = 1;
+  } else {
+    into[at] = shape[axis]!;
+    into[at + 1] = product(shape.slice(axis + 1));
+  }
 }
 
 /**

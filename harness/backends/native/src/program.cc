@@ -36,36 +36,65 @@ inline float js_min(float a, float b) {
   return a < b ? a : b;
 }
 
+// Each loop below reads element i of its operands and then writes element i of `out`,
+// nothing else: `out` may be exactly one of the operands (an output written in place
+// over an input it no longer needs), never a shifted view of one. ivdep says so to the
+// compiler, which then vectorises without checking for overlap.
+#define EACH(i, m) _Pragma("GCC ivdep") for (int64_t i = 0; i < (m); ++i)
+
 // One instruction over m elements (m ≤ kBlock).
-void apply(int32_t op, int64_t m, float* __restrict out, const float* a, const float* b, const float* c) {
+void apply(int32_t op, int64_t m, float* out, const float* a, const float* b, const float* c) {
   switch (op) {
-    case kAdd: for (int64_t i = 0; i < m; ++i) out[i] = a[i] + b[i]; break;
-    case kSub: for (int64_t i = 0; i < m; ++i) out[i] = a[i] - b[i]; break;
-    case kMul: for (int64_t i = 0; i < m; ++i) out[i] = a[i] * b[i]; break;
-    case kDiv: for (int64_t i = 0; i < m; ++i) out[i] = a[i] / b[i]; break;
-    case kDivNoNan: for (int64_t i = 0; i < m; ++i) out[i] = b[i] == 0.0f ? 0.0f : a[i] / b[i]; break;
-    case kMax: for (int64_t i = 0; i < m; ++i) out[i] = js_max(a[i], b[i]); break;
-    case kMin: for (int64_t i = 0; i < m; ++i) out[i] = js_min(a[i], b[i]); break;
-    case kNeg: for (int64_t i = 0; i < m; ++i) out[i] = -a[i]; break;
-    case kAbs: for (int64_t i = 0; i < m; ++i) out[i] = std::fabs(a[i]); break;
-    case kSign: for (int64_t i = 0; i < m; ++i) out[i] = a[i] < 0.0f ? -1.0f : (a[i] > 0.0f ? 1.0f : 0.0f); break;
-    case kSqrt: for (int64_t i = 0; i < m; ++i) out[i] = std::sqrt(a[i]); break;
+    case kAdd: EACH(i, m) out[i] = a[i] + b[i]; break;
+    case kSub: EACH(i, m) out[i] = a[i] - b[i]; break;
+    case kMul: EACH(i, m) out[i] = a[i] * b[i]; break;
+    case kDiv: EACH(i, m) out[i] = a[i] / b[i]; break;
+    case kDivNoNan: EACH(i, m) out[i] = b[i] == 0.0f ? 0.0f : a[i] / b[i]; break;
+    case kMax: EACH(i, m) out[i] = js_max(a[i], b[i]); break;
+    case kMin: EACH(i, m) out[i] = js_min(a[i], b[i]); break;
+    case kNeg: EACH(i, m) out[i] = -a[i]; break;
+    case kAbs: EACH(i, m) out[i] = std::fabs(a[i]); break;
+    case kSign: EACH(i, m) out[i] = a[i] < 0.0f ? -1.0f : (a[i] > 0.0f ? 1.0f : 0.0f); break;
+    case kSqrt: EACH(i, m) out[i] = std::sqrt(a[i]); break;
     // The cpu backend's 1 / Math.sqrt(x): float64 throughout, rounded once at the end.
-    case kRsqrt: for (int64_t i = 0; i < m; ++i) out[i] = (float)(1.0 / std::sqrt((double)a[i])); break;
-    case kSquare: for (int64_t i = 0; i < m; ++i) out[i] = a[i] * a[i]; break;
-    case kRelu: for (int64_t i = 0; i < m; ++i) out[i] = js_max(0.0f, a[i]); break;
+    case kRsqrt: EACH(i, m) out[i] = (float)(1.0 / std::sqrt((double)a[i])); break;
+    case kSquare: EACH(i, m) out[i] = a[i] * a[i]; break;
+    case kRelu: EACH(i, m) out[i] = js_max(0.0f, a[i]); break;
     case kMulAdd: {
       // Two roundings, as tf.add(tf.mul(a, b), c): the product is stored before the sum,
-      // so no compiler may contract the pair into one fused multiply-add.
-      for (int64_t i = 0; i < m; ++i) out[i] = a[i] * b[i];
-      for (int64_t i = 0; i < m; ++i) out[i] = out[i] + c[i];
+      // so no compiler may contract the pair into one fused multiply-add. Being two
+      // loops, it must not write over its addend c (run_program never lets it).
+      EACH(i, m) out[i] = a[i] * b[i];
+      EACH(i, m) out[i] = out[i] + c[i];
       break;
     }
-    case kGreater: for (int64_t i = 0; i < m; ++i) out[i] = a[i] > b[i] ? 1.0f : 0.0f; break;
-    case kLess: for (int64_t i = 0; i < m; ++i) out[i] = a[i] < b[i] ? 1.0f : 0.0f; break;
-    case kEqual: for (int64_t i = 0; i < m; ++i) out[i] = a[i] == b[i] ? 1.0f : 0.0f; break;
-    case kSelect: for (int64_t i = 0; i < m; ++i) out[i] = a[i] != 0.0f ? b[i] : c[i]; break;
+    case kGreater: EACH(i, m) out[i] = a[i] > b[i] ? 1.0f : 0.0f; break;
+    case kLess: EACH(i, m) out[i] = a[i] < b[i] ? 1.0f : 0.0f; break;
+    case kEqual: EACH(i, m) out[i] = a[i] == b[i] ? 1.0f : 0.0f; break;
+    case kSelect: EACH(i, m) out[i] = a[i] != 0.0f ? b[i] : c[i]; break;
     default: break;
+  }
+}
+
+// y + x·c for a mul by a uniform value read only by the add that follows it: the two
+// instructions in one loop (the product never stored), rounded as they are apart — the
+// product to float32, then the sum: contraction into a fused multiply-add is off here.
+// The operands keep their order (which NaN's payload survives depends on it).
+template <bool kUniformFirst, bool kProductFirst>
+__attribute__((optimize("fp-contract=off"))) void scaled_add(int64_t m, float* out, const float* y, const float* x, float c) {
+  EACH(i, m) {
+    const float product = kUniformFirst ? c * x[i] : x[i] * c;
+    out[i] = kProductFirst ? product + y[i] : y[i] + product;
+  }
+}
+
+void scaled_add(bool uniform_first, bool product_first, int64_t m, float* out, const float* y, const float* x, float c) {
+  if (uniform_first) {
+    if (product_first) scaled_add<true, true>(m, out, y, x, c);
+    else scaled_add<true, false>(m, out, y, x, c);
+  } else {
+    if (product_first) scaled_add<false, true>(m, out, y, x, c);
+    else scaled_add<false, false>(m, out, y, x, c);
   }
 }
 
@@ -215,6 +244,67 @@ void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::
     lay_out();
   }
   const int64_t chunks = (n + chunk - 1) / chunk;
+  // Outputs written straight by the instruction that computes them (no register, no
+  // copy): `direct[i]` is the output instruction i writes, or −1. An output that is
+  // the memory of an input (written in place) qualifies only when no later instruction,
+  // sum or output reads that input, since within a block every instruction runs over
+  // all of the block before the next; else it is copied from its register at the end
+  // of each block, after everything has read the block's inputs.
+  std::vector<int32_t> direct(code.size(), -1);
+  {
+    std::vector<int64_t> last_use(n_in, -1);
+    std::vector<bool> read_as_addend(n_in, false);
+    for (size_t i = 0; i < code.size(); ++i) {
+      const Instruction& ins = code[i];
+      if (ins.op == kConst) continue;
+      const int32_t operands[3] = {ins.a, ins.b, ins.c};
+      for (int k = 0; k < arity(ins.op); ++k) {
+        if ((size_t)operands[k] >= n_in) continue;
+        last_use[operands[k]] = (int64_t)i;
+        read_as_addend[operands[k]] = ins.op == kMulAdd && k == 2;
+      }
+    }
+    const int64_t end = (int64_t)code.size();
+    for (const ProgramSum& s : sums)
+      if ((size_t)s.reg < n_in) last_use[s.reg] = end;
+    for (int32_t r : output_registers)
+      if ((size_t)r < n_in) last_use[r] = end;
+    for (size_t j = 0; j < outputs.size(); ++j) {
+      const int32_t r = output_registers[j];
+      if ((size_t)r < n_in || uniform[r] || direct[r - n_in] >= 0) continue;
+      const int64_t i = r - (int64_t)n_in;
+      bool safe = true;
+      for (size_t x = 0; x < n_in; ++x) {
+        if (inputs[x].data != outputs[j]) continue;
+        safe = safe && (last_use[x] < i || (last_use[x] == i && !read_as_addend[x]));
+      }
+      if (safe) direct[i] = (int32_t)j;
+    }
+  }
+  // fused[i]: instruction i − 1 is mul(x, u) with u uniform, read only by instruction
+  // i = add of it and another register; i runs both (scaled_add) and i − 1 is skipped.
+  // The kit's every update ends so (p + u·(−lr)), and most of its moments are such sums.
+  std::vector<bool> fused(code.size(), false);
+  {
+    std::vector<int> uses(n_reg, 0);
+    for (const Instruction& ins : code) {
+      const int32_t operands[3] = {ins.a, ins.b, ins.c};
+      if (ins.op != kConst)
+        for (int k = 0; k < arity(ins.op); ++k) ++uses[operands[k]];
+    }
+    for (int32_t r : output_registers) ++uses[r];
+    for (const ProgramSum& s : sums) ++uses[s.reg];
+    for (size_t i = 1; i < code.size(); ++i) {
+      const Instruction& mul = code[i - 1];
+      const Instruction& add = code[i];
+      const int32_t r = (int32_t)(n_in + i - 1);
+      fused[i] = mul.op == kMul && !uniform[r] && (uniform[mul.a] || uniform[mul.b]) && add.op == kAdd &&
+                 (add.a == r) != (add.b == r) && uses[r] == 1 && !fused[i - 1];
+    }
+  }
+  std::vector<bool> written_directly(outputs.size(), false);
+  for (int32_t j : direct)
+    if (j >= 0) written_directly[j] = true;
   std::vector<std::vector<double>> partial(sums.size());
   for (size_t s = 0; s < sums.size(); ++s) partial[s].assign(offset[s][chunks], 0.0);
   // Each element depends on its own inputs only, so the split changes no bit.
@@ -224,11 +314,17 @@ void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::
     std::vector<float> scratch(n_reg * kBlock);
     std::vector<const float*> reg(n_reg);
     auto slot = [&](size_t r) { return scratch.data() + r * kBlock; };
-    auto eval = [&](size_t i, int64_t m) {
+    auto eval = [&](size_t i, int64_t start, int64_t m) {
       const Instruction& ins = code[i];
-      float* out = slot(n_in + i);
+      float* out = direct[i] >= 0 ? outputs[direct[i]] + start : slot(n_in + i);
       if (ins.op == kConst) {
         std::fill(out, out + m, constants[ins.a]);
+      } else if (fused[i]) {
+        const Instruction& mul = code[i - 1];
+        const bool uniform_first = uniform[mul.a];
+        const bool product_first = ins.a == (int32_t)(n_in + i - 1);
+        scaled_add(uniform_first, product_first, m, out, reg[product_first ? ins.b : ins.a], reg[uniform_first ? mul.b : mul.a],
+                   reg[uniform_first ? mul.a : mul.b][0]);
       } else {
         apply(ins.op, m, out, reg[ins.a], arity(ins.op) > 1 ? reg[ins.b] : nullptr, arity(ins.op) > 2 ? reg[ins.c] : nullptr);
       }
@@ -241,7 +337,7 @@ void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::
       }
     }
     for (size_t i = 0; i < code.size(); ++i)
-      if (uniform[n_in + i]) eval(i, kBlock);
+      if (uniform[n_in + i]) eval(i, 0, kBlock);
     for (int64_t c = first; c < last; ++c) {
       const int64_t c1 = std::min(n, (c + 1) * chunk);
       for (int64_t start = c * chunk; start < c1; start += kBlock) {
@@ -255,10 +351,11 @@ void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::
           }
         }
         for (size_t i = 0; i < code.size(); ++i)
-          if (!uniform[n_in + i]) eval(i, m);
-        for (size_t j = 0; j < outputs.size(); ++j) std::memcpy(outputs[j] + start, reg[output_registers[j]], m * sizeof(float));
+          if (!uniform[n_in + i] && !(i + 1 < code.size() && fused[i + 1])) eval(i, start, m);
         for (size_t s = 0; s < sums.size(); ++s)
           accumulate(sums[s].over, start, m, reg[sums[s].reg], partial[s].data() + offset[s][c], lo[s][c]);
+        for (size_t j = 0; j < outputs.size(); ++j)
+          if (!written_directly[j]) std::memcpy(outputs[j] + start, reg[output_registers[j]], m * sizeof(float));
       }
     }
   });
