@@ -1,0 +1,146 @@
+// dots(): sums of products over the rows of a [rows, cols] view, one pass for all pairs.
+#include "dots.h"
+
+#include <algorithm>
+#include <string>
+
+#include "parallel.h"
+
+namespace algobench {
+
+namespace {
+
+// Elements per chunk of the fixed grid: each chunk's partial sums are taken in element
+// order by one thread, and the chunks' partials are added in chunk order.
+constexpr int64_t kChunkElements = 1 << 15;
+
+// Σ a[t]·b[t] for t < len, products in float32, sums in float64 over 8 lanes (so the
+// loop vectorises), folded in a fixed order.
+double lane_dot(const float* __restrict a, const float* __restrict b, int64_t len) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t t = 0;
+  for (; t + 8 <= len; t += 8)
+    for (int l = 0; l < 8; ++l) acc[l] += (double)(a[t + l] * b[t + l]);
+  for (; t < len; ++t) acc[t & 7] += (double)(a[t] * b[t]);
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// acc[c] += a[c]·b[c] for c < cols (the product in float32).
+void row_dot(const float* __restrict a, const float* __restrict b, double* __restrict acc, int64_t cols) {
+  for (int64_t c = 0; c < cols; ++c) acc[c] += (double)(a[c] * b[c]);
+}
+
+}  // namespace
+
+void dots(const std::vector<const float*>& x, const std::vector<int32_t>& pairs, int64_t rows, int64_t cols,
+          const std::vector<float*>& out) {
+  const size_t k = pairs.size() / 2;
+  if (k == 0 || cols < 1) return;
+  if (rows == 0) {
+    for (size_t p = 0; p < k; ++p) std::fill(out[p], out[p] + cols, 0.0f);
+    return;
+  }
+  // Whole-tensor sums (one column) are taken over chunks of elements; column sums over
+  // chunks of whole rows.
+  const bool whole = cols == 1;
+  const int64_t n = rows * cols;
+  const int64_t per_chunk = whole ? kChunkElements : std::max<int64_t>(1, kChunkElements / cols);
+  const int64_t chunks = whole ? (n + per_chunk - 1) / per_chunk : (rows + per_chunk - 1) / per_chunk;
+  std::vector<double> partial((size_t)(chunks * k * cols), 0.0);
+  auto run_chunk = [&](int64_t c) {
+    double* part = partial.data() + c * k * cols;
+    if (whole) {
+      const int64_t lo = c * per_chunk, len = std::min(n, lo + per_chunk) - lo;
+      for (size_t p = 0; p < k; ++p) part[p] = lane_dot(x[pairs[2 * p]] + lo, x[pairs[2 * p + 1]] + lo, len);
+      return;
+    }
+    const int64_t r1 = std::min(rows, (c + 1) * per_chunk);
+    for (int64_t r = c * per_chunk; r < r1; ++r)
+      for (size_t p = 0; p < k; ++p) row_dot(x[pairs[2 * p]] + r * cols, x[pairs[2 * p + 1]] + r * cols, part + p * cols, cols);
+  };
+  const int parts = (int)std::min<int64_t>(chunks, n * (int64_t)k >= (1 << 15) ? thread_count() : 1);
+  if (parts <= 1) {
+    for (int64_t c = 0; c < chunks; ++c) run_chunk(c);
+  } else {
+    parallel_for(parts, [&](int t) {
+      for (int64_t c = chunks * t / parts; c < chunks * (t + 1) / parts; ++c) run_chunk(c);
+    });
+  }
+  std::vector<double> total((size_t)cols);
+  for (size_t p = 0; p < k; ++p) {
+    std::fill(total.begin(), total.end(), 0.0);
+    for (int64_t c = 0; c < chunks; ++c) {
+      const double* part = partial.data() + (c * k + p) * cols;
+      for (int64_t j = 0; j < cols; ++j) total[j] += part[j];
+    }
+    for (int64_t j = 0; j < cols; ++j) out[p][j] = (float)total[j];
+  }
+}
+
+namespace {
+
+napi_value fail(napi_env env, const std::string& message) {
+  napi_throw_error(env, "E_NATIVE_KERNEL", message.c_str());
+  return nullptr;
+}
+
+// The Float32Arrays of a JS array, with their lengths; false if an item is not one.
+bool float32_arrays(napi_env env, napi_value list, std::vector<float*>* data, std::vector<size_t>* lengths) {
+  uint32_t count = 0;
+  if (napi_get_array_length(env, list, &count) != napi_ok) return false;
+  for (uint32_t i = 0; i < count; ++i) {
+    napi_value item, buffer;
+    napi_typedarray_type type;
+    size_t length = 0, offset = 0;
+    void* p = nullptr;
+    if (napi_get_element(env, list, i, &item) != napi_ok ||
+        napi_get_typedarray_info(env, item, &type, &length, &p, &buffer, &offset) != napi_ok || type != napi_float32_array) {
+      return false;
+    }
+    data->push_back(static_cast<float*>(p));
+    lengths->push_back(length);
+  }
+  return true;
+}
+
+// dots(inputs: Float32Array[], pairs: Int32Array, rows, cols, outputs: Float32Array[])
+napi_value Dots(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 5) return fail(env, "dots takes 5 arguments: inputs, pairs, rows, cols, outputs");
+  std::vector<float*> in, out;
+  std::vector<size_t> in_len, out_len;
+  napi_typedarray_type type;
+  size_t pair_len = 0, offset = 0;
+  void* pair_data = nullptr;
+  napi_value buffer;
+  int64_t rows = -1, cols = -1;
+  if (!float32_arrays(env, argv[0], &in, &in_len) || !float32_arrays(env, argv[4], &out, &out_len) ||
+      napi_get_typedarray_info(env, argv[1], &type, &pair_len, &pair_data, &buffer, &offset) != napi_ok || type != napi_int32_array ||
+      napi_get_value_int64(env, argv[2], &rows) != napi_ok || napi_get_value_int64(env, argv[3], &cols) != napi_ok) {
+    return fail(env, "dots: inputs and outputs must be arrays of Float32Arrays, pairs an Int32Array, rows and cols integers");
+  }
+  const int32_t* p = static_cast<const int32_t*>(pair_data);
+  if (rows < 0 || cols < 1 || pair_len % 2 != 0 || out.size() != pair_len / 2) return fail(env, "dots: rows ≥ 0, cols ≥ 1, and one output per pair of input indices");
+  for (size_t i = 0; i < in.size(); ++i)
+    if ((int64_t)in_len[i] != rows * cols) return fail(env, "dots: every input must hold rows·cols floats");
+  for (size_t i = 0; i < out.size(); ++i)
+    if ((int64_t)out_len[i] != cols) return fail(env, "dots: every output must hold cols floats");
+  for (size_t i = 0; i < pair_len; ++i)
+    if (p[i] < 0 || (size_t)p[i] >= in.size()) return fail(env, "dots: a pair names an input that is not there");
+  std::vector<const float*> x(in.begin(), in.end());
+  dots(x, std::vector<int32_t>(p, p + pair_len), rows, cols, out);
+  return nullptr;
+}
+
+}  // namespace
+
+void define_dots_kernels(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"dots", nullptr, Dots, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+}
+
+}  // namespace algobench
