@@ -350,10 +350,11 @@ export type AdamMomentsCoefficient = (typeof ADAM_MOMENTS_COEFFICIENTS)[number];
  * `submissions/kit/dots.ts` looks it up and otherwise takes tf.sum(tf.mul(a, b)).
  * Called through `tf.engine().runKernel`:
  * - inputs `{ x0, x1, … }`: float32 tensors of one size n;
- * - attrs `{ pairs, columns }`: `pairs` lists input indices two by two; `columns`
- *   divides n, and every input is read as a [n / columns, columns] matrix;
+ * - attrs `{ pairs, columns, rowSums? }`: `pairs` lists input indices two by two;
+ *   `columns` divides n, and every input is read as a [n / columns, columns] matrix;
  * - outputs: one float32 tensor of shape [columns] per pair (a, b), the column sums
- *   Σ_r x_a[r, c]·x_b[r, c] (columns 1: the whole sum). Each product is rounded to
+ *   Σ_r x_a[r, c]·x_b[r, c] (columns 1: the whole sum); with `rowSums` true, then one
+ *   of shape [n / columns] per pair, the row sums Σ_c, in the same pass. Each product is rounded to
  *   float32, the sum taken in float64 in an order fixed by the shape alone (not by the
  *   thread count) and rounded once, so it agrees with tf.sum(tf.mul(a, b)) to float32
  *   rounding of the sum, not bit for bit.

@@ -4,14 +4,15 @@
  * `dots` is tf.mul then tf.sum per pair, to 1e-4 relative: column sums and whole sums,
  * odd shapes (rows not a multiple of the kernel's 8-row groups, columns not of its
  * 256-column blocks, one row, one column), sizes split between threads, a pair that
- * reads one input twice; and against a float64 sum of the same float32 values.
+ * reads one input twice, row sums taken in the same pass; and against a float64 sum of
+ * the same float32 values.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
 import { DOTS_KERNEL } from '../../harness/spec.ts';
-import { dots } from '../../submissions/kit/dots.ts';
+import { dots, dotsWithRowSums } from '../../submissions/kit/dots.ts';
 import { type Case, compare, normal } from './_cpu_reference.ts';
 
 beforeAll(async () => {
@@ -25,7 +26,17 @@ const outputsOf = (shape: readonly number[], columns: number) => () => {
   return Object.fromEntries(dots(xs, PAIRS, columns).map((t, i) => [`pair ${i}`, t]));
 };
 
+const withRows = (shape: readonly number[], columns: number) => () => {
+  const xs = [normal([...shape]), normal([...shape]), normal([...shape])];
+  const out = dotsWithRowSums(xs, PAIRS, columns);
+  return Object.fromEntries([...out.columns.map((t, i) => [`columns ${i}`, t]), ...out.rows.map((t, i) => [`rows ${i}`, t])]);
+};
+
 const CASES: Case[] = [
+  ['[37, 13] column and row sums in one pass', withRows([37, 13], 13)],
+  ['[1000, 300] column and row sums (blocks of 256 and 44 columns, tail rows, threads)', withRows([1000, 300], 300)],
+  ['[1, 1031] column and row sums (one row)', withRows([1, 1031], 1031)],
+  ['[517, 1] column and row sums (one column)', withRows([517, 1], 1)],
   ['[5, 7] per column', outputsOf([5, 7], 7)],
   ['[37, 13] per column (rows not a multiple of 8)', outputsOf([37, 13], 13)],
   ['[1000, 300] per column (300 = a 256-column block and 44; split between threads)', outputsOf([1000, 300], 300)],
@@ -72,6 +83,7 @@ describe('native dots', () => {
     expect(() => addon.dots!([f(6), f(5)], Int32Array.from([0, 1]), 2, 3, [f(3)])).toThrow(/rows·cols floats/);
     expect(() => addon.dots!([f(6)], Int32Array.from([0, 1]), 2, 3, [f(3)])).toThrow(/not there/);
     expect(() => addon.dots!([f(6)], Int32Array.from([0, 0]), 2, 3, [f(2)])).toThrow(/cols floats/);
+    expect(() => addon.dots!([f(6)], Int32Array.from([0, 0]), 2, 3, [f(3)], [f(3)])).toThrow(/rows floats/);
     expect(() => dots([tf.zeros([6]), tf.zeros([5])], [[0, 1]])).toThrow(/one size/);
     expect(() => dots([tf.zeros([6])], [[0, 0]], 4)).toThrow(/divisor/);
   });

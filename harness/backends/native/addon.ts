@@ -74,9 +74,10 @@ export interface NativeAddon {
   batchNorm?(x: Float32Array, y: Float32Array, channels: number, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, offset: Float32Array | null, eps: number): void;
   /**
    * Column sums of products over [rows, cols] views (src/dots.cc): outputs[k][c] = Σ_r inputs[pairs[2k]][r, c]·inputs[pairs[2k+1]][r, c],
-   * each input rows·cols floats, each output cols floats. Absent from addons built before it.
+   * each input rows·cols floats, each output cols floats; with rowOutputs (rows floats each) the row sums too, in the
+   * same pass. Absent from addons built before it.
    */
-  dots?(inputs: Float32Array[], pairs: Int32Array, rows: number, cols: number, outputs: Float32Array[]): void;
+  dots?(inputs: Float32Array[], pairs: Int32Array, rows: number, cols: number, outputs: Float32Array[], rowOutputs?: Float32Array[]): void;
   /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count). */
   threads(): number;
 }

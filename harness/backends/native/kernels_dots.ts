@@ -22,11 +22,14 @@ function dotsKernel(addon: NativeAddon): tf.KernelConfig {
       if (inputs.some((x) => x.dtype !== 'float32' || product(x.shape) !== n)) throw new Error(`${DOTS_KERNEL}: every input must be float32 of one size; got ${inputs.map((x) => `${x.dtype}[${x.shape}]`).join(', ')}`);
       if (!(Number.isInteger(columns) && columns >= 1 && n % columns === 0)) throw new Error(`${DOTS_KERNEL}: columns (${columns}) must be a positive divisor of the inputs' size ${n}`);
       if (pairs.length % 2 !== 0 || pairs.some((p) => !(Number.isInteger(p) && p >= 0 && p < inputs.length))) throw new Error(`${DOTS_KERNEL}: pairs must list input indices two by two (${inputs.length} inputs); got [${pairs}]`);
+      const rowSums = args.attrs?.['rowSums'] === true;
       const backend = wasmBackend(args);
       // Outputs first: making one may grow the wasm heap and detach earlier views.
       const outs = Array.from({ length: pairs.length / 2 }, () => backend.makeOutput([columns], 'float32'));
-      addon.dots!(inputs.map((x) => heap(backend, x) as Float32Array), Int32Array.from(pairs), n / columns, columns, outs.map((o) => heap(backend, o) as Float32Array));
-      return outs;
+      const rowOuts = rowSums ? Array.from({ length: pairs.length / 2 }, () => backend.makeOutput([n / columns], 'float32')) : [];
+      const view = (o: (typeof outs)[number]) => heap(backend, o) as Float32Array;
+      addon.dots!(inputs.map((x) => heap(backend, x) as Float32Array), Int32Array.from(pairs), n / columns, columns, outs.map(view), rowSums ? rowOuts.map(view) : undefined);
+      return [...outs, ...rowOuts];
     },
   };
 }

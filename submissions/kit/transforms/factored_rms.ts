@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../../../harness/spec.ts';
+import { dotsWithRowSums } from '../dots.ts';
 import { ElementwiseProgram, type Expr } from '../elementwise.ts';
 import { elementwiseTransformation, type GradientTransformation } from '../transform.ts';
 
@@ -96,14 +97,30 @@ export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTr
           continue;
         }
         const [d1, d0] = dims;
-        const [rowSum, colSum] = b.runWithSums([], [{ of: g2e, axis: d0 }, { of: g2e, axis: d1 }]).sums as [tf.Tensor, tf.Tensor];
+        // Σ(g² + eps) over each of the two axes: for a matrix, Σg² over its rows and its
+        // columns in one dots pass (native where the backend has it) plus eps times the
+        // count; otherwise sums of the gradient's program.
+        // (The eps terms join the small programs below.)
+        let rowSum: tf.Tensor;
+        let colSum: tf.Tensor;
+        let [rowEps, colEps] = [0, 0];
+        if (b.shape.length === 2) {
+          const [rows, cols] = b.shape as [number, number];
+          const sums = dotsWithRowSums([b.run([ge])[0]!], [[0, 0]], cols);
+          // Over axis 0 (shape [cols], rows terms) and over axis 1 (shape [rows], cols terms).
+          const overRows: [tf.Tensor, number] = [sums.columns[0]!, rows * eps];
+          const overCols: [tf.Tensor, number] = [sums.rows[0]!, cols * eps];
+          [[rowSum, rowEps], [colSum, colEps]] = d0 === 0 ? [overRows, overCols] : [overCols, overRows];
+        } else {
+          [rowSum, colSum] = b.runWithSums([], [{ of: g2e, axis: d0 }, { of: g2e, axis: d1 }]).sums as [tf.Tensor, tf.Tensor];
+        }
         // The averages and factors in small programs (one kernel call each where the
         // backend has it), not a tfjs op each.
         const c = new ElementwiseProgram(colSum.shape);
-        const colE = c.average(state.vCol[n]!, c.div(colSum, b.shape[d1]!), beta);
+        const colE = c.average(state.vCol[n]!, c.div(colEps === 0 ? c.value(colSum) : c.add(colSum, colEps), b.shape[d1]!), beta);
         const [col, colFactor] = c.run([colE, c.rsqrt(colE)]) as [tf.Tensor, tf.Tensor];
         const r = new ElementwiseProgram(rowSum.shape);
-        const rowE = r.average(state.vRow[n]!, r.div(rowSum, b.shape[d0]!), beta);
+        const rowE = r.average(state.vRow[n]!, r.div(rowEps === 0 ? r.value(rowSum) : r.add(rowSum, rowEps), b.shape[d0]!), beta);
         // mean(row) over d1's position in `row` (whose axis d0 is gone): for a matrix the
         // row vector's whole sum, taken as the program computes the row; else tf.mean.
         let row: tf.Tensor;

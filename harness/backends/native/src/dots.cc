@@ -54,7 +54,7 @@ void rows_dot(const float* __restrict a, const float* __restrict b, int64_t stri
 }  // namespace
 
 void dots(const std::vector<const float*>& x, const std::vector<int32_t>& pairs, int64_t rows, int64_t cols,
-          const std::vector<float*>& out) {
+          const std::vector<float*>& out, const std::vector<float*>& row_out) {
   const size_t k = pairs.size() / 2;
   if (k == 0 || cols < 1) return;
   if (rows == 0) {
@@ -62,8 +62,11 @@ void dots(const std::vector<const float*>& x, const std::vector<int32_t>& pairs,
     return;
   }
   // Whole-tensor sums (one column) are taken over chunks of elements; column sums over
-  // chunks of whole rows.
-  const bool whole = cols == 1;
+  // chunks of whole rows, and row sums (where asked) in the same pass, each row's sum
+  // over its blocks of columns in float64 (a row is in one chunk, so it needs no merge).
+  const bool with_rows = !row_out.empty();
+  const bool whole = cols == 1 && !with_rows;
+  std::vector<double> row_total(with_rows ? (size_t)(k * rows) : 0, 0.0);
   const int64_t n = rows * cols;
   const int64_t per_chunk = whole ? kChunkElements : (rows + kColumnChunks - 1) / kColumnChunks;
   const int64_t chunks = whole ? (n + per_chunk - 1) / per_chunk : (rows + per_chunk - 1) / per_chunk;
@@ -81,11 +84,21 @@ void dots(const std::vector<const float*>& x, const std::vector<int32_t>& pairs,
     for (; r + kGroup <= r1; r += kGroup)
       for (int64_t c0 = 0; c0 < cols; c0 += kColumnBlock) {
         const int64_t w = std::min(kColumnBlock, cols - c0);
-        for (size_t p = 0; p < k; ++p)
-          rows_dot<kGroup>(x[pairs[2 * p]] + r * cols + c0, x[pairs[2 * p + 1]] + r * cols + c0, cols, part + p * cols + c0, w);
+        for (size_t p = 0; p < k; ++p) {
+          const float* a = x[pairs[2 * p]] + r * cols + c0;
+          const float* b = x[pairs[2 * p + 1]] + r * cols + c0;
+          rows_dot<kGroup>(a, b, cols, part + p * cols + c0, w);
+          if (with_rows)
+            for (int i = 0; i < kGroup; ++i) row_total[p * rows + r + i] += lane_dot(a + i * cols, b + i * cols, w);
+        }
       }
     for (; r < r1; ++r)
-      for (size_t p = 0; p < k; ++p) rows_dot<1>(x[pairs[2 * p]] + r * cols, x[pairs[2 * p + 1]] + r * cols, cols, part + p * cols, cols);
+      for (size_t p = 0; p < k; ++p) {
+        const float* a = x[pairs[2 * p]] + r * cols;
+        const float* b = x[pairs[2 * p + 1]] + r * cols;
+        rows_dot<1>(a, b, cols, part + p * cols, cols);
+        if (with_rows) row_total[p * rows + r] += lane_dot(a, b, cols);
+      }
   };
   const int parts = (int)std::min<int64_t>(chunks, n * (int64_t)k >= (1 << 15) ? thread_count() : 1);
   if (parts <= 1) {
@@ -103,6 +116,8 @@ void dots(const std::vector<const float*>& x, const std::vector<int32_t>& pairs,
       for (int64_t j = 0; j < cols; ++j) total[j] += part[j];
     }
     for (int64_t j = 0; j < cols; ++j) out[p][j] = (float)total[j];
+    if (with_rows)
+      for (int64_t r = 0; r < rows; ++r) row_out[p][r] = (float)row_total[p * rows + r];
   }
 }
 
@@ -132,10 +147,10 @@ bool float32_arrays(napi_env env, napi_value list, std::vector<float*>* data, st
   return true;
 }
 
-// dots(inputs: Float32Array[], pairs: Int32Array, rows, cols, outputs: Float32Array[])
+// dots(inputs: Float32Array[], pairs: Int32Array, rows, cols, outputs: Float32Array[], rowOutputs?: Float32Array[])
 napi_value Dots(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   if (argc < 5) return fail(env, "dots takes 5 arguments: inputs, pairs, rows, cols, outputs");
   std::vector<float*> in, out;
@@ -158,8 +173,17 @@ napi_value Dots(napi_env env, napi_callback_info info) {
     if ((int64_t)out_len[i] != cols) return fail(env, "dots: every output must hold cols floats");
   for (size_t i = 0; i < pair_len; ++i)
     if (p[i] < 0 || (size_t)p[i] >= in.size()) return fail(env, "dots: a pair names an input that is not there");
+  std::vector<float*> row_out;
+  std::vector<size_t> row_len;
+  napi_valuetype sixth = napi_undefined;
+  if (argc >= 6) napi_typeof(env, argv[5], &sixth);
+  if (sixth != napi_undefined && sixth != napi_null) {
+    if (!float32_arrays(env, argv[5], &row_out, &row_len) || row_out.size() != out.size()) return fail(env, "dots: rowOutputs must be an array of Float32Arrays, one per pair");
+    for (size_t i = 0; i < row_out.size(); ++i)
+      if ((int64_t)row_len[i] != rows) return fail(env, "dots: every row output must hold rows floats");
+  }
   std::vector<const float*> x(in.begin(), in.end());
-  dots(x, std::vector<int32_t>(p, p + pair_len), rows, cols, out);
+  dots(x, std::vector<int32_t>(p, p + pair_len), rows, cols, out, row_out);
   return nullptr;
 }
 
