@@ -25,7 +25,15 @@
  * branch is taken on the device (a select of the elementwise program), so the step
  * never waits for a value to come back from the accelerator.
  *
- * Passes over memory: each parameter's step is an elementwise program over its channel
+ * Passes over memory, where the backend has Adam's kernel and the dots kernel (native
+ * wasm): Adam's kernel writes the moments and the bias-corrected step u = perturb/(1−b1ᵗ)
+ * (the projection is linear, so projecting u is projecting perturb), one dots pass takes
+ * the four per-channel sums ⟨g, W⟩, ‖g‖², ‖W‖², ⟨W, u⟩, two programs over the channels
+ * decide the branch and a per-channel factor, and the step u + W·factor is two ops of
+ * the chain's program (see `projectedStep`): three passes over the weight, the last one
+ * the chain's own. Elsewhere (the cpu backend, fused ops off), the program path below.
+ *
+ * The program path: each parameter's step is an elementwise program over its channel
  * view, and AdamP is an elementwise transformation, so the learning rate after it (and
  * anything elementwise before it) joins the same program. The first pass writes the
  * moments and, in the same pass, takes every sum the projection needs per channel
