@@ -362,6 +362,21 @@ export type AdamMomentsCoefficient = (typeof ADAM_MOMENTS_COEFFICIENTS)[number];
 export const DOTS_KERNEL = 'AlgobenchDots';
 
 /**
+ * Schedule-free AdamW's per-parameter step (Defazio et al. 2024) in one pass, that a
+ * backend may register (algobench's native kernels on wasm do); the kit's
+ * `scheduleFreeAdamw` looks it up and otherwise runs the same float32 ops as an
+ * elementwise program, in the same order, so the two agree bit for bit. Called through
+ * `tf.engine().runKernel`:
+ * - inputs `{ g, v, z, x, p }`: float32, one shape;
+ * - attrs `{ coefficients }`: b1, 1−b1, b2, 1−b2, eps, c2 = 1−b2ᵗ, lr, c (the average's
+ *   weight), 1−c, wd (0: no decay) and apply (1 or 0);
+ * - outputs `[v', z', x', out]`: v' = b2·v + (1−b2)·g²; s = g/(√(v'/c2) + eps), plus
+ *   wd·((1−b1)·z + b1·x) where wd ≠ 0; z' = z − lr·s; x' = (1−c)·x + c·z';
+ *   y = (1−b1)·z' + b1·x'; out = y − p, or with apply p + (y − p).
+ */
+export const SCHEDULE_FREE_KERNEL = 'AlgobenchScheduleFreeStep';
+
+/**
  * A fused elementwise program that a backend may register (algobench's native kernels
  * on wasm do): any optimizer's per-parameter arithmetic in one pass over memory, so
  * that every rule pays what Adam pays for its update. Like ADAM_MOMENTS_KERNEL it is a

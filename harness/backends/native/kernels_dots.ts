@@ -2,10 +2,11 @@
  * DOTS_KERNEL (harness/spec.ts) natively (src/dots.cc): every dot product an optimizer
  * rule needs of a few same-sized tensors, per tensor or per column, in one threaded
  * pass that reads each input once. The ops it replaces (tf.mul then tf.sum per pair)
- * read every input once per pair and store each product.
+ * read every input once per pair and store each product. And SCHEDULE_FREE_KERNEL
+ * (src/schedule_free.cc): schedule-free AdamW's whole step in one threaded pass.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DOTS_KERNEL } from '../../spec.ts';
+import { DOTS_KERNEL, SCHEDULE_FREE_KERNEL } from '../../spec.ts';
 import { type KernelArgs, wasmBackend } from '../wasm/kernel_utils.ts';
 import type { NativeAddon } from './addon.ts';
 import { heap, product } from './kernel_parts.ts';
@@ -34,7 +35,31 @@ function dotsKernel(addon: NativeAddon): tf.KernelConfig {
   };
 }
 
-/** The config, where the addon has `dots` (one built before it has not: then none). */
+function scheduleFreeKernel(addon: NativeAddon): tf.KernelConfig {
+  return {
+    kernelName: SCHEDULE_FREE_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const ins = (['g', 'v', 'z', 'x', 'p'] as const).map((k) => args.inputs[k]!);
+      const coefficients = Float64Array.from(args.attrs?.['coefficients'] as number[]);
+      const shape = [...ins[0]!.shape];
+      if (ins.some((t) => t.dtype !== 'float32' || product(t.shape) !== product(shape)) || coefficients.length !== 11) {
+        throw new Error(`${SCHEDULE_FREE_KERNEL}: g, v, z, x, p must be float32 of one size and coefficients 11 numbers`);
+      }
+      const backend = wasmBackend(args);
+      // Outputs first: making one may grow the wasm heap and detach earlier views.
+      const outs = [0, 1, 2, 3].map(() => backend.makeOutput(shape, 'float32'));
+      const f = (t: (typeof outs)[number]) => heap(backend, t) as Float32Array;
+      addon.scheduleFreeStep!(f(ins[0]!), f(ins[1]!), f(ins[2]!), f(ins[3]!), f(ins[4]!), f(outs[0]!), f(outs[1]!), f(outs[2]!), f(outs[3]!), coefficients);
+      return outs;
+    },
+  };
+}
+
+/** The configs, where the addon has `dots` and `scheduleFreeStep` (one built before them has not: then none). */
 export function dotsKernelConfigs(addon: NativeAddon): tf.KernelConfig[] {
-  return typeof addon.dots === 'function' ? [dotsKernel(addon)] : [];
+  return [
+    ...(typeof addon.dots === 'function' ? [dotsKernel(addon)] : []),
+    ...(typeof addon.scheduleFreeStep === 'function' ? [scheduleFreeKernel(addon)] : []),
+  ];
 }

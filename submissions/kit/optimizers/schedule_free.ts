@@ -38,9 +38,9 @@
  * @example scheduleFreeAdamw({ lr: 2.5e-3, warmupSteps: 100, weightDecay: 1e-4 })
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TensorMap } from '../../../harness/spec.ts';
+import { SCHEDULE_FREE_KERNEL, type TensorMap } from '../../../harness/spec.ts';
 import { ElementwiseProgram, type Expr, materialize } from '../elementwise.ts';
-import { fusedAdamMoments } from '../fused.ts';
+import { fusedOpsEnabled } from '../fused.ts';
 import {
   type DecayMask,
   type GradientTransformation,
@@ -123,24 +123,29 @@ export function scheduleFreeAdamw(o: ScheduleFreeAdamwOptions): GradientTransfor
     const c = weightSum > 0 ? weight / weightSum : 0; // the official ZeroDivisionError → 0
     const c2 = 1 - b2 ** (k + 1);
 
-    // v and g/(√(v/c2) + eps) by Adam's kernel where the backend has it (b1 = 0 and
-    // c1 = 1 make its update exactly that, and its first moment, g, is dropped): the
-    // same float32 ops in the same order as the program's, so the same bits, with
-    // 8 fewer ops per element left to the program.
-    const adamStep: Record<string, tf.Tensor> = {};
-    const v = mapObject(state.v, (v0, n): Expr | tf.Tensor => {
-      const fused = fusedAdamMoments(g[n]!, g[n]!, v0, { b1: 0, b2, eps, c1: 1, c2 });
-      if (fused !== undefined) {
-        tf.dispose(fused[0]);
-        adamStep[n] = fused[2];
-        return fused[1];
+    // The whole step in one native pass where the backend has SCHEDULE_FREE_KERNEL: the
+    // same float32 ops in the same order as the program below, so the same bits.
+    const names = Object.keys(state.z);
+    if (fusedOpsEnabled() && tf.getKernel(SCHEDULE_FREE_KERNEL, tf.getBackend()) !== undefined && names.every((n) => g[n]?.dtype === 'float32' && params[n] !== undefined)) {
+      const vOut: Record<string, tf.Tensor> = {};
+      const zOut: Record<string, tf.Tensor> = {};
+      const xOut: Record<string, tf.Tensor> = {};
+      const out: Record<string, tf.Tensor> = {};
+      for (const n of names) {
+        const wd = weightDecay !== 0 && decays(info.types[n] ?? 'weight', n) ? weightDecay : 0;
+        const coefficients = [b1, 1 - b1, b2, 1 - b2, eps, c2, lr, c, 1 - c, wd, apply ? 1 : 0];
+        const inputs = { g: g[n]!, v: state.v[n]!, z: state.z[n]!, x: state.x[n]!, p: params[n]! };
+        [vOut[n], zOut[n], xOut[n], out[n]] = tf.engine().runKernel(SCHEDULE_FREE_KERNEL, inputs, { coefficients } as never) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
       }
+      return { out, state: { count: k + 1, weightSum, lrMax, paramsAreX: false, z: zOut, x: xOut, v: vOut } as ScheduleFreeState };
+    }
+    const v = mapObject(state.v, (v0, n) => {
       const b = programs[n]!;
       return b.add(b.mul(v0, b2), b.mul(b.square(g[n]!), 1 - b2));
     });
     const z = mapObject(state.z, (z0, n) => {
       const b = programs[n]!;
-      let step = adamStep[n] !== undefined ? b.value(adamStep[n]) : b.div(g[n]!, b.add(b.sqrt(b.div(v[n]!, c2)), eps));
+      let step = b.div(g[n]!, b.add(b.sqrt(b.div(v[n]!, c2)), eps));
       if (weightDecay !== 0 && decays(info.types[n] ?? 'weight', n)) step = b.add(step, b.mul(y[n]!, weightDecay));
       return b.sub(z0, b.mul(step, lr));
     });

@@ -17,6 +17,7 @@
 #include "norm.h"
 #include "rnn_cell.h"
 #include "dots.h"
+#include "schedule_free.h"
 
 namespace {
 
@@ -238,6 +239,7 @@ napi_value Init(napi_env env, napi_value exports) {
   algobench::define_norm_kernels(env, exports);
   algobench::define_rnn_cell_kernels(env, exports);
   algobench::define_dots_kernels(env, exports);
+  algobench::define_schedule_free_kernels(env, exports);
   return exports;
 }
 

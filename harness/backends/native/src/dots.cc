@@ -6,6 +6,10 @@
 
 #include "parallel.h"
 
+// Every product and sum rounds on its own, as the tfjs ops and the elementwise program
+// do: no contraction into fused multiply-adds (GCC contracts by default in C++).
+#pragma GCC optimize("fp-contract=off")
+
 namespace algobench {
 
 namespace {
