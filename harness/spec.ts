@@ -343,6 +343,40 @@ export const ADAM_MOMENTS_COEFFICIENTS = [
 export type AdamMomentsCoefficient = (typeof ADAM_MOMENTS_COEFFICIENTS)[number];
 
 /**
+ * Several dot products in one pass that a backend may register (algobench's native
+ * kernels on wasm do): the norms and inner products an optimizer rule needs per tensor
+ * (LAMB's trust ratio) or per column (AdamP's per-channel cosines), each input read
+ * once for all of them. Like ADAM_MOMENTS_KERNEL it is a capability: the kit's
+ * `submissions/kit/dots.ts` looks it up and otherwise takes tf.sum(tf.mul(a, b)).
+ * Called through `tf.engine().runKernel`:
+ * - inputs `{ x0, x1, … }`: float32 tensors of one size n;
+ * - attrs `{ pairs, columns, rowSums? }`: `pairs` lists input indices two by two;
+ *   `columns` divides n, and every input is read as a [n / columns, columns] matrix;
+ * - outputs: one float32 tensor of shape [columns] per pair (a, b), the column sums
+ *   Σ_r x_a[r, c]·x_b[r, c] (columns 1: the whole sum); with `rowSums` true, then one
+ *   of shape [n / columns] per pair, the row sums Σ_c, in the same pass. Each product is rounded to
+ *   float32, the sum taken in float64 in an order fixed by the shape alone (not by the
+ *   thread count) and rounded once, so it agrees with tf.sum(tf.mul(a, b)) to float32
+ *   rounding of the sum, not bit for bit.
+ */
+export const DOTS_KERNEL = 'AlgobenchDots';
+
+/**
+ * Schedule-free AdamW's per-parameter step (Defazio et al. 2024) in one pass, that a
+ * backend may register (algobench's native kernels on wasm do); the kit's
+ * `scheduleFreeAdamw` looks it up and otherwise runs the same float32 ops as an
+ * elementwise program, in the same order, so the two agree bit for bit. Called through
+ * `tf.engine().runKernel`:
+ * - inputs `{ g, v, z, x, p }`: float32, one shape;
+ * - attrs `{ coefficients }`: b1, 1−b1, b2, 1−b2, eps, c2 = 1−b2ᵗ, lr, c (the average's
+ *   weight), 1−c, wd (0: no decay) and apply (1 or 0);
+ * - outputs `[v', z', x', out]`: v' = b2·v + (1−b2)·g²; s = g/(√(v'/c2) + eps), plus
+ *   wd·((1−b1)·z + b1·x) where wd ≠ 0; z' = z − lr·s; x' = (1−c)·x + c·z';
+ *   y = (1−b1)·z' + b1·x'; out = y − p, or with apply p + (y − p).
+ */
+export const SCHEDULE_FREE_KERNEL = 'AlgobenchScheduleFreeStep';
+
+/**
  * A fused elementwise program that a backend may register (algobench's native kernels
  * on wasm do): any optimizer's per-parameter arithmetic in one pass over memory, so
  * that every rule pays what Adam pays for its update. Like ADAM_MOMENTS_KERNEL it is a

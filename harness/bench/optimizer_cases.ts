@@ -54,6 +54,10 @@ export const OPTIMIZER_CASES: readonly OptimizerCase[] = [
   { factory: 'lamb', about: 'lr 1e-3, decay 0.01', make: () => lamb({ lr: 1e-3, weightDecay: 0.01 }), torch: 'lamb' },
   { factory: 'adafactor', about: 'lr 1e-2, every matrix factored', make: () => adafactor({ lr: 1e-2 }), torch: 'adafactor' },
   { factory: 'adamp', about: 'lr 1e-3, projection on weights', make: () => adamp({ lr: 1e-3 }), torch: 'adamp' },
+  // SAM's update on both sides: the gradient norm, the perturbed point p + rho·g/‖g‖
+  // (computed, then unused), and the base AdamW step with the same fixed gradients. No
+  // second forward and backward pass is timed on either side: the kit's gradAt returns
+  // the fixed gradients, and optimizers_torch.py's sam_adamw computes none.
   {
     factory: 'sam',
     about: 'around AdamW, rho 0.05 (the second gradient is the fixed one)',

@@ -9,10 +9,12 @@
  * AdamP on the least-squares problem too, where projection is rare.)
  */
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { ParamType, ParamTypes } from '../../harness/spec.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
+import { selectBackend } from '../../harness/backends/select.ts';
+import { ADAM_MOMENTS_KERNEL, DOTS_KERNEL, type ParamType, type ParamTypes } from '../../harness/spec.ts';
 import { adamp } from '../../submissions/kit/optimizers/adamp.ts';
-import type { GradientTransformation } from '../../submissions/kit/transform.ts';
+import { type GradientTransformation, updateAndApply } from '../../submissions/kit/transform.ts';
 import { type AdampBranch, adampReference, type AdampReferenceOptions, column } from './_references/adamp.ts';
 import type { Specs } from './_references/common.ts';
 import { runBesideReference, type Shapes, stepGradients, type Values } from './_advanced_fixtures.ts';
@@ -114,7 +116,38 @@ beforeAll(async () => {
   await tf.ready();
 });
 
-describe('adamp against a float64 reference of the official algorithm', () => {
+/**
+ * On cpu every step is the elementwise program run as plain ops; on wasm with the
+ * native addon it is the fused path (Adam's kernel, the dots kernel, two small channel
+ * programs and the step in the chain's program), which must meet the same reference.
+ */
+const BACKENDS = loadNativeAddon() !== undefined ? ['cpu', 'wasm'] : ['cpu'];
+
+describe.each(BACKENDS)('adamp against a float64 reference of the official algorithm (%s)', (backend) => {
+  beforeAll(async () => {
+    if (backend === 'wasm') await selectBackend('wasm');
+    await tf.setBackend(backend);
+  });
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it.runIf(backend === 'wasm')('takes the fused path: the dots kernel runs, no program over the whole weight computes the moments', () => {
+    const runKernel = vi.spyOn(tf.engine(), 'runKernel');
+    try {
+      const opt = adamp({ lr: 1e-2, weightDecay: 0.1 });
+      const params = { w: tf.randomNormal([5, 3]), b: tf.randomNormal([3]) };
+      const grads = { w: tf.randomNormal([5, 3]), b: tf.randomNormal([3]) };
+      const out = updateAndApply(opt, grads, opt.init(params), params, { types: { w: 'weight', b: 'bias' } });
+      const names = runKernel.mock.calls.map(([name]) => name);
+      expect(names.filter((n) => n === DOTS_KERNEL)).toHaveLength(1);
+      expect(names.filter((n) => n === ADAM_MOMENTS_KERNEL)).toHaveLength(2);
+      tf.dispose([params, grads, out.params, out.state as tf.TensorContainer] as tf.TensorContainer);
+    } finally {
+      runKernel.mockRestore();
+    }
+  });
+
   it.each(CASES)('$name: 30 steps match', ({ make, reference }) => {
     const ref = adampReference(SPECS, reference);
     const problem = { shapes: SHAPES, types: TYPES, steps: STEPS, gradients: (at: Values, t: number) => gradients(at, t, reference.delta) };

@@ -13,7 +13,8 @@
  * options chosen so that it matters, is off by 1e-4 or (mostly) far more.
  *
  * The optimizers built on `scaleByAdam` also run on the wasm backend, once through
- * algobench's fused native Adam kernel and once through plain tfjs ops.
+ * algobench's fused native Adam kernel and once through plain tfjs ops; every other
+ * optimizer runs there once more with the fused kernels.
  *
  * The same table drives the state-hygiene suite (optax's contract of pure functions
  * over explicit state): init leaves the parameters alone; every update returns one
@@ -194,6 +195,19 @@ describe.runIf(native)('the Adam family on wasm: fused native kernel and plain o
       }
     },
   );
+});
+
+/**
+ * Every other optimizer on wasm with the fused kernels (the elementwise program, the
+ * dots kernel, Adam's kernel where a rule builds on it): the fast path must meet the
+ * same float64 reference as the cpu backend does.
+ */
+describe.runIf(native)('every other kit optimizer on wasm, fused kernels', () => {
+  it.each(OPTIMIZERS_UNDER_TEST.filter((c) => c.adamFamily !== true))('$name', async ({ make, reference }) => {
+    await tf.setBackend('wasm');
+    const { worst } = runAgainstReference(make(), reference());
+    expect(worst.err, `worst relative error at ${worst.where}`).toBeLessThanOrEqual(TOL);
+  });
 });
 
 if (!native) {

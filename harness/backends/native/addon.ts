@@ -72,6 +72,17 @@ export interface NativeAddon {
    * `channels` values or 1; scale and offset may be null. Absent from addons built before it.
    */
   batchNorm?(x: Float32Array, y: Float32Array, channels: number, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, offset: Float32Array | null, eps: number): void;
+  /**
+   * Column sums of products over [rows, cols] views (src/dots.cc): outputs[k][c] = Σ_r inputs[pairs[2k]][r, c]·inputs[pairs[2k+1]][r, c],
+   * each input rows·cols floats, each output cols floats; with rowOutputs (rows floats each) the row sums too, in the
+   * same pass. Absent from addons built before it.
+   */
+  dots?(inputs: Float32Array[], pairs: Int32Array, rows: number, cols: number, outputs: Float32Array[], rowOutputs?: Float32Array[]): void;
+  /**
+   * Schedule-free AdamW's step (src/schedule_free.cc; SCHEDULE_FREE_KERNEL in harness/spec.ts), all arrays of one
+   * length; coefficients b1, 1−b1, b2, 1−b2, eps, c2, lr, c, 1−c, wd, apply. Absent from addons built before it.
+   */
+  scheduleFreeStep?(g: Float32Array, v: Float32Array, z: Float32Array, x: Float32Array, p: Float32Array, vOut: Float32Array, zOut: Float32Array, xOut: Float32Array, out: Float32Array, coefficients: Float64Array): void;
   /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count). */
   threads(): number;
 }

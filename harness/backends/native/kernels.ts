@@ -11,6 +11,7 @@ import { type ConvAttrs, convInfo, type Info, type KernelArgs, poolInfo, type Wa
 import { ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL } from '../../spec.ts';
 import type { NativeAddon } from './addon.ts';
 import { gradientKernelConfigs } from './kernels_gradients.ts';
+import { dotsKernelConfigs } from './kernels_dots.ts';
 import { normKernelConfigs } from './kernels_norm.ts';
 import { rnnCellKernelConfigs } from './kernels_rnn.ts';
 import { stockKernelConfigs } from './kernels_stock.ts';
@@ -348,5 +349,6 @@ export function nativeKernelConfigs(addon: NativeAddon, current: (name: string) 
     ...gradientKernelConfigs(addon),
     ...normKernelConfigs(addon, current),
     ...rnnCellKernelConfigs(addon),
+    ...dotsKernelConfigs(addon),
   ];
 }

@@ -14,8 +14,8 @@
  */
 import type { AdamFamilyOptions } from './adam.ts';
 import { scaleByAdam } from '../transforms/adam.ts';
-import { addDecayedWeights, scaleByLearningRate } from '../transforms/basic.ts';
-import { scaleByTrustRatio } from '../transforms/trust_ratio.ts';
+import { scaleByLearningRate } from '../transforms/basic.ts';
+import { scaleByDecayedTrustRatio } from '../transforms/trust_ratio.ts';
 import { chain, type GradientTransformation } from '../transform.ts';
 
 /** AdamW's options; only eps's default differs (optax's `lamb`). */
@@ -27,8 +27,8 @@ export interface LambOptions extends AdamFamilyOptions {
 export function lamb(o: LambOptions): GradientTransformation {
   return chain(
     scaleByAdam({ b1: o.b1 ?? 0.9, b2: o.b2 ?? 0.999, eps: o.eps ?? 1e-6 }),
-    addDecayedWeights(o.weightDecay ?? 0, o.decayMask),
-    scaleByTrustRatio(),
+    // addDecayedWeights then scaleByTrustRatio, with the norms from one dots pass.
+    scaleByDecayedTrustRatio(o.weightDecay ?? 0, o.decayMask),
     scaleByLearningRate(o.lr),
   );
 }

@@ -19,6 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OptState, TensorMap } from '../../../harness/spec.ts';
+import { dots } from '../dots.ts';
 import { ElementwiseProgram, type Expr, materialize, sumOfSquares } from '../elementwise.ts';
 import { type GradientTransformation, type UpdateInfo, updateAndApply } from '../transform.ts';
 
@@ -54,7 +55,9 @@ export function sam<S extends OptState>(
       const b = programs.get(n)!;
       return adaptive ? b.mul(b.abs(params[n]!), grads[n]!) : b.value(grads[n]!);
     };
-    const norm = tf.sqrt(tf.addN(names.map((n) => sumOfSquares(scaled(n)))));
+    // Σg² of a plain gradient by the dots kernel (one native read); ASAM's |w|·g in its program.
+    const squares = (n: string): tf.Tensor => (adaptive ? sumOfSquares(scaled(n)) : tf.reshape(dots([grads[n]!], [[0, 0]])[0]!, []));
+    const norm = tf.sqrt(tf.addN(names.map(squares)));
     const factor = tf.div(rho, tf.add(norm, 1e-12));
     const perturbed = materialize<TensorMap>(
       Object.fromEntries(

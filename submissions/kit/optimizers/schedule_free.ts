@@ -38,8 +38,9 @@
  * @example scheduleFreeAdamw({ lr: 2.5e-3, warmupSteps: 100, weightDecay: 1e-4 })
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TensorMap } from '../../../harness/spec.ts';
+import { SCHEDULE_FREE_KERNEL, type TensorMap } from '../../../harness/spec.ts';
 import { ElementwiseProgram, type Expr, materialize } from '../elementwise.ts';
+import { fusedOpsEnabled } from '../fused.ts';
 import {
   type DecayMask,
   type GradientTransformation,
@@ -122,6 +123,22 @@ export function scheduleFreeAdamw(o: ScheduleFreeAdamwOptions): GradientTransfor
     const c = weightSum > 0 ? weight / weightSum : 0; // the official ZeroDivisionError → 0
     const c2 = 1 - b2 ** (k + 1);
 
+    // The whole step in one native pass where the backend has SCHEDULE_FREE_KERNEL: the
+    // same float32 ops in the same order as the program below, so the same bits.
+    const names = Object.keys(state.z);
+    if (fusedOpsEnabled() && tf.getKernel(SCHEDULE_FREE_KERNEL, tf.getBackend()) !== undefined && names.every((n) => g[n]?.dtype === 'float32' && params[n] !== undefined)) {
+      const vOut: Record<string, tf.Tensor> = {};
+      const zOut: Record<string, tf.Tensor> = {};
+      const xOut: Record<string, tf.Tensor> = {};
+      const out: Record<string, tf.Tensor> = {};
+      for (const n of names) {
+        const wd = weightDecay !== 0 && decays(info.types[n] ?? 'weight', n) ? weightDecay : 0;
+        const coefficients = [b1, 1 - b1, b2, 1 - b2, eps, c2, lr, c, 1 - c, wd, apply ? 1 : 0];
+        const inputs = { g: g[n]!, v: state.v[n]!, z: state.z[n]!, x: state.x[n]!, p: params[n]! };
+        [vOut[n], zOut[n], xOut[n], out[n]] = tf.engine().runKernel(SCHEDULE_FREE_KERNEL, inputs, { coefficients } as never) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      }
+      return { out, state: { count: k + 1, weightSum, lrMax, paramsAreX: false, z: zOut, x: xOut, v: vOut } as ScheduleFreeState };
+    }
     const v = mapObject(state.v, (v0, n) => {
       const b = programs[n]!;
       return b.add(b.mul(v0, b2), b.mul(b.square(g[n]!), 1 - b2));

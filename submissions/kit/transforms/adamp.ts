@@ -25,7 +25,15 @@
  * branch is taken on the device (a select of the elementwise program), so the step
  * never waits for a value to come back from the accelerator.
  *
- * Passes over memory: each parameter's step is an elementwise program over its channel
+ * Passes over memory, where the backend has Adam's kernel and the dots kernel (native
+ * wasm): Adam's kernel writes the moments and the bias-corrected step u = perturb/(1−b1ᵗ)
+ * (the projection is linear, so projecting u is projecting perturb), one dots pass takes
+ * the four per-channel sums ⟨g, W⟩, ‖g‖², ‖W‖², ⟨W, u⟩, two programs over the channels
+ * decide the branch and a per-channel factor, and the step u + W·factor is two ops of
+ * the chain's program (see `projectedStep`): three passes over the weight, the last one
+ * the chain's own. Elsewhere (the cpu backend, fused ops off), the program path below.
+ *
+ * The program path: each parameter's step is an elementwise program over its channel
  * view, and AdamP is an elementwise transformation, so the learning rate after it (and
  * anything elementwise before it) joins the same program. The first pass writes the
  * moments and, in the same pass, takes every sum the projection needs per channel
@@ -38,7 +46,10 @@
  * its step in a program of its own and joins the chain as a computed tensor.
  */
 import * as tf from '@tensorflow/tfjs';
+import { DOTS_KERNEL } from '../../../harness/spec.ts';
+import { dots } from '../dots.ts';
 import { ElementwiseProgram, type Expr } from '../elementwise.ts';
+import { fusedAdamMoments, fusedOpsEnabled } from '../fused.ts';
 import type { AdamState } from './adam.ts';
 import {
   type DecayMask,
@@ -97,10 +108,24 @@ export function scaleByAdamP(options: AdamPScalingOptions = {}): GradientTransfo
       const mu: Record<string, Expr | tf.Tensor> = {};
       const nu: Record<string, Expr | tf.Tensor> = {};
       const updates: Record<string, Expr> = {};
+      const fast = fastPathAvailable();
       for (const [n, gIn] of Object.entries(grads)) {
         const p = params[n]!;
         const type = info.types[n] ?? 'weight';
         const projects = p.rank >= 2 && projectMask(type, n);
+        if (fast && gIn.program.allFloat32()) {
+          const g = gIn.program.run([gIn])[0]!;
+          const fused = fusedAdamMoments(g, state.mu[n]!, state.nu[n]!, {
+            b1, b2, eps, c1, c2: 1 - b2 ** count, ...(options.nesterov ? { nesterov: { lookM: b1 / c1, lookG: (1 - b1) / c1 } } : {}),
+          });
+          if (fused !== undefined) {
+            const [m1, v1, u] = fused;
+            [mu[n], nu[n]] = [m1, v1];
+            const wd = weightDecay !== 0 && decays(type, n) ? weightDecay : 0;
+            updates[n] = projects ? projectedStep(gIn.program, g, p, u, wd, { delta, wdRatio, eps }) : plainStep(gIn.program, p, u, wd);
+            continue;
+          }
+        }
         // Channel view: column c of the [rows, channels] reshape is output channel c.
         const shape = projects ? [p.size / p.shape[p.rank - 1]!, p.shape[p.rank - 1]!] : [...p.shape];
         const view = (t: tf.Tensor): tf.Tensor => (sameShape(t.shape, shape) ? t : tf.reshape(t, shape));
@@ -128,6 +153,57 @@ export function scaleByAdamP(options: AdamPScalingOptions = {}): GradientTransfo
       return { updates, state: { count, mu, nu } };
     },
   });
+}
+
+/** Whether the fused path's kernels (Adam's moments, several dots in one pass) are there. */
+function fastPathAvailable(): boolean {
+  return fusedOpsEnabled() && tf.getKernel(DOTS_KERNEL, tf.getBackend()) !== undefined;
+}
+
+/** u + wd·W in the chain's program (a parameter that is never projected). */
+function plainStep(b: ElementwiseProgram, p: tf.Tensor, u: tf.Tensor, wd: number): Expr {
+  return wd === 0 ? b.value(u) : b.add(u, b.mul(p, wd));
+}
+
+/**
+ * The fused path's step of a projected parameter, from Adam's bias-corrected update u
+ * (= perturb/(1−b1ᵗ); the projection is linear, so projecting u is projecting perturb
+ * then dividing): step = u − W·k + wd·ratio·W = u + W·(wd·ratio − k), k per channel,
+ * with k = ⟨W_c, u_c⟩/(‖W_c‖ + eps)² where the channel view projects, the layer's
+ * ⟨W, u⟩/(‖W‖ + eps)² where the layer view does, else 0. One native pass takes the four
+ * per-channel sums; two programs over the channels decide the branch and k; the step is
+ * two ops of the chain's program (or, for a view that is not the parameter's shape, of
+ * its own, joining the chain as a computed tensor).
+ */
+function projectedStep(
+  chainProgram: ElementwiseProgram,
+  g: tf.Tensor,
+  p: tf.Tensor,
+  u: tf.Tensor,
+  wd: number,
+  o: { delta: number; wdRatio: number; eps: number },
+): Expr {
+  const channels = p.shape[p.rank - 1]!;
+  const rows = p.size / channels;
+  const [pg, gg, pp, pu] = dots([g, p, u], [[0, 1], [0, 0], [1, 1], [1, 2]], channels) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  const c = new ElementwiseProgram([channels]);
+  const notUnder = c.sub(1, c.op('less', cosine(c, pg, gg, pp, o.eps), o.delta / Math.sqrt(rows)));
+  const channelNorm = c.add(c.sqrt(pp), o.eps);
+  const { outputs, sums } = c.runWithSums([c.div(pu, c.square(channelNorm))], [{ of: notUnder }, { of: pg }, { of: gg }, { of: pp }, { of: pu }]);
+  const [misses, layerPg, layerGg, layerPp, layerPu] = sums as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  const k = new ElementwiseProgram([channels]);
+  const channelHit = k.op('equal', misses, 0);
+  const layerHit = k.op('less', cosine(k, layerPg, layerGg, layerPp, o.eps), o.delta / Math.sqrt(p.size));
+  const layerK = k.div(layerPu, k.square(k.add(k.sqrt(layerPp), o.eps)));
+  const radial = k.op('select', channelHit, outputs[0]!, k.op('select', layerHit, layerK, 0));
+  const ratio = k.op('select', k.max(channelHit, layerHit), o.wdRatio, 1);
+  const [factor] = k.run([wd === 0 ? k.neg(radial) : k.sub(k.mul(ratio, wd), radial)]);
+  const inChain = p.rank === 2 && sameShape(p.shape, chainProgram.shape);
+  const b = inChain ? chainProgram : new ElementwiseProgram([rows, channels]);
+  const view = (t: tf.Tensor): tf.Tensor => (inChain ? t : tf.reshape(t, [rows, channels]));
+  const step = b.add(view(u), b.mul(view(p), b.along(factor!, 0)));
+  if (inChain) return step;
+  return new ElementwiseProgram(p.shape).value(tf.reshape(b.run([step])[0]!, p.shape));
 }
 
 /** |cos(x, y)| from x·y, ‖x‖² and ‖y‖², as torch's F.cosine_similarity: x·y / (max(‖x‖, eps)·max(‖y‖, eps)). */

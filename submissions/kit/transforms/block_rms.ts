@@ -3,6 +3,8 @@
  * as optax's `clip_by_block_rms` and `scale_by_param_block_rms`. A block is one
  * parameter tensor; RMS(x) = √mean(x²) over the whole tensor.
  */
+import * as tf from '@tensorflow/tfjs';
+import { dots } from '../dots.ts';
 import { type Expr, type Operand, mapExprs } from '../elementwise.ts';
 import { elementwiseTransformation, type GradientTransformation } from '../transform.ts';
 
@@ -15,6 +17,15 @@ type Empty = Record<string, never>;
 function rms(program: Expr['program'], x: Operand): Expr {
   const [sum] = program.runWithSums([], [{ of: program.square(x) }]).sums;
   return program.sqrt(program.div(sum!, program.size));
+}
+
+/**
+ * √mean(p²) of a tensor (a parameter, already in memory): Σp² by the dots kernel, one
+ * native read, then the scalar ops in `program`.
+ */
+function tensorRms(program: Expr['program'], p: tf.Tensor): Expr {
+  const sum = tf.reshape(dots([p], [[0, 0]])[0]!, []);
+  return program.sqrt(program.div(sum, program.size));
 }
 
 /** u ← u / max(1, RMS(u)/threshold): Adafactor's update clipping, per parameter. */
@@ -36,7 +47,7 @@ export function scaleByParamBlockRms(minScale = 1e-3): GradientTransformation<Em
   return elementwiseTransformation<Empty>({
     init: () => ({}),
     updateElementwise: (updates, state, params) => ({
-      updates: mapExprs(updates, (u, n) => u.program.mul(u, u.program.max(rms(u.program, params[n]!), minScale))),
+      updates: mapExprs(updates, (u, n) => u.program.mul(u, u.program.max(tensorRms(u.program, params[n]!), minScale))),
       state,
     }),
   });

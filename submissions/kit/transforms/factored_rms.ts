@@ -14,7 +14,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../../../harness/spec.ts';
-import type { Expr } from '../elementwise.ts';
+import { dotsWithRowSums } from '../dots.ts';
+import { ElementwiseProgram, type Expr } from '../elementwise.ts';
 import { elementwiseTransformation, type GradientTransformation } from '../transform.ts';
 
 export interface FactoredRmsOptions {
@@ -82,7 +83,6 @@ export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTr
     updateElementwise: (grads, state) => {
       const count = state.count + 1;
       const beta = 1 - count ** -decayRate;
-      const average = (old: tf.Tensor, x: tf.Tensor): tf.Tensor => tf.add(tf.mul(old, beta), tf.mul(x, 1 - beta));
       const updates: Record<string, Expr> = {};
       const vRow: Record<string, tf.Tensor> = {};
       const vCol: Record<string, tf.Tensor> = {};
@@ -97,13 +97,44 @@ export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTr
           continue;
         }
         const [d1, d0] = dims;
-        const [rowSum, colSum] = b.runWithSums([], [{ of: g2e, axis: d0 }, { of: g2e, axis: d1 }]).sums as [tf.Tensor, tf.Tensor];
-        const row = average(state.vRow[n]!, tf.div(rowSum, b.shape[d0]!));
-        const col = average(state.vCol[n]!, tf.div(colSum, b.shape[d1]!));
-        // d1's position in `row`, whose axis d0 is gone.
-        const rowMean = tf.mean(row, d1 > d0 ? d1 - 1 : d1, true);
-        const rowFactor = tf.rsqrt(tf.div(row, rowMean));
-        const colFactor = tf.rsqrt(col);
+        // Σ(g² + eps) over each of the two axes: for a matrix, Σg² over its rows and its
+        // columns in one dots pass (native where the backend has it) plus eps times the
+        // count; otherwise sums of the gradient's program.
+        // (The eps terms join the small programs below.)
+        let rowSum: tf.Tensor;
+        let colSum: tf.Tensor;
+        let [rowEps, colEps] = [0, 0];
+        if (b.shape.length === 2) {
+          const [rows, cols] = b.shape as [number, number];
+          const sums = dotsWithRowSums([b.run([ge])[0]!], [[0, 0]], cols);
+          // Over axis 0 (shape [cols], rows terms) and over axis 1 (shape [rows], cols terms).
+          const overRows: [tf.Tensor, number] = [sums.columns[0]!, rows * eps];
+          const overCols: [tf.Tensor, number] = [sums.rows[0]!, cols * eps];
+          [[rowSum, rowEps], [colSum, colEps]] = d0 === 0 ? [overRows, overCols] : [overCols, overRows];
+        } else {
+          [rowSum, colSum] = b.runWithSums([], [{ of: g2e, axis: d0 }, { of: g2e, axis: d1 }]).sums as [tf.Tensor, tf.Tensor];
+        }
+        // The averages and factors in small programs (one kernel call each where the
+        // backend has it), not a tfjs op each.
+        const c = new ElementwiseProgram(colSum.shape);
+        const colE = c.average(state.vCol[n]!, c.div(colEps === 0 ? c.value(colSum) : c.add(colSum, colEps), b.shape[d1]!), beta);
+        const [col, colFactor] = c.run([colE, c.rsqrt(colE)]) as [tf.Tensor, tf.Tensor];
+        const r = new ElementwiseProgram(rowSum.shape);
+        const rowE = r.average(state.vRow[n]!, r.div(rowEps === 0 ? r.value(rowSum) : r.add(rowSum, rowEps), b.shape[d0]!), beta);
+        // mean(row) over d1's position in `row` (whose axis d0 is gone): for a matrix the
+        // row vector's whole sum, taken as the program computes the row; else tf.mean.
+        let row: tf.Tensor;
+        let rowMean: tf.Tensor;
+        if (rowSum.rank === 1) {
+          const done = r.runWithSums([rowE], [{ of: rowE }]);
+          [row, rowMean] = [done.outputs[0]!, done.sums[0]!];
+        } else {
+          row = r.run([rowE])[0]!;
+          rowMean = tf.broadcastTo(tf.mean(row, d1 > d0 ? d1 - 1 : d1, true), row.shape);
+        }
+        const f = new ElementwiseProgram(row.shape);
+        const mean = rowSum.rank === 1 ? f.div(rowMean, row.size) : f.value(rowMean);
+        const [rowFactor] = f.run([f.rsqrt(f.div(row, mean))]) as [tf.Tensor];
         updates[n] = b.mul(b.mul(ge, b.along(rowFactor, d0)), b.along(colFactor, d1));
         vRow[n] = row;
         vCol[n] = col;

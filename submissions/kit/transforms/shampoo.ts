@@ -32,7 +32,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../../../harness/spec.ts';
-import { type GradientTransformation, mapTensors } from '../transform.ts';
+import { dots } from '../dots.ts';
+import type { Expr } from '../elementwise.ts';
+import { elementwiseTransformation, type GradientTransformation } from '../transform.ts';
 import { dampedInverseRoot } from './_eigh.ts';
 
 export type ShampooGraft = 'adagrad' | 'sgd' | 'none';
@@ -86,7 +88,7 @@ export function scaleByShampoo(options: ShampooScalingOptions = {}): GradientTra
   const matrixOf = (p: tf.Tensor) => shampooMatrixShape(p.shape, maxDim);
   const needsDiag = (p: tf.Tensor) => matrixOf(p) === null || graft === 'adagrad';
 
-  return {
+  return elementwiseTransformation<ShampooState>({
     init: (params) => {
       const matrices = Object.entries(params).filter(([, p]) => matrixOf(p) !== null);
       const square = (side: 0 | 1, value: number) =>
@@ -104,23 +106,48 @@ export function scaleByShampoo(options: ShampooScalingOptions = {}): GradientTra
         ),
       };
     },
-    update: (grads, state) => {
+    // Elementwise where the rule is: the diagonal statistic, the AdaGrad direction and
+    // graft join the chain's program (with the decay and learning rate after them), so
+    // a diagonal parameter's whole step is one pass; the norms a graft needs are sums
+    // of that pass or of one dots pass over the two-sided direction.
+    updateElementwise: (grads, state) => {
       const refresh = state.count % updateEvery === 0;
       const left: Record<string, tf.Tensor> = {};
       const right: Record<string, tf.Tensor> = {};
       const leftRoot: Record<string, tf.Tensor> = {};
       const rightRoot: Record<string, tf.Tensor> = {};
-      const diag: Record<string, tf.Tensor> = {};
-      const updates = mapTensors(grads, (g, n) => {
-        const shape = matrixOf(g);
-        let adagrad: tf.Tensor | undefined;
+      const diag: Record<string, tf.Tensor | Expr> = {};
+      const updates: Record<string, Expr> = {};
+      const norm = (sumOfSquares: tf.Tensor): tf.Tensor => tf.sqrt(tf.reshape(sumOfSquares, []));
+      for (const [n, ge] of Object.entries(grads)) {
+        const b = ge.program;
+        const shape = shampooMatrixShape(b.shape, maxDim);
+        const average = (old: tf.Tensor, x: Expr): Expr => (b2 === undefined || b2 === 1 ? b.add(old, x) : b.add(b.mul(old, b2), b.mul(x, 1 - b2)));
+        let adagrad: Expr | undefined;
         if (state.diag[n] !== undefined) {
-          diag[n] = accumulate(state.diag[n]!, tf.square(g));
-          adagrad = tf.div(g, tf.sqrt(tf.add(diag[n]!, eps)));
+          diag[n] = average(state.diag[n]!, b.square(ge));
+          adagrad = b.div(ge, b.sqrt(b.add(diag[n] as Expr, eps)));
         }
         if (shape === null) {
           // Diagonal AdaGrad: the adagrad graft is the direction itself.
-          return graft === 'sgd' ? graftTo(adagrad!, tf.norm(g)) : adagrad!;
+          if (graft !== 'sgd') {
+            updates[n] = adagrad!;
+            continue;
+          }
+          const [gg, aa] = b.runWithSums([], [{ of: b.square(ge) }, { of: b.square(adagrad!) }]).sums as [tf.Tensor, tf.Tensor];
+          updates[n] = b.mul(adagrad!, b.div(b.sqrt(gg), b.add(b.sqrt(aa), 1e-16)));
+          continue;
+        }
+        // The two-sided direction: the statistics and roots are matrices (tensors).
+        let target: tf.Tensor | undefined;
+        let g: tf.Tensor;
+        if (graft === 'adagrad') {
+          const done = b.evaluateWithSums([ge, diag[n] as Expr], [{ of: b.square(adagrad!) }]);
+          [g, diag[n]] = done.outputs as [tf.Tensor, tf.Tensor];
+          target = tf.sqrt(done.sums[0]!);
+        } else {
+          g = b.run([ge])[0]!;
+          if (graft === 'sgd') target = norm(dots([g], [[0, 0]])[0]!);
         }
         const g2 = tf.reshape(g, shape);
         left[n] = accumulate(state.left[n]!, tf.matMul(g2, g2, false, true));
@@ -128,17 +155,16 @@ export function scaleByShampoo(options: ShampooScalingOptions = {}): GradientTra
         leftRoot[n] = refresh ? inverseFourthRoot(left[n]!, eps) : state.leftRoot[n]!;
         rightRoot[n] = refresh ? inverseFourthRoot(right[n]!, eps) : state.rightRoot[n]!;
         const direction = tf.reshape(tf.matMul(tf.matMul(leftRoot[n]!, g2), rightRoot[n]!), g.shape);
-        if (graft === 'none') return direction;
-        return graftTo(direction, tf.norm(graft === 'sgd' ? g : adagrad!));
-      });
+        if (target === undefined) {
+          updates[n] = b.value(direction);
+          continue;
+        }
+        // Grafted: direction·target/(‖direction‖ + 1e-16), the norm from one dots pass.
+        updates[n] = b.mul(direction, b.div(target, b.add(norm(dots([direction], [[0, 0]])[0]!), 1e-16)));
+      }
       return { updates, state: { count: state.count + 1, left, right, leftRoot, rightRoot, diag } };
     },
-  };
-}
-
-/** Rescales `direction` to the norm `target` (Anil et al. 2020's layer-wise grafting). */
-function graftTo(direction: tf.Tensor, target: tf.Tensor): tf.Tensor {
-  return tf.mul(direction, tf.div(target, tf.add(tf.norm(direction), 1e-16)));
+  });
 }
 
 /** (S + eps·I)^(−1/4) of a symmetric statistic, through the float64 Jacobi solver. */

@@ -4,10 +4,20 @@
  * ‖p‖/‖u‖ (whole-tensor L2 norms), or by 1 when either norm is 0, so that a zero
  * parameter (a fresh bias) or a zero update still moves as the inner optimizer says.
  */
-import { mapExprs } from '../elementwise.ts';
-import { elementwiseTransformation, type GradientTransformation } from '../transform.ts';
+import * as tf from '@tensorflow/tfjs';
+import { dots } from '../dots.ts';
+import { type Expr, mapExprs } from '../elementwise.ts';
+import { type DecayMask, elementwiseTransformation, type GradientTransformation, resolveDecayMask } from '../transform.ts';
 
 type Empty = Record<string, never>;
+
+/** The ratio's factor as scalar registers of u's program: 1 where either norm is 0, else ‖p‖/‖u‖. */
+function ratio(b: Expr['program'], u2: tf.Tensor | Expr, p2: tf.Tensor | Expr): Expr {
+  const pNorm = b.sqrt(p2);
+  const uNorm = b.sqrt(u2);
+  const zero = b.max(b.op('equal', pNorm, 0), b.op('equal', uNorm, 0));
+  return b.op('select', zero, 1, b.div(pNorm, uNorm));
+}
 
 /**
  * The norms are reductions: Σu² and Σp² come out of one pass of the update's program
@@ -22,10 +32,36 @@ export function scaleByTrustRatio(): GradientTransformation<Empty> {
         const b = u.program;
         const [u2, p2] = b.runWithSums([], [{ of: b.square(u) }, { of: b.square(params[n]!) }]).sums;
         // The ratio in the program too: scalar ops, computed once, not a tfjs op each.
-        const pNorm = b.sqrt(p2!);
-        const uNorm = b.sqrt(u2!);
-        const zero = b.max(b.op('equal', pNorm, 0), b.op('equal', uNorm, 0));
-        return b.mul(u, b.op('select', zero, 1, b.div(pNorm, uNorm)));
+        return b.mul(u, ratio(b, u2!, p2!));
+      }),
+      state,
+    }),
+  });
+}
+
+/**
+ * `addDecayedWeights(rate, mask)` then `scaleByTrustRatio()` (LAMB's step after Adam's
+ * scaling): d = u + rate·p, then d·‖p‖/‖d‖ (1 where a norm is 0). The norms come from
+ * one dots pass over u and p (Σu², Σu·p, Σp², in float64 from float32 products), with
+ * ‖d‖² = Σu² + 2·rate·Σu·p + rate²·Σp², so that d is never stored: then d and the
+ * ratio are three ops of the chain's program. (u is computed first where it is not
+ * yet a tensor.) Agrees with the two transformations to float32 rounding of the sums.
+ */
+export function scaleByDecayedTrustRatio(rate: number, mask: DecayMask = 'all'): GradientTransformation<Empty> {
+  const decays = resolveDecayMask(mask);
+  return elementwiseTransformation<Empty>({
+    init: () => ({}),
+    updateElementwise: (updates, state, params, info) => ({
+      updates: mapExprs(updates, (u, n) => {
+        const b = u.program;
+        const p = params[n]!;
+        const r = rate !== 0 && decays(info.types[n] ?? 'weight', n) ? rate : 0;
+        const ut = b.run([u])[0]!;
+        const [uu, up, pp] = dots([ut, p], [[0, 0], [0, 1], [1, 1]]).map((t) => tf.reshape(t, [])) as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const d = r === 0 ? b.value(ut) : b.add(ut, b.mul(p, r));
+        const dd = r === 0 ? b.value(uu) : b.add(b.add(uu, b.mul(up, 2 * r)), b.mul(pp, r * r));
+        // (max with 0: the expansion may round a zero norm to a tiny negative.)
+        return b.mul(d, ratio(b, b.max(dd, 0), pp));
       }),
       state,
     }),

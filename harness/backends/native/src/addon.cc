@@ -16,6 +16,8 @@
 #include "stock_addon.h"
 #include "norm.h"
 #include "rnn_cell.h"
+#include "dots.h"
+#include "schedule_free.h"
 
 namespace {
 
@@ -236,6 +238,8 @@ napi_value Init(napi_env env, napi_value exports) {
   algobench::define_activation_grad_kernels(env, exports);
   algobench::define_norm_kernels(env, exports);
   algobench::define_rnn_cell_kernels(env, exports);
+  algobench::define_dots_kernels(env, exports);
+  algobench::define_schedule_free_kernels(env, exports);
   return exports;
 }
 

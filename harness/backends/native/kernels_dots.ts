@@ -1,0 +1,65 @@
+/**
+ * DOTS_KERNEL (harness/spec.ts) natively (src/dots.cc): every dot product an optimizer
+ * rule needs of a few same-sized tensors, per tensor or per column, in one threaded
+ * pass that reads each input once. The ops it replaces (tf.mul then tf.sum per pair)
+ * read every input once per pair and store each product. And SCHEDULE_FREE_KERNEL
+ * (src/schedule_free.cc): schedule-free AdamW's whole step in one threaded pass.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { DOTS_KERNEL, SCHEDULE_FREE_KERNEL } from '../../spec.ts';
+import { type KernelArgs, wasmBackend } from '../wasm/kernel_utils.ts';
+import type { NativeAddon } from './addon.ts';
+import { heap, product } from './kernel_parts.ts';
+
+function dotsKernel(addon: NativeAddon): tf.KernelConfig {
+  return {
+    kernelName: DOTS_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const pairs = (args.attrs?.['pairs'] as number[] | undefined) ?? [];
+      const columns = Number(args.attrs?.['columns'] ?? 1);
+      const inputs = Object.keys(args.inputs).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))).map((k) => args.inputs[k]!);
+      const n = inputs.length > 0 ? product(inputs[0]!.shape) : 0;
+      if (inputs.some((x) => x.dtype !== 'float32' || product(x.shape) !== n)) throw new Error(`${DOTS_KERNEL}: every input must be float32 of one size; got ${inputs.map((x) => `${x.dtype}[${x.shape}]`).join(', ')}`);
+      if (!(Number.isInteger(columns) && columns >= 1 && n % columns === 0)) throw new Error(`${DOTS_KERNEL}: columns (${columns}) must be a positive divisor of the inputs' size ${n}`);
+      if (pairs.length % 2 !== 0 || pairs.some((p) => !(Number.isInteger(p) && p >= 0 && p < inputs.length))) throw new Error(`${DOTS_KERNEL}: pairs must list input indices two by two (${inputs.length} inputs); got [${pairs}]`);
+      const rowSums = args.attrs?.['rowSums'] === true;
+      const backend = wasmBackend(args);
+      // Outputs first: making one may grow the wasm heap and detach earlier views.
+      const outs = Array.from({ length: pairs.length / 2 }, () => backend.makeOutput([columns], 'float32'));
+      const rowOuts = rowSums ? Array.from({ length: pairs.length / 2 }, () => backend.makeOutput([n / columns], 'float32')) : [];
+      const view = (o: (typeof outs)[number]) => heap(backend, o) as Float32Array;
+      addon.dots!(inputs.map((x) => heap(backend, x) as Float32Array), Int32Array.from(pairs), n / columns, columns, outs.map(view), rowSums ? rowOuts.map(view) : undefined);
+      return [...outs, ...rowOuts];
+    },
+  };
+}
+
+function scheduleFreeKernel(addon: NativeAddon): tf.KernelConfig {
+  return {
+    kernelName: SCHEDULE_FREE_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const ins = (['g', 'v', 'z', 'x', 'p'] as const).map((k) => args.inputs[k]!);
+      const coefficients = Float64Array.from(args.attrs?.['coefficients'] as number[]);
+      const shape = [...ins[0]!.shape];
+      if (ins.some((t) => t.dtype !== 'float32' || product(t.shape) !== product(shape)) || coefficients.length !== 11) {
+        throw new Error(`${SCHEDULE_FREE_KERNEL}: g, v, z, x, p must be float32 of one size and coefficients 11 numbers`);
+      }
+      const backend = wasmBackend(args);
+      // Outputs first: making one may grow the wasm heap and detach earlier views.
+      const outs = [0, 1, 2, 3].map(() => backend.makeOutput(shape, 'float32'));
+      const f = (t: (typeof outs)[number]) => heap(backend, t) as Float32Array;
+      addon.scheduleFreeStep!(f(ins[0]!), f(ins[1]!), f(ins[2]!), f(ins[3]!), f(ins[4]!), f(outs[0]!), f(outs[1]!), f(outs[2]!), f(outs[3]!), coefficients);
+      return outs;
+    },
+  };
+}
+
+/** The configs, where the addon has `dots` and `scheduleFreeStep` (one built before them has not: then none). */
+export function dotsKernelConfigs(addon: NativeAddon): tf.KernelConfig[] {
+  return [
+    ...(typeof addon.dots === 'function' ? [dotsKernel(addon)] : []),
+    ...(typeof addon.scheduleFreeStep === 'function' ? [scheduleFreeKernel(addon)] : []),
+  ];
+}

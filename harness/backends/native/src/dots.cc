@@ -1,0 +1,203 @@
+// dots(): sums of products over the rows of a [rows, cols] view, one pass for all pairs.
+#include "dots.h"
+
+#include <algorithm>
+#include <string>
+
+#include "parallel.h"
+
+// Every product and sum rounds on its own, as the tfjs ops and the elementwise program
+// do: no contraction into fused multiply-adds (GCC contracts by default in C++).
+#pragma GCC optimize("fp-contract=off")
+
+namespace algobench {
+
+namespace {
+
+// The fixed grid: whole-tensor sums in chunks of kChunkElements elements, column sums in
+// (at most) kColumnChunks chunks of whole rows. Each chunk's partial sums are taken in
+// element order by one thread, and the chunks' partials are added in chunk order. Few
+// column chunks keep the partials (chunks × pairs × cols doubles) small enough to stay
+// in cache; 16 still spread evenly over 2, 4 or 8 threads.
+constexpr int64_t kChunkElements = 1 << 15;
+constexpr int64_t kColumnChunks = 16;
+
+// Σ a[t]·b[t] for t < len, products in float32, sums in float64 over 8 lanes (so the
+// loop vectorises), folded in a fixed order.
+double lane_dot(const float* __restrict a, const float* __restrict b, int64_t len) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t t = 0;
+  for (; t + 8 <= len; t += 8)
+    for (int l = 0; l < 8; ++l) acc[l] += (double)(a[t + l] * b[t + l]);
+  for (; t < len; ++t) acc[t & 7] += (double)(a[t] * b[t]);
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// Rows per group of a column sum: a group's products are summed in float32 (in row
+// order), and each group's sum is added to the column's float64 total. Summing every
+// product in float64 made the kernel compute-bound (a load and a store of the total per
+// product); a group of 8 keeps the float32 part short (8 terms) and vectorises.
+constexpr int kGroup = 8;
+// Columns per block of a group: 8 rows of a block of each input stay in L1 across the pairs.
+constexpr int64_t kColumnBlock = 256;
+
+// acc[c] += Σ_{i<R} a[i·stride + c]·b[i·stride + c] for c < cols, the R products
+// summed in float32 in row order, the sum added in float64.
+template <int R>
+void rows_dot(const float* __restrict a, const float* __restrict b, int64_t stride, double* __restrict acc, int64_t cols) {
+  for (int64_t c = 0; c < cols; ++c) {
+    float s = a[c] * b[c];
+    for (int i = 1; i < R; ++i) {
+      const float prod = a[i * stride + c] * b[i * stride + c];
+      s = s + prod;
+    }
+    acc[c] += (double)s;
+  }
+}
+
+}  // namespace
+
+void dots(const std::vector<const float*>& x, const std::vector<int32_t>& pairs, int64_t rows, int64_t cols,
+          const std::vector<float*>& out, const std::vector<float*>& row_out) {
+  const size_t k = pairs.size() / 2;
+  if (k == 0 || cols < 1) return;
+  if (rows == 0) {
+    for (size_t p = 0; p < k; ++p) std::fill(out[p], out[p] + cols, 0.0f);
+    return;
+  }
+  // Whole-tensor sums (one column) are taken over chunks of elements; column sums over
+  // chunks of whole rows, and row sums (where asked) in the same pass, each row's sum
+  // over its blocks of columns in float64 (a row is in one chunk, so it needs no merge).
+  const bool with_rows = !row_out.empty();
+  const bool whole = cols == 1 && !with_rows;
+  std::vector<double> row_total(with_rows ? (size_t)(k * rows) : 0, 0.0);
+  const int64_t n = rows * cols;
+  const int64_t per_chunk = whole ? kChunkElements : (rows + kColumnChunks - 1) / kColumnChunks;
+  const int64_t chunks = whole ? (n + per_chunk - 1) / per_chunk : (rows + per_chunk - 1) / per_chunk;
+  std::vector<double> partial((size_t)(chunks * k * cols), 0.0);
+  auto run_chunk = [&](int64_t c) {
+    double* part = partial.data() + c * k * cols;
+    if (whole) {
+      const int64_t lo = c * per_chunk, len = std::min(n, lo + per_chunk) - lo;
+      for (size_t p = 0; p < k; ++p) part[p] = lane_dot(x[pairs[2 * p]] + lo, x[pairs[2 * p + 1]] + lo, len);
+      return;
+    }
+    const int64_t r1 = std::min(rows, (c + 1) * per_chunk);
+    int64_t r = c * per_chunk;
+    // A group's rows in blocks of columns, every pair over a block while it is in L1.
+    for (; r + kGroup <= r1; r += kGroup)
+      for (int64_t c0 = 0; c0 < cols; c0 += kColumnBlock) {
+        const int64_t w = std::min(kColumnBlock, cols - c0);
+        for (size_t p = 0; p < k; ++p) {
+          const float* a = x[pairs[2 * p]] + r * cols + c0;
+          const float* b = x[pairs[2 * p + 1]] + r * cols + c0;
+          rows_dot<kGroup>(a, b, cols, part + p * cols + c0, w);
+          if (with_rows)
+            for (int i = 0; i < kGroup; ++i) row_total[p * rows + r + i] += lane_dot(a + i * cols, b + i * cols, w);
+        }
+      }
+    for (; r < r1; ++r)
+      for (size_t p = 0; p < k; ++p) {
+        const float* a = x[pairs[2 * p]] + r * cols;
+        const float* b = x[pairs[2 * p + 1]] + r * cols;
+        rows_dot<1>(a, b, cols, part + p * cols, cols);
+        if (with_rows) row_total[p * rows + r] += lane_dot(a, b, cols);
+      }
+  };
+  const int parts = (int)std::min<int64_t>(chunks, n * (int64_t)k >= (1 << 15) ? thread_count() : 1);
+  if (parts <= 1) {
+    for (int64_t c = 0; c < chunks; ++c) run_chunk(c);
+  } else {
+    parallel_for(parts, [&](int t) {
+      for (int64_t c = chunks * t / parts; c < chunks * (t + 1) / parts; ++c) run_chunk(c);
+    });
+  }
+  std::vector<double> total((size_t)cols);
+  for (size_t p = 0; p < k; ++p) {
+    std::fill(total.begin(), total.end(), 0.0);
+    for (int64_t c = 0; c < chunks; ++c) {
+      const double* part = partial.data() + (c * k + p) * cols;
+      for (int64_t j = 0; j < cols; ++j) total[j] += part[j];
+    }
+    for (int64_t j = 0; j < cols; ++j) out[p][j] = (float)total[j];
+    if (with_rows)
+      for (int64_t r = 0; r < rows; ++r) row_out[p][r] = (float)row_total[p * rows + r];
+  }
+}
+
+namespace {
+
+napi_value fail(napi_env env, const std::string& message) {
+  napi_throw_error(env, "E_NATIVE_KERNEL", message.c_str());
+  return nullptr;
+}
+
+// The Float32Arrays of a JS array, with their lengths; false if an item is not one.
+bool float32_arrays(napi_env env, napi_value list, std::vector<float*>* data, std::vector<size_t>* lengths) {
+  uint32_t count = 0;
+  if (napi_get_array_length(env, list, &count) != napi_ok) return false;
+  for (uint32_t i = 0; i < count; ++i) {
+    napi_value item, buffer;
+    napi_typedarray_type type;
+    size_t length = 0, offset = 0;
+    void* p = nullptr;
+    if (napi_get_element(env, list, i, &item) != napi_ok ||
+        napi_get_typedarray_info(env, item, &type, &length, &p, &buffer, &offset) != napi_ok || type != napi_float32_array) {
+      return false;
+    }
+    data->push_back(static_cast<float*>(p));
+    lengths->push_back(length);
+  }
+  return true;
+}
+
+// dots(inputs: Float32Array[], pairs: Int32Array, rows, cols, outputs: Float32Array[], rowOutputs?: Float32Array[])
+napi_value Dots(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 5) return fail(env, "dots takes 5 arguments: inputs, pairs, rows, cols, outputs");
+  std::vector<float*> in, out;
+  std::vector<size_t> in_len, out_len;
+  napi_typedarray_type type;
+  size_t pair_len = 0, offset = 0;
+  void* pair_data = nullptr;
+  napi_value buffer;
+  int64_t rows = -1, cols = -1;
+  if (!float32_arrays(env, argv[0], &in, &in_len) || !float32_arrays(env, argv[4], &out, &out_len) ||
+      napi_get_typedarray_info(env, argv[1], &type, &pair_len, &pair_data, &buffer, &offset) != napi_ok || type != napi_int32_array ||
+      napi_get_value_int64(env, argv[2], &rows) != napi_ok || napi_get_value_int64(env, argv[3], &cols) != napi_ok) {
+    return fail(env, "dots: inputs and outputs must be arrays of Float32Arrays, pairs an Int32Array, rows and cols integers");
+  }
+  const int32_t* p = static_cast<const int32_t*>(pair_data);
+  if (rows < 0 || cols < 1 || pair_len % 2 != 0 || out.size() != pair_len / 2) return fail(env, "dots: rows ≥ 0, cols ≥ 1, and one output per pair of input indices");
+  for (size_t i = 0; i < in.size(); ++i)
+    if ((int64_t)in_len[i] != rows * cols) return fail(env, "dots: every input must hold rows·cols floats");
+  for (size_t i = 0; i < out.size(); ++i)
+    if ((int64_t)out_len[i] != cols) return fail(env, "dots: every output must hold cols floats");
+  for (size_t i = 0; i < pair_len; ++i)
+    if (p[i] < 0 || (size_t)p[i] >= in.size()) return fail(env, "dots: a pair names an input that is not there");
+  std::vector<float*> row_out;
+  std::vector<size_t> row_len;
+  napi_valuetype sixth = napi_undefined;
+  if (argc >= 6) napi_typeof(env, argv[5], &sixth);
+  if (sixth != napi_undefined && sixth != napi_null) {
+    if (!float32_arrays(env, argv[5], &row_out, &row_len) || row_out.size() != out.size()) return fail(env, "dots: rowOutputs must be an array of Float32Arrays, one per pair");
+    for (size_t i = 0; i < row_out.size(); ++i)
+      if ((int64_t)row_len[i] != rows) return fail(env, "dots: every row output must hold rows floats");
+  }
+  std::vector<const float*> x(in.begin(), in.end());
+  dots(x, std::vector<int32_t>(p, p + pair_len), rows, cols, out, row_out);
+  return nullptr;
+}
+
+}  // namespace
+
+void define_dots_kernels(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"dots", nullptr, Dots, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+}
+
+}  // namespace algobench
