@@ -418,3 +418,16 @@ export const ELEMENTWISE_PROGRAM_OPS = [
 ] as const;
 
 export type ElementwiseProgramOp = (typeof ELEMENTWISE_PROGRAM_OPS)[number][0];
+
+/**
+ * ADAM_MOMENTS_KERNEL with the three per-tensor sums of LAMB's trust ratio taken in the
+ * same pass, that a backend may register (algobench's native kernels on wasm do; the
+ * kit's `lamb` looks it up and otherwise runs Adam's kernel and DOTS_KERNEL). Called
+ * through `tf.engine().runKernel`:
+ * - inputs `{ g, m, v, p }`: float32, one size (p the parameter, only read);
+ * - attrs `{ coefficients }`: as ADAM_MOMENTS_KERNEL's (`ADAM_MOMENTS_COEFFICIENTS`);
+ * - outputs `[m', v', update, uu, up, pp]`: the first three as ADAM_MOMENTS_KERNEL's, then
+ *   three scalars Σu², Σu·p, Σp² (u the update), each product rounded to float32, the sums
+ *   taken in float64 in an order fixed by the size alone and rounded once, as DOTS_KERNEL's.
+ */
+export const ADAM_MOMENTS_DOTS_KERNEL = 'AlgobenchAdamMomentsDots';

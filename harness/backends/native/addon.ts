@@ -83,6 +83,12 @@ export interface NativeAddon {
    * length; coefficients b1, 1−b1, b2, 1−b2, eps, c2, lr, c, 1−c, wd, apply. Absent from addons built before it.
    */
   scheduleFreeStep?(g: Float32Array, v: Float32Array, z: Float32Array, x: Float32Array, p: Float32Array, vOut: Float32Array, zOut: Float32Array, xOut: Float32Array, out: Float32Array, coefficients: Float64Array): void;
+  /**
+   * Adam's step with LAMB's Σu², Σu·p, Σp² in the same pass (src/adam_dots.cc; ADAM_MOMENTS_DOTS_KERNEL in
+   * harness/spec.ts): g, m, v, p and the three outputs of one length, sums 3 floats, coefficients as adamMoments'.
+   * Absent from addons built before it.
+   */
+  adamMomentsDots?(g: Float32Array, m: Float32Array, v: Float32Array, p: Float32Array, mOut: Float32Array, vOut: Float32Array, update: Float32Array, sums: Float32Array, coefficients: Float64Array): void;
   /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count). */
   threads(): number;
 }

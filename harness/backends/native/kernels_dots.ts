@@ -6,7 +6,7 @@
  * (src/schedule_free.cc): schedule-free AdamW's whole step in one threaded pass.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DOTS_KERNEL, SCHEDULE_FREE_KERNEL } from '../../spec.ts';
+import { ADAM_MOMENTS_DOTS_KERNEL, DOTS_KERNEL, SCHEDULE_FREE_KERNEL } from '../../spec.ts';
 import { type KernelArgs, wasmBackend } from '../wasm/kernel_utils.ts';
 import type { NativeAddon } from './addon.ts';
 import { heap, product } from './kernel_parts.ts';
@@ -56,10 +56,36 @@ function scheduleFreeKernel(addon: NativeAddon): tf.KernelConfig {
   };
 }
 
+/** Adam's step and LAMB's three sums (ADAM_MOMENTS_DOTS_KERNEL) in one threaded pass (src/adam_dots.cc). */
+function adamMomentsDotsKernel(addon: NativeAddon): tf.KernelConfig {
+  return {
+    kernelName: ADAM_MOMENTS_DOTS_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const ins = (['g', 'm', 'v', 'p'] as const).map((k) => args.inputs[k]!);
+      const coefficients = Float64Array.from((args.attrs?.['coefficients'] as number[] | undefined) ?? []);
+      const shape = [...ins[0]!.shape];
+      if (ins.some((t) => t === undefined || t.dtype !== 'float32' || product(t.shape) !== product(shape)) || coefficients.length !== 10) {
+        throw new Error(`${ADAM_MOMENTS_DOTS_KERNEL}: g, m, v, p must be float32 of one size and coefficients 10 numbers`);
+      }
+      const backend = wasmBackend(args);
+      // Outputs first: making one may grow the wasm heap and detach earlier views.
+      const outs = [0, 1, 2].map(() => backend.makeOutput(shape, 'float32'));
+      const scalars = [0, 1, 2].map(() => backend.makeOutput([], 'float32'));
+      const f = (t: tf.TensorInfo) => heap(backend, t) as Float32Array;
+      const sums = new Float32Array(3);
+      addon.adamMomentsDots!(f(ins[0]!), f(ins[1]!), f(ins[2]!), f(ins[3]!), f(outs[0]!), f(outs[1]!), f(outs[2]!), sums, coefficients);
+      for (const [i, t] of scalars.entries()) f(t)[0] = sums[i]!;
+      return [...outs, ...scalars];
+    },
+  };
+}
+
 /** The configs, where the addon has `dots` and `scheduleFreeStep` (one built before them has not: then none). */
 export function dotsKernelConfigs(addon: NativeAddon): tf.KernelConfig[] {
   return [
     ...(typeof addon.dots === 'function' ? [dotsKernel(addon)] : []),
     ...(typeof addon.scheduleFreeStep === 'function' ? [scheduleFreeKernel(addon)] : []),
+    ...(typeof addon.adamMomentsDots === 'function' ? [adamMomentsDotsKernel(addon)] : []),
   ];
 }

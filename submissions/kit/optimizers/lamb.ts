@@ -13,9 +13,8 @@
  * @example lamb({ lr: warmupCosine(2e-3, 500, 10_000), weightDecay: 0.01 })
  */
 import type { AdamFamilyOptions } from './adam.ts';
-import { scaleByAdam } from '../transforms/adam.ts';
 import { scaleByLearningRate } from '../transforms/basic.ts';
-import { scaleByDecayedTrustRatio } from '../transforms/trust_ratio.ts';
+import { scaleByAdamWithNorms, scaleByDecayedTrustRatio } from '../transforms/trust_ratio.ts';
 import { chain, type GradientTransformation } from '../transform.ts';
 
 /** AdamW's options; only eps's default differs (optax's `lamb`). */
@@ -26,8 +25,9 @@ export interface LambOptions extends AdamFamilyOptions {
 
 export function lamb(o: LambOptions): GradientTransformation {
   return chain(
-    scaleByAdam({ b1: o.b1 ?? 0.9, b2: o.b2 ?? 0.999, eps: o.eps ?? 1e-6 }),
-    // addDecayedWeights then scaleByTrustRatio, with the norms from one dots pass.
+    // Adam; with the native kernel, Σu², Σu·p, Σp² in the same pass (else one dots pass next).
+    scaleByAdamWithNorms({ b1: o.b1 ?? 0.9, b2: o.b2 ?? 0.999, eps: o.eps ?? 1e-6 }),
+    // addDecayedWeights then scaleByTrustRatio, from those sums.
     scaleByDecayedTrustRatio(o.weightDecay ?? 0, o.decayMask),
     scaleByLearningRate(o.lr),
   );

@@ -5,9 +5,12 @@
  * parameter (a fresh bias) or a zero update still moves as the inner optimizer says.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ADAM_MOMENTS_DOTS_KERNEL } from '../../../harness/spec.ts';
 import { dots } from '../dots.ts';
 import { type Expr, mapExprs } from '../elementwise.ts';
+import { adamCoefficientArray, fusedOpsEnabled } from '../fused.ts';
 import { type DecayMask, elementwiseTransformation, type GradientTransformation, resolveDecayMask } from '../transform.ts';
+import { type AdamOptions, type AdamState, scaleByAdam } from './adam.ts';
 
 type Empty = Record<string, never>;
 
@@ -57,7 +60,9 @@ export function scaleByDecayedTrustRatio(rate: number, mask: DecayMask = 'all'):
         const p = params[n]!;
         const r = rate !== 0 && decays(info.types[n] ?? 'weight', n) ? rate : 0;
         const ut = b.run([u])[0]!;
-        const [uu, up, pp] = dots([ut, p], [[0, 0], [0, 1], [1, 1]]).map((t) => tf.reshape(t, [])) as [tf.Tensor, tf.Tensor, tf.Tensor];
+        // Σu², Σu·p, Σp² from Adam's pass where scaleByAdamWithNorms took them, else one dots pass.
+        const known = normsOf.get(ut);
+        const [uu, up, pp] = (known !== undefined && known.p === p ? known.sums : dots([ut, p], [[0, 0], [0, 1], [1, 1]]).map((t) => tf.reshape(t, []))) as [tf.Tensor, tf.Tensor, tf.Tensor];
         const d = r === 0 ? b.value(ut) : b.add(ut, b.mul(p, r));
         const dd = r === 0 ? b.value(uu) : b.add(b.add(uu, b.mul(up, 2 * r)), b.mul(pp, r * r));
         // (max with 0: the expansion may round a zero norm to a tiny negative.)
@@ -66,4 +71,44 @@ export function scaleByDecayedTrustRatio(rate: number, mask: DecayMask = 'all'):
       state,
     }),
   });
+}
+
+/** The sums [Σu², Σu·p, Σp²] that scaleByAdamWithNorms took with each update u, and the p they used. */
+const normsOf = new WeakMap<tf.Tensor, { readonly p: tf.Tensor; readonly sums: readonly tf.Tensor[] }>();
+
+/**
+ * `scaleByAdam` (without NAdam's look-ahead; the same state and updates) for LAMB: where
+ * the backend has ADAM_MOMENTS_DOTS_KERNEL (harness/spec.ts), each update u comes with
+ * Σu², Σu·p and Σp² taken in Adam's pass, and `scaleByDecayedTrustRatio` right after it
+ * uses them instead of reading u and p again. So LAMB costs Adam's pass and the final
+ * program's. Without the kernel (or fused ops off) it is `scaleByAdam`.
+ */
+export function scaleByAdamWithNorms(options: Omit<AdamOptions, 'nesterov' | 'nesterovForm'> = {}): GradientTransformation<AdamState> {
+  const b1 = options.b1 ?? 0.9;
+  const b2 = options.b2 ?? 0.999;
+  const eps = options.eps ?? 1e-8;
+  const plain = scaleByAdam({ b1, b2, eps });
+  return {
+    init: plain.init,
+    update: (grads, state, params, info) => {
+      const names = Object.keys(grads);
+      const fusable =
+        fusedOpsEnabled() &&
+        tf.getKernel(ADAM_MOMENTS_DOTS_KERNEL, tf.getBackend()) !== undefined &&
+        names.every((n) => grads[n]!.dtype === 'float32' && params[n]?.dtype === 'float32' && params[n]!.size === grads[n]!.size);
+      if (!fusable) return plain.update(grads, state, params, info);
+      const count = state.count + 1;
+      const coefficients = adamCoefficientArray({ b1, b2, eps, c1: 1 - b1 ** count, c2: 1 - b2 ** count });
+      const mu: Record<string, tf.Tensor> = {};
+      const nu: Record<string, tf.Tensor> = {};
+      const updates: Record<string, tf.Tensor> = {};
+      for (const n of names) {
+        const p = params[n]!;
+        const out = tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: grads[n]!, m: state.mu[n]!, v: state.nu[n]!, p }, { coefficients }) as tf.Tensor[];
+        [mu[n], nu[n], updates[n]] = [out[0]!, out[1]!, out[2]!];
+        normsOf.set(out[2]!, { p, sums: out.slice(3) });
+      }
+      return { updates, state: { count, mu, nu } };
+    },
+  };
 }

@@ -18,6 +18,7 @@
 #include "rnn_cell.h"
 #include "dots.h"
 #include "schedule_free.h"
+#include "adam_dots.h"
 
 namespace {
 
@@ -240,6 +241,7 @@ napi_value Init(napi_env env, napi_value exports) {
   algobench::define_rnn_cell_kernels(env, exports);
   algobench::define_dots_kernels(env, exports);
   algobench::define_schedule_free_kernels(env, exports);
+  algobench::define_adam_dots_kernels(env, exports);
   return exports;
 }
 

@@ -1,0 +1,168 @@
+// adam_moments_dots(): Adam's step and LAMB's Σu², Σu·p, Σp² in one threaded pass, so that
+// the trust ratio costs no second read of u and p. The Adam expressions are adam_range's
+// (elementwise.cc), compiled with the same flags; the sums are taken per chunk while the
+// chunk's u and p are still in cache.
+#include "adam_dots.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "parallel.h"
+
+namespace algobench {
+
+namespace {
+
+// The fixed grid: chunks of kChunk elements. In a chunk, each sum over kLanes lanes: a
+// lane's products of kGroup consecutive blocks (kLanes·kGroup elements) summed in
+// float32 in order, that group sum added to the lane's float64 total (products added
+// straight to float64 made the pass compute-bound, ~3× Adam's step alone); the lanes
+// folded in a fixed order, the chunks added in chunk order. So the sums agree with a
+// float64 sum of the float32 products to about 8 float32 roundings of a group's sum.
+constexpr int64_t kChunk = 1 << 14;
+constexpr int kLanes = 16;
+constexpr int kGroup = 8;
+
+template <bool kNesterov>
+void adam_chunk(const AdamCoefficients& k, int64_t i0, int64_t i1, const float* __restrict g, const float* __restrict m,
+                const float* __restrict v, float* __restrict m_out, float* __restrict v_out, float* __restrict update) {
+  const float b1 = k.b1, one_minus_b1 = k.one_minus_b1, b2 = k.b2, one_minus_b2 = k.one_minus_b2;
+  const float c1 = k.c1, c2 = k.c2, eps = k.eps, look_m = k.look_m, look_g = k.look_g;
+  for (int64_t i = i0; i < i1; ++i) {
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * one_minus_b1;
+    const float vi = v[i] * b2 + (gi * gi) * one_minus_b2;
+    const float mhat = kNesterov ? mi * look_m + gi * look_g : mi / c1;
+    m_out[i] = mi;
+    v_out[i] = vi;
+    update[i] = mhat / (std::sqrt(vi / c2) + eps);
+  }
+}
+
+// Σu², Σu·p, Σp² over [i0, i1): products rounded to float32, summed as the grid says.
+// Products round on their own (no contraction into fused multiply-adds), as the spec says.
+__attribute__((optimize("fp-contract=off"))) void chunk_sums(const float* __restrict u, const float* __restrict p, int64_t i0, int64_t i1, double out[3]) {
+  double uu[kLanes] = {}, up[kLanes] = {}, pp[kLanes] = {};
+  int64_t i = i0;
+  for (; i + kLanes * kGroup <= i1; i += kLanes * kGroup) {
+    float su[kLanes], sp[kLanes], sq[kLanes];
+    for (int l = 0; l < kLanes; ++l) {
+      const float a = u[i + l], b = p[i + l];
+      su[l] = a * a;
+      sp[l] = a * b;
+      sq[l] = b * b;
+    }
+    for (int j = 1; j < kGroup; ++j)
+      for (int l = 0; l < kLanes; ++l) {
+        const float a = u[i + j * kLanes + l], b = p[i + j * kLanes + l];
+        su[l] = su[l] + a * a;
+        sp[l] = sp[l] + a * b;
+        sq[l] = sq[l] + b * b;
+      }
+    for (int l = 0; l < kLanes; ++l) {
+      uu[l] += (double)su[l];
+      up[l] += (double)sp[l];
+      pp[l] += (double)sq[l];
+    }
+  }
+  // The chunk's last (fewer than kLanes·kGroup) elements: each product straight to its lane.
+  for (int l = 0; i < i1; ++i, l = (l + 1) % kLanes) {
+    const float a = u[i], b = p[i];
+    const float aa = a * a, ab = a * b, bb = b * b;
+    uu[l] += (double)aa;
+    up[l] += (double)ab;
+    pp[l] += (double)bb;
+  }
+  double* acc[3] = {uu, up, pp};
+  for (int s = 0; s < 3; ++s) {
+    double* x = acc[s];
+    for (int w = kLanes / 2; w >= 1; w /= 2)
+      for (int l = 0; l < w; ++l) x[l] = x[l] + x[l + w];
+    out[s] = x[0];
+  }
+}
+
+}  // namespace
+
+void adam_moments_dots(const AdamCoefficients& k, int64_t n, const float* g, const float* m, const float* v, const float* p,
+                       float* m_out, float* v_out, float* update, float sums[3]) {
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+  std::vector<double> partial((size_t)(3 * chunks), 0.0);
+  auto run = [&](int64_t c) {
+    const int64_t i0 = c * kChunk, i1 = std::min(n, i0 + kChunk);
+    if (k.nesterov) adam_chunk<true>(k, i0, i1, g, m, v, m_out, v_out, update);
+    else adam_chunk<false>(k, i0, i1, g, m, v, m_out, v_out, update);
+    chunk_sums(update, p, i0, i1, partial.data() + 3 * c);
+  };
+  // Four parts per thread (as split_range): on a loaded machine the caller takes the
+  // rest of a descheduled worker's share.
+  const int parts = n >= (1 << 15) && thread_count() > 1 ? (int)std::min<int64_t>(4 * thread_count(), chunks) : 1;
+  if (parts <= 1) {
+    for (int64_t c = 0; c < chunks; ++c) run(c);
+  } else {
+    parallel_for(parts, [&](int t) {
+      for (int64_t c = chunks * t / parts; c < chunks * (t + 1) / parts; ++c) run(c);
+    });
+  }
+  for (int s = 0; s < 3; ++s) {
+    double total = 0;
+    for (int64_t c = 0; c < chunks; ++c) total += partial[3 * c + s];
+    sums[s] = (float)total;
+  }
+}
+
+namespace {
+
+napi_value fail(napi_env env, const std::string& message) {
+  napi_throw_error(env, "E_NATIVE_KERNEL", message.c_str());
+  return nullptr;
+}
+
+// adamMomentsDots(g, m, v, p, mOut, vOut, update, sums: Float32Array[3], coefficients: Float64Array[10])
+// coefficients as adamMoments': b1, 1−b1, b2, 1−b2, eps, c1, c2, nesterov (0/1), look_m, look_g.
+napi_value AdamMomentsDots(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 9) return fail(env, "adamMomentsDots takes 9 arguments: g, m, v, p, mOut, vOut, update, sums, coefficients");
+  float* f[8];
+  size_t len[8];
+  for (int i = 0; i < 8; ++i) {
+    napi_typedarray_type type;
+    napi_value buffer;
+    size_t offset = 0;
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env, argv[i], &type, &len[i], &data, &buffer, &offset) != napi_ok || type != napi_float32_array) {
+      return fail(env, "adamMomentsDots: g, m, v, p, the three outputs and sums must be Float32Arrays");
+    }
+    f[i] = static_cast<float*>(data);
+  }
+  for (int i = 1; i < 7; ++i)
+    if (len[i] != len[0]) return fail(env, "adamMomentsDots: g, m, v, p and the three outputs must have one length");
+  if (len[7] != 3) return fail(env, "adamMomentsDots: sums must hold 3 floats");
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset = 0, klen = 0;
+  void* kd = nullptr;
+  if (napi_get_typedarray_info(env, argv[8], &type, &klen, &kd, &buffer, &offset) != napi_ok || type != napi_float64_array || klen != 10) {
+    return fail(env, "adamMomentsDots: coefficients must be a Float64Array of 10");
+  }
+  const double* c = static_cast<const double*>(kd);
+  const AdamCoefficients k{(float)c[0], (float)c[1], (float)c[2], (float)c[3], (float)c[4],
+                           (float)c[5], (float)c[6], c[7] != 0, (float)c[8], (float)c[9]};
+  adam_moments_dots(k, (int64_t)len[0], f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
+  return nullptr;
+}
+
+}  // namespace
+
+void define_adam_dots_kernels(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"adamMomentsDots", nullptr, AdamMomentsDots, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+}
+
+}  // namespace algobench

@@ -1,0 +1,92 @@
+/**
+ * The native Adam-with-sums kernel (ADAM_MOMENTS_DOTS_KERNEL, harness/spec.ts;
+ * kernels_dots.ts, src/adam_dots.cc), which LAMB's `scaleByAdamWithNorms` runs: m', v',
+ * the update u and Σu², Σu·p, Σp² against the published Adam formulas computed here in
+ * float64 from the same float32 inputs, to 1e-4 relative, on odd sizes (one element,
+ * under one 128-element group, a 16384-element chunk and a tail, many chunks split
+ * between threads), with and without NAdam's look-ahead; bad input refused in one line.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
+import { selectBackend } from '../../harness/backends/select.ts';
+import { ADAM_MOMENTS_DOTS_KERNEL } from '../../harness/spec.ts';
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+});
+
+interface Coefficients { b1: number; b2: number; eps: number; t: number; look?: { m: number; g: number } }
+
+function reference(g: Float32Array, m: Float32Array, v: Float32Array, p: Float32Array, k: Coefficients) {
+  const c1 = 1 - k.b1 ** k.t, c2 = 1 - k.b2 ** k.t;
+  const n = g.length;
+  const mo = new Float64Array(n), vo = new Float64Array(n), u = new Float64Array(n);
+  let uu = 0, up = 0, pp = 0;
+  for (let i = 0; i < n; i++) {
+    mo[i] = k.b1 * m[i]! + (1 - k.b1) * g[i]!;
+    vo[i] = k.b2 * v[i]! + (1 - k.b2) * g[i]! * g[i]!;
+    const mhat = k.look ? k.look.m * mo[i]! + k.look.g * g[i]! : mo[i]! / c1;
+    u[i] = mhat / (Math.sqrt(vo[i]! / c2) + k.eps);
+    uu += u[i]! * u[i]!;
+    up += u[i]! * p[i]!;
+    pp += p[i]! * p[i]!;
+  }
+  return { mo, vo, u, sums: [uu, up, pp] };
+}
+
+function worst(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let w = 0;
+  for (let i = 0; i < expected.length; i++) w = Math.max(w, Math.abs(actual[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!)));
+  return w;
+}
+
+const SIZES: [string, number[]][] = [
+  ['one element', [1]],
+  ['[7, 13] (under one group)', [7, 13]],
+  ['[129, 127] (a chunk and a tail)', [129, 127]],
+  ['[100003] (many chunks split between threads, odd tail)', [100003]],
+  ['[333, 777] (threads, chunks, tail)', [333, 777]],
+];
+
+describe('native Adam moments with LAMB sums', () => {
+  it('is registered by the addon', () => {
+    expect(typeof loadNativeAddon()?.adamMomentsDots, 'run `npm run build:native`').toBe('function');
+    expect(tf.getKernel(ADAM_MOMENTS_DOTS_KERNEL, 'wasm')).toBeDefined();
+  });
+
+  const ks: [string, Coefficients][] = [
+    ['Adam, step 3', { b1: 0.9, b2: 0.999, eps: 1e-6, t: 3 }],
+    ['NAdam look-ahead, step 1, large eps', { b1: 0.8, b2: 0.99, eps: 1e-2, t: 1, look: { m: 0.8 / 0.2, g: 0.2 / 0.2 } }],
+  ];
+  for (const [kl, k] of ks) {
+    it.each(SIZES)(`${kl}: %s matches the float64 formulas`, (_, shape) => {
+      tf.tidy(() => {
+        const [g, m, v, p] = [1, 2, 3, 4].map((s) => tf.randomNormal(shape, 0, s === 3 ? 1 : 0.5, 'float32', 50 + s));
+        const vPos = tf.abs(v!); // a second moment is never negative
+        const c1 = 1 - k.b1 ** k.t, c2 = 1 - k.b2 ** k.t;
+        const coefficients = [k.b1, 1 - k.b1, k.b2, 1 - k.b2, k.eps, c1, c2, k.look ? 1 : 0, k.look?.m ?? 0, k.look?.g ?? 0];
+        const out = tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: g!, m: m!, v: vPos, p: p! }, { coefficients } as never) as tf.Tensor[];
+        expect(out.map((t) => t.shape)).toEqual([shape, shape, shape, [], [], []]);
+        const d = (t: tf.Tensor) => t.dataSync() as Float32Array;
+        const ref = reference(d(g!), d(m!), d(vPos), d(p!), k);
+        expect(worst(d(out[0]!), ref.mo), "m'").toBeLessThan(1e-4);
+        expect(worst(d(out[1]!), ref.vo), "v'").toBeLessThan(1e-4);
+        expect(worst(d(out[2]!), ref.u), 'update').toBeLessThan(1e-4);
+        const sums = out.slice(3).map((t) => d(t)[0]!);
+        for (const [i, name] of ['Σu²', 'Σu·p', 'Σp²'].entries()) {
+          // Σu·p relative to ‖u‖‖p‖ (it may be near 0 by cancellation), the squares to themselves.
+          const scale = i === 1 ? Math.sqrt(ref.sums[0]! * ref.sums[2]!) : Math.abs(ref.sums[i]!);
+          expect(Math.abs(sums[i]! - ref.sums[i]!) / Math.max(1e-30, scale), name).toBeLessThan(1e-4);
+        }
+      });
+    });
+  }
+
+  it('refuses tensors of different sizes in one line', () => {
+    const x = tf.zeros([5]);
+    const y = tf.zeros([6]);
+    expect(() => tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: x, m: x, v: x, p: y }, { coefficients: [0.9, 0.1, 0.999, 0.001, 1e-8, 1, 1, 0, 0, 0] } as never)).toThrow(/one size/);
+    tf.dispose([x, y]);
+  });
+});
