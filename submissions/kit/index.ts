@@ -61,7 +61,7 @@ export { scaleByLion } from './transforms/lion.ts';
 export type { LionScaleOptions } from './transforms/lion.ts';
 export { scaleByRms, scaleByStddev } from './transforms/rms.ts';
 export type { RmsOptions } from './transforms/rms.ts';
-export { scaleByDecayedTrustRatio, scaleByTrustRatio } from './transforms/trust_ratio.ts';
+export { scaleByAdamWithNorms, scaleByDecayedTrustRatio, scaleByTrustRatio } from './transforms/trust_ratio.ts';
 export { dots } from './dots.ts';
 export { adamp } from './optimizers/adamp.ts';
 export type { AdampOptions } from './optimizers/adamp.ts';
