@@ -14,6 +14,7 @@ import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
 import { createRng } from '../../harness/core/rng.ts';
 import { ELEMENTWISE_PROGRAM_KERNEL, type OptState, type ParamTypes, type TensorMap } from '../../harness/spec.ts';
+import { sam } from '../../submissions/kit/optimizers/sam.ts';
 import { sgd } from '../../submissions/kit/optimizers/sgd.ts';
 import { elementwiseTransformation, type GradientTransformation, updateAndApply } from '../../submissions/kit/transform.ts';
 
@@ -69,9 +70,9 @@ function firstDifference(actual: Float32Array, expected: Float32Array): string |
 }
 
 /** One step in a tidy, as the harness runs it; the old tensors the result does not hold are disposed, as the harness does. */
-function step(opt: GradientTransformation, params: TensorMap, state: OptState, t: number, donate: boolean, dispose = true) {
+function step(opt: GradientTransformation, params: TensorMap, state: OptState, t: number, donate: boolean, dispose = true, gradAt?: (at: TensorMap) => TensorMap) {
   const grads = tensors((n) => gradient(n, t));
-  const next = tf.tidy(() => updateAndApply(opt, grads, state, params, { types: TYPES }, donate) as unknown as tf.TensorContainer) as unknown as {
+  const next = tf.tidy(() => updateAndApply(opt, grads, state, params, { types: TYPES, ...(gradAt ? { gradAt } : {}) }, donate) as unknown as tf.TensorContainer) as unknown as {
     params: TensorMap;
     state: OptState;
   };
@@ -113,6 +114,43 @@ describe.runIf(native)('updates written in place over donated params and state',
     for (const n of Object.keys(SHAPES)) expect(firstDifference(params[n]!.dataSync() as Float32Array, expected[n]!), n).toBeUndefined();
     // Every multi-element parameter, every step; never the one-element one.
     expect(reused.sort()).toEqual(['b@0', 'b@1', 'b@2', 'w@0', 'w@1', 'w@2']);
+    tf.dispose([params, state] as unknown as tf.TensorContainer);
+  });
+
+  it('SAM passes the donation on to its base optimizer: the rule’s values, in the old memory', () => {
+    // SAM (Foret et al. 2021) around plain SGD, with the gradient of L(w) = ¼·Σw², ∇ = w/2,
+    // at the perturbed point: ε = ρ·g/(‖g‖ + 1e-12) over all parameters, g′ = (w + ε)/2,
+    // w ← w − lr·g′. Written out in float64 here; the kit's global norm sums in another
+    // order, so values are compared to float32 rounding, not bit for bit.
+    const rho = 0.05;
+    const lr = 0.1;
+    const opt = sam(sgd({ lr }), { rho });
+    const halfOf = (at: TensorMap): TensorMap => Object.fromEntries(Object.entries(at).map(([n, x]) => [n, tf.mul(x, 0.5)]));
+    let params = tensors((n) => initial(n, 1));
+    let state = opt.init(params);
+    const expected: Record<string, Float64Array> = Object.fromEntries(Object.keys(SHAPES).map((n) => [n, Float64Array.from(initial(n, 1))]));
+    const reused: string[] = [];
+    for (let t = 0; t < 2; t++) {
+      const before = new Set(tf.tensor_util.getTensorsInContainer({ params, state } as unknown as tf.TensorContainer).map((x) => x.dataId));
+      const next = step(opt, params, state, t, true, true, halfOf);
+      for (const [n, x] of Object.entries(next.params)) if (before.has(x.dataId)) reused.push(`${n}@${t}`);
+      params = next.params;
+      state = next.state;
+      let sq = 0;
+      for (const n of Object.keys(SHAPES)) for (const g of gradient(n, t)) sq += g * g;
+      const scale = rho / (Math.sqrt(sq) + 1e-12);
+      for (const n of Object.keys(SHAPES)) {
+        const g = gradient(n, t);
+        const w = expected[n]!;
+        for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * 0.5 * (w[i]! + scale * g[i]!);
+      }
+    }
+    for (const n of Object.keys(SHAPES)) {
+      const actual = params[n]!.dataSync() as Float32Array;
+      const worst = actual.reduce((m, a, i) => Math.max(m, Math.abs(a - expected[n]![i]!) / Math.max(1e-3, Math.abs(expected[n]![i]!))), 0);
+      expect(worst, n).toBeLessThan(1e-5);
+    }
+    expect(reused.sort()).toEqual(['b@0', 'b@1', 'w@0', 'w@1']);
     tf.dispose([params, state] as unknown as tf.TensorContainer);
   });
 

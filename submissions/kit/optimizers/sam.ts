@@ -74,7 +74,10 @@ export function sam<S extends OptState>(
   const sharpness: GradientTransformation<S> = {
     init: (params) => base.init(params),
     update: (grads, state, params, info) => base.update(sharpGradients(grads, params, info), state, params, info),
-    updateAndApply: (grads, state, params, info) => updateAndApply(base, sharpGradients(grads, params, info), state, params, info),
+    // Donation passes through: once the sharp gradients exist, nothing here reads the
+    // old params or state again (the perturbed point is its own tensors).
+    updateAndApply: (grads, state, params, info, donate = false) =>
+      updateAndApply(base, sharpGradients(grads, params, info), state, params, info, donate),
   };
   return base.prepareForEval === undefined
     ? sharpness
