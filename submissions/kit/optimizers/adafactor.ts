@@ -56,8 +56,8 @@ export function adafactor(o: AdafactorOptions): GradientTransformation {
       eps: o.eps1 ?? 1e-30,
       minDimSizeToFactor: o.minDimSizeToFactor ?? 1,
       // The clipping and the relative step size in the same transformation (as
-      // clipByBlockRms and scaleByParamBlockRms after it): a matrix's Σp² comes from
-      // the dots pass that sums its g², and Σu² from one pass over g with one factor.
+      // clipByBlockRms and scaleByParamBlockRms after it): their two scalars join u as
+      // one factor in the update's program.
       clipThreshold,
       ...((o.multiplyByParameterScale ?? true) ? { paramScale: o.eps2 ?? 1e-3 } : {}),
     }),
