@@ -120,7 +120,9 @@ export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTr
         if (dims === undefined) {
           v[n] = b.average(state.v[n]!, g2e, beta);
           const u = b.mul(ge, b.rsqrt(v[n]));
-          updates[n] = finish(b, u, ...squareSums(b, u, params[n]!));
+          // Both sums in one pass of u's program here: a vector's cost is the call, not the pass.
+          const both = Number.isFinite(clip) && paramScale !== undefined ? b.runWithSums([], [{ of: b.square(u) }, { of: b.square(params[n]!) }]).sums : undefined;
+          updates[n] = finish(b, u, ...(both !== undefined ? ([both[0], both[1]] as [tf.Tensor, tf.Tensor]) : squareSums(b, u, params[n]!)));
           continue;
         }
         const [d1, d0] = dims;
