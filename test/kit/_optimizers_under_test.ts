@@ -240,6 +240,16 @@ export const OPTIMIZERS_UNDER_TEST: readonly OptimizerUnderTest[] = [
     reference: afRef({ lr: constant(2e-2), paramScale: false, d: Infinity }),
   },
   {
+    name: 'adafactor, relative steps, no clipping',
+    make: () => adafactor({ lr: 2e-2, clipThreshold: Infinity }),
+    reference: afRef({ lr: constant(2e-2), d: Infinity }),
+  },
+  {
+    name: 'adafactor, absolute steps, tight clipping',
+    make: () => adafactor({ lr: 2e-2, multiplyByParameterScale: false, clipThreshold: 0.5 }),
+    reference: afRef({ lr: constant(2e-2), paramScale: false, d: 0.5 }),
+  },
+  {
     name: "adafactor, optax's minDimSizeToFactor 128 (nothing factored)",
     make: () => adafactor({ lr: 5e-2, momentum: 0.5, minDimSizeToFactor: 128 }),
     reference: afRef({ momentum: 0.5, factorMin: 128 }),

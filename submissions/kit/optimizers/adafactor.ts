@@ -20,7 +20,6 @@
  * @example adafactor({ lr: warmupCosine(1e-2, 1000, 20_000), momentum: 0.9 })
  */
 import { addDecayedWeights, scaleByLearningRate } from '../transforms/basic.ts';
-import { clipByBlockRms, scaleByParamBlockRms } from '../transforms/block_rms.ts';
 import { ema } from '../transforms/ema.ts';
 import { scaleByFactoredRms } from '../transforms/factored_rms.ts';
 import { chain, type DecayMask, type GradientTransformation, type LearningRate } from '../transform.ts';
@@ -56,9 +55,12 @@ export function adafactor(o: AdafactorOptions): GradientTransformation {
       decayRate: o.decayRate ?? 0.8,
       eps: o.eps1 ?? 1e-30,
       minDimSizeToFactor: o.minDimSizeToFactor ?? 1,
+      // The clipping and the relative step size in the same transformation (as
+      // clipByBlockRms and scaleByParamBlockRms after it): their two scalars join u as
+      // one factor in the update's program.
+      clipThreshold,
+      ...((o.multiplyByParameterScale ?? true) ? { paramScale: o.eps2 ?? 1e-3 } : {}),
     }),
-    ...(Number.isFinite(clipThreshold) ? [clipByBlockRms(clipThreshold)] : []),
-    ...((o.multiplyByParameterScale ?? true) ? [scaleByParamBlockRms(o.eps2 ?? 1e-3)] : []),
     // −lrₜ·s: the descent sign comes here, so the average below holds negated steps
     // and the decay enters negated too: p ← p − s − wd·p, with no lr on the decay.
     scaleByLearningRate(o.lr),

@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../../../harness/spec.ts';
-import { dotsWithRowSums } from '../dots.ts';
+import { dots, dotsWithRowSums } from '../dots.ts';
 import { ElementwiseProgram, type Expr } from '../elementwise.ts';
 import { elementwiseTransformation, type GradientTransformation } from '../transform.ts';
 
@@ -29,6 +29,16 @@ export interface FactoredRmsOptions {
    * @default 1
    */
   readonly minDimSizeToFactor?: number;
+  /**
+   * Adafactor's update clipping in the same transformation: u ← u / max(1, RMS(u)/clip)
+   * per parameter, as `clipByBlockRms(clip)` after this one. @default Infinity (none)
+   */
+  readonly clipThreshold?: number;
+  /**
+   * Adafactor's relative step size in the same transformation, after the clipping:
+   * u ← u · max(paramScale, RMS(p)), as `scaleByParamBlockRms(paramScale)`. Unset: none.
+   */
+  readonly paramScale?: number;
 }
 
 export interface FactoredRmsState {
@@ -61,6 +71,22 @@ export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTr
   const decayRate = options.decayRate ?? 0.8;
   const eps = options.eps ?? 1e-30;
   const minDim = options.minDimSizeToFactor ?? 1;
+  const clip = options.clipThreshold ?? Infinity;
+  const paramScale = options.paramScale;
+  // Σu² (for the clipping) by a pass of u's program, Σp² (for the step size) by the dots
+  // kernel (one native read of p; measured faster than a second sum in u's pass).
+  const squareSums = (b: Expr['program'], u: Expr, p: tf.Tensor): [tf.Tensor | undefined, tf.Tensor | undefined] => [
+    Number.isFinite(clip) ? b.runWithSums([], [{ of: b.square(u) }]).sums[0]! : undefined,
+    paramScale === undefined ? undefined : tf.reshape(dots([p], [[0, 0]])[0]!, []),
+  ];
+  // u·(max(paramScale, RMS(p))/max(1, RMS(u)/clip)), from Σu² and Σp² (scalar tensors):
+  // the factor is a scalar, so u takes one multiplication, not a division and a product.
+  const finish = (b: Expr['program'], u: Expr, sumU2: tf.Tensor | undefined, sumP2: tf.Tensor | undefined): Expr => {
+    const denominator = sumU2 === undefined ? undefined : b.max(b.div(b.sqrt(b.div(sumU2, b.size)), clip), 1);
+    const scale = sumP2 === undefined ? undefined : b.max(b.sqrt(b.div(sumP2, b.size)), paramScale!);
+    if (denominator === undefined) return scale === undefined ? u : b.mul(u, scale);
+    return b.mul(u, scale === undefined ? b.div(1, denominator) : b.div(scale, denominator));
+  };
   return elementwiseTransformation<FactoredRmsState>({
     init: (params) => {
       const vRow: Record<string, tf.Tensor> = {};
@@ -80,7 +106,7 @@ export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTr
     // Elementwise throughout: the row and column sums of g² + eps come out of one pass
     // of the gradient's program (g² is not stored), and the row and column factors
     // join the update's program as inputs repeated along the reduced axis.
-    updateElementwise: (grads, state) => {
+    updateElementwise: (grads, state, params) => {
       const count = state.count + 1;
       const beta = 1 - count ** -decayRate;
       const updates: Record<string, Expr> = {};
@@ -93,7 +119,10 @@ export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTr
         const dims = factoredDims(b.shape, minDim);
         if (dims === undefined) {
           v[n] = b.average(state.v[n]!, g2e, beta);
-          updates[n] = b.mul(ge, b.rsqrt(v[n]));
+          const u = b.mul(ge, b.rsqrt(v[n]));
+          // Both sums in one pass of u's program here: a vector's cost is the call, not the pass.
+          const both = Number.isFinite(clip) && paramScale !== undefined ? b.runWithSums([], [{ of: b.square(u) }, { of: b.square(params[n]!) }]).sums : undefined;
+          updates[n] = finish(b, u, ...(both !== undefined ? ([both[0], both[1]] as [tf.Tensor, tf.Tensor]) : squareSums(b, u, params[n]!)));
           continue;
         }
         const [d1, d0] = dims;
@@ -135,7 +164,8 @@ export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTr
         const f = new ElementwiseProgram(row.shape);
         const mean = rowSum.rank === 1 ? f.div(rowMean, row.size) : f.value(rowMean);
         const [rowFactor] = f.run([f.rsqrt(f.div(row, mean))]) as [tf.Tensor];
-        updates[n] = b.mul(b.mul(ge, b.along(rowFactor, d0)), b.along(colFactor, d1));
+        const u = b.mul(b.mul(ge, b.along(rowFactor, d0)), b.along(colFactor, d1));
+        updates[n] = finish(b, u, ...squareSums(b, u, params[n]!));
         vRow[n] = row;
         vCol[n] = col;
       }
