@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
-import { ADAM_MOMENTS_DOTS_KERNEL } from '../../harness/spec.ts';
+import { ADAM_MOMENTS_DOTS_KERNEL, ADAM_MOMENTS_KERNEL } from '../../harness/spec.ts';
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -78,6 +78,28 @@ describe('native Adam moments with LAMB sums', () => {
           // Σu·p relative to ‖u‖‖p‖ (it may be near 0 by cancellation), the squares to themselves.
           const scale = i === 1 ? Math.sqrt(ref.sums[0]! * ref.sums[2]!) : Math.abs(ref.sums[i]!);
           expect(Math.abs(sums[i]! - ref.sums[i]!) / Math.max(1e-30, scale), name).toBeLessThan(1e-4);
+        }
+      });
+    });
+  }
+
+  // LAMB's Adam step must be Adam's, bit for bit: a LAMB run and an AdamW run that share
+  // their moments must not drift apart by rounding. Both kernels run one shared loop
+  // (adam_range, src/elementwise.h); a copy edited on one side fails here.
+  for (const [kl, k] of ks) {
+    it.each(SIZES)(`${kl}: %s gives the fused Adam kernel's m', v' and u bit for bit`, (_, shape) => {
+      tf.tidy(() => {
+        const [g, m, v, p] = [1, 2, 3, 4].map((s) => tf.randomNormal(shape, 0, s === 3 ? 1 : 0.5, 'float32', 70 + s));
+        const vPos = tf.abs(v!);
+        const c1 = 1 - k.b1 ** k.t, c2 = 1 - k.b2 ** k.t;
+        const coefficients = [k.b1, 1 - k.b1, k.b2, 1 - k.b2, k.eps, c1, c2, k.look ? 1 : 0, k.look?.m ?? 0, k.look?.g ?? 0];
+        const withSums = tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: g!, m: m!, v: vPos, p: p! }, { coefficients } as never) as tf.Tensor[];
+        const adam = tf.engine().runKernel(ADAM_MOMENTS_KERNEL, { g: g!, m: m!, v: vPos }, { coefficients } as never) as tf.Tensor[];
+        for (const [i, name] of ["m'", "v'", 'u'].entries()) {
+          const a = withSums[i]!.dataSync() as Float32Array;
+          const b = adam[i]!.dataSync() as Float32Array;
+          const differs = a.findIndex((x, j) => !Object.is(x, b[j]));
+          expect(differs, `${name}: first element that differs`).toBe(-1);
         }
       });
     });

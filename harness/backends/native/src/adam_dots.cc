@@ -1,6 +1,6 @@
 // adam_moments_dots(): Adam's step and LAMB's Σu², Σu·p, Σp² in one threaded pass, so that
-// the trust ratio costs no second read of u and p. The Adam expressions are adam_range's
-// (elementwise.cc), compiled with the same flags; the sums are taken per chunk while the
+// the trust ratio costs no second read of u and p. Adam's step is adam_range
+// (elementwise.h), the very function adam_moments runs, so u has its bits; the sums are taken per chunk while the
 // chunk's u and p are still in cache.
 #include "adam_dots.h"
 
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "elementwise.h"
 #include "parallel.h"
 
 namespace algobench {
@@ -25,21 +26,6 @@ constexpr int64_t kChunk = 1 << 14;
 constexpr int kLanes = 16;
 constexpr int kGroup = 8;
 
-template <bool kNesterov>
-void adam_chunk(const AdamCoefficients& k, int64_t i0, int64_t i1, const float* __restrict g, const float* __restrict m,
-                const float* __restrict v, float* __restrict m_out, float* __restrict v_out, float* __restrict update) {
-  const float b1 = k.b1, one_minus_b1 = k.one_minus_b1, b2 = k.b2, one_minus_b2 = k.one_minus_b2;
-  const float c1 = k.c1, c2 = k.c2, eps = k.eps, look_m = k.look_m, look_g = k.look_g;
-  for (int64_t i = i0; i < i1; ++i) {
-    const float gi = g[i];
-    const float mi = m[i] * b1 + gi * one_minus_b1;
-    const float vi = v[i] * b2 + (gi * gi) * one_minus_b2;
-    const float mhat = kNesterov ? mi * look_m + gi * look_g : mi / c1;
-    m_out[i] = mi;
-    v_out[i] = vi;
-    update[i] = mhat / (std::sqrt(vi / c2) + eps);
-  }
-}
 
 // Σu², Σu·p, Σp² over [i0, i1): products rounded to float32, summed as the grid says.
 // Products round on their own (no contraction into fused multiply-adds), as the spec says.
@@ -92,8 +78,8 @@ void adam_moments_dots(const AdamCoefficients& k, int64_t n, const float* g, con
   std::vector<double> partial((size_t)(3 * chunks), 0.0);
   auto run = [&](int64_t c) {
     const int64_t i0 = c * kChunk, i1 = std::min(n, i0 + kChunk);
-    if (k.nesterov) adam_chunk<true>(k, i0, i1, g, m, v, m_out, v_out, update);
-    else adam_chunk<false>(k, i0, i1, g, m, v, m_out, v_out, update);
+    if (k.nesterov) adam_range<true>(k, i0, i1, g, m, v, m_out, v_out, update);
+    else adam_range<false>(k, i0, i1, g, m, v, m_out, v_out, update);
     chunk_sums(update, p, i0, i1, partial.data() + 3 * c);
   };
   // Four parts per thread (as split_range): on a loaded machine the caller takes the
