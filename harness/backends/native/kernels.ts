@@ -12,6 +12,7 @@ import { ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL } from '../../spec.ts';
 import type { NativeAddon } from './addon.ts';
 import { gradientKernelConfigs } from './kernels_gradients.ts';
 import { dotsKernelConfigs } from './kernels_dots.ts';
+import { factoredKernelConfigs } from './kernels_factored.ts';
 import { normKernelConfigs } from './kernels_norm.ts';
 import { rnnCellKernelConfigs } from './kernels_rnn.ts';
 import { stockKernelConfigs } from './kernels_stock.ts';
@@ -350,5 +351,6 @@ export function nativeKernelConfigs(addon: NativeAddon, current: (name: string) 
     ...normKernelConfigs(addon, current),
     ...rnnCellKernelConfigs(addon),
     ...dotsKernelConfigs(addon),
+    ...factoredKernelConfigs(addon),
   ];
 }

@@ -13,9 +13,10 @@
  * exact when G is rank one.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TensorMap } from '../../../harness/spec.ts';
+import { FACTORED_RMS_KERNEL, type TensorMap } from '../../../harness/spec.ts';
 import { dots, dotsWithRowSums } from '../dots.ts';
 import { ElementwiseProgram, type Expr } from '../elementwise.ts';
+import { fusedOpsEnabled } from '../fused.ts';
 import { elementwiseTransformation, type GradientTransformation } from '../transform.ts';
 
 export interface FactoredRmsOptions {
@@ -87,6 +88,18 @@ export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTr
     if (denominator === undefined) return scale === undefined ? u : b.mul(u, scale);
     return b.mul(u, scale === undefined ? b.div(1, denominator) : b.div(scale, denominator));
   };
+  // FACTORED_RMS_KERNEL where the backend has it: [row', col', rowFactor, colFactor, Σu², Σp²]
+  // (a sum not asked for is undefined), else undefined.
+  const factoredRmsKernel = (g: tf.Tensor, row: tf.Tensor, col: tf.Tensor, p: tf.Tensor, d0: number, beta: number) => {
+    if (!fusedOpsEnabled() || g.dtype !== 'float32' || tf.getKernel(FACTORED_RMS_KERNEL, tf.getBackend()) === undefined) return undefined;
+    const sumU = Number.isFinite(clip);
+    const sumP = paramScale !== undefined;
+    const inputs: Record<string, tf.Tensor> = sumP ? { g, row, col, p } : { g, row, col };
+    const out = tf.engine().runKernel(FACTORED_RMS_KERNEL, inputs, { d0, beta, eps, sumU, sumP } as never) as tf.Tensor[];
+    if (!sumU) out[4]!.dispose();
+    if (!sumP) out[5]!.dispose();
+    return [out[0]!, out[1]!, out[2]!, out[3]!, sumU ? out[4] : undefined, sumP ? out[5] : undefined] as const;
+  };
   return elementwiseTransformation<FactoredRmsState>({
     init: (params) => {
       const vRow: Record<string, tf.Tensor> = {};
@@ -126,6 +139,16 @@ export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTr
           continue;
         }
         const [d1, d0] = dims;
+        const native = b.shape.length === 2 && b.size > 0 ? factoredRmsKernel(b.run([ge])[0]!, state.vRow[n]!, state.vCol[n]!, params[n]!, d0, beta) : undefined;
+        if (native !== undefined) {
+          // One native call: both averages, both factors, Σu² and Σp², as the programs below compute them.
+          const [row, col, rowFactor, colFactor, sumU2, sumP2] = native;
+          const u = b.mul(b.mul(ge, b.along(rowFactor, d0)), b.along(colFactor, d1));
+          updates[n] = finish(b, u, sumU2, sumP2);
+          vRow[n] = row;
+          vCol[n] = col;
+          continue;
+        }
         // Σ(g² + eps) over each of the two axes: for a matrix, Σg² over its rows and its
         // columns in one dots pass (native where the backend has it) plus eps times the
         // count; otherwise sums of the gradient's program.

@@ -19,6 +19,7 @@
 #include "dots.h"
 #include "schedule_free.h"
 #include "adam_dots.h"
+#include "factored_rms.h"
 
 namespace {
 
@@ -242,6 +243,7 @@ napi_value Init(napi_env env, napi_value exports) {
   algobench::define_dots_kernels(env, exports);
   algobench::define_schedule_free_kernels(env, exports);
   algobench::define_adam_dots_kernels(env, exports);
+  algobench::define_factored_rms_kernels(env, exports);
   return exports;
 }
 

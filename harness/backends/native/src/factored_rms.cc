@@ -1,0 +1,266 @@
+// factored_rms(): Adafactor's factored second moment of a matrix (Shazeer & Stern 2018)
+// in one call: a pass over g (and p) for the row and column sums of g² (and Σp²), the
+// new row and column averages and their factors (O(rows + cols)), and a second pass
+// over g for Σu², u = g·row_factor·col_factor, each factor read as one value per row
+// or per column, never broadcast into a copy. The update itself is left to the kit's
+// elementwise program, which recomputes u with the same two float32 products.
+#include "factored_rms.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "parallel.h"
+
+// Every product and sum rounds on its own, as the kit's programs do.
+#pragma GCC optimize("fp-contract=off")
+
+namespace algobench {
+
+namespace {
+
+// Rows per chunk of the grid: at most kChunks chunks of whole rows, a multiple of kGroup.
+constexpr int64_t kChunks = 16;
+// Column sums: kGroup rows' squares summed in float32 in row order, then added to float64.
+constexpr int64_t kGroup = 8;
+// Row sums: kLanes lanes, each summing kLaneGroup of its elements in float32, then float64.
+constexpr int kLanes = 16;
+constexpr int kLaneGroup = 8;
+
+// Lanes of float64 totals folded in a fixed order.
+double fold(double* x) {
+  for (int w = kLanes / 2; w >= 1; w /= 2)
+    for (int l = 0; l < w; ++l) x[l] = x[l] + x[l + w];
+  return x[0];
+}
+
+// Σ x[t]² for t < len.
+double row_square_sum(const float* __restrict x, int64_t len) {
+  double acc[kLanes] = {};
+  int64_t t = 0;
+  for (; t + kLanes * kLaneGroup <= len; t += kLanes * kLaneGroup) {
+    float s[kLanes];
+    for (int l = 0; l < kLanes; ++l) s[l] = x[t + l] * x[t + l];
+    for (int j = 1; j < kLaneGroup; ++j)
+      for (int l = 0; l < kLanes; ++l) {
+        const float a = x[t + j * kLanes + l];
+        s[l] = s[l] + a * a;
+      }
+    for (int l = 0; l < kLanes; ++l) acc[l] += (double)s[l];
+  }
+  for (int l = 0; t < len; ++t, l = (l + 1) % kLanes) {
+    const float a = x[t] * x[t];
+    acc[l] += (double)a;
+  }
+  return fold(acc);
+}
+
+// Σ ((x[t]·a)·b)² for t < len, the products in that order; a = a[t] and b one value
+// (kRowVector), or a one value and b = b[t].
+template <bool kRowVector>
+double row_scaled_square_sum(const float* __restrict x, const float* __restrict a, const float* __restrict b, int64_t len) {
+  double acc[kLanes] = {};
+  const float a0 = a[0], b0 = b[0];
+  auto u = [&](int64_t t) { return kRowVector ? (x[t] * a[t]) * b0 : (x[t] * a0) * b[t]; };
+  int64_t t = 0;
+  for (; t + kLanes * kLaneGroup <= len; t += kLanes * kLaneGroup) {
+    float s[kLanes];
+    for (int l = 0; l < kLanes; ++l) {
+      const float v = u(t + l);
+      s[l] = v * v;
+    }
+    for (int j = 1; j < kLaneGroup; ++j)
+      for (int l = 0; l < kLanes; ++l) {
+        const float v = u(t + j * kLanes + l);
+        s[l] = s[l] + v * v;
+      }
+    for (int l = 0; l < kLanes; ++l) acc[l] += (double)s[l];
+  }
+  for (int l = 0; t < len; ++t, l = (l + 1) % kLanes) {
+    const float v = u(t);
+    const float sq = v * v;
+    acc[l] += (double)sq;
+  }
+  return fold(acc);
+}
+
+// The elementwise program's whole-tensor sum of a short vector: float64 over 8 lanes per
+// block of 512, blocks added in order (program.cc's lane_sum and block loop), so that
+// the row mean has the bits the kit's program path gives it.
+double program_sum(const float* x, int64_t n) {
+  constexpr int64_t kBlock = 512, kProgramChunk = 1 << 16;
+  double total = 0;
+  for (int64_t c0 = 0; c0 < n; c0 += kProgramChunk) {
+    double part = 0;
+    for (int64_t b0 = c0; b0 < std::min(n, c0 + kProgramChunk); b0 += kBlock) {
+      const int64_t len = std::min(kBlock, n - b0);
+      const float* y = x + b0;
+      double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      int64_t t = 0;
+      for (; t + 8 <= len; t += 8)
+        for (int l = 0; l < 8; ++l) acc[l] += (double)y[t + l];
+      for (; t < len; ++t) acc[t & 7] += (double)y[t];
+      part += ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    }
+    total += part;
+  }
+  return total;
+}
+
+// The cpu backend's rsqrt: 1 / Math.sqrt(x) in float64, rounded once.
+inline float rsqrt(float x) { return (float)(1.0 / std::sqrt((double)x)); }
+
+void run_chunks(int64_t chunks, int64_t work, const std::function<void(int64_t)>& run) {
+  const int parts = work >= (1 << 15) && thread_count() > 1 ? (int)std::min<int64_t>(4 * thread_count(), chunks) : 1;
+  if (parts <= 1) {
+    for (int64_t c = 0; c < chunks; ++c) run(c);
+    return;
+  }
+  parallel_for(parts, [&](int t) {
+    for (int64_t c = chunks * t / parts; c < chunks * (t + 1) / parts; ++c) run(c);
+  });
+}
+
+}  // namespace
+
+void factored_rms(const FactoredRmsCoefficients& k, int64_t rows, int64_t cols, const float* g, const float* p, const float* row,
+                  const float* col, float* row_out, float* col_out, float* row_factor, float* col_factor, float sums[2]) {
+  const int64_t per_chunk = std::max<int64_t>(kGroup, ((rows + kChunks - 1) / kChunks + kGroup - 1) / kGroup * kGroup);
+  const int64_t chunks = rows == 0 ? 0 : (rows + per_chunk - 1) / per_chunk;
+  // Pass 1: S1 (each row in one chunk), the chunks' partial S0 and Σp².
+  std::vector<double> s1((size_t)rows, 0.0), s0_part((size_t)(chunks * cols), 0.0), p_part((size_t)chunks, 0.0);
+  run_chunks(chunks, rows * cols, [&](int64_t c) {
+    const int64_t r1 = std::min(rows, (c + 1) * per_chunk);
+    double* s0 = s0_part.data() + c * cols;
+    std::vector<float> group((size_t)cols);
+    for (int64_t r = c * per_chunk; r < r1; r += kGroup) {
+      const int64_t n_rows = std::min(kGroup, r1 - r);
+      const float* x = g + r * cols;
+      for (int64_t j = 0; j < cols; ++j) group[j] = x[j] * x[j];
+      for (int64_t i = 1; i < n_rows; ++i) {
+        const float* y = x + i * cols;
+        float* __restrict gs = group.data();
+        for (int64_t j = 0; j < cols; ++j) {
+          const float sq = y[j] * y[j];
+          gs[j] = gs[j] + sq;
+        }
+      }
+      for (int64_t j = 0; j < cols; ++j) s0[j] += (double)group[j];
+      for (int64_t i = 0; i < n_rows; ++i) {
+        s1[r + i] = row_square_sum(x + i * cols, cols);
+        if (k.sum_p) p_part[c] += row_square_sum(p + (r + i) * cols, cols);
+      }
+    }
+  });
+  std::vector<float> s0((size_t)cols), s1f((size_t)rows);
+  for (int64_t j = 0; j < cols; ++j) {
+    double t = 0;
+    for (int64_t c = 0; c < chunks; ++c) t += s0_part[c * cols + j];
+    s0[j] = (float)t;
+  }
+  for (int64_t r = 0; r < rows; ++r) s1f[r] = (float)s1[r];
+  // The new averages and factors, in the kit's float32 ops.
+  const bool row_is_s0 = k.d0 == 0;
+  const std::vector<float>& row_sum = row_is_s0 ? s0 : s1f;
+  const std::vector<float>& col_sum = row_is_s0 ? s1f : s0;
+  const int64_t n_row = (int64_t)row_sum.size(), n_col = (int64_t)col_sum.size();
+  for (int64_t i = 0; i < n_col; ++i) {
+    const float mean = (col_sum[i] + k.col_eps) / k.col_terms;
+    const float a = col[i] * k.beta, b = mean * k.one_minus_beta;
+    col_out[i] = a + b;
+    col_factor[i] = rsqrt(col_out[i]);
+  }
+  for (int64_t i = 0; i < n_row; ++i) {
+    const float mean = (row_sum[i] + k.row_eps) / k.row_terms;
+    const float a = row[i] * k.beta, b = mean * k.one_minus_beta;
+    row_out[i] = a + b;
+  }
+  const float row_mean = (float)program_sum(row_out, n_row) / (float)n_row;
+  for (int64_t i = 0; i < n_row; ++i) row_factor[i] = rsqrt(row_out[i] / row_mean);
+  // Pass 2: Σu², u = (g·row_factor)·col_factor; the row factor varies along a row when
+  // the row state is reduced over axis 0, else the column factor does.
+  std::vector<double> u_part((size_t)chunks, 0.0);
+  if (k.sum_u) {
+    run_chunks(chunks, rows * cols, [&](int64_t c) {
+      const int64_t r1 = std::min(rows, (c + 1) * per_chunk);
+      double t = 0;
+      for (int64_t r = c * per_chunk; r < r1; ++r) {
+        const float* x = g + r * cols;
+        t += row_is_s0 ? row_scaled_square_sum<true>(x, row_factor, col_factor + r, cols)
+                       : row_scaled_square_sum<false>(x, row_factor + r, col_factor, cols);
+      }
+      u_part[c] = t;
+    });
+  }
+  double su = 0, sp = 0;
+  for (int64_t c = 0; c < chunks; ++c) su += u_part[c], sp += p_part[c];
+  sums[0] = (float)su;
+  sums[1] = (float)sp;
+}
+
+namespace {
+
+napi_value fail(napi_env env, const std::string& message) {
+  napi_throw_error(env, "E_NATIVE_KERNEL", message.c_str());
+  return nullptr;
+}
+
+bool f32(napi_env env, napi_value v, float** data, size_t* length) {
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset = 0;
+  void* d = nullptr;
+  if (napi_get_typedarray_info(env, v, &type, length, &d, &buffer, &offset) != napi_ok || type != napi_float32_array) return false;
+  *data = static_cast<float*>(d);
+  return true;
+}
+
+// factoredRms(g, p | null, row, col, rowOut, colOut, rowFactor, colFactor, sums: Float32Array[2], rows, cols,
+//             coefficients: Float64Array[9]: beta, 1−beta, rowEps, colEps, rowTerms, colTerms, d0, sumU, sumP)
+napi_value FactoredRms(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value argv[12];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 12) return fail(env, "factoredRms takes 12 arguments: g, p, row, col, rowOut, colOut, rowFactor, colFactor, sums, rows, cols, coefficients");
+  float* f[9] = {};
+  size_t len[9] = {};
+  for (int i = 0; i < 9; ++i) {
+    napi_valuetype t = napi_undefined;
+    napi_typeof(env, argv[i], &t);
+    if (i == 1 && (t == napi_null || t == napi_undefined)) continue;
+    if (!f32(env, argv[i], &f[i], &len[i])) return fail(env, "factoredRms: g, p (or null), the states, the outputs and sums must be Float32Arrays");
+  }
+  int64_t rows = -1, cols = -1;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset = 0, klen = 0;
+  void* kd = nullptr;
+  if (napi_get_value_int64(env, argv[9], &rows) != napi_ok || napi_get_value_int64(env, argv[10], &cols) != napi_ok || rows < 1 || cols < 1 ||
+      napi_get_typedarray_info(env, argv[11], &type, &klen, &kd, &buffer, &offset) != napi_ok || type != napi_float64_array || klen != 9) {
+    return fail(env, "factoredRms: rows and cols must be positive integers and coefficients a Float64Array of 9");
+  }
+  const double* c = static_cast<const double*>(kd);
+  const int d0 = c[6] != 0 ? 1 : 0;
+  const size_t n_row = d0 == 0 ? (size_t)cols : (size_t)rows, n_col = d0 == 0 ? (size_t)rows : (size_t)cols;
+  const bool sum_p = c[8] != 0;
+  if (len[0] != (size_t)(rows * cols) || (sum_p && (f[1] == nullptr || len[1] != len[0])) || len[2] != n_row || len[4] != n_row || len[6] != n_row ||
+      len[3] != n_col || len[5] != n_col || len[7] != n_col || len[8] != 2) {
+    return fail(env, "factoredRms: g (and p) must hold rows·cols floats, the row state and its outputs the length of the axis d0 keeps, the column state the other, sums 2");
+  }
+  const FactoredRmsCoefficients k{(float)c[0], (float)c[1], (float)c[2], (float)c[3], (float)c[4], (float)c[5], d0, c[7] != 0, sum_p};
+  factored_rms(k, rows, cols, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8]);
+  return nullptr;
+}
+
+}  // namespace
+
+void define_factored_rms_kernels(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"factoredRms", nullptr, FactoredRms, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+}
+
+}  // namespace algobench
