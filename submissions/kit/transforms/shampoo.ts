@@ -33,7 +33,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../../../harness/spec.ts';
 import { dots } from '../dots.ts';
-import type { Expr } from '../elementwise.ts';
+import { ElementwiseProgram, type Expr } from '../elementwise.ts';
 import { elementwiseTransformation, type GradientTransformation } from '../transform.ts';
 import { dampedInverseRoot } from './_eigh.ts';
 
@@ -83,8 +83,12 @@ export function scaleByShampoo(options: ShampooScalingOptions = {}): GradientTra
   }
   if (b2 !== undefined && !(b2 > 0 && b2 <= 1)) throw new RangeError(`shampoo: b2 must be in (0, 1] (got ${b2})`);
   if (!(eps > 0)) throw new RangeError(`shampoo: eps must be > 0 (got ${eps})`);
-  const accumulate = (s: tf.Tensor, x: tf.Tensor): tf.Tensor =>
-    b2 === undefined || b2 === 1 ? tf.add(s, x) : tf.add(tf.mul(s, b2), tf.mul(x, 1 - b2));
+  // S·b2 + X·(1−b2) as one program (one kernel call where the backend has it, not three ops).
+  const accumulate = (s: tf.Tensor, x: tf.Tensor): tf.Tensor => {
+    if (b2 === undefined || b2 === 1) return tf.add(s, x);
+    const a = new ElementwiseProgram(s.shape);
+    return a.run([a.add(a.mul(s, b2), a.mul(x, 1 - b2))])[0]!;
+  };
   const matrixOf = (p: tf.Tensor) => shampooMatrixShape(p.shape, maxDim);
   const needsDiag = (p: tf.Tensor) => matrixOf(p) === null || graft === 'adagrad';
 
@@ -118,7 +122,6 @@ export function scaleByShampoo(options: ShampooScalingOptions = {}): GradientTra
       const rightRoot: Record<string, tf.Tensor> = {};
       const diag: Record<string, tf.Tensor | Expr> = {};
       const updates: Record<string, Expr> = {};
-      const norm = (sumOfSquares: tf.Tensor): tf.Tensor => tf.sqrt(tf.reshape(sumOfSquares, []));
       for (const [n, ge] of Object.entries(grads)) {
         const b = ge.program;
         const shape = shampooMatrixShape(b.shape, maxDim);
@@ -139,28 +142,31 @@ export function scaleByShampoo(options: ShampooScalingOptions = {}): GradientTra
           continue;
         }
         // The two-sided direction: the statistics and roots are matrices (tensors).
-        let target: tf.Tensor | undefined;
+        // The graft's Σ of squares (a one-element tensor); its root is taken in the update's program.
+        let targetSquares: tf.Tensor | undefined;
         let g: tf.Tensor;
         if (graft === 'adagrad') {
           const done = b.evaluateWithSums([ge, diag[n] as Expr], [{ of: b.square(adagrad!) }]);
           [g, diag[n]] = done.outputs as [tf.Tensor, tf.Tensor];
-          target = tf.sqrt(done.sums[0]!);
+          targetSquares = done.sums[0]!;
         } else {
           g = b.run([ge])[0]!;
-          if (graft === 'sgd') target = norm(dots([g], [[0, 0]])[0]!);
+          if (graft === 'sgd') targetSquares = dots([g], [[0, 0]])[0]!;
         }
-        const g2 = tf.reshape(g, shape);
+        const g2 = g.shape.length === 2 && g.shape[0] === shape[0] ? g : tf.reshape(g, shape);
         left[n] = accumulate(state.left[n]!, tf.matMul(g2, g2, false, true));
         right[n] = accumulate(state.right[n]!, tf.matMul(g2, g2, true, false));
         leftRoot[n] = refresh ? inverseFourthRoot(left[n]!, eps) : state.leftRoot[n]!;
         rightRoot[n] = refresh ? inverseFourthRoot(right[n]!, eps) : state.rightRoot[n]!;
-        const direction = tf.reshape(tf.matMul(tf.matMul(leftRoot[n]!, g2), rightRoot[n]!), g.shape);
-        if (target === undefined) {
+        const product = tf.matMul(tf.matMul(leftRoot[n]!, g2), rightRoot[n]!);
+        const direction = g.shape.length === 2 ? product : tf.reshape(product, g.shape);
+        if (targetSquares === undefined) {
           updates[n] = b.value(direction);
           continue;
         }
-        // Grafted: direction·target/(‖direction‖ + 1e-16), the norm from one dots pass.
-        updates[n] = b.mul(direction, b.div(target, b.add(norm(dots([direction], [[0, 0]])[0]!), 1e-16)));
+        // Grafted: direction·‖target‖/(‖direction‖ + 1e-16), ‖direction‖² from one dots pass,
+        // both roots as the program's scalar ops (no tfjs op each).
+        updates[n] = b.mul(direction, b.div(b.sqrt(targetSquares), b.add(b.sqrt(dots([direction], [[0, 0]])[0]!), 1e-16)));
       }
       return { updates, state: { count: state.count + 1, left, right, leftRoot, rightRoot, diag } };
     },
