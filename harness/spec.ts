@@ -441,12 +441,12 @@ export const ADAM_MOMENTS_DOTS_KERNEL = 'AlgobenchAdamMomentsDots';
  *   without axis d0, `col` the column average, without the other axis; p (g's shape) only
  *   where `sumP`;
  * - attrs `{ d0, beta, eps, sumU, sumP }`: d0 is 0 or 1;
- * - outputs `[row', col', rowFactor, colFactor, uu, pp]`: with R = Σ of g² over axis d0
+ * - outputs `[row', col', rowFactor, colFactor, u, uu, pp]`: with R = Σ of g² over axis d0
  *   and C = Σ over the other axis (n0, n1 the sizes of those axes), in float32 and in
  *   this order: row' = row·beta + ((R + n0·eps)/n0)·(1−beta), col' likewise with C and n1;
  *   rowFactor = rsqrt(row'/(Σrow'/|row'|)), colFactor = rsqrt(col') (rsqrt as the
- *   elementwise program's); uu = Σu² with u = (g·rowFactor)·colFactor (each repeated
- *   along its missing axis), where `sumU`, else 0; pp = Σp² where `sumP`, else 0. R, C,
+ *   elementwise program's); u = (g·rowFactor)·colFactor (each repeated along its
+ *   missing axis, two float32 products in that order); uu = Σu² where `sumU`, else 0; pp = Σp² where `sumP`, else 0. R, C,
  *   uu and pp sum float32 products in float64 in an order fixed by the shape alone; the
  *   mean Σrow' is the elementwise program's sum, so the factors match the kit's program
  *   path given the same R and C.

@@ -1,9 +1,10 @@
 /**
  * The native factored-second-moment kernel (FACTORED_RMS_KERNEL, harness/spec.ts;
  * kernels_factored.ts, src/factored_rms.cc), which the kit's `scaleByFactoredRms` runs
- * for a matrix: the new row and column averages, their factors, Σu² and Σp² against
+ * for a matrix: the new row and column averages, their factors, u, Σu² and Σp² against
  * Adafactor's formulas (Shazeer & Stern 2018, as optax writes them with means) computed
- * here in float64 from the same float32 inputs, to 1e-4 relative, on odd shapes (one
+ * here in float64 from the same float32 inputs, to 1e-4 relative (u, also bit for bit as
+ * the program's two float32 products of the kernel's factors), on odd shapes (one
  * element, fewer rows than a group of 8, a tail chunk, rows split between threads) with
  * the row state over either axis; sums not asked for are 0; bad input refused in one line.
  */
@@ -40,14 +41,15 @@ function reference(g: Float32Array, p: Float32Array, row: Float32Array, col: Flo
   const rowFactor = rowNew.map((r) => 1 / Math.sqrt(r / rowMean));
   const colFactor = colNew.map((c) => 1 / Math.sqrt(c));
   let uu = 0, pp = 0;
+  const u = new Float64Array(rows * cols);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
-      const u = at(i, j) * (d0 === 0 ? rowFactor[j]! * colFactor[i]! : rowFactor[i]! * colFactor[j]!);
-      uu += u * u;
+      u[i * cols + j] = at(i, j) * (d0 === 0 ? rowFactor[j]! * colFactor[i]! : rowFactor[i]! * colFactor[j]!);
+      uu += u[i * cols + j]! ** 2;
       pp += p[i * cols + j]! ** 2;
     }
   }
-  return { rowNew, colNew, rowFactor, colFactor, uu, pp };
+  return { rowNew, colNew, rowFactor, colFactor, u, uu, pp };
 }
 
 function worst(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
@@ -81,15 +83,26 @@ describe('native factored second moment (Adafactor)', () => {
         const row = tf.abs(tf.randomNormal([n1], 0, 0.3, 'float32', 13));
         const col = tf.abs(tf.randomNormal([n0], 0, 0.3, 'float32', 14));
         const out = tf.engine().runKernel(FACTORED_RMS_KERNEL, { g, row, col, p }, { d0, ...k, sumU: true, sumP: true } as never) as tf.Tensor[];
-        expect(out.map((t) => t.shape)).toEqual([[n1], [n0], [n1], [n0], [], []]);
+        expect(out.map((t) => t.shape)).toEqual([[n1], [n0], [n1], [n0], [rows, cols], [], []]);
         const d = (t: tf.Tensor) => t.dataSync() as Float32Array;
         const ref = reference(d(g), d(p), d(row), d(col), rows, cols, d0, k);
         expect(worst(d(out[0]!), ref.rowNew), "row'").toBeLessThan(1e-4);
         expect(worst(d(out[1]!), ref.colNew), "col'").toBeLessThan(1e-4);
         expect(worst(d(out[2]!), ref.rowFactor), 'row factor').toBeLessThan(1e-4);
         expect(worst(d(out[3]!), ref.colFactor), 'column factor').toBeLessThan(1e-4);
-        expect(worst(d(out[4]!), [ref.uu]), 'Σu²').toBeLessThan(1e-4);
-        expect(worst(d(out[5]!), [ref.pp]), 'Σp²').toBeLessThan(1e-4);
+        expect(worst(d(out[4]!), ref.u), 'u').toBeLessThan(1e-4);
+        expect(worst(d(out[5]!), [ref.uu]), 'Σu²').toBeLessThan(1e-4);
+        expect(worst(d(out[6]!), [ref.pp]), 'Σp²').toBeLessThan(1e-4);
+        // u is the elementwise program's (g·rowFactor)·colFactor in float32, bit for bit,
+        // from the kernel's own factors: the kit's program path gives these bits.
+        const [gs, rf, cf, us] = [d(g), d(out[2]!), d(out[3]!), d(out[4]!)];
+        const f = Math.fround;
+        const differs = us.findIndex((x, e) => {
+          const [i, j] = [Math.floor(e / cols), e % cols];
+          const [r, c] = d0 === 0 ? [rf[j]!, cf[i]!] : [rf[i]!, cf[j]!];
+          return !Object.is(x, f(f(gs[e]! * r) * c));
+        });
+        expect(differs, 'u: first element that differs from (g·rowFactor)·colFactor').toBe(-1);
       });
     });
   }
@@ -98,7 +111,7 @@ describe('native factored second moment (Adafactor)', () => {
     tf.tidy(() => {
       const g = tf.randomNormal([40, 30], 0, 1, 'float32', 3);
       const out = tf.engine().runKernel(FACTORED_RMS_KERNEL, { g, row: tf.ones([30]), col: tf.ones([40]) }, { d0: 0, beta: 0.5, eps: 1e-30, sumU: false, sumP: false } as never) as tf.Tensor[];
-      expect([out[4]!.dataSync()[0], out[5]!.dataSync()[0]]).toEqual([0, 0]);
+      expect([out[5]!.dataSync()[0], out[6]!.dataSync()[0]]).toEqual([0, 0]);
       expect(out[0]!.dataSync()[0]).toBeGreaterThan(0);
     });
   });

@@ -91,10 +91,10 @@ export interface NativeAddon {
   adamMomentsDots?(g: Float32Array, m: Float32Array, v: Float32Array, p: Float32Array, mOut: Float32Array, vOut: Float32Array, update: Float32Array, sums: Float32Array, coefficients: Float64Array): void;
   /**
    * Adafactor's factored second moment of a [rows, cols] matrix (src/factored_rms.cc; FACTORED_RMS_KERNEL in
-   * harness/spec.ts): new row and column states, their factors, and Σu², Σp² into sums. coefficients: beta,
+   * harness/spec.ts): new row and column states, their factors, u, and Σu², Σp² into sums. coefficients: beta,
    * 1−beta, the row and column sums' eps terms, their divisors, d0, sumU, sumP. Absent from addons built before it.
    */
-  factoredRms?(g: Float32Array, p: Float32Array | null, row: Float32Array, col: Float32Array, rowOut: Float32Array, colOut: Float32Array, rowFactor: Float32Array, colFactor: Float32Array, sums: Float32Array, rows: number, cols: number, coefficients: Float64Array): void;
+  factoredRms?(g: Float32Array, p: Float32Array | null, row: Float32Array, col: Float32Array, rowOut: Float32Array, colOut: Float32Array, rowFactor: Float32Array, colFactor: Float32Array, u: Float32Array, sums: Float32Array, rows: number, cols: number, coefficients: Float64Array): void;
   /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count). */
   threads(): number;
 }

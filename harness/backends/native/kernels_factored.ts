@@ -1,8 +1,8 @@
 /**
  * FACTORED_RMS_KERNEL (harness/spec.ts) natively (src/factored_rms.cc): Adafactor's row
- * and column averages of one matrix, their factors, and the sums its clipping and
- * relative step size need, in one call of two threaded passes over g (the first also
- * reads p). The kit's program path takes five calls and a pass over p of its own.
+ * and column averages of one matrix, their factors, the scaled gradient u and the sums
+ * its clipping and relative step size need, in one call of two threaded passes over g
+ * (the first also reads p, the second writes u). The kit's program path takes five calls and a pass over p of its own.
  */
 import * as tf from '@tensorflow/tfjs';
 import { FACTORED_RMS_KERNEL } from '../../spec.ts';
@@ -32,12 +32,12 @@ function factoredRmsKernel(addon: NativeAddon): tf.KernelConfig {
       const eps = attr('eps');
       const backend = wasmBackend(args);
       // Outputs first: making one may grow the wasm heap and detach earlier views.
-      const outs = [row.shape, col.shape, row.shape, col.shape].map((s) => backend.makeOutput([...s], 'float32'));
+      const outs = [row.shape, col.shape, row.shape, col.shape, g.shape].map((s) => backend.makeOutput([...s], 'float32'));
       const scalars = [0, 1].map(() => backend.makeOutput([], 'float32'));
       const f = (t: tf.TensorInfo) => heap(backend, t) as Float32Array;
       const sums = new Float32Array(2);
       const coefficients = Float64Array.of(beta, 1 - beta, n0 * eps, n1 * eps, n0, n1, d0, sumU ? 1 : 0, sumP ? 1 : 0);
-      addon.factoredRms!(f(g), sumP ? f(p!) : null, f(row), f(col), f(outs[0]!), f(outs[1]!), f(outs[2]!), f(outs[3]!), sums, rows, cols, coefficients);
+      addon.factoredRms!(f(g), sumP ? f(p!) : null, f(row), f(col), f(outs[0]!), f(outs[1]!), f(outs[2]!), f(outs[3]!), f(outs[4]!), sums, rows, cols, coefficients);
       for (const [i, t] of scalars.entries()) f(t)[0] = sums[i]!;
       return [...outs, ...scalars];
     },

@@ -59,11 +59,16 @@ double row_square_sum(const float* __restrict x, int64_t len) {
 
 // Σ ((x[t]·a)·b)² for t < len, the products in that order; a = a[t] and b one value
 // (kRowVector), or a one value and b = b[t].
+// Each u is stored in out[t].
 template <bool kRowVector>
-double row_scaled_square_sum(const float* __restrict x, const float* __restrict a, const float* __restrict b, int64_t len) {
+double row_scaled_square_sum(const float* __restrict x, const float* __restrict a, const float* __restrict b, float* __restrict out, int64_t len) {
   double acc[kLanes] = {};
   const float a0 = a[0], b0 = b[0];
-  auto u = [&](int64_t t) { return kRowVector ? (x[t] * a[t]) * b0 : (x[t] * a0) * b[t]; };
+  auto u = [&](int64_t t) {
+    const float v = kRowVector ? (x[t] * a[t]) * b0 : (x[t] * a0) * b[t];
+    out[t] = v;
+    return v;
+  };
   int64_t t = 0;
   for (; t + kLanes * kLaneGroup <= len; t += kLanes * kLaneGroup) {
     float s[kLanes];
@@ -126,7 +131,7 @@ void run_chunks(int64_t chunks, int64_t work, const std::function<void(int64_t)>
 }  // namespace
 
 void factored_rms(const FactoredRmsCoefficients& k, int64_t rows, int64_t cols, const float* g, const float* p, const float* row,
-                  const float* col, float* row_out, float* col_out, float* row_factor, float* col_factor, float sums[2]) {
+                  const float* col, float* row_out, float* col_out, float* row_factor, float* col_factor, float* u, float sums[2]) {
   const int64_t per_chunk = std::max<int64_t>(kGroup, ((rows + kChunks - 1) / kChunks + kGroup - 1) / kGroup * kGroup);
   const int64_t chunks = rows == 0 ? 0 : (rows + per_chunk - 1) / per_chunk;
   // Pass 1: S1 (each row in one chunk), the chunks' partial S0 and Σp².
@@ -179,21 +184,21 @@ void factored_rms(const FactoredRmsCoefficients& k, int64_t rows, int64_t cols, 
   }
   const float row_mean = (float)program_sum(row_out, n_row) / (float)n_row;
   for (int64_t i = 0; i < n_row; ++i) row_factor[i] = rsqrt(row_out[i] / row_mean);
-  // Pass 2: Σu², u = (g·row_factor)·col_factor; the row factor varies along a row when
-  // the row state is reduced over axis 0, else the column factor does.
+  // Pass 2: u = (g·row_factor)·col_factor, and Σu²; the row factor varies along a row
+  // when the row state is reduced over axis 0, else the column factor does.
   std::vector<double> u_part((size_t)chunks, 0.0);
-  if (k.sum_u) {
-    run_chunks(chunks, rows * cols, [&](int64_t c) {
-      const int64_t r1 = std::min(rows, (c + 1) * per_chunk);
-      double t = 0;
-      for (int64_t r = c * per_chunk; r < r1; ++r) {
-        const float* x = g + r * cols;
-        t += row_is_s0 ? row_scaled_square_sum<true>(x, row_factor, col_factor + r, cols)
-                       : row_scaled_square_sum<false>(x, row_factor + r, col_factor, cols);
-      }
-      u_part[c] = t;
-    });
-  }
+  run_chunks(chunks, rows * cols, [&](int64_t c) {
+    const int64_t r1 = std::min(rows, (c + 1) * per_chunk);
+    double t = 0;
+    for (int64_t r = c * per_chunk; r < r1; ++r) {
+      const float* x = g + r * cols;
+      float* out = u + r * cols;
+      t += row_is_s0 ? row_scaled_square_sum<true>(x, row_factor, col_factor + r, out, cols)
+                     : row_scaled_square_sum<false>(x, row_factor + r, col_factor, out, cols);
+    }
+    u_part[c] = t;
+  });
+  if (!k.sum_u) std::fill(u_part.begin(), u_part.end(), 0.0);
   double su = 0, sp = 0;
   for (int64_t c = 0; c < chunks; ++c) su += u_part[c], sp += p_part[c];
   sums[0] = (float)su;
@@ -217,16 +222,16 @@ bool f32(napi_env env, napi_value v, float** data, size_t* length) {
   return true;
 }
 
-// factoredRms(g, p | null, row, col, rowOut, colOut, rowFactor, colFactor, sums: Float32Array[2], rows, cols,
+// factoredRms(g, p | null, row, col, rowOut, colOut, rowFactor, colFactor, u, sums: Float32Array[2], rows, cols,
 //             coefficients: Float64Array[9]: beta, 1−beta, rowEps, colEps, rowTerms, colTerms, d0, sumU, sumP)
 napi_value FactoredRms(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
-  napi_value argv[12];
+  size_t argc = 13;
+  napi_value argv[13];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 12) return fail(env, "factoredRms takes 12 arguments: g, p, row, col, rowOut, colOut, rowFactor, colFactor, sums, rows, cols, coefficients");
-  float* f[9] = {};
-  size_t len[9] = {};
-  for (int i = 0; i < 9; ++i) {
+  if (argc < 13) return fail(env, "factoredRms takes 13 arguments: g, p, row, col, rowOut, colOut, rowFactor, colFactor, u, sums, rows, cols, coefficients");
+  float* f[10] = {};
+  size_t len[10] = {};
+  for (int i = 0; i < 10; ++i) {
     napi_valuetype t = napi_undefined;
     napi_typeof(env, argv[i], &t);
     if (i == 1 && (t == napi_null || t == napi_undefined)) continue;
@@ -237,8 +242,8 @@ napi_value FactoredRms(napi_env env, napi_callback_info info) {
   napi_value buffer;
   size_t offset = 0, klen = 0;
   void* kd = nullptr;
-  if (napi_get_value_int64(env, argv[9], &rows) != napi_ok || napi_get_value_int64(env, argv[10], &cols) != napi_ok || rows < 1 || cols < 1 ||
-      napi_get_typedarray_info(env, argv[11], &type, &klen, &kd, &buffer, &offset) != napi_ok || type != napi_float64_array || klen != 9) {
+  if (napi_get_value_int64(env, argv[10], &rows) != napi_ok || napi_get_value_int64(env, argv[11], &cols) != napi_ok || rows < 1 || cols < 1 ||
+      napi_get_typedarray_info(env, argv[12], &type, &klen, &kd, &buffer, &offset) != napi_ok || type != napi_float64_array || klen != 9) {
     return fail(env, "factoredRms: rows and cols must be positive integers and coefficients a Float64Array of 9");
   }
   const double* c = static_cast<const double*>(kd);
@@ -246,11 +251,11 @@ napi_value FactoredRms(napi_env env, napi_callback_info info) {
   const size_t n_row = d0 == 0 ? (size_t)cols : (size_t)rows, n_col = d0 == 0 ? (size_t)rows : (size_t)cols;
   const bool sum_p = c[8] != 0;
   if (len[0] != (size_t)(rows * cols) || (sum_p && (f[1] == nullptr || len[1] != len[0])) || len[2] != n_row || len[4] != n_row || len[6] != n_row ||
-      len[3] != n_col || len[5] != n_col || len[7] != n_col || len[8] != 2) {
-    return fail(env, "factoredRms: g (and p) must hold rows·cols floats, the row state and its outputs the length of the axis d0 keeps, the column state the other, sums 2");
+      len[3] != n_col || len[5] != n_col || len[7] != n_col || len[8] != len[0] || len[9] != 2) {
+    return fail(env, "factoredRms: g, u (and p) must hold rows·cols floats, the row state and its outputs the length of the axis d0 keeps, the column state the other, sums 2");
   }
   const FactoredRmsCoefficients k{(float)c[0], (float)c[1], (float)c[2], (float)c[3], (float)c[4], (float)c[5], d0, c[7] != 0, sum_p};
-  factored_rms(k, rows, cols, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8]);
+  factored_rms(k, rows, cols, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9]);
   return nullptr;
 }
 

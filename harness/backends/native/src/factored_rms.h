@@ -20,11 +20,11 @@ struct FactoredRmsCoefficients {
 // other; then, in float32, in the kit's op order:
 //   row' = row·beta + ((R + row_eps)/row_terms)·(1−beta);  col' likewise from C
 //   row_factor = rsqrt(row' / (Σrow' / |row'|));  col_factor = rsqrt(col')
-//   u = (g·row_factor) · col_factor (each repeated along its reduced axis)
+//   u = (g·row_factor) · col_factor (each repeated along its reduced axis), stored
 // sums[0] = Σu² (if sum_u), sums[1] = Σp² (if sum_p), else 0. Products round to float32;
 // sums are float32 groups added in float64 on a grid fixed by the shape alone.
 void factored_rms(const FactoredRmsCoefficients& k, int64_t rows, int64_t cols, const float* g, const float* p, const float* row,
-                  const float* col, float* row_out, float* col_out, float* row_factor, float* col_factor, float sums[2]);
+                  const float* col, float* row_out, float* col_out, float* row_factor, float* col_factor, float* u, float sums[2]);
 
 // Adds `factoredRms` to the addon's exports.
 void define_factored_rms_kernels(napi_env env, napi_value exports);
