@@ -89,6 +89,12 @@ export interface NativeAddon {
    * Absent from addons built before it.
    */
   adamMomentsDots?(g: Float32Array, m: Float32Array, v: Float32Array, p: Float32Array, mOut: Float32Array, vOut: Float32Array, update: Float32Array, sums: Float32Array, coefficients: Float64Array): void;
+  /**
+   * Adam's step with AdamP's per-column sums in the same pass (src/adam_dots.cc; ADAM_MOMENTS_DOTS_KERNEL with
+   * `columns`): pairs index (0 g, 1 p, 2 the update) two by two, one output of cols floats per pair, the
+   * sums on DOTS_KERNEL's column grid. Absent from addons built before it.
+   */
+  adamMomentsColumnDots?(g: Float32Array, m: Float32Array, v: Float32Array, p: Float32Array, mOut: Float32Array, vOut: Float32Array, update: Float32Array, pairs: Int32Array, cols: number, outputs: Float32Array[], coefficients: Float64Array): void;
   /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count). */
   threads(): number;
 }
