@@ -429,6 +429,10 @@ export type ElementwiseProgramOp = (typeof ELEMENTWISE_PROGRAM_OPS)[number][0];
  * - outputs `[m', v', update, uu, up, pp]`: the first three as ADAM_MOMENTS_KERNEL's, then
  *   three scalars Σu², Σu·p, Σp² (u the update), each product rounded to float32, the sums
  *   taken in float64 in an order fixed by the size alone and rounded once, as DOTS_KERNEL's.
+ * With attrs `{ coefficients, columns, pairs }` (AdamP's form): `pairs` lists indices of
+ * (0 g, 1 p, 2 the update) two by two, `columns` divides the size, and after m', v' and
+ * the update come one float32 tensor of shape [columns] per pair, the column sums over
+ * the [n / columns, columns] view, with DOTS_KERNEL's bits for the same three tensors.
  */
 export const ADAM_MOMENTS_DOTS_KERNEL = 'AlgobenchAdamMomentsDots';
 

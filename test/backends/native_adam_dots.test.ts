@@ -5,12 +5,16 @@
  * float64 from the same float32 inputs, to 1e-4 relative, on odd sizes (one element,
  * under one 128-element group, a 16384-element chunk and a tail, many chunks split
  * between threads), with and without NAdam's look-ahead; bad input refused in one line.
+ * Its per-column form (AdamP's: `columns` and `pairs` over g, p, u): the same m', v', u and
+ * column sums against the float64 formulas to 1e-4, and bit for bit against Adam's kernel
+ * then DOTS_KERNEL over (g, p, u), on odd shapes (rows not a multiple of 8, columns not of
+ * 256, one row, one column, a conv kernel's last axis, sizes split between threads).
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
-import { ADAM_MOMENTS_DOTS_KERNEL, ADAM_MOMENTS_KERNEL } from '../../harness/spec.ts';
+import { ADAM_MOMENTS_DOTS_KERNEL, ADAM_MOMENTS_KERNEL, DOTS_KERNEL } from '../../harness/spec.ts';
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -104,6 +108,82 @@ describe('native Adam moments with LAMB sums', () => {
       });
     });
   }
+
+  // AdamP's pairs over (0 g, 1 p, 2 u): ⟨g, p⟩, ‖g‖², ‖p‖², ⟨p, u⟩ per column.
+  const PAIRS = [[0, 1], [0, 0], [1, 1], [1, 2]] as const;
+  const COLUMN_SHAPES: [string, number[]][] = [
+    ['[37, 13] (rows not a multiple of 8)', [37, 13]],
+    ['[1000, 300] (a 256-column block and 44; threads)', [1000, 300]],
+    ['[1, 1031] (one row)', [1, 1031]],
+    ['[517, 1] (one column)', [517, 1]],
+    ['[4099, 33] (threads, tail rows)', [4099, 33]],
+    ['[2, 3, 5, 6] (a conv kernel, per last axis)', [2, 3, 5, 6]],
+  ];
+  const columnsRun = (shape: number[], k: Coefficients, seed: number) => {
+    const [g, m, v, p] = [1, 2, 3, 4].map((s) => tf.randomNormal(shape, 0, s === 3 ? 1 : 0.5, 'float32', seed + s));
+    const vPos = tf.abs(v!);
+    const c1 = 1 - k.b1 ** k.t, c2 = 1 - k.b2 ** k.t;
+    const coefficients = [k.b1, 1 - k.b1, k.b2, 1 - k.b2, k.eps, c1, c2, k.look ? 1 : 0, k.look?.m ?? 0, k.look?.g ?? 0];
+    const columns = shape[shape.length - 1]!;
+    const out = tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: g!, m: m!, v: vPos, p: p! }, { coefficients, columns, pairs: PAIRS.flat() } as never) as tf.Tensor[];
+    return { g: g!, m: m!, v: vPos, p: p!, coefficients, columns, out };
+  };
+
+  for (const [kl, k] of ks) {
+    it.each(COLUMN_SHAPES)(`per column, ${kl}: %s matches the float64 formulas`, (_, shape) => {
+      tf.tidy(() => {
+        const { g, m, v, p, columns, out } = columnsRun(shape, k, 90);
+        expect(out.map((t) => t.shape)).toEqual([shape, shape, shape, [columns], [columns], [columns], [columns]]);
+        const d = (t: tf.Tensor) => t.dataSync() as Float32Array;
+        const ref = reference(d(g), d(m), d(v), d(p), k);
+        expect(worst(d(out[0]!), ref.mo), "m'").toBeLessThan(1e-4);
+        expect(worst(d(out[1]!), ref.vo), "v'").toBeLessThan(1e-4);
+        expect(worst(d(out[2]!), ref.u), 'update').toBeLessThan(1e-4);
+        // Column sums in float64 from the float64 formulas' u.
+        const xs = [Float64Array.from(d(g)), Float64Array.from(d(p)), ref.u];
+        const rows = g.size / columns;
+        const sum = (a: Float64Array, b: Float64Array, c: number) => {
+          let s = 0;
+          for (let r = 0; r < rows; r++) s += a[r * columns + c]! * b[r * columns + c]!;
+          return s;
+        };
+        for (const [q, [a, b]] of PAIRS.entries()) {
+          const got = d(out[3 + q]!);
+          for (let c = 0; c < columns; c++) {
+            const want = sum(xs[a]!, xs[b]!, c);
+            // A cross term relative to the norms it is bounded by (it may cancel to near 0).
+            const scale = Math.sqrt(sum(xs[a]!, xs[a]!, c) * sum(xs[b]!, xs[b]!, c));
+            expect(Math.abs(got[c]! - want) / Math.max(1e-30, scale), `pair ${q} column ${c}`).toBeLessThan(1e-4);
+          }
+        }
+      });
+    });
+
+    // The one pass is Adam's kernel then the dots kernel, fused: AdamP's results must not depend on which ran.
+    it.each(COLUMN_SHAPES)(`per column, ${kl}: %s gives Adam's kernel then DOTS_KERNEL's bits`, (_, shape) => {
+      tf.tidy(() => {
+        const { g, m, v, p, coefficients, columns, out } = columnsRun(shape, k, 110);
+        const adam = tf.engine().runKernel(ADAM_MOMENTS_KERNEL, { g, m, v }, { coefficients } as never) as tf.Tensor[];
+        const sums = tf.engine().runKernel(DOTS_KERNEL, { x0: g, x1: p, x2: adam[2]! }, { pairs: PAIRS.flat(), columns } as never) as tf.Tensor[];
+        for (const [i, name] of ["m'", "v'", 'u', ...PAIRS.map((q) => `pair ${q}`)].entries()) {
+          const a = out[i]!.dataSync() as Float32Array;
+          const b = (i < 3 ? adam[i]! : sums[i - 3]!).dataSync() as Float32Array;
+          const differs = a.findIndex((x, j) => !Object.is(x, b[j]));
+          expect(differs, `${name}: first element that differs`).toBe(-1);
+        }
+      });
+    });
+  }
+
+  it('refuses a bad per-column form in one line', () => {
+    const x = tf.zeros([6, 4]);
+    const coefficients = [0.9, 0.1, 0.999, 0.001, 1e-8, 1, 1, 0, 0, 0];
+    const run = (attrs: object) => () => tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: x, m: x, v: x, p: x }, { coefficients, ...attrs } as never);
+    expect(run({ columns: 5, pairs: [0, 1] })).toThrow(/divisor/);
+    expect(run({ columns: 4, pairs: [0, 3] })).toThrow(/two by two/);
+    expect(run({ columns: 4, pairs: [0] })).toThrow(/two by two/);
+    tf.dispose(x);
+  });
 
   it('refuses tensors of different sizes in one line', () => {
     const x = tf.zeros([5]);

@@ -95,6 +95,12 @@ export interface NativeAddon {
    * 1−beta, the row and column sums' eps terms, their divisors, d0, sumU, sumP. Absent from addons built before it.
    */
   factoredRms?(g: Float32Array, p: Float32Array | null, row: Float32Array, col: Float32Array, rowOut: Float32Array, colOut: Float32Array, rowFactor: Float32Array, colFactor: Float32Array, u: Float32Array, sums: Float32Array, rows: number, cols: number, coefficients: Float64Array): void;
+  /**
+   * Adam's step with AdamP's per-column sums in the same pass (src/adam_dots.cc; ADAM_MOMENTS_DOTS_KERNEL with
+   * `columns`): pairs index (0 g, 1 p, 2 the update) two by two, one output of cols floats per pair, the
+   * sums on DOTS_KERNEL's column grid. Absent from addons built before it.
+   */
+  adamMomentsColumnDots?(g: Float32Array, m: Float32Array, v: Float32Array, p: Float32Array, mOut: Float32Array, vOut: Float32Array, update: Float32Array, pairs: Int32Array, cols: number, outputs: Float32Array[], coefficients: Float64Array): void;
   /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count). */
   threads(): number;
 }

@@ -56,7 +56,7 @@ function scheduleFreeKernel(addon: NativeAddon): tf.KernelConfig {
   };
 }
 
-/** Adam's step and LAMB's three sums (ADAM_MOMENTS_DOTS_KERNEL) in one threaded pass (src/adam_dots.cc). */
+/** Adam's step and LAMB's three sums, or AdamP's per-column sums (ADAM_MOMENTS_DOTS_KERNEL), in one threaded pass (src/adam_dots.cc). */
 function adamMomentsDotsKernel(addon: NativeAddon): tf.KernelConfig {
   return {
     kernelName: ADAM_MOMENTS_DOTS_KERNEL,
@@ -69,10 +69,31 @@ function adamMomentsDotsKernel(addon: NativeAddon): tf.KernelConfig {
         throw new Error(`${ADAM_MOMENTS_DOTS_KERNEL}: g, m, v, p must be float32 of one size and coefficients 10 numbers`);
       }
       const backend = wasmBackend(args);
+      const f = (t: tf.TensorInfo) => heap(backend, t) as Float32Array;
+      const columns = args.attrs?.['columns'];
+      if (columns !== undefined) {
+        // AdamP's form: per-column sums of the pairs over (g, p, u).
+        const pairs = (args.attrs?.['pairs'] as number[] | undefined) ?? [];
+        const n = product(shape);
+        if (!(Number.isInteger(columns) && (columns as number) >= 1 && n % (columns as number) === 0)) throw new Error(`${ADAM_MOMENTS_DOTS_KERNEL}: columns (${String(columns)}) must be a positive divisor of the size ${n}`);
+        if (pairs.length % 2 !== 0 || pairs.some((q) => !(q === 0 || q === 1 || q === 2))) throw new Error(`${ADAM_MOMENTS_DOTS_KERNEL}: pairs must list indices of (0 g, 1 p, 2 the update) two by two; got [${pairs}]`);
+        // Outputs first: making one may grow the wasm heap and detach earlier views.
+        const outs = [0, 1, 2].map(() => backend.makeOutput(shape, 'float32'));
+        const sums = Array.from({ length: pairs.length / 2 }, () => backend.makeOutput([columns as number], 'float32'));
+        const [g, m, v, p] = ins.map(f) as [Float32Array, Float32Array, Float32Array, Float32Array];
+        const [mOut, vOut, u] = outs.map(f) as [Float32Array, Float32Array, Float32Array];
+        if (typeof addon.adamMomentsColumnDots === 'function') {
+          addon.adamMomentsColumnDots(g, m, v, p, mOut, vOut, u, Int32Array.from(pairs), columns as number, sums.map(f), coefficients);
+        } else {
+          // An addon built before the one-pass form: Adam's kernel, then the dots kernel (the same bits, two passes).
+          addon.adamMoments(g, m, v, mOut, vOut, u, coefficients);
+          addon.dots!([g, p, u], Int32Array.from(pairs), n / (columns as number), columns as number, sums.map(f));
+        }
+        return [...outs, ...sums];
+      }
       // Outputs first: making one may grow the wasm heap and detach earlier views.
       const outs = [0, 1, 2].map(() => backend.makeOutput(shape, 'float32'));
       const scalars = [0, 1, 2].map(() => backend.makeOutput([], 'float32'));
-      const f = (t: tf.TensorInfo) => heap(backend, t) as Float32Array;
       const sums = new Float32Array(3);
       addon.adamMomentsDots!(f(ins[0]!), f(ins[1]!), f(ins[2]!), f(ins[3]!), f(outs[0]!), f(outs[1]!), f(outs[2]!), sums, coefficients);
       for (const [i, t] of scalars.entries()) f(t)[0] = sums[i]!;

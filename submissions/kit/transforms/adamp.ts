@@ -26,12 +26,14 @@
  * never waits for a value to come back from the accelerator.
  *
  * Passes over memory, where the backend has Adam's kernel and the dots kernel (native
- * wasm): Adam's kernel writes the moments and the bias-corrected step u = perturb/(1−b1ᵗ)
- * (the projection is linear, so projecting u is projecting perturb), one dots pass takes
- * the four per-channel sums ⟨g, W⟩, ‖g‖², ‖W‖², ⟨W, u⟩, two programs over the channels
- * decide the branch and a per-channel factor, and the step u + W·factor is two ops of
- * the chain's program (see `projectedStep`): three passes over the weight, the last one
- * the chain's own. Elsewhere (the cpu backend, fused ops off), the program path below.
+ * wasm): Adam's pass writes the moments and the bias-corrected step u = perturb/(1−b1ᵗ)
+ * (the projection is linear, so projecting u is projecting perturb) and, for a weight
+ * that may be projected, takes the four per-channel sums ⟨g, W⟩, ‖g‖², ‖W‖², ⟨W, u⟩ in
+ * the same pass (ADAM_MOMENTS_DOTS_KERNEL with `columns`; without it, one dots pass
+ * after Adam's kernel, the same bits); two programs over the channels decide the branch
+ * and a per-channel factor, and the step u + W·factor is two ops of the chain's program
+ * (see `projectedStep`): two passes over the weight, the last one the chain's own.
+ * Elsewhere (the cpu backend, fused ops off), the program path below.
  *
  * The program path: each parameter's step is an elementwise program over its channel
  * view, and AdamP is an elementwise transformation, so the learning rate after it (and
@@ -46,10 +48,10 @@
  * its step in a program of its own and joins the chain as a computed tensor.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DOTS_KERNEL } from '../../../harness/spec.ts';
+import { ADAM_MOMENTS_DOTS_KERNEL, DOTS_KERNEL } from '../../../harness/spec.ts';
 import { dots } from '../dots.ts';
 import { ElementwiseProgram, type Expr } from '../elementwise.ts';
-import { fusedAdamMoments, fusedOpsEnabled } from '../fused.ts';
+import { adamCoefficientArray, type AdamMomentsCoefficients, fusedAdamMoments, fusedOpsEnabled } from '../fused.ts';
 import type { AdamState } from './adam.ts';
 import {
   type DecayMask,
@@ -115,14 +117,24 @@ export function scaleByAdamP(options: AdamPScalingOptions = {}): GradientTransfo
         const projects = p.rank >= 2 && projectMask(type, n);
         if (fast && gIn.program.allFloat32()) {
           const g = gIn.program.run([gIn])[0]!;
-          const fused = fusedAdamMoments(g, state.mu[n]!, state.nu[n]!, {
+          const k: AdamMomentsCoefficients = {
             b1, b2, eps, c1, c2: 1 - b2 ** count, ...(options.nesterov ? { nesterov: { lookM: b1 / c1, lookG: (1 - b1) / c1 } } : {}),
-          });
+          };
+          const wd = weightDecay !== 0 && decays(type, n) ? weightDecay : 0;
+          // A projected weight: Adam's step and the four per-channel sums in one pass.
+          const withSums = projects ? adamWithChannelSums(g, state.mu[n]!, state.nu[n]!, p, k) : undefined;
+          if (withSums !== undefined) {
+            const [m1, v1, u, ...sums] = withSums;
+            [mu[n], nu[n]] = [m1!, v1!];
+            updates[n] = projectedStep(gIn.program, p, u!, sums as ChannelSums, wd, { delta, wdRatio, eps });
+            continue;
+          }
+          const fused = fusedAdamMoments(g, state.mu[n]!, state.nu[n]!, k);
           if (fused !== undefined) {
             const [m1, v1, u] = fused;
             [mu[n], nu[n]] = [m1, v1];
-            const wd = weightDecay !== 0 && decays(type, n) ? weightDecay : 0;
-            updates[n] = projects ? projectedStep(gIn.program, g, p, u, wd, { delta, wdRatio, eps }) : plainStep(gIn.program, p, u, wd);
+            const sums = projects ? (dots([g, p, u], CHANNEL_PAIRS, p.shape[p.rank - 1]!) as ChannelSums) : undefined;
+            updates[n] = sums ? projectedStep(gIn.program, p, u, sums, wd, { delta, wdRatio, eps }) : plainStep(gIn.program, p, u, wd);
             continue;
           }
         }
@@ -160,6 +172,21 @@ function fastPathAvailable(): boolean {
   return fusedOpsEnabled() && tf.getKernel(DOTS_KERNEL, tf.getBackend()) !== undefined;
 }
 
+/** Per channel, over (g, W, u): ⟨g, W⟩, ‖g‖², ‖W‖², ⟨W, u⟩. */
+type ChannelSums = [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+const CHANNEL_PAIRS = [[0, 1], [0, 0], [1, 1], [1, 2]] as const;
+
+/**
+ * [m', v', u, ⟨g, W⟩, ‖g‖², ‖W‖², ⟨W, u⟩] from one pass of ADAM_MOMENTS_DOTS_KERNEL's
+ * per-column form (the same bits as Adam's kernel then DOTS_KERNEL over g, W, u), or
+ * undefined where the backend lacks the kernel.
+ */
+function adamWithChannelSums(g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, p: tf.Tensor, k: AdamMomentsCoefficients): tf.Tensor[] | undefined {
+  if (tf.getKernel(ADAM_MOMENTS_DOTS_KERNEL, tf.getBackend()) === undefined || p.dtype !== 'float32' || p.size !== g.size) return undefined;
+  const attrs = { coefficients: adamCoefficientArray(k), columns: p.shape[p.rank - 1]!, pairs: CHANNEL_PAIRS.flat() };
+  return tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g, m, v, p }, attrs as never) as tf.Tensor[];
+}
+
 /** u + wd·W in the chain's program (a parameter that is never projected). */
 function plainStep(b: ElementwiseProgram, p: tf.Tensor, u: tf.Tensor, wd: number): Expr {
   return wd === 0 ? b.value(u) : b.add(u, b.mul(p, wd));
@@ -170,22 +197,21 @@ function plainStep(b: ElementwiseProgram, p: tf.Tensor, u: tf.Tensor, wd: number
  * (= perturb/(1−b1ᵗ); the projection is linear, so projecting u is projecting perturb
  * then dividing): step = u − W·k + wd·ratio·W = u + W·(wd·ratio − k), k per channel,
  * with k = ⟨W_c, u_c⟩/(‖W_c‖ + eps)² where the channel view projects, the layer's
- * ⟨W, u⟩/(‖W‖ + eps)² where the layer view does, else 0. One native pass takes the four
- * per-channel sums; two programs over the channels decide the branch and k; the step is
+ * ⟨W, u⟩/(‖W‖ + eps)² where the layer view does, else 0. The four per-channel sums
+ * come with u (Adam's pass) or from one dots pass; two programs over the channels decide the branch and k; the step is
  * two ops of the chain's program (or, for a view that is not the parameter's shape, of
  * its own, joining the chain as a computed tensor).
  */
 function projectedStep(
   chainProgram: ElementwiseProgram,
-  g: tf.Tensor,
   p: tf.Tensor,
   u: tf.Tensor,
+  [pg, gg, pp, pu]: ChannelSums,
   wd: number,
   o: { delta: number; wdRatio: number; eps: number },
 ): Expr {
   const channels = p.shape[p.rank - 1]!;
   const rows = p.size / channels;
-  const [pg, gg, pp, pu] = dots([g, p, u], [[0, 1], [0, 0], [1, 1], [1, 2]], channels) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
   const c = new ElementwiseProgram([channels]);
   const notUnder = c.sub(1, c.op('less', cosine(c, pg, gg, pp, o.eps), o.delta / Math.sqrt(rows)));
   const channelNorm = c.add(c.sqrt(pp), o.eps);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dots.h"
 #include "elementwise.h"
 #include "parallel.h"
 
@@ -99,6 +100,62 @@ void adam_moments_dots(const AdamCoefficients& k, int64_t n, const float* g, con
   }
 }
 
+void adam_moments_column_dots(const AdamCoefficients& k, int64_t rows, int64_t cols, const float* g, const float* m, const float* v,
+                              const float* p, float* m_out, float* v_out, float* update, const std::vector<int32_t>& pairs,
+                              const std::vector<float*>& out) {
+  const size_t np = pairs.size() / 2;
+  const std::vector<const float*> x = {g, p, update};
+  if (cols == 1 || np == 0) {
+    // One column is DOTS_KERNEL's whole-sum grid, not its column grid: the two kernels
+    // one after the other (two passes; AdamP's weights have more than one channel).
+    adam_moments(k, rows * cols, g, m, v, m_out, v_out, update);
+    if (np > 0) dots(x, pairs, rows, cols, out, {});
+    return;
+  }
+  auto adam = [&](int64_t i0, int64_t i1) {
+    if (k.nesterov) adam_range<true>(k, i0, i1, g, m, v, m_out, v_out, update);
+    else adam_range<false>(k, i0, i1, g, m, v, m_out, v_out, update);
+  };
+  const int64_t per_chunk = std::max<int64_t>(1, (rows + kColumnChunks - 1) / kColumnChunks);
+  const int64_t chunks = (rows + per_chunk - 1) / per_chunk;
+  std::vector<double> partial((size_t)(chunks * np * cols), 0.0);
+  // DOTS_KERNEL's column loop (dots.cc) with Adam's step of each block just before its
+  // sums, so u, g and p are read from L1, not memory.
+  auto run_chunk = [&](int64_t c) {
+    double* part = partial.data() + c * np * cols;
+    const int64_t r1 = std::min(rows, (c + 1) * per_chunk);
+    int64_t r = c * per_chunk;
+    for (; r + kColumnGroup <= r1; r += kColumnGroup)
+      for (int64_t c0 = 0; c0 < cols; c0 += kColumnBlock) {
+        const int64_t w = std::min(kColumnBlock, cols - c0);
+        for (int i = 0; i < kColumnGroup; ++i) adam((r + i) * cols + c0, (r + i) * cols + c0 + w);
+        column_block_sums(x, pairs, r, kColumnGroup, cols, c0, w, part);
+      }
+    for (; r < r1; ++r) {
+      adam(r * cols, (r + 1) * cols);
+      column_block_sums(x, pairs, r, 1, cols, 0, cols, part);
+    }
+  };
+  const int64_t n = rows * cols;
+  const int parts = (int)std::min<int64_t>(chunks, n >= (1 << 15) ? thread_count() : 1);
+  if (parts <= 1) {
+    for (int64_t c = 0; c < chunks; ++c) run_chunk(c);
+  } else {
+    parallel_for(parts, [&](int t) {
+      for (int64_t c = chunks * t / parts; c < chunks * (t + 1) / parts; ++c) run_chunk(c);
+    });
+  }
+  std::vector<double> total((size_t)cols);
+  for (size_t q = 0; q < np; ++q) {
+    std::fill(total.begin(), total.end(), 0.0);
+    for (int64_t c = 0; c < chunks; ++c) {
+      const double* part = partial.data() + (c * np + q) * cols;
+      for (int64_t j = 0; j < cols; ++j) total[j] += part[j];
+    }
+    for (int64_t j = 0; j < cols; ++j) out[q][j] = (float)total[j];
+  }
+}
+
 namespace {
 
 napi_value fail(napi_env env, const std::string& message) {
@@ -142,11 +199,68 @@ napi_value AdamMomentsDots(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// adamMomentsColumnDots(g, m, v, p, mOut, vOut, update, pairs: Int32Array, cols, outputs: Float32Array[], coefficients: Float64Array[10])
+napi_value AdamMomentsColumnDots(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 11) return fail(env, "adamMomentsColumnDots takes 11 arguments: g, m, v, p, mOut, vOut, update, pairs, cols, outputs, coefficients");
+  float* f[7];
+  size_t len[7];
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset = 0;
+  for (int i = 0; i < 7; ++i) {
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env, argv[i], &type, &len[i], &data, &buffer, &offset) != napi_ok || type != napi_float32_array) {
+      return fail(env, "adamMomentsColumnDots: g, m, v, p and the three outputs must be Float32Arrays");
+    }
+    f[i] = static_cast<float*>(data);
+  }
+  for (int i = 1; i < 7; ++i)
+    if (len[i] != len[0]) return fail(env, "adamMomentsColumnDots: g, m, v, p and the three outputs must have one length");
+  size_t pair_len = 0, klen = 0;
+  void* pair_data = nullptr;
+  void* kd = nullptr;
+  int64_t cols = 0;
+  if (napi_get_typedarray_info(env, argv[7], &type, &pair_len, &pair_data, &buffer, &offset) != napi_ok || type != napi_int32_array ||
+      napi_get_value_int64(env, argv[8], &cols) != napi_ok) {
+    return fail(env, "adamMomentsColumnDots: pairs must be an Int32Array and cols an integer");
+  }
+  if (cols < 1 || (int64_t)len[0] % cols != 0) return fail(env, "adamMomentsColumnDots: cols must be a positive divisor of the length");
+  const int32_t* pp = static_cast<const int32_t*>(pair_data);
+  if (pair_len % 2 != 0) return fail(env, "adamMomentsColumnDots: pairs must list indices two by two");
+  for (size_t i = 0; i < pair_len; ++i)
+    if (pp[i] < 0 || pp[i] > 2) return fail(env, "adamMomentsColumnDots: a pair index must be 0 (g), 1 (p) or 2 (the update)");
+  std::vector<float*> out;
+  uint32_t count = 0;
+  if (napi_get_array_length(env, argv[9], &count) != napi_ok || count != pair_len / 2) return fail(env, "adamMomentsColumnDots: one output per pair");
+  for (uint32_t i = 0; i < count; ++i) {
+    napi_value item;
+    size_t olen = 0;
+    void* data = nullptr;
+    if (napi_get_element(env, argv[9], i, &item) != napi_ok ||
+        napi_get_typedarray_info(env, item, &type, &olen, &data, &buffer, &offset) != napi_ok || type != napi_float32_array || (int64_t)olen != cols) {
+      return fail(env, "adamMomentsColumnDots: every output must be a Float32Array of cols floats");
+    }
+    out.push_back(static_cast<float*>(data));
+  }
+  if (napi_get_typedarray_info(env, argv[10], &type, &klen, &kd, &buffer, &offset) != napi_ok || type != napi_float64_array || klen != 10) {
+    return fail(env, "adamMomentsColumnDots: coefficients must be a Float64Array of 10");
+  }
+  const double* c = static_cast<const double*>(kd);
+  const AdamCoefficients k{(float)c[0], (float)c[1], (float)c[2], (float)c[3], (float)c[4],
+                           (float)c[5], (float)c[6], c[7] != 0, (float)c[8], (float)c[9]};
+  adam_moments_column_dots(k, (int64_t)len[0] / cols, cols, f[0], f[1], f[2], f[3], f[4], f[5], f[6], std::vector<int32_t>(pp, pp + pair_len), out);
+  return nullptr;
+}
+
 }  // namespace
 
 void define_adam_dots_kernels(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"adamMomentsDots", nullptr, AdamMomentsDots, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamMomentsColumnDots", nullptr, AdamMomentsColumnDots, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

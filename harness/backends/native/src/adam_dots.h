@@ -4,6 +4,7 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "elementwise.h"
 
@@ -15,7 +16,14 @@ namespace algobench {
 void adam_moments_dots(const AdamCoefficients& k, int64_t n, const float* g, const float* m, const float* v, const float* p,
                        float* m_out, float* v_out, float* update, float sums[3]);
 
-// Adds `adamMomentsDots` to the addon's exports.
+// As adam_moments, and in the same pass AdamP's per-column sums: for each pair k of
+// indices into (0 g, 1 p, 2 the update u), out[k][c] = Σ_r x[a_k][r, c]·x[b_k][r, c] over
+// the [rows, cols] view, on DOTS_KERNEL's column grid (dots.h), so the sums have its bits.
+void adam_moments_column_dots(const AdamCoefficients& k, int64_t rows, int64_t cols, const float* g, const float* m, const float* v,
+                              const float* p, float* m_out, float* v_out, float* update, const std::vector<int32_t>& pairs,
+                              const std::vector<float*>& out);
+
+// Adds `adamMomentsDots` and `adamMomentsColumnDots` to the addon's exports.
 void define_adam_dots_kernels(napi_env env, napi_value exports);
 
 }  // namespace algobench

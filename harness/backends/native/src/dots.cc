@@ -15,12 +15,9 @@ namespace algobench {
 namespace {
 
 // The fixed grid: whole-tensor sums in chunks of kChunkElements elements, column sums in
-// (at most) kColumnChunks chunks of whole rows. Each chunk's partial sums are taken in
-// element order by one thread, and the chunks' partials are added in chunk order. Few
-// column chunks keep the partials (chunks × pairs × cols doubles) small enough to stay
-// in cache; 16 still spread evenly over 2, 4 or 8 threads.
+// (at most) kColumnChunks chunks of whole rows (dots.h). Each chunk's partial sums are
+// taken in element order by one thread, and the chunks' partials are added in chunk order.
 constexpr int64_t kChunkElements = 1 << 15;
-constexpr int64_t kColumnChunks = 16;
 
 // Σ a[t]·b[t] for t < len, products in float32, sums in float64 over 8 lanes (so the
 // loop vectorises), folded in a fixed order.
@@ -32,14 +29,6 @@ double lane_dot(const float* __restrict a, const float* __restrict b, int64_t le
   for (; t < len; ++t) acc[t & 7] += (double)(a[t] * b[t]);
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
-
-// Rows per group of a column sum: a group's products are summed in float32 (in row
-// order), and each group's sum is added to the column's float64 total. Summing every
-// product in float64 made the kernel compute-bound (a load and a store of the total per
-// product); a group of 8 keeps the float32 part short (8 terms) and vectorises.
-constexpr int kGroup = 8;
-// Columns per block of a group: 8 rows of a block of each input stay in L1 across the pairs.
-constexpr int64_t kColumnBlock = 256;
 
 // acc[c] += Σ_{i<R} a[i·stride + c]·b[i·stride + c] for c < cols, the R products
 // summed in float32 in row order, the sum added in float64.
@@ -56,6 +45,16 @@ void rows_dot(const float* __restrict a, const float* __restrict b, int64_t stri
 }
 
 }  // namespace
+
+void column_block_sums(const std::vector<const float*>& x, const std::vector<int32_t>& pairs, int64_t row, int group, int64_t cols,
+                       int64_t c0, int64_t w, double* part) {
+  for (size_t p = 0; p < pairs.size() / 2; ++p) {
+    const float* a = x[pairs[2 * p]] + row * cols + c0;
+    const float* b = x[pairs[2 * p + 1]] + row * cols + c0;
+    if (group == kColumnGroup) rows_dot<kColumnGroup>(a, b, cols, part + p * cols + c0, w);
+    else rows_dot<1>(a, b, cols, part + p * cols + c0, w);
+  }
+}
 
 void dots(const std::vector<const float*>& x, const std::vector<int32_t>& pairs, int64_t rows, int64_t cols,
           const std::vector<float*>& out, const std::vector<float*>& row_out) {
@@ -85,24 +84,22 @@ void dots(const std::vector<const float*>& x, const std::vector<int32_t>& pairs,
     const int64_t r1 = std::min(rows, (c + 1) * per_chunk);
     int64_t r = c * per_chunk;
     // A group's rows in blocks of columns, every pair over a block while it is in L1.
-    for (; r + kGroup <= r1; r += kGroup)
+    for (; r + kColumnGroup <= r1; r += kColumnGroup)
       for (int64_t c0 = 0; c0 < cols; c0 += kColumnBlock) {
         const int64_t w = std::min(kColumnBlock, cols - c0);
-        for (size_t p = 0; p < k; ++p) {
-          const float* a = x[pairs[2 * p]] + r * cols + c0;
-          const float* b = x[pairs[2 * p + 1]] + r * cols + c0;
-          rows_dot<kGroup>(a, b, cols, part + p * cols + c0, w);
-          if (with_rows)
-            for (int i = 0; i < kGroup; ++i) row_total[p * rows + r + i] += lane_dot(a + i * cols, b + i * cols, w);
-        }
+        column_block_sums(x, pairs, r, kColumnGroup, cols, c0, w, part);
+        if (with_rows)
+          for (size_t p = 0; p < k; ++p) {
+            const float* a = x[pairs[2 * p]] + r * cols + c0;
+            const float* b = x[pairs[2 * p + 1]] + r * cols + c0;
+            for (int i = 0; i < kColumnGroup; ++i) row_total[p * rows + r + i] += lane_dot(a + i * cols, b + i * cols, w);
+          }
       }
-    for (; r < r1; ++r)
-      for (size_t p = 0; p < k; ++p) {
-        const float* a = x[pairs[2 * p]] + r * cols;
-        const float* b = x[pairs[2 * p + 1]] + r * cols;
-        rows_dot<1>(a, b, cols, part + p * cols, cols);
-        if (with_rows) row_total[p * rows + r] += lane_dot(a, b, cols);
-      }
+    for (; r < r1; ++r) {
+      column_block_sums(x, pairs, r, 1, cols, 0, cols, part);
+      if (with_rows)
+        for (size_t p = 0; p < k; ++p) row_total[p * rows + r] += lane_dot(x[pairs[2 * p]] + r * cols, x[pairs[2 * p + 1]] + r * cols, cols);
+    }
   };
   const int parts = (int)std::min<int64_t>(chunks, n * (int64_t)k >= (1 << 15) ? thread_count() : 1);
   if (parts <= 1) {

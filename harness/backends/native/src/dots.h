@@ -18,6 +18,23 @@ namespace algobench {
 void dots(const std::vector<const float*>& x, const std::vector<int32_t>& pairs, int64_t rows, int64_t cols,
           const std::vector<float*>& out, const std::vector<float*>& row_out);
 
+// The column sums' grid, DOTS_KERNEL's and ADAM_MOMENTS_DOTS_KERNEL's per column alike:
+// rows in (at most) kColumnChunks chunks (few, so the partials, chunks × pairs × cols
+// doubles, stay in cache; 16 still spread evenly over 2, 4 or 8 threads), each chunk in
+// groups of kColumnGroup rows whose products are summed in float32 in row order, each
+// group's sum added to the column's float64 partial (every product in float64 made the
+// pass compute-bound), taken in blocks of kColumnBlock columns (8 rows of a block of
+// each input stay in L1 across the pairs).
+constexpr int64_t kColumnChunks = 16;
+constexpr int kColumnGroup = 8;
+constexpr int64_t kColumnBlock = 256;
+
+// One step of that grid: for each pair k of indices into x, part[k·cols + c] += the sum
+// over rows [row, row + group) of x[a_k][r·cols + c]·x[b_k][r·cols + c], for c in
+// [c0, c0 + w), with group kColumnGroup (summed in float32, added in float64) or 1.
+void column_block_sums(const std::vector<const float*>& x, const std::vector<int32_t>& pairs, int64_t row, int group, int64_t cols,
+                       int64_t c0, int64_t w, double* part);
+
 // Adds `dots` to the addon's exports.
 void define_dots_kernels(napi_env env, napi_value exports);
 
