@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadNativeAddon } from '../native/addon.ts';
+import { alignHeapAllocations, type HeapAllocator } from './aligned_heap.ts';
 import { nativeKernelConfigs } from '../native/kernels.ts';
 import { installNativeGradients } from '../native/kernels_gradients.ts';
 import { installRnnCellGradients } from '../native/kernels_rnn.ts';
@@ -30,11 +31,16 @@ const ADDITIONS: readonly tf.KernelConfig[] = [conv2dBackpropFilterConfig, unsor
 let installed: { native: boolean } | undefined;
 
 /**
- * Registers the kernels once per process; later calls do nothing. When the native
+ * Registers the kernels once per process (and aligns the heap allocations of the wasm
+ * backend already made, see aligned_heap.ts); later calls do nothing more. When the native
  * addon is built, its kernels go on top (falling back to the ones below them for
  * cases they do not cover); the answer says whether they did.
  */
 export function installWasmKernels(): { native: boolean } {
+  // Per backend instance (the kernels below are per process): tensors made from here on
+  // start at cache-line boundaries.
+  const wasm = (tf.findBackend('wasm') as { wasm?: Partial<HeapAllocator> } | null)?.wasm;
+  if (typeof wasm?._malloc === 'function' && typeof wasm._free === 'function') alignHeapAllocations(wasm as HeapAllocator);
   if (installed !== undefined) return installed;
   for (const [name, wrap] of REPLACEMENTS) {
     const original = tf.getKernel(name, 'wasm');
