@@ -86,13 +86,7 @@ void adam_moments_dots(const AdamCoefficients& k, int64_t n, const float* g, con
   // Four parts per thread (as split_range): on a loaded machine the caller takes the
   // rest of a descheduled worker's share.
   const int parts = n >= (1 << 15) && thread_count() > 1 ? (int)std::min<int64_t>(4 * thread_count(), chunks) : 1;
-  if (parts <= 1) {
-    for (int64_t c = 0; c < chunks; ++c) run(c);
-  } else {
-    parallel_for(parts, [&](int t) {
-      for (int64_t c = chunks * t / parts; c < chunks * (t + 1) / parts; ++c) run(c);
-    });
-  }
+  run_chunks(chunks, parts, run);
   for (int s = 0; s < 3; ++s) {
     double total = 0;
     for (int64_t c = 0; c < chunks; ++c) total += partial[3 * c + s];
@@ -137,23 +131,8 @@ void adam_moments_column_dots(const AdamCoefficients& k, int64_t rows, int64_t c
     }
   };
   const int64_t n = rows * cols;
-  const int parts = (int)std::min<int64_t>(chunks, n >= (1 << 15) ? thread_count() : 1);
-  if (parts <= 1) {
-    for (int64_t c = 0; c < chunks; ++c) run_chunk(c);
-  } else {
-    parallel_for(parts, [&](int t) {
-      for (int64_t c = chunks * t / parts; c < chunks * (t + 1) / parts; ++c) run_chunk(c);
-    });
-  }
-  std::vector<double> total((size_t)cols);
-  for (size_t q = 0; q < np; ++q) {
-    std::fill(total.begin(), total.end(), 0.0);
-    for (int64_t c = 0; c < chunks; ++c) {
-      const double* part = partial.data() + (c * np + q) * cols;
-      for (int64_t j = 0; j < cols; ++j) total[j] += part[j];
-    }
-    for (int64_t j = 0; j < cols; ++j) out[q][j] = (float)total[j];
-  }
+  run_chunks(chunks, (int)std::min<int64_t>(chunks, n >= (1 << 15) ? thread_count() : 1), run_chunk);
+  fold_column_partials(partial, chunks, np, cols, out);
 }
 
 namespace {

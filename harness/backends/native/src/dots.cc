@@ -56,6 +56,28 @@ void column_block_sums(const std::vector<const float*>& x, const std::vector<int
   }
 }
 
+void run_chunks(int64_t chunks, int parts, const std::function<void(int64_t)>& run_chunk) {
+  if (parts <= 1) {
+    for (int64_t c = 0; c < chunks; ++c) run_chunk(c);
+    return;
+  }
+  parallel_for(parts, [&](int t) {
+    for (int64_t c = chunks * t / parts; c < chunks * (t + 1) / parts; ++c) run_chunk(c);
+  });
+}
+
+void fold_column_partials(const std::vector<double>& partial, int64_t chunks, size_t k, int64_t cols, const std::vector<float*>& out) {
+  std::vector<double> total((size_t)cols);
+  for (size_t q = 0; q < k; ++q) {
+    std::fill(total.begin(), total.end(), 0.0);
+    for (int64_t c = 0; c < chunks; ++c) {
+      const double* part = partial.data() + (c * k + q) * cols;
+      for (int64_t j = 0; j < cols; ++j) total[j] += part[j];
+    }
+    for (int64_t j = 0; j < cols; ++j) out[q][j] = (float)total[j];
+  }
+}
+
 void dots(const std::vector<const float*>& x, const std::vector<int32_t>& pairs, int64_t rows, int64_t cols,
           const std::vector<float*>& out, const std::vector<float*>& row_out) {
   const size_t k = pairs.size() / 2;
@@ -101,25 +123,11 @@ void dots(const std::vector<const float*>& x, const std::vector<int32_t>& pairs,
         for (size_t p = 0; p < k; ++p) row_total[p * rows + r] += lane_dot(x[pairs[2 * p]] + r * cols, x[pairs[2 * p + 1]] + r * cols, cols);
     }
   };
-  const int parts = (int)std::min<int64_t>(chunks, n * (int64_t)k >= (1 << 15) ? thread_count() : 1);
-  if (parts <= 1) {
-    for (int64_t c = 0; c < chunks; ++c) run_chunk(c);
-  } else {
-    parallel_for(parts, [&](int t) {
-      for (int64_t c = chunks * t / parts; c < chunks * (t + 1) / parts; ++c) run_chunk(c);
-    });
-  }
-  std::vector<double> total((size_t)cols);
-  for (size_t p = 0; p < k; ++p) {
-    std::fill(total.begin(), total.end(), 0.0);
-    for (int64_t c = 0; c < chunks; ++c) {
-      const double* part = partial.data() + (c * k + p) * cols;
-      for (int64_t j = 0; j < cols; ++j) total[j] += part[j];
-    }
-    for (int64_t j = 0; j < cols; ++j) out[p][j] = (float)total[j];
-    if (with_rows)
+  run_chunks(chunks, (int)std::min<int64_t>(chunks, n * (int64_t)k >= (1 << 15) ? thread_count() : 1), run_chunk);
+  fold_column_partials(partial, chunks, k, cols, out);
+  if (with_rows)
+    for (size_t p = 0; p < k; ++p)
       for (int64_t r = 0; r < rows; ++r) row_out[p][r] = (float)row_total[p * rows + r];
-  }
 }
 
 namespace {

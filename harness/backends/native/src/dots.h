@@ -5,6 +5,7 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace algobench {
@@ -34,6 +35,15 @@ constexpr int64_t kColumnBlock = 256;
 // [c0, c0 + w), with group kColumnGroup (summed in float32, added in float64) or 1.
 void column_block_sums(const std::vector<const float*>& x, const std::vector<int32_t>& pairs, int64_t row, int group, int64_t cols,
                        int64_t c0, int64_t w, double* part);
+
+// Runs run_chunk(c) for every chunk c in [0, chunks): in `parts` contiguous ranges on the
+// pool's threads, or all in order on this one where parts <= 1. Each chunk writes its own
+// partials, so the split does not change a result.
+void run_chunks(int64_t chunks, int parts, const std::function<void(int64_t)>& run_chunk);
+
+// The column sums' last step: out[q][j] = the chunks' float64 partials
+// partial[(c·k + q)·cols + j] added in chunk order, rounded once to float32.
+void fold_column_partials(const std::vector<double>& partial, int64_t chunks, size_t k, int64_t cols, const std::vector<float*>& out);
 
 // Adds `dots` to the addon's exports.
 void define_dots_kernels(napi_env env, napi_value exports);
