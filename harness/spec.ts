@@ -410,6 +410,26 @@ export const SCHEDULE_FREE_KERNEL = 'AlgobenchScheduleFreeStep';
  */
 export const ELEMENTWISE_PROGRAM_KERNEL = 'AlgobenchElementwiseProgram';
 
+/**
+ * ELEMENTWISE_PROGRAM_KERNEL's program over several tensors in one call, that a backend
+ * may register (algobench's native kernels on wasm do): a rule's per-parameter program
+ * is the same for every parameter of the same kind, and one call for all of them pays
+ * the call's own cost (dispatch, and waking the threads) once per step, not once per
+ * parameter, as PyTorch's foreach optimizers do. The kit's `materialize` groups the
+ * programs it runs by what they compute and looks this kernel up with `tf.getKernel`;
+ * without it, one ELEMENTWISE_PROGRAM_KERNEL call per program. Called through
+ * `tf.engine().runKernel`:
+ * - inputs `{ x0, x1, … }`: N inputs per tensor, tensor t's input i being x(t·N + i),
+ *   each of that tensor's size or of size 1 (no axis views);
+ * - attrs `{ shapes, code, constants, outputs, inPlace? }`: `shapes` the T tensors'
+ *   shapes; `code`, `constants` and `outputs` as ELEMENTWISE_PROGRAM_KERNEL's, the same
+ *   for every tensor; `inPlace` (optional) as ELEMENTWISE_PROGRAM_KERNEL's for each
+ *   tensor in turn (K entries per tensor, each an index among that tensor's N inputs);
+ * - outputs: K per tensor, tensor t's output j at t·K + j, of shape `shapes[t]`.
+ * Each tensor's outputs have the bits of ELEMENTWISE_PROGRAM_KERNEL on that tensor alone.
+ */
+export const ELEMENTWISE_PROGRAMS_KERNEL = 'AlgobenchElementwisePrograms';
+
 /** The ops of an elementwise program, by opcode (their index), and how many operands each reads. */
 export const ELEMENTWISE_PROGRAM_OPS = [
   ['const', 0], ['add', 2], ['sub', 2], ['mul', 2], ['div', 2], ['divNoNan', 2], ['max', 2], ['min', 2],

@@ -22,7 +22,7 @@
  * submission's own folder.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ELEMENTWISE_PROGRAM_KERNEL, ELEMENTWISE_PROGRAM_OPS, type ElementwiseProgramOp } from '../../harness/spec.ts';
+import { ELEMENTWISE_PROGRAM_KERNEL, ELEMENTWISE_PROGRAM_OPS, ELEMENTWISE_PROGRAMS_KERNEL, type ElementwiseProgramOp } from '../../harness/spec.ts';
 import { fusedOpsEnabled } from './fused.ts';
 
 /** What an op takes: an expression of the same program, a tensor (of the program's size or a scalar), or a number. */
@@ -210,11 +210,18 @@ export class ElementwiseProgram {
     summed: readonly { node: number; axis: number }[],
     donors: ReadonlySet<tf.Tensor> | undefined,
   ): { outputs: tf.Tensor[]; sums: tf.Tensor[] } {
+    const c = this.compile(wanted, summed, donors);
+    const out = c.computed.length > 0 || summed.length > 0 ? (tf.engine().runKernel(ELEMENTWISE_PROGRAM_KERNEL, namedInputs(c.inputs), c.attrs as never) as tf.Tensor[]) : [];
+    return this.finish(c, out);
+  }
+
+  /** The program as ELEMENTWISE_PROGRAM_KERNEL takes it, for the outputs `wanted` and the sums `summed`. */
+  compile(wanted: readonly number[], summed: readonly { node: number; axis: number }[], donors: ReadonlySet<tf.Tensor> | undefined): Compiled {
     const live = this.live(summed.length === 0 ? wanted : [...wanted, ...summed.map((s) => s.node)]);
     const nodes = this.nodes;
     const inputAxes: number[] = [];
     const register: number[] = new Array<number>(nodes.length);
-    const inputs: Record<string, tf.Tensor> = {};
+    const inputs: tf.Tensor[] = [];
     // Inputs whose memory an output may take: donated, full size, more than one element.
     const donorRegisters: number[] = [];
     let registers = 0;
@@ -222,7 +229,7 @@ export class ElementwiseProgram {
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i]!;
       if (!live[i] || node.kind !== 'input') continue;
-      inputs[`x${registers}`] = node.tensor;
+      inputs.push(node.tensor);
       inputAxes.push(node.along ?? -1);
       anyAlong ||= node.along !== undefined;
       if (donors?.has(node.tensor) === true && node.along === undefined && node.tensor.size === this.size && this.size > 1) donorRegisters.push(registers);
@@ -251,19 +258,19 @@ export class ElementwiseProgram {
     // Outputs that are full-size inputs are returned as they are; the rest are computed.
     const computed: number[] = [];
     for (const w of wanted) if (!this.isFullInput(w) && !computed.includes(w)) computed.push(w);
+    const attrs: Record<string, unknown> = { shape: [...this.shape], code, constants, outputs: computed.map((w) => register[w]!) };
+    // The optional attributes only when used: a backend of the first contract still runs plain programs.
+    if (anyAlong) attrs['inputAxes'] = inputAxes;
+    if (summed.length > 0) attrs['sums'] = summed.flatMap((s) => [register[s.node]!, s.axis]);
+    if (donorRegisters.length > 0) attrs['inPlace'] = pairDonors(computed.map((w) => register[w]! - inputCount), donorRegisters, lastRead);
+    return { program: this, inputs, attrs, computed, wanted, plain: !anyAlong && summed.length === 0 && computed.length > 0 && this.size > 0 };
+  }
+
+  /** The outputs (and sums) of a compiled program from what the kernel returned for it. */
+  finish(c: Compiled, out: readonly tf.Tensor[]): { outputs: tf.Tensor[]; sums: tf.Tensor[] } {
     const results = new Map<number, tf.Tensor>();
-    let sums: tf.Tensor[] = [];
-    if (computed.length > 0 || summed.length > 0) {
-      const attrs: Record<string, unknown> = { shape: [...this.shape], code, constants, outputs: computed.map((w) => register[w]!) };
-      // The optional attributes only when used: a backend of the first contract still runs plain programs.
-      if (anyAlong) attrs['inputAxes'] = inputAxes;
-      if (summed.length > 0) attrs['sums'] = summed.flatMap((s) => [register[s.node]!, s.axis]);
-      if (donorRegisters.length > 0) attrs['inPlace'] = pairDonors(computed.map((w) => register[w]! - inputCount), donorRegisters, lastRead);
-      const out = tf.engine().runKernel(ELEMENTWISE_PROGRAM_KERNEL, inputs, attrs as never) as tf.Tensor[];
-      computed.forEach((w, i) => results.set(w, out[i]!));
-      sums = out.slice(computed.length);
-    }
-    return { outputs: wanted.map((w) => results.get(w) ?? this.inputTensor(w)), sums };
+    c.computed.forEach((w, i) => results.set(w, out[i]!));
+    return { outputs: c.wanted.map((w) => results.get(w) ?? this.inputTensor(w)), sums: out.slice(c.computed.length) };
   }
 
   private isFullInput(node: number): boolean {
@@ -323,6 +330,56 @@ function pairDonors(outputAt: readonly number[], donors: readonly number[], last
   return out;
 }
 
+/** A program as ELEMENTWISE_PROGRAM_KERNEL takes it (`compile`), and what its outputs are. */
+interface Compiled {
+  readonly program: ElementwiseProgram;
+  readonly inputs: readonly tf.Tensor[];
+  readonly attrs: Record<string, unknown>;
+  /** The nodes the kernel computes, in the order of its outputs. */
+  readonly computed: readonly number[];
+  readonly wanted: readonly number[];
+  /** Outputs only (no sums, no inputs along an axis, something to compute): it may join ELEMENTWISE_PROGRAMS_KERNEL. */
+  readonly plain: boolean;
+}
+
+function namedInputs(inputs: readonly tf.Tensor[], into: Record<string, tf.Tensor> = {}, from = 0): Record<string, tf.Tensor> {
+  for (let i = 0; i < inputs.length; i++) into[`x${from + i}`] = inputs[i]!;
+  return into;
+}
+
+/** What a compiled program computes, apart from its tensors: programs of one key run as one ELEMENTWISE_PROGRAMS_KERNEL call. */
+function programKey(c: Compiled): string {
+  const constants = (c.attrs['constants'] as number[]).map((x) => (Object.is(x, -0) ? '-0' : String(x)));
+  return `${c.inputs.length};${(c.attrs['code'] as number[]).join(',')};${constants.join(',')};${(c.attrs['outputs'] as number[]).join(',')}`;
+}
+
+/**
+ * Runs compiled programs of one key as one ELEMENTWISE_PROGRAMS_KERNEL call; each
+ * program's outputs come back in its own order, with the bits of its own call.
+ */
+function runTogether(group: readonly Compiled[]): tf.Tensor[][] {
+  const first = group[0]!;
+  const inputs: Record<string, tf.Tensor> = {};
+  const outputCount = first.computed.length;
+  let donated = false;
+  const inPlace: number[] = [];
+  group.forEach((c, t) => {
+    namedInputs(c.inputs, inputs, t * first.inputs.length);
+    const own = c.attrs['inPlace'] as number[] | undefined;
+    donated ||= own !== undefined;
+    for (let j = 0; j < outputCount; j++) inPlace.push(own?.[j] ?? -1);
+  });
+  const attrs: Record<string, unknown> = {
+    shapes: group.map((c) => c.attrs['shape']),
+    code: first.attrs['code'],
+    constants: first.attrs['constants'],
+    outputs: first.attrs['outputs'],
+  };
+  if (donated) attrs['inPlace'] = inPlace;
+  const out = tf.engine().runKernel(ELEMENTWISE_PROGRAMS_KERNEL, inputs, attrs as never) as tf.Tensor[];
+  return group.map((_, t) => out.slice(t * outputCount, (t + 1) * outputCount));
+}
+
 function reshaped(t: tf.Tensor, shape: readonly number[]): tf.Tensor {
   return t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : tf.reshape(t, [...shape]);
 }
@@ -358,6 +415,10 @@ function applyOp(op: Exclude<ElementwiseProgramOp, 'const'>, args: (tf.Tensor | 
 
 function kernelAvailable(program: ElementwiseProgram): boolean {
   return fusedOpsEnabled() && program.allFloat32() && tf.getKernel(ELEMENTWISE_PROGRAM_KERNEL, tf.getBackend()) !== undefined;
+}
+
+function programsKernelAvailable(): boolean {
+  return fusedOpsEnabled() && tf.getKernel(ELEMENTWISE_PROGRAMS_KERNEL, tf.getBackend()) !== undefined;
 }
 
 /** Each tensor of a map as the first input of its own program. */
@@ -425,9 +486,31 @@ export function materialize<T>(x: unknown, handOver?: HandOver): T {
     };
   }
   const computed = new Map<Expr, tf.Tensor>();
+  // Programs that compute the same thing (a rule's program for each parameter) run as
+  // one call where the backend has the kernel for it; the rest one call each.
+  const together = new Map<string, { compiled: Compiled; exprs: Expr[] }[]>();
+  const multi = byProgram.size > 1 && programsKernelAvailable();
   for (const [program, exprs] of byProgram) {
+    if (multi && kernelAvailable(program)) {
+      const compiled = program.compile(exprs.map((e) => program.value(e).node), [], donorsOf?.(program));
+      if (compiled.plain) {
+        const key = programKey(compiled);
+        const list = together.get(key);
+        if (list === undefined) together.set(key, [{ compiled, exprs }]);
+        else list.push({ compiled, exprs });
+        continue;
+      }
+    }
     const tensors = program.run(exprs, donorsOf?.(program));
     exprs.forEach((e, i) => computed.set(e, tensors[i]!));
+  }
+  for (const group of together.values()) {
+    const outs = group.length > 1 ? runTogether(group.map((g) => g.compiled)) : undefined;
+    group.forEach(({ compiled, exprs }, t) => {
+      const raw = outs?.[t] ?? (tf.engine().runKernel(ELEMENTWISE_PROGRAM_KERNEL, namedInputs(compiled.inputs), compiled.attrs as never) as tf.Tensor[]);
+      const tensors = compiled.program.finish(compiled, raw).outputs;
+      exprs.forEach((e, i) => computed.set(e, tensors[i]!));
+    });
   }
   const rebuild = (v: unknown): unknown => {
     if (v instanceof Expr) return computed.get(v)!;

@@ -1,6 +1,6 @@
 /**
  * Every optimizer of the conformance table on the wasm backend, once with the fused
- * kernels (the elementwise-program kernel, schedule-free's own kernel, and the Adam
+ * kernels (the elementwise-program kernels, schedule-free's own kernel, and the Adam
  * kernel for the Adam family) and once through plain tfjs ops (fused ops switched off):
  * the same 6-step update trajectories to float32 tolerance, and the fused run does go
  * through the program (or schedule-free) kernel while the plain run never does. The float64 references of conformance.test.ts
@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
-import { ELEMENTWISE_PROGRAM_KERNEL, SCHEDULE_FREE_KERNEL } from '../../harness/spec.ts';
+import { ELEMENTWISE_PROGRAM_KERNEL, ELEMENTWISE_PROGRAMS_KERNEL, SCHEDULE_FREE_KERNEL } from '../../harness/spec.ts';
 import { setFusedOpsEnabled } from '../../submissions/kit/fused.ts';
 import { trajectory } from './_hygiene.ts';
 import { OPTIMIZERS_UNDER_TEST } from './_optimizers_under_test.ts';
@@ -20,7 +20,7 @@ const STEPS = 6;
 const TOL = 1e-6;
 const native = loadNativeAddon() !== undefined;
 /** The kernels that run a rule's elementwise step: the program, or schedule-free's own. */
-const FUSED_STEP_KERNELS: readonly string[] = [ELEMENTWISE_PROGRAM_KERNEL, SCHEDULE_FREE_KERNEL];
+const FUSED_STEP_KERNELS: readonly string[] = [ELEMENTWISE_PROGRAM_KERNEL, ELEMENTWISE_PROGRAMS_KERNEL, SCHEDULE_FREE_KERNEL];
 
 function run(make: () => Parameters<typeof trajectory>[0], fused: boolean): { steps: number[][]; programCalls: number } {
   setFusedOpsEnabled(fused);

@@ -62,6 +62,12 @@ export interface NativeAddon {
     sums?: Float32Array[], sumRegisters?: Int32Array, sumViews?: Float64Array,
   ): void;
   /**
+   * elementwiseProgram over several tensors in one call (ELEMENTWISE_PROGRAMS_KERNEL in harness/spec.ts): N inputs
+   * per tensor (tensor t's at t·N…), K outputs per tensor (t·K…), `sizes` the tensors' element counts; no axis
+   * views, no sums. Absent from addons built before it.
+   */
+  elementwisePrograms?(inputs: Float32Array[], outputs: Float32Array[], code: Int32Array, constants: Float64Array, outputRegisters: Int32Array, sizes: Float64Array): void;
+  /**
    * A fused activation gradient over float32s of one length: op 0 dx = dy·(1 − v²) (v = tanh's
    * output), 1 dx = dy·v·(1 − v) (sigmoid's output), 2 dx = lo ≤ v ≤ hi ? dy : 0 (clip's input).
    * Absent from addons built before it.

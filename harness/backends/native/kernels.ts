@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type ConvAttrs, convInfo, type Info, type KernelArgs, poolInfo, type WasmBackend, wasmBackend } from '../wasm/kernel_utils.ts';
-import { ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL } from '../../spec.ts';
+import { ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL, ELEMENTWISE_PROGRAMS_KERNEL } from '../../spec.ts';
 import type { NativeAddon } from './addon.ts';
 import { gradientKernelConfigs } from './kernels_gradients.ts';
 import { dotsKernelConfigs } from './kernels_dots.ts';
@@ -305,6 +305,68 @@ function elementwiseProgram(addon: NativeAddon): tf.KernelConfig {
   };
 }
 
+/**
+ * One elementwise program over several tensors (ELEMENTWISE_PROGRAMS_KERNEL in
+ * harness/spec.ts) in one addon call: a rule's program for every parameter at once, so
+ * the call's own cost and the threads' wake-up come once per step. Outputs and donated
+ * memory as elementwiseProgram's, tensor by tensor.
+ */
+function elementwisePrograms(run: NonNullable<NativeAddon['elementwisePrograms']>): tf.KernelConfig {
+  return {
+    kernelName: ELEMENTWISE_PROGRAMS_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const attrs = args.attrs ?? {};
+      const shapes = attrs['shapes'] as number[][];
+      const outputs = attrs['outputs'] as number[];
+      const inPlace = attrs['inPlace'] as number[] | undefined;
+      const count = Object.keys(args.inputs).length;
+      const tensors = shapes.length;
+      const perTensor = count / tensors;
+      if (tensors === 0 || !Number.isInteger(perTensor)) throw new Error(`${ELEMENTWISE_PROGRAMS_KERNEL}: pass the same number of inputs for each of the shapes`);
+      const inputs: Info[] = [];
+      for (let i = 0; i < count; i++) {
+        const x = args.inputs[`x${i}`];
+        if (x === undefined || x.dtype !== 'float32') throw new Error(`${ELEMENTWISE_PROGRAMS_KERNEL}: inputs must be float32 tensors named x0, x1, … in order`);
+        inputs.push(x);
+      }
+      const backend = wasmBackend(args);
+      const counts = args.backend as unknown as { refCount(dataId: object): number; incRef(dataId: object): void };
+      const outs: Info[] = [];
+      const sizes = new Float64Array(tensors);
+      for (let t = 0; t < tensors; t++) {
+        const shape = shapes[t]!;
+        const n = product(shape);
+        sizes[t] = n;
+        const first = outs.length;
+        for (let j = 0; j < outputs.length; j++) {
+          const k = inPlace?.[t * outputs.length + j] ?? -1;
+          const donor = k >= 0 ? inputs[t * perTensor + k] : undefined;
+          let taken = false;
+          for (let o = first; o < outs.length; o++) taken ||= outs[o]!.dataId === donor?.dataId;
+          if (donor !== undefined && n > 1 && product(donor.shape) === n && !taken && counts.refCount(donor.dataId) === 1) {
+            counts.incRef(donor.dataId);
+            outs.push({ dataId: donor.dataId, shape: [...shape], dtype: 'float32' });
+          } else {
+            outs.push(backend.makeOutput([...shape], 'float32'));
+          }
+        }
+      }
+      try {
+        const inputViews: Float32Array[] = [];
+        for (const x of inputs) inputViews.push(f32(backend, x));
+        const outputViews: Float32Array[] = [];
+        for (const o of outs) outputViews.push(f32(backend, o));
+        run(inputViews, outputViews, Int32Array.from(attrs['code'] as number[]), Float64Array.from(attrs['constants'] as number[]), Int32Array.from(outputs), sizes);
+      } catch (err) {
+        for (const o of outs) backend.disposeData(o.dataId);
+        throw err;
+      }
+      return outs;
+    },
+  };
+}
+
 /** An axis as the addon's (mid, inner) view, written at `at`; −1 (all axes) is the whole tensor as one. */
 function axisView(shape: readonly number[], n: number, axis: number, into: Float64Array, at: number): void {
   if (axis < 0) {
@@ -345,6 +407,8 @@ export function nativeKernelConfigs(addon: NativeAddon, current: (name: string) 
     reduction(addon, 'Mean', current('Mean')),
     adamMoments(addon),
     elementwiseProgram(addon),
+    // Absent from addons built before it.
+    ...(addon.elementwisePrograms !== undefined ? [elementwisePrograms(addon.elementwisePrograms.bind(addon))] : []),
     sharedIdentity(current('Identity')),
     ...stockKernelConfigs(addon, current),
     ...gradientKernelConfigs(addon),

@@ -233,6 +233,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"reduceSum", nullptr, ReduceSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamMoments", nullptr, AdamMoments, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"elementwiseProgram", nullptr, algobench::ElementwiseProgramBinding, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"elementwisePrograms", nullptr, algobench::ElementwiseProgramsBinding, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -201,15 +201,28 @@ void chunk_entries(const AxisView& v, int64_t c0, int64_t c1, int64_t* lo, int64
 
 }  // namespace
 
-void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::vector<Instruction>& code,
-                 const std::vector<float>& constants, const std::vector<int32_t>& output_registers,
-                 const std::vector<float*>& outputs, const std::vector<ProgramSum>& sums) {
+namespace {
+
+// What a program does at each instruction for one tensor's inputs and outputs: which
+// registers hold one value for every element, which instructions write an output
+// straight, and which mul + add pairs run as one loop.
+struct Plan {
+  std::vector<bool> uniform;           // per register
+  std::vector<int32_t> direct;         // per instruction: the output it writes straight, or −1
+  std::vector<bool> fused;             // per instruction
+  std::vector<bool> written_directly;  // per output
+};
+
+Plan plan_program(const std::vector<ProgramInput>& inputs, const std::vector<Instruction>& code,
+                  const std::vector<int32_t>& output_registers, const std::vector<float*>& outputs,
+                  const std::vector<ProgramSum>& sums) {
   const size_t n_in = inputs.size();
   const size_t n_reg = n_in + code.size();
-  if (n == 0) return;
+  Plan plan;
   // Registers that hold one value for every element (scalar inputs, constants, and ops
-  // on those only) are filled once per thread, not once per block.
-  std::vector<bool> uniform(n_reg, false);
+  // on those only) are filled once per task, not once per block.
+  std::vector<bool>& uniform = plan.uniform;
+  uniform.assign(n_reg, false);
   for (size_t r = 0; r < n_in; ++r) uniform[r] = inputs[r].scalar;
   for (size_t i = 0; i < code.size(); ++i) {
     const Instruction& ins = code[i];
@@ -219,38 +232,14 @@ void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::
       for (int k = 0; k < arity(ins.op); ++k) u = u && uniform[operands[k]];
     uniform[n_in + i] = u;
   }
-  // The chunk grid, and where each chunk's partial sums live. A shape whose partials
-  // would outgrow the tensor (a sum over a short axis of huge rows) runs as one chunk.
-  int64_t chunk = kChunk;
-  std::vector<std::vector<int64_t>> lo(sums.size()), offset(sums.size());
-  auto lay_out = [&]() {
-    const int64_t chunks = (n + chunk - 1) / chunk;
-    int64_t total = 0;
-    for (size_t s = 0; s < sums.size(); ++s) {
-      lo[s].assign(chunks, 0);
-      offset[s].assign(chunks + 1, 0);
-      for (int64_t c = 0; c < chunks; ++c) {
-        int64_t l, h;
-        chunk_entries(sums[s].over, c * chunk, std::min(n, (c + 1) * chunk), &l, &h);
-        lo[s][c] = l;
-        offset[s][c + 1] = offset[s][c] + (h - l);
-      }
-      total += offset[s][chunks];
-    }
-    return total;
-  };
-  if (lay_out() > 4 * n + (1 << 20)) {
-    chunk = n;
-    lay_out();
-  }
-  const int64_t chunks = (n + chunk - 1) / chunk;
   // Outputs written straight by the instruction that computes them (no register, no
   // copy): `direct[i]` is the output instruction i writes, or −1. An output that is
   // the memory of an input (written in place) qualifies only when no later instruction,
   // sum or output reads that input, since within a block every instruction runs over
   // all of the block before the next; else it is copied from its register at the end
   // of each block, after everything has read the block's inputs.
-  std::vector<int32_t> direct(code.size(), -1);
+  std::vector<int32_t>& direct = plan.direct;
+  direct.assign(code.size(), -1);
   {
     std::vector<int64_t> last_use(n_in, -1);
     std::vector<bool> read_as_addend(n_in, false);
@@ -284,7 +273,8 @@ void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::
   // fused[i]: instruction i − 1 is mul(x, u) with u uniform, read only by instruction
   // i = add of it and another register; i runs both (scaled_add) and i − 1 is skipped.
   // The kit's every update ends so (p + u·(−lr)), and most of its moments are such sums.
-  std::vector<bool> fused(code.size(), false);
+  std::vector<bool>& fused = plan.fused;
+  fused.assign(code.size(), false);
   {
     std::vector<int> uses(n_reg, 0);
     for (const Instruction& ins : code) {
@@ -302,62 +292,114 @@ void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::
                  (add.a == r) != (add.b == r) && uses[r] == 1 && !fused[i - 1];
     }
   }
-  std::vector<bool> written_directly(outputs.size(), false);
+  plan.written_directly.assign(outputs.size(), false);
   for (int32_t j : direct)
-    if (j >= 0) written_directly[j] = true;
+    if (j >= 0) plan.written_directly[j] = true;
+  return plan;
+}
+
+// Runs the program over elements [begin, end) block by block, calling
+// on_block(start, m, registers) after each block's instructions (for the sums) and
+// before its outputs are copied out.
+template <typename OnBlock>
+void run_range(const Plan& plan, const std::vector<ProgramInput>& inputs, const std::vector<Instruction>& code,
+               const std::vector<float>& constants, const std::vector<int32_t>& output_registers,
+               const std::vector<float*>& outputs, int64_t begin, int64_t end, OnBlock&& on_block) {
+  const size_t n_in = inputs.size();
+  const size_t n_reg = n_in + code.size();
+  const std::vector<bool>& uniform = plan.uniform;
+  const std::vector<int32_t>& direct = plan.direct;
+  const std::vector<bool>& fused = plan.fused;
+  std::vector<float> scratch(n_reg * kBlock);
+  std::vector<const float*> reg(n_reg);
+  auto slot = [&](size_t r) { return scratch.data() + r * kBlock; };
+  auto eval = [&](size_t i, int64_t start, int64_t m) {
+    const Instruction& ins = code[i];
+    float* out = direct[i] >= 0 ? outputs[direct[i]] + start : slot(n_in + i);
+    if (ins.op == kConst) {
+      std::fill(out, out + m, constants[ins.a]);
+    } else if (fused[i]) {
+      const Instruction& mul = code[i - 1];
+      const bool uniform_first = uniform[mul.a];
+      const bool product_first = ins.a == (int32_t)(n_in + i - 1);
+      scaled_add(uniform_first, product_first, m, out, reg[product_first ? ins.b : ins.a], reg[uniform_first ? mul.b : mul.a],
+                 reg[uniform_first ? mul.a : mul.b][0]);
+    } else {
+      apply(ins.op, m, out, reg[ins.a], arity(ins.op) > 1 ? reg[ins.b] : nullptr, arity(ins.op) > 2 ? reg[ins.c] : nullptr);
+    }
+    reg[n_in + i] = out;
+  };
+  for (size_t r = 0; r < n_in; ++r) {
+    if (inputs[r].scalar) {
+      std::fill(slot(r), slot(r) + kBlock, inputs[r].data[0]);
+      reg[r] = slot(r);
+    }
+  }
+  for (size_t i = 0; i < code.size(); ++i)
+    if (uniform[n_in + i]) eval(i, 0, kBlock);
+  for (int64_t start = begin; start < end; start += kBlock) {
+    const int64_t m = std::min(kBlock, end - start);
+    for (size_t r = 0; r < n_in; ++r) {
+      if (inputs[r].along.mid > 0) {
+        gather_along(inputs[r], start, m, slot(r));
+        reg[r] = slot(r);
+      } else if (!inputs[r].scalar) {
+        reg[r] = inputs[r].data + start;
+      }
+    }
+    for (size_t i = 0; i < code.size(); ++i)
+      if (!uniform[n_in + i] && !(i + 1 < code.size() && fused[i + 1])) eval(i, start, m);
+    on_block(start, m, reg.data());
+    for (size_t j = 0; j < outputs.size(); ++j)
+      if (!plan.written_directly[j]) std::memcpy(outputs[j] + start, reg[output_registers[j]], m * sizeof(float));
+  }
+}
+
+}  // namespace
+
+void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::vector<Instruction>& code,
+                 const std::vector<float>& constants, const std::vector<int32_t>& output_registers,
+                 const std::vector<float*>& outputs, const std::vector<ProgramSum>& sums) {
+  if (n == 0) return;
+  // The chunk grid, and where each chunk's partial sums live. A shape whose partials
+  // would outgrow the tensor (a sum over a short axis of huge rows) runs as one chunk.
+  int64_t chunk = kChunk;
+  std::vector<std::vector<int64_t>> lo(sums.size()), offset(sums.size());
+  auto lay_out = [&]() {
+    const int64_t chunks = (n + chunk - 1) / chunk;
+    int64_t total = 0;
+    for (size_t s = 0; s < sums.size(); ++s) {
+      lo[s].assign(chunks, 0);
+      offset[s].assign(chunks + 1, 0);
+      for (int64_t c = 0; c < chunks; ++c) {
+        int64_t l, h;
+        chunk_entries(sums[s].over, c * chunk, std::min(n, (c + 1) * chunk), &l, &h);
+        lo[s][c] = l;
+        offset[s][c + 1] = offset[s][c] + (h - l);
+      }
+      total += offset[s][chunks];
+    }
+    return total;
+  };
+  if (lay_out() > 4 * n + (1 << 20)) {
+    chunk = n;
+    lay_out();
+  }
+  const int64_t chunks = (n + chunk - 1) / chunk;
+  const Plan plan = plan_program(inputs, code, output_registers, outputs, sums);
   std::vector<std::vector<double>> partial(sums.size());
   for (size_t s = 0; s < sums.size(); ++s) partial[s].assign(offset[s][chunks], 0.0);
   // Each element depends on its own inputs only, so the split changes no bit.
   const int parts = (int)std::min<int64_t>(chunks, n >= (1 << 15) ? thread_count() : 1);
   parallel_for(parts, [&](int t) {
     const int64_t first = chunks * t / parts, last = chunks * (t + 1) / parts;
-    std::vector<float> scratch(n_reg * kBlock);
-    std::vector<const float*> reg(n_reg);
-    auto slot = [&](size_t r) { return scratch.data() + r * kBlock; };
-    auto eval = [&](size_t i, int64_t start, int64_t m) {
-      const Instruction& ins = code[i];
-      float* out = direct[i] >= 0 ? outputs[direct[i]] + start : slot(n_in + i);
-      if (ins.op == kConst) {
-        std::fill(out, out + m, constants[ins.a]);
-      } else if (fused[i]) {
-        const Instruction& mul = code[i - 1];
-        const bool uniform_first = uniform[mul.a];
-        const bool product_first = ins.a == (int32_t)(n_in + i - 1);
-        scaled_add(uniform_first, product_first, m, out, reg[product_first ? ins.b : ins.a], reg[uniform_first ? mul.b : mul.a],
-                   reg[uniform_first ? mul.a : mul.b][0]);
-      } else {
-        apply(ins.op, m, out, reg[ins.a], arity(ins.op) > 1 ? reg[ins.b] : nullptr, arity(ins.op) > 2 ? reg[ins.c] : nullptr);
-      }
-      reg[n_in + i] = out;
-    };
-    for (size_t r = 0; r < n_in; ++r) {
-      if (inputs[r].scalar) {
-        std::fill(slot(r), slot(r) + kBlock, inputs[r].data[0]);
-        reg[r] = slot(r);
-      }
-    }
-    for (size_t i = 0; i < code.size(); ++i)
-      if (uniform[n_in + i]) eval(i, 0, kBlock);
-    for (int64_t c = first; c < last; ++c) {
-      const int64_t c1 = std::min(n, (c + 1) * chunk);
-      for (int64_t start = c * chunk; start < c1; start += kBlock) {
-        const int64_t m = std::min(kBlock, c1 - start);
-        for (size_t r = 0; r < n_in; ++r) {
-          if (inputs[r].along.mid > 0) {
-            gather_along(inputs[r], start, m, slot(r));
-            reg[r] = slot(r);
-          } else if (!inputs[r].scalar) {
-            reg[r] = inputs[r].data + start;
-          }
-        }
-        for (size_t i = 0; i < code.size(); ++i)
-          if (!uniform[n_in + i] && !(i + 1 < code.size() && fused[i + 1])) eval(i, start, m);
-        for (size_t s = 0; s < sums.size(); ++s)
-          accumulate(sums[s].over, start, m, reg[sums[s].reg], partial[s].data() + offset[s][c], lo[s][c]);
-        for (size_t j = 0; j < outputs.size(); ++j)
-          if (!written_directly[j]) std::memcpy(outputs[j] + start, reg[output_registers[j]], m * sizeof(float));
-      }
-    }
+    // Blocks never straddle chunks: a chunk is a multiple of kBlock, or all of n.
+    run_range(plan, inputs, code, constants, output_registers, outputs, first * chunk, std::min(n, last * chunk),
+              [&](int64_t start, int64_t m, const float* const* reg) {
+                const int64_t c = start / chunk;
+                for (size_t s = 0; s < sums.size(); ++s)
+                  accumulate(sums[s].over, start, m, reg[sums[s].reg], partial[s].data() + offset[s][c], lo[s][c]);
+              });
   });
   for (size_t s = 0; s < sums.size(); ++s) {
     const int64_t entries = n / sums[s].over.mid;
@@ -368,6 +410,43 @@ void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::
       for (int64_t e = 0; e < count; ++e) total[l + e] += p[e];
     }
     for (int64_t e = 0; e < entries; ++e) sums[s].out[e] = (float)total[e];
+  }
+}
+
+void run_programs(const std::vector<ProgramTensor>& tensors, const std::vector<Instruction>& code,
+                  const std::vector<float>& constants, const std::vector<int32_t>& output_registers) {
+  // Each tensor as run_program splits it (its chunks over min(chunks, threads) tasks from
+  // 2^15 elements, else one task), all tensors' tasks in one job of the pool: one wake-up
+  // of the workers and one call for a whole update, where a call per tensor paid both
+  // per tensor. A tensor's elements are computed as run_program computes them.
+  struct Task {
+    size_t tensor;
+    int64_t begin, end;
+  };
+  std::vector<Task> tasks;
+  std::vector<Plan> plans;
+  plans.reserve(tensors.size());
+  int64_t total = 0;
+  for (size_t t = 0; t < tensors.size(); ++t) {
+    const ProgramTensor& x = tensors[t];
+    plans.push_back(plan_program(x.inputs, code, output_registers, x.outputs, {}));
+    if (x.n == 0) continue;
+    total += x.n;
+    const int64_t chunks = (x.n + kChunk - 1) / kChunk;
+    const int parts = (int)std::min<int64_t>(chunks, x.n >= (1 << 15) ? thread_count() : 1);
+    for (int p = 0; p < parts; ++p)
+      tasks.push_back({t, std::min(x.n, chunks * p / parts * kChunk), std::min(x.n, chunks * (p + 1) / parts * kChunk)});
+  }
+  auto run_task = [&](int i) {
+    const Task& task = tasks[i];
+    const ProgramTensor& x = tensors[task.tensor];
+    run_range(plans[task.tensor], x.inputs, code, constants, output_registers, x.outputs, task.begin, task.end,
+              [](int64_t, int64_t, const float* const*) {});
+  };
+  if (total >= (1 << 15)) {
+    parallel_for((int)tasks.size(), run_task);
+  } else {
+    for (size_t i = 0; i < tasks.size(); ++i) run_task((int)i);
   }
 }
 
@@ -497,6 +576,62 @@ napi_value ElementwiseProgramBinding(napi_env env, napi_callback_info info) {
   std::vector<ProgramSum> sums;
   for (size_t s = 0; s < sum_views.size(); ++s) sums.push_back({sum_registers[s], sum_over[s], sum_views[s]});
   run_program(n, inputs, code, constants, output_registers, out_views, sums);
+  return nullptr;
+}
+
+napi_value ElementwiseProgramsBinding(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  double* size_data;
+  size_t tensor_count = 0;
+  if (argc < 6 || !typed_view(env, argv[5], napi_float64_array, &size_data, &tensor_count) || tensor_count == 0) {
+    return fail(env, "elementwisePrograms: argument 5 must be a Float64Array of the tensors' element counts (at least one)");
+  }
+  std::vector<float*> in_views, out_views;
+  std::vector<bool> in_scalar, out_scalar;
+  std::vector<size_t> in_lengths, out_lengths;
+  if (!float32_list(env, argv[0], -1, false, &in_views, &in_scalar, &in_lengths) ||
+      !float32_list(env, argv[1], -1, false, &out_views, &out_scalar, &out_lengths)) {
+    return fail(env, "elementwisePrograms: inputs and outputs must be arrays of Float32Arrays");
+  }
+  int32_t* code_data;
+  double* constant_data;
+  int32_t* output_data;
+  size_t code_len, constant_len, output_len;
+  if (!typed_view(env, argv[2], napi_int32_array, &code_data, &code_len) || code_len % 4 != 0 ||
+      !typed_view(env, argv[3], napi_float64_array, &constant_data, &constant_len) ||
+      !typed_view(env, argv[4], napi_int32_array, &output_data, &output_len) ||
+      in_views.size() % tensor_count != 0 || out_views.size() != output_len * tensor_count) {
+    return fail(env, "elementwisePrograms: code (Int32Array of 4 per op), constants (Float64Array), one output register per output, and N inputs and K outputs per tensor");
+  }
+  const size_t per_tensor = in_views.size() / tensor_count;
+  std::vector<Instruction> code(code_len / 4);
+  for (size_t i = 0; i < code.size(); ++i) code[i] = {code_data[4 * i], code_data[4 * i + 1], code_data[4 * i + 2], code_data[4 * i + 3]};
+  std::vector<float> constants(constant_data, constant_data + constant_len);
+  std::vector<int32_t> output_registers(output_data, output_data + output_len);
+  const char* problem = validate_program(per_tensor, code, constants.size(), output_registers);
+  if (problem[0] != '\0') return fail(env, std::string("elementwisePrograms") + (problem + std::strlen("elementwiseProgram")));
+  std::vector<ProgramTensor> tensors(tensor_count);
+  for (size_t t = 0; t < tensor_count; ++t) {
+    const double size = size_data[t];
+    if (!(size >= 0) || size != (double)(int64_t)size) return fail(env, "elementwisePrograms: each size must be a whole number of elements");
+    const int64_t n = (int64_t)size;
+    ProgramTensor& x = tensors[t];
+    x.n = n;
+    for (size_t i = 0; i < per_tensor; ++i) {
+      const size_t k = t * per_tensor + i;
+      const bool one = in_lengths[k] == 1 && n != 1;
+      if ((int64_t)in_lengths[k] != n && !one) return fail(env, "elementwisePrograms: each input must hold its tensor's element count, or 1");
+      x.inputs.push_back({in_views[k], one, AxisView{}});
+    }
+    for (size_t j = 0; j < output_len; ++j) {
+      const size_t k = t * output_len + j;
+      if ((int64_t)out_lengths[k] != n) return fail(env, "elementwisePrograms: each output must hold its tensor's element count");
+      x.outputs.push_back(out_views[k]);
+    }
+  }
+  run_programs(tensors, code, constants, output_registers);
   return nullptr;
 }
 
