@@ -422,9 +422,11 @@ export const ELEMENTWISE_PROGRAM_KERNEL = 'AlgobenchElementwiseProgram';
  * - inputs `{ x0, x1, … }`: N inputs per tensor, tensor t's input i being x(t·N + i),
  *   each of that tensor's size or of size 1 (no axis views);
  * - attrs `{ shapes, code, constants, outputs, inPlace? }`: `shapes` the T tensors'
- *   shapes; `code`, `constants` and `outputs` as ELEMENTWISE_PROGRAM_KERNEL's, the same
- *   for every tensor; `inPlace` (optional) as ELEMENTWISE_PROGRAM_KERNEL's for each
- *   tensor in turn (K entries per tensor, each an index among that tensor's N inputs);
+ *   shapes; `code` and `outputs` as ELEMENTWISE_PROGRAM_KERNEL's, the same for every
+ *   tensor; `constants` C per tensor (tensor t's at t·C…, so that programs differing
+ *   only in their constants, such as a mean's 1/n, share a call); `inPlace` (optional)
+ *   as ELEMENTWISE_PROGRAM_KERNEL's for each tensor in turn (K entries per tensor, each
+ *   an index among that tensor's N inputs);
  * - outputs: K per tensor, tensor t's output j at t·K + j, of shape `shapes[t]`.
  * Each tensor's outputs have the bits of ELEMENTWISE_PROGRAM_KERNEL on that tensor alone.
  */

@@ -347,10 +347,13 @@ function namedInputs(inputs: readonly tf.Tensor[], into: Record<string, tf.Tenso
   return into;
 }
 
-/** What a compiled program computes, apart from its tensors: programs of one key run as one ELEMENTWISE_PROGRAMS_KERNEL call. */
+/**
+ * What a compiled program computes, apart from its tensors and constants (a mean's 1/n,
+ * a parameter group's learning rate): programs of one key run as one
+ * ELEMENTWISE_PROGRAMS_KERNEL call, each with its own constants.
+ */
 function programKey(c: Compiled): string {
-  const constants = (c.attrs['constants'] as number[]).map((x) => (Object.is(x, -0) ? '-0' : String(x)));
-  return `${c.inputs.length};${(c.attrs['code'] as number[]).join(',')};${constants.join(',')};${(c.attrs['outputs'] as number[]).join(',')}`;
+  return `${c.inputs.length};${(c.attrs['code'] as number[]).join(',')};${(c.attrs['outputs'] as number[]).join(',')}`;
 }
 
 /**
@@ -372,7 +375,7 @@ function runTogether(group: readonly Compiled[]): tf.Tensor[][] {
   const attrs: Record<string, unknown> = {
     shapes: group.map((c) => c.attrs['shape']),
     code: first.attrs['code'],
-    constants: first.attrs['constants'],
+    constants: group.flatMap((c) => c.attrs['constants'] as number[]),
     outputs: first.attrs['outputs'],
   };
   if (donated) attrs['inPlace'] = inPlace;

@@ -3,7 +3,8 @@
  * call. Each tensor's outputs are checked bit for bit against the cpu backend running
  * the program's ops on that tensor alone (tfjs ops, independent of the kernel), on odd
  * sizes (one element, a block and a bit, sizes split between threads, several tensors
- * of one call split into tasks together), with a size-1 input broadcast; donated inputs
+ * of one call split into tasks together), with a size-1 input broadcast and each
+ * tensor's own constant; donated inputs
  * are taken over per tensor, and not where another tensor holds the memory. Then the
  * kit's `materialize`: programs that compute the same thing run as one call, with the
  * bits of one call per program.
@@ -40,7 +41,7 @@ function onCpu<T>(f: () => T): T {
 }
 
 // Registers 0 p, 1 g, 2 v (v > 0), 3 s (size 1). The code (4 numbers per op):
-//   r4 = const −0.1          r5 = mul(g, r4)        r6 = add(p, r5)     (p − 0.1·g: output 0)
+//   r4 = const −lr           r5 = mul(g, r4)        r6 = add(p, r5)     (p − lr·g: output 0)
 //   r7 = mul(v, s)           r8 = sqrt(r7)          r9 = div(g, r8)
 //   r10 = mulAdd(r9, s, p)                                                (output 1)
 const CODE = [
@@ -55,11 +56,11 @@ const CODE = [
 const OUTPUTS = [6, 10];
 
 /** The same program as cpu-backend ops on one tensor's values. */
-function expected(p: Float32Array, g: Float32Array, v: Float32Array, s: number): Float32Array[] {
+function expected(p: Float32Array, g: Float32Array, v: Float32Array, s: number, lr: number): Float32Array[] {
   return onCpu(() =>
     tf.tidy(() => {
       const [pt, gt, vt, st] = [tf.tensor1d(p), tf.tensor1d(g), tf.tensor1d(v), tf.scalar(s)];
-      const out0 = tf.add(pt, tf.mul(gt, tf.scalar(-0.1)));
+      const out0 = tf.add(pt, tf.mul(gt, tf.scalar(-lr)));
       const out1 = tf.add(tf.mul(tf.div(gt, tf.sqrt(tf.mul(vt, st))), st), pt);
       return [out0.dataSync() as Float32Array, out1.dataSync() as Float32Array];
     }),
@@ -71,10 +72,12 @@ interface Case {
   readonly g: Float32Array;
   readonly v: Float32Array;
   readonly s: number;
+  /** The tensor's own constant. */
+  readonly lr: number;
 }
 
 function cases(sizes: readonly number[]): Case[] {
-  return sizes.map((n, t) => ({ p: values(n, 10 * t + 1), g: values(n, 10 * t + 2), v: values(n, 10 * t + 3, 5), s: 0.5 + t }));
+  return sizes.map((n, t) => ({ p: values(n, 10 * t + 1), g: values(n, 10 * t + 2), v: values(n, 10 * t + 3, 5), s: 0.5 + t, lr: 0.1 * (t + 1) }));
 }
 
 /** Runs the kernel on fresh tensors, tensor t's p donated where `donate` says; returns each tensor's outputs and which took p's memory. */
@@ -85,7 +88,7 @@ function run(all: readonly Case[], options: { donate?: boolean; share?: number }
   const attrs = {
     shapes: all.map((c) => [c.p.length]),
     code: CODE,
-    constants: [-0.1],
+    constants: all.map((c) => -c.lr),
     outputs: OUTPUTS,
     ...(options.donate ? { inPlace: all.flatMap(() => [0, -1]) } : {}),
   };
@@ -101,7 +104,7 @@ function run(all: readonly Case[], options: { donate?: boolean; share?: number }
 
 function expectAsCpu(all: readonly Case[], outputs: Float32Array[][]): void {
   all.forEach((c, t) => {
-    const [e0, e1] = expected(c.p, c.g, c.v, c.s);
+    const [e0, e1] = expected(c.p, c.g, c.v, c.s, c.lr);
     expect(firstDifference(outputs[t]![0]!, e0!), `tensor ${t} (${c.p.length}) output 0`).toBeUndefined();
     expect(firstDifference(outputs[t]![1]!, e1!), `tensor ${t} (${c.p.length}) output 1`).toBeUndefined();
   });
@@ -186,10 +189,10 @@ describe.runIf(native)('materialize runs programs that compute the same thing as
 
   const SHAPES = { w1: [301, 233], a: [7], b: [513], w2: [64, 5], c: [1], d: [40000] };
 
-  it('one call for the four alike, one for each other (other ops, other constants); the bits of a call per program', () => {
+  it('one call for the five alike (one with its own constant), one for the other ops; the bits of a call per program', () => {
     const multi = step(SHAPES, true);
     const single = step(SHAPES, false);
-    expect(multi.calls).toEqual([ELEMENTWISE_PROGRAMS_KERNEL, 'AlgobenchElementwiseProgram', 'AlgobenchElementwiseProgram']);
+    expect(multi.calls).toEqual([ELEMENTWISE_PROGRAMS_KERNEL, 'AlgobenchElementwiseProgram']);
     expect(single.calls).toEqual(Array(6).fill('AlgobenchElementwiseProgram'));
     for (const name of Object.keys(SHAPES)) expect(firstDifference(multi.values[name]!, single.values[name]!), name).toBeUndefined();
     // And the rule itself, on the cpu backend: p − 0.1·g as tf.add(p, tf.mul(g, −0.1)).
@@ -197,5 +200,9 @@ describe.runIf(native)('materialize runs programs that compute the same thing as
     const g = values(301 * 233, 80);
     const reference = onCpu(() => tf.tidy(() => tf.add(tf.tensor1d(p), tf.mul(tf.tensor1d(g), -0.1)).dataSync() as Float32Array));
     expect(firstDifference(multi.values['w1']!, reference)).toBeUndefined();
+    const pd = values(40000, 55);
+    const gd = values(40000, 85);
+    const referenceD = onCpu(() => tf.tidy(() => tf.add(tf.tensor1d(pd), tf.mul(tf.tensor1d(gd), -0.2)).dataSync() as Float32Array));
+    expect(firstDifference(multi.values['d']!, referenceD), 'd, with its own constant').toBeUndefined();
   });
 });

@@ -63,8 +63,8 @@ export interface NativeAddon {
   ): void;
   /**
    * elementwiseProgram over several tensors in one call (ELEMENTWISE_PROGRAMS_KERNEL in harness/spec.ts): N inputs
-   * per tensor (tensor t's at t·N…), K outputs per tensor (t·K…), `sizes` the tensors' element counts; no axis
-   * views, no sums. Absent from addons built before it.
+   * per tensor (tensor t's at t·N…), K outputs and C constants per tensor (t·K…, t·C…), `sizes` the tensors'
+   * element counts; no axis views, no sums. Absent from addons built before it.
    */
   elementwisePrograms?(inputs: Float32Array[], outputs: Float32Array[], code: Int32Array, constants: Float64Array, outputRegisters: Int32Array, sizes: Float64Array): void;
   /**

@@ -414,7 +414,7 @@ void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::
 }
 
 void run_programs(const std::vector<ProgramTensor>& tensors, const std::vector<Instruction>& code,
-                  const std::vector<float>& constants, const std::vector<int32_t>& output_registers) {
+                  const std::vector<int32_t>& output_registers) {
   // Each tensor as run_program splits it (its chunks over min(chunks, threads) tasks from
   // 2^15 elements, else one task), all tensors' tasks in one job of the pool: one wake-up
   // of the workers and one call for a whole update, where a call per tensor paid both
@@ -440,7 +440,7 @@ void run_programs(const std::vector<ProgramTensor>& tensors, const std::vector<I
   auto run_task = [&](int i) {
     const Task& task = tasks[i];
     const ProgramTensor& x = tensors[task.tensor];
-    run_range(plans[task.tensor], x.inputs, code, constants, output_registers, x.outputs, task.begin, task.end,
+    run_range(plans[task.tensor], x.inputs, code, x.constants, output_registers, x.outputs, task.begin, task.end,
               [](int64_t, int64_t, const float* const*) {});
   };
   if (total >= (1 << 15)) {
@@ -602,15 +602,15 @@ napi_value ElementwiseProgramsBinding(napi_env env, napi_callback_info info) {
   if (!typed_view(env, argv[2], napi_int32_array, &code_data, &code_len) || code_len % 4 != 0 ||
       !typed_view(env, argv[3], napi_float64_array, &constant_data, &constant_len) ||
       !typed_view(env, argv[4], napi_int32_array, &output_data, &output_len) ||
-      in_views.size() % tensor_count != 0 || out_views.size() != output_len * tensor_count) {
-    return fail(env, "elementwisePrograms: code (Int32Array of 4 per op), constants (Float64Array), one output register per output, and N inputs and K outputs per tensor");
+      in_views.size() % tensor_count != 0 || out_views.size() != output_len * tensor_count || constant_len % tensor_count != 0) {
+    return fail(env, "elementwisePrograms: code (Int32Array of 4 per op), constants (Float64Array), one output register per output, and N inputs, K outputs and C constants per tensor");
   }
   const size_t per_tensor = in_views.size() / tensor_count;
+  const size_t constants_per_tensor = constant_len / tensor_count;
   std::vector<Instruction> code(code_len / 4);
   for (size_t i = 0; i < code.size(); ++i) code[i] = {code_data[4 * i], code_data[4 * i + 1], code_data[4 * i + 2], code_data[4 * i + 3]};
-  std::vector<float> constants(constant_data, constant_data + constant_len);
   std::vector<int32_t> output_registers(output_data, output_data + output_len);
-  const char* problem = validate_program(per_tensor, code, constants.size(), output_registers);
+  const char* problem = validate_program(per_tensor, code, constants_per_tensor, output_registers);
   if (problem[0] != '\0') return fail(env, std::string("elementwisePrograms") + (problem + std::strlen("elementwiseProgram")));
   std::vector<ProgramTensor> tensors(tensor_count);
   for (size_t t = 0; t < tensor_count; ++t) {
@@ -619,6 +619,7 @@ napi_value ElementwiseProgramsBinding(napi_env env, napi_callback_info info) {
     const int64_t n = (int64_t)size;
     ProgramTensor& x = tensors[t];
     x.n = n;
+    x.constants.assign(constant_data + t * constants_per_tensor, constant_data + (t + 1) * constants_per_tensor);
     for (size_t i = 0; i < per_tensor; ++i) {
       const size_t k = t * per_tensor + i;
       const bool one = in_lengths[k] == 1 && n != 1;
@@ -631,7 +632,7 @@ napi_value ElementwiseProgramsBinding(napi_env env, napi_callback_info info) {
       x.outputs.push_back(out_views[k]);
     }
   }
-  run_programs(tensors, code, constants, output_registers);
+  run_programs(tensors, code, output_registers);
   return nullptr;
 }
 

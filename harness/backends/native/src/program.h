@@ -51,18 +51,20 @@ void run_program(int64_t n, const std::vector<ProgramInput>& inputs, const std::
                  const std::vector<float>& constants, const std::vector<int32_t>& output_registers,
                  const std::vector<float*>& outputs, const std::vector<ProgramSum>& sums = {});
 
-// One tensor's inputs (each of n floats or a size-1 scalar; no axis views) and outputs
-// (n floats each) for run_programs.
+// One tensor's inputs (each of n floats or a size-1 scalar; no axis views), outputs
+// (n floats each) and constants for run_programs.
 struct ProgramTensor {
   int64_t n;
   std::vector<ProgramInput> inputs;
   std::vector<float*> outputs;
+  std::vector<float> constants;
 };
 
-// run_program of one program (no sums) over each of several tensors, in one job of the
-// thread pool: the same elements, bit for bit, as one run_program call per tensor.
+// run_program of one program's code (no sums) over each of several tensors, each with
+// its own constants, in one job of the thread pool: the same elements, bit for bit, as
+// one run_program call per tensor.
 void run_programs(const std::vector<ProgramTensor>& tensors, const std::vector<Instruction>& code,
-                  const std::vector<float>& constants, const std::vector<int32_t>& output_registers);
+                  const std::vector<int32_t>& output_registers);
 
 // An empty string if the program is well formed, else what is wrong with it.
 const char* validate_program(size_t inputs, const std::vector<Instruction>& code, size_t constants,
@@ -77,7 +79,8 @@ napi_value ElementwiseProgramBinding(napi_env env, napi_callback_info info);
 // elementwisePrograms(inputs: Float32Array[], outputs: Float32Array[], code: Int32Array,
 // constants: Float64Array, outputRegisters: Int32Array, sizes: Float64Array): the program
 // over sizes.length tensors, tensor t's inputs at [t·N, (t+1)·N) (N = inputs.length /
-// sizes.length) and its outputs at [t·K, (t+1)·K) (K = outputRegisters.length).
+// sizes.length), its outputs at [t·K, (t+1)·K) (K = outputRegisters.length) and its
+// constants at [t·C, (t+1)·C) (C = constants.length / sizes.length).
 napi_value ElementwiseProgramsBinding(napi_env env, napi_callback_info info);
 
 }  // namespace algobench
