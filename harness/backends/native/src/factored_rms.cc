@@ -29,6 +29,19 @@ constexpr int64_t kGroup = 8;
 constexpr int kLanes = 16;
 constexpr int kLaneGroup = 8;
 
+// The kLanes float32 lane sums added to their float64 totals: as acc[l] += (double)s[l]
+// lane by lane (the same bits), in vector registers. Written as a plain loop, the
+// compiler converted and added each lane on its own, which cost more than the squares.
+typedef double LaneHalf __attribute__((vector_size(kLanes / 2 * sizeof(double))));
+typedef float HalfFloats __attribute__((vector_size(kLanes / 2 * sizeof(float))));
+inline void add_lanes(LaneHalf* acc, const float* s) {
+  HalfFloats lo, hi;
+  __builtin_memcpy(&lo, s, sizeof lo);
+  __builtin_memcpy(&hi, s + kLanes / 2, sizeof hi);
+  acc[0] += __builtin_convertvector(lo, LaneHalf);
+  acc[1] += __builtin_convertvector(hi, LaneHalf);
+}
+
 // Lanes of float64 totals folded in a fixed order.
 double fold(double* x) {
   for (int w = kLanes / 2; w >= 1; w /= 2)
@@ -38,7 +51,7 @@ double fold(double* x) {
 
 // Σ x[t]² for t < len.
 double row_square_sum(const float* __restrict x, int64_t len) {
-  double acc[kLanes] = {};
+  LaneHalf lanes[2] = {};
   int64_t t = 0;
   for (; t + kLanes * kLaneGroup <= len; t += kLanes * kLaneGroup) {
     float s[kLanes];
@@ -48,8 +61,10 @@ double row_square_sum(const float* __restrict x, int64_t len) {
         const float a = x[t + j * kLanes + l];
         s[l] = s[l] + a * a;
       }
-    for (int l = 0; l < kLanes; ++l) acc[l] += (double)s[l];
+    add_lanes(lanes, s);
   }
+  double acc[kLanes];
+  __builtin_memcpy(acc, lanes, sizeof acc);
   for (int l = 0; t < len; ++t, l = (l + 1) % kLanes) {
     const float a = x[t] * x[t];
     acc[l] += (double)a;
@@ -62,7 +77,7 @@ double row_square_sum(const float* __restrict x, int64_t len) {
 // Each u is stored in out[t].
 template <bool kRowVector>
 double row_scaled_square_sum(const float* __restrict x, const float* __restrict a, const float* __restrict b, float* __restrict out, int64_t len) {
-  double acc[kLanes] = {};
+  LaneHalf lanes[2] = {};
   const float a0 = a[0], b0 = b[0];
   auto u = [&](int64_t t) {
     const float v = kRowVector ? (x[t] * a[t]) * b0 : (x[t] * a0) * b[t];
@@ -81,8 +96,10 @@ double row_scaled_square_sum(const float* __restrict x, const float* __restrict 
         const float v = u(t + j * kLanes + l);
         s[l] = s[l] + v * v;
       }
-    for (int l = 0; l < kLanes; ++l) acc[l] += (double)s[l];
+    add_lanes(lanes, s);
   }
+  double acc[kLanes];
+  __builtin_memcpy(acc, lanes, sizeof acc);
   for (int l = 0; t < len; ++t, l = (l + 1) % kLanes) {
     const float v = u(t);
     const float sq = v * v;
