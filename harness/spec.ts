@@ -437,6 +437,27 @@ export type ElementwiseProgramOp = (typeof ELEMENTWISE_PROGRAM_OPS)[number][0];
 export const ADAM_MOMENTS_DOTS_KERNEL = 'AlgobenchAdamMomentsDots';
 
 /**
+ * AdamP's step of a projectable weight, up to the final elementwise pass, that a backend
+ * may register (algobench's native kernels on wasm do; the kit's `scaleByAdamP` looks it
+ * up and otherwise runs ADAM_MOMENTS_DOTS_KERNEL's per-column form and two elementwise
+ * programs over the channels). Called through `tf.engine().runKernel`:
+ * - inputs `{ g, m, v, p }`: float32, one size (p the weight, only read);
+ * - attrs `{ coefficients, columns, projection }`: `coefficients` as ADAM_MOMENTS_KERNEL's;
+ *   `columns` (dividing the size) the channels, the columns of the [n / columns, columns]
+ *   view; `projection` = [channel threshold, layer threshold, eps, wdRatio, wd];
+ * - outputs `[m', v', update, factor]`: the first three as ADAM_MOMENTS_KERNEL's, then
+ *   float32 [columns]: with ADAM_MOMENTS_DOTS_KERNEL's per-column sums pg = ⟨g, p⟩,
+ *   gg = ‖g‖², pp = ‖p‖², pu = ⟨p, u⟩ and cos(x, y, z) = |x / (max(√y, eps)·max(√z, eps))|,
+ *   in float32 ops in this order: k_c = pu_c / (√pp_c + eps)²; the channel view projects
+ *   where no channel has cos(pg_c, gg_c, pp_c) ≥ the channel threshold, else the layer
+ *   view where cos(Σpg, Σgg, Σpp) < the layer threshold (k_c = Σpu / (√Σpp + eps)² for
+ *   every c), else none (k_c = 0); the Σ over channels in float64, rounded once; ratio =
+ *   wdRatio where either view projects, else 1; factor_c = ratio·wd − k_c (−k_c where
+ *   wd = 0). AdamP's step is then update + p·factor (factor repeated along the rows).
+ */
+export const ADAMP_KERNEL = 'AlgobenchAdamP';
+
+/**
  * Adafactor's factored second moment of one matrix (Shazeer & Stern 2018), that a
  * backend may register (algobench's native kernels on wasm do; the kit's
  * `scaleByFactoredRms` looks it up and otherwise runs the same float32 ops as

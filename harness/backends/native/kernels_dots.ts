@@ -6,7 +6,7 @@
  * (src/schedule_free.cc): schedule-free AdamW's whole step in one threaded pass.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_MOMENTS_DOTS_KERNEL, DOTS_KERNEL, SCHEDULE_FREE_KERNEL } from '../../spec.ts';
+import { ADAM_MOMENTS_DOTS_KERNEL, ADAMP_KERNEL, DOTS_KERNEL, SCHEDULE_FREE_KERNEL } from '../../spec.ts';
 import { type KernelArgs, wasmBackend } from '../wasm/kernel_utils.ts';
 import type { NativeAddon } from './addon.ts';
 import { heap, product } from './kernel_parts.ts';
@@ -102,11 +102,40 @@ function adamMomentsDotsKernel(addon: NativeAddon): tf.KernelConfig {
   };
 }
 
+/** AdamP's step of a projectable weight up to its last pass: Adam's, the channel sums, the branch and a factor per channel (ADAMP_KERNEL, src/adam_dots.cc). */
+function adampKernel(addon: NativeAddon): tf.KernelConfig {
+  return {
+    kernelName: ADAMP_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const ins = (['g', 'm', 'v', 'p'] as const).map((k) => args.inputs[k]!);
+      const coefficients = Float64Array.from((args.attrs?.['coefficients'] as number[] | undefined) ?? []);
+      const projection = Float64Array.from((args.attrs?.['projection'] as number[] | undefined) ?? []);
+      const columns = args.attrs?.['columns'];
+      const shape = [...ins[0]!.shape];
+      const n = product(shape);
+      if (ins.some((t) => t === undefined || t.dtype !== 'float32' || product(t.shape) !== n) || coefficients.length !== 10) {
+        throw new Error(`${ADAMP_KERNEL}: g, m, v, p must be float32 of one size and coefficients 10 numbers`);
+      }
+      if (!(Number.isInteger(columns) && (columns as number) >= 1 && n % (columns as number) === 0)) throw new Error(`${ADAMP_KERNEL}: columns (${String(columns)}) must be a positive divisor of the size ${n}`);
+      if (projection.length !== 5) throw new Error(`${ADAMP_KERNEL}: projection must be 5 numbers (channel threshold, layer threshold, eps, wdRatio, wd); got ${projection.length}`);
+      const backend = wasmBackend(args);
+      // Outputs first: making one may grow the wasm heap and detach earlier views.
+      const outs = [0, 1, 2].map(() => backend.makeOutput(shape, 'float32'));
+      const factor = backend.makeOutput([columns as number], 'float32');
+      const f = (t: tf.TensorInfo) => heap(backend, t) as Float32Array;
+      addon.adampColumnStep!(f(ins[0]!), f(ins[1]!), f(ins[2]!), f(ins[3]!), f(outs[0]!), f(outs[1]!), f(outs[2]!), f(factor), columns as number, projection, coefficients);
+      return [...outs, factor];
+    },
+  };
+}
+
 /** The configs, where the addon has `dots` and `scheduleFreeStep` (one built before them has not: then none). */
 export function dotsKernelConfigs(addon: NativeAddon): tf.KernelConfig[] {
   return [
     ...(typeof addon.dots === 'function' ? [dotsKernel(addon)] : []),
     ...(typeof addon.scheduleFreeStep === 'function' ? [scheduleFreeKernel(addon)] : []),
     ...(typeof addon.adamMomentsDots === 'function' ? [adamMomentsDotsKernel(addon)] : []),
+    ...(typeof addon.adampColumnStep === 'function' ? [adampKernel(addon)] : []),
   ];
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -137,6 +138,65 @@ void adam_moments_column_dots(const AdamCoefficients& k, int64_t rows, int64_t c
 
 namespace {
 
+// The elementwise program's max (JavaScript's Math.max on float32): NaN wins, +0 over −0.
+inline float js_max(float a, float b) {
+  if (a != a || b != b) return std::numeric_limits<float>::quiet_NaN();
+  if (a == b) return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+
+// |cos| from x·y, ‖x‖², ‖y‖², as the kit's `cosine`: |x·y / (max(√xx, eps)·max(√yy, eps))|.
+inline float abs_cosine(float dot, float xx, float yy, float eps) {
+  const float den = js_max(std::sqrt(xx), eps) * js_max(std::sqrt(yy), eps);
+  return std::fabs(dot / den);
+}
+
+}  // namespace
+
+// Every float32 op rounds on its own, as the programs' ops do.
+__attribute__((optimize("fp-contract=off"))) void adamp_column_step(const AdamCoefficients& k, const AdamPProjection& o, int64_t rows,
+                                                                    int64_t cols, const float* g, const float* m, const float* v,
+                                                                    const float* p, float* m_out, float* v_out, float* update,
+                                                                    float* factor) {
+  // (0 g, 1 W, 2 u): ⟨g, W⟩, ‖g‖², ‖W‖², ⟨W, u⟩.
+  static const std::vector<int32_t> kPairs = {0, 1, 0, 0, 1, 1, 1, 2};
+  std::vector<float> sums((size_t)(4 * cols));
+  float* pg = sums.data();
+  float* gg = pg + cols;
+  float* pp = gg + cols;
+  float* pu = pp + cols;
+  adam_moments_column_dots(k, rows, cols, g, m, v, p, m_out, v_out, update, kPairs, {pg, gg, pp, pu});
+  // The channel program: each channel's k_c = ⟨W_c, u_c⟩/(‖W_c‖ + eps)² (into factor for
+  // now), whether its cosine is not under the threshold, and the layer's totals, each a
+  // float64 sum of the float32 values rounded once.
+  const float eps = o.eps;
+  double misses = 0, total_pg = 0, total_gg = 0, total_pp = 0, total_pu = 0;
+  for (int64_t c = 0; c < cols; ++c) {
+    const float not_under = 1.0f - (abs_cosine(pg[c], gg[c], pp[c], eps) < o.channel_threshold ? 1.0f : 0.0f);
+    const float norm = std::sqrt(pp[c]) + eps;
+    factor[c] = pu[c] / (norm * norm);
+    misses += not_under;
+    total_pg += pg[c];
+    total_gg += gg[c];
+    total_pp += pp[c];
+    total_pu += pu[c];
+  }
+  // The branch program: the channel view if no channel missed, else the layer view if its
+  // cosine is under its threshold, else no projection; the decay scaled by wdRatio if either.
+  const float channel_hit = (float)misses == 0.0f ? 1.0f : 0.0f;
+  const float layer_hit = abs_cosine((float)total_pg, (float)total_gg, (float)total_pp, eps) < o.layer_threshold ? 1.0f : 0.0f;
+  const float layer_norm = std::sqrt((float)total_pp) + eps;
+  const float layer_k = (float)total_pu / (layer_norm * layer_norm);
+  const float ratio = js_max(channel_hit, layer_hit) != 0.0f ? o.wd_ratio : 1.0f;
+  const float decay = ratio * o.wd;
+  for (int64_t c = 0; c < cols; ++c) {
+    const float radial = channel_hit != 0.0f ? factor[c] : (layer_hit != 0.0f ? layer_k : 0.0f);
+    factor[c] = o.wd == 0.0f ? -radial : decay - radial;
+  }
+}
+
+namespace {
+
 napi_value fail(napi_env env, const std::string& message) {
   napi_throw_error(env, "E_NATIVE_KERNEL", message.c_str());
   return nullptr;
@@ -234,12 +294,56 @@ napi_value AdamMomentsColumnDots(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// adampColumnStep(g, m, v, p, mOut, vOut, update, factor: Float32Array[cols], cols, projection: Float64Array[5], coefficients: Float64Array[10])
+napi_value AdampColumnStep(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 11) return fail(env, "adampColumnStep takes 11 arguments: g, m, v, p, mOut, vOut, update, factor, cols, projection, coefficients");
+  float* f[8];
+  size_t len[8];
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset = 0;
+  for (int i = 0; i < 8; ++i) {
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env, argv[i], &type, &len[i], &data, &buffer, &offset) != napi_ok || type != napi_float32_array) {
+      return fail(env, "adampColumnStep: g, m, v, p, the three outputs and factor must be Float32Arrays");
+    }
+    f[i] = static_cast<float*>(data);
+  }
+  for (int i = 1; i < 7; ++i)
+    if (len[i] != len[0]) return fail(env, "adampColumnStep: g, m, v, p and the three outputs must have one length");
+  int64_t cols = 0;
+  if (napi_get_value_int64(env, argv[8], &cols) != napi_ok || cols < 1 || (int64_t)len[0] % cols != 0) {
+    return fail(env, "adampColumnStep: cols must be a positive divisor of the length");
+  }
+  if ((int64_t)len[7] != cols) return fail(env, "adampColumnStep: factor must hold cols floats");
+  size_t plen = 0, klen = 0;
+  void* pd = nullptr;
+  void* kd = nullptr;
+  if (napi_get_typedarray_info(env, argv[9], &type, &plen, &pd, &buffer, &offset) != napi_ok || type != napi_float64_array || plen != 5) {
+    return fail(env, "adampColumnStep: projection must be a Float64Array of 5 (channel threshold, layer threshold, eps, wdRatio, wd)");
+  }
+  if (napi_get_typedarray_info(env, argv[10], &type, &klen, &kd, &buffer, &offset) != napi_ok || type != napi_float64_array || klen != 10) {
+    return fail(env, "adampColumnStep: coefficients must be a Float64Array of 10");
+  }
+  const double* c = static_cast<const double*>(kd);
+  const double* q = static_cast<const double*>(pd);
+  const AdamCoefficients k{(float)c[0], (float)c[1], (float)c[2], (float)c[3], (float)c[4],
+                           (float)c[5], (float)c[6], c[7] != 0, (float)c[8], (float)c[9]};
+  const AdamPProjection o{(float)q[0], (float)q[1], (float)q[2], (float)q[3], (float)q[4]};
+  adamp_column_step(k, o, (int64_t)len[0] / cols, cols, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
+  return nullptr;
+}
+
 }  // namespace
 
 void define_adam_dots_kernels(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"adamMomentsDots", nullptr, AdamMomentsDots, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamMomentsColumnDots", nullptr, AdamMomentsColumnDots, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adampColumnStep", nullptr, AdampColumnStep, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }
