@@ -433,6 +433,11 @@ export type ElementwiseProgramOp = (typeof ELEMENTWISE_PROGRAM_OPS)[number][0];
  * (0 g, 1 p, 2 the update) two by two, `columns` divides the size, and after m', v' and
  * the update come one float32 tensor of shape [columns] per pair, the column sums over
  * the [n / columns, columns] view, with DOTS_KERNEL's bits for the same three tensors.
+ * With attrs `{ coefficients, trustRatioDecay: r }` (LAMB's form with its trust ratio):
+ * outputs `[m', v', update, ratio]`, ratio a scalar: from those three sums rounded to
+ * float32, in float32 ops in this order, dd = uu where r = 0, else (uu + up·(2r)) + pp·(r²)
+ * (the constants 2r and r² rounded to float32), dd' = max(dd, 0), ratio = 1 where √pp or
+ * √dd' is 0, else √pp / √dd' — the trust ratio ‖p‖/‖u + r·p‖ of the decayed update.
  */
 export const ADAM_MOMENTS_DOTS_KERNEL = 'AlgobenchAdamMomentsDots';
 

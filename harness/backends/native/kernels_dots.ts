@@ -56,7 +56,21 @@ function scheduleFreeKernel(addon: NativeAddon): tf.KernelConfig {
   };
 }
 
-/** Adam's step and LAMB's three sums, or AdamP's per-column sums (ADAM_MOMENTS_DOTS_KERNEL), in one threaded pass (src/adam_dots.cc). */
+/**
+ * LAMB's trust ratio ‖p‖/‖u + r·p‖ from the float32 sums [Σu², Σu·p, Σp²], in the float32
+ * ops and order spec.ts gives for ADAM_MOMENTS_DOTS_KERNEL's `trustRatioDecay` (those of
+ * the kit's trust-ratio program): each op in float64 rounded to float32, which is the
+ * float32 op's result for +, ×, ÷ and √.
+ */
+function trustRatio([uu, up, pp]: Float32Array, r: number): number {
+  const f = Math.fround;
+  const dd = r === 0 ? uu! : f(f(uu! + f(up! * f(2 * r))) + f(pp! * f(r * r)));
+  const pNorm = f(Math.sqrt(pp!));
+  const dNorm = f(Math.sqrt(Math.max(dd, 0)));
+  return pNorm === 0 || dNorm === 0 ? 1 : f(pNorm / dNorm);
+}
+
+/** Adam's step and LAMB's three sums (or its trust ratio), or AdamP's per-column sums (ADAM_MOMENTS_DOTS_KERNEL), in one threaded pass (src/adam_dots.cc). */
 function adamMomentsDotsKernel(addon: NativeAddon): tf.KernelConfig {
   return {
     kernelName: ADAM_MOMENTS_DOTS_KERNEL,
@@ -91,12 +105,15 @@ function adamMomentsDotsKernel(addon: NativeAddon): tf.KernelConfig {
         }
         return [...outs, ...sums];
       }
+      const decay = args.attrs?.['trustRatioDecay'];
+      if (decay !== undefined && !(typeof decay === 'number' && Number.isFinite(decay))) throw new Error(`${ADAM_MOMENTS_DOTS_KERNEL}: trustRatioDecay must be a finite number; got ${String(decay)}`);
       // Outputs first: making one may grow the wasm heap and detach earlier views.
       const outs = [0, 1, 2].map(() => backend.makeOutput(shape, 'float32'));
-      const scalars = [0, 1, 2].map(() => backend.makeOutput([], 'float32'));
+      const scalars = [0, 1, 2].slice(0, decay === undefined ? 3 : 1).map(() => backend.makeOutput([], 'float32'));
       const sums = new Float32Array(3);
       addon.adamMomentsDots!(f(ins[0]!), f(ins[1]!), f(ins[2]!), f(ins[3]!), f(outs[0]!), f(outs[1]!), f(outs[2]!), sums, coefficients);
-      for (const [i, t] of scalars.entries()) f(t)[0] = sums[i]!;
+      if (decay !== undefined) f(scalars[0]!)[0] = trustRatio(sums, decay as number);
+      else for (const [i, t] of scalars.entries()) f(t)[0] = sums[i]!;
       return [...outs, ...scalars];
     },
   };
