@@ -10,7 +10,8 @@
  *   perturbation as large as p, so a wrong factor shows);
  * on odd sizes: a tensor of one element, tails off the kernel's 32-lane and 32768-element
  * chunk grid, sets large enough to be split between threads (the split crosses tensor
- * boundaries) and too small to be; zeros (ASAM's |p|) and an all-zero gradient (ε = 0);
+ * boundaries) and too small to be, a set large enough for streaming stores; zeros (ASAM's
+ * |p|) and an all-zero gradient (ε = 0);
  * - the kit's `sam` and `sam(…, { adaptive: true })` through the kernel (one call a step)
  *   against tfjs's reference cpu backend (the kit's op path) to 1e-4: the perturbed point
  *   handed to gradAt and the step's new parameters.
@@ -57,6 +58,8 @@ const SETS: readonly Set_[] = [
   { label: 'chunk tails, split between threads (32768 + 37, 100003, 1, 781)', sizes: [32768 + 37, 100003, 1, 781] },
   { label: 'the bench mix scaled down (37·13, 768, 65536 + 3, 7, 256·64)', sizes: [37 * 13, 768, 65536 + 3, 7, 256 * 64] },
   { label: 'an all-zero gradient (ε = 0)', sizes: [100, 40000], zeroGrads: true },
+  // From 2^22 elements in all the kernel writes p′ with streaming stores (aligned middles, plain heads and tails).
+  { label: 'streamed stores (2^22 + 3, 1001, 5 elements: unaligned starts and tails)', sizes: [2 ** 22 + 3, 1001, 5] },
 ];
 
 function inputsOf(set: Set_): { p: Float32Array[]; g: Float32Array[] } {

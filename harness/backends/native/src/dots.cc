@@ -4,7 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
+
+#ifdef __AVX__
+#include <immintrin.h>
+#endif
 
 #include "parallel.h"
 #include "split.h"
@@ -77,6 +82,32 @@ void perturb_range(const float* __restrict p, const float* __restrict g, float* 
   }
 }
 
+// From this many elements in all, the perturbed point is written with non-temporal
+// stores: an output this large leaves the caches anyway, and a plain store first reads
+// every line it writes (a fifth pass over memory on top of Σs², p, g and p′).
+constexpr int64_t kStreamElements = int64_t{1} << 22;
+
+// perturb_range with the same float32 ops, the aligned middle written by streaming stores.
+template <bool kAdaptive>
+void perturb_range_streaming(const float* __restrict p, const float* __restrict g, float* __restrict out, float f, int64_t i0, int64_t i1) {
+#ifdef __AVX__
+  int64_t i = i0;
+  while (i < i1 && (reinterpret_cast<uintptr_t>(out + i) & 31) != 0) ++i;
+  perturb_range<kAdaptive>(p, g, out, f, i0, i);
+  const __m256 fv = _mm256_set1_ps(f);
+  for (; i + 8 <= i1; i += 8) {
+    const __m256 pv = _mm256_loadu_ps(p + i);
+    __m256 d = _mm256_loadu_ps(g + i);
+    if (kAdaptive) d = _mm256_mul_ps(_mm256_mul_ps(pv, pv), d);
+    _mm256_stream_ps(out + i, _mm256_add_ps(pv, _mm256_mul_ps(d, fv)));
+  }
+  perturb_range<kAdaptive>(p, g, out, f, i, i1);
+  _mm_sfence();  // the streamed lines are visible before this range counts as done
+#else
+  perturb_range<kAdaptive>(p, g, out, f, i0, i1);
+#endif
+}
+
 }  // namespace
 
 float sam_perturb(const std::vector<const float*>& p, const std::vector<const float*>& g, const std::vector<int64_t>& sizes,
@@ -113,8 +144,14 @@ float sam_perturb(const std::vector<const float*>& p, const std::vector<const fl
     for (; i < k && start[i] < hi; ++i) {
       const int64_t a = std::max(lo, start[i]) - start[i], b = std::min(hi, start[i + 1]) - start[i];
       if (a >= b) continue;
-      if (adaptive) perturb_range<true>(p[i], g[i], out[i], f, a, b);
-      else perturb_range<false>(p[i], g[i], out[i], f, a, b);
+      if (total >= kStreamElements) {
+        if (adaptive) perturb_range_streaming<true>(p[i], g[i], out[i], f, a, b);
+        else perturb_range_streaming<false>(p[i], g[i], out[i], f, a, b);
+      } else if (adaptive) {
+        perturb_range<true>(p[i], g[i], out[i], f, a, b);
+      } else {
+        perturb_range<false>(p[i], g[i], out[i], f, a, b);
+      }
     }
   });
   return norm;
