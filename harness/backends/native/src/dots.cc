@@ -82,14 +82,10 @@ void perturb_range(const float* __restrict p, const float* __restrict g, float* 
   }
 }
 
-// From this many elements in all (2 MB of output, both cores' L2 together here), the
-// perturbed point is written with non-temporal stores: a plain store first reads every
-// line it writes (a fifth pass over memory on top of Σs², p, g and p′) and fills the
-// caches with p′, pushing out what the base step reads next (its m, v, p, g). The cost:
-// the next reader of p′ (the forward pass at the perturbed point) finds it in memory
-// where a plain store might have left part of it in L3 (not measured; the optimizer
-// bench has no forward pass between the two).
-constexpr int64_t kStreamElements = int64_t{1} << 19;
+// From this many elements in all, the perturbed point is written with non-temporal
+// stores: an output this large leaves the caches anyway, and a plain store first reads
+// every line it writes (a fifth pass over memory on top of Σs², p, g and p′).
+constexpr int64_t kStreamElements = int64_t{1} << 22;
 
 // perturb_range with the same float32 ops, the aligned middle written by streaming stores.
 template <bool kAdaptive>

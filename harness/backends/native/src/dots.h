@@ -53,7 +53,7 @@ void fold_column_partials(const std::vector<double>& partial, int64_t chunks, si
 // summed in float64 over chunks of each tensor fixed by the sizes alone (not by the
 // thread count), the chunks' partials added in tensor then chunk order, rounded once to
 // float32; the norm's root, eps's sum and rho's quotient are float32 ops. Answers the norm.
-// From 2^19 elements in all, p′ is written with non-temporal stores (the same bits).
+// From 2^22 elements in all, p′ is written with non-temporal stores (the same bits).
 float sam_perturb(const std::vector<const float*>& p, const std::vector<const float*>& g, const std::vector<int64_t>& sizes,
                   const std::vector<float*>& out, float rho, float eps, bool adaptive);
 
