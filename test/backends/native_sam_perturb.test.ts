@@ -175,7 +175,7 @@ describe('native SAM perturbation', () => {
     const f = (n: number) => new Float32Array(n);
     expect(() => addon.samPerturb!([f(3)], [f(2)], [f(3)], 0.05, EPS, false)).toThrow(/its parameter's length/);
     expect(() => addon.samPerturb!([f(3)], [], [f(3)], 0.05, EPS, false)).toThrow(/one gradient and one output per parameter/);
-    expect(() => addon.samPerturb!([f(3)], [f(3)], [f(3)], 0.05, EPS, 1 as never)).toThrow(/adaptive a boolean/);
+    expect(() => addon.samPerturb!([f(3)], [f(3)], [f(3)], 0.05, EPS, 1 as never)).toThrow(/samPerturb: argument 5 must be a boolean/);
     const p = tf.zeros([3]);
     const g = tf.zeros([4]);
     expect(() => tf.engine().runKernel(SAM_PERTURB_KERNEL, { p0: p, g0: g }, { count: 1, rho: 0.05, eps: EPS, adaptive: false } as never)).toThrow(/p0 and g0 must be float32 tensors of one size/);

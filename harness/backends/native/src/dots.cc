@@ -11,6 +11,7 @@
 #include <immintrin.h>
 #endif
 
+#include "napi_args.h"
 #include "parallel.h"
 #include "split.h"
 
@@ -243,64 +244,30 @@ void dots(const std::vector<const float*>& x, const std::vector<int32_t>& pairs,
 
 namespace {
 
-napi_value fail(napi_env env, const std::string& message) {
-  napi_throw_error(env, "E_NATIVE_KERNEL", message.c_str());
-  return nullptr;
-}
-
-// The Float32Arrays of a JS array, with their lengths; false if an item is not one.
-bool float32_arrays(napi_env env, napi_value list, std::vector<float*>* data, std::vector<size_t>* lengths) {
-  uint32_t count = 0;
-  if (napi_get_array_length(env, list, &count) != napi_ok) return false;
-  for (uint32_t i = 0; i < count; ++i) {
-    napi_value item, buffer;
-    napi_typedarray_type type;
-    size_t length = 0, offset = 0;
-    void* p = nullptr;
-    if (napi_get_element(env, list, i, &item) != napi_ok ||
-        napi_get_typedarray_info(env, item, &type, &length, &p, &buffer, &offset) != napi_ok || type != napi_float32_array) {
-      return false;
-    }
-    data->push_back(static_cast<float*>(p));
-    lengths->push_back(length);
-  }
-  return true;
-}
-
 // dots(inputs: Float32Array[], pairs: Int32Array, rows, cols, outputs: Float32Array[], rowOutputs?: Float32Array[])
 napi_value Dots(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 5) return fail(env, "dots takes 5 arguments: inputs, pairs, rows, cols, outputs");
-  std::vector<float*> in, out;
-  std::vector<size_t> in_len, out_len;
-  napi_typedarray_type type;
-  size_t pair_len = 0, offset = 0;
-  void* pair_data = nullptr;
-  napi_value buffer;
-  int64_t rows = -1, cols = -1;
-  if (!float32_arrays(env, argv[0], &in, &in_len) || !float32_arrays(env, argv[4], &out, &out_len) ||
-      napi_get_typedarray_info(env, argv[1], &type, &pair_len, &pair_data, &buffer, &offset) != napi_ok || type != napi_int32_array ||
-      napi_get_value_int64(env, argv[2], &rows) != napi_ok || napi_get_value_int64(env, argv[3], &cols) != napi_ok) {
-    return fail(env, "dots: inputs and outputs must be arrays of Float32Arrays, pairs an Int32Array, rows and cols integers");
-  }
-  const int32_t* p = static_cast<const int32_t*>(pair_data);
-  if (rows < 0 || cols < 1 || pair_len % 2 != 0 || out.size() != pair_len / 2) return fail(env, "dots: rows ≥ 0, cols ≥ 1, and one output per pair of input indices");
+  NapiArgs args(env, info, "dots");
+  std::vector<float*> in, out, row_out;
+  std::vector<size_t> in_len, out_len, row_len;
+  size_t pair_len = 0;
+  args.float32_list(0, &in, &in_len);
+  const int32_t* p = args.array<int32_t>(1, napi_int32_array, &pair_len);
+  const int64_t rows = args.integer(2), cols = args.integer(3);
+  args.float32_list(4, &out, &out_len);
+  const bool by_row = !args.absent(5);
+  if (by_row) args.float32_list(5, &row_out, &row_len);
+  if (args.failed) return nullptr;
+  if (rows < 0 || cols < 1 || pair_len % 2 != 0 || out.size() != pair_len / 2) return args.fail("rows ≥ 0, cols ≥ 1, and one output per pair of input indices"), nullptr;
   for (size_t i = 0; i < in.size(); ++i)
-    if ((int64_t)in_len[i] != rows * cols) return fail(env, "dots: every input must hold rows·cols floats");
+    if ((int64_t)in_len[i] != rows * cols) return args.fail("every input must hold rows·cols floats"), nullptr;
   for (size_t i = 0; i < out.size(); ++i)
-    if ((int64_t)out_len[i] != cols) return fail(env, "dots: every output must hold cols floats");
+    if ((int64_t)out_len[i] != cols) return args.fail("every output must hold cols floats"), nullptr;
   for (size_t i = 0; i < pair_len; ++i)
-    if (p[i] < 0 || (size_t)p[i] >= in.size()) return fail(env, "dots: a pair names an input that is not there");
-  std::vector<float*> row_out;
-  std::vector<size_t> row_len;
-  napi_valuetype sixth = napi_undefined;
-  if (argc >= 6) napi_typeof(env, argv[5], &sixth);
-  if (sixth != napi_undefined && sixth != napi_null) {
-    if (!float32_arrays(env, argv[5], &row_out, &row_len) || row_out.size() != out.size()) return fail(env, "dots: rowOutputs must be an array of Float32Arrays, one per pair");
+    if (p[i] < 0 || (size_t)p[i] >= in.size()) return args.fail("a pair names an input that is not there"), nullptr;
+  if (by_row) {
+    if (row_out.size() != out.size()) return args.fail("rowOutputs must hold one Float32Array per pair"), nullptr;
     for (size_t i = 0; i < row_out.size(); ++i)
-      if ((int64_t)row_len[i] != rows) return fail(env, "dots: every row output must hold rows floats");
+      if ((int64_t)row_len[i] != rows) return args.fail("every row output must hold rows floats"), nullptr;
   }
   std::vector<const float*> x(in.begin(), in.end());
   dots(x, std::vector<int32_t>(p, p + pair_len), rows, cols, out, row_out);
@@ -309,23 +276,19 @@ napi_value Dots(napi_env env, napi_callback_info info) {
 
 // samPerturb(params: Float32Array[], grads: Float32Array[], outputs: Float32Array[], rho, eps, adaptive) → the norm
 napi_value SamPerturb(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 6) return fail(env, "samPerturb takes 6 arguments: params, grads, outputs, rho, eps, adaptive");
+  NapiArgs args(env, info, "samPerturb");
   std::vector<float*> ps, gs, outs;
   std::vector<size_t> p_len, g_len, out_len;
-  double rho = 0, eps = 0;
-  bool adaptive = false;
-  if (!float32_arrays(env, argv[0], &ps, &p_len) || !float32_arrays(env, argv[1], &gs, &g_len) || !float32_arrays(env, argv[2], &outs, &out_len) ||
-      napi_get_value_double(env, argv[3], &rho) != napi_ok || napi_get_value_double(env, argv[4], &eps) != napi_ok ||
-      napi_get_value_bool(env, argv[5], &adaptive) != napi_ok) {
-    return fail(env, "samPerturb: params, grads and outputs must be arrays of Float32Arrays, rho and eps numbers, adaptive a boolean");
-  }
-  if (gs.size() != ps.size() || outs.size() != ps.size()) return fail(env, "samPerturb: one gradient and one output per parameter");
+  args.float32_list(0, &ps, &p_len);
+  args.float32_list(1, &gs, &g_len);
+  args.float32_list(2, &outs, &out_len);
+  const double rho = args.number(3), eps = args.number(4);
+  const bool adaptive = args.flag(5);
+  if (args.failed) return nullptr;
+  if (gs.size() != ps.size() || outs.size() != ps.size()) return args.fail("one gradient and one output per parameter"), nullptr;
   std::vector<int64_t> sizes;
   for (size_t i = 0; i < ps.size(); ++i) {
-    if (g_len[i] != p_len[i] || out_len[i] != p_len[i]) return fail(env, "samPerturb: each gradient and output must have its parameter's length");
+    if (g_len[i] != p_len[i] || out_len[i] != p_len[i]) return args.fail("each gradient and output must have its parameter's length"), nullptr;
     sizes.push_back((int64_t)p_len[i]);
   }
   const float norm = sam_perturb(std::vector<const float*>(ps.begin(), ps.end()), std::vector<const float*>(gs.begin(), gs.end()), sizes, outs,

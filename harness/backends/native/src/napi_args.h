@@ -103,6 +103,27 @@ class NapiArgs {
     return out;
   }
 
+  // A JS array of Float32Arrays: each one's data and element count (false, with the
+  // error thrown, if it is not an array or an item is not a Float32Array).
+  bool float32_list(size_t i, std::vector<float*>* data, std::vector<size_t>* lengths) {
+    uint32_t n = 0;
+    bool ok = i < count && napi_get_array_length(env, values[i], &n) == napi_ok;
+    for (uint32_t k = 0; ok && k < n; ++k) {
+      napi_value item, buffer;
+      napi_typedarray_type type;
+      size_t length = 0, offset = 0;
+      void* p = nullptr;
+      ok = napi_get_element(env, values[i], k, &item) == napi_ok &&
+           napi_get_typedarray_info(env, item, &type, &length, &p, &buffer, &offset) == napi_ok && type == napi_float32_array;
+      if (ok) {
+        data->push_back(static_cast<float*>(p));
+        lengths->push_back(length);
+      }
+    }
+    if (!ok) fail("argument " + std::to_string(i) + " must be an array of Float32Arrays");
+    return ok;
+  }
+
   double number(size_t i) {
     double v = 0;
     if (i >= count || napi_get_value_double(env, values[i], &v) != napi_ok) fail("argument " + std::to_string(i) + " must be a number");
