@@ -482,3 +482,20 @@ export const ADAMP_KERNEL = 'AlgobenchAdamP';
  *   path given the same R and C.
  */
 export const FACTORED_RMS_KERNEL = 'AlgobenchFactoredRms';
+
+/**
+ * SAM's perturbed point (Foret et al. 2021, as davda54/sam computes it) of every
+ * parameter in one call, that a backend may register (algobench's native kernels on
+ * wasm do; the kit's `sam` looks it up and otherwise runs DOTS_KERNEL, tfjs scalar ops
+ * and an elementwise program per parameter). Called through `tf.engine().runKernel`:
+ * - inputs `{ p0, g0, p1, g1, … }`: float32, each gᵢ of pᵢ's size;
+ * - attrs `{ count, rho, eps, adaptive }`: count the number of (pᵢ, gᵢ), adaptive ASAM;
+ * - outputs: p′ᵢ of pᵢ's shape, then the norm, a float32 scalar. With s = g (SAM) or
+ *   |p|·g (ASAM, elementwise): norm = √(Σ s² over every element of every gᵢ),
+ *   f = rho / (norm + eps), p′ = p + g·f, or for ASAM p + ((p·p)·g)·f. Every op is a
+ *   float32 op in that order; each s² is rounded to float32 and the squares summed in
+ *   float64 in an order fixed by the sizes alone (not by the thread count) and rounded
+ *   once, so the norm agrees with the per-tensor sums added in float32 to float32
+ *   rounding, not bit for bit.
+ */
+export const SAM_PERTURB_KERNEL = 'AlgobenchSamPerturb';

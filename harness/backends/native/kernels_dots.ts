@@ -3,10 +3,12 @@
  * rule needs of a few same-sized tensors, per tensor or per column, in one threaded
  * pass that reads each input once. The ops it replaces (tf.mul then tf.sum per pair)
  * read every input once per pair and store each product. And SCHEDULE_FREE_KERNEL
- * (src/schedule_free.cc): schedule-free AdamW's whole step in one threaded pass.
+ * (src/schedule_free.cc): schedule-free AdamW's whole step in one threaded pass. And
+ * SAM_PERTURB_KERNEL (src/dots.cc): SAM's gradient norm over every parameter and its
+ * perturbed point, in one call for all of them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_MOMENTS_DOTS_KERNEL, ADAMP_KERNEL, DOTS_KERNEL, SCHEDULE_FREE_KERNEL } from '../../spec.ts';
+import { ADAM_MOMENTS_DOTS_KERNEL, ADAMP_KERNEL, DOTS_KERNEL, SAM_PERTURB_KERNEL, SCHEDULE_FREE_KERNEL } from '../../spec.ts';
 import { type KernelArgs, wasmBackend } from '../wasm/kernel_utils.ts';
 import type { NativeAddon } from './addon.ts';
 import { heap, product } from './kernel_parts.ts';
@@ -147,12 +149,43 @@ function adampKernel(addon: NativeAddon): tf.KernelConfig {
   };
 }
 
-/** The configs, where the addon has `dots` and `scheduleFreeStep` (one built before them has not: then none). */
+/** SAM's (or ASAM's) perturbed point of every parameter and the global norm, in one call (src/dots.cc). */
+function samPerturbKernel(addon: NativeAddon): tf.KernelConfig {
+  return {
+    kernelName: SAM_PERTURB_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const count = Number(args.attrs?.['count'] ?? 0);
+      const rho = Number(args.attrs?.['rho']);
+      const eps = Number(args.attrs?.['eps']);
+      const adaptive = args.attrs?.['adaptive'] === true;
+      const ps = Array.from({ length: count }, (_, i) => args.inputs[`p${i}`]);
+      const gs = Array.from({ length: count }, (_, i) => args.inputs[`g${i}`]);
+      for (let i = 0; i < count; i++) {
+        const p = ps[i], g = gs[i];
+        if (p === undefined || g === undefined || p.dtype !== 'float32' || g.dtype !== 'float32' || product(p.shape) !== product(g.shape)) {
+          throw new Error(`${SAM_PERTURB_KERNEL}: inputs p${i} and g${i} must be float32 tensors of one size (count ${count}); got ${p === undefined ? 'none' : `${p.dtype}[${p.shape}]`} and ${g === undefined ? 'none' : `${g.dtype}[${g.shape}]`}`);
+        }
+      }
+      if (!(Number.isFinite(rho) && Number.isFinite(eps))) throw new Error(`${SAM_PERTURB_KERNEL}: rho and eps must be finite numbers; got ${rho}, ${eps}`);
+      const backend = wasmBackend(args);
+      // Outputs first: making one may grow the wasm heap and detach earlier views.
+      const outs = ps.map((p) => backend.makeOutput([...p!.shape], 'float32'));
+      const norm = backend.makeOutput([], 'float32');
+      const f = (t: tf.TensorInfo) => heap(backend, t) as Float32Array;
+      f(norm)[0] = addon.samPerturb!(ps.map((p) => f(p!)), gs.map((g) => f(g!)), outs.map(f), rho, eps, adaptive);
+      return [...outs, norm];
+    },
+  };
+}
+
+/** The configs of the functions the addon has (one built before them has none of them). */
 export function dotsKernelConfigs(addon: NativeAddon): tf.KernelConfig[] {
   return [
     ...(typeof addon.dots === 'function' ? [dotsKernel(addon)] : []),
     ...(typeof addon.scheduleFreeStep === 'function' ? [scheduleFreeKernel(addon)] : []),
     ...(typeof addon.adamMomentsDots === 'function' ? [adamMomentsDotsKernel(addon)] : []),
+    ...(typeof addon.samPerturb === 'function' ? [samPerturbKernel(addon)] : []),
     ...(typeof addon.adampColumnStep === 'function' ? [adampKernel(addon)] : []),
   ];
 }
