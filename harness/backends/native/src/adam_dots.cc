@@ -12,6 +12,7 @@
 
 #include "dots.h"
 #include "elementwise.h"
+#include "napi_args.h"
 #include "parallel.h"
 
 namespace algobench {
@@ -236,143 +237,81 @@ __attribute__((optimize("fp-contract=off"))) void adamp_column_step(const AdamCo
 
 namespace {
 
-napi_value fail(napi_env env, const std::string& message) {
-  napi_throw_error(env, "E_NATIVE_KERNEL", message.c_str());
-  return nullptr;
+// The first 7 arguments of every entry point here: g, m, v, p and the outputs mOut, vOut,
+// update, all Float32Arrays of one length (returned; 0 after a failure).
+size_t moments_operands(NapiArgs& args, float* f[7]) {
+  size_t len[7];
+  for (int i = 0; i < 7; ++i) f[i] = args.floats(i, &len[i]);
+  if (args.failed) return 0;
+  for (int i = 1; i < 7; ++i)
+    if (len[i] != len[0]) return args.fail("g, m, v, p and the three outputs must have one length"), 0;
+  return len[0];
+}
+
+// Adam's coefficients (adamMoments'): b1, 1−b1, b2, 1−b2, eps, c1, c2, nesterov (0/1), look_m, look_g.
+bool adam_coefficients(NapiArgs& args, size_t i, AdamCoefficients* k) {
+  size_t n = 0;
+  const double* c = args.array<double>(i, napi_float64_array, &n);
+  if (c == nullptr) return false;
+  if (n != 10) return args.fail("coefficients must be a Float64Array of 10"), false;
+  *k = AdamCoefficients{(float)c[0], (float)c[1], (float)c[2], (float)c[3], (float)c[4], (float)c[5], (float)c[6], c[7] != 0, (float)c[8], (float)c[9]};
+  return true;
 }
 
 // adamMomentsDots(g, m, v, p, mOut, vOut, update, sums: Float32Array[3], coefficients: Float64Array[10])
-// coefficients as adamMoments': b1, 1−b1, b2, 1−b2, eps, c1, c2, nesterov (0/1), look_m, look_g.
 napi_value AdamMomentsDots(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 9) return fail(env, "adamMomentsDots takes 9 arguments: g, m, v, p, mOut, vOut, update, sums, coefficients");
-  float* f[8];
-  size_t len[8];
-  for (int i = 0; i < 8; ++i) {
-    napi_typedarray_type type;
-    napi_value buffer;
-    size_t offset = 0;
-    void* data = nullptr;
-    if (napi_get_typedarray_info(env, argv[i], &type, &len[i], &data, &buffer, &offset) != napi_ok || type != napi_float32_array) {
-      return fail(env, "adamMomentsDots: g, m, v, p, the three outputs and sums must be Float32Arrays");
-    }
-    f[i] = static_cast<float*>(data);
-  }
-  for (int i = 1; i < 7; ++i)
-    if (len[i] != len[0]) return fail(env, "adamMomentsDots: g, m, v, p and the three outputs must have one length");
-  if (len[7] != 3) return fail(env, "adamMomentsDots: sums must hold 3 floats");
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset = 0, klen = 0;
-  void* kd = nullptr;
-  if (napi_get_typedarray_info(env, argv[8], &type, &klen, &kd, &buffer, &offset) != napi_ok || type != napi_float64_array || klen != 10) {
-    return fail(env, "adamMomentsDots: coefficients must be a Float64Array of 10");
-  }
-  const double* c = static_cast<const double*>(kd);
-  const AdamCoefficients k{(float)c[0], (float)c[1], (float)c[2], (float)c[3], (float)c[4],
-                           (float)c[5], (float)c[6], c[7] != 0, (float)c[8], (float)c[9]};
-  adam_moments_dots(k, (int64_t)len[0], f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
+  NapiArgs args(env, info, "adamMomentsDots");
+  float* f[7];
+  const size_t n = moments_operands(args, f);
+  size_t sums_len = 0;
+  float* sums = args.floats(7, &sums_len);
+  AdamCoefficients k;
+  if (!adam_coefficients(args, 8, &k) || args.failed) return nullptr;
+  if (sums_len != 3) return args.fail("sums must hold 3 floats"), nullptr;
+  adam_moments_dots(k, (int64_t)n, f[0], f[1], f[2], f[3], f[4], f[5], f[6], sums);
   return nullptr;
 }
 
 // adamMomentsColumnDots(g, m, v, p, mOut, vOut, update, pairs: Int32Array, cols, outputs: Float32Array[], coefficients: Float64Array[10])
 napi_value AdamMomentsColumnDots(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
-  napi_value argv[11];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 11) return fail(env, "adamMomentsColumnDots takes 11 arguments: g, m, v, p, mOut, vOut, update, pairs, cols, outputs, coefficients");
+  NapiArgs args(env, info, "adamMomentsColumnDots");
   float* f[7];
-  size_t len[7];
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset = 0;
-  for (int i = 0; i < 7; ++i) {
-    void* data = nullptr;
-    if (napi_get_typedarray_info(env, argv[i], &type, &len[i], &data, &buffer, &offset) != napi_ok || type != napi_float32_array) {
-      return fail(env, "adamMomentsColumnDots: g, m, v, p and the three outputs must be Float32Arrays");
-    }
-    f[i] = static_cast<float*>(data);
-  }
-  for (int i = 1; i < 7; ++i)
-    if (len[i] != len[0]) return fail(env, "adamMomentsColumnDots: g, m, v, p and the three outputs must have one length");
-  size_t pair_len = 0, klen = 0;
-  void* pair_data = nullptr;
-  void* kd = nullptr;
-  int64_t cols = 0;
-  if (napi_get_typedarray_info(env, argv[7], &type, &pair_len, &pair_data, &buffer, &offset) != napi_ok || type != napi_int32_array ||
-      napi_get_value_int64(env, argv[8], &cols) != napi_ok) {
-    return fail(env, "adamMomentsColumnDots: pairs must be an Int32Array and cols an integer");
-  }
-  if (cols < 1 || (int64_t)len[0] % cols != 0) return fail(env, "adamMomentsColumnDots: cols must be a positive divisor of the length");
-  const int32_t* pp = static_cast<const int32_t*>(pair_data);
-  if (pair_len % 2 != 0) return fail(env, "adamMomentsColumnDots: pairs must list indices two by two");
-  for (size_t i = 0; i < pair_len; ++i)
-    if (pp[i] < 0 || pp[i] > 2) return fail(env, "adamMomentsColumnDots: a pair index must be 0 (g), 1 (p) or 2 (the update)");
+  const size_t n = moments_operands(args, f);
+  size_t pair_len = 0;
+  const int32_t* pp = args.array<int32_t>(7, napi_int32_array, &pair_len);
+  const int64_t cols = args.integer(8);
   std::vector<float*> out;
-  uint32_t count = 0;
-  if (napi_get_array_length(env, argv[9], &count) != napi_ok || count != pair_len / 2) return fail(env, "adamMomentsColumnDots: one output per pair");
-  for (uint32_t i = 0; i < count; ++i) {
-    napi_value item;
-    size_t olen = 0;
-    void* data = nullptr;
-    if (napi_get_element(env, argv[9], i, &item) != napi_ok ||
-        napi_get_typedarray_info(env, item, &type, &olen, &data, &buffer, &offset) != napi_ok || type != napi_float32_array || (int64_t)olen != cols) {
-      return fail(env, "adamMomentsColumnDots: every output must be a Float32Array of cols floats");
-    }
-    out.push_back(static_cast<float*>(data));
-  }
-  if (napi_get_typedarray_info(env, argv[10], &type, &klen, &kd, &buffer, &offset) != napi_ok || type != napi_float64_array || klen != 10) {
-    return fail(env, "adamMomentsColumnDots: coefficients must be a Float64Array of 10");
-  }
-  const double* c = static_cast<const double*>(kd);
-  const AdamCoefficients k{(float)c[0], (float)c[1], (float)c[2], (float)c[3], (float)c[4],
-                           (float)c[5], (float)c[6], c[7] != 0, (float)c[8], (float)c[9]};
-  adam_moments_column_dots(k, (int64_t)len[0] / cols, cols, f[0], f[1], f[2], f[3], f[4], f[5], f[6], std::vector<int32_t>(pp, pp + pair_len), out);
+  std::vector<size_t> out_len;
+  args.float32_list(9, &out, &out_len);
+  AdamCoefficients k;
+  if (!adam_coefficients(args, 10, &k) || args.failed) return nullptr;
+  if (cols < 1 || (int64_t)n % cols != 0) return args.fail("cols must be a positive divisor of the length"), nullptr;
+  if (pair_len % 2 != 0) return args.fail("pairs must list indices two by two"), nullptr;
+  for (size_t i = 0; i < pair_len; ++i)
+    if (pp[i] < 0 || pp[i] > 2) return args.fail("a pair index must be 0 (g), 1 (p) or 2 (the update)"), nullptr;
+  if (out.size() != pair_len / 2) return args.fail("one output per pair"), nullptr;
+  for (size_t i = 0; i < out.size(); ++i)
+    if ((int64_t)out_len[i] != cols) return args.fail("every output must hold cols floats"), nullptr;
+  adam_moments_column_dots(k, (int64_t)n / cols, cols, f[0], f[1], f[2], f[3], f[4], f[5], f[6], std::vector<int32_t>(pp, pp + pair_len), out);
   return nullptr;
 }
 
 // adampColumnStep(g, m, v, p, mOut, vOut, update, factor: Float32Array[cols], cols, projection: Float64Array[5], coefficients: Float64Array[10])
 napi_value AdampColumnStep(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
-  napi_value argv[11];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 11) return fail(env, "adampColumnStep takes 11 arguments: g, m, v, p, mOut, vOut, update, factor, cols, projection, coefficients");
-  float* f[8];
-  size_t len[8];
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset = 0;
-  for (int i = 0; i < 8; ++i) {
-    void* data = nullptr;
-    if (napi_get_typedarray_info(env, argv[i], &type, &len[i], &data, &buffer, &offset) != napi_ok || type != napi_float32_array) {
-      return fail(env, "adampColumnStep: g, m, v, p, the three outputs and factor must be Float32Arrays");
-    }
-    f[i] = static_cast<float*>(data);
-  }
-  for (int i = 1; i < 7; ++i)
-    if (len[i] != len[0]) return fail(env, "adampColumnStep: g, m, v, p and the three outputs must have one length");
-  int64_t cols = 0;
-  if (napi_get_value_int64(env, argv[8], &cols) != napi_ok || cols < 1 || (int64_t)len[0] % cols != 0) {
-    return fail(env, "adampColumnStep: cols must be a positive divisor of the length");
-  }
-  if ((int64_t)len[7] != cols) return fail(env, "adampColumnStep: factor must hold cols floats");
-  size_t plen = 0, klen = 0;
-  void* pd = nullptr;
-  void* kd = nullptr;
-  if (napi_get_typedarray_info(env, argv[9], &type, &plen, &pd, &buffer, &offset) != napi_ok || type != napi_float64_array || plen != 5) {
-    return fail(env, "adampColumnStep: projection must be a Float64Array of 5 (channel threshold, layer threshold, eps, wdRatio, wd)");
-  }
-  if (napi_get_typedarray_info(env, argv[10], &type, &klen, &kd, &buffer, &offset) != napi_ok || type != napi_float64_array || klen != 10) {
-    return fail(env, "adampColumnStep: coefficients must be a Float64Array of 10");
-  }
-  const double* c = static_cast<const double*>(kd);
-  const double* q = static_cast<const double*>(pd);
-  const AdamCoefficients k{(float)c[0], (float)c[1], (float)c[2], (float)c[3], (float)c[4],
-                           (float)c[5], (float)c[6], c[7] != 0, (float)c[8], (float)c[9]};
+  NapiArgs args(env, info, "adampColumnStep");
+  float* f[7];
+  const size_t n = moments_operands(args, f);
+  size_t factor_len = 0, plen = 0;
+  float* factor = args.floats(7, &factor_len);
+  const int64_t cols = args.integer(8);
+  const double* q = args.array<double>(9, napi_float64_array, &plen);
+  AdamCoefficients k;
+  if (!adam_coefficients(args, 10, &k) || args.failed) return nullptr;
+  if (cols < 1 || (int64_t)n % cols != 0) return args.fail("cols must be a positive divisor of the length"), nullptr;
+  if ((int64_t)factor_len != cols) return args.fail("factor must hold cols floats"), nullptr;
+  if (plen != 5) return args.fail("projection must be a Float64Array of 5 (channel threshold, layer threshold, eps, wdRatio, wd)"), nullptr;
   const AdamPProjection o{(float)q[0], (float)q[1], (float)q[2], (float)q[3], (float)q[4]};
-  adamp_column_step(k, o, (int64_t)len[0] / cols, cols, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
+  adamp_column_step(k, o, (int64_t)n / cols, cols, f[0], f[1], f[2], f[3], f[4], f[5], f[6], factor);
   return nullptr;
 }
 
