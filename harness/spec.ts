@@ -455,8 +455,34 @@ export type ElementwiseProgramOp = (typeof ELEMENTWISE_PROGRAM_OPS)[number][0];
  * (0 g, 1 p, 2 the update) two by two, `columns` divides the size, and after m', v' and
  * the update come one float32 tensor of shape [columns] per pair, the column sums over
  * the [n / columns, columns] view, with DOTS_KERNEL's bits for the same three tensors.
+ * With attrs `{ coefficients, trustRatioDecay: r }` (LAMB's form with its trust ratio):
+ * outputs `[m', v', update, ratio]`, ratio a scalar: from those three sums rounded to
+ * float32, in float32 ops in this order, dd = uu where r = 0, else (uu + up·(2r)) + pp·(r²)
+ * (the constants 2r and r² rounded to float32), dd' = max(dd, 0), ratio = 1 where √pp or
+ * √dd' is 0, else √pp / √dd' — the trust ratio ‖p‖/‖u + r·p‖ of the decayed update.
  */
 export const ADAM_MOMENTS_DOTS_KERNEL = 'AlgobenchAdamMomentsDots';
+
+/**
+ * AdamP's step of a projectable weight, up to the final elementwise pass, that a backend
+ * may register (algobench's native kernels on wasm do; the kit's `scaleByAdamP` looks it
+ * up and otherwise runs ADAM_MOMENTS_DOTS_KERNEL's per-column form and two elementwise
+ * programs over the channels). Called through `tf.engine().runKernel`:
+ * - inputs `{ g, m, v, p }`: float32, one size (p the weight, only read);
+ * - attrs `{ coefficients, columns, projection }`: `coefficients` as ADAM_MOMENTS_KERNEL's;
+ *   `columns` (dividing the size) the channels, the columns of the [n / columns, columns]
+ *   view; `projection` = [channel threshold, layer threshold, eps, wdRatio, wd];
+ * - outputs `[m', v', update, factor]`: the first three as ADAM_MOMENTS_KERNEL's, then
+ *   float32 [columns]: with ADAM_MOMENTS_DOTS_KERNEL's per-column sums pg = ⟨g, p⟩,
+ *   gg = ‖g‖², pp = ‖p‖², pu = ⟨p, u⟩ and cos(x, y, z) = |x / (max(√y, eps)·max(√z, eps))|,
+ *   in float32 ops in this order: k_c = pu_c / (√pp_c + eps)²; the channel view projects
+ *   where no channel has cos(pg_c, gg_c, pp_c) ≥ the channel threshold, else the layer
+ *   view where cos(Σpg, Σgg, Σpp) < the layer threshold (k_c = Σpu / (√Σpp + eps)² for
+ *   every c), else none (k_c = 0); the Σ over channels in float64, rounded once; ratio =
+ *   wdRatio where either view projects, else 1; factor_c = ratio·wd − k_c (−k_c where
+ *   wd = 0). AdamP's step is then update + p·factor (factor repeated along the rows).
+ */
+export const ADAMP_KERNEL = 'AlgobenchAdamP';
 
 /**
  * Adafactor's factored second moment of one matrix (Shazeer & Stern 2018), that a
@@ -478,3 +504,20 @@ export const ADAM_MOMENTS_DOTS_KERNEL = 'AlgobenchAdamMomentsDots';
  *   path given the same R and C.
  */
 export const FACTORED_RMS_KERNEL = 'AlgobenchFactoredRms';
+
+/**
+ * SAM's perturbed point (Foret et al. 2021, as davda54/sam computes it) of every
+ * parameter in one call, that a backend may register (algobench's native kernels on
+ * wasm do; the kit's `sam` looks it up and otherwise runs DOTS_KERNEL, tfjs scalar ops
+ * and an elementwise program per parameter). Called through `tf.engine().runKernel`:
+ * - inputs `{ p0, g0, p1, g1, … }`: float32, each gᵢ of pᵢ's size;
+ * - attrs `{ count, rho, eps, adaptive }`: count the number of (pᵢ, gᵢ), adaptive ASAM;
+ * - outputs: p′ᵢ of pᵢ's shape, then the norm, a float32 scalar. With s = g (SAM) or
+ *   |p|·g (ASAM, elementwise): norm = √(Σ s² over every element of every gᵢ),
+ *   f = rho / (norm + eps), p′ = p + g·f, or for ASAM p + ((p·p)·g)·f. Every op is a
+ *   float32 op in that order; each s² is rounded to float32 and the squares summed in
+ *   float64 in an order fixed by the sizes alone (not by the thread count) and rounded
+ *   once, so the norm agrees with the per-tensor sums added in float32 to float32
+ *   rounding, not bit for bit.
+ */
+export const SAM_PERTURB_KERNEL = 'AlgobenchSamPerturb';

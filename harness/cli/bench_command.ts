@@ -24,6 +24,7 @@ export function benchCommand(): Command {
     .option('--python <path>', 'Python with torch for --torch', '/usr/bin/python3')
     .addOption(jsonOption())
     .option('--repeat <n>', "instead: run each workload's reference configuration n times (at most 100) from one seed, each in a trial process of its own as scored trials run, and report target steps, time-to-target CV, the calibration's CV and noise flags", repeats('repeat'))
+    .option('--retries <n>', 'with --repeat: attempts allowed beyond n, each in place of a repeat flagged noisy (default: n; at most 100)', integer('retries', { min: 0, max: 100 }))
     // bench --repeat has measured from seed 1 since it was written; its CV history stays comparable.
     .addOption(seedOption(1))
     .option('--isolation', "instead: time each workload's reference trial (no evals, --block-sec budget) in this process and in a sandboxed process of its own, --rounds times alternately, and report the process boundary's cost and the timed step's change")

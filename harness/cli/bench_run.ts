@@ -19,7 +19,7 @@ import { checkPlannedTrials } from '../benchmark/plan_bounds.ts';
 import { DEFAULT_OPTIMIZER_SECONDS } from '../bench/optimizer_bench.ts';
 
 /** `bench --repeat`: each workload's reference trial, n times, each in its own trial process. */
-async function repeatCommand(workloads: readonly Workload[], backend: BackendChoice, repeats: number, seed: number, json: boolean): Promise<void> {
+async function repeatCommand(workloads: readonly Workload[], backend: BackendChoice, repeats: number, retries: number, seed: number, json: boolean): Promise<void> {
   const rows: RepeatRow[] = [];
   for (const w of workloads) {
     const reference = getReference(w.name, w.variant);
@@ -27,9 +27,10 @@ async function repeatCommand(workloads: readonly Workload[], backend: BackendCho
     const submission = { name: reference.submission, modulePath: resolveModulePath(reference.submission) };
     const row = await repeatTrial(w, getTargets(w.name, w.variant), submission, { ...reference.hparams }, {
       repeats,
-      // A repeat flagged noisy measured the machine, not the trial: up to as many again
-      // run in place of noisy ones, and the CV is over the quiet ones (both are shown).
-      retries: repeats,
+      // A repeat flagged noisy measured the machine, not the trial: up to `retries` more
+      // (as many again unless --retries) run in place of noisy ones, and the CV is over
+      // the quiet ones (both are shown).
+      retries,
       seed,
       backend,
       onRepeat: (i, { result: r, noise, pid, boundary }) =>
@@ -102,6 +103,7 @@ export interface BenchFlags {
   torch?: boolean;
   python: string;
   repeat?: number;
+  retries?: number;
   seed: number;
   isolation?: boolean;
   hostile?: string;
@@ -114,7 +116,7 @@ export interface BenchFlags {
 
 export async function runBench(flags: BenchFlags, defaultSubmission: string): Promise<void> {
   if (flags.zoo || flags.zooModel.length > 0 || flags.optimizers) {
-    if (flags.repeat !== undefined || flags.isolation) throw new AlgobenchError('E_USAGE', 'bench --zoo and --optimizers run on their own; drop --repeat and --isolation');
+    if (flags.repeat !== undefined || flags.retries !== undefined || flags.isolation) throw new AlgobenchError('E_USAGE', 'bench --zoo and --optimizers run on their own; drop --repeat, --retries and --isolation');
     // Check the names before the backend is chosen and probed: a typo costs one line.
     const models = flags.zoo || flags.zooModel.length > 0 ? selectZooModels(flags.zooModel) : [];
     const backend = await selectBackend(flags.backend);
@@ -129,15 +131,17 @@ export async function runBench(flags: BenchFlags, defaultSubmission: string): Pr
   const names = flags.workload.length > 0 ? flags.workload : Object.keys(WORKLOADS);
   if (flags.submission.length > 1) throw new AlgobenchError('E_USAGE', `bench times one submission's step; pass one --submission (got ${flags.submission.join(', ')})`);
   const workloads = expandWorkloadRefs(names).map((n) => getWorkload(n));
+  if (flags.retries !== undefined && flags.repeat === undefined) throw new AlgobenchError('E_USAGE', 'bench --retries only goes with --repeat <n>; add --repeat or drop --retries');
   if (flags.isolation) {
     const backend = await selectBackend(flags.backend);
     await isolationCommand(workloads, backend.name as BackendChoice, flags);
     return;
   }
   if (flags.repeat !== undefined) {
-    checkPlannedTrials([{ what: 'workload(s)', n: workloads.length }, { what: 'repeats', n: flags.repeat }], 'repeat a few workloads at a time (-w), or lower --repeat');
+    const retries = flags.retries ?? flags.repeat;
+    checkPlannedTrials([{ what: 'workload(s)', n: workloads.length }, { what: 'attempts', n: flags.repeat + retries }], 'repeat a few workloads at a time (-w), or lower --repeat or --retries');
     const backend = await selectBackend(flags.backend);
-    await repeatCommand(workloads, backend.name as BackendChoice, flags.repeat, flags.seed, flags.json === true);
+    await repeatCommand(workloads, backend.name as BackendChoice, flags.repeat, retries, flags.seed, flags.json === true);
     return;
   }
   const { submission } = await loadSubmission(flags.submission[0] ?? defaultSubmission);

@@ -9,6 +9,8 @@
  * column sums against the float64 formulas to 1e-4, and bit for bit against Adam's kernel
  * then DOTS_KERNEL over (g, p, u), on odd shapes (rows not a multiple of 8, columns not of
  * 256, one row, one column, a conv kernel's last axis, sizes split between threads).
+ * Its trust-ratio form (LAMB's `trustRatioDecay`): the ratio ‖p‖/‖u + r·p‖ against the
+ * float64 formulas to 1e-4, and 1 where p or the decayed update is 0.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -182,6 +184,50 @@ describe('native Adam moments with LAMB sums', () => {
     expect(run({ columns: 5, pairs: [0, 1] })).toThrow(/divisor/);
     expect(run({ columns: 4, pairs: [0, 3] })).toThrow(/two by two/);
     expect(run({ columns: 4, pairs: [0] })).toThrow(/two by two/);
+    tf.dispose(x);
+  });
+
+  // LAMB's form with its trust ratio (`trustRatioDecay`): ‖p‖/‖u + r·p‖ of the float64 formulas' u.
+  for (const r of [0, 0.01, 0.3]) {
+    it.each(SIZES)(`trust ratio with decay ${r}: %s matches ‖p‖/‖u + r·p‖ in float64`, (_, shape) => {
+      tf.tidy(() => {
+        const k: Coefficients = { b1: 0.9, b2: 0.999, eps: 1e-6, t: 3 };
+        const [g, m, v, p] = [1, 2, 3, 4].map((s) => tf.randomNormal(shape, 0, s === 3 ? 1 : 0.5, 'float32', 170 + s));
+        const vPos = tf.abs(v!);
+        const coefficients = [k.b1, 1 - k.b1, k.b2, 1 - k.b2, k.eps, 1 - k.b1 ** k.t, 1 - k.b2 ** k.t, 0, 0, 0];
+        const out = tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: g!, m: m!, v: vPos, p: p! }, { coefficients, trustRatioDecay: r } as never) as tf.Tensor[];
+        expect(out.map((t) => t.shape)).toEqual([shape, shape, shape, []]);
+        const d = (t: tf.Tensor) => t.dataSync() as Float32Array;
+        const ref = reference(d(g!), d(m!), d(vPos), d(p!), k);
+        const pv = d(p!);
+        let dd = 0, pp = 0;
+        for (let i = 0; i < pv.length; i++) {
+          dd += (ref.u[i]! + r * pv[i]!) ** 2;
+          pp += pv[i]! ** 2;
+        }
+        const want = Math.sqrt(pp) / Math.sqrt(dd);
+        expect(Math.abs(d(out[3]!)[0]! - want) / want).toBeLessThan(1e-4);
+        expect(worst(d(out[2]!), ref.u), 'update').toBeLessThan(1e-4);
+      });
+    });
+  }
+
+  it('trust ratio is 1 where p is 0 or the decayed update is 0', () => {
+    tf.tidy(() => {
+      const coefficients = [0.9, 0.1, 0.999, 0.001, 1e-8, 0.1, 0.001, 0, 0, 0];
+      const zero = tf.zeros([300]);
+      const g = tf.randomNormal([300], 0, 1, 'float32', 7);
+      const ratioOf = (gg: tf.Tensor, p: tf.Tensor, r: number) =>
+        ((tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: gg, m: zero, v: zero, p }, { coefficients, trustRatioDecay: r } as never) as tf.Tensor[])[3]!.dataSync() as Float32Array)[0];
+      expect(ratioOf(g, zero, 0.1), 'p = 0').toBe(1);
+      expect(ratioOf(zero, tf.randomNormal([300], 0, 1, 'float32', 8), 0), 'u = 0, no decay').toBe(1);
+    });
+  });
+
+  it('refuses a trust-ratio decay that is not a finite number in one line', () => {
+    const x = tf.zeros([6]);
+    const coefficients = [0.9, 0.1, 0.999, 0.001, 1e-8, 1, 1, 0, 0, 0];
+    expect(() => tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: x, m: x, v: x, p: x }, { coefficients, trustRatioDecay: Number.NaN } as never)).toThrow(/trustRatioDecay must be a finite number/);
     tf.dispose(x);
   });
 

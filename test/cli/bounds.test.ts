@@ -146,6 +146,9 @@ describe.concurrent('set-targets, verify-targets and bench: the same bounds, one
     ['--time Infinity', ['--time', 'Infinity'], ['--time', '"Infinity"']],
     ['--rounds 0', ['--rounds', '0'], ['--rounds', 'positive integer']],
     ['--block-sec 1e9', ['--block-sec', '1e9'], ['--block-sec', '≤ 600']],
+    ['--retries 101', ['--repeat', '1', '--retries', '101'], ['--retries', 'at most 100']],
+    ['--retries -1', ['--repeat', '1', '--retries', '-1'], ['--retries']],
+    ['--retries without --repeat', ['--retries', '2'], ['--retries only goes with --repeat']],
   ];
   for (const [name, flags, phrases] of bench) {
     it(`bench ${name}`, async ({ expect }) => {

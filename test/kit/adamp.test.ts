@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
-import { ADAM_MOMENTS_DOTS_KERNEL, ADAM_MOMENTS_KERNEL, DOTS_KERNEL, type ParamType, type ParamTypes } from '../../harness/spec.ts';
+import { ADAM_MOMENTS_DOTS_KERNEL, ADAM_MOMENTS_KERNEL, ADAMP_KERNEL, DOTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL, type ParamType, type ParamTypes } from '../../harness/spec.ts';
 import { adamp } from '../../submissions/kit/optimizers/adamp.ts';
 import { type GradientTransformation, updateAndApply } from '../../submissions/kit/transform.ts';
 import { type AdampBranch, adampReference, type AdampReferenceOptions, column } from './_references/adamp.ts';
@@ -118,8 +118,9 @@ beforeAll(async () => {
 
 /**
  * On cpu every step is the elementwise program run as plain ops; on wasm with the
- * native addon it is the fused path (Adam's kernel, the dots kernel, two small channel
- * programs and the step in the chain's program), which must meet the same reference.
+ * native addon it is the fused path (ADAMP_KERNEL: Adam's step, the channel sums, the
+ * branch and a factor per channel; then the step in the chain's program), which must
+ * meet the same reference.
  */
 const BACKENDS = loadNativeAddon() !== undefined ? ['cpu', 'wasm'] : ['cpu'];
 
@@ -132,7 +133,7 @@ describe.each(BACKENDS)('adamp against a float64 reference of the official algor
     await tf.setBackend('cpu');
   });
 
-  it.runIf(backend === 'wasm')("takes the fused path: the weight's Adam step and channel sums in one kernel, the bias's in Adam's, no program over the whole weight computes the moments", () => {
+  it.runIf(backend === 'wasm')("takes the fused path: the weight's Adam step, channel sums and factor in one kernel, the bias's in Adam's, then one program per parameter", () => {
     const runKernel = vi.spyOn(tf.engine(), 'runKernel');
     try {
       const opt = adamp({ lr: 1e-2, weightDecay: 0.1 });
@@ -140,9 +141,12 @@ describe.each(BACKENDS)('adamp against a float64 reference of the official algor
       const grads = { w: tf.randomNormal([5, 3]), b: tf.randomNormal([3]) };
       const out = updateAndApply(opt, grads, opt.init(params), params, { types: { w: 'weight', b: 'bias' } });
       const names = runKernel.mock.calls.map(([name]) => name);
-      expect(names.filter((n) => n === ADAM_MOMENTS_DOTS_KERNEL)).toHaveLength(1);
+      expect(names.filter((n) => n === ADAMP_KERNEL)).toHaveLength(1);
+      expect(names.filter((n) => n === ADAM_MOMENTS_DOTS_KERNEL)).toHaveLength(0);
       expect(names.filter((n) => n === DOTS_KERNEL)).toHaveLength(0);
       expect(names.filter((n) => n === ADAM_MOMENTS_KERNEL)).toHaveLength(1);
+      // No program over the channels: the weight's step and the bias's, one each.
+      expect(names.filter((n) => n === ELEMENTWISE_PROGRAM_KERNEL)).toHaveLength(2);
       tf.dispose([params, grads, out.params, out.state as tf.TensorContainer] as tf.TensorContainer);
     } finally {
       runKernel.mockRestore();

@@ -107,6 +107,18 @@ export interface NativeAddon {
    * sums on DOTS_KERNEL's column grid. Absent from addons built before it.
    */
   adamMomentsColumnDots?(g: Float32Array, m: Float32Array, v: Float32Array, p: Float32Array, mOut: Float32Array, vOut: Float32Array, update: Float32Array, pairs: Int32Array, cols: number, outputs: Float32Array[], coefficients: Float64Array): void;
+  /**
+   * SAM's perturbed point of every parameter in one call (src/dots.cc; SAM_PERTURB_KERNEL in harness/spec.ts):
+   * outputs[i] = params[i] + grads[i]·f (ASAM: params[i] + ((params[i]²)·grads[i])·f), f = rho / (norm + eps),
+   * norm the global L2 norm of the grads (ASAM: of |params|·grads); answers the norm. Absent from addons built before it.
+   */
+  samPerturb?(params: Float32Array[], grads: Float32Array[], outputs: Float32Array[], rho: number, eps: number, adaptive: boolean): number;
+  /**
+   * AdamP's step of a [n / cols, cols] weight up to its last pass (src/adam_dots.cc; ADAMP_KERNEL in harness/spec.ts):
+   * Adam's m', v', u with the per-column sums, then the branch and one factor per column. projection: channel
+   * threshold, layer threshold, eps, wdRatio, wd. Absent from addons built before it.
+   */
+  adampColumnStep?(g: Float32Array, m: Float32Array, v: Float32Array, p: Float32Array, mOut: Float32Array, vOut: Float32Array, update: Float32Array, factor: Float32Array, cols: number, projection: Float64Array, coefficients: Float64Array): void;
   /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count). */
   threads(): number;
 }

@@ -3,10 +3,12 @@
  * rule needs of a few same-sized tensors, per tensor or per column, in one threaded
  * pass that reads each input once. The ops it replaces (tf.mul then tf.sum per pair)
  * read every input once per pair and store each product. And SCHEDULE_FREE_KERNEL
- * (src/schedule_free.cc): schedule-free AdamW's whole step in one threaded pass.
+ * (src/schedule_free.cc): schedule-free AdamW's whole step in one threaded pass. And
+ * SAM_PERTURB_KERNEL (src/dots.cc): SAM's gradient norm over every parameter and its
+ * perturbed point, in one call for all of them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_MOMENTS_DOTS_KERNEL, DOTS_KERNEL, SCHEDULE_FREE_KERNEL } from '../../spec.ts';
+import { ADAM_MOMENTS_DOTS_KERNEL, ADAMP_KERNEL, DOTS_KERNEL, SAM_PERTURB_KERNEL, SCHEDULE_FREE_KERNEL } from '../../spec.ts';
 import { type KernelArgs, wasmBackend } from '../wasm/kernel_utils.ts';
 import type { NativeAddon } from './addon.ts';
 import { heap, product } from './kernel_parts.ts';
@@ -56,7 +58,21 @@ function scheduleFreeKernel(addon: NativeAddon): tf.KernelConfig {
   };
 }
 
-/** Adam's step and LAMB's three sums, or AdamP's per-column sums (ADAM_MOMENTS_DOTS_KERNEL), in one threaded pass (src/adam_dots.cc). */
+/**
+ * LAMB's trust ratio ‖p‖/‖u + r·p‖ from the float32 sums [Σu², Σu·p, Σp²], in the float32
+ * ops and order spec.ts gives for ADAM_MOMENTS_DOTS_KERNEL's `trustRatioDecay` (those of
+ * the kit's trust-ratio program): each op in float64 rounded to float32, which is the
+ * float32 op's result for +, ×, ÷ and √.
+ */
+function trustRatio([uu, up, pp]: Float32Array, r: number): number {
+  const f = Math.fround;
+  const dd = r === 0 ? uu! : f(f(uu! + f(up! * f(2 * r))) + f(pp! * f(r * r)));
+  const pNorm = f(Math.sqrt(pp!));
+  const dNorm = f(Math.sqrt(Math.max(dd, 0)));
+  return pNorm === 0 || dNorm === 0 ? 1 : f(pNorm / dNorm);
+}
+
+/** Adam's step and LAMB's three sums (or its trust ratio), or AdamP's per-column sums (ADAM_MOMENTS_DOTS_KERNEL), in one threaded pass (src/adam_dots.cc). */
 function adamMomentsDotsKernel(addon: NativeAddon): tf.KernelConfig {
   return {
     kernelName: ADAM_MOMENTS_DOTS_KERNEL,
@@ -91,22 +107,85 @@ function adamMomentsDotsKernel(addon: NativeAddon): tf.KernelConfig {
         }
         return [...outs, ...sums];
       }
+      const decay = args.attrs?.['trustRatioDecay'];
+      if (decay !== undefined && !(typeof decay === 'number' && Number.isFinite(decay))) throw new Error(`${ADAM_MOMENTS_DOTS_KERNEL}: trustRatioDecay must be a finite number; got ${String(decay)}`);
       // Outputs first: making one may grow the wasm heap and detach earlier views.
       const outs = [0, 1, 2].map(() => backend.makeOutput(shape, 'float32'));
-      const scalars = [0, 1, 2].map(() => backend.makeOutput([], 'float32'));
+      const scalars = [0, 1, 2].slice(0, decay === undefined ? 3 : 1).map(() => backend.makeOutput([], 'float32'));
       const sums = new Float32Array(3);
       addon.adamMomentsDots!(f(ins[0]!), f(ins[1]!), f(ins[2]!), f(ins[3]!), f(outs[0]!), f(outs[1]!), f(outs[2]!), sums, coefficients);
-      for (const [i, t] of scalars.entries()) f(t)[0] = sums[i]!;
+      if (decay !== undefined) f(scalars[0]!)[0] = trustRatio(sums, decay as number);
+      else for (const [i, t] of scalars.entries()) f(t)[0] = sums[i]!;
       return [...outs, ...scalars];
     },
   };
 }
 
-/** The configs, where the addon has `dots` and `scheduleFreeStep` (one built before them has not: then none). */
+/** AdamP's step of a projectable weight up to its last pass: Adam's, the channel sums, the branch and a factor per channel (ADAMP_KERNEL, src/adam_dots.cc). */
+function adampKernel(addon: NativeAddon): tf.KernelConfig {
+  return {
+    kernelName: ADAMP_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const ins = (['g', 'm', 'v', 'p'] as const).map((k) => args.inputs[k]!);
+      const coefficients = Float64Array.from((args.attrs?.['coefficients'] as number[] | undefined) ?? []);
+      const projection = Float64Array.from((args.attrs?.['projection'] as number[] | undefined) ?? []);
+      const columns = args.attrs?.['columns'];
+      const shape = [...ins[0]!.shape];
+      const n = product(shape);
+      if (ins.some((t) => t === undefined || t.dtype !== 'float32' || product(t.shape) !== n) || coefficients.length !== 10) {
+        throw new Error(`${ADAMP_KERNEL}: g, m, v, p must be float32 of one size and coefficients 10 numbers`);
+      }
+      if (!(Number.isInteger(columns) && (columns as number) >= 1 && n % (columns as number) === 0)) throw new Error(`${ADAMP_KERNEL}: columns (${String(columns)}) must be a positive divisor of the size ${n}`);
+      if (projection.length !== 5) throw new Error(`${ADAMP_KERNEL}: projection must be 5 numbers (channel threshold, layer threshold, eps, wdRatio, wd); got ${projection.length}`);
+      const backend = wasmBackend(args);
+      // Outputs first: making one may grow the wasm heap and detach earlier views.
+      const outs = [0, 1, 2].map(() => backend.makeOutput(shape, 'float32'));
+      const factor = backend.makeOutput([columns as number], 'float32');
+      const f = (t: tf.TensorInfo) => heap(backend, t) as Float32Array;
+      addon.adampColumnStep!(f(ins[0]!), f(ins[1]!), f(ins[2]!), f(ins[3]!), f(outs[0]!), f(outs[1]!), f(outs[2]!), f(factor), columns as number, projection, coefficients);
+      return [...outs, factor];
+    },
+  };
+}
+
+/** SAM's (or ASAM's) perturbed point of every parameter and the global norm, in one call (src/dots.cc). */
+function samPerturbKernel(addon: NativeAddon): tf.KernelConfig {
+  return {
+    kernelName: SAM_PERTURB_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const count = Number(args.attrs?.['count'] ?? 0);
+      const rho = Number(args.attrs?.['rho']);
+      const eps = Number(args.attrs?.['eps']);
+      const adaptive = args.attrs?.['adaptive'] === true;
+      const ps = Array.from({ length: count }, (_, i) => args.inputs[`p${i}`]);
+      const gs = Array.from({ length: count }, (_, i) => args.inputs[`g${i}`]);
+      for (let i = 0; i < count; i++) {
+        const p = ps[i], g = gs[i];
+        if (p === undefined || g === undefined || p.dtype !== 'float32' || g.dtype !== 'float32' || product(p.shape) !== product(g.shape)) {
+          throw new Error(`${SAM_PERTURB_KERNEL}: inputs p${i} and g${i} must be float32 tensors of one size (count ${count}); got ${p === undefined ? 'none' : `${p.dtype}[${p.shape}]`} and ${g === undefined ? 'none' : `${g.dtype}[${g.shape}]`}`);
+        }
+      }
+      if (!(Number.isFinite(rho) && Number.isFinite(eps))) throw new Error(`${SAM_PERTURB_KERNEL}: rho and eps must be finite numbers; got ${rho}, ${eps}`);
+      const backend = wasmBackend(args);
+      // Outputs first: making one may grow the wasm heap and detach earlier views.
+      const outs = ps.map((p) => backend.makeOutput([...p!.shape], 'float32'));
+      const norm = backend.makeOutput([], 'float32');
+      const f = (t: tf.TensorInfo) => heap(backend, t) as Float32Array;
+      f(norm)[0] = addon.samPerturb!(ps.map((p) => f(p!)), gs.map((g) => f(g!)), outs.map(f), rho, eps, adaptive);
+      return [...outs, norm];
+    },
+  };
+}
+
+/** The configs of the functions the addon has (one built before them has none of them). */
 export function dotsKernelConfigs(addon: NativeAddon): tf.KernelConfig[] {
   return [
     ...(typeof addon.dots === 'function' ? [dotsKernel(addon)] : []),
     ...(typeof addon.scheduleFreeStep === 'function' ? [scheduleFreeKernel(addon)] : []),
     ...(typeof addon.adamMomentsDots === 'function' ? [adamMomentsDotsKernel(addon)] : []),
+    ...(typeof addon.samPerturb === 'function' ? [samPerturbKernel(addon)] : []),
+    ...(typeof addon.adampColumnStep === 'function' ? [adampKernel(addon)] : []),
   ];
 }

@@ -25,9 +25,10 @@ export interface LambOptions extends AdamFamilyOptions {
 
 export function lamb(o: LambOptions): GradientTransformation {
   return chain(
-    // Adam; with the native kernel, Σu², Σu·p, Σp² in the same pass (else one dots pass next).
-    scaleByAdamWithNorms({ b1: o.b1 ?? 0.9, b2: o.b2 ?? 0.999, eps: o.eps ?? 1e-6 }),
-    // addDecayedWeights then scaleByTrustRatio, from those sums.
+    // Adam; with the native kernel, the trust ratio of the decayed update from Σu², Σu·p,
+    // Σp² taken in the same pass (else one dots pass next).
+    scaleByAdamWithNorms({ b1: o.b1 ?? 0.9, b2: o.b2 ?? 0.999, eps: o.eps ?? 1e-6, trustRatio: { rate: o.weightDecay ?? 0, ...(o.decayMask !== undefined ? { mask: o.decayMask } : {}) } }),
+    // addDecayedWeights then scaleByTrustRatio, with that ratio (or from the sums).
     scaleByDecayedTrustRatio(o.weightDecay ?? 0, o.decayMask),
     scaleByLearningRate(o.lr),
   );

@@ -14,13 +14,19 @@
  * Each step costs a second forward and backward pass, through `info.gradAt`
  * (defineSubmission provides it). The base optimizer's state is SAM's state.
  *
+ * Where the backend has SAM_PERTURB_KERNEL (harness/spec.ts), the norm and the perturbed
+ * point of every parameter come from one call: the squares summed in float64 over all
+ * parameters at once, where the other path rounds each parameter's sum to float32 and
+ * adds those in float32; the two agree to float32 rounding of the norm.
+ *
  * @example sam(sgd({ lr: 0.1, momentum: 0.9 }), { rho: 0.05 })
  * @example sam(adamw({ lr: 1e-3 }), { rho: 0.5, adaptive: true })   // ASAM wants a larger ρ
  */
 import * as tf from '@tensorflow/tfjs';
-import type { OptState, TensorMap } from '../../../harness/spec.ts';
+import { type OptState, SAM_PERTURB_KERNEL, type TensorMap } from '../../../harness/spec.ts';
 import { dots } from '../dots.ts';
 import { ElementwiseProgram, type Expr, materialize, sumOfSquares } from '../elementwise.ts';
+import { fusedOpsEnabled } from '../fused.ts';
 import { type GradientTransformation, type UpdateInfo, updateAndApply } from '../transform.ts';
 
 export interface SamOptions {
@@ -47,6 +53,18 @@ export function sam<S extends OptState>(
     }
     const names = Object.keys(grads).filter((n) => params[n] !== undefined);
     if (names.length === 0) return grads;
+    if (kernelAvailable(names.flatMap((n) => [params[n]!, grads[n]!]))) {
+      // One call: the norm over every parameter, then each perturbed point.
+      const inputs: Record<string, tf.Tensor> = {};
+      names.forEach((n, i) => {
+        inputs[`p${i}`] = params[n]!;
+        inputs[`g${i}`] = grads[n]!;
+      });
+      const outs = tf.engine().runKernel(SAM_PERTURB_KERNEL, inputs, { count: names.length, rho, eps: 1e-12, adaptive } as never) as unknown as tf.Tensor[];
+      outs[names.length]!.dispose(); // the norm
+      const fresh = new Map(names.map((n, i) => [n, outs[i]!]));
+      return info.gradAt(Object.fromEntries(Object.entries(params).map(([n, p]) => [n, fresh.get(n) ?? p])));
+    }
     // One elementwise program per parameter: the squares of the norm in one pass,
     // the perturbed point in another (the norm is a reduction between them).
     const programs = new Map(names.map((n) => [n, new ElementwiseProgram(params[n]!.shape)]));
@@ -82,4 +100,8 @@ export function sam<S extends OptState>(
   return base.prepareForEval === undefined
     ? sharpness
     : { ...sharpness, prepareForEval: (params, state) => base.prepareForEval!(params, state) };
+}
+
+function kernelAvailable(inputs: readonly tf.Tensor[]): boolean {
+  return fusedOpsEnabled() && inputs.every((x) => x.dtype === 'float32') && tf.getKernel(SAM_PERTURB_KERNEL, tf.getBackend()) !== undefined;
 }

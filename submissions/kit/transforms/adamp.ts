@@ -29,10 +29,12 @@
  * wasm): Adam's pass writes the moments and the bias-corrected step u = perturb/(1−b1ᵗ)
  * (the projection is linear, so projecting u is projecting perturb) and, for a weight
  * that may be projected, takes the four per-channel sums ⟨g, W⟩, ‖g‖², ‖W‖², ⟨W, u⟩ in
- * the same pass (ADAM_MOMENTS_DOTS_KERNEL with `columns`; without it, one dots pass
- * after Adam's kernel, the same bits); two programs over the channels decide the branch
- * and a per-channel factor, and the step u + W·factor is two ops of the chain's program
- * (see `projectedStep`): two passes over the weight, the last one the chain's own.
+ * the same pass; the branch and a per-channel factor follow from the sums, and the step
+ * u + W·factor is two ops of the chain's program: two passes over the weight, the last
+ * one the chain's own. Where the backend has ADAMP_KERNEL, the first pass, the branch and
+ * the factor are one kernel call (so a weight costs two calls, as a bias does); else
+ * ADAM_MOMENTS_DOTS_KERNEL with `columns` (or Adam's kernel then one dots pass, the same
+ * bits) and two programs over the channels (see `projectedStep`), the same float32 ops.
  * Elsewhere (the cpu backend, fused ops off), the program path below.
  *
  * The program path: each parameter's step is an elementwise program over its channel
@@ -48,7 +50,7 @@
  * its step in a program of its own and joins the chain as a computed tensor.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_MOMENTS_DOTS_KERNEL, DOTS_KERNEL } from '../../../harness/spec.ts';
+import { ADAM_MOMENTS_DOTS_KERNEL, ADAMP_KERNEL, DOTS_KERNEL } from '../../../harness/spec.ts';
 import { dots } from '../dots.ts';
 import { ElementwiseProgram, type Expr } from '../elementwise.ts';
 import { adamCoefficientArray, type AdamMomentsCoefficients, fusedAdamMoments, fusedOpsEnabled } from '../fused.ts';
@@ -121,7 +123,15 @@ export function scaleByAdamP(options: AdamPScalingOptions = {}): GradientTransfo
             b1, b2, eps, c1, c2: 1 - b2 ** count, ...(options.nesterov ? { nesterov: { lookM: b1 / c1, lookG: (1 - b1) / c1 } } : {}),
           };
           const wd = weightDecay !== 0 && decays(type, n) ? weightDecay : 0;
-          // A projected weight: Adam's step and the four per-channel sums in one pass.
+          // A projected weight: Adam's step, the per-channel sums, the branch and a factor per channel in one kernel.
+          const withFactor = projects ? adampFactor(g, state.mu[n]!, state.nu[n]!, p, k, wd, { delta, wdRatio, eps }) : undefined;
+          if (withFactor !== undefined) {
+            const [m1, v1, u, factor] = withFactor;
+            [mu[n], nu[n]] = [m1!, v1!];
+            updates[n] = stepWithFactor(gIn.program, p, u!, factor!);
+            continue;
+          }
+          // Without that kernel: Adam's step and the four per-channel sums in one pass.
           const withSums = projects ? adamWithChannelSums(g, state.mu[n]!, state.nu[n]!, p, k) : undefined;
           if (withSums !== undefined) {
             const [m1, v1, u, ...sums] = withSums;
@@ -187,6 +197,43 @@ function adamWithChannelSums(g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, p: tf.Ten
   return tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g, m, v, p }, attrs as never) as tf.Tensor[];
 }
 
+/**
+ * [m', v', u, factor] from ADAMP_KERNEL (harness/spec.ts): Adam's pass with the four
+ * per-channel sums, then the branch and factor = wd·ratio − k per channel in the float32
+ * ops of `projectedStep`'s two channel programs, in one call instead of three; or
+ * undefined where the backend lacks the kernel.
+ */
+function adampFactor(
+  g: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  p: tf.Tensor,
+  k: AdamMomentsCoefficients,
+  wd: number,
+  o: { delta: number; wdRatio: number; eps: number },
+): tf.Tensor[] | undefined {
+  if (tf.getKernel(ADAMP_KERNEL, tf.getBackend()) === undefined || p.dtype !== 'float32' || p.size !== g.size) return undefined;
+  const channels = p.shape[p.rank - 1]!;
+  const projection = [o.delta / Math.sqrt(p.size / channels), o.delta / Math.sqrt(p.size), o.eps, o.wdRatio, wd];
+  return tf.engine().runKernel(ADAMP_KERNEL, { g, m, v, p }, { coefficients: adamCoefficientArray(k), columns: channels, projection } as never) as tf.Tensor[];
+}
+
+/**
+ * u + W·factor (factor per channel, repeated along the rows): two ops of the chain's
+ * program, or, for a view that is not the parameter's shape (a conv kernel), of a
+ * program of its own that joins the chain as a computed tensor.
+ */
+function stepWithFactor(chainProgram: ElementwiseProgram, p: tf.Tensor, u: tf.Tensor, factor: tf.Tensor): Expr {
+  const channels = p.shape[p.rank - 1]!;
+  const rows = p.size / channels;
+  const inChain = p.rank === 2 && sameShape(p.shape, chainProgram.shape);
+  const b = inChain ? chainProgram : new ElementwiseProgram([rows, channels]);
+  const view = (t: tf.Tensor): tf.Tensor => (inChain ? t : tf.reshape(t, [rows, channels]));
+  const step = b.add(view(u), b.mul(view(p), b.along(factor, 0)));
+  if (inChain) return step;
+  return new ElementwiseProgram(p.shape).value(tf.reshape(b.run([step])[0]!, p.shape));
+}
+
 /** u + wd·W in the chain's program (a parameter that is never projected). */
 function plainStep(b: ElementwiseProgram, p: tf.Tensor, u: tf.Tensor, wd: number): Expr {
   return wd === 0 ? b.value(u) : b.add(u, b.mul(p, wd));
@@ -224,12 +271,7 @@ function projectedStep(
   const radial = k.op('select', channelHit, outputs[0]!, k.op('select', layerHit, layerK, 0));
   const ratio = k.op('select', k.max(channelHit, layerHit), o.wdRatio, 1);
   const [factor] = k.run([wd === 0 ? k.neg(radial) : k.sub(k.mul(ratio, wd), radial)]);
-  const inChain = p.rank === 2 && sameShape(p.shape, chainProgram.shape);
-  const b = inChain ? chainProgram : new ElementwiseProgram([rows, channels]);
-  const view = (t: tf.Tensor): tf.Tensor => (inChain ? t : tf.reshape(t, [rows, channels]));
-  const step = b.add(view(u), b.mul(view(p), b.along(factor!, 0)));
-  if (inChain) return step;
-  return new ElementwiseProgram(p.shape).value(tf.reshape(b.run([step])[0]!, p.shape));
+  return stepWithFactor(chainProgram, p, u, factor!);
 }
 
 /** |cos(x, y)| from x·y, ‖x‖² and ‖y‖², as torch's F.cosine_similarity: x·y / (max(‖x‖, eps)·max(‖y‖, eps)). */

@@ -60,10 +60,12 @@ export function scaleByDecayedTrustRatio(rate: number, mask: DecayMask = 'all'):
         const p = params[n]!;
         const r = rate !== 0 && decays(info.types[n] ?? 'weight', n) ? rate : 0;
         const ut = b.run([u])[0]!;
-        // Σu², Σu·p, Σp² from Adam's pass where scaleByAdamWithNorms took them, else one dots pass.
-        const known = normsOf.get(ut);
-        const [uu, up, pp] = (known !== undefined && known.p === p ? known.sums : dots([ut, p], [[0, 0], [0, 1], [1, 1]]).map((t) => tf.reshape(t, []))) as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const known = normsOf.get(ut)?.p === p ? normsOf.get(ut) : undefined;
         const d = r === 0 ? b.value(ut) : b.add(ut, b.mul(p, r));
+        // The ratio itself from Adam's pass, where scaleByAdamWithNorms took it for this rate.
+        if (known?.ratio !== undefined && known.rate === r) return b.mul(d, known.ratio);
+        // Σu², Σu·p, Σp² from Adam's pass where scaleByAdamWithNorms took them, else one dots pass.
+        const [uu, up, pp] = (known?.sums ?? dots([ut, p], [[0, 0], [0, 1], [1, 1]]).map((t) => tf.reshape(t, []))) as [tf.Tensor, tf.Tensor, tf.Tensor];
         const dd = r === 0 ? b.value(uu) : b.add(b.add(uu, b.mul(up, 2 * r)), b.mul(pp, r * r));
         // (max with 0: the expansion may round a zero norm to a tiny negative.)
         return b.mul(d, ratio(b, b.max(dd, 0), pp));
@@ -73,21 +75,38 @@ export function scaleByDecayedTrustRatio(rate: number, mask: DecayMask = 'all'):
   });
 }
 
-/** The sums [Σu², Σu·p, Σp²] that scaleByAdamWithNorms took with each update u, and the p they used. */
-const normsOf = new WeakMap<tf.Tensor, { readonly p: tf.Tensor; readonly sums: readonly tf.Tensor[] }>();
+/**
+ * What scaleByAdamWithNorms took with each update u, and the p it used: the sums
+ * [Σu², Σu·p, Σp²], or the trust ratio of u + rate·p (a scalar tensor) where it was
+ * told the rate.
+ */
+const normsOf = new WeakMap<tf.Tensor, { readonly p: tf.Tensor; readonly sums?: readonly tf.Tensor[]; readonly ratio?: tf.Tensor; readonly rate?: number }>();
+
+/** The decay `scaleByDecayedTrustRatio(rate, mask)` applies after it, for scaleByAdamWithNorms to take the ratio itself. */
+export interface TrustRatioDecay {
+  readonly rate: number;
+  readonly mask?: DecayMask;
+}
 
 /**
  * `scaleByAdam` (without NAdam's look-ahead; the same state and updates) for LAMB: where
  * the backend has ADAM_MOMENTS_DOTS_KERNEL (harness/spec.ts), each update u comes with
  * Σu², Σu·p and Σp² taken in Adam's pass, and `scaleByDecayedTrustRatio` right after it
  * uses them instead of reading u and p again. So LAMB costs Adam's pass and the final
- * program's. Without the kernel (or fused ops off) it is `scaleByAdam`.
+ * program's. Told the decay that follows (`trustRatio`, as `lamb` does), the kernel
+ * hands back the ratio ‖p‖/‖u + rate·p‖ itself in the float32 ops of that transform's
+ * program (the same bits), so the final program is u + rate·p times one scalar.
+ * Without the kernel (or fused ops off) it is `scaleByAdam`.
  */
-export function scaleByAdamWithNorms(options: Omit<AdamOptions, 'nesterov' | 'nesterovForm'> = {}): GradientTransformation<AdamState> {
+export function scaleByAdamWithNorms(
+  options: Omit<AdamOptions, 'nesterov' | 'nesterovForm'> & { readonly trustRatio?: TrustRatioDecay } = {},
+): GradientTransformation<AdamState> {
   const b1 = options.b1 ?? 0.9;
   const b2 = options.b2 ?? 0.999;
   const eps = options.eps ?? 1e-8;
   const plain = scaleByAdam({ b1, b2, eps });
+  const trust = options.trustRatio;
+  const decays = trust === undefined ? undefined : resolveDecayMask(trust.mask);
   return {
     init: plain.init,
     update: (grads, state, params, info) => {
@@ -104,9 +123,12 @@ export function scaleByAdamWithNorms(options: Omit<AdamOptions, 'nesterov' | 'ne
       const updates: Record<string, tf.Tensor> = {};
       for (const n of names) {
         const p = params[n]!;
-        const out = tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: grads[n]!, m: state.mu[n]!, v: state.nu[n]!, p }, { coefficients }) as tf.Tensor[];
+        // With the decay known, the kernel hands back the trust ratio (one scalar), not the three sums.
+        const rate = trust === undefined ? undefined : trust.rate !== 0 && decays!(info.types[n] ?? 'weight', n) ? trust.rate : 0;
+        const attrs: tf.NamedAttrMap = rate === undefined ? { coefficients } : { coefficients, trustRatioDecay: rate };
+        const out = tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: grads[n]!, m: state.mu[n]!, v: state.nu[n]!, p }, attrs) as tf.Tensor[];
         [mu[n], nu[n], updates[n]] = [out[0]!, out[1]!, out[2]!];
-        normsOf.set(out[2]!, { p, sums: out.slice(3) });
+        normsOf.set(out[2]!, rate === undefined ? { p, sums: out.slice(3) } : { p, ratio: out[3]!, rate });
       }
       return { updates, state: { count, mu, nu } };
     },

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "activation_grad.h"
+#include "napi_args.h"
 #include "split.h"
 
 namespace algobench {
@@ -38,44 +39,24 @@ __attribute__((optimize("fp-contract=off"))) void grad_run(const float* dy, cons
   });
 }
 
-napi_value fail(napi_env env, const std::string& message) {
-  napi_throw_error(env, "E_NATIVE_KERNEL", message.c_str());
-  return nullptr;
-}
-
-float* floats(napi_env env, napi_value v, size_t* length) {
-  napi_typedarray_type type;
-  void* data = nullptr;
-  napi_value buffer;
-  size_t offset = 0;
-  if (napi_get_typedarray_info(env, v, &type, length, &data, &buffer, &offset) != napi_ok || type != napi_float32_array) return nullptr;
-  return static_cast<float*>(data);
-}
-
 // activationGrad(op, dy: Float32Array, v: Float32Array, dx: Float32Array, lo, hi):
 // v is the forward output (tanh, sigmoid) or input (clip); lo and hi only for the clip.
 napi_value ActivationGrad(napi_env env, napi_callback_info info) {
-  size_t count = 6;
-  napi_value args[6];
-  napi_get_cb_info(env, info, &count, args, nullptr, nullptr);
-  if (count < 6) return fail(env, "activationGrad: expected (op, dy, v, dx, lo, hi)");
-  int32_t op = -1;
-  double lo = 0, hi = 0;
+  NapiArgs args(env, info, "activationGrad");
+  const int64_t op = args.integer(0);
   size_t ldy = 0, lv = 0, ldx = 0;
-  const float* dy = floats(env, args[1], &ldy);
-  const float* v = floats(env, args[2], &lv);
-  float* dx = floats(env, args[3], &ldx);
-  if (napi_get_value_int32(env, args[0], &op) != napi_ok || napi_get_value_double(env, args[4], &lo) != napi_ok ||
-      napi_get_value_double(env, args[5], &hi) != napi_ok || dy == nullptr || v == nullptr || dx == nullptr) {
-    return fail(env, "activationGrad: expected (op: number, dy, v, dx: Float32Array, lo: number, hi: number)");
-  }
-  if (ldy != lv || ldx != lv) return fail(env, "activationGrad: dy, v and dx must have one length");
+  const float* dy = args.floats(1, &ldy);
+  const float* v = args.floats(2, &lv);
+  float* dx = args.floats(3, &ldx);
+  const double lo = args.number(4), hi = args.number(5);
+  if (args.failed) return nullptr;
+  if (ldy != lv || ldx != lv) return args.fail("dy, v and dx must have one length"), nullptr;
   const int64_t n = (int64_t)lv;
   switch (op) {
     case kTanhGrad: grad_run<kTanhGrad>(dy, v, dx, n, 0.f, 0.f); break;
     case kSigmoidGrad: grad_run<kSigmoidGrad>(dy, v, dx, n, 0.f, 0.f); break;
     case kClipGrad: grad_run<kClipGrad>(dy, v, dx, n, (float)lo, (float)hi); break;
-    default: return fail(env, "activationGrad: op must be 0 (tanh), 1 (sigmoid) or 2 (clip)");
+    default: args.fail("op must be 0 (tanh), 1 (sigmoid) or 2 (clip)");
   }
   return nullptr;
 }

@@ -6,11 +6,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "dots.h"
 #include "elementwise.h"
+#include "napi_args.h"
 #include "parallel.h"
 
 namespace algobench {
@@ -71,6 +73,33 @@ __attribute__((optimize("fp-contract=off"))) void chunk_sums(const float* __rest
   }
 }
 
+// AdamP's pairs ⟨g, p⟩, ‖g‖², ‖p‖², ⟨p, u⟩ over kColumnGroup rows of w columns (rows
+// `stride` apart): per column, the rows' float32 products summed in float32 in row
+// order, that sum added to the column's float64 partial (part + q·cols for pair q),
+// as dots.cc's rows_dot does pair by pair; here g, p and u are loaded once for all four.
+__attribute__((optimize("fp-contract=off"))) void adamp_rows(const float* __restrict g, const float* __restrict p, const float* __restrict u,
+                                                             int64_t stride, double* __restrict part, int64_t cols, int64_t w) {
+  double* __restrict a0 = part;
+  double* __restrict a1 = part + cols;
+  double* __restrict a2 = part + 2 * cols;
+  double* __restrict a3 = part + 3 * cols;
+  for (int64_t c = 0; c < w; ++c) {
+    float gp = g[c] * p[c], gg = g[c] * g[c], pp = p[c] * p[c], pu = p[c] * u[c];
+    for (int i = 1; i < kColumnGroup; ++i) {
+      const float gi = g[i * stride + c], pi = p[i * stride + c], ui = u[i * stride + c];
+      const float x0 = gi * pi, x1 = gi * gi, x2 = pi * pi, x3 = pi * ui;
+      gp = gp + x0;
+      gg = gg + x1;
+      pp = pp + x2;
+      pu = pu + x3;
+    }
+    a0[c] += (double)gp;
+    a1[c] += (double)gg;
+    a2[c] += (double)pp;
+    a3[c] += (double)pu;
+  }
+}
+
 }  // namespace
 
 void adam_moments_dots(const AdamCoefficients& k, int64_t n, const float* g, const float* m, const float* v, const float* p,
@@ -113,18 +142,30 @@ void adam_moments_column_dots(const AdamCoefficients& k, int64_t rows, int64_t c
   const int64_t per_chunk = std::max<int64_t>(1, (rows + kColumnChunks - 1) / kColumnChunks);
   const int64_t chunks = (rows + per_chunk - 1) / per_chunk;
   std::vector<double> partial((size_t)(chunks * np * cols), 0.0);
-  // DOTS_KERNEL's column loop (dots.cc) with Adam's step of each block just before its
-  // sums, so u, g and p are read from L1, not memory.
+  // DOTS_KERNEL's column loop (dots.cc), with Adam's step of each group of kColumnGroup
+  // rows just before the group's sums, so that u, g and p are read from cache, not
+  // memory. Adam's step runs over the group's rows as one contiguous range: a step per
+  // 256-column block of each row (8 short strided streams per array) took ~1.5x the
+  // time of one linear pass. AdamP's four pairs take one loop that reads g, p and u once
+  // for all four (adamp_rows); each column's sums see the same float32 products and
+  // additions in the same order as dots.cc's, so the bits are DOTS_KERNEL's either way.
+  const bool adamp_pairs = pairs == std::vector<int32_t>{0, 1, 0, 0, 1, 1, 1, 2};
   auto run_chunk = [&](int64_t c) {
     double* part = partial.data() + c * np * cols;
     const int64_t r1 = std::min(rows, (c + 1) * per_chunk);
     int64_t r = c * per_chunk;
-    for (; r + kColumnGroup <= r1; r += kColumnGroup)
+    for (; r + kColumnGroup <= r1; r += kColumnGroup) {
+      adam(r * cols, (r + kColumnGroup) * cols);
       for (int64_t c0 = 0; c0 < cols; c0 += kColumnBlock) {
         const int64_t w = std::min(kColumnBlock, cols - c0);
-        for (int i = 0; i < kColumnGroup; ++i) adam((r + i) * cols + c0, (r + i) * cols + c0 + w);
-        column_block_sums(x, pairs, r, kColumnGroup, cols, c0, w, part);
+        if (adamp_pairs) {
+          const int64_t at = r * cols + c0;
+          adamp_rows(g + at, p + at, update + at, cols, part + c0, cols, w);
+        } else {
+          column_block_sums(x, pairs, r, kColumnGroup, cols, c0, w, part);
+        }
       }
+    }
     for (; r < r1; ++r) {
       adam(r * cols, (r + 1) * cols);
       column_block_sums(x, pairs, r, 1, cols, 0, cols, part);
@@ -137,100 +178,140 @@ void adam_moments_column_dots(const AdamCoefficients& k, int64_t rows, int64_t c
 
 namespace {
 
-napi_value fail(napi_env env, const std::string& message) {
-  napi_throw_error(env, "E_NATIVE_KERNEL", message.c_str());
-  return nullptr;
+// The elementwise program's max (JavaScript's Math.max on float32): NaN wins, +0 over −0.
+inline float js_max(float a, float b) {
+  if (a != a || b != b) return std::numeric_limits<float>::quiet_NaN();
+  if (a == b) return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+
+// |cos| from x·y, ‖x‖², ‖y‖², as the kit's `cosine`: |x·y / (max(√xx, eps)·max(√yy, eps))|.
+inline float abs_cosine(float dot, float xx, float yy, float eps) {
+  const float den = js_max(std::sqrt(xx), eps) * js_max(std::sqrt(yy), eps);
+  return std::fabs(dot / den);
+}
+
+}  // namespace
+
+// Every float32 op rounds on its own, as the programs' ops do.
+__attribute__((optimize("fp-contract=off"))) void adamp_column_step(const AdamCoefficients& k, const AdamPProjection& o, int64_t rows,
+                                                                    int64_t cols, const float* g, const float* m, const float* v,
+                                                                    const float* p, float* m_out, float* v_out, float* update,
+                                                                    float* factor) {
+  // (0 g, 1 W, 2 u): ⟨g, W⟩, ‖g‖², ‖W‖², ⟨W, u⟩.
+  static const std::vector<int32_t> kPairs = {0, 1, 0, 0, 1, 1, 1, 2};
+  std::vector<float> sums((size_t)(4 * cols));
+  float* pg = sums.data();
+  float* gg = pg + cols;
+  float* pp = gg + cols;
+  float* pu = pp + cols;
+  adam_moments_column_dots(k, rows, cols, g, m, v, p, m_out, v_out, update, kPairs, {pg, gg, pp, pu});
+  // The channel program: each channel's k_c = ⟨W_c, u_c⟩/(‖W_c‖ + eps)² (into factor for
+  // now), whether its cosine is not under the threshold, and the layer's totals, each a
+  // float64 sum of the float32 values rounded once.
+  const float eps = o.eps;
+  double misses = 0, total_pg = 0, total_gg = 0, total_pp = 0, total_pu = 0;
+  for (int64_t c = 0; c < cols; ++c) {
+    const float not_under = 1.0f - (abs_cosine(pg[c], gg[c], pp[c], eps) < o.channel_threshold ? 1.0f : 0.0f);
+    const float norm = std::sqrt(pp[c]) + eps;
+    factor[c] = pu[c] / (norm * norm);
+    misses += not_under;
+    total_pg += pg[c];
+    total_gg += gg[c];
+    total_pp += pp[c];
+    total_pu += pu[c];
+  }
+  // The branch program: the channel view if no channel missed, else the layer view if its
+  // cosine is under its threshold, else no projection; the decay scaled by wdRatio if either.
+  const float channel_hit = (float)misses == 0.0f ? 1.0f : 0.0f;
+  const float layer_hit = abs_cosine((float)total_pg, (float)total_gg, (float)total_pp, eps) < o.layer_threshold ? 1.0f : 0.0f;
+  const float layer_norm = std::sqrt((float)total_pp) + eps;
+  const float layer_k = (float)total_pu / (layer_norm * layer_norm);
+  const float ratio = js_max(channel_hit, layer_hit) != 0.0f ? o.wd_ratio : 1.0f;
+  const float decay = ratio * o.wd;
+  for (int64_t c = 0; c < cols; ++c) {
+    const float radial = channel_hit != 0.0f ? factor[c] : (layer_hit != 0.0f ? layer_k : 0.0f);
+    factor[c] = o.wd == 0.0f ? -radial : decay - radial;
+  }
+}
+
+namespace {
+
+// The first 7 arguments of every entry point here: g, m, v, p and the outputs mOut, vOut,
+// update, all Float32Arrays of one length (returned; 0 after a failure).
+size_t moments_operands(NapiArgs& args, float* f[7]) {
+  size_t len[7];
+  for (int i = 0; i < 7; ++i) f[i] = args.floats(i, &len[i]);
+  if (args.failed) return 0;
+  for (int i = 1; i < 7; ++i)
+    if (len[i] != len[0]) return args.fail("g, m, v, p and the three outputs must have one length"), 0;
+  return len[0];
+}
+
+// Adam's coefficients (adamMoments'): b1, 1−b1, b2, 1−b2, eps, c1, c2, nesterov (0/1), look_m, look_g.
+bool adam_coefficients(NapiArgs& args, size_t i, AdamCoefficients* k) {
+  size_t n = 0;
+  const double* c = args.array<double>(i, napi_float64_array, &n);
+  if (c == nullptr) return false;
+  if (n != 10) return args.fail("coefficients must be a Float64Array of 10"), false;
+  *k = AdamCoefficients{(float)c[0], (float)c[1], (float)c[2], (float)c[3], (float)c[4], (float)c[5], (float)c[6], c[7] != 0, (float)c[8], (float)c[9]};
+  return true;
 }
 
 // adamMomentsDots(g, m, v, p, mOut, vOut, update, sums: Float32Array[3], coefficients: Float64Array[10])
-// coefficients as adamMoments': b1, 1−b1, b2, 1−b2, eps, c1, c2, nesterov (0/1), look_m, look_g.
 napi_value AdamMomentsDots(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 9) return fail(env, "adamMomentsDots takes 9 arguments: g, m, v, p, mOut, vOut, update, sums, coefficients");
-  float* f[8];
-  size_t len[8];
-  for (int i = 0; i < 8; ++i) {
-    napi_typedarray_type type;
-    napi_value buffer;
-    size_t offset = 0;
-    void* data = nullptr;
-    if (napi_get_typedarray_info(env, argv[i], &type, &len[i], &data, &buffer, &offset) != napi_ok || type != napi_float32_array) {
-      return fail(env, "adamMomentsDots: g, m, v, p, the three outputs and sums must be Float32Arrays");
-    }
-    f[i] = static_cast<float*>(data);
-  }
-  for (int i = 1; i < 7; ++i)
-    if (len[i] != len[0]) return fail(env, "adamMomentsDots: g, m, v, p and the three outputs must have one length");
-  if (len[7] != 3) return fail(env, "adamMomentsDots: sums must hold 3 floats");
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset = 0, klen = 0;
-  void* kd = nullptr;
-  if (napi_get_typedarray_info(env, argv[8], &type, &klen, &kd, &buffer, &offset) != napi_ok || type != napi_float64_array || klen != 10) {
-    return fail(env, "adamMomentsDots: coefficients must be a Float64Array of 10");
-  }
-  const double* c = static_cast<const double*>(kd);
-  const AdamCoefficients k{(float)c[0], (float)c[1], (float)c[2], (float)c[3], (float)c[4],
-                           (float)c[5], (float)c[6], c[7] != 0, (float)c[8], (float)c[9]};
-  adam_moments_dots(k, (int64_t)len[0], f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
+  NapiArgs args(env, info, "adamMomentsDots");
+  float* f[7];
+  const size_t n = moments_operands(args, f);
+  size_t sums_len = 0;
+  float* sums = args.floats(7, &sums_len);
+  AdamCoefficients k;
+  if (!adam_coefficients(args, 8, &k) || args.failed) return nullptr;
+  if (sums_len != 3) return args.fail("sums must hold 3 floats"), nullptr;
+  adam_moments_dots(k, (int64_t)n, f[0], f[1], f[2], f[3], f[4], f[5], f[6], sums);
   return nullptr;
 }
 
 // adamMomentsColumnDots(g, m, v, p, mOut, vOut, update, pairs: Int32Array, cols, outputs: Float32Array[], coefficients: Float64Array[10])
 napi_value AdamMomentsColumnDots(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
-  napi_value argv[11];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 11) return fail(env, "adamMomentsColumnDots takes 11 arguments: g, m, v, p, mOut, vOut, update, pairs, cols, outputs, coefficients");
+  NapiArgs args(env, info, "adamMomentsColumnDots");
   float* f[7];
-  size_t len[7];
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset = 0;
-  for (int i = 0; i < 7; ++i) {
-    void* data = nullptr;
-    if (napi_get_typedarray_info(env, argv[i], &type, &len[i], &data, &buffer, &offset) != napi_ok || type != napi_float32_array) {
-      return fail(env, "adamMomentsColumnDots: g, m, v, p and the three outputs must be Float32Arrays");
-    }
-    f[i] = static_cast<float*>(data);
-  }
-  for (int i = 1; i < 7; ++i)
-    if (len[i] != len[0]) return fail(env, "adamMomentsColumnDots: g, m, v, p and the three outputs must have one length");
-  size_t pair_len = 0, klen = 0;
-  void* pair_data = nullptr;
-  void* kd = nullptr;
-  int64_t cols = 0;
-  if (napi_get_typedarray_info(env, argv[7], &type, &pair_len, &pair_data, &buffer, &offset) != napi_ok || type != napi_int32_array ||
-      napi_get_value_int64(env, argv[8], &cols) != napi_ok) {
-    return fail(env, "adamMomentsColumnDots: pairs must be an Int32Array and cols an integer");
-  }
-  if (cols < 1 || (int64_t)len[0] % cols != 0) return fail(env, "adamMomentsColumnDots: cols must be a positive divisor of the length");
-  const int32_t* pp = static_cast<const int32_t*>(pair_data);
-  if (pair_len % 2 != 0) return fail(env, "adamMomentsColumnDots: pairs must list indices two by two");
-  for (size_t i = 0; i < pair_len; ++i)
-    if (pp[i] < 0 || pp[i] > 2) return fail(env, "adamMomentsColumnDots: a pair index must be 0 (g), 1 (p) or 2 (the update)");
+  const size_t n = moments_operands(args, f);
+  size_t pair_len = 0;
+  const int32_t* pp = args.array<int32_t>(7, napi_int32_array, &pair_len);
+  const int64_t cols = args.integer(8);
   std::vector<float*> out;
-  uint32_t count = 0;
-  if (napi_get_array_length(env, argv[9], &count) != napi_ok || count != pair_len / 2) return fail(env, "adamMomentsColumnDots: one output per pair");
-  for (uint32_t i = 0; i < count; ++i) {
-    napi_value item;
-    size_t olen = 0;
-    void* data = nullptr;
-    if (napi_get_element(env, argv[9], i, &item) != napi_ok ||
-        napi_get_typedarray_info(env, item, &type, &olen, &data, &buffer, &offset) != napi_ok || type != napi_float32_array || (int64_t)olen != cols) {
-      return fail(env, "adamMomentsColumnDots: every output must be a Float32Array of cols floats");
-    }
-    out.push_back(static_cast<float*>(data));
-  }
-  if (napi_get_typedarray_info(env, argv[10], &type, &klen, &kd, &buffer, &offset) != napi_ok || type != napi_float64_array || klen != 10) {
-    return fail(env, "adamMomentsColumnDots: coefficients must be a Float64Array of 10");
-  }
-  const double* c = static_cast<const double*>(kd);
-  const AdamCoefficients k{(float)c[0], (float)c[1], (float)c[2], (float)c[3], (float)c[4],
-                           (float)c[5], (float)c[6], c[7] != 0, (float)c[8], (float)c[9]};
-  adam_moments_column_dots(k, (int64_t)len[0] / cols, cols, f[0], f[1], f[2], f[3], f[4], f[5], f[6], std::vector<int32_t>(pp, pp + pair_len), out);
+  std::vector<size_t> out_len;
+  args.float32_list(9, &out, &out_len);
+  AdamCoefficients k;
+  if (!adam_coefficients(args, 10, &k) || args.failed) return nullptr;
+  if (cols < 1 || (int64_t)n % cols != 0) return args.fail("cols must be a positive divisor of the length"), nullptr;
+  if (pair_len % 2 != 0) return args.fail("pairs must list indices two by two"), nullptr;
+  for (size_t i = 0; i < pair_len; ++i)
+    if (pp[i] < 0 || pp[i] > 2) return args.fail("a pair index must be 0 (g), 1 (p) or 2 (the update)"), nullptr;
+  if (out.size() != pair_len / 2) return args.fail("one output per pair"), nullptr;
+  for (size_t i = 0; i < out.size(); ++i)
+    if ((int64_t)out_len[i] != cols) return args.fail("every output must hold cols floats"), nullptr;
+  adam_moments_column_dots(k, (int64_t)n / cols, cols, f[0], f[1], f[2], f[3], f[4], f[5], f[6], std::vector<int32_t>(pp, pp + pair_len), out);
+  return nullptr;
+}
+
+// adampColumnStep(g, m, v, p, mOut, vOut, update, factor: Float32Array[cols], cols, projection: Float64Array[5], coefficients: Float64Array[10])
+napi_value AdampColumnStep(napi_env env, napi_callback_info info) {
+  NapiArgs args(env, info, "adampColumnStep");
+  float* f[7];
+  const size_t n = moments_operands(args, f);
+  size_t factor_len = 0, plen = 0;
+  float* factor = args.floats(7, &factor_len);
+  const int64_t cols = args.integer(8);
+  const double* q = args.array<double>(9, napi_float64_array, &plen);
+  AdamCoefficients k;
+  if (!adam_coefficients(args, 10, &k) || args.failed) return nullptr;
+  if (cols < 1 || (int64_t)n % cols != 0) return args.fail("cols must be a positive divisor of the length"), nullptr;
+  if ((int64_t)factor_len != cols) return args.fail("factor must hold cols floats"), nullptr;
+  if (plen != 5) return args.fail("projection must be a Float64Array of 5 (channel threshold, layer threshold, eps, wdRatio, wd)"), nullptr;
+  const AdamPProjection o{(float)q[0], (float)q[1], (float)q[2], (float)q[3], (float)q[4]};
+  adamp_column_step(k, o, (int64_t)n / cols, cols, f[0], f[1], f[2], f[3], f[4], f[5], f[6], factor);
   return nullptr;
 }
 
@@ -240,6 +321,7 @@ void define_adam_dots_kernels(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"adamMomentsDots", nullptr, AdamMomentsDots, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamMomentsColumnDots", nullptr, AdamMomentsColumnDots, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adampColumnStep", nullptr, AdampColumnStep, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

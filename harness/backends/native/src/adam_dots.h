@@ -23,7 +23,19 @@ void adam_moments_column_dots(const AdamCoefficients& k, int64_t rows, int64_t c
                               const float* p, float* m_out, float* v_out, float* update, const std::vector<int32_t>& pairs,
                               const std::vector<float*>& out);
 
-// Adds `adamMomentsDots` and `adamMomentsColumnDots` to the addon's exports.
+// AdamP's projection of a [rows, cols] weight, decided and reduced to one factor per
+// column (ADAMP_KERNEL in harness/spec.ts): adam_moments_column_dots with the four sums
+// ⟨g, W⟩, ‖g‖², ‖W‖², ⟨W, u⟩ per column, then, in the float32 ops of the kit's two
+// channel programs (submissions/kit/transforms/adamp.ts) and in their order, the branch
+// and factor[c] = wd·ratio − k_c (or −k_c where wd is 0), so that the step is u + W·factor.
+// projection: the channel view's cosine threshold, the layer view's, eps, wdRatio, wd.
+struct AdamPProjection {
+  float channel_threshold, layer_threshold, eps, wd_ratio, wd;
+};
+void adamp_column_step(const AdamCoefficients& k, const AdamPProjection& o, int64_t rows, int64_t cols, const float* g, const float* m,
+                       const float* v, const float* p, float* m_out, float* v_out, float* update, float* factor);
+
+// Adds `adamMomentsDots`, `adamMomentsColumnDots` and `adampColumnStep` to the addon's exports.
 void define_adam_dots_kernels(napi_env env, napi_value exports);
 
 }  // namespace algobench

@@ -20,56 +20,15 @@
 #include "schedule_free.h"
 #include "adam_dots.h"
 #include "factored_rms.h"
+#include "napi_args.h"
 
 namespace {
 
-struct Args {
-  napi_env env;
-  size_t count = 16;
-  napi_value values[16];
-  bool failed = false;
-
-  Args(napi_env e, napi_callback_info info) : env(e) {
-    napi_get_cb_info(env, info, &count, values, nullptr, nullptr);
-  }
-
-  void fail(const std::string& message) {
-    if (!failed) napi_throw_error(env, "E_NATIVE_KERNEL", message.c_str());
-    failed = true;
-  }
-
-  // A typed array's data pointer and element count (the view's own offset applied).
-  template <typename T>
-  T* array(size_t i, napi_typedarray_type want, size_t* length) {
-    napi_typedarray_type type;
-    void* data = nullptr;
-    napi_value buffer;
-    size_t offset = 0;
-    if (i >= count || napi_get_typedarray_info(env, values[i], &type, length, &data, &buffer, &offset) != napi_ok ||
-        type != want) {
-      fail("argument " + std::to_string(i) + " must be a typed array of the right type");
-      return nullptr;
-    }
-    return static_cast<T*>(data);
-  }
-
-  int64_t integer(size_t i) {
-    int64_t v = 0;
-    if (i >= count || napi_get_value_int64(env, values[i], &v) != napi_ok) fail("argument " + std::to_string(i) + " must be a number");
-    return v;
-  }
-
-  bool flag(size_t i) {
-    bool v = false;
-    if (i >= count || napi_get_value_bool(env, values[i], &v) != napi_ok) fail("argument " + std::to_string(i) + " must be a boolean");
-    return v;
-  }
-};
 
 // batchMatMul(a, b, c, batch, m, n, k, transA, transB, aStride, bStride): for each of
 // `batch` products, c[i] = op(a[i])·op(b[i]); a stride of 0 broadcasts that operand.
 napi_value BatchMatMul(napi_env env, napi_callback_info info) {
-  Args args(env, info);
+  algobench::NapiArgs args(env, info, "batchMatMul");
   size_t la, lb, lc;
   const float* a = args.array<float>(0, napi_float32_array, &la);
   const float* b = args.array<float>(1, napi_float32_array, &lb);
@@ -80,7 +39,7 @@ napi_value BatchMatMul(napi_env env, napi_callback_info info) {
   if (args.failed) return nullptr;
   if (batch < 0 || m < 0 || n < 0 || k < 0 || (size_t)(batch * m * n) > lc ||
       (batch > 0 && ((size_t)((batch - 1) * sa + m * k) > la || (size_t)((batch - 1) * sb + k * n) > lb))) {
-    args.fail("batchMatMul: operand sizes do not match the shape");
+    args.fail("operand sizes do not match the shape");
     return nullptr;
   }
   const int64_t lda = ta ? m : k, ldb = tb ? k : n;
@@ -91,7 +50,7 @@ napi_value BatchMatMul(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-bool conv_geometry(Args& args, size_t i, algobench::ConvGeometry* g) {
+bool conv_geometry(algobench::NapiArgs& args, size_t i, algobench::ConvGeometry* g) {
   size_t len;
   const double* v = args.array<double>(i, napi_float64_array, &len);
   if (v == nullptr) return false;
@@ -107,7 +66,7 @@ bool conv_geometry(Args& args, size_t i, algobench::ConvGeometry* g) {
 // conv2d(mode, in0, in1, out, geometry): mode 0 forward (x, w → y), 1 input gradient
 // (dy, w → dx), 2 filter gradient (x, dy → dw).
 napi_value Conv2d(napi_env env, napi_callback_info info) {
-  Args args(env, info);
+  algobench::NapiArgs args(env, info, "conv2d");
   const int64_t mode = args.integer(0);
   size_t l0, l1, l2;
   const float* in0 = args.array<float>(1, napi_float32_array, &l0);
@@ -121,7 +80,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
                 : mode == 1 ? (l0 >= ys && l1 >= ws && l2 >= xs)
                 : mode == 2 ? (l0 >= xs && l1 >= ys && l2 >= ws) : false;
   if (!ok) {
-    args.fail("conv2d: bad mode or operand sizes");
+    args.fail("bad mode or operand sizes");
     return nullptr;
   }
   if (mode == 0) algobench::conv2d_forward(g, in0, in1, out);
@@ -130,7 +89,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-bool pool_geometry(Args& args, size_t i, algobench::PoolGeometry* g) {
+bool pool_geometry(algobench::NapiArgs& args, size_t i, algobench::PoolGeometry* g) {
   size_t len;
   const double* v = args.array<double>(i, napi_float64_array, &len);
   if (v == nullptr) return false;
@@ -145,7 +104,7 @@ bool pool_geometry(Args& args, size_t i, algobench::PoolGeometry* g) {
 
 // maxPoolGrad(x, dy, dx, geometry[12]).
 napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
-  Args args(env, info);
+  algobench::NapiArgs args(env, info, "maxPoolGrad");
   size_t lx, ldy, ldx;
   const float* x = args.array<float>(0, napi_float32_array, &lx);
   const float* dy = args.array<float>(1, napi_float32_array, &ldy);
@@ -154,7 +113,7 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   if (args.failed || !pool_geometry(args, 3, &g)) return nullptr;
   const size_t xs = g.batch * g.in_h * g.in_w * g.channels, ys = g.batch * g.out_h * g.out_w * g.channels;
   if (lx < xs || ldx < xs || ldy < ys) {
-    args.fail("maxPoolGrad: operand sizes do not match the shape");
+    args.fail("operand sizes do not match the shape");
     return nullptr;
   }
   algobench::max_pool_grad(g, x, dy, dx);
@@ -163,14 +122,14 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
 
 // maxPool(x, y, geometry[12]).
 napi_value MaxPool(napi_env env, napi_callback_info info) {
-  Args args(env, info);
+  algobench::NapiArgs args(env, info, "maxPool");
   size_t lx, ly;
   const float* x = args.array<float>(0, napi_float32_array, &lx);
   float* y = args.array<float>(1, napi_float32_array, &ly);
   algobench::PoolGeometry g;
   if (args.failed || !pool_geometry(args, 2, &g)) return nullptr;
   if (lx < (size_t)(g.batch * g.in_h * g.in_w * g.channels) || ly < (size_t)(g.batch * g.out_h * g.out_w * g.channels)) {
-    args.fail("maxPool: operand sizes do not match the shape");
+    args.fail("operand sizes do not match the shape");
     return nullptr;
   }
   algobench::max_pool(g, x, y);
@@ -179,16 +138,15 @@ napi_value MaxPool(napi_env env, napi_callback_info info) {
 
 // reduceSum(x, y, outer, reduced, inner, scale): y[o,i] = scale·Σ_r x[o,r,i].
 napi_value ReduceSum(napi_env env, napi_callback_info info) {
-  Args args(env, info);
+  algobench::NapiArgs args(env, info, "reduceSum");
   size_t lx, ly;
   const float* x = args.array<float>(0, napi_float32_array, &lx);
   float* y = args.array<float>(1, napi_float32_array, &ly);
   const int64_t outer = args.integer(2), reduced = args.integer(3), inner = args.integer(4);
-  double scale = 1;
-  if (args.count < 6 || napi_get_value_double(env, args.values[5], &scale) != napi_ok) args.fail("argument 5 must be a number");
+  const double scale = args.number(5);
   if (args.failed) return nullptr;
   if (outer < 0 || reduced < 0 || inner < 0 || (size_t)(outer * reduced * inner) > lx || (size_t)(outer * inner) > ly) {
-    args.fail("reduceSum: operand sizes do not match the shape");
+    args.fail("operand sizes do not match the shape");
     return nullptr;
   }
   algobench::reduce_sum(x, y, outer, reduced, inner, (float)scale);
@@ -198,7 +156,7 @@ napi_value ReduceSum(napi_env env, napi_callback_info info) {
 // adamMoments(g, m, v, mOut, vOut, update, coefficients[9]): see elementwise.h;
 // coefficients are b1, 1−b1, b2, 1−b2, eps, c1, c2, nesterov (0/1), look_m, look_g.
 napi_value AdamMoments(napi_env env, napi_callback_info info) {
-  Args args(env, info);
+  algobench::NapiArgs args(env, info, "adamMoments");
   size_t lg, lm, lv, lmo, lvo, lu, lk;
   const float* g = args.array<float>(0, napi_float32_array, &lg);
   const float* m = args.array<float>(1, napi_float32_array, &lm);
@@ -209,7 +167,7 @@ napi_value AdamMoments(napi_env env, napi_callback_info info) {
   const double* c = args.array<double>(6, napi_float64_array, &lk);
   if (args.failed) return nullptr;
   if (lk != 10 || lm != lg || lv != lg || lmo != lg || lvo != lg || lu != lg) {
-    args.fail("adamMoments: operands must have one size and 10 coefficients");
+    args.fail("operands must have one size and 10 coefficients");
     return nullptr;
   }
   const algobench::AdamCoefficients k{(float)c[0], (float)c[1], (float)c[2], (float)c[3], (float)c[4],

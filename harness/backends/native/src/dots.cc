@@ -1,10 +1,19 @@
-// dots(): sums of products over the rows of a [rows, cols] view, one pass for all pairs.
+// dots(): sums of products over the rows of a [rows, cols] view, one pass for all pairs;
+// sam_perturb(): SAM's global gradient norm and perturbed point of every tensor in one call.
 #include "dots.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <string>
 
+#ifdef __AVX__
+#include <immintrin.h>
+#endif
+
+#include "napi_args.h"
 #include "parallel.h"
+#include "split.h"
 
 // Every product and sum rounds on its own, as the tfjs ops and the elementwise program
 // do: no contraction into fused multiply-adds (GCC contracts by default in C++).
@@ -44,7 +53,110 @@ void rows_dot(const float* __restrict a, const float* __restrict b, int64_t stri
   }
 }
 
+// Σ s[t]² for t < len, s = g[t] or, for ASAM, |p[t]|·g[t] (each op in float32), the
+// squares summed in float64 over 32 lanes (several independent vector chains, so the
+// adds do not wait on each other), folded pairwise in a fixed order.
+template <bool kAdaptive>
+double lane_squares(const float* __restrict p, const float* __restrict g, int64_t len) {
+  double acc[32] = {};
+  int64_t t = 0;
+  for (; t + 32 <= len; t += 32)
+    for (int l = 0; l < 32; ++l) {
+      const float s = kAdaptive ? std::fabs(p[t + l]) * g[t + l] : g[t + l];
+      acc[l] += (double)(s * s);
+    }
+  for (; t < len; ++t) {
+    const float s = kAdaptive ? std::fabs(p[t]) * g[t] : g[t];
+    acc[t & 31] += (double)(s * s);
+  }
+  for (int w = 16; w >= 1; w /= 2)
+    for (int l = 0; l < w; ++l) acc[l] += acc[l + w];
+  return acc[0];
+}
+
+// out[i] = p[i] + g[i]·f, or p[i] + ((p[i]·p[i])·g[i])·f, for i in [i0, i1).
+template <bool kAdaptive>
+void perturb_range(const float* __restrict p, const float* __restrict g, float* __restrict out, float f, int64_t i0, int64_t i1) {
+  for (int64_t i = i0; i < i1; ++i) {
+    const float d = kAdaptive ? (p[i] * p[i]) * g[i] : g[i];
+    out[i] = p[i] + d * f;
+  }
+}
+
+// From this many elements in all, the perturbed point is written with non-temporal
+// stores: an output this large leaves the caches anyway, and a plain store first reads
+// every line it writes (a fifth pass over memory on top of Σs², p, g and p′).
+constexpr int64_t kStreamElements = int64_t{1} << 22;
+
+// perturb_range with the same float32 ops, the aligned middle written by streaming stores.
+template <bool kAdaptive>
+void perturb_range_streaming(const float* __restrict p, const float* __restrict g, float* __restrict out, float f, int64_t i0, int64_t i1) {
+#ifdef __AVX__
+  int64_t i = i0;
+  while (i < i1 && (reinterpret_cast<uintptr_t>(out + i) & 31) != 0) ++i;
+  perturb_range<kAdaptive>(p, g, out, f, i0, i);
+  const __m256 fv = _mm256_set1_ps(f);
+  for (; i + 8 <= i1; i += 8) {
+    const __m256 pv = _mm256_loadu_ps(p + i);
+    __m256 d = _mm256_loadu_ps(g + i);
+    if (kAdaptive) d = _mm256_mul_ps(_mm256_mul_ps(pv, pv), d);
+    _mm256_stream_ps(out + i, _mm256_add_ps(pv, _mm256_mul_ps(d, fv)));
+  }
+  perturb_range<kAdaptive>(p, g, out, f, i, i1);
+  _mm_sfence();  // the streamed lines are visible before this range counts as done
+#else
+  perturb_range<kAdaptive>(p, g, out, f, i0, i1);
+#endif
+}
+
 }  // namespace
+
+float sam_perturb(const std::vector<const float*>& p, const std::vector<const float*>& g, const std::vector<int64_t>& sizes,
+                  const std::vector<float*>& out, float rho, float eps, bool adaptive) {
+  // The sum's grid: each tensor in chunks of kChunkElements elements, in tensor order.
+  struct Chunk {
+    size_t tensor;
+    int64_t lo, len;
+  };
+  const size_t k = sizes.size();
+  std::vector<Chunk> chunks;
+  std::vector<int64_t> start(k + 1, 0);
+  for (size_t i = 0; i < k; ++i) {
+    for (int64_t lo = 0; lo < sizes[i]; lo += kChunkElements) chunks.push_back({i, lo, std::min(kChunkElements, sizes[i] - lo)});
+    start[i + 1] = start[i] + sizes[i];
+  }
+  const int64_t total = start[k];
+  const int64_t count = (int64_t)chunks.size();
+  std::vector<double> partial((size_t)count, 0.0);
+  const bool threaded = total >= parallel_min_elements() && thread_count() > 1;
+  run_chunks(count, threaded ? (int)std::min<int64_t>(count, 4 * thread_count()) : 1, [&](int64_t c) {
+    const Chunk& q = chunks[(size_t)c];
+    const float* pc = p[q.tensor] + q.lo;
+    const float* gc = g[q.tensor] + q.lo;
+    partial[(size_t)c] = adaptive ? lane_squares<true>(pc, gc, q.len) : lane_squares<false>(pc, gc, q.len);
+  });
+  double sum = 0.0;
+  for (const double x : partial) sum += x;
+  const float norm = std::sqrt((float)sum);
+  const float f = rho / (norm + eps);
+  // The perturbed point over all tensors' elements as one range, split between the threads.
+  split_range(total, 3 * total, [&](int64_t lo, int64_t hi) {
+    size_t i = (size_t)(std::upper_bound(start.begin(), start.end(), lo) - start.begin()) - 1;
+    for (; i < k && start[i] < hi; ++i) {
+      const int64_t a = std::max(lo, start[i]) - start[i], b = std::min(hi, start[i + 1]) - start[i];
+      if (a >= b) continue;
+      if (total >= kStreamElements) {
+        if (adaptive) perturb_range_streaming<true>(p[i], g[i], out[i], f, a, b);
+        else perturb_range_streaming<false>(p[i], g[i], out[i], f, a, b);
+      } else if (adaptive) {
+        perturb_range<true>(p[i], g[i], out[i], f, a, b);
+      } else {
+        perturb_range<false>(p[i], g[i], out[i], f, a, b);
+      }
+    }
+  });
+  return norm;
+}
 
 void column_block_sums(const std::vector<const float*>& x, const std::vector<int32_t>& pairs, int64_t row, int group, int64_t cols,
                        int64_t c0, int64_t w, double* part) {
@@ -132,68 +244,58 @@ void dots(const std::vector<const float*>& x, const std::vector<int32_t>& pairs,
 
 namespace {
 
-napi_value fail(napi_env env, const std::string& message) {
-  napi_throw_error(env, "E_NATIVE_KERNEL", message.c_str());
-  return nullptr;
-}
-
-// The Float32Arrays of a JS array, with their lengths; false if an item is not one.
-bool float32_arrays(napi_env env, napi_value list, std::vector<float*>* data, std::vector<size_t>* lengths) {
-  uint32_t count = 0;
-  if (napi_get_array_length(env, list, &count) != napi_ok) return false;
-  for (uint32_t i = 0; i < count; ++i) {
-    napi_value item, buffer;
-    napi_typedarray_type type;
-    size_t length = 0, offset = 0;
-    void* p = nullptr;
-    if (napi_get_element(env, list, i, &item) != napi_ok ||
-        napi_get_typedarray_info(env, item, &type, &length, &p, &buffer, &offset) != napi_ok || type != napi_float32_array) {
-      return false;
-    }
-    data->push_back(static_cast<float*>(p));
-    lengths->push_back(length);
-  }
-  return true;
-}
-
 // dots(inputs: Float32Array[], pairs: Int32Array, rows, cols, outputs: Float32Array[], rowOutputs?: Float32Array[])
 napi_value Dots(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 5) return fail(env, "dots takes 5 arguments: inputs, pairs, rows, cols, outputs");
-  std::vector<float*> in, out;
-  std::vector<size_t> in_len, out_len;
-  napi_typedarray_type type;
-  size_t pair_len = 0, offset = 0;
-  void* pair_data = nullptr;
-  napi_value buffer;
-  int64_t rows = -1, cols = -1;
-  if (!float32_arrays(env, argv[0], &in, &in_len) || !float32_arrays(env, argv[4], &out, &out_len) ||
-      napi_get_typedarray_info(env, argv[1], &type, &pair_len, &pair_data, &buffer, &offset) != napi_ok || type != napi_int32_array ||
-      napi_get_value_int64(env, argv[2], &rows) != napi_ok || napi_get_value_int64(env, argv[3], &cols) != napi_ok) {
-    return fail(env, "dots: inputs and outputs must be arrays of Float32Arrays, pairs an Int32Array, rows and cols integers");
-  }
-  const int32_t* p = static_cast<const int32_t*>(pair_data);
-  if (rows < 0 || cols < 1 || pair_len % 2 != 0 || out.size() != pair_len / 2) return fail(env, "dots: rows ≥ 0, cols ≥ 1, and one output per pair of input indices");
+  NapiArgs args(env, info, "dots");
+  std::vector<float*> in, out, row_out;
+  std::vector<size_t> in_len, out_len, row_len;
+  size_t pair_len = 0;
+  args.float32_list(0, &in, &in_len);
+  const int32_t* p = args.array<int32_t>(1, napi_int32_array, &pair_len);
+  const int64_t rows = args.integer(2), cols = args.integer(3);
+  args.float32_list(4, &out, &out_len);
+  const bool by_row = !args.absent(5);
+  if (by_row) args.float32_list(5, &row_out, &row_len);
+  if (args.failed) return nullptr;
+  if (rows < 0 || cols < 1 || pair_len % 2 != 0 || out.size() != pair_len / 2) return args.fail("rows ≥ 0, cols ≥ 1, and one output per pair of input indices"), nullptr;
   for (size_t i = 0; i < in.size(); ++i)
-    if ((int64_t)in_len[i] != rows * cols) return fail(env, "dots: every input must hold rows·cols floats");
+    if ((int64_t)in_len[i] != rows * cols) return args.fail("every input must hold rows·cols floats"), nullptr;
   for (size_t i = 0; i < out.size(); ++i)
-    if ((int64_t)out_len[i] != cols) return fail(env, "dots: every output must hold cols floats");
+    if ((int64_t)out_len[i] != cols) return args.fail("every output must hold cols floats"), nullptr;
   for (size_t i = 0; i < pair_len; ++i)
-    if (p[i] < 0 || (size_t)p[i] >= in.size()) return fail(env, "dots: a pair names an input that is not there");
-  std::vector<float*> row_out;
-  std::vector<size_t> row_len;
-  napi_valuetype sixth = napi_undefined;
-  if (argc >= 6) napi_typeof(env, argv[5], &sixth);
-  if (sixth != napi_undefined && sixth != napi_null) {
-    if (!float32_arrays(env, argv[5], &row_out, &row_len) || row_out.size() != out.size()) return fail(env, "dots: rowOutputs must be an array of Float32Arrays, one per pair");
+    if (p[i] < 0 || (size_t)p[i] >= in.size()) return args.fail("a pair names an input that is not there"), nullptr;
+  if (by_row) {
+    if (row_out.size() != out.size()) return args.fail("rowOutputs must hold one Float32Array per pair"), nullptr;
     for (size_t i = 0; i < row_out.size(); ++i)
-      if ((int64_t)row_len[i] != rows) return fail(env, "dots: every row output must hold rows floats");
+      if ((int64_t)row_len[i] != rows) return args.fail("every row output must hold rows floats"), nullptr;
   }
   std::vector<const float*> x(in.begin(), in.end());
   dots(x, std::vector<int32_t>(p, p + pair_len), rows, cols, out, row_out);
   return nullptr;
+}
+
+// samPerturb(params: Float32Array[], grads: Float32Array[], outputs: Float32Array[], rho, eps, adaptive) → the norm
+napi_value SamPerturb(napi_env env, napi_callback_info info) {
+  NapiArgs args(env, info, "samPerturb");
+  std::vector<float*> ps, gs, outs;
+  std::vector<size_t> p_len, g_len, out_len;
+  args.float32_list(0, &ps, &p_len);
+  args.float32_list(1, &gs, &g_len);
+  args.float32_list(2, &outs, &out_len);
+  const double rho = args.number(3), eps = args.number(4);
+  const bool adaptive = args.flag(5);
+  if (args.failed) return nullptr;
+  if (gs.size() != ps.size() || outs.size() != ps.size()) return args.fail("one gradient and one output per parameter"), nullptr;
+  std::vector<int64_t> sizes;
+  for (size_t i = 0; i < ps.size(); ++i) {
+    if (g_len[i] != p_len[i] || out_len[i] != p_len[i]) return args.fail("each gradient and output must have its parameter's length"), nullptr;
+    sizes.push_back((int64_t)p_len[i]);
+  }
+  const float norm = sam_perturb(std::vector<const float*>(ps.begin(), ps.end()), std::vector<const float*>(gs.begin(), gs.end()), sizes, outs,
+                                 (float)rho, (float)eps, adaptive);
+  napi_value result;
+  napi_create_double(env, norm, &result);
+  return result;
 }
 
 }  // namespace
@@ -201,6 +303,7 @@ napi_value Dots(napi_env env, napi_callback_info info) {
 void define_dots_kernels(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"dots", nullptr, Dots, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"samPerturb", nullptr, SamPerturb, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

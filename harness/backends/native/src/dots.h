@@ -45,7 +45,19 @@ void run_chunks(int64_t chunks, int parts, const std::function<void(int64_t)>& r
 // partial[(c·k + q)·cols + j] added in chunk order, rounded once to float32.
 void fold_column_partials(const std::vector<double>& partial, int64_t chunks, size_t k, int64_t cols, const std::vector<float*>& out);
 
-// Adds `dots` to the addon's exports.
+// SAM's perturbed point of every tensor of a model in one call (Foret et al. 2021, as
+// davda54/sam computes it): with s = g (SAM) or |p|·g (ASAM, `adaptive`), elementwise,
+// norm = √(Σ s² over every element of every tensor) and f = rho / (norm + eps),
+// out[i] = p[i] + (g·f), or p[i] + (((p·p)·g)·f) for ASAM, each op rounded to float32
+// (as the kit's elementwise program computes them). Σ s²: each s² rounded to float32,
+// summed in float64 over chunks of each tensor fixed by the sizes alone (not by the
+// thread count), the chunks' partials added in tensor then chunk order, rounded once to
+// float32; the norm's root, eps's sum and rho's quotient are float32 ops. Answers the norm.
+// From 2^22 elements in all, p′ is written with non-temporal stores (the same bits).
+float sam_perturb(const std::vector<const float*>& p, const std::vector<const float*>& g, const std::vector<int64_t>& sizes,
+                  const std::vector<float*>& out, float rho, float eps, bool adaptive);
+
+// Adds `dots` and `samPerturb` to the addon's exports.
 void define_dots_kernels(napi_env env, napi_value exports);
 
 }  // namespace algobench

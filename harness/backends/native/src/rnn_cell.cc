@@ -25,6 +25,7 @@
 #include "gemm.h"
 #include "parallel.h"
 #include "rnn_cell.h"
+#include "napi_args.h"
 
 namespace algobench {
 namespace {
@@ -191,112 +192,85 @@ void dispatch(int64_t act, F&& f) {
   else f(std::integral_constant<int, kSigmoid>{});
 }
 
-struct Args {
-  napi_env env;
-  size_t count = 16;
-  napi_value values[16];
-  std::string error;
+// The cell entry points' arguments: NapiArgs plus Float32Arrays of an exact length.
+struct CellArgs : NapiArgs {
+  CellArgs(napi_env env, napi_callback_info info, const char* name) : NapiArgs(env, info, name) {}
 
-  Args(napi_env e, napi_callback_info info) : env(e) { napi_get_cb_info(env, info, &count, values, nullptr, nullptr); }
-
-  // A Float32Array of exactly `want` elements; an empty one (or null) where `optional`.
+  // A Float32Array of exactly `want` elements; nullptr (no error) for an absent optional one.
   float* floats(size_t i, size_t want, bool optional = false) {
-    napi_valuetype t = napi_undefined;
-    if (i < count) napi_typeof(env, values[i], &t);
-    if (optional && (t == napi_null || t == napi_undefined)) return nullptr;
-    napi_typedarray_type type;
+    if (optional && absent(i)) return nullptr;
     size_t length = 0;
-    void* data = nullptr;
-    napi_value buffer;
-    size_t offset = 0;
-    if (i >= count || napi_get_typedarray_info(env, values[i], &type, &length, &data, &buffer, &offset) != napi_ok ||
-        type != napi_float32_array) {
-      if (error.empty()) error = "argument " + std::to_string(i) + " must be a Float32Array";
+    float* data = NapiArgs::floats(i, &length);
+    if (data != nullptr && length != want) {
+      fail("argument " + std::to_string(i) + " has " + std::to_string(length) + " floats, expected " + std::to_string(want));
       return nullptr;
     }
-    if (length != want) {
-      if (error.empty()) error = "argument " + std::to_string(i) + " has " + std::to_string(length) + " floats, expected " + std::to_string(want);
-      return nullptr;
-    }
-    return static_cast<float*>(data);
-  }
-
-  int64_t integer(size_t i) {
-    int64_t v = 0;
-    if (i >= count || napi_get_value_int64(env, values[i], &v) != napi_ok) {
-      if (error.empty()) error = "argument " + std::to_string(i) + " must be a number";
-    }
-    return v;
-  }
-
-  napi_value done(const char* name) {
-    if (!error.empty()) napi_throw_error(env, "E_NATIVE_KERNEL", (std::string(name) + ": " + error).c_str());
-    return nullptr;
+    return data;
   }
 
   // Every cell entry point starts (act, B, u): the gate activation, the batch and the
-  // units. False, with the error set, when one is missing or out of range.
+  // units. False, with the error thrown, when one is missing or out of range.
   bool cell_header(int64_t& act, int64_t& B, int64_t& u) {
     act = integer(0);
     B = integer(1);
     u = integer(2);
-    if (error.empty() && (B < 1 || u < 1 || (act != kHardSigmoid && act != kSigmoid))) error = "bad activation or shape";
-    return error.empty();
+    if (!failed && (B < 1 || u < 1 || (act != kHardSigmoid && act != kSigmoid))) fail("bad activation or shape");
+    return !failed;
   }
 };
 
 // lstmCell(act, B, u, xw, bias|null, h, c, U, hOut, cOut, z)
 napi_value LstmCell(napi_env env, napi_callback_info info) {
-  Args a(env, info);
+  CellArgs a(env, info, "lstmCell");
   int64_t act, B, u;
-  if (!a.cell_header(act, B, u)) return a.done("lstmCell");
+  if (!a.cell_header(act, B, u)) return nullptr;
   const size_t bu = B * u, g = 4 * u;
   const float *xw = a.floats(3, B * g), *bias = a.floats(4, g, true), *h = a.floats(5, bu), *c = a.floats(6, bu),
               *U = a.floats(7, u * g);
   float *ho = a.floats(8, bu), *co = a.floats(9, bu), *z = a.floats(10, B * g);
-  if (a.error.empty()) dispatch(act, [&](auto k) { lstm_forward<decltype(k)::value>(B, u, xw, bias, h, c, U, ho, co, z); });
-  return a.done("lstmCell");
+  if (!a.failed) dispatch(act, [&](auto k) { lstm_forward<decltype(k)::value>(B, u, xw, bias, h, c, U, ho, co, z); });
+  return nullptr;
 }
 
 // lstmCellGrad(act, B, u, z, h, c, U, dhOut, dcOut, dz, db|null, dh, dc, dU)
 napi_value LstmCellGrad(napi_env env, napi_callback_info info) {
-  Args a(env, info);
+  CellArgs a(env, info, "lstmCellGrad");
   int64_t act, B, u;
-  if (!a.cell_header(act, B, u)) return a.done("lstmCellGrad");
+  if (!a.cell_header(act, B, u)) return nullptr;
   const size_t bu = B * u, g = 4 * u;
   const float *z = a.floats(3, B * g), *h = a.floats(4, bu), *c = a.floats(5, bu), *U = a.floats(6, u * g),
               *dho = a.floats(7, bu), *dco = a.floats(8, bu);
   float *dz = a.floats(9, B * g), *db = a.floats(10, g, true), *dh = a.floats(11, bu), *dc = a.floats(12, bu),
         *dU = a.floats(13, u * g);
-  if (a.error.empty()) dispatch(act, [&](auto k) { lstm_backward<decltype(k)::value>(B, u, z, h, c, U, dho, dco, dz, db, dh, dc, dU); });
-  return a.done("lstmCellGrad");
+  if (!a.failed) dispatch(act, [&](auto k) { lstm_backward<decltype(k)::value>(B, u, z, h, c, U, dho, dco, dz, db, dh, dc, dU); });
+  return nullptr;
 }
 
 // gruCell(act, B, u, xw, bias|null, h, U, hOut, aux)
 napi_value GruCell(napi_env env, napi_callback_info info) {
-  Args a(env, info);
+  CellArgs a(env, info, "gruCell");
   int64_t act, B, u;
-  if (!a.cell_header(act, B, u)) return a.done("gruCell");
+  if (!a.cell_header(act, B, u)) return nullptr;
   const size_t bu = B * u, g = 3 * u;
   const float *xw = a.floats(3, B * g), *bias = a.floats(4, g, true), *h = a.floats(5, bu), *U = a.floats(6, u * g);
   float *ho = a.floats(7, bu), *aux = a.floats(8, B * 4 * u);
-  if (a.error.empty()) dispatch(act, [&](auto k) { gru_forward<decltype(k)::value>(B, u, xw, bias, h, U, ho, aux); });
-  return a.done("gruCell");
+  if (!a.failed) dispatch(act, [&](auto k) { gru_forward<decltype(k)::value>(B, u, xw, bias, h, U, ho, aux); });
+  return nullptr;
 }
 
 // gruCellGrad(act, B, u, aux, h, U, dhOut, dxw, db|null, dh, dU)
 napi_value GruCellGrad(napi_env env, napi_callback_info info) {
-  Args a(env, info);
+  CellArgs a(env, info, "gruCellGrad");
   int64_t act, B, u;
-  if (!a.cell_header(act, B, u)) return a.done("gruCellGrad");
+  if (!a.cell_header(act, B, u)) return nullptr;
   const size_t bu = B * u, g = 3 * u;
   const float *aux = a.floats(3, B * 4 * u), *h = a.floats(4, bu), *U = a.floats(5, u * g), *dho = a.floats(6, bu);
   float *dxw = a.floats(7, B * g), *db = a.floats(8, g, true), *dh = a.floats(9, bu), *dU = a.floats(10, u * g);
-  if (a.error.empty()) {
+  if (!a.failed) {
     std::vector<float> scratch(bu);
     dispatch(act, [&](auto k) { gru_backward<decltype(k)::value>(B, u, aux, h, U, dho, dxw, db, dh, dU, scratch.data()); });
   }
-  return a.done("gruCellGrad");
+  return nullptr;
 }
 
 }  // namespace

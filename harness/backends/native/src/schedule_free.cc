@@ -1,5 +1,6 @@
 // schedule_free_step(): schedule-free AdamW's whole per-element step, on both threads.
 #include "schedule_free.h"
+#include "napi_args.h"
 
 #include <cmath>
 #include <string>
@@ -54,39 +55,20 @@ void schedule_free_step(const ScheduleFreeCoefficients& k, int64_t n, const floa
 
 namespace {
 
-napi_value fail(napi_env env, const std::string& message) {
-  napi_throw_error(env, "E_NATIVE_KERNEL", message.c_str());
-  return nullptr;
-}
-
 // scheduleFreeStep(g, v, z, x, p, vOut, zOut, xOut, out, coefficients: Float64Array[11])
 // coefficients: b1, 1−b1, b2, 1−b2, eps, c2, lr, c, 1−c, wd, apply (0/1)
 napi_value ScheduleFreeStep(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
-  napi_value argv[10];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 10) return fail(env, "scheduleFreeStep takes 10 arguments: g, v, z, x, p, vOut, zOut, xOut, out, coefficients");
+  NapiArgs args(env, info, "scheduleFreeStep");
   float* f[9];
   size_t len[9];
-  for (int i = 0; i < 9; ++i) {
-    napi_typedarray_type type;
-    napi_value buffer;
-    size_t offset = 0;
-    void* data = nullptr;
-    if (napi_get_typedarray_info(env, argv[i], &type, &len[i], &data, &buffer, &offset) != napi_ok || type != napi_float32_array) {
-      return fail(env, "scheduleFreeStep: g, v, z, x, p and the four outputs must be Float32Arrays");
-    }
-    f[i] = static_cast<float*>(data);
-    if (len[i] != len[0]) return fail(env, "scheduleFreeStep: every array must have the gradient's length");
+  for (int i = 0; i < 9; ++i) f[i] = args.floats(i, &len[i]);
+  size_t klen = 0;
+  const double* c = args.array<double>(9, napi_float64_array, &klen);
+  if (args.failed) return nullptr;
+  for (int i = 1; i < 9; ++i) {
+    if (len[i] != len[0]) return args.fail("every array must have the gradient's length"), nullptr;
   }
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset = 0, klen = 0;
-  void* kd = nullptr;
-  if (napi_get_typedarray_info(env, argv[9], &type, &klen, &kd, &buffer, &offset) != napi_ok || type != napi_float64_array || klen != 11) {
-    return fail(env, "scheduleFreeStep: coefficients must be a Float64Array of 11");
-  }
-  const double* c = static_cast<const double*>(kd);
+  if (klen != 11) return args.fail("coefficients must be a Float64Array of 11"), nullptr;
   const ScheduleFreeCoefficients k{(float)c[0], (float)c[1], (float)c[2], (float)c[3], (float)c[4], (float)c[5],
                                    (float)c[6], (float)c[7], (float)c[8], (float)c[9], c[10] != 0};
   schedule_free_step(k, (int64_t)len[0], f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8]);

@@ -8,62 +8,12 @@
 #include <vector>
 
 #include "layout_addon.h"
+#include "napi_args.h"
 #include "stock.h"
 #include "stock_addon.h"
 
 namespace algobench {
 namespace {
-
-struct Call {
-  napi_env env;
-  size_t count = 12;
-  napi_value values[12];
-  bool failed = false;
-
-  Call(napi_env e, napi_callback_info info) : env(e) { napi_get_cb_info(env, info, &count, values, nullptr, nullptr); }
-
-  void fail(const std::string& message) {
-    if (!failed) napi_throw_error(env, "E_NATIVE_KERNEL", message.c_str());
-    failed = true;
-  }
-
-  // Any typed array: its data and its size in bytes.
-  uint8_t* bytes(size_t i, size_t* size) {
-    napi_typedarray_type type;
-    size_t length = 0, offset = 0;
-    void* data = nullptr;
-    napi_value buffer;
-    if (i >= count || napi_get_typedarray_info(env, values[i], &type, &length, &data, &buffer, &offset) != napi_ok) {
-      fail("argument " + std::to_string(i) + " must be a typed array");
-      *size = 0;
-      return nullptr;
-    }
-    static const size_t widths[] = {1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8};
-    *size = length * (type < 11 ? widths[type] : 1);
-    return static_cast<uint8_t*>(data);
-  }
-
-  double number(size_t i) {
-    double v = 0;
-    if (i >= count || napi_get_value_double(env, values[i], &v) != napi_ok) fail("argument " + std::to_string(i) + " must be a number");
-    return v;
-  }
-
-  // A Float64Array of integers (shapes, strides, perms).
-  std::vector<int64_t> integers(size_t i) {
-    size_t size;
-    const double* v = reinterpret_cast<const double*>(bytes(i, &size));
-    std::vector<int64_t> out;
-    if (v != nullptr)
-      for (size_t k = 0; k < size / 8; ++k) out.push_back((int64_t)v[k]);
-    return out;
-  }
-
-  bool require(bool ok, const char* what) {
-    if (!ok) fail(std::string(what) + ": operand sizes do not match the shape");
-    return ok && !failed;
-  }
-};
 
 int64_t product(const std::vector<int64_t>& xs) {
   int64_t p = 1;
@@ -75,7 +25,7 @@ size_t width(int dtype) { return dtype == kBool ? 1 : 4; }
 
 // transpose(x, y, elemBytes, shape: Float64Array, perm: Float64Array)
 napi_value Transpose(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  NapiArgs c(env, info, "transpose");
   size_t lx, ly;
   const uint8_t* x = c.bytes(0, &lx);
   uint8_t* y = c.bytes(1, &ly);
@@ -87,21 +37,21 @@ napi_value Transpose(napi_env env, napi_callback_info info) {
   std::vector<bool> seen(rank, false);
   bool ok = rank <= 8 && perm.size() == rank && (elem == 1 || elem == 4);
   for (int p : perm) ok = ok && p >= 0 && (size_t)p < rank && !seen[p] && (seen[p] = true);
-  if (!c.require(ok && (size_t)product(shape) * elem <= lx && (size_t)product(shape) * elem <= ly, "transpose")) return nullptr;
+  if (!c.require(ok && (size_t)product(shape) * elem <= lx && (size_t)product(shape) * elem <= ly)) return nullptr;
   transpose(x, y, elem, (int)rank, shape.data(), perm.data());
   return nullptr;
 }
 
 // gather(x, ids: Int32Array, y, outer, axis, innerBytes) → position of the first bad id, or −1
 napi_value Gather(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  NapiArgs c(env, info, "gather");
   size_t lx, li, ly;
   const uint8_t* x = c.bytes(0, &lx);
   const int32_t* ids = reinterpret_cast<const int32_t*>(c.bytes(1, &li));
   uint8_t* y = c.bytes(2, &ly);
   const int64_t outer = (int64_t)c.number(3), axis = (int64_t)c.number(4), inner = (int64_t)c.number(5);
   const int64_t n = (int64_t)(li / 4);
-  if (!c.require(outer >= 0 && axis >= 0 && inner >= 0 && (size_t)(outer * axis * inner) <= lx && (size_t)(outer * n * inner) <= ly, "gather")) return nullptr;
+  if (!c.require(outer >= 0 && axis >= 0 && inner >= 0 && (size_t)(outer * axis * inner) <= lx && (size_t)(outer * n * inner) <= ly)) return nullptr;
   napi_value out;
   napi_create_double(env, (double)gather(x, ids, y, outer, axis, n, inner), &out);
   return out;
@@ -109,20 +59,20 @@ napi_value Gather(napi_env env, napi_callback_info info) {
 
 // segmentSum(x: Float32Array, ids: Int32Array, y: Float32Array, rows, inner, segments)
 napi_value SegmentSum(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  NapiArgs c(env, info, "segmentSum");
   size_t lx, li, ly;
   const float* x = reinterpret_cast<const float*>(c.bytes(0, &lx));
   const int32_t* ids = reinterpret_cast<const int32_t*>(c.bytes(1, &li));
   float* y = reinterpret_cast<float*>(c.bytes(2, &ly));
   const int64_t rows = (int64_t)c.number(3), inner = (int64_t)c.number(4), segments = (int64_t)c.number(5);
-  if (!c.require(rows >= 0 && inner >= 0 && segments >= 0 && (size_t)rows * 4 <= li && (size_t)(rows * inner) * 4 <= lx && (size_t)(segments * inner) * 4 <= ly, "segmentSum")) return nullptr;
+  if (!c.require(rows >= 0 && inner >= 0 && segments >= 0 && (size_t)rows * 4 <= li && (size_t)(rows * inner) * 4 <= lx && (size_t)(segments * inner) * 4 <= ly)) return nullptr;
   segment_sum(x, ids, y, rows, inner, segments);
   return nullptr;
 }
 
 // binary(op, dtype, a, b, out, shape, aStrides, bStrides)
 napi_value Binary(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  NapiArgs c(env, info, "binary");
   const int op = (int)c.number(0), dtype = (int)c.number(1);
   size_t la, lb, lo;
   const uint8_t* a = c.bytes(2, &la);
@@ -140,27 +90,27 @@ napi_value Binary(napi_env env, napi_callback_info info) {
     b_last += (shape[i] - 1) * bs[i];
   }
   const size_t out_width = op >= kGreater ? 1 : 4;
-  if (!c.require(ok && (size_t)(a_last + 1) * 4 <= la && (size_t)(b_last + 1) * 4 <= lb && (size_t)product(shape) * out_width <= lo, "binary")) return nullptr;
+  if (!c.require(ok && (size_t)(a_last + 1) * 4 <= la && (size_t)(b_last + 1) * 4 <= lb && (size_t)product(shape) * out_width <= lo)) return nullptr;
   binary(op, dtype, a, b, out, (int)rank, shape.data(), as.data(), bs.data());
   return nullptr;
 }
 
 // unary(op, x: Float32Array, y: Float32Array, alpha)
 napi_value Unary(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  NapiArgs c(env, info, "unary");
   const int op = (int)c.number(0);
   size_t lx, ly;
   const float* x = reinterpret_cast<const float*>(c.bytes(1, &lx));
   float* y = reinterpret_cast<float*>(c.bytes(2, &ly));
   const double alpha = c.number(3);
-  if (!c.require(op >= kSqrt && op <= kStep && ly >= lx, "unary")) return nullptr;
+  if (!c.require(op >= kSqrt && op <= kStep && ly >= lx)) return nullptr;
   unary(op, x, y, (int64_t)(lx / 4), (float)alpha);
   return nullptr;
 }
 
 // select(cond: Uint8Array, t, e, out, inner, elemBytes)
 napi_value Select(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  NapiArgs c(env, info, "select");
   size_t lc, lt, le, lo;
   const uint8_t* cond = c.bytes(0, &lc);
   const uint8_t* t = c.bytes(1, &lt);
@@ -169,27 +119,27 @@ napi_value Select(napi_env env, napi_callback_info info) {
   const int64_t inner = (int64_t)c.number(4);
   const int elem = (int)c.number(5);
   const int64_t n = elem > 0 ? (int64_t)(lt / elem) : 0;
-  if (!c.require((elem == 1 || elem == 4) && inner >= 1 && le >= lt && lo >= lt && (size_t)((n + inner - 1) / inner) <= lc, "select")) return nullptr;
+  if (!c.require((elem == 1 || elem == 4) && inner >= 1 && le >= lt && lo >= lt && (size_t)((n + inner - 1) / inner) <= lc)) return nullptr;
   select(cond, t, e, out, n, inner, elem);
   return nullptr;
 }
 
 // cast(x, y, n, from, to)
 napi_value Cast(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  NapiArgs c(env, info, "cast");
   size_t lx, ly;
   const uint8_t* x = c.bytes(0, &lx);
   uint8_t* y = c.bytes(1, &ly);
   const int64_t n = (int64_t)c.number(2);
   const int from = (int)c.number(3), to = (int)c.number(4);
-  if (!c.require(n >= 0 && from >= 0 && from <= 2 && to >= 0 && to <= 2 && (size_t)n * width(from) <= lx && (size_t)n * width(to) <= ly, "cast")) return nullptr;
+  if (!c.require(n >= 0 && from >= 0 && from <= 2 && to >= 0 && to <= 2 && (size_t)n * width(from) <= lx && (size_t)n * width(to) <= ly)) return nullptr;
   cast(x, y, n, from, to);
   return nullptr;
 }
 
 // oneHot(ids: Int32Array, y, depth, on, off, dtype)
 napi_value OneHot(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  NapiArgs c(env, info, "oneHot");
   size_t li, ly;
   const int32_t* ids = reinterpret_cast<const int32_t*>(c.bytes(0, &li));
   uint8_t* y = c.bytes(1, &ly);
@@ -197,34 +147,34 @@ napi_value OneHot(napi_env env, napi_callback_info info) {
   const double on = c.number(3), off = c.number(4);
   const int dtype = (int)c.number(5);
   const int64_t n = (int64_t)(li / 4);
-  if (!c.require(depth >= 0 && (dtype == kFloat32 || dtype == kInt32) && (size_t)(n * depth) * 4 <= ly, "oneHot")) return nullptr;
+  if (!c.require(depth >= 0 && (dtype == kFloat32 || dtype == kInt32) && (size_t)(n * depth) * 4 <= ly)) return nullptr;
   one_hot(ids, y, n, depth, on, off, dtype);
   return nullptr;
 }
 
 // softmax(x, y, rows, cols, log)
 napi_value Softmax(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  NapiArgs c(env, info, "softmax");
   size_t lx, ly;
   const float* x = reinterpret_cast<const float*>(c.bytes(0, &lx));
   float* y = reinterpret_cast<float*>(c.bytes(1, &ly));
   const int64_t rows = (int64_t)c.number(2), cols = (int64_t)c.number(3);
   const bool log = c.number(4) != 0;
-  if (!c.require(rows >= 0 && cols >= 1 && (size_t)(rows * cols) * 4 <= lx && (size_t)(rows * cols) * 4 <= ly, "softmax")) return nullptr;
+  if (!c.require(rows >= 0 && cols >= 1 && (size_t)(rows * cols) * 4 <= lx && (size_t)(rows * cols) * 4 <= ly)) return nullptr;
   softmax(x, y, rows, cols, log);
   return nullptr;
 }
 
 // reduce(op, x: Float32Array, y, outer, reduced, inner)
 napi_value Reduce(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  NapiArgs c(env, info, "reduce");
   const int op = (int)c.number(0);
   size_t lx, ly;
   const float* x = reinterpret_cast<const float*>(c.bytes(1, &lx));
   uint8_t* y = c.bytes(2, &ly);
   const int64_t outer = (int64_t)c.number(3), reduced = (int64_t)c.number(4), inner = (int64_t)c.number(5);
   if (!c.require(op >= kReduceMax && op <= kReduceArgMin && outer >= 0 && reduced >= 1 && inner >= 0 &&
-                     (size_t)(outer * reduced * inner) * 4 <= lx && (size_t)(outer * inner) * 4 <= ly, "reduce")) return nullptr;
+                     (size_t)(outer * reduced * inner) * 4 <= lx && (size_t)(outer * inner) * 4 <= ly)) return nullptr;
   reduce(op, x, y, outer, reduced, inner);
   return nullptr;
 }
