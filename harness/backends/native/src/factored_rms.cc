@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "napi_args.h"
 #include "parallel.h"
 
 // Every product and sum rounds on its own, as the kit's programs do.
@@ -224,52 +225,24 @@ void factored_rms(const FactoredRmsCoefficients& k, int64_t rows, int64_t cols, 
 
 namespace {
 
-napi_value fail(napi_env env, const std::string& message) {
-  napi_throw_error(env, "E_NATIVE_KERNEL", message.c_str());
-  return nullptr;
-}
-
-bool f32(napi_env env, napi_value v, float** data, size_t* length) {
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset = 0;
-  void* d = nullptr;
-  if (napi_get_typedarray_info(env, v, &type, length, &d, &buffer, &offset) != napi_ok || type != napi_float32_array) return false;
-  *data = static_cast<float*>(d);
-  return true;
-}
-
 // factoredRms(g, p | null, row, col, rowOut, colOut, rowFactor, colFactor, u, sums: Float32Array[2], rows, cols,
 //             coefficients: Float64Array[9]: beta, 1−beta, rowEps, colEps, rowTerms, colTerms, d0, sumU, sumP)
 napi_value FactoredRms(napi_env env, napi_callback_info info) {
-  size_t argc = 13;
-  napi_value argv[13];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 13) return fail(env, "factoredRms takes 13 arguments: g, p, row, col, rowOut, colOut, rowFactor, colFactor, u, sums, rows, cols, coefficients");
+  NapiArgs args(env, info, "factoredRms");
   float* f[10] = {};
   size_t len[10] = {};
-  for (int i = 0; i < 10; ++i) {
-    napi_valuetype t = napi_undefined;
-    napi_typeof(env, argv[i], &t);
-    if (i == 1 && (t == napi_null || t == napi_undefined)) continue;
-    if (!f32(env, argv[i], &f[i], &len[i])) return fail(env, "factoredRms: g, p (or null), the states, the outputs and sums must be Float32Arrays");
-  }
-  int64_t rows = -1, cols = -1;
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset = 0, klen = 0;
-  void* kd = nullptr;
-  if (napi_get_value_int64(env, argv[10], &rows) != napi_ok || napi_get_value_int64(env, argv[11], &cols) != napi_ok || rows < 1 || cols < 1 ||
-      napi_get_typedarray_info(env, argv[12], &type, &klen, &kd, &buffer, &offset) != napi_ok || type != napi_float64_array || klen != 9) {
-    return fail(env, "factoredRms: rows and cols must be positive integers and coefficients a Float64Array of 9");
-  }
-  const double* c = static_cast<const double*>(kd);
+  for (int i = 0; i < 10; ++i) f[i] = i == 1 ? args.optional_floats(i, &len[i]) : args.floats(i, &len[i]);
+  const int64_t rows = args.integer(10), cols = args.integer(11);
+  size_t klen = 0;
+  const double* c = args.array<double>(12, napi_float64_array, &klen);
+  if (args.failed) return nullptr;
+  if (rows < 1 || cols < 1 || klen != 9) return args.fail("rows and cols must be positive integers and coefficients a Float64Array of 9"), nullptr;
   const int d0 = c[6] != 0 ? 1 : 0;
   const size_t n_row = d0 == 0 ? (size_t)cols : (size_t)rows, n_col = d0 == 0 ? (size_t)rows : (size_t)cols;
   const bool sum_p = c[8] != 0;
   if (len[0] != (size_t)(rows * cols) || (sum_p && (f[1] == nullptr || len[1] != len[0])) || len[2] != n_row || len[4] != n_row || len[6] != n_row ||
       len[3] != n_col || len[5] != n_col || len[7] != n_col || len[8] != len[0] || len[9] != 2) {
-    return fail(env, "factoredRms: g, u (and p) must hold rows·cols floats, the row state and its outputs the length of the axis d0 keeps, the column state the other, sums 2");
+    return args.fail("g, u (and p) must hold rows·cols floats, the row state and its outputs the length of the axis d0 keeps, the column state the other, sums 2"), nullptr;
   }
   const FactoredRmsCoefficients k{(float)c[0], (float)c[1], (float)c[2], (float)c[3], (float)c[4], (float)c[5], d0, c[7] != 0, sum_p};
   factored_rms(k, rows, cols, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9]);

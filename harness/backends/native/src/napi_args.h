@@ -19,6 +19,7 @@ class NapiArgs {
  public:
   static constexpr size_t kMaxArgs = 24;
 
+  // `name`: a string literal (kept, not copied).
   NapiArgs(napi_env env, napi_callback_info info, const char* name) : env(env), name_(name) {
     napi_get_cb_info(env, info, &count, values, nullptr, nullptr);
   }
@@ -30,7 +31,7 @@ class NapiArgs {
 
   // Throws "<name>: <message>" unless a problem was already thrown.
   void fail(const std::string& message) {
-    if (!failed) napi_throw_error(env, "E_NATIVE_KERNEL", (name_ + ": " + message).c_str());
+    if (!failed) napi_throw_error(env, "E_NATIVE_KERNEL", (std::string(name_) + ": " + message).c_str());
     failed = true;
   }
 
@@ -153,7 +154,7 @@ class NapiArgs {
     }
   }
 
-  std::string name_;
+  const char* name_;
 };
 
 }  // namespace algobench
