@@ -73,7 +73,11 @@ export interface OptimizerRow {
   readonly torchSpread?: number;
   /** kit / torch */
   readonly ratioTorch?: number;
-  /** kit / the kit's AdamW on the same parameters */
+  /**
+   * kit / the kit's AdamW on the same parameters, AdamW timed in the same rounds
+   * (torch, kit, AdamW, each round): a ratio measured side by side, so a machine that
+   * speeds up or slows down between rows moves both sides of it.
+   */
   readonly ratioKitAdam?: number;
   readonly error?: string;
   readonly torchError?: string;
@@ -209,9 +213,16 @@ export async function benchOptimizers(cases: readonly OptimizerCase[], options: 
         let kitError: string | undefined;
         let torchError: string | undefined;
         let kit: KitUpdates | undefined;
+        // AdamW beside every other rule, in the same rounds (see ratioKitAdam).
+        let beside: KitUpdates | undefined;
+        const besideRounds: number[] = [];
         try {
           kit = new KitUpdates(c, specs);
           kit.warmUp();
+          if (c !== reference) {
+            beside = new KitUpdates(reference, specs);
+            beside.warmUp();
+          }
         } catch (e) {
           kitError = firstLine(e);
         }
@@ -230,12 +241,15 @@ export async function benchOptimizers(cases: readonly OptimizerCase[], options: 
               kitError = firstLine(e);
             }
           }
+          if (beside && kitError === undefined) besideRounds.push(beside.round(chunk));
         }
         kit?.dispose();
+        beside?.dispose();
         index += 1;
         const kitFigure = kitError === undefined ? fastestRound(kitRounds) : undefined;
         const torchFigure = torchError === undefined ? fastestRound(torchRounds) : undefined;
         if (c === reference && kitFigure) referenceMs = kitFigure.ms;
+        const besideMs = c === reference ? referenceMs : fastestRound(besideRounds)?.ms;
         const kitMs = kitFigure?.ms;
         const torchMs = torchFigure?.ms;
         if (c === reference && !cases.includes(reference)) continue;
@@ -247,7 +261,7 @@ export async function benchOptimizers(cases: readonly OptimizerCase[], options: 
           ...(kitFigure ? { kitMs: kitFigure.ms, kitSpread: kitFigure.spread } : { error: kitError ?? 'not timed' }),
           ...(torchFigure ? { torchMs: torchFigure.ms, torchSpread: torchFigure.spread } : {}),
           ...(kitMs !== undefined && torchMs !== undefined ? { ratioTorch: kitMs / torchMs } : {}),
-          ...(kitMs !== undefined && referenceMs !== undefined ? { ratioKitAdam: kitMs / referenceMs } : {}),
+          ...(kitMs !== undefined && besideMs !== undefined ? { ratioKitAdam: kitMs / besideMs } : {}),
           ...(torchError ? { torchError } : {}),
         });
       }

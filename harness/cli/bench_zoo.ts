@@ -84,8 +84,8 @@ export async function optimizersCommand(backend: BackendInfo, flags: { python: s
     return;
   }
   process.stdout.write(
-    `backend ${backend.name} ${backend.version}; one update (fixed gradients); PyTorch foreach on 2 threads; ${OPTIMIZER_ROUNDS} interleaved rounds (torch, kit): ` +
-      'the fastest round\'s median update, and the spread (slowest round / fastest − 1)\n',
+    `backend ${backend.name} ${backend.version}; one update (fixed gradients); PyTorch foreach on 2 threads; ${OPTIMIZER_ROUNDS} interleaved rounds (torch, kit, kit adamw): ` +
+      'the fastest round\'s median update, and the spread (slowest round / fastest − 1); kit/kit adamw: each side\'s fastest round, adamw timed in the same rounds\n',
   );
   printTable(
     ['optimizer', 'params', 'kit ms/update', 'spread', 'torch ms/update', 'spread', 'kit/torch', 'kit/kit adamw'],
