@@ -518,6 +518,31 @@ bool axis_views(napi_env env, napi_value v, int64_t n, const std::vector<size_t>
   return true;
 }
 
+// A program's code (4 int32 per op), constants (float64, narrowed to float32 as the
+// kernel computes) and output registers, as both bindings take them in arguments 2–4.
+struct ProgramArrays {
+  std::vector<Instruction> code;
+  std::vector<float> constants;
+  std::vector<int32_t> output_registers;
+};
+
+bool program_arrays(napi_env env, napi_value code, napi_value constants, napi_value outputs, ProgramArrays* out) {
+  int32_t* code_data;
+  double* constant_data;
+  int32_t* output_data;
+  size_t code_len, constant_len, output_len;
+  if (!typed_view(env, code, napi_int32_array, &code_data, &code_len) || code_len % 4 != 0 ||
+      !typed_view(env, constants, napi_float64_array, &constant_data, &constant_len) ||
+      !typed_view(env, outputs, napi_int32_array, &output_data, &output_len)) {
+    return false;
+  }
+  out->code.resize(code_len / 4);
+  for (size_t i = 0; i < out->code.size(); ++i) out->code[i] = {code_data[4 * i], code_data[4 * i + 1], code_data[4 * i + 2], code_data[4 * i + 3]};
+  out->constants.assign(constant_data, constant_data + constant_len);
+  out->output_registers.assign(output_data, output_data + output_len);
+  return true;
+}
+
 }  // namespace
 
 napi_value ElementwiseProgramBinding(napi_env env, napi_callback_info info) {
@@ -533,13 +558,8 @@ napi_value ElementwiseProgramBinding(napi_env env, napi_callback_info info) {
   // Inputs along an axis are checked against their views below, not against n.
   if (!float32_list(env, argv[0], extended ? -1 : n, true, &in_views, &in_scalar, &in_lengths)) return fail(env, "elementwiseProgram: inputs must be Float32Arrays of n or 1 elements");
   if (!float32_list(env, argv[1], n, false, &out_views, &out_scalar, nullptr)) return fail(env, "elementwiseProgram: outputs must be Float32Arrays of n elements");
-  int32_t* code_data;
-  double* constant_data;
-  int32_t* output_data;
-  size_t code_len, constant_len, output_len;
-  if (!typed_view(env, argv[2], napi_int32_array, &code_data, &code_len) || code_len % 4 != 0 ||
-      !typed_view(env, argv[3], napi_float64_array, &constant_data, &constant_len) ||
-      !typed_view(env, argv[4], napi_int32_array, &output_data, &output_len) || output_len != out_views.size()) {
+  ProgramArrays program;
+  if (!program_arrays(env, argv[2], argv[3], argv[4], &program) || program.output_registers.size() != out_views.size()) {
     return fail(env, "elementwiseProgram: code (Int32Array of 4 per op), constants (Float64Array) and one output register per output");
   }
   std::vector<AxisView> in_along, sum_over;
@@ -562,20 +582,16 @@ napi_value ElementwiseProgramBinding(napi_env env, napi_callback_info info) {
   } else {
     in_along.assign(in_views.size(), AxisView{});
   }
-  std::vector<Instruction> code(code_len / 4);
-  for (size_t i = 0; i < code.size(); ++i) code[i] = {code_data[4 * i], code_data[4 * i + 1], code_data[4 * i + 2], code_data[4 * i + 3]};
-  std::vector<float> constants(constant_data, constant_data + constant_len);
-  std::vector<int32_t> output_registers(output_data, output_data + output_len);
-  std::vector<int32_t> checked(output_registers);
+  std::vector<int32_t> checked(program.output_registers);
   checked.insert(checked.end(), sum_registers.begin(), sum_registers.end());
-  const char* problem = validate_program(in_views.size(), code, constants.size(), checked);
+  const char* problem = validate_program(in_views.size(), program.code, program.constants.size(), checked);
   if (problem[0] != '\0') return fail(env, problem);
   if (n == 0) return nullptr;  // the caller gives an empty tensor's sums (zeros) without the addon
   std::vector<ProgramInput> inputs;
   for (size_t i = 0; i < in_views.size(); ++i) inputs.push_back({in_views[i], (bool)in_scalar[i], in_along[i]});
   std::vector<ProgramSum> sums;
   for (size_t s = 0; s < sum_views.size(); ++s) sums.push_back({sum_registers[s], sum_over[s], sum_views[s]});
-  run_program(n, inputs, code, constants, output_registers, out_views, sums);
+  run_program(n, inputs, program.code, program.constants, program.output_registers, out_views, sums);
   return nullptr;
 }
 
@@ -595,22 +611,15 @@ napi_value ElementwiseProgramsBinding(napi_env env, napi_callback_info info) {
       !float32_list(env, argv[1], -1, false, &out_views, &out_scalar, &out_lengths)) {
     return fail(env, "elementwisePrograms: inputs and outputs must be arrays of Float32Arrays");
   }
-  int32_t* code_data;
-  double* constant_data;
-  int32_t* output_data;
-  size_t code_len, constant_len, output_len;
-  if (!typed_view(env, argv[2], napi_int32_array, &code_data, &code_len) || code_len % 4 != 0 ||
-      !typed_view(env, argv[3], napi_float64_array, &constant_data, &constant_len) ||
-      !typed_view(env, argv[4], napi_int32_array, &output_data, &output_len) ||
-      in_views.size() % tensor_count != 0 || out_views.size() != output_len * tensor_count || constant_len % tensor_count != 0) {
+  ProgramArrays program;
+  if (!program_arrays(env, argv[2], argv[3], argv[4], &program) || in_views.size() % tensor_count != 0 ||
+      out_views.size() != program.output_registers.size() * tensor_count || program.constants.size() % tensor_count != 0) {
     return fail(env, "elementwisePrograms: code (Int32Array of 4 per op), constants (Float64Array), one output register per output, and N inputs, K outputs and C constants per tensor");
   }
   const size_t per_tensor = in_views.size() / tensor_count;
-  const size_t constants_per_tensor = constant_len / tensor_count;
-  std::vector<Instruction> code(code_len / 4);
-  for (size_t i = 0; i < code.size(); ++i) code[i] = {code_data[4 * i], code_data[4 * i + 1], code_data[4 * i + 2], code_data[4 * i + 3]};
-  std::vector<int32_t> output_registers(output_data, output_data + output_len);
-  const char* problem = validate_program(per_tensor, code, constants_per_tensor, output_registers);
+  const size_t constants_per_tensor = program.constants.size() / tensor_count;
+  const size_t output_len = program.output_registers.size();
+  const char* problem = validate_program(per_tensor, program.code, constants_per_tensor, program.output_registers);
   if (problem[0] != '\0') return fail(env, std::string("elementwisePrograms") + (problem + std::strlen("elementwiseProgram")));
   std::vector<ProgramTensor> tensors(tensor_count);
   for (size_t t = 0; t < tensor_count; ++t) {
@@ -619,7 +628,7 @@ napi_value ElementwiseProgramsBinding(napi_env env, napi_callback_info info) {
     const int64_t n = (int64_t)size;
     ProgramTensor& x = tensors[t];
     x.n = n;
-    x.constants.assign(constant_data + t * constants_per_tensor, constant_data + (t + 1) * constants_per_tensor);
+    x.constants.assign(program.constants.begin() + t * constants_per_tensor, program.constants.begin() + (t + 1) * constants_per_tensor);
     for (size_t i = 0; i < per_tensor; ++i) {
       const size_t k = t * per_tensor + i;
       const bool one = in_lengths[k] == 1 && n != 1;
@@ -632,7 +641,7 @@ napi_value ElementwiseProgramsBinding(napi_env env, napi_callback_info info) {
       x.outputs.push_back(out_views[k]);
     }
   }
-  run_programs(tensors, code, output_registers);
+  run_programs(tensors, program.code, program.output_registers);
   return nullptr;
 }
 
