@@ -3,7 +3,7 @@
  * wasm backend: the reserved block's pages become resident in this process (its RSS
  * grows by about the block), the block goes back to the allocator, and the trial's
  * later allocations are served from it without growing the heap again. Its size
- * follows the documented rule: 16 parameter copies, at least 64 MiB, at most 512 MiB.
+ * follows the documented rule: 16 parameter copies, at least 32 MiB, at most 512 MiB.
  */
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
@@ -27,11 +27,12 @@ function wasmModule(): ResidentHeapModule {
 const heapBytes = () => wasmModule().HEAPU8.buffer.byteLength;
 
 describe('heapReserveBytes', () => {
-  it('covers 16 copies of the parameters, between 64 MiB and 512 MiB', () => {
-    expect(heapReserveBytes(0)).toBe(64 * MiB);
-    expect(heapReserveBytes(1 * MiB)).toBe(64 * MiB);
-    expect(heapReserveBytes(4 * MiB)).toBe(64 * MiB);
-    expect(heapReserveBytes(5 * MiB)).toBe(80 * MiB);
+  it('covers 16 copies of the parameters, between 32 MiB and 512 MiB', () => {
+    expect(heapReserveBytes(0)).toBe(32 * MiB);
+    expect(heapReserveBytes(1 * MiB)).toBe(32 * MiB);
+    expect(heapReserveBytes(2 * MiB)).toBe(32 * MiB);
+    expect(heapReserveBytes(3 * MiB)).toBe(48 * MiB);
+    expect(heapReserveBytes(4.02 * MiB)).toBeCloseTo(64.32 * MiB, 0);
     expect(heapReserveBytes(10 * MiB)).toBe(160 * MiB);
     expect(heapReserveBytes(32 * MiB)).toBe(512 * MiB);
     expect(heapReserveBytes(100 * MiB)).toBe(512 * MiB);

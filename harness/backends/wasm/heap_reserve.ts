@@ -30,8 +30,8 @@ export interface ResidentHeapModule {
 /** Bytes touched per page: wasm pages are 64 KiB, the host's 4 KiB; one write per host page. */
 const HOST_PAGE_BYTES = 4096;
 
-/** The least the reservation holds, and the most: enough for the base workloads' growth (13–56 MB measured), bounded in resident memory. */
-export const HEAP_RESERVE_MIN_BYTES = 64 * 2 ** 20;
+/** The least the reservation holds, and the most: the base workloads grew 0–56 MB past the warm-up (spam_bow, 4 MB of parameters, the most); every trial process pays the least (~0.15 s here), so it stays small. */
+export const HEAP_RESERVE_MIN_BYTES = 32 * 2 ** 20;
 export const HEAP_RESERVE_MAX_BYTES = 512 * 2 ** 20;
 /**
  * Copies of the parameters the reservation covers: new parameters and gradients each

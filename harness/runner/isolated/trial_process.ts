@@ -68,7 +68,7 @@ const remoteEvaluator: Evaluator = (params: TensorMap) => {
  * (`bench --isolation`, quiet machine); with these passes, 0.77× — about 0.3 s more at
  * start-up, which is off the clock. What stays is the submission's own first use.
  * Then the heap the trial will grow into is made resident (backends/wasm/heap_reserve.ts:
- * 16 copies of the parameters, 64–512 MiB), off the clock too: spam_bow's reference
+ * 16 copies of the parameters, 32–512 MiB), off the clock too: spam_bow's reference
  * trial took ~9,500 page faults on the clock without it and ~1,100 with it.
  */
 function warmUp(workload: Workload): void {
