@@ -18,7 +18,13 @@ const dir = mkdtempSync(join(tmpdir(), 'algobench-hostile-'));
 const dbPath = join(dir, 'store.sqlite');
 const runtimeCases = HOSTILE_CASES.filter((c) => c.at !== 'import');
 const importCases = HOSTILE_CASES.filter((c) => c.at === 'import');
-/** The memory cases need enough steps to reach the cap: they get a longer budget. */
+/**
+ * The memory cases need enough steps to reach the cap: they get a longer budget, and a
+ * longer stall limit. Each touches up to the 1 GiB cap page by page, and a first-touch
+ * page fault costs ~5 ms per MiB on this machine when quiet and twice that under load:
+ * 16 leaking steps or one 1 GiB fill take 5–10 s, which ran past a 5 s budget (ending
+ * budget_exhausted) or a 6 s stall limit (ending as a hang) before the cap was reached.
+ */
 const MEMORY_CASES = new Set(['memory_leak', 'tensor_leak', 'huge_allocation']);
 let summary: BenchmarkSummary;
 
@@ -29,7 +35,12 @@ beforeAll(async () => {
   const common = { workloads: ['mnist_mlp'], ruleset: 'self', studies: 1, trials: 1, seed: 3, dbPath, backend: 'auto', watchdog } as const;
   const quick = await runBenchmark({ ...common, submissions: runtimeCases.filter((c) => !MEMORY_CASES.has(c.name)).map((c) => c.modulePath), budgetScale: 0.1 });
   // adamw last: it must run, and train, after every hostile trial.
-  const memory = await runBenchmark({ ...common, submissions: [...runtimeCases.filter((c) => MEMORY_CASES.has(c.name)).map((c) => c.modulePath), 'adamw'], budgetScale: 0.5 });
+  const memory = await runBenchmark({
+    ...common,
+    watchdog: { ...watchdog, stallSec: 30 },
+    submissions: [...runtimeCases.filter((c) => MEMORY_CASES.has(c.name)).map((c) => c.modulePath), 'adamw'],
+    budgetScale: 2.5,
+  });
   summary = { ...memory, ran: quick.ran + memory.ran, results: [...quick.results, ...memory.results] };
 }, 1_800_000);
 
