@@ -2,8 +2,10 @@
 // in one call: a pass over g (and p) for the row and column sums of g² (and Σp²), the
 // new row and column averages and their factors (O(rows + cols)), and a second pass
 // over g for Σu², u = g·row_factor·col_factor, each factor read as one value per row
-// or per column, never broadcast into a copy. The update itself is left to the kit's
-// elementwise program, which recomputes u with the same two float32 products.
+// or per column, never broadcast into a copy, u written (the two float32 products the
+// kit's program would take). factored_rms_step(): that for every matrix of a step, the
+// full average of every other parameter, and each one's scalar factor of u, in one call
+// whose first passes share one job of the pool and whose second passes another.
 #include "factored_rms.h"
 
 #include <algorithm>
