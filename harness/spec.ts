@@ -506,6 +506,27 @@ export const ADAMP_KERNEL = 'AlgobenchAdamP';
 export const FACTORED_RMS_KERNEL = 'AlgobenchFactoredRms';
 
 /**
+ * `scaleByFactoredRms`'s whole step (Adafactor's scaling, with its update clipping and
+ * relative step size) for every parameter of a step in one call, that a backend may
+ * register (algobench's native kernels on wasm do; without it the kit takes
+ * FACTORED_RMS_KERNEL per matrix and an elementwise program per other parameter).
+ * Called through `tf.engine().runKernel`:
+ * - inputs, for each parameter i < count: `g{i}`; `p{i}` (g's size) where `paramScale`
+ *   is set; `r{i}` and `c{i}` (the row and column averages, as FACTORED_RMS_KERNEL's row
+ *   and col) where d0s[i] is 0 or 1, g then of rank 2; `v{i}` (g's size, the full average)
+ *   where d0s[i] is −1. All float32;
+ * - attrs `{ count, d0s, beta, eps, clip, paramScale? }`: clip Infinity for no clipping;
+ * - outputs, parameter after parameter: `[row', col', u, factor]` (factored, as
+ *   FACTORED_RMS_KERNEL computes them) or `[v', u, factor]` (v' = v·beta + ((g·g) + eps)·(1−beta),
+ *   u = g·rsqrt(v'), the elementwise program's float32 ops); factor is the float32
+ *   scalar the kit multiplies u by: with mean(x) = Σx²/size in float32 and Σ as above
+ *   (the full average's sums as the elementwise program's whole sums),
+ *   scale = max(√mean(p), paramScale) and den = max(√mean(u)/clip, 1), it is scale/den,
+ *   1/den (no paramScale), scale (clip Infinity) or 1, each op a float32 op.
+ */
+export const FACTORED_RMS_STEP_KERNEL = 'AlgobenchFactoredRmsStep';
+
+/**
  * SAM's perturbed point (Foret et al. 2021, as davda54/sam computes it) of every
  * parameter in one call, that a backend may register (algobench's native kernels on
  * wasm do; the kit's `sam` looks it up and otherwise runs DOTS_KERNEL, tfjs scalar ops

@@ -102,6 +102,13 @@ export interface NativeAddon {
    */
   factoredRms?(g: Float32Array, p: Float32Array | null, row: Float32Array, col: Float32Array, rowOut: Float32Array, colOut: Float32Array, rowFactor: Float32Array, colFactor: Float32Array, u: Float32Array, sums: Float32Array, rows: number, cols: number, coefficients: Float64Array): void;
   /**
+   * scaleByFactoredRms's step of every parameter in one call (src/factored_rms.cc; FACTORED_RMS_STEP_KERNEL in
+   * harness/spec.ts): per g, its states (row, col or v) and outputs (rowOut, colOut, u or vOut, u) in order,
+   * ps one per g where scaled (else none), factors one per g, shapes rows, cols, d0 (−1: full average) per g,
+   * options beta, 1−beta, eps, clip, paramScale, clipped, scaled. Absent from addons built before it.
+   */
+  factoredRmsStep?(gs: Float32Array[], ps: Float32Array[], states: Float32Array[], outs: Float32Array[], factors: Float32Array, shapes: Float64Array, options: Float64Array): void;
+  /**
    * Adam's step with AdamP's per-column sums in the same pass (src/adam_dots.cc; ADAM_MOMENTS_DOTS_KERNEL with
    * `columns`): pairs index (0 g, 1 p, 2 the update) two by two, one output of cols floats per pair, the
    * sums on DOTS_KERNEL's column grid. Absent from addons built before it.

@@ -13,7 +13,7 @@
  * exact when G is rank one.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FACTORED_RMS_KERNEL, type TensorMap } from '../../../harness/spec.ts';
+import { FACTORED_RMS_KERNEL, FACTORED_RMS_STEP_KERNEL, type TensorMap } from '../../../harness/spec.ts';
 import { dots, dotsWithRowSums } from '../dots.ts';
 import { ElementwiseProgram, type Expr } from '../elementwise.ts';
 import { fusedOpsEnabled } from '../fused.ts';
@@ -100,6 +100,55 @@ export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTr
     tf.dispose([out[2]!, out[3]!, ...(sumU ? [] : [out[5]!]), ...(sumP ? [] : [out[6]!])]);
     return [out[0]!, out[1]!, out[4]!, sumU ? out[5] : undefined, sumP ? out[6] : undefined] as const;
   };
+  // FACTORED_RMS_STEP_KERNEL where the backend has it: every float32 parameter's step
+  // (a factored one of rank 2, or one of the full average) in one call, whose outputs
+  // are the new states, u and u's factor, so that the update's program is u·factor, the
+  // same program for every parameter (one ELEMENTWISE_PROGRAMS_KERNEL call for all).
+  // The bits are those of the per-parameter path below. Answers the names it took.
+  const stepKernel = (
+    grads: Record<string, Expr>, state: FactoredRmsState, params: TensorMap, beta: number,
+    updates: Record<string, Expr>, vRow: Record<string, tf.Tensor>, vCol: Record<string, tf.Tensor>, v: Record<string, Expr | tf.Tensor>,
+  ): Set<string> => {
+    const taken = new Set<string>();
+    if (!fusedOpsEnabled() || tf.getKernel(FACTORED_RMS_STEP_KERNEL, tf.getBackend()) === undefined) return taken;
+    const inputs: Record<string, tf.Tensor> = {};
+    const d0s: number[] = [];
+    const programs: Expr['program'][] = [];
+    for (const [n, ge] of Object.entries(grads)) {
+      const b = ge.program;
+      const dims = factoredDims(b.shape, minDim);
+      const p = params[n];
+      if (b.size === 0 || (dims !== undefined && b.shape.length !== 2) || (paramScale !== undefined && p?.dtype !== 'float32')) continue;
+      const g = b.run([ge])[0]!;
+      if (g.dtype !== 'float32') continue;
+      const i = d0s.length;
+      inputs[`g${i}`] = g;
+      if (paramScale !== undefined) inputs[`p${i}`] = p!;
+      if (dims === undefined) inputs[`v${i}`] = state.v[n]!;
+      else [inputs[`r${i}`], inputs[`c${i}`]] = [state.vRow[n]!, state.vCol[n]!];
+      d0s.push(dims === undefined ? -1 : dims[1]);
+      programs.push(b);
+      taken.add(n);
+    }
+    if (taken.size === 0) return taken;
+    const attrs = { count: d0s.length, d0s, beta, eps, clip, ...(paramScale !== undefined ? { paramScale } : {}) };
+    const out = tf.engine().runKernel(FACTORED_RMS_STEP_KERNEL, inputs, attrs as never) as tf.Tensor[];
+    const scaled = Number.isFinite(clip) || paramScale !== undefined;
+    let at = 0;
+    [...taken].forEach((n, i) => {
+      const b = programs[i]!;
+      if (d0s[i] === -1) v[n] = out[at++]!;
+      else [vRow[n], vCol[n]] = [out[at++]!, out[at++]!];
+      const u = b.value(out[at++]!);
+      const factor = out[at++]!;
+      if (scaled) updates[n] = b.mul(u, factor);
+      else {
+        factor.dispose();
+        updates[n] = u;
+      }
+    });
+    return taken;
+  };
   return elementwiseTransformation<FactoredRmsState>({
     init: (params) => {
       const vRow: Record<string, tf.Tensor> = {};
@@ -125,8 +174,10 @@ export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTr
       const updates: Record<string, Expr> = {};
       const vRow: Record<string, tf.Tensor> = {};
       const vCol: Record<string, tf.Tensor> = {};
-      const v: Record<string, Expr> = {};
+      const v: Record<string, Expr | tf.Tensor> = {};
+      const done = stepKernel(grads, state, params, beta, updates, vRow, vCol, v);
       for (const [n, ge] of Object.entries(grads)) {
+        if (done.has(n)) continue;
         const b = ge.program;
         const g2e = b.add(b.square(ge), eps);
         const dims = factoredDims(b.shape, minDim);

@@ -2,13 +2,17 @@
 // in one call: a pass over g (and p) for the row and column sums of g² (and Σp²), the
 // new row and column averages and their factors (O(rows + cols)), and a second pass
 // over g for Σu², u = g·row_factor·col_factor, each factor read as one value per row
-// or per column, never broadcast into a copy. The update itself is left to the kit's
-// elementwise program, which recomputes u with the same two float32 products.
+// or per column, never broadcast into a copy, u written (the two float32 products the
+// kit's program would take). factored_rms_step(): that for every matrix of a step, the
+// full average of every other parameter, and each one's scalar factor of u, in one call
+// whose first passes share one job of the pool and whose second passes another.
 #include "factored_rms.h"
 
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -146,15 +150,35 @@ void run_chunks(int64_t chunks, int64_t work, const std::function<void(int64_t)>
   });
 }
 
-}  // namespace
+// The elementwise program's max (JavaScript's Math.max on float32): NaN wins, +0 over −0.
+inline float js_max(float a, float b) {
+  if (a != a || b != b) return std::numeric_limits<float>::quiet_NaN();
+  if (a == b) return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
 
-void factored_rms(const FactoredRmsCoefficients& k, int64_t rows, int64_t cols, const float* g, const float* p, const float* row,
-                  const float* col, float* row_out, float* col_out, float* row_factor, float* col_factor, float* u, float sums[2]) {
-  const int64_t per_chunk = std::max<int64_t>(kGroup, ((rows + kChunks - 1) / kChunks + kGroup - 1) / kGroup * kGroup);
-  const int64_t chunks = rows == 0 ? 0 : (rows + per_chunk - 1) / per_chunk;
-  // Pass 1: S1 (each row in one chunk), the chunks' partial S0 and Σp².
-  std::vector<double> s1((size_t)rows, 0.0), s0_part((size_t)(chunks * cols), 0.0), p_part((size_t)chunks, 0.0);
-  run_chunks(chunks, rows * cols, [&](int64_t c) {
+// One matrix of factored_rms(): its operands, its chunk grid (fixed by the shape) and
+// the partial sums of its two passes, so that several matrices' chunks can share one
+// job of the pool.
+struct FactoredMatrix {
+  FactoredRmsCoefficients k;
+  int64_t rows, cols;
+  const float *g, *p, *row, *col;
+  float *row_out, *col_out, *row_factor, *col_factor, *u;
+  int64_t per_chunk = 0, chunks = 0;
+  std::vector<double> s1, s0_part, p_part, u_part;
+
+  void prepare() {
+    per_chunk = std::max<int64_t>(kGroup, ((rows + kChunks - 1) / kChunks + kGroup - 1) / kGroup * kGroup);
+    chunks = rows == 0 ? 0 : (rows + per_chunk - 1) / per_chunk;
+    s1.assign((size_t)rows, 0.0);
+    s0_part.assign((size_t)(chunks * cols), 0.0);
+    p_part.assign((size_t)chunks, 0.0);
+    u_part.assign((size_t)chunks, 0.0);
+  }
+
+  // Pass 1 over chunk c: S1 (each row in one chunk), the chunk's partial S0 and Σp².
+  void pass1(int64_t c) {
     const int64_t r1 = std::min(rows, (c + 1) * per_chunk);
     double* s0 = s0_part.data() + c * cols;
     std::vector<float> group((size_t)cols);
@@ -176,51 +200,231 @@ void factored_rms(const FactoredRmsCoefficients& k, int64_t rows, int64_t cols, 
         if (k.sum_p) p_part[c] += row_square_sum(p + (r + i) * cols, cols);
       }
     }
-  });
-  std::vector<float> s0((size_t)cols), s1f((size_t)rows);
-  for (int64_t j = 0; j < cols; ++j) {
-    double t = 0;
-    for (int64_t c = 0; c < chunks; ++c) t += s0_part[c * cols + j];
-    s0[j] = (float)t;
   }
-  for (int64_t r = 0; r < rows; ++r) s1f[r] = (float)s1[r];
+
   // The new averages and factors, in the kit's float32 ops.
-  const bool row_is_s0 = k.d0 == 0;
-  const std::vector<float>& row_sum = row_is_s0 ? s0 : s1f;
-  const std::vector<float>& col_sum = row_is_s0 ? s1f : s0;
-  const int64_t n_row = (int64_t)row_sum.size(), n_col = (int64_t)col_sum.size();
-  for (int64_t i = 0; i < n_col; ++i) {
-    const float mean = (col_sum[i] + k.col_eps) / k.col_terms;
-    const float a = col[i] * k.beta, b = mean * k.one_minus_beta;
-    col_out[i] = a + b;
-    col_factor[i] = rsqrt(col_out[i]);
+  void factors() {
+    std::vector<float> s0((size_t)cols), s1f((size_t)rows);
+    for (int64_t j = 0; j < cols; ++j) {
+      double t = 0;
+      for (int64_t c = 0; c < chunks; ++c) t += s0_part[c * cols + j];
+      s0[j] = (float)t;
+    }
+    for (int64_t r = 0; r < rows; ++r) s1f[r] = (float)s1[r];
+    const bool row_is_s0 = k.d0 == 0;
+    const std::vector<float>& row_sum = row_is_s0 ? s0 : s1f;
+    const std::vector<float>& col_sum = row_is_s0 ? s1f : s0;
+    const int64_t n_row = (int64_t)row_sum.size(), n_col = (int64_t)col_sum.size();
+    for (int64_t i = 0; i < n_col; ++i) {
+      const float mean = (col_sum[i] + k.col_eps) / k.col_terms;
+      const float a = col[i] * k.beta, b = mean * k.one_minus_beta;
+      col_out[i] = a + b;
+      col_factor[i] = rsqrt(col_out[i]);
+    }
+    for (int64_t i = 0; i < n_row; ++i) {
+      const float mean = (row_sum[i] + k.row_eps) / k.row_terms;
+      const float a = row[i] * k.beta, b = mean * k.one_minus_beta;
+      row_out[i] = a + b;
+    }
+    const float row_mean = (float)program_sum(row_out, n_row) / (float)n_row;
+    for (int64_t i = 0; i < n_row; ++i) row_factor[i] = rsqrt(row_out[i] / row_mean);
   }
-  for (int64_t i = 0; i < n_row; ++i) {
-    const float mean = (row_sum[i] + k.row_eps) / k.row_terms;
-    const float a = row[i] * k.beta, b = mean * k.one_minus_beta;
-    row_out[i] = a + b;
-  }
-  const float row_mean = (float)program_sum(row_out, n_row) / (float)n_row;
-  for (int64_t i = 0; i < n_row; ++i) row_factor[i] = rsqrt(row_out[i] / row_mean);
-  // Pass 2: u = (g·row_factor)·col_factor, and Σu²; the row factor varies along a row
-  // when the row state is reduced over axis 0, else the column factor does.
-  std::vector<double> u_part((size_t)chunks, 0.0);
-  run_chunks(chunks, rows * cols, [&](int64_t c) {
+
+  // Pass 2 over chunk c: u = (g·row_factor)·col_factor, and Σu²; the row factor varies
+  // along a row when the row state is reduced over axis 0, else the column factor does.
+  void pass2(int64_t c) {
     const int64_t r1 = std::min(rows, (c + 1) * per_chunk);
     double t = 0;
     for (int64_t r = c * per_chunk; r < r1; ++r) {
       const float* x = g + r * cols;
       float* out = u + r * cols;
-      t += row_is_s0 ? row_scaled_square_sum<true>(x, row_factor, col_factor + r, out, cols)
+      t += k.d0 == 0 ? row_scaled_square_sum<true>(x, row_factor, col_factor + r, out, cols)
                      : row_scaled_square_sum<false>(x, row_factor + r, col_factor, out, cols);
     }
     u_part[c] = t;
+  }
+
+  void finish(float sums[2]) const {
+    double su = 0, sp = 0;
+    for (int64_t c = 0; c < chunks; ++c) su += k.sum_u ? u_part[c] : 0.0, sp += p_part[c];
+    sums[0] = (float)su;
+    sums[1] = (float)sp;
+  }
+};
+
+// One parameter of the full (unfactored) average, as the kit's program computes it:
+// v' = v·beta + ((g·g) + eps)·(1−beta), u = g·rsqrt(v'), and the program's whole sums
+// of u² and p² (program_sum's order), over kProgramChunk-element chunks.
+constexpr int64_t kProgramChunk = 1 << 16;
+struct FullAverage {
+  float beta, one_minus_beta, eps;
+  bool sum_u, sum_p;
+  int64_t n;
+  const float *g, *p, *v;
+  float *v_out, *u;
+  int64_t chunks = 0;
+  std::vector<double> u_part, p_part;
+
+  void prepare() {
+    chunks = (n + kProgramChunk - 1) / kProgramChunk;
+    u_part.assign((size_t)chunks, 0.0);
+    p_part.assign((size_t)chunks, 0.0);
+  }
+
+  // The lanes of program.cc's whole sum over one block of squares.
+  static double block_square_sum(const float* y, int64_t len) {
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t t = 0;
+    for (; t + 8 <= len; t += 8)
+      for (int l = 0; l < 8; ++l) {
+        const float sq = y[t + l] * y[t + l];
+        acc[l] += (double)sq;
+      }
+    for (; t < len; ++t) {
+      const float sq = y[t] * y[t];
+      acc[t & 7] += (double)sq;
+    }
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  }
+
+  void pass(int64_t c) {
+    constexpr int64_t kBlock = 512;
+    const int64_t c0 = c * kProgramChunk, c1 = std::min(n, c0 + kProgramChunk);
+    for (int64_t t = c0; t < c1; ++t) {
+      const float sq = g[t] * g[t];
+      const float g2e = sq + eps;
+      const float a = v[t] * beta, b = g2e * one_minus_beta;
+      v_out[t] = a + b;
+      u[t] = g[t] * rsqrt(v_out[t]);
+    }
+    double su = 0, sp = 0;
+    for (int64_t b0 = c0; b0 < c1; b0 += kBlock) {
+      const int64_t len = std::min(kBlock, c1 - b0);
+      if (sum_u) su += block_square_sum(u + b0, len);
+      if (sum_p) sp += block_square_sum(p + b0, len);
+    }
+    u_part[c] = su;
+    p_part[c] = sp;
+  }
+
+  void finish(float sums[2]) const {
+    double su = 0, sp = 0;
+    for (int64_t c = 0; c < chunks; ++c) su += u_part[c], sp += p_part[c];
+    sums[0] = (float)su;
+    sums[1] = (float)sp;
+  }
+};
+
+// Tasks of (parameter, chunk) with their element counts, spread over the pool in
+// contiguous runs of about equal work (one run on the calling thread when small).
+void run_tasks(const std::vector<std::pair<int, int64_t>>& tasks, const std::vector<int64_t>& work,
+               const std::function<void(int, int64_t)>& run) {
+  int64_t total = 0;
+  for (int64_t w : work) total += w;
+  const int parts = total >= (1 << 15) && thread_count() > 1 ? (int)std::min<int64_t>(4 * thread_count(), (int64_t)tasks.size()) : 1;
+  if (parts <= 1) {
+    for (const auto& [i, c] : tasks) run(i, c);
+    return;
+  }
+  // Task j goes to the part its work's midpoint falls in.
+  std::vector<int> part_of(tasks.size());
+  int64_t before = 0;
+  for (size_t j = 0; j < tasks.size(); ++j) {
+    part_of[j] = (int)std::min<int64_t>(parts - 1, (2 * before + work[j]) * parts / (2 * std::max<int64_t>(total, 1)));
+    before += work[j];
+  }
+  parallel_for(parts, [&](int t) {
+    for (size_t j = 0; j < tasks.size(); ++j)
+      if (part_of[j] == t) run(tasks[j].first, tasks[j].second);
   });
-  if (!k.sum_u) std::fill(u_part.begin(), u_part.end(), 0.0);
-  double su = 0, sp = 0;
-  for (int64_t c = 0; c < chunks; ++c) su += u_part[c], sp += p_part[c];
-  sums[0] = (float)su;
-  sums[1] = (float)sp;
+}
+
+}  // namespace
+
+void factored_rms(const FactoredRmsCoefficients& k, int64_t rows, int64_t cols, const float* g, const float* p, const float* row,
+                  const float* col, float* row_out, float* col_out, float* row_factor, float* col_factor, float* u, float sums[2]) {
+  FactoredMatrix m{k, rows, cols, g, p, row, col, row_out, col_out, row_factor, col_factor, u};
+  m.prepare();
+  run_chunks(m.chunks, rows * cols, [&](int64_t c) { m.pass1(c); });
+  m.factors();
+  run_chunks(m.chunks, rows * cols, [&](int64_t c) { m.pass2(c); });
+  m.finish(sums);
+}
+
+float factored_rms_factor(float sum_u, float sum_p, int64_t size, float clip, float param_scale, bool clipped, bool scaled) {
+  const float n = (float)size;
+  float factor = 1.0f;
+  const float scale = scaled ? js_max(std::sqrt(sum_p / n), param_scale) : 1.0f;
+  if (clipped) {
+    const float denominator = js_max(std::sqrt(sum_u / n) / clip, 1.0f);
+    factor = scaled ? scale / denominator : 1.0f / denominator;
+  } else if (scaled) {
+    factor = scale;
+  }
+  return factor;
+}
+
+void factored_rms_step(const FactoredRmsStepOptions& o, const std::vector<FactoredRmsParam>& params) {
+  std::vector<FactoredMatrix> matrices;
+  std::vector<FullAverage> fulls;
+  std::vector<std::vector<float>> factor_store;
+  std::vector<int> slot(params.size());
+  const float beta = (float)o.beta, omb = (float)o.one_minus_beta;
+  for (size_t i = 0; i < params.size(); ++i) {
+    const FactoredRmsParam& q = params[i];
+    if (q.d0 < 0) {
+      slot[i] = (int)fulls.size();
+      fulls.push_back(FullAverage{beta, omb, (float)o.eps, o.clipped, o.scaled, q.rows * q.cols, q.g, q.p, q.row, q.row_out, q.u});
+      fulls.back().prepare();
+      continue;
+    }
+    const int64_t n0 = q.d0 == 0 ? q.rows : q.cols, n1 = q.d0 == 0 ? q.cols : q.rows;
+    const FactoredRmsCoefficients k{beta, omb, (float)(n0 * o.eps), (float)(n1 * o.eps), (float)n0, (float)n1, q.d0, o.clipped, o.scaled};
+    factor_store.emplace_back((size_t)n1);
+    factor_store.emplace_back((size_t)n0);
+    slot[i] = (int)matrices.size();
+    matrices.push_back(FactoredMatrix{k, q.rows, q.cols, q.g, q.p, q.row, q.col, q.row_out, q.col_out, nullptr, nullptr, q.u});
+    matrices.back().prepare();
+  }
+  for (size_t m = 0; m < matrices.size(); ++m) {
+    matrices[m].row_factor = factor_store[2 * m].data();
+    matrices[m].col_factor = factor_store[2 * m + 1].data();
+  }
+  // Pass 1 of every matrix and the whole step of every full average in one job; the
+  // factors; then pass 2 of every matrix in a second.
+  std::vector<std::pair<int, int64_t>> tasks;
+  std::vector<int64_t> work;
+  for (size_t m = 0; m < matrices.size(); ++m)
+    for (int64_t c = 0; c < matrices[m].chunks; ++c) {
+      tasks.emplace_back((int)m, c);
+      work.push_back((std::min(matrices[m].rows, (c + 1) * matrices[m].per_chunk) - c * matrices[m].per_chunk) * matrices[m].cols);
+    }
+  const int full_base = (int)matrices.size();
+  for (size_t f = 0; f < fulls.size(); ++f)
+    for (int64_t c = 0; c < fulls[f].chunks; ++c) {
+      tasks.emplace_back(full_base + (int)f, c);
+      work.push_back(std::min(fulls[f].n, (c + 1) * kProgramChunk) - c * kProgramChunk);
+    }
+  run_tasks(tasks, work, [&](int i, int64_t c) {
+    if (i < full_base) matrices[i].pass1(c);
+    else fulls[i - full_base].pass(c);
+  });
+  for (FactoredMatrix& m : matrices) m.factors();
+  tasks.clear();
+  work.clear();
+  for (size_t m = 0; m < matrices.size(); ++m)
+    for (int64_t c = 0; c < matrices[m].chunks; ++c) {
+      tasks.emplace_back((int)m, c);
+      work.push_back((std::min(matrices[m].rows, (c + 1) * matrices[m].per_chunk) - c * matrices[m].per_chunk) * matrices[m].cols);
+    }
+  run_tasks(tasks, work, [&](int i, int64_t c) { matrices[i].pass2(c); });
+  for (size_t i = 0; i < params.size(); ++i) {
+    const FactoredRmsParam& q = params[i];
+    float sums[2];
+    if (q.d0 < 0) fulls[slot[i]].finish(sums);
+    else matrices[slot[i]].finish(sums);
+    q.factor[0] = factored_rms_factor(sums[0], sums[1], q.rows * q.cols, (float)o.clip, (float)o.param_scale, o.clipped, o.scaled);
+  }
 }
 
 namespace {
@@ -249,11 +453,58 @@ napi_value FactoredRms(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// factoredRmsStep(gs: Float32Array[], ps: Float32Array[] (one per g, or none), states: Float32Array[]
+//   (row, col of a factored parameter, v of another, in order), outs: Float32Array[] (rowOut, colOut, u or
+//   vOut, u), factors: Float32Array (one per g), shapes: Float64Array (rows, cols, d0 per g; d0 −1: full),
+//   options: Float64Array[7]: beta, 1−beta, eps, clip, paramScale, clipped, scaled)
+napi_value FactoredRmsStep(napi_env env, napi_callback_info info) {
+  NapiArgs args(env, info, "factoredRmsStep");
+  std::vector<float*> gs, ps, states, outs;
+  std::vector<size_t> g_len, p_len, s_len, o_len;
+  args.float32_list(0, &gs, &g_len) && args.float32_list(1, &ps, &p_len) && args.float32_list(2, &states, &s_len) && args.float32_list(3, &outs, &o_len);
+  size_t n_factors = 0, n_shapes = 0, n_options = 0;
+  float* factors = args.floats(4, &n_factors);
+  const double* shapes = args.array<double>(5, napi_float64_array, &n_shapes);
+  const double* opt = args.array<double>(6, napi_float64_array, &n_options);
+  if (args.failed) return nullptr;
+  const size_t n = gs.size();
+  if (n_options != 7) return args.fail("options must be a Float64Array of 7"), nullptr;
+  const bool scaled = opt[6] != 0;
+  if (n_factors != n || n_shapes != 3 * n || ps.size() != (scaled ? n : 0)) {
+    return args.fail("factors must hold one float per g, shapes three numbers per g, and ps one array per g when scaled, else none"), nullptr;
+  }
+  std::vector<FactoredRmsParam> params(n);
+  size_t si = 0, oi = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double r = shapes[3 * i], c = shapes[3 * i + 1], d = shapes[3 * i + 2];
+    const int64_t rows = (int64_t)r, cols = (int64_t)c;
+    const bool full = d == -1;
+    if (!(r == (double)rows && c == (double)cols && rows >= 1 && cols >= 1 && (full || d == 0 || d == 1))) {
+      return args.fail("shape " + std::to_string(i) + " must be positive integers rows, cols and d0 0, 1 or -1"), nullptr;
+    }
+    const size_t size = (size_t)(rows * cols);
+    const size_t n_row = full ? size : d == 0 ? (size_t)cols : (size_t)rows, n_col = full ? 0 : d == 0 ? (size_t)rows : (size_t)cols;
+    const size_t n_states = full ? 1 : 2;
+    if (si + n_states > states.size() || oi + n_states + 1 > outs.size()) return args.fail("states and outs must hold every parameter's arrays"), nullptr;
+    const bool ok = g_len[i] == size && (!scaled || p_len[i] == size) && s_len[si] == n_row && o_len[oi] == n_row &&
+                    (full || (s_len[si + 1] == n_col && o_len[oi + 1] == n_col)) && o_len[oi + n_states] == size;
+    if (!ok) return args.fail("parameter " + std::to_string(i) + ": g, p and u must hold rows·cols floats, each state and its output its own length"), nullptr;
+    params[i] = FactoredRmsParam{rows, cols, full ? -1 : (int)d, gs[i], scaled ? ps[i] : nullptr, states[si], full ? nullptr : states[si + 1],
+                                 outs[oi], full ? nullptr : outs[oi + 1], outs[oi + n_states], factors + i};
+    si += n_states;
+    oi += n_states + 1;
+  }
+  if (si != states.size() || oi != outs.size()) return args.fail("states and outs hold more arrays than the parameters take"), nullptr;
+  factored_rms_step(FactoredRmsStepOptions{opt[0], opt[1], opt[2], opt[3], opt[4], opt[5] != 0, scaled}, params);
+  return nullptr;
+}
+
 }  // namespace
 
 void define_factored_rms_kernels(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"factoredRms", nullptr, FactoredRms, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"factoredRmsStep", nullptr, FactoredRmsStep, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

@@ -3,6 +3,7 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace algobench {
 
@@ -26,7 +27,35 @@ struct FactoredRmsCoefficients {
 void factored_rms(const FactoredRmsCoefficients& k, int64_t rows, int64_t cols, const float* g, const float* p, const float* row,
                   const float* col, float* row_out, float* col_out, float* row_factor, float* col_factor, float* u, float sums[2]);
 
-// Adds `factoredRms` to the addon's exports.
+// Adafactor's scaling step (the kit's scaleByFactoredRms with its clipping and relative
+// step size) for every parameter of a step in one call.
+struct FactoredRmsStepOptions {
+  double beta, one_minus_beta, eps, clip, param_scale;
+  bool clipped, scaled;  // clip finite (take Σu²), param_scale set (take Σp²)
+};
+
+// One parameter, viewed as [rows, cols]. d0 0 or 1: factored as factored_rms() (row and
+// col its states, row_out and col_out their new values); d0 −1: the full average, row
+// its state v and row_out v' (col and col_out unused). u gets the scaled gradient and
+// factor[0] the scalar that u is multiplied by (see factored_rms_factor).
+struct FactoredRmsParam {
+  int64_t rows, cols;
+  int d0;
+  const float *g, *p, *row, *col;
+  float *row_out, *col_out, *u, *factor;
+};
+
+// The float32 scalar of the kit's program after u: with m(x) = mean in float32 ops,
+// scale = max(√m(p²), param_scale) and denominator = max(√m(u²)/clip, 1),
+// scale/denominator, 1/denominator, scale or 1 as `clipped` and `scaled` say.
+float factored_rms_factor(float sum_u, float sum_p, int64_t size, float clip, float param_scale, bool clipped, bool scaled);
+
+// Every parameter's step: the matrices' first passes and the full averages share one
+// job of the pool, their second passes another. Each parameter's outputs and sums have
+// the bits of its own call (factored_rms(), or the kit's program for a full average).
+void factored_rms_step(const FactoredRmsStepOptions& o, const std::vector<FactoredRmsParam>& params);
+
+// Adds `factoredRms` and `factoredRmsStep` to the addon's exports.
 void define_factored_rms_kernels(napi_env env, napi_value exports);
 
 }  // namespace algobench
