@@ -126,6 +126,18 @@ export interface NativeAddon {
    * threshold, layer threshold, eps, wdRatio, wd. Absent from addons built before it.
    */
   adampColumnStep?(g: Float32Array, m: Float32Array, v: Float32Array, p: Float32Array, mOut: Float32Array, vOut: Float32Array, update: Float32Array, factor: Float32Array, cols: number, projection: Float64Array, coefficients: Float64Array): void;
+  /**
+   * The eigenvalues and unit eigenvectors (row k of `vectors` for values[k]) of the symmetric n×n float64 `a`,
+   * its lower triangle read (src/eigh.cc: Householder tridiagonalisation and implicit QR with Wilkinson shifts).
+   * Answers the QR steps made, or −1 (no convergence in 30 steps per eigenvalue, or a non-finite entry: NaN out).
+   * Absent from addons built before it.
+   */
+  symmetricEigh?(a: Float64Array, values: Float64Array, vectors: Float64Array, n: number): number;
+  /**
+   * out = V·diag((max(λ, 0) + eps)^(−1/p))·Vᵀ of the symmetric n×n float64 `a` (src/eigh.cc; DAMPED_INVERSE_ROOT_KERNEL
+   * in harness/spec.ts). Answers as symmetricEigh (−1: out NaN). Absent from addons built before it.
+   */
+  dampedInverseRoot?(a: Float64Array, out: Float64Array, n: number, p: number, eps: number): number;
   /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count). */
   threads(): number;
 }

@@ -19,6 +19,7 @@
 #include "dots.h"
 #include "schedule_free.h"
 #include "adam_dots.h"
+#include "eigh.h"
 #include "factored_rms.h"
 #include "napi_args.h"
 
@@ -203,6 +204,7 @@ napi_value Init(napi_env env, napi_value exports) {
   algobench::define_schedule_free_kernels(env, exports);
   algobench::define_adam_dots_kernels(env, exports);
   algobench::define_factored_rms_kernels(env, exports);
+  algobench::define_eigh_kernels(env, exports);
   return exports;
 }
 
