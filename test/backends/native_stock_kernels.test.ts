@@ -15,7 +15,7 @@ import { CLIP_GRAD_KERNEL, SIGMOID_GRAD_KERNEL, TANH_GRAD_KERNEL } from '../../h
 import { GRU_CELL_GRAD_KERNEL, GRU_CELL_KERNEL, LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL } from '../../harness/backends/native/kernels_rnn.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
 import { createRng } from '../../harness/core/rng.ts';
-import { ADAM_MOMENTS_DOTS_KERNEL, ADAM_MOMENTS_KERNEL, ADAMP_KERNEL, DOTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL, ELEMENTWISE_PROGRAMS_KERNEL, FACTORED_RMS_KERNEL, FACTORED_RMS_STEP_KERNEL, SAM_PERTURB_KERNEL, SCHEDULE_FREE_KERNEL } from '../../harness/spec.ts';
+import { ADAM_MOMENTS_DOTS_KERNEL, ADAM_MOMENTS_KERNEL, ADAMP_KERNEL, DAMPED_INVERSE_ROOT_KERNEL, DOTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL, ELEMENTWISE_PROGRAMS_KERNEL, FACTORED_RMS_KERNEL, FACTORED_RMS_STEP_KERNEL, SAM_PERTURB_KERNEL, SCHEDULE_FREE_KERNEL } from '../../harness/spec.ts';
 import { type Case, compare, gradsOf, intTensor, normal, positive, rounded } from './_cpu_reference.ts';
 import { LAYOUT_CASES } from './_layout_cases.ts';
 
@@ -198,7 +198,7 @@ const CASES: Record<string, Case[]> = {
 // activation gradients: test/backends/native_gradients.test.ts; the fused LSTM and GRU cells: native_rnn_cells.test.ts;
 // the optimizer kernels DOTS_KERNEL, SCHEDULE_FREE_KERNEL, ADAM_MOMENTS_DOTS_KERNEL, SAM_PERTURB_KERNEL and ADAMP_KERNEL:
 // native_dots.test.ts, native_schedule_free.test.ts, native_adam_dots.test.ts, native_sam_perturb.test.ts and native_adamp.test.ts.
-const COVERED_ELSEWHERE = [DOTS_KERNEL, FACTORED_RMS_KERNEL, FACTORED_RMS_STEP_KERNEL, SCHEDULE_FREE_KERNEL, ADAM_MOMENTS_DOTS_KERNEL, SAM_PERTURB_KERNEL, ADAMP_KERNEL, LSTM_CELL_KERNEL, LSTM_CELL_GRAD_KERNEL, GRU_CELL_KERNEL, GRU_CELL_GRAD_KERNEL, 'FusedBatchNorm', 'BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'Sum', 'Mean', ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL, ELEMENTWISE_PROGRAMS_KERNEL, 'Identity',
+const COVERED_ELSEWHERE = [DOTS_KERNEL, DAMPED_INVERSE_ROOT_KERNEL, FACTORED_RMS_KERNEL, FACTORED_RMS_STEP_KERNEL, SCHEDULE_FREE_KERNEL, ADAM_MOMENTS_DOTS_KERNEL, SAM_PERTURB_KERNEL, ADAMP_KERNEL, LSTM_CELL_KERNEL, LSTM_CELL_GRAD_KERNEL, GRU_CELL_KERNEL, GRU_CELL_GRAD_KERNEL, 'FusedBatchNorm', 'BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'Sum', 'Mean', ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL, ELEMENTWISE_PROGRAMS_KERNEL, 'Identity',
   TANH_GRAD_KERNEL, SIGMOID_GRAD_KERNEL, CLIP_GRAD_KERNEL];
 
 beforeAll(async () => {

@@ -12,6 +12,7 @@ import { ADAM_MOMENTS_KERNEL, ELEMENTWISE_PROGRAM_KERNEL, ELEMENTWISE_PROGRAMS_K
 import type { NativeAddon } from './addon.ts';
 import { gradientKernelConfigs } from './kernels_gradients.ts';
 import { dotsKernelConfigs } from './kernels_dots.ts';
+import { eighKernelConfigs } from './kernels_eigh.ts';
 import { factoredKernelConfigs } from './kernels_factored.ts';
 import { normKernelConfigs } from './kernels_norm.ts';
 import { rnnCellKernelConfigs } from './kernels_rnn.ts';
@@ -416,5 +417,6 @@ export function nativeKernelConfigs(addon: NativeAddon, current: (name: string) 
     ...rnnCellKernelConfigs(addon),
     ...dotsKernelConfigs(addon),
     ...factoredKernelConfigs(addon),
+    ...eighKernelConfigs(addon),
   ];
 }

@@ -10,7 +10,10 @@
  * tol), so ≈ 80n³ flops in all, against ≈ 9n³ for a Householder tridiagonalisation
  * with implicit QL. Measured in Node 20 on one core of a shared machine: 0.3–1.5 s
  * for n = 256 and 12–33 s for n = 784. That is why Shampoo recomputes its roots
- * only every `updateEvery` steps.
+ * only every `updateEvery` steps. Where the backend registers DAMPED_INVERSE_ROOT_KERNEL
+ * (harness/spec.ts; algobench's native kernels, src/eigh.cc: Householder + implicit QR,
+ * 30–50× faster) Shampoo takes that instead; this solver stays the fallback and the
+ * independent reference of that kernel's tests (test/backends/native_eigh.test.ts).
  *
  * Matrices are dense, row-major Float64Arrays of n·n entries.
  */

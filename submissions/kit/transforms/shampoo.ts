@@ -21,19 +21,24 @@
  *
  * Cost: the statistics are float32 tensors updated every step on the device (two
  * matmuls); the inverse roots are computed every `updateEvery` steps (at steps 0,
- * updateEvery, 2·updateEvery, ...), from the statistics read back to the CPU, by a
- * float64 Jacobi eigen-decomposition (`_eigh.ts`), and cached in the state as
- * float32 tensors. Jacobi costs ≈ 6n³ flops per sweep and 10–14 sweeps: measured in
- * Node 20 on one core of a shared machine, 0.3–1.5 s for a 256×256 statistic and
- * 12–33 s for 784×784 (mnist_mlp's first layer: L is 784×784, R 256×256). So with
- * the default updateEvery = 1 and maxDim = 1024 a step there costs tens of seconds:
- * set `updateEvery` to a few hundred, or `maxDim` below 784 (that layer then goes
- * diagonal). The roots of the steps in between are stale, as in practical Shampoo.
+ * updateEvery, 2·updateEvery, ...), in float64 from the statistics, and cached in the
+ * state as float32 tensors. Where the backend has DAMPED_INVERSE_ROOT_KERNEL
+ * (harness/spec.ts; algobench's native kernels) that is a Householder tridiagonalisation
+ * and implicit QR (≈ 9n³ flops, one thread): measured here 0.3 ms for 64×64, 9–10 ms
+ * for 256×256, 0.32–0.35 s for 768×768 (the Jacobi below: 38 ms, 0.36–0.48 s, 15 s on
+ * the same matrices, the same run). Elsewhere it is the
+ * JavaScript Jacobi eigen-decomposition of `_eigh.ts`, ≈ 6n³ flops per sweep and 10–14
+ * sweeps: measured in Node 20 on one core of a shared machine, 0.3–1.5 s for a 256×256
+ * statistic and 12–33 s for 784×784 (mnist_mlp's first layer: L is 784×784, R 256×256).
+ * There, with the default updateEvery = 1 and maxDim = 1024, a step costs tens of
+ * seconds: set `updateEvery` to a few hundred, or `maxDim` below 784 (that layer then
+ * goes diagonal). The roots of the steps in between are stale, as in practical Shampoo.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TensorMap } from '../../../harness/spec.ts';
+import { DAMPED_INVERSE_ROOT_KERNEL, type TensorMap } from '../../../harness/spec.ts';
 import { dots } from '../dots.ts';
 import { ElementwiseProgram, type Expr } from '../elementwise.ts';
+import { fusedOpsEnabled } from '../fused.ts';
 import { elementwiseTransformation, type GradientTransformation } from '../transform.ts';
 import { dampedInverseRoot } from './_eigh.ts';
 
@@ -173,8 +178,15 @@ export function scaleByShampoo(options: ShampooScalingOptions = {}): GradientTra
   });
 }
 
-/** (S + eps·I)^(−1/4) of a symmetric statistic, through the float64 Jacobi solver. */
+/**
+ * (S + eps·I)^(−1/4) of a symmetric statistic: by DAMPED_INVERSE_ROOT_KERNEL where the
+ * backend has it (algobench's native kernels: float64 Householder + implicit QR), else
+ * by the float64 Jacobi solver here.
+ */
 function inverseFourthRoot(s: tf.Tensor, eps: number): tf.Tensor {
+  if (fusedOpsEnabled() && s.dtype === 'float32' && tf.getKernel(DAMPED_INVERSE_ROOT_KERNEL, tf.getBackend()) !== undefined) {
+    return tf.engine().runKernel(DAMPED_INVERSE_ROOT_KERNEL, { s }, { p: 4, eps } as never) as tf.Tensor;
+  }
   const n = s.shape[0]!;
   const root = dampedInverseRoot(Float64Array.from(s.dataSync()), n, 4, eps);
   return tf.tensor2d(Float32Array.from(root), [n, n]);
