@@ -548,12 +548,13 @@ export const SAM_PERTURB_KERNEL = 'AlgobenchSamPerturb';
  * backend may register (algobench's native kernels on wasm do, src/eigh.cc; the kit's
  * Shampoo looks it up and otherwise runs its float64 JavaScript Jacobi solver,
  * submissions/kit/transforms/_eigh.ts). Called through `tf.engine().runKernel`:
- * - inputs `{ s }`: float32 [n, n], symmetric (the lower triangle is read);
+ * - inputs `{ s }`: float32 [n, n], symmetric (its symmetric part (s + sᵀ)/2 is taken);
  * - attrs `{ p, eps }`: p > 0, eps ≥ 0;
  * - output: float32 [n, n], V·diag((max(λ, 0) + eps)^(−1/p))·Vᵀ with s = V·diag(λ)·Vᵀ,
  *   computed in float64 from s and rounded once. Eigenvalues below 0 by roundoff count
  *   as 0. The eigenvalues are accurate to about 1e-16·‖s‖ (absolute), so the root
  *   agrees with an exact one to about 1e-16·‖s‖/eps relative, then float32 rounding.
- *   A non-finite entry of s gives an all-NaN root.
+ *   A non-finite entry of s gives an all-NaN root (as would the QR iteration failing to
+ *   converge in 30 steps for an eigenvalue, which its Wilkinson shift makes unheard of).
  */
 export const DAMPED_INVERSE_ROOT_KERNEL = 'AlgobenchDampedInverseRoot';

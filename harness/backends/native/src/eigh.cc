@@ -181,10 +181,11 @@ int64_t tridiagonal_qr(double* d, double* e, double* w, int64_t n) {
 int64_t symmetric_eigh(const double* a, int64_t n, double* values, double* vectors) {
   std::vector<double> m(n * n), e(std::max<int64_t>(n, 1), 0.0);
   bool finite = true;
-  // The lower triangle, mirrored: an input asymmetric by roundoff is harmless.
+  // The symmetric part (a + aᵀ)/2, as the kit's Jacobi solver takes it: an input
+  // asymmetric by roundoff (a float32 G·Gᵀ) is harmless, and both solvers see one matrix.
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j <= i; ++j) {
-      const double x = a[i * n + j];
+      const double x = 0.5 * (a[i * n + j] + a[j * n + i]);
       finite = finite && std::isfinite(x);
       m[i * n + j] = m[j * n + i] = x;
     }

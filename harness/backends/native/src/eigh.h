@@ -9,7 +9,7 @@
 namespace algobench {
 
 // The eigenvalues (in no particular order) and unit eigenvectors of the symmetric n×n
-// row-major `a` (read only; its lower triangle is taken as the matrix). Row k of
+// row-major `a` (read only; its symmetric part (a + aᵀ)/2 is taken). Row k of
 // `vectors` (n·n) is the eigenvector of values[k]. Answers the number of QR steps made,
 // or −1 where an eigenvalue took more than 30 steps (then values and vectors hold what
 // there is) or `a` has a non-finite entry (then both are NaN).
