@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
+import { dotsKernelConfigs } from '../../harness/backends/native/kernels_dots.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
 import { ADAM_MOMENTS_DOTS_KERNEL, ADAMP_KERNEL } from '../../harness/spec.ts';
 
@@ -131,6 +132,34 @@ describe('native AdamP step (Adam, channel sums, branch and factor in one kernel
         const f = Math.fround;
         const bad = got.findIndex((x, i) => !Object.is(x, f(u[i]! + f(w[i]! * factor[i % columns]!))));
         expect(bad, `${branch}: first element of the step that differs`).toBe(-1);
+      }
+    });
+  });
+
+  // An addon built before adampStep: the kernel glue takes the step itself, with the same bits.
+  it('with step, on an addon without adampStep, gives the same outputs as with it', () => {
+    const real = loadNativeAddon()! as unknown as Record<string, unknown>;
+    const stale = Object.fromEntries(Object.getOwnPropertyNames(real).filter((n) => n !== 'adampStep').map((n) => [n, real[n]]));
+    const config = dotsKernelConfigs(stale as never).find((c) => c.kernelName === ADAMP_KERNEL)!;
+    const current = tf.getKernel(ADAMP_KERNEL, 'wasm')!;
+    tf.tidy(() => {
+      const k = ks[0]![1];
+      const shape = [1000, 300];
+      const projection = [...THRESHOLDS.channel, k.eps, 0.3, 0.05];
+      const { g, m, v, p, coefficients, columns } = run(shape, k, projection, 190);
+      const attrs = { coefficients, columns, projection, step: true } as never;
+      const want = tf.engine().runKernel(ADAMP_KERNEL, { g, m, v, p }, attrs) as tf.Tensor[];
+      tf.unregisterKernel(ADAMP_KERNEL, 'wasm');
+      tf.registerKernel(config);
+      try {
+        const got = tf.engine().runKernel(ADAMP_KERNEL, { g, m, v, p }, attrs) as tf.Tensor[];
+        for (const i of [0, 1, 2, 3]) {
+          const a = d(got[i]!), b = d(want[i]!);
+          expect(a.findIndex((x, j) => !Object.is(x, b[j])), `output ${i}: first element that differs`).toBe(-1);
+        }
+      } finally {
+        tf.unregisterKernel(ADAMP_KERNEL, 'wasm');
+        tf.registerKernel(current);
       }
     });
   });
