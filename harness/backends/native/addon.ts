@@ -126,6 +126,11 @@ export interface NativeAddon {
    * threshold, layer threshold, eps, wdRatio, wd. Absent from addons built before it.
    */
   adampColumnStep?(g: Float32Array, m: Float32Array, v: Float32Array, p: Float32Array, mOut: Float32Array, vOut: Float32Array, update: Float32Array, factor: Float32Array, cols: number, projection: Float64Array, coefficients: Float64Array): void;
+  /**
+   * adampColumnStep, then `update` ← update + p·factor (factor repeated along the rows; the product and the sum
+   * each rounded to float32) in a second threaded pass: AdamP's step itself. Absent from addons built before it.
+   */
+  adampStep?(g: Float32Array, m: Float32Array, v: Float32Array, p: Float32Array, mOut: Float32Array, vOut: Float32Array, update: Float32Array, factor: Float32Array, cols: number, projection: Float64Array, coefficients: Float64Array): void;
   /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count). */
   threads(): number;
 }
