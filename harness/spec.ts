@@ -481,6 +481,8 @@ export const ADAM_MOMENTS_DOTS_KERNEL = 'AlgobenchAdamMomentsDots';
  *   every c), else none (k_c = 0); the Σ over channels in float64, rounded once; ratio =
  *   wdRatio where either view projects, else 1; factor_c = ratio·wd − k_c (−k_c where
  *   wd = 0). AdamP's step is then update + p·factor (factor repeated along the rows).
+ * - attr `step: true` (optional): the third output is that step itself, update + p·factor
+ *   per element (the product, then the sum, each a float32 op), not Adam's update.
  */
 export const ADAMP_KERNEL = 'AlgobenchAdamP';
 

@@ -7,7 +7,10 @@
  * 2 threads) and to the kit's fused AdamW. Kit and PyTorch are timed interleaved, in
  * OPTIMIZER_ROUNDS rounds (PyTorch, kit, PyTorch, kit, …) on parameters that each side
  * keeps between its rounds; each side's figure is its fastest round's median update,
- * with the spread of its round medians (as bench --zoo does).
+ * with the spread of its round medians (as bench --zoo does). A rule whose work repeats
+ * over a period (Shampoo's roots every 100 steps) is timed over whole periods and its
+ * figure is the mean update, on both sides: the periodic work counts, amortized, as in
+ * a trial's time-to-target.
  */
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -66,7 +69,7 @@ export interface OptimizerRow {
   readonly about: string;
   readonly size: string;
   readonly params: number;
-  /** The fastest round's median update, ms, and the spread of the round medians (slowest / fastest − 1). */
+  /** The fastest round's median update (mean over whole periods for a rule with a period), ms, and the spread of the round figures (slowest / fastest − 1). */
   readonly kitMs?: number;
   readonly kitSpread?: number;
   readonly torchMs?: number;
@@ -139,17 +142,21 @@ export class KitUpdates {
     for (let i = 0; i < WARMUP_UPDATES; i++) this.update();
   }
 
-  /** Median update over one round of `seconds` (at least minUpdates updates). */
-  round(seconds: number, minUpdates = MIN_TIMED_UPDATES): number {
+  /**
+   * One round of `seconds` (at least minUpdates updates): the median update; with a
+   * `period` (OptimizerCase.period), whole periods only and their mean update, so the
+   * periodic work is in it once per period whatever step the round starts at.
+   */
+  round(seconds: number, minUpdates = MIN_TIMED_UPDATES, period = 1): number {
     const times: number[] = [];
     const until = performance.now() + seconds * 1000;
-    while (performance.now() < until || times.length < minUpdates) {
+    while (performance.now() < until || times.length < minUpdates || times.length % period !== 0) {
       const t0 = performance.now();
       this.update();
       times.push(performance.now() - t0);
     }
     this.updates += times.length;
-    return median(times);
+    return period > 1 ? times.reduce((a, b) => a + b, 0) / times.length : median(times);
   }
 
   /** Whether the rule reached the parameters at all: a bench of a no-op would flatter it. */
@@ -175,10 +182,15 @@ export function timeKitUpdate(c: OptimizerCase, specs: readonly ParamSpec[], sec
   }
 }
 
-/** One round of the same rule's updates in the serving PyTorch process (going on from the last round when `keep`), or why there is none. */
-async function torchRound(torch: PythonWorker, rule: string, specs: readonly ParamSpec[], seconds: number, keep: boolean): Promise<{ medianMs: number } | { error: string }> {
-  const reply = await torch.request({ rule, shapes: specs.map((s) => s.shape), seconds, keep });
-  return reply.ok ? { medianMs: reply.value['median_ms'] as number } : { error: reply.error };
+/**
+ * One round of the same rule's updates in the serving PyTorch process (going on from the
+ * last round when `keep`): its median update, or with a period its mean over whole
+ * periods (as KitUpdates.round); or why there is none.
+ */
+async function torchRound(torch: PythonWorker, rule: string, specs: readonly ParamSpec[], seconds: number, keep: boolean, period: number): Promise<{ ms: number } | { error: string }> {
+  const reply = await torch.request({ rule, shapes: specs.map((s) => s.shape), seconds, keep, period });
+  if (!reply.ok) return { error: reply.error };
+  return { ms: (period > 1 ? reply.value['mean_ms'] : reply.value['median_ms']) as number };
 }
 
 export interface OptimizerBenchOptions {
@@ -229,14 +241,14 @@ export async function benchOptimizers(cases: readonly OptimizerCase[], options: 
         for (let r = 0; r < rounds; r++) {
           if (torch !== undefined && withTorch && torchError === undefined) {
             options.onCase?.(index, total, c, size, 'torch', r);
-            const t = await torchRound(torch, c.torch, specs, chunk, r > 0);
-            if ('medianMs' in t) torchRounds.push(t.medianMs);
+            const t = await torchRound(torch, c.torch, specs, chunk, r > 0, c.period ?? 1);
+            if ('ms' in t) torchRounds.push(t.ms);
             else torchError = t.error;
           }
           if (kit && kitError === undefined) {
             options.onCase?.(index, total, c, size, 'kit', r);
             try {
-              kitRounds.push(kit.round(chunk));
+              kitRounds.push(kit.round(chunk, MIN_TIMED_UPDATES, c.period ?? 1));
             } catch (e) {
               kitError = firstLine(e);
             }

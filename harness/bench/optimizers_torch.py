@@ -267,16 +267,19 @@ class Updates:
             for _ in range(2):  # as the kit's side: 2 warm-up updates, then at least 3 timed
                 self.update()
 
-    def time(self, seconds, min_updates=3):
+    def time(self, seconds, min_updates=3, period=1):
+        """A round: median update; mean_ms is over whole periods (a multiple of `period` updates), so a rule's
+        periodic work (Shampoo's roots) counts once per period whatever step the round starts at."""
         with torch.no_grad():
             times = []
             start = time.perf_counter()
-            while time.perf_counter() - start < seconds or len(times) < min_updates:
+            while time.perf_counter() - start < seconds or len(times) < min_updates or len(times) % period != 0:
                 t0 = time.perf_counter()
                 self.update()
                 times.append((time.perf_counter() - t0) * 1000)
         return {"rule": self.rule, "params": sum(p.numel() for p in self.params), "threads": torch.get_num_threads(),
-                "median_ms": statistics.median(times), "min_ms": min(times), "updates": len(times), "pools": torch_env.settings()}
+                "median_ms": statistics.median(times), "mean_ms": statistics.fmean(times), "min_ms": min(times),
+                "updates": len(times), "period": period, "pools": torch_env.settings()}
 
 
 def measure(rule, shapes, seconds):
@@ -285,7 +288,7 @@ def measure(rule, shapes, seconds):
 
 
 def serve():
-    """One request per stdin line, {"rule", "shapes", "seconds", "keep"?}; one JSON line back."""
+    """One request per stdin line, {"rule", "shapes", "seconds", "keep"?, "period"?}; one JSON line back."""
     current = None
     for line in sys.stdin:
         try:
@@ -293,7 +296,7 @@ def serve():
             if not (r.get("keep") and current is not None and (current.rule, current.shapes) == (r["rule"], r["shapes"])):
                 current = None  # free the last parameters before making the next
                 current = Updates(r["rule"], r["shapes"])
-            reply = current.time(float(r["seconds"]))
+            reply = current.time(float(r["seconds"]), period=int(r.get("period", 1)))
         except Exception as e:  # the bench shows it in the optimizer's row and goes on
             reply = {"error": f"{type(e).__name__}: {e}"}
         print(json.dumps(reply), flush=True)

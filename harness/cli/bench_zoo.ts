@@ -85,7 +85,8 @@ export async function optimizersCommand(backend: BackendInfo, flags: { python: s
   }
   process.stdout.write(
     `backend ${backend.name} ${backend.version}; one update (fixed gradients); PyTorch foreach on 2 threads; ${OPTIMIZER_ROUNDS} interleaved rounds (torch, kit, kit adamw): ` +
-      'the fastest round\'s median update, and the spread (slowest round / fastest − 1); kit/kit adamw: each side\'s fastest round, adamw timed in the same rounds\n',
+      'the fastest round\'s median update (a rule whose work repeats, Shampoo\'s roots every 100 steps: the mean over whole periods, on both sides), ' +
+      'and the spread (slowest round / fastest − 1); kit/kit adamw: each side\'s fastest round, adamw timed in the same rounds\n',
   );
   printTable(
     ['optimizer', 'params', 'kit ms/update', 'spread', 'torch ms/update', 'spread', 'kit/torch', 'kit/kit adamw'],

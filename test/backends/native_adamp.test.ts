@@ -8,11 +8,13 @@
  * not of 256, one row, one column, a conv kernel's last axis, sizes split between
  * threads), in each branch (the channel view, the layer view, none; the thresholds are
  * set so that the branch cannot flip by rounding), with and without weight decay, with
- * NAdam's look-ahead; bad input refused in one line.
+ * NAdam's look-ahead; with `step`, the step u + p·factor bit for bit as the float32
+ * product and sum of the same call's u and factor; bad input refused in one line.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
+import { dotsKernelConfigs } from '../../harness/backends/native/kernels_dots.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
 import { ADAM_MOMENTS_DOTS_KERNEL, ADAMP_KERNEL } from '../../harness/spec.ts';
 
@@ -112,6 +114,55 @@ describe('native AdamP step (Adam, channel sums, branch and factor in one kernel
       });
     });
   }
+
+  // With `step`, the third output is AdamP's step u + p·factor: per element the float32 product, then the float32 sum.
+  it.each(SHAPES)('with step: %s gives u + p·factor in float32 ops, and the same m\', v\' and factor', (_, shape) => {
+    tf.tidy(() => {
+      const k = ks[0]![1];
+      for (const [branch, wd] of [['channel', 0], ['layer', 0.05], ['none', 0.05]] as const) {
+        const projection = [...THRESHOLDS[branch], k.eps, 0.3, wd];
+        const { g, m, v, p, coefficients, columns, out } = run(shape, k, projection, 170);
+        const stepped = tf.engine().runKernel(ADAMP_KERNEL, { g, m, v, p }, { coefficients, columns, projection, step: true } as never) as tf.Tensor[];
+        expect(stepped.map((t) => t.shape)).toEqual([shape, shape, shape, [columns]]);
+        for (const i of [0, 1, 3]) {
+          const a = d(stepped[i]!), b = d(out[i]!);
+          expect(a.findIndex((x, j) => !Object.is(x, b[j])), `${branch}: output ${i}, first element that differs`).toBe(-1);
+        }
+        const [u, w, factor, got] = [d(out[2]!), d(p), d(out[3]!), d(stepped[2]!)];
+        const f = Math.fround;
+        const bad = got.findIndex((x, i) => !Object.is(x, f(u[i]! + f(w[i]! * factor[i % columns]!))));
+        expect(bad, `${branch}: first element of the step that differs`).toBe(-1);
+      }
+    });
+  });
+
+  // An addon built before adampStep: the kernel glue takes the step itself, with the same bits.
+  it('with step, on an addon without adampStep, gives the same outputs as with it', () => {
+    const real = loadNativeAddon()! as unknown as Record<string, unknown>;
+    const stale = Object.fromEntries(Object.getOwnPropertyNames(real).filter((n) => n !== 'adampStep').map((n) => [n, real[n]]));
+    const config = dotsKernelConfigs(stale as never).find((c) => c.kernelName === ADAMP_KERNEL)!;
+    const current = tf.getKernel(ADAMP_KERNEL, 'wasm')!;
+    tf.tidy(() => {
+      const k = ks[0]![1];
+      const shape = [1000, 300];
+      const projection = [...THRESHOLDS.channel, k.eps, 0.3, 0.05];
+      const { g, m, v, p, coefficients, columns } = run(shape, k, projection, 190);
+      const attrs = { coefficients, columns, projection, step: true } as never;
+      const want = tf.engine().runKernel(ADAMP_KERNEL, { g, m, v, p }, attrs) as tf.Tensor[];
+      tf.unregisterKernel(ADAMP_KERNEL, 'wasm');
+      tf.registerKernel(config);
+      try {
+        const got = tf.engine().runKernel(ADAMP_KERNEL, { g, m, v, p }, attrs) as tf.Tensor[];
+        for (const i of [0, 1, 2, 3]) {
+          const a = d(got[i]!), b = d(want[i]!);
+          expect(a.findIndex((x, j) => !Object.is(x, b[j])), `output ${i}: first element that differs`).toBe(-1);
+        }
+      } finally {
+        tf.unregisterKernel(ADAMP_KERNEL, 'wasm');
+        tf.registerKernel(current);
+      }
+    });
+  });
 
   it('refuses bad input in one line', () => {
     const x = tf.zeros([6, 4]);

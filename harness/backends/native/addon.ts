@@ -127,6 +127,11 @@ export interface NativeAddon {
    */
   adampColumnStep?(g: Float32Array, m: Float32Array, v: Float32Array, p: Float32Array, mOut: Float32Array, vOut: Float32Array, update: Float32Array, factor: Float32Array, cols: number, projection: Float64Array, coefficients: Float64Array): void;
   /**
+   * adampColumnStep, then `update` ← update + p·factor (factor repeated along the rows; the product and the sum
+   * each rounded to float32) in a second threaded pass: AdamP's step itself. Absent from addons built before it.
+   */
+  adampStep?(g: Float32Array, m: Float32Array, v: Float32Array, p: Float32Array, mOut: Float32Array, vOut: Float32Array, update: Float32Array, factor: Float32Array, cols: number, projection: Float64Array, coefficients: Float64Array): void;
+  /**
    * The eigenvalues and unit eigenvectors (row k of `vectors` for values[k]) of the symmetric n×n float64 `a`,
    * its symmetric part (a + aᵀ)/2 taken (src/eigh.cc: Householder tridiagonalisation and implicit QR with Wilkinson shifts).
    * Answers the QR steps made, or −1 (no convergence in 30 steps per eigenvalue, or a non-finite entry: NaN out).

@@ -121,7 +121,7 @@ function adamMomentsDotsKernel(addon: NativeAddon): tf.KernelConfig {
   };
 }
 
-/** AdamP's step of a projectable weight up to its last pass: Adam's, the channel sums, the branch and a factor per channel (ADAMP_KERNEL, src/adam_dots.cc). */
+/** AdamP's step of a projectable weight up to its last pass: Adam's, the channel sums, the branch and a factor per channel, and with `step` the step u + p·factor itself (ADAMP_KERNEL, src/adam_dots.cc). */
 function adampKernel(addon: NativeAddon): tf.KernelConfig {
   return {
     kernelName: ADAMP_KERNEL,
@@ -143,7 +143,18 @@ function adampKernel(addon: NativeAddon): tf.KernelConfig {
       const outs = [0, 1, 2].map(() => backend.makeOutput(shape, 'float32'));
       const factor = backend.makeOutput([columns as number], 'float32');
       const f = (t: tf.TensorInfo) => heap(backend, t) as Float32Array;
-      addon.adampColumnStep!(f(ins[0]!), f(ins[1]!), f(ins[2]!), f(ins[3]!), f(outs[0]!), f(outs[1]!), f(outs[2]!), f(factor), columns as number, projection, coefficients);
+      const step = args.attrs?.['step'] === true;
+      const operands = [f(ins[0]!), f(ins[1]!), f(ins[2]!), f(ins[3]!), f(outs[0]!), f(outs[1]!), f(outs[2]!), f(factor)] as const;
+      if (step && typeof addon.adampStep === 'function') {
+        addon.adampStep(...operands, columns as number, projection, coefficients);
+      } else {
+        addon.adampColumnStep!(...operands, columns as number, projection, coefficients);
+        // An addon built before adampStep: the step u + p·factor here, in the same float32 ops.
+        if (step) {
+          const [p, u, k] = [operands[3], operands[6], operands[7]];
+          for (let i = 0; i < u.length; i++) u[i] = Math.fround(u[i]! + Math.fround(p[i]! * k[i % (columns as number)]!));
+        }
+      }
       return [...outs, factor];
     },
   };

@@ -32,7 +32,10 @@
  * the same pass; the branch and a per-channel factor follow from the sums, and the step
  * u + W·factor is two ops of the chain's program: two passes over the weight, the last
  * one the chain's own. Where the backend has ADAMP_KERNEL, the first pass, the branch and
- * the factor are one kernel call (so a weight costs two calls, as a bias does); else
+ * the factor are one kernel call, and below STEP_IN_KERNEL_MAX elements the step
+ * u + W·factor too (a second pass in the same call), so that the chain's last program
+ * reads the step as a bias's reads Adam's update and every parameter's last program
+ * shares one call; else
  * ADAM_MOMENTS_DOTS_KERNEL with `columns` (or Adam's kernel then one dots pass, the same
  * bits) and two programs over the channels (see `projectedStep`), the same float32 ops.
  * Elsewhere (the cpu backend, fused ops off), the program path below.
@@ -123,12 +126,15 @@ export function scaleByAdamP(options: AdamPScalingOptions = {}): GradientTransfo
             b1, b2, eps, c1, c2: 1 - b2 ** count, ...(options.nesterov ? { nesterov: { lookM: b1 / c1, lookG: (1 - b1) / c1 } } : {}),
           };
           const wd = weightDecay !== 0 && decays(type, n) ? weightDecay : 0;
-          // A projected weight: Adam's step, the per-channel sums, the branch and a factor per channel in one kernel.
-          const withFactor = projects ? adampFactor(g, state.mu[n]!, state.nu[n]!, p, k, wd, { delta, wdRatio, eps }) : undefined;
+          // A projected weight: Adam's step, the per-channel sums, the branch and a factor per channel in one kernel,
+          // and (below STEP_IN_KERNEL_MAX elements) the step u + W·factor too.
+          const stepInKernel = p.size < STEP_IN_KERNEL_MAX;
+          const withFactor = projects ? adampKernel(g, state.mu[n]!, state.nu[n]!, p, k, wd, { delta, wdRatio, eps }, stepInKernel) : undefined;
           if (withFactor !== undefined) {
             const [m1, v1, u, factor] = withFactor;
             [mu[n], nu[n]] = [m1!, v1!];
-            updates[n] = stepWithFactor(gIn.program, p, u!, factor!);
+            if (stepInKernel) factor!.dispose();
+            updates[n] = stepInKernel ? gIn.program.value(u!) : stepWithFactor(gIn.program, p, u!, factor!);
             continue;
           }
           // Without that kernel: Adam's step and the four per-channel sums in one pass.
@@ -198,12 +204,24 @@ function adamWithChannelSums(g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, p: tf.Ten
 }
 
 /**
+ * Below this many elements a projected weight's step u + W·factor is ADAMP_KERNEL's
+ * (`step`: a second pass over u and W in the same call), and the chain's last program
+ * reads it as a bias's reads Adam's update, so the last programs of every parameter
+ * share one call (ELEMENTWISE_PROGRAMS_KERNEL). At 1M parameters the cost is per call,
+ * and that saves a call per weight and the slower program with a factor per channel
+ * (1M bench set: 11 calls per update -> 8). From this size on the extra pass over
+ * memory costs more than a call saves, and the factor joins the chain's program.
+ */
+const STEP_IN_KERNEL_MAX = 1 << 21;
+
+/**
  * [m', v', u, factor] from ADAMP_KERNEL (harness/spec.ts): Adam's pass with the four
  * per-channel sums, then the branch and factor = wd·ratio − k per channel in the float32
- * ops of `projectedStep`'s two channel programs, in one call instead of three; or
- * undefined where the backend lacks the kernel.
+ * ops of `projectedStep`'s two channel programs, in one call instead of three; with
+ * `step`, u is the step u + W·factor (`stepWithFactor`'s two float32 ops). Undefined
+ * where the backend lacks the kernel.
  */
-function adampFactor(
+function adampKernel(
   g: tf.Tensor,
   m: tf.Tensor,
   v: tf.Tensor,
@@ -211,11 +229,13 @@ function adampFactor(
   k: AdamMomentsCoefficients,
   wd: number,
   o: { delta: number; wdRatio: number; eps: number },
+  step: boolean,
 ): tf.Tensor[] | undefined {
   if (tf.getKernel(ADAMP_KERNEL, tf.getBackend()) === undefined || p.dtype !== 'float32' || p.size !== g.size) return undefined;
   const channels = p.shape[p.rank - 1]!;
   const projection = [o.delta / Math.sqrt(p.size / channels), o.delta / Math.sqrt(p.size), o.eps, o.wdRatio, wd];
-  return tf.engine().runKernel(ADAMP_KERNEL, { g, m, v, p }, { coefficients: adamCoefficientArray(k), columns: channels, projection } as never) as tf.Tensor[];
+  const attrs = { coefficients: adamCoefficientArray(k), columns: channels, projection, ...(step ? { step: true } : {}) };
+  return tf.engine().runKernel(ADAMP_KERNEL, { g, m, v, p }, attrs as never) as tf.Tensor[];
 }
 
 /**

@@ -14,6 +14,7 @@
 #include "elementwise.h"
 #include "napi_args.h"
 #include "parallel.h"
+#include "split.h"
 
 namespace algobench {
 
@@ -73,32 +74,40 @@ __attribute__((optimize("fp-contract=off"))) void chunk_sums(const float* __rest
   }
 }
 
-// AdamP's pairs ⟨g, p⟩, ‖g‖², ‖p‖², ⟨p, u⟩ over kColumnGroup rows of w columns (rows
-// `stride` apart): per column, the rows' float32 products summed in float32 in row
-// order, that sum added to the column's float64 partial (part + q·cols for pair q),
-// as dots.cc's rows_dot does pair by pair; here g, p and u are loaded once for all four.
-__attribute__((optimize("fp-contract=off"))) void adamp_rows(const float* __restrict g, const float* __restrict p, const float* __restrict u,
-                                                             int64_t stride, double* __restrict part, int64_t cols, int64_t w) {
-  double* __restrict a0 = part;
-  double* __restrict a1 = part + cols;
-  double* __restrict a2 = part + 2 * cols;
-  double* __restrict a3 = part + 3 * cols;
+// AdamP's pairs ⟨g, p⟩, ‖g‖², ‖p‖², ⟨p, u⟩ over w columns of one row, into the group's
+// float32 sums acc[q·stride + c] for pair q: the row's products (kFirst: the group's
+// first row) or acc + the row's products. Over kColumnGroup rows in row order, then
+// added to the column's float64 partial, these are dots.cc's rows_dot sums pair by pair
+// (the same float32 products and additions in the same order); here the row's g, p and u
+// are read once for all four, from L1, right after Adam's step wrote u.
+template <bool kFirst>
+__attribute__((noinline, optimize("fp-contract=off"))) void adamp_row(const float* __restrict g, const float* __restrict p,
+                                                                      const float* __restrict u, float* __restrict acc, int64_t stride,
+                                                                      int64_t w) {
+  float* __restrict a0 = acc;
+  float* __restrict a1 = acc + stride;
+  float* __restrict a2 = acc + 2 * stride;
+  float* __restrict a3 = acc + 3 * stride;
   for (int64_t c = 0; c < w; ++c) {
-    float gp = g[c] * p[c], gg = g[c] * g[c], pp = p[c] * p[c], pu = p[c] * u[c];
-    for (int i = 1; i < kColumnGroup; ++i) {
-      const float gi = g[i * stride + c], pi = p[i * stride + c], ui = u[i * stride + c];
-      const float x0 = gi * pi, x1 = gi * gi, x2 = pi * pi, x3 = pi * ui;
-      gp = gp + x0;
-      gg = gg + x1;
-      pp = pp + x2;
-      pu = pu + x3;
+    const float gi = g[c], pi = p[c], ui = u[c];
+    const float x0 = gi * pi, x1 = gi * gi, x2 = pi * pi, x3 = pi * ui;
+    if (kFirst) {
+      a0[c] = x0;
+      a1[c] = x1;
+      a2[c] = x2;
+      a3[c] = x3;
+    } else {
+      a0[c] = a0[c] + x0;
+      a1[c] = a1[c] + x1;
+      a2[c] = a2[c] + x2;
+      a3[c] = a3[c] + x3;
     }
-    a0[c] += (double)gp;
-    a1[c] += (double)gg;
-    a2[c] += (double)pp;
-    a3[c] += (double)pu;
   }
 }
+
+// The width of the blocks in which a row takes Adam's step then AdamP's products: short
+// enough that the products read g, p and u back from L1 while the next block's divisions run.
+constexpr int64_t kRowBlock = 128;
 
 }  // namespace
 
@@ -141,30 +150,47 @@ void adam_moments_column_dots(const AdamCoefficients& k, int64_t rows, int64_t c
   };
   const int64_t per_chunk = std::max<int64_t>(1, (rows + kColumnChunks - 1) / kColumnChunks);
   const int64_t chunks = (rows + per_chunk - 1) / per_chunk;
-  std::vector<double> partial((size_t)(chunks * np * cols), 0.0);
-  // DOTS_KERNEL's column loop (dots.cc), with Adam's step of each group of kColumnGroup
-  // rows just before the group's sums, so that u, g and p are read from cache, not
-  // memory. Adam's step runs over the group's rows as one contiguous range: a step per
-  // 256-column block of each row (8 short strided streams per array) took ~1.5x the
-  // time of one linear pass. AdamP's four pairs take one loop that reads g, p and u once
-  // for all four (adamp_rows); each column's sums see the same float32 products and
-  // additions in the same order as dots.cc's, so the bits are DOTS_KERNEL's either way.
+  // The chunks' float64 partials (16·pairs·cols doubles: 384 KiB for AdamP's 768 columns),
+  // kept from call to call: a fresh allocation of that size is a fresh mapping whose pages
+  // fault in on every call. Each chunk zeroes its own partials.
+  // (A local reference: the pool's threads must see this thread's buffer, not their own.)
+  static thread_local std::vector<double> kept;
+  std::vector<double>& partial = kept;
+  partial.resize((size_t)(chunks * np * cols));
+  // DOTS_KERNEL's column loop (dots.cc), with Adam's step of each block of kRowBlock
+  // columns of a row just before the block's products, so that u, g and p are read from
+  // L1, not memory, and every array is read and written once, row after row (linearly).
+  // AdamP's four pairs: each row's products go to the group's float32 sums (adamp_row,
+  // 4·cols floats per chunk), added to the float64 partials after kColumnGroup rows; each
+  // column's sums see the same float32 products and additions in the same order as
+  // dots.cc's, so the bits are DOTS_KERNEL's. One thread, 1024x768, min of 200 vs one
+  // Adam pass: 1.6x (was 2.0x: Adam's step over a group's 8 rows, then the sums over
+  // 256-column blocks of the 8 rows from L2; whole rows: 2.0x; the group's 8 rows of a
+  // block at once, any block width: 2.1-2.4x).
+  // Other pairs: Adam's step over the group's rows, then column_block_sums.
   const bool adamp_pairs = pairs == std::vector<int32_t>{0, 1, 0, 0, 1, 1, 1, 2};
   auto run_chunk = [&](int64_t c) {
     double* part = partial.data() + c * np * cols;
+    std::fill(part, part + np * cols, 0.0);
     const int64_t r1 = std::min(rows, (c + 1) * per_chunk);
     int64_t r = c * per_chunk;
+    std::vector<float> group(adamp_pairs ? (size_t)(4 * cols) : 0);
     for (; r + kColumnGroup <= r1; r += kColumnGroup) {
-      adam(r * cols, (r + kColumnGroup) * cols);
-      for (int64_t c0 = 0; c0 < cols; c0 += kColumnBlock) {
-        const int64_t w = std::min(kColumnBlock, cols - c0);
-        if (adamp_pairs) {
-          const int64_t at = r * cols + c0;
-          adamp_rows(g + at, p + at, update + at, cols, part + c0, cols, w);
-        } else {
-          column_block_sums(x, pairs, r, kColumnGroup, cols, c0, w, part);
+      if (adamp_pairs) {
+        for (int i = 0; i < kColumnGroup; ++i) {
+          for (int64_t c0 = 0; c0 < cols; c0 += kRowBlock) {
+            const int64_t at = (r + i) * cols + c0, w = std::min(kRowBlock, cols - c0);
+            adam(at, at + w);
+            if (i == 0) adamp_row<true>(g + at, p + at, update + at, group.data() + c0, cols, w);
+            else adamp_row<false>(g + at, p + at, update + at, group.data() + c0, cols, w);
+          }
         }
+        for (int64_t j = 0; j < 4 * cols; ++j) part[j] += (double)group[(size_t)j];
+        continue;
       }
+      adam(r * cols, (r + kColumnGroup) * cols);
+      for (int64_t c0 = 0; c0 < cols; c0 += kColumnBlock)
+        column_block_sums(x, pairs, r, kColumnGroup, cols, c0, std::min(kColumnBlock, cols - c0), part);
     }
     for (; r < r1; ++r) {
       adam(r * cols, (r + 1) * cols);
@@ -172,7 +198,9 @@ void adam_moments_column_dots(const AdamCoefficients& k, int64_t rows, int64_t c
     }
   };
   const int64_t n = rows * cols;
-  run_chunks(chunks, (int)std::min<int64_t>(chunks, n >= (1 << 15) ? thread_count() : 1), run_chunk);
+  // One task per chunk: the pool's threads take them in turn, so a descheduled worker
+  // holds up one chunk, not half of them.
+  run_chunks(chunks, (int)(n >= (1 << 15) ? chunks : 1), run_chunk);
   fold_column_partials(partial, chunks, np, cols, out);
 }
 
@@ -191,13 +219,24 @@ inline float abs_cosine(float dot, float xx, float yy, float eps) {
   return std::fabs(dot / den);
 }
 
+// u ← u + W·factor over rows [r0, r1) of [rows, cols] (factor per column); the product
+// and the sum each rounded to float32 (no fused multiply-add), as the program's two ops.
+__attribute__((noinline, optimize("fp-contract=off"))) void adamp_step_rows(const float* __restrict p, const float* __restrict factor,
+                                                                  float* __restrict update, int64_t r0, int64_t r1, int64_t cols) {
+  for (int64_t r = r0; r < r1; ++r) {
+    float* __restrict u = update + r * cols;
+    const float* __restrict w = p + r * cols;
+    for (int64_t c = 0; c < cols; ++c) u[c] = u[c] + w[c] * factor[c];
+  }
+}
+
 }  // namespace
 
 // Every float32 op rounds on its own, as the programs' ops do.
 __attribute__((optimize("fp-contract=off"))) void adamp_column_step(const AdamCoefficients& k, const AdamPProjection& o, int64_t rows,
                                                                     int64_t cols, const float* g, const float* m, const float* v,
                                                                     const float* p, float* m_out, float* v_out, float* update,
-                                                                    float* factor) {
+                                                                    float* factor, bool step) {
   // (0 g, 1 W, 2 u): ⟨g, W⟩, ‖g‖², ‖W‖², ⟨W, u⟩.
   static const std::vector<int32_t> kPairs = {0, 1, 0, 0, 1, 1, 1, 2};
   std::vector<float> sums((size_t)(4 * cols));
@@ -233,6 +272,9 @@ __attribute__((optimize("fp-contract=off"))) void adamp_column_step(const AdamCo
     const float radial = channel_hit != 0.0f ? factor[c] : (layer_hit != 0.0f ? layer_k : 0.0f);
     factor[c] = o.wd == 0.0f ? -radial : decay - radial;
   }
+  if (!step) return;
+  // The step u + W·factor, row by row (the factor repeated along the rows), in place.
+  split_range(rows, 3 * rows * cols, [&](int64_t r0, int64_t r1) { adamp_step_rows(p, factor, update, r0, r1, cols); });
 }
 
 namespace {
@@ -296,9 +338,11 @@ napi_value AdamMomentsColumnDots(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// adampColumnStep(g, m, v, p, mOut, vOut, update, factor: Float32Array[cols], cols, projection: Float64Array[5], coefficients: Float64Array[10])
+// adampColumnStep(g, m, v, p, mOut, vOut, update, factor: Float32Array[cols], cols, projection: Float64Array[5], coefficients: Float64Array[10]);
+// adampStep: the same arguments, and `update` ends as the step u + p·factor.
+template <bool kStep>
 napi_value AdampColumnStep(napi_env env, napi_callback_info info) {
-  NapiArgs args(env, info, "adampColumnStep");
+  NapiArgs args(env, info, kStep ? "adampStep" : "adampColumnStep");
   float* f[7];
   const size_t n = moments_operands(args, f);
   size_t factor_len = 0, plen = 0;
@@ -311,7 +355,7 @@ napi_value AdampColumnStep(napi_env env, napi_callback_info info) {
   if ((int64_t)factor_len != cols) return args.fail("factor must hold cols floats"), nullptr;
   if (plen != 5) return args.fail("projection must be a Float64Array of 5 (channel threshold, layer threshold, eps, wdRatio, wd)"), nullptr;
   const AdamPProjection o{(float)q[0], (float)q[1], (float)q[2], (float)q[3], (float)q[4]};
-  adamp_column_step(k, o, (int64_t)n / cols, cols, f[0], f[1], f[2], f[3], f[4], f[5], f[6], factor);
+  adamp_column_step(k, o, (int64_t)n / cols, cols, f[0], f[1], f[2], f[3], f[4], f[5], f[6], factor, kStep);
   return nullptr;
 }
 
@@ -321,7 +365,8 @@ void define_adam_dots_kernels(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"adamMomentsDots", nullptr, AdamMomentsDots, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamMomentsColumnDots", nullptr, AdamMomentsColumnDots, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"adampColumnStep", nullptr, AdampColumnStep, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adampColumnStep", nullptr, AdampColumnStep<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adampStep", nullptr, AdampColumnStep<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

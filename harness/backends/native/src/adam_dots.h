@@ -29,13 +29,15 @@ void adam_moments_column_dots(const AdamCoefficients& k, int64_t rows, int64_t c
 // channel programs (submissions/kit/transforms/adamp.ts) and in their order, the branch
 // and factor[c] = wd·ratio − k_c (or −k_c where wd is 0), so that the step is u + W·factor.
 // projection: the channel view's cosine threshold, the layer view's, eps, wdRatio, wd.
+// With `step`, `update` ends as the step itself, u + W·factor (each element's product and
+// sum rounded to float32, as the kit's program computes them), in a second threaded pass.
 struct AdamPProjection {
   float channel_threshold, layer_threshold, eps, wd_ratio, wd;
 };
 void adamp_column_step(const AdamCoefficients& k, const AdamPProjection& o, int64_t rows, int64_t cols, const float* g, const float* m,
-                       const float* v, const float* p, float* m_out, float* v_out, float* update, float* factor);
+                       const float* v, const float* p, float* m_out, float* v_out, float* update, float* factor, bool step = false);
 
-// Adds `adamMomentsDots`, `adamMomentsColumnDots` and `adampColumnStep` to the addon's exports.
+// Adds `adamMomentsDots`, `adamMomentsColumnDots`, `adampColumnStep` and `adampStep` to the addon's exports.
 void define_adam_dots_kernels(napi_env env, napi_value exports);
 
 }  // namespace algobench

@@ -5,9 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
-#ifdef __AVX__
+#if defined(__AVX__) || defined(__AVX512F__)
 #include <immintrin.h>
 #endif
 
@@ -55,16 +56,32 @@ void rows_dot(const float* __restrict a, const float* __restrict b, int64_t stri
 
 // Σ s[t]² for t < len, s = g[t] or, for ASAM, |p[t]|·g[t] (each op in float32), the
 // squares summed in float64 over 32 lanes (several independent vector chains, so the
-// adds do not wait on each other), folded pairwise in a fixed order.
+// adds do not wait on each other), folded pairwise in a fixed order. With AVX-512 the
+// 32 lanes are four registers of 8 doubles, lane l element l % 8 of register l / 8, so
+// each lane sees the same squares in the same order: as a plain double[32] the compiler
+// kept them on the stack, each add waiting on the store before it, and converted
+// through 128-bit halves.
 template <bool kAdaptive>
 double lane_squares(const float* __restrict p, const float* __restrict g, int64_t len) {
   double acc[32] = {};
   int64_t t = 0;
+#ifdef __AVX512F__
+  __m512d v[4] = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd()};
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  for (; t + 32 <= len; t += 32)
+    for (int j = 0; j < 4; ++j) {
+      __m256 s = _mm256_loadu_ps(g + t + 8 * j);
+      if (kAdaptive) s = _mm256_mul_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(p + t + 8 * j)), s);  // |p|·g
+      v[j] = _mm512_add_pd(v[j], _mm512_cvtps_pd(_mm256_mul_ps(s, s)));
+    }
+  for (int j = 0; j < 4; ++j) _mm512_storeu_pd(acc + 8 * j, v[j]);
+#else
   for (; t + 32 <= len; t += 32)
     for (int l = 0; l < 32; ++l) {
       const float s = kAdaptive ? std::fabs(p[t + l]) * g[t + l] : g[t + l];
       acc[l] += (double)(s * s);
     }
+#endif
   for (; t < len; ++t) {
     const float s = kAdaptive ? std::fabs(p[t]) * g[t] : g[t];
     acc[t & 31] += (double)(s * s);
