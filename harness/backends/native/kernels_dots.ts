@@ -72,18 +72,27 @@ function trustRatio([uu, up, pp]: Float32Array, r: number): number {
   return pNorm === 0 || dNorm === 0 ? 1 : f(pNorm / dNorm);
 }
 
+/**
+ * The four Adam operands (g, m, v, p: float32, one size) and Adam's 10 coefficients of
+ * ADAM_MOMENTS_DOTS_KERNEL and ADAMP_KERNEL, checked; throws naming `kernel`.
+ */
+function adamOperands(kernel: string, args: KernelArgs): { ins: tf.TensorInfo[]; coefficients: Float64Array; shape: number[] } {
+  const ins = (['g', 'm', 'v', 'p'] as const).map((k) => args.inputs[k]!);
+  const coefficients = Float64Array.from((args.attrs?.['coefficients'] as number[] | undefined) ?? []);
+  const shape = [...ins[0]!.shape];
+  if (ins.some((t) => t === undefined || t.dtype !== 'float32' || product(t.shape) !== product(shape)) || coefficients.length !== 10) {
+    throw new Error(`${kernel}: g, m, v, p must be float32 of one size and coefficients 10 numbers`);
+  }
+  return { ins, coefficients, shape };
+}
+
 /** Adam's step and LAMB's three sums (or its trust ratio), or AdamP's per-column sums (ADAM_MOMENTS_DOTS_KERNEL), in one threaded pass (src/adam_dots.cc). */
 function adamMomentsDotsKernel(addon: NativeAddon): tf.KernelConfig {
   return {
     kernelName: ADAM_MOMENTS_DOTS_KERNEL,
     backendName: 'wasm',
     kernelFunc: (args: KernelArgs) => {
-      const ins = (['g', 'm', 'v', 'p'] as const).map((k) => args.inputs[k]!);
-      const coefficients = Float64Array.from((args.attrs?.['coefficients'] as number[] | undefined) ?? []);
-      const shape = [...ins[0]!.shape];
-      if (ins.some((t) => t === undefined || t.dtype !== 'float32' || product(t.shape) !== product(shape)) || coefficients.length !== 10) {
-        throw new Error(`${ADAM_MOMENTS_DOTS_KERNEL}: g, m, v, p must be float32 of one size and coefficients 10 numbers`);
-      }
+      const { ins, coefficients, shape } = adamOperands(ADAM_MOMENTS_DOTS_KERNEL, args);
       const backend = wasmBackend(args);
       const f = (t: tf.TensorInfo) => heap(backend, t) as Float32Array;
       const columns = args.attrs?.['columns'];
@@ -127,15 +136,10 @@ function adampKernel(addon: NativeAddon): tf.KernelConfig {
     kernelName: ADAMP_KERNEL,
     backendName: 'wasm',
     kernelFunc: (args: KernelArgs) => {
-      const ins = (['g', 'm', 'v', 'p'] as const).map((k) => args.inputs[k]!);
-      const coefficients = Float64Array.from((args.attrs?.['coefficients'] as number[] | undefined) ?? []);
+      const { ins, coefficients, shape } = adamOperands(ADAMP_KERNEL, args);
       const projection = Float64Array.from((args.attrs?.['projection'] as number[] | undefined) ?? []);
       const columns = args.attrs?.['columns'];
-      const shape = [...ins[0]!.shape];
       const n = product(shape);
-      if (ins.some((t) => t === undefined || t.dtype !== 'float32' || product(t.shape) !== n) || coefficients.length !== 10) {
-        throw new Error(`${ADAMP_KERNEL}: g, m, v, p must be float32 of one size and coefficients 10 numbers`);
-      }
       if (!(Number.isInteger(columns) && (columns as number) >= 1 && n % (columns as number) === 0)) throw new Error(`${ADAMP_KERNEL}: columns (${String(columns)}) must be a positive divisor of the size ${n}`);
       if (projection.length !== 5) throw new Error(`${ADAMP_KERNEL}: projection must be 5 numbers (channel threshold, layer threshold, eps, wdRatio, wd); got ${projection.length}`);
       const backend = wasmBackend(args);
