@@ -1,4 +1,16 @@
-// Every test process: silence tfjs's "install our node backend" advice, as the CLI does.
-import { quietTfjs } from '../harness/backends/select.ts';
+// Every test file that loads TensorFlow.js: silence its "install our node backend"
+// advice, as the CLI does (quietTfjs in harness/backends/select.ts sets the same flag).
+// Only where the file's own imports (or an earlier test) loaded tfjs: loading it here,
+// for the many files that never touch it, cost about 2 s a file.
+import { createRequire } from 'node:module';
+import { beforeEach } from 'vitest';
 
-quietTfjs();
+const require = createRequire(import.meta.url);
+const TFJS_CORE = require.resolve('@tensorflow/tfjs-core');
+let quieted = false;
+
+beforeEach(() => {
+  if (quieted || !(TFJS_CORE in require.cache)) return;
+  (require(TFJS_CORE) as typeof import('@tensorflow/tfjs-core')).env().set('PROD', true);
+  quieted = true;
+});
