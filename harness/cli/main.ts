@@ -13,8 +13,17 @@ const program = algobenchProgram();
 
 const INPUT_ERRORS = new Set(['E_USAGE', 'E_UNKNOWN_WORKLOAD', 'E_UNKNOWN_VARIANT', 'E_UNKNOWN_SUBMISSION', 'E_BAD_SUBMISSION', 'E_SEARCH_SPACE', 'E_BACKEND', 'E_TIMES_FILE', 'E_TARGETS', 'E_PLAN']);
 
+/**
+ * Commands whose actions never load TensorFlow.js: quieting it would load it (the union
+ * package, the wasm backend and algobench's kernels: over a second of CPU at every
+ * start) for nothing. test/cli/startup_imports.test.ts checks that they load none.
+ */
+const WITHOUT_TFJS = new Set(['merge', 'slurm', 'k8s', 'score', 'export', 'saver-replay', 'new-submission']);
+
 // TensorFlow.js loads with the first command that needs it; quiet it before that command runs.
-program.hook('preAction', async () => (await import('../backends/select.ts')).quietTfjs());
+program.hook('preAction', async (_program, action) => {
+  if (!WITHOUT_TFJS.has(action.name())) (await import('../backends/select.ts')).quietTfjs();
+});
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

@@ -32,11 +32,12 @@ export interface CliResult {
 /**
  * Runs the CLI to completion (asynchronously, so that independent checks can run
  * side by side with `it.concurrent`). `timeoutMs` only guards against a hung process:
- * it is killed and `timedOut` is set; no test asserts a duration.
+ * it is killed and `timedOut` is set; no test asserts a duration. `nodeArgs` go to node
+ * before the script (e.g. an `--import`).
  */
-export function cli(args: readonly string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+export function cli(args: readonly string[], options: { timeoutMs?: number; nodeArgs?: readonly string[] } = {}): Promise<CliResult> {
   return new Promise((resolvePromise) => {
-    const child = spawn('node', ['bin/algobench.js', ...args], {
+    const child = spawn('node', [...(options.nodeArgs ?? []), 'bin/algobench.js', ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, CI: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
