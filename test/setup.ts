@@ -1,16 +1,20 @@
 // Every test file that loads TensorFlow.js: silence its "install our node backend"
 // advice, as the CLI does (quietTfjs in harness/backends/select.ts sets the same flag).
-// Only where the file's own imports (or an earlier test) loaded tfjs: loading it here,
-// for the many files that never touch it, cost about 2 s a file.
+// Only where the file's own imports (or an earlier hook or test) loaded tfjs: loading it
+// here, for the many files that never touch it, cost about 2 s a file. Before the
+// file's own beforeAll hooks (those of setup files run first), and before each test.
 import { createRequire } from 'node:module';
-import { beforeEach } from 'vitest';
+import { beforeAll, beforeEach } from 'vitest';
 
 const require = createRequire(import.meta.url);
 const TFJS_CORE = require.resolve('@tensorflow/tfjs-core');
 let quieted = false;
 
-beforeEach(() => {
+function quietTfjsIfLoaded(): void {
   if (quieted || !(TFJS_CORE in require.cache)) return;
   (require(TFJS_CORE) as typeof import('@tensorflow/tfjs-core')).env().set('PROD', true);
   quieted = true;
-});
+}
+
+beforeAll(quietTfjsIfLoaded);
+beforeEach(quietTfjsIfLoaded);
