@@ -2,10 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Files whose checks lean on wall-clock behaviour — watchdogs (stall, memory cap,
- * start-up), claim leases, Ctrl-C, a whole browser or cluster — run one at a time
- * after the rest, with the machine to themselves; everything else runs on two
+ * start-up), claim leases, Ctrl-C, a whole browser over a real run, a cluster — run one
+ * at a time after the rest, with the machine to themselves; everything else runs on two
  * workers. (No test asserts a timing, but a watchdog that fires on a starved process
- * would be a false failure.)
+ * would be a false failure.) The browser tests on hand-made stores (layout, compare)
+ * run no trial and so no watchdog: they share, their only clocks being the test timeout
+ * and Playwright's 30 s page load, far above the 8–10 s a test took at load average 9.
  */
 const ALONE = [
   'test/runner/hostile.test.ts',
@@ -16,7 +18,7 @@ const ALONE = [
   'test/cli/bounds.test.ts',
   'test/cli/concurrent_runs.test.ts',
   'test/cli/bench.test.ts',
-  'test/**/*.browser.test.ts',
+  'test/reports/site.browser.test.ts',
   'test/**/*slurm*.test.ts',
 ];
 
