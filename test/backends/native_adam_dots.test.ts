@@ -5,6 +5,8 @@
  * float64 from the same float32 inputs, to 1e-4 relative, on odd sizes (one element,
  * under one 128-element group, a 16384-element chunk and a tail, many chunks split
  * between threads), with and without NAdam's look-ahead; bad input refused in one line.
+ * The three sums also bit for bit against their documented grid (chunks, lanes, float32
+ * group sums, float64 totals) computed here from the kernel's u and p.
  * Its per-column form (AdamP's: `columns` and `pairs` over g, p, u): the same m', v', u and
  * column sums against the float64 formulas to 1e-4, and bit for bit against Adam's kernel
  * then DOTS_KERNEL over (g, p, u), on odd shapes (rows not a multiple of 8, columns not of
@@ -107,6 +109,68 @@ describe('native Adam moments with LAMB sums', () => {
           const differs = a.findIndex((x, j) => !Object.is(x, b[j]));
           expect(differs, `${name}: first element that differs`).toBe(-1);
         }
+      });
+    });
+  }
+
+  // The three sums on their documented grid (src/adam_dots.cc, kChunk/kLanes/kGroup),
+  // computed here from the kernel's own u (checked above against Adam's kernel) and p:
+  // chunks of 16384 elements; in a chunk, lane l's float32 sum of its products in 8
+  // consecutive blocks of 16, added to the lane's float64 total; the chunk's last (under
+  // 128) elements' products each straight to lane i % 16; the lanes folded pairwise
+  // (l + l + 8, then + 4, + 2, + 1); the chunks' totals added in order, rounded once.
+  // Every product rounded to float32 (no multiply-add). Bit for bit: the sums must not
+  // depend on how the kernel's loop is arranged (one pass or two, vectors or not).
+  function add(lanes: Float64Array[], l: number, ...x: number[]) {
+    for (let s = 0; s < 3; s++) lanes[s]![l] = lanes[s]![l]! + x[s]!;
+  }
+  function gridSums(u: Float32Array, p: Float32Array): [number, number, number] {
+    const f = Math.fround;
+    const CHUNK = 16384, LANES = 16, GROUP = 8;
+    const totals = new Float64Array(3);
+    for (let c0 = 0; c0 < u.length; c0 += CHUNK) {
+      const c1 = Math.min(u.length, c0 + CHUNK);
+      const lanes = [0, 1, 2].map(() => new Float64Array(LANES));
+      let i = c0;
+      for (; i + LANES * GROUP <= c1; i += LANES * GROUP)
+        for (let l = 0; l < LANES; l++) {
+          let su = 0, sp = 0, sq = 0;
+          for (let j = 0; j < GROUP; j++) {
+            const a = u[i + j * LANES + l]!, b = p[i + j * LANES + l]!;
+            su = j === 0 ? f(a * a) : f(su + f(a * a));
+            sp = j === 0 ? f(a * b) : f(sp + f(a * b));
+            sq = j === 0 ? f(b * b) : f(sq + f(b * b));
+          }
+          add(lanes, l, su, sp, sq);
+        }
+      for (let l = 0; i < c1; i++, l = (l + 1) % LANES) {
+        add(lanes, l, f(u[i]! * u[i]!), f(u[i]! * p[i]!), f(p[i]! * p[i]!));
+      }
+      for (let s = 0; s < 3; s++) {
+        const x = lanes[s]!;
+        for (let w = LANES / 2; w >= 1; w /= 2) for (let l = 0; l < w; l++) x[l] = x[l]! + x[l + w]!;
+        totals[s] = totals[s]! + x[0]!;
+      }
+    }
+    return [f(totals[0]!), f(totals[1]!), f(totals[2]!)];
+  }
+  const GRID_SIZES: [string, number[]][] = [
+    ...SIZES,
+    ['[3, 16384] (whole chunks, no tail)', [3, 16384]],
+    ['[16384 + 128·5 + 7] (a chunk, whole groups and a tail)', [16384 + 128 * 5 + 7]],
+    ['[1024, 768] (the bench\'s largest weight)', [1024, 768]],
+  ];
+  for (const [kl, k] of ks) {
+    it.each(GRID_SIZES)(`${kl}: %s gives Σu², Σu·p, Σp² on the documented grid bit for bit`, (_, shape) => {
+      tf.tidy(() => {
+        const [g, m, v, p] = [1, 2, 3, 4].map((s) => tf.randomNormal(shape, 0, s === 3 ? 1 : 0.5, 'float32', 190 + s));
+        const vPos = tf.abs(v!);
+        const c1 = 1 - k.b1 ** k.t, c2 = 1 - k.b2 ** k.t;
+        const coefficients = [k.b1, 1 - k.b1, k.b2, 1 - k.b2, k.eps, c1, c2, k.look ? 1 : 0, k.look?.m ?? 0, k.look?.g ?? 0];
+        const out = tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: g!, m: m!, v: vPos, p: p! }, { coefficients } as never) as tf.Tensor[];
+        const want = gridSums(out[2]!.dataSync() as Float32Array, p!.dataSync() as Float32Array);
+        const got = out.slice(3).map((t) => (t.dataSync() as Float32Array)[0]!);
+        expect(got).toEqual(want);
       });
     });
   }
