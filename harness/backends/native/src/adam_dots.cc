@@ -137,7 +137,7 @@ __attribute__((noinline)) void adam_chunk_sums(const AdamCoefficients& k, int64_
       const Floats16 mi = mx * b1 + gi * one_minus_b1;
       const Floats16 vi = vx * b2 + (gi * gi) * one_minus_b2;
       const Floats16 mhat = kNesterov ? mi * look_m + gi * look_g : mi / c1;
-      const Floats16 a = mhat / ((Floats16)_mm512_sqrt_ps((__m512)(vi / c2)) + eps);
+      const Floats16 a = mhat / ((Floats16)_mm512_maskz_sqrt_ps((__mmask16)0xFFFF, (__m512)(vi / c2)) + eps);
       __builtin_memcpy(m_out + x, &mi, sizeof mi);
       __builtin_memcpy(v_out + x, &vi, sizeof vi);
       __builtin_memcpy(update + x, &a, sizeof a);
@@ -211,29 +211,60 @@ constexpr int64_t kRowBlock = 128;
 
 }  // namespace
 
+namespace {
+
+// One chunk [i0, i1) of a tensor: Adam's step and its three sums (the chunk's partials).
+void adam_dots_chunk(const AdamCoefficients& k, int64_t i0, int64_t i1, const float* g, const float* m, const float* v, const float* p,
+                     float* m_out, float* v_out, float* update, double out[3]) {
+#if defined(__AVX512F__)
+  if (k.nesterov) adam_chunk_sums<true>(k, i0, i1, g, m, v, p, m_out, v_out, update, out);
+  else adam_chunk_sums<false>(k, i0, i1, g, m, v, p, m_out, v_out, update, out);
+#else
+  if (k.nesterov) adam_range<true>(k, i0, i1, g, m, v, m_out, v_out, update);
+  else adam_range<false>(k, i0, i1, g, m, v, m_out, v_out, update);
+  chunk_sums(update, p, i0, i1, out);
+#endif
+}
+
+}  // namespace
+
 void adam_moments_dots(const AdamCoefficients& k, int64_t n, const float* g, const float* m, const float* v, const float* p,
                        float* m_out, float* v_out, float* update, float sums[3]) {
-  const int64_t chunks = (n + kChunk - 1) / kChunk;
-  std::vector<double> partial((size_t)(3 * chunks), 0.0);
+  const AdamDotsTensor t{n, g, m, v, p, m_out, v_out, update};
+  adam_moments_dots_many(k, {t}, sums);
+}
+
+void adam_moments_dots_many(const AdamCoefficients& k, const std::vector<AdamDotsTensor>& tensors, float* sums) {
+  // Every tensor's chunks (its own grid), in tensor order, as one list for the pool.
+  struct Chunk {
+    size_t tensor;
+    int64_t i0, i1;
+  };
+  std::vector<Chunk> chunks;
+  int64_t total = 0;
+  for (size_t t = 0; t < tensors.size(); ++t) {
+    const int64_t n = tensors[t].n;
+    for (int64_t i0 = 0; i0 < n; i0 += kChunk) chunks.push_back({t, i0, std::min(n, i0 + kChunk)});
+    total += n;
+  }
+  const int64_t count = (int64_t)chunks.size();
+  std::vector<double> partial((size_t)(3 * count), 0.0);
   auto run = [&](int64_t c) {
-    const int64_t i0 = c * kChunk, i1 = std::min(n, i0 + kChunk);
-#if defined(__AVX512F__)
-    if (k.nesterov) adam_chunk_sums<true>(k, i0, i1, g, m, v, p, m_out, v_out, update, partial.data() + 3 * c);
-    else adam_chunk_sums<false>(k, i0, i1, g, m, v, p, m_out, v_out, update, partial.data() + 3 * c);
-#else
-    if (k.nesterov) adam_range<true>(k, i0, i1, g, m, v, m_out, v_out, update);
-    else adam_range<false>(k, i0, i1, g, m, v, m_out, v_out, update);
-    chunk_sums(update, p, i0, i1, partial.data() + 3 * c);
-#endif
+    const Chunk& q = chunks[(size_t)c];
+    const AdamDotsTensor& x = tensors[q.tensor];
+    adam_dots_chunk(k, q.i0, q.i1, x.g, x.m, x.v, x.p, x.m_out, x.v_out, x.update, partial.data() + 3 * c);
   };
   // Four parts per thread (as split_range): on a loaded machine the caller takes the
   // rest of a descheduled worker's share.
-  const int parts = n >= (1 << 15) && thread_count() > 1 ? (int)std::min<int64_t>(4 * thread_count(), chunks) : 1;
-  run_chunks(chunks, parts, run);
-  for (int s = 0; s < 3; ++s) {
-    double total = 0;
-    for (int64_t c = 0; c < chunks; ++c) total += partial[3 * c + s];
-    sums[s] = (float)total;
+  const int parts = total >= (1 << 15) && thread_count() > 1 ? (int)std::min<int64_t>(4 * thread_count(), count) : 1;
+  run_chunks(count, parts, run);
+  // Each tensor's chunks added in chunk order, rounded once.
+  int64_t c = 0;
+  for (size_t t = 0; t < tensors.size(); ++t) {
+    double total3[3] = {0, 0, 0};
+    for (; c < count && chunks[(size_t)c].tensor == t; ++c)
+      for (int s = 0; s < 3; ++s) total3[s] += partial[(size_t)(3 * c + s)];
+    for (int s = 0; s < 3; ++s) sums[3 * t + s] = (float)total3[s];
   }
 }
 
@@ -419,6 +450,30 @@ napi_value AdamMomentsDots(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// adamMomentsDotsMany(gs, ms, vs, ps, mOuts, vOuts, updates: Float32Array[] (one per tensor each), sums: Float32Array[3·tensors], coefficients: Float64Array[10])
+napi_value AdamMomentsDotsMany(napi_env env, napi_callback_info info) {
+  NapiArgs args(env, info, "adamMomentsDotsMany");
+  std::vector<float*> f[7];
+  std::vector<size_t> len[7];
+  for (int i = 0; i < 7; ++i) args.float32_list((size_t)i, &f[i], &len[i]);
+  size_t sums_len = 0;
+  float* sums = args.floats(7, &sums_len);
+  AdamCoefficients k;
+  if (!adam_coefficients(args, 8, &k) || args.failed) return nullptr;
+  const size_t count = f[0].size();
+  for (int i = 1; i < 7; ++i)
+    if (f[i].size() != count) return args.fail("gs, ms, vs, ps and the three output lists must hold one array per tensor"), nullptr;
+  std::vector<AdamDotsTensor> tensors;
+  for (size_t t = 0; t < count; ++t) {
+    for (int i = 1; i < 7; ++i)
+      if (len[i][t] != len[0][t]) return args.fail("each tensor's g, m, v, p and outputs must have one length"), nullptr;
+    tensors.push_back({(int64_t)len[0][t], f[0][t], f[1][t], f[2][t], f[3][t], f[4][t], f[5][t], f[6][t]});
+  }
+  if (sums_len != 3 * count) return args.fail("sums must hold 3 floats per tensor"), nullptr;
+  adam_moments_dots_many(k, tensors, sums);
+  return nullptr;
+}
+
 // adamMomentsColumnDots(g, m, v, p, mOut, vOut, update, pairs: Int32Array, cols, outputs: Float32Array[], coefficients: Float64Array[10])
 napi_value AdamMomentsColumnDots(napi_env env, napi_callback_info info) {
   NapiArgs args(env, info, "adamMomentsColumnDots");
@@ -469,6 +524,7 @@ napi_value AdampColumnStep(napi_env env, napi_callback_info info) {
 void define_adam_dots_kernels(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"adamMomentsDots", nullptr, AdamMomentsDots, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamMomentsDotsMany", nullptr, AdamMomentsDotsMany, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamMomentsColumnDots", nullptr, AdamMomentsColumnDots, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adampColumnStep", nullptr, AdampColumnStep<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adampStep", nullptr, AdampColumnStep<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
