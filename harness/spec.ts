@@ -460,6 +460,10 @@ export type ElementwiseProgramOp = (typeof ELEMENTWISE_PROGRAM_OPS)[number][0];
  * float32, in float32 ops in this order, dd = uu where r = 0, else (uu + up·(2r)) + pp·(r²)
  * (the constants 2r and r² rounded to float32), dd' = max(dd, 0), ratio = 1 where √pp or
  * √dd' is 0, else √pp / √dd' — the trust ratio ‖p‖/‖u + r·p‖ of the decayed update.
+ * With attrs `{ coefficients, count: N, trustRatioDecays: [r0, …] }` (that form for N
+ * tensors in one call): inputs `{ g0, m0, v0, p0, g1, … }` (each tensor's four of one
+ * size), outputs `[m0', v0', update0, ratio0, m1', …]`, each tensor's four as its own
+ * call with `trustRatioDecay: ri` gives them, bit for bit.
  */
 export const ADAM_MOMENTS_DOTS_KERNEL = 'AlgobenchAdamMomentsDots';
 

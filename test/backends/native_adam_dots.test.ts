@@ -5,6 +5,8 @@
  * float64 from the same float32 inputs, to 1e-4 relative, on odd sizes (one element,
  * under one 128-element group, a 16384-element chunk and a tail, many chunks split
  * between threads), with and without NAdam's look-ahead; bad input refused in one line.
+ * The three sums also bit for bit against their documented grid (chunks, lanes, float32
+ * group sums, float64 totals) computed here from the kernel's u and p.
  * Its per-column form (AdamP's: `columns` and `pairs` over g, p, u): the same m', v', u and
  * column sums against the float64 formulas to 1e-4, and bit for bit against Adam's kernel
  * then DOTS_KERNEL over (g, p, u), on odd shapes (rows not a multiple of 8, columns not of
@@ -15,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
+import { dotsKernelConfigs } from '../../harness/backends/native/kernels_dots.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
 import { ADAM_MOMENTS_DOTS_KERNEL, ADAM_MOMENTS_KERNEL, DOTS_KERNEL } from '../../harness/spec.ts';
 
@@ -107,6 +110,68 @@ describe('native Adam moments with LAMB sums', () => {
           const differs = a.findIndex((x, j) => !Object.is(x, b[j]));
           expect(differs, `${name}: first element that differs`).toBe(-1);
         }
+      });
+    });
+  }
+
+  // The three sums on their documented grid (src/adam_dots.cc, kChunk/kLanes/kGroup),
+  // computed here from the kernel's own u (checked above against Adam's kernel) and p:
+  // chunks of 16384 elements; in a chunk, lane l's float32 sum of its products in 8
+  // consecutive blocks of 16, added to the lane's float64 total; the chunk's last (under
+  // 128) elements' products each straight to lane i % 16; the lanes folded pairwise
+  // (l + l + 8, then + 4, + 2, + 1); the chunks' totals added in order, rounded once.
+  // Every product rounded to float32 (no multiply-add). Bit for bit: the sums must not
+  // depend on how the kernel's loop is arranged (one pass or two, vectors or not).
+  function add(lanes: Float64Array[], l: number, ...x: number[]) {
+    for (let s = 0; s < 3; s++) lanes[s]![l] = lanes[s]![l]! + x[s]!;
+  }
+  function gridSums(u: Float32Array, p: Float32Array): [number, number, number] {
+    const f = Math.fround;
+    const CHUNK = 16384, LANES = 16, GROUP = 8;
+    const totals = new Float64Array(3);
+    for (let c0 = 0; c0 < u.length; c0 += CHUNK) {
+      const c1 = Math.min(u.length, c0 + CHUNK);
+      const lanes = [0, 1, 2].map(() => new Float64Array(LANES));
+      let i = c0;
+      for (; i + LANES * GROUP <= c1; i += LANES * GROUP)
+        for (let l = 0; l < LANES; l++) {
+          let su = 0, sp = 0, sq = 0;
+          for (let j = 0; j < GROUP; j++) {
+            const a = u[i + j * LANES + l]!, b = p[i + j * LANES + l]!;
+            su = j === 0 ? f(a * a) : f(su + f(a * a));
+            sp = j === 0 ? f(a * b) : f(sp + f(a * b));
+            sq = j === 0 ? f(b * b) : f(sq + f(b * b));
+          }
+          add(lanes, l, su, sp, sq);
+        }
+      for (let l = 0; i < c1; i++, l = (l + 1) % LANES) {
+        add(lanes, l, f(u[i]! * u[i]!), f(u[i]! * p[i]!), f(p[i]! * p[i]!));
+      }
+      for (let s = 0; s < 3; s++) {
+        const x = lanes[s]!;
+        for (let w = LANES / 2; w >= 1; w /= 2) for (let l = 0; l < w; l++) x[l] = x[l]! + x[l + w]!;
+        totals[s] = totals[s]! + x[0]!;
+      }
+    }
+    return [f(totals[0]!), f(totals[1]!), f(totals[2]!)];
+  }
+  const GRID_SIZES: [string, number[]][] = [
+    ...SIZES,
+    ['[3, 16384] (whole chunks, no tail)', [3, 16384]],
+    ['[16384 + 128·5 + 7] (a chunk, whole groups and a tail)', [16384 + 128 * 5 + 7]],
+    ['[1024, 768] (the bench\'s largest weight)', [1024, 768]],
+  ];
+  for (const [kl, k] of ks) {
+    it.each(GRID_SIZES)(`${kl}: %s gives Σu², Σu·p, Σp² on the documented grid bit for bit`, (_, shape) => {
+      tf.tidy(() => {
+        const [g, m, v, p] = [1, 2, 3, 4].map((s) => tf.randomNormal(shape, 0, s === 3 ? 1 : 0.5, 'float32', 190 + s));
+        const vPos = tf.abs(v!);
+        const c1 = 1 - k.b1 ** k.t, c2 = 1 - k.b2 ** k.t;
+        const coefficients = [k.b1, 1 - k.b1, k.b2, 1 - k.b2, k.eps, c1, c2, k.look ? 1 : 0, k.look?.m ?? 0, k.look?.g ?? 0];
+        const out = tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: g!, m: m!, v: vPos, p: p! }, { coefficients } as never) as tf.Tensor[];
+        const want = gridSums(out[2]!.dataSync() as Float32Array, p!.dataSync() as Float32Array);
+        const got = out.slice(3).map((t) => (t.dataSync() as Float32Array)[0]!);
+        expect(got).toEqual(want);
       });
     });
   }
@@ -211,6 +276,85 @@ describe('native Adam moments with LAMB sums', () => {
       });
     });
   }
+
+  // The form for several tensors (`count`, `trustRatioDecays`; LAMB's step of every
+  // parameter in one call): each tensor's m', v', u and ratio bit for bit as its own call
+  // gives them; tensors of odd sizes, one under a group, one empty-tailed, a total above
+  // the threaded threshold, each with its own decay (0 for one).
+  const MANY: number[][] = [[333, 777], [7], [16384], [100003], [1], [129, 127]];
+  const manyRun = (decays: number[], seed: number) => {
+    const k: Coefficients = { b1: 0.9, b2: 0.999, eps: 1e-6, t: 4 };
+    const coefficients = [k.b1, 1 - k.b1, k.b2, 1 - k.b2, k.eps, 1 - k.b1 ** k.t, 1 - k.b2 ** k.t, 0, 0, 0];
+    const xs = MANY.map((shape, i) => {
+      const [g, m, v, p] = [1, 2, 3, 4].map((s) => tf.randomNormal(shape, 0, s === 3 ? 1 : 0.5, 'float32', seed + 10 * i + s));
+      return { g: g!, m: m!, v: tf.abs(v!), p: p! };
+    });
+    const inputs: Record<string, tf.Tensor> = {};
+    xs.forEach((x, i) => Object.assign(inputs, { [`g${i}`]: x.g, [`m${i}`]: x.m, [`v${i}`]: x.v, [`p${i}`]: x.p }));
+    const single = xs.map((x, i) => tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, x, { coefficients, trustRatioDecay: decays[i]! } as never) as tf.Tensor[]);
+    return { inputs, coefficients, single };
+  };
+  const sameBits = (got: tf.Tensor[], single: tf.Tensor[][]) => {
+    expect(got.length).toBe(4 * single.length);
+    single.forEach((want, i) => {
+      for (const [j, name] of ["m'", "v'", 'u', 'ratio'].entries()) {
+        const a = got[4 * i + j]!.dataSync() as Float32Array, b = want[j]!.dataSync() as Float32Array;
+        expect(got[4 * i + j]!.shape, `tensor ${i} ${name} shape`).toEqual(want[j]!.shape);
+        expect(a.findIndex((x, e) => !Object.is(x, b[e])), `tensor ${i} ${name}: first element that differs`).toBe(-1);
+      }
+    });
+  };
+  it('several tensors in one call give each tensor\'s own call\'s bits', () => {
+    tf.tidy(() => {
+      const decays = [0.01, 0, 0.3, 0.05, 0.01, 0.2];
+      const { inputs, coefficients, single } = manyRun(decays, 300);
+      const got = tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, inputs, { coefficients, count: MANY.length, trustRatioDecays: decays } as never) as tf.Tensor[];
+      sameBits(got, single);
+    });
+  });
+
+  it('several tensors on an addon without adamMomentsDotsMany give the same bits', () => {
+    const real = loadNativeAddon()! as unknown as Record<string, unknown>;
+    const stale = Object.fromEntries(Object.getOwnPropertyNames(real).filter((n) => n !== 'adamMomentsDotsMany').map((n) => [n, real[n]]));
+    const config = dotsKernelConfigs(stale as never).find((c) => c.kernelName === ADAM_MOMENTS_DOTS_KERNEL)!;
+    const current = tf.getKernel(ADAM_MOMENTS_DOTS_KERNEL, 'wasm')!;
+    tf.tidy(() => {
+      const decays = [0, 0.01, 0.01, 0.02, 0, 0.1];
+      const { inputs, coefficients, single } = manyRun(decays, 400);
+      tf.unregisterKernel(ADAM_MOMENTS_DOTS_KERNEL, 'wasm');
+      tf.registerKernel(config);
+      try {
+        const got = tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, inputs, { coefficients, count: MANY.length, trustRatioDecays: decays } as never) as tf.Tensor[];
+        sameBits(got, single);
+      } finally {
+        tf.unregisterKernel(ADAM_MOMENTS_DOTS_KERNEL, 'wasm');
+        tf.registerKernel(current);
+      }
+    });
+  });
+
+  it('refuses a bad several-tensor form in one line', () => {
+    const x = tf.zeros([6]);
+    const y = tf.zeros([5]);
+    const coefficients = [0.9, 0.1, 0.999, 0.001, 1e-8, 1, 1, 0, 0, 0];
+    const run = (inputs: Record<string, tf.Tensor>, attrs: object) => () => tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, inputs, { coefficients, ...attrs } as never);
+    const two = { g0: x, m0: x, v0: x, p0: x, g1: y, m1: y, v1: y, p1: y };
+    expect(run(two, { count: 2, trustRatioDecays: [0.1] })).toThrow(/trustRatioDecays must be 2 finite numbers/);
+    expect(run(two, { count: 2, trustRatioDecays: [0.1, Number.NaN] })).toThrow(/trustRatioDecays must be 2 finite numbers/);
+    expect(run(two, { count: 0, trustRatioDecays: [] })).toThrow(/count must be a positive integer/);
+    expect(run({ ...two, p1: x }, { count: 2, trustRatioDecays: [0.1, 0.1] })).toThrow(/g1, m1, v1, p1 must be float32 tensors of one size/);
+    expect(run({ g0: x, m0: x, v0: x }, { count: 1, trustRatioDecays: [0.1] })).toThrow(/g0, m0, v0, p0 must be float32/);
+    tf.dispose([x, y]);
+  });
+
+  it('adamMomentsDotsMany refuses mismatched lists in one line', () => {
+    const addon = loadNativeAddon()!;
+    const a = new Float32Array(4), b = new Float32Array(3);
+    const c = new Float64Array(10);
+    expect(() => addon.adamMomentsDotsMany!([a], [a], [a], [a], [a], [a], [], new Float32Array(3), c)).toThrow(/adamMomentsDotsMany: .*one array per tensor/);
+    expect(() => addon.adamMomentsDotsMany!([a], [a], [a], [b], [a], [a], [a], new Float32Array(3), c)).toThrow(/adamMomentsDotsMany: .*one length/);
+    expect(() => addon.adamMomentsDotsMany!([a], [a], [a], [a], [a], [a], [a], new Float32Array(2), c)).toThrow(/adamMomentsDotsMany: sums must hold 3 floats per tensor/);
+  });
 
   it('trust ratio is 1 where p is 0 or the decayed update is 0', () => {
     tf.tidy(() => {

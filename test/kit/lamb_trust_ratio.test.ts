@@ -5,7 +5,7 @@
  * ops in the same order. On wasm with the native kernels, 12 steps of both chains from
  * the same parameters (a decay mask that skips the bias and the norm scale, so the
  * rates differ per parameter; a zero bias, whose ratio is 1), compared bit for bit; and
- * the ratio form is the one `lamb` runs.
+ * the ratio form, every tensor in one call per step, is the one `lamb` runs.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -61,7 +61,14 @@ describe.runIf(loadNativeAddon() !== undefined)('LAMB: the trust ratio from Adam
       run(lamb({ lr: 1e-2, weightDecay: 0.05, decayMask: 'no_bias_norm' }));
       const calls = runKernel.mock.calls.filter(([name]) => name === ADAM_MOMENTS_DOTS_KERNEL);
       expect(calls.length).toBeGreaterThan(0);
-      expect(calls.every(([, , attrs]) => typeof (attrs as Record<string, unknown>)['trustRatioDecay'] === 'number')).toBe(true);
+      // One call per step for every tensor, with each tensor's decay (0 for the masked bias and norm).
+      expect(calls.length).toBe(12);
+      for (const [, inputs, attrs] of calls) {
+        const a = attrs as Record<string, unknown>;
+        expect(a['count']).toBe(Object.keys(SHAPES).length);
+        expect(Object.keys(inputs as object).length).toBe(4 * Object.keys(SHAPES).length);
+        expect(a['trustRatioDecays']).toEqual([0.05, 0, 0, 0.05]);
+      }
     } finally {
       runKernel.mockRestore();
     }

@@ -96,6 +96,12 @@ export interface NativeAddon {
    */
   adamMomentsDots?(g: Float32Array, m: Float32Array, v: Float32Array, p: Float32Array, mOut: Float32Array, vOut: Float32Array, update: Float32Array, sums: Float32Array, coefficients: Float64Array): void;
   /**
+   * adamMomentsDots of several tensors in one call (one job of the thread pool; each tensor's sums with
+   * adamMomentsDots's bits): one Float32Array per tensor in each list, sums 3 floats per tensor. Absent from
+   * addons built before it.
+   */
+  adamMomentsDotsMany?(gs: Float32Array[], ms: Float32Array[], vs: Float32Array[], ps: Float32Array[], mOuts: Float32Array[], vOuts: Float32Array[], updates: Float32Array[], sums: Float32Array, coefficients: Float64Array): void;
+  /**
    * Adafactor's factored second moment of a [rows, cols] matrix (src/factored_rms.cc; FACTORED_RMS_KERNEL in
    * harness/spec.ts): new row and column states, their factors, u, and Σu², Σp² into sums. coefficients: beta,
    * 1−beta, the row and column sums' eps terms, their divisors, d0, sumU, sumP. Absent from addons built before it.

@@ -86,12 +86,53 @@ function adamOperands(kernel: string, args: KernelArgs): { ins: tf.TensorInfo[];
   return { ins, coefficients, shape };
 }
 
+/**
+ * ADAM_MOMENTS_DOTS_KERNEL's form for several tensors (attrs `count`, `trustRatioDecays`):
+ * inputs g0, m0, v0, p0, g1, ...; outputs m', v', u and the trust ratio of each tensor in
+ * turn; one native call for all (adamMomentsDotsMany), each tensor as its own call computes it.
+ */
+function adamMomentsDotsMany(addon: NativeAddon, args: KernelArgs, count: unknown): tf.TensorInfo[] {
+  const decays = args.attrs?.['trustRatioDecays'] as unknown;
+  if (!(Number.isInteger(count) && (count as number) >= 1)) throw new Error(`${ADAM_MOMENTS_DOTS_KERNEL}: count must be a positive integer; got ${String(count)}`);
+  if (!Array.isArray(decays) || decays.length !== count || decays.some((r) => !(typeof r === 'number' && Number.isFinite(r)))) {
+    throw new Error(`${ADAM_MOMENTS_DOTS_KERNEL}: trustRatioDecays must be ${String(count)} finite numbers (one per tensor); got ${JSON.stringify(decays)}`);
+  }
+  const n = count as number;
+  const coefficients = Float64Array.from((args.attrs?.['coefficients'] as number[] | undefined) ?? []);
+  if (coefficients.length !== 10) throw new Error(`${ADAM_MOMENTS_DOTS_KERNEL}: coefficients must be 10 numbers`);
+  const ins = Array.from({ length: n }, (_, i) => (['g', 'm', 'v', 'p'] as const).map((k) => args.inputs[`${k}${i}`]));
+  for (const [i, t] of ins.entries()) {
+    const size = t[0] === undefined ? -1 : product(t[0].shape);
+    if (t.some((x) => x === undefined || x.dtype !== 'float32' || product(x.shape) !== size)) {
+      throw new Error(`${ADAM_MOMENTS_DOTS_KERNEL}: g${i}, m${i}, v${i}, p${i} must be float32 tensors of one size (count ${n})`);
+    }
+  }
+  const backend = wasmBackend(args);
+  // Outputs first: making one may grow the wasm heap and detach earlier views.
+  const outs = ins.map((t) => [0, 1, 2].map(() => backend.makeOutput([...t[0]!.shape], 'float32')));
+  const ratios = ins.map(() => backend.makeOutput([], 'float32'));
+  const f = (t: tf.TensorInfo) => heap(backend, t) as Float32Array;
+  const sums = new Float32Array(3 * n);
+  const lists = [0, 1, 2, 3].map((j) => ins.map((t) => f(t[j]!)));
+  const outLists = [0, 1, 2].map((j) => outs.map((o) => f(o[j]!)));
+  if (typeof addon.adamMomentsDotsMany === 'function') {
+    addon.adamMomentsDotsMany(lists[0]!, lists[1]!, lists[2]!, lists[3]!, outLists[0]!, outLists[1]!, outLists[2]!, sums, coefficients);
+  } else {
+    // An addon built before the many-tensor call: one call per tensor (the same bits).
+    for (let i = 0; i < n; i++) addon.adamMomentsDots!(lists[0]![i]!, lists[1]![i]!, lists[2]![i]!, lists[3]![i]!, outLists[0]![i]!, outLists[1]![i]!, outLists[2]![i]!, sums.subarray(3 * i, 3 * i + 3), coefficients);
+  }
+  for (let i = 0; i < n; i++) f(ratios[i]!)[0] = trustRatio(sums.subarray(3 * i, 3 * i + 3), decays[i] as number);
+  return outs.flatMap((o, i) => [...o, ratios[i]!]);
+}
+
 /** Adam's step and LAMB's three sums (or its trust ratio), or AdamP's per-column sums (ADAM_MOMENTS_DOTS_KERNEL), in one threaded pass (src/adam_dots.cc). */
 function adamMomentsDotsKernel(addon: NativeAddon): tf.KernelConfig {
   return {
     kernelName: ADAM_MOMENTS_DOTS_KERNEL,
     backendName: 'wasm',
     kernelFunc: (args: KernelArgs) => {
+      const count = args.attrs?.['count'];
+      if (count !== undefined) return adamMomentsDotsMany(addon, args, count);
       const { ins, coefficients, shape } = adamOperands(ADAM_MOMENTS_DOTS_KERNEL, args);
       const backend = wasmBackend(args);
       const f = (t: tf.TensorInfo) => heap(backend, t) as Float32Array;

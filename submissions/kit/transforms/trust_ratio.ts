@@ -95,7 +95,8 @@ export interface TrustRatioDecay {
  * uses them instead of reading u and p again. So LAMB costs Adam's pass and the final
  * program's. Told the decay that follows (`trustRatio`, as `lamb` does), the kernel
  * hands back the ratio ‖p‖/‖u + rate·p‖ itself in the float32 ops of that transform's
- * program (the same bits), so the final program is u + rate·p times one scalar.
+ * program (the same bits), so the final program is u + rate·p times one scalar; and then
+ * every tensor's step is one kernel call (its `count` form), not one call per tensor.
  * Without the kernel (or fused ops off) it is `scaleByAdam`.
  */
 export function scaleByAdamWithNorms(
@@ -121,14 +122,26 @@ export function scaleByAdamWithNorms(
       const mu: Record<string, tf.Tensor> = {};
       const nu: Record<string, tf.Tensor> = {};
       const updates: Record<string, tf.Tensor> = {};
+      if (trust !== undefined && names.length > 0) {
+        // With the decay known, the kernel hands back each tensor's trust ratio (one scalar), not the
+        // three sums, and takes every tensor in one call (the same bits as a call per tensor).
+        const rates = names.map((n) => (trust.rate !== 0 && decays!(info.types[n] ?? 'weight', n) ? trust.rate : 0));
+        const inputs: Record<string, tf.Tensor> = {};
+        names.forEach((n, i) => {
+          [inputs[`g${i}`], inputs[`m${i}`], inputs[`v${i}`], inputs[`p${i}`]] = [grads[n]!, state.mu[n]!, state.nu[n]!, params[n]!];
+        });
+        const out = tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, inputs, { coefficients, count: names.length, trustRatioDecays: rates }) as tf.Tensor[];
+        names.forEach((n, i) => {
+          [mu[n], nu[n], updates[n]] = [out[4 * i]!, out[4 * i + 1]!, out[4 * i + 2]!];
+          normsOf.set(out[4 * i + 2]!, { p: params[n]!, ratio: out[4 * i + 3]!, rate: rates[i]! });
+        });
+        return { updates, state: { count, mu, nu } };
+      }
       for (const n of names) {
         const p = params[n]!;
-        // With the decay known, the kernel hands back the trust ratio (one scalar), not the three sums.
-        const rate = trust === undefined ? undefined : trust.rate !== 0 && decays!(info.types[n] ?? 'weight', n) ? trust.rate : 0;
-        const attrs: tf.NamedAttrMap = rate === undefined ? { coefficients } : { coefficients, trustRatioDecay: rate };
-        const out = tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: grads[n]!, m: state.mu[n]!, v: state.nu[n]!, p }, attrs) as tf.Tensor[];
+        const out = tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: grads[n]!, m: state.mu[n]!, v: state.nu[n]!, p }, { coefficients }) as tf.Tensor[];
         [mu[n], nu[n], updates[n]] = [out[0]!, out[1]!, out[2]!];
-        normsOf.set(out[2]!, rate === undefined ? { p, sums: out.slice(3) } : { p, ratio: out[3]!, rate });
+        normsOf.set(out[2]!, { p, sums: out.slice(3) });
       }
       return { updates, state: { count, mu, nu } };
     },

@@ -16,6 +16,15 @@ namespace algobench {
 void adam_moments_dots(const AdamCoefficients& k, int64_t n, const float* g, const float* m, const float* v, const float* p,
                        float* m_out, float* v_out, float* update, float sums[3]);
 
+// adam_moments_dots of several tensors in one job of the pool (all their chunks, each
+// tensor on its own grid): sums[3t..3t+2] are tensor t's, with adam_moments_dots's bits.
+struct AdamDotsTensor {
+  int64_t n;
+  const float *g, *m, *v, *p;
+  float *m_out, *v_out, *update;
+};
+void adam_moments_dots_many(const AdamCoefficients& k, const std::vector<AdamDotsTensor>& tensors, float* sums);
+
 // As adam_moments, and in the same pass AdamP's per-column sums: for each pair k of
 // indices into (0 g, 1 p, 2 the update u), out[k][c] = Σ_r x[a_k][r, c]·x[b_k][r, c] over
 // the [rows, cols] view, on DOTS_KERNEL's column grid (dots.h), so the sums have its bits.
@@ -37,7 +46,7 @@ struct AdamPProjection {
 void adamp_column_step(const AdamCoefficients& k, const AdamPProjection& o, int64_t rows, int64_t cols, const float* g, const float* m,
                        const float* v, const float* p, float* m_out, float* v_out, float* update, float* factor, bool step = false);
 
-// Adds `adamMomentsDots`, `adamMomentsColumnDots`, `adampColumnStep` and `adampStep` to the addon's exports.
+// Adds `adamMomentsDots`, `adamMomentsDotsMany`, `adamMomentsColumnDots`, `adampColumnStep` and `adampStep` to the addon's exports.
 void define_adam_dots_kernels(napi_env env, napi_value exports);
 
 }  // namespace algobench
