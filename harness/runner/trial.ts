@@ -379,15 +379,16 @@ export function forbiddenMessage(err: unknown): string | undefined {
   return undefined;
 }
 
-/** Mean loss and gradients with respect to every parameter. */
 /**
  * One loss-and-gradients pass of the workload on two training examples, everything
  * freed after. It compiles and allocates what the first real step would (the backend
  * probe runs it to see that training works; the trial process, off the clock, so
- * that the first timed step does not carry that cost).
+ * that the first timed step does not carry that cost). Answers the bytes of the
+ * parameters it trained (the trial process sizes its heap reservation by them).
  */
-export function trainingPassOnce(workload: Workload, batchSize = 2, passes = 1): void {
+export function trainingPassOnce(workload: Workload, batchSize = 2, passes = 1): number {
   const init = workload.initParams(0);
+  const paramBytes = Object.values(init.params).reduce((sum, t) => sum + t.size * 4, 0);
   const batch = workload.getBatch(Int32Array.from({ length: Math.min(batchSize, workload.trainSize) }, (_, i) => i));
   try {
     for (let i = 0; i < passes; i++) {
@@ -398,8 +399,10 @@ export function trainingPassOnce(workload: Workload, batchSize = 2, passes = 1):
   } finally {
     disposeAll([init.params, batch]);
   }
+  return paramBytes;
 }
 
+/** Mean loss and gradients with respect to every parameter. */
 export function lossAndGrads(workload: Workload, params: TensorMap, batch: Batch): LossAndGrads {
   const names = Object.keys(params);
   const { value, grads } = tf.valueAndGrads((...tensors: tf.Tensor[]) => {

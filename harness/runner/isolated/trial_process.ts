@@ -22,7 +22,6 @@ import { scheduleFromSpec } from '../eval_schedule.ts';
 import { forbiddenMessage, runTrial, trainingPassOnce, type Evaluator } from '../trial.ts';
 import { lockDown } from './lockdown.ts';
 import { reserveTrialHeap } from '../../backends/wasm/heap_reserve.ts';
-import { disposeAll } from '../tensors.ts';
 import { paceMeter, START_PACE, type PaceMeter } from '../pace.ts';
 import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
 
@@ -72,11 +71,7 @@ const remoteEvaluator: Evaluator = (params: TensorMap) => {
  * trial took ~9,500 page faults on the clock without it and ~1,100 with it.
  */
 function warmUp(workload: Workload): void {
-  trainingPassOnce(workload, 128, 3);
-  const { params } = workload.initParams(0);
-  const paramBytes = Object.values(params).reduce((sum, t) => sum + t.size * 4, 0);
-  disposeAll(params);
-  reserveTrialHeap(paramBytes);
+  reserveTrialHeap(trainingPassOnce(workload, 128, 3));
 }
 
 async function run(start: Start): Promise<void> {
