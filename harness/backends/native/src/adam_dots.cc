@@ -292,8 +292,11 @@ __attribute__((optimize("fp-contract=off"))) void adamp_column_step(const AdamCo
     factor[c] = o.wd == 0.0f ? -radial : decay - radial;
   }
   if (!step) return;
-  // The step u + W·factor, row by row (the factor repeated along the rows), in place.
-  split_range(rows, 3 * rows * cols, [&](int64_t r0, int64_t r1) { adamp_step_rows(p, factor, update, r0, r1, cols); });
+  // The step u + W·factor, row by row (the factor repeated along the rows), in place; on
+  // the pool's threads where the first pass was (from 2^15 elements), not from 2^15
+  // elements touched: a 256x64 weight's first pass runs on this thread, and waking the
+  // pool for its 16384-element step cost more than the step.
+  split_range(rows, rows * cols, [&](int64_t r0, int64_t r1) { adamp_step_rows(p, factor, update, r0, r1, cols); });
 }
 
 namespace {
