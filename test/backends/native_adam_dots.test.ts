@@ -67,6 +67,9 @@ describe('native Adam moments with LAMB sums', () => {
   const ks: [string, Coefficients][] = [
     ['Adam, step 3', { b1: 0.9, b2: 0.999, eps: 1e-6, t: 3 }],
     ['NAdam look-ahead, step 1, large eps', { b1: 0.8, b2: 0.99, eps: 1e-2, t: 1, look: { m: 0.8 / 0.2, g: 0.2 / 0.2 } }],
+    // A look-ahead whose g·look_g is not exact in float32 (step 1's look_g is 1), so that a
+    // multiply-add fused on one side and not the other shows in the bits.
+    ['NAdam look-ahead, step 3', { b1: 0.9, b2: 0.999, eps: 1e-8, t: 3, look: { m: 0.9 / (1 - 0.9 ** 4), g: 0.1 / (1 - 0.9 ** 3) } }],
   ];
   for (const [kl, k] of ks) {
     it.each(SIZES)(`${kl}: %s matches the float64 formulas`, (_, shape) => {

@@ -88,11 +88,18 @@ export function scaleByShampoo(options: ShampooScalingOptions = {}): GradientTra
   }
   if (b2 !== undefined && !(b2 > 0 && b2 <= 1)) throw new RangeError(`shampoo: b2 must be in (0, 1] (got ${b2})`);
   if (!(eps > 0)) throw new RangeError(`shampoo: eps must be > 0 (got ${eps})`);
-  // S·b2 + X·(1−b2) as one program (one kernel call where the backend has it, not three ops).
-  const accumulate = (s: tf.Tensor, x: tf.Tensor): tf.Tensor => {
-    if (b2 === undefined || b2 === 1) return tf.add(s, x);
+  // S·b2 + X·(1−b2) (or S + X) as one program of its own. On a step that refreshes the
+  // roots it runs at once (the roots read it); otherwise it is left to the chain's
+  // `materialize`, so that every statistic of the step (L and R of each matrix: programs
+  // of one code) is one ELEMENTWISE_PROGRAMS_KERNEL call, not one call each, and may
+  // write over the old statistic. The same ops, so the same bits.
+  const accumulate = (s: tf.Tensor, x: tf.Tensor): Expr => {
     const a = new ElementwiseProgram(s.shape);
-    return a.run([a.add(a.mul(s, b2), a.mul(x, 1 - b2))])[0]!;
+    return b2 === undefined || b2 === 1 ? a.add(s, x) : a.add(a.mul(s, b2), a.mul(x, 1 - b2));
+  };
+  const accumulateNow = (s: tf.Tensor, x: tf.Tensor): tf.Tensor => {
+    const e = accumulate(s, x);
+    return e.program.run([e])[0]!;
   };
   const matrixOf = (p: tf.Tensor) => shampooMatrixShape(p.shape, maxDim);
   const needsDiag = (p: tf.Tensor) => matrixOf(p) === null || graft === 'adagrad';
@@ -121,8 +128,8 @@ export function scaleByShampoo(options: ShampooScalingOptions = {}): GradientTra
     // of that pass or of one dots pass over the two-sided direction.
     updateElementwise: (grads, state) => {
       const refresh = state.count % updateEvery === 0;
-      const left: Record<string, tf.Tensor> = {};
-      const right: Record<string, tf.Tensor> = {};
+      const left: Record<string, tf.Tensor | Expr> = {};
+      const right: Record<string, tf.Tensor | Expr> = {};
       const leftRoot: Record<string, tf.Tensor> = {};
       const rightRoot: Record<string, tf.Tensor> = {};
       const diag: Record<string, tf.Tensor | Expr> = {};
@@ -159,10 +166,20 @@ export function scaleByShampoo(options: ShampooScalingOptions = {}): GradientTra
           if (graft === 'sgd') targetSquares = dots([g], [[0, 0]])[0]!;
         }
         const g2 = g.shape.length === 2 && g.shape[0] === shape[0] ? g : tf.reshape(g, shape);
-        left[n] = accumulate(state.left[n]!, tf.matMul(g2, g2, false, true));
-        right[n] = accumulate(state.right[n]!, tf.matMul(g2, g2, true, false));
-        leftRoot[n] = refresh ? inverseFourthRoot(left[n]!, eps) : state.leftRoot[n]!;
-        rightRoot[n] = refresh ? inverseFourthRoot(right[n]!, eps) : state.rightRoot[n]!;
+        const gramLeft = tf.matMul(g2, g2, false, true);
+        const gramRight = tf.matMul(g2, g2, true, false);
+        if (refresh) {
+          const l = accumulateNow(state.left[n]!, gramLeft);
+          const r = accumulateNow(state.right[n]!, gramRight);
+          [left[n], right[n]] = [l, r];
+          leftRoot[n] = inverseFourthRoot(l, eps);
+          rightRoot[n] = inverseFourthRoot(r, eps);
+        } else {
+          left[n] = accumulate(state.left[n]!, gramLeft);
+          right[n] = accumulate(state.right[n]!, gramRight);
+          leftRoot[n] = state.leftRoot[n]!;
+          rightRoot[n] = state.rightRoot[n]!;
+        }
         const product = tf.matMul(tf.matMul(leftRoot[n]!, g2), rightRoot[n]!);
         const direction = g.shape.length === 2 ? product : tf.reshape(product, g.shape);
         if (targetSquares === undefined) {

@@ -174,40 +174,55 @@ __attribute__((noinline)) void adam_chunk_sums(const AdamCoefficients& k, int64_
 #undef ALGOBENCH_ROUNDED
 #endif
 
-// AdamP's pairs ⟨g, p⟩, ‖g‖², ‖p‖², ⟨p, u⟩ over w columns of one row, into the group's
-// float32 sums acc[q·stride + c] for pair q: the row's products (kFirst: the group's
-// first row) or acc + the row's products. Over kColumnGroup rows in row order, then
-// added to the column's float64 partial, these are dots.cc's rows_dot sums pair by pair
-// (the same float32 products and additions in the same order); here the row's g, p and u
-// are read once for all four, from L1, right after Adam's step wrote u.
-template <bool kFirst>
-__attribute__((noinline, optimize("fp-contract=off"))) void adamp_row(const float* __restrict g, const float* __restrict p,
-                                                                      const float* __restrict u, float* __restrict acc, int64_t stride,
-                                                                      int64_t w) {
+// One row of AdamP's per-column pass: Adam's step over the row's w columns and, while g,
+// p and u are in registers, AdamP's pairs ⟨g, p⟩, ‖g‖², ‖p‖², ⟨p, u⟩ into the group's
+// float32 sums acc[q·stride + c] for pair q: the row's products (kFirst: the group's first
+// row) or acc + the row's products. Over kColumnGroup rows in row order, then added to the
+// column's float64 partial, these are dots.cc's rows_dot sums pair by pair (the same
+// float32 products and additions in the same order).
+// m', v' and u have adam_range's bits: the products must round on their own (no fused
+// multiply-add, so fp-contract=off here), and the three multiply-adds that the compiler
+// contracts in adam_range (its first product fused: m·b1 + (g·(1−b1)), v·b2 + ((g·g)·(1−b2))
+// and NAdam's m'·look_m + g·look_g) are written as the fmaf they compile to there. The
+// bit-for-bit tests against ADAM_MOMENTS_DOTS_KERNEL (native_adamp, native_adam_dots) hold
+// the two to each other. One loop, not Adam's step then a second loop over the row from
+// L1: one thread, 1024x768, 2.0x Adam's step alone, was 2.5-2.8x.
+template <bool kNesterov, bool kFirst>
+__attribute__((noinline, optimize("fp-contract=off"))) void adamp_row(const AdamCoefficients& k, const float* __restrict g,
+                                                                      const float* __restrict m, const float* __restrict v,
+                                                                      const float* __restrict p, float* __restrict m_out,
+                                                                      float* __restrict v_out, float* __restrict update,
+                                                                      float* __restrict acc, int64_t stride, int64_t w) {
+  const float b1 = k.b1, one_minus_b1 = k.one_minus_b1, b2 = k.b2, one_minus_b2 = k.one_minus_b2;
+  const float c1 = k.c1, c2 = k.c2, eps = k.eps, look_m = k.look_m, look_g = k.look_g;
   float* __restrict a0 = acc;
   float* __restrict a1 = acc + stride;
   float* __restrict a2 = acc + 2 * stride;
   float* __restrict a3 = acc + 3 * stride;
   for (int64_t c = 0; c < w; ++c) {
-    const float gi = g[c], pi = p[c], ui = u[c];
-    const float x0 = gi * pi, x1 = gi * gi, x2 = pi * pi, x3 = pi * ui;
+    const float gi = g[c], pi = p[c];
+    const float gg = gi * gi;
+    const float mi = __builtin_fmaf(m[c], b1, gi * one_minus_b1);
+    const float vi = __builtin_fmaf(v[c], b2, gg * one_minus_b2);
+    const float mhat = kNesterov ? __builtin_fmaf(mi, look_m, gi * look_g) : mi / c1;
+    const float ui = mhat / (std::sqrt(vi / c2) + eps);
+    m_out[c] = mi;
+    v_out[c] = vi;
+    update[c] = ui;
+    const float x0 = gi * pi, x2 = pi * pi, x3 = pi * ui;
     if (kFirst) {
       a0[c] = x0;
-      a1[c] = x1;
+      a1[c] = gg;
       a2[c] = x2;
       a3[c] = x3;
     } else {
       a0[c] = a0[c] + x0;
-      a1[c] = a1[c] + x1;
+      a1[c] = a1[c] + gg;
       a2[c] = a2[c] + x2;
       a3[c] = a3[c] + x3;
     }
   }
 }
-
-// The width of the blocks in which a row takes Adam's step then AdamP's products: short
-// enough that the products read g, p and u back from L1 while the next block's divisions run.
-constexpr int64_t kRowBlock = 128;
 
 }  // namespace
 
@@ -288,40 +303,44 @@ void adam_moments_column_dots(const AdamCoefficients& k, int64_t rows, int64_t c
   const int64_t chunks = (rows + per_chunk - 1) / per_chunk;
   // The chunks' float64 partials (16·pairs·cols doubles: 384 KiB for AdamP's 768 columns),
   // kept from call to call: a fresh allocation of that size is a fresh mapping whose pages
-  // fault in on every call. Each chunk zeroes its own partials.
+  // fault in on every call. Each chunk writes its own partials first.
   // (A local reference: the pool's threads must see this thread's buffer, not their own.)
   static thread_local std::vector<double> kept;
   std::vector<double>& partial = kept;
   partial.resize((size_t)(chunks * np * cols));
-  // DOTS_KERNEL's column loop (dots.cc), with Adam's step of each block of kRowBlock
-  // columns of a row just before the block's products, so that u, g and p are read from
-  // L1, not memory, and every array is read and written once, row after row (linearly).
-  // AdamP's four pairs: each row's products go to the group's float32 sums (adamp_row,
-  // 4·cols floats per chunk), added to the float64 partials after kColumnGroup rows; each
-  // column's sums see the same float32 products and additions in the same order as
-  // dots.cc's, so the bits are DOTS_KERNEL's. One thread, 1024x768, min of 200 vs one
-  // Adam pass: 1.6x (was 2.0x: Adam's step over a group's 8 rows, then the sums over
-  // 256-column blocks of the 8 rows from L2; whole rows: 2.0x; the group's 8 rows of a
-  // block at once, any block width: 2.1-2.4x).
+  // DOTS_KERNEL's column loop (dots.cc) with Adam's step taken row by row in the same
+  // loop as AdamP's four products (adamp_row), so that every array is read and written
+  // once, row after row (linearly), and u, g and p are not read back. The row's products
+  // go to the group's float32 sums (4·cols floats per thread, written by the group's first
+  // row, so never zeroed), added to the float64 partials after kColumnGroup rows (the
+  // first group's assigned, so the partials are zeroed only for a chunk without a group);
+  // each column's sums see the same float32 products and additions in the same order as
+  // dots.cc's, so the bits are DOTS_KERNEL's.
   // Other pairs: Adam's step over the group's rows, then column_block_sums.
   const bool adamp_pairs = pairs == std::vector<int32_t>{0, 1, 0, 0, 1, 1, 1, 2};
+  using Row = void (*)(const AdamCoefficients&, const float*, const float*, const float*, const float*, float*, float*, float*, float*,
+                       int64_t, int64_t);
+  const Row first_row = k.nesterov ? adamp_row<true, true> : adamp_row<false, true>;
+  const Row next_row = k.nesterov ? adamp_row<true, false> : adamp_row<false, false>;
   auto run_chunk = [&](int64_t c) {
     double* part = partial.data() + c * np * cols;
-    std::fill(part, part + np * cols, 0.0);
-    const int64_t r1 = std::min(rows, (c + 1) * per_chunk);
-    int64_t r = c * per_chunk;
-    std::vector<float> group(adamp_pairs ? (size_t)(4 * cols) : 0);
+    const int64_t r0 = c * per_chunk, r1 = std::min(rows, (c + 1) * per_chunk);
+    const bool assign = adamp_pairs && r0 + kColumnGroup <= r1;
+    if (!assign) std::fill(part, part + np * cols, 0.0);
+    int64_t r = r0;
+    static thread_local std::vector<float> group_kept;
+    std::vector<float>& group = group_kept;
+    if (adamp_pairs) group.resize((size_t)(4 * cols));
     for (; r + kColumnGroup <= r1; r += kColumnGroup) {
       if (adamp_pairs) {
         for (int i = 0; i < kColumnGroup; ++i) {
-          for (int64_t c0 = 0; c0 < cols; c0 += kRowBlock) {
-            const int64_t at = (r + i) * cols + c0, w = std::min(kRowBlock, cols - c0);
-            adam(at, at + w);
-            if (i == 0) adamp_row<true>(g + at, p + at, update + at, group.data() + c0, cols, w);
-            else adamp_row<false>(g + at, p + at, update + at, group.data() + c0, cols, w);
-          }
+          const int64_t at = (r + i) * cols;
+          (i == 0 ? first_row : next_row)(k, g + at, m + at, v + at, p + at, m_out + at, v_out + at, update + at, group.data(), cols, cols);
         }
-        for (int64_t j = 0; j < 4 * cols; ++j) part[j] += (double)group[(size_t)j];
+        if (r == r0)
+          for (int64_t j = 0; j < 4 * cols; ++j) part[j] = (double)group[(size_t)j];
+        else
+          for (int64_t j = 0; j < 4 * cols; ++j) part[j] += (double)group[(size_t)j];
         continue;
       }
       adam(r * cols, (r + kColumnGroup) * cols);
@@ -409,8 +428,11 @@ __attribute__((optimize("fp-contract=off"))) void adamp_column_step(const AdamCo
     factor[c] = o.wd == 0.0f ? -radial : decay - radial;
   }
   if (!step) return;
-  // The step u + W·factor, row by row (the factor repeated along the rows), in place.
-  split_range(rows, 3 * rows * cols, [&](int64_t r0, int64_t r1) { adamp_step_rows(p, factor, update, r0, r1, cols); });
+  // The step u + W·factor, row by row (the factor repeated along the rows), in place; on
+  // the pool's threads where the first pass was (from 2^15 elements), not from 2^15
+  // elements touched: a 256x64 weight's first pass runs on this thread, and waking the
+  // pool for its 16384-element step cost more than the step.
+  split_range(rows, rows * cols, [&](int64_t r0, int64_t r1) { adamp_step_rows(p, factor, update, r0, r1, cols); });
 }
 
 namespace {

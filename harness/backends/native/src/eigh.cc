@@ -29,6 +29,18 @@ namespace algobench {
 
 namespace {
 
+// An n×n work matrix for one call: kept from call to call on this thread (`kept`) up to
+// 2^19 doubles (4 MiB, n ≤ 724), else `own`, the call's. A fresh allocation of a matrix's
+// size is a fresh mapping whose pages fault in on every call: with three per call, a
+// 256x256 root spent ~30% of its time in page faults and zeroing (perf, standalone).
+// Not zeroed: every caller writes the whole matrix before reading it.
+double* work_matrix(std::vector<double>& kept, std::vector<double>& own, int64_t n) {
+  const size_t count = (size_t)(n * n);
+  std::vector<double>& buf = count <= (size_t{1} << 19) ? kept : own;
+  if (buf.size() < count) buf.resize(count);
+  return buf.data();
+}
+
 // a (n×n, row-major, symmetric) → diagonal d, subdiagonal e (e[i] couples i and i+1),
 // and w = Qᵀ (row-major) with a = Q·T·Qᵀ. `a` is overwritten.
 void tridiagonalize(double* a, int64_t n, double* d, double* e, double* w) {
@@ -76,7 +88,10 @@ void tridiagonalize(double* a, int64_t n, double* d, double* e, double* w) {
   }
   if (n >= 1) d[n - 1] = a[(n - 1) * n + n - 1];
   // Q = H₀·H₁·…·H_{n−3}, built from the right end: Q ← H_k·Q touches rows and columns k+1..
-  std::vector<double> q(n * n, 0.0);
+  static thread_local std::vector<double> kept;
+  std::vector<double> own;
+  double* q = work_matrix(kept, own, n);
+  std::fill(q, q + n * n, 0.0);
   for (int64_t i = 0; i < n; ++i) q[i * n + i] = 1;
   for (int64_t k = n - 3; k >= 0; --k) {
     if (beta[k] == 0) continue;
@@ -85,12 +100,12 @@ void tridiagonalize(double* a, int64_t n, double* d, double* e, double* w) {
     // u = vᵀ·Q_sub (a row), then Q_sub ← Q_sub − β·v·u.
     std::fill(v.begin(), v.begin() + m, 0.0);
     for (int64_t i = 0; i < m; ++i) {
-      const double* row = q.data() + (k + 1 + i) * n + k + 1;
+      const double* row = q + (k + 1 + i) * n + k + 1;
       const double xi = x[i];
       for (int64_t j = 0; j < m; ++j) v[j] += xi * row[j];
     }
     for (int64_t i = 0; i < m; ++i) {
-      double* row = q.data() + (k + 1 + i) * n + k + 1;
+      double* row = q + (k + 1 + i) * n + k + 1;
       const double f = beta[k] * x[i];
       for (int64_t j = 0; j < m; ++j) row[j] -= f * v[j];
     }
@@ -179,7 +194,9 @@ int64_t tridiagonal_qr(double* d, double* e, double* w, int64_t n) {
 }  // namespace
 
 int64_t symmetric_eigh(const double* a, int64_t n, double* values, double* vectors) {
-  std::vector<double> m(n * n), e(std::max<int64_t>(n, 1), 0.0);
+  static thread_local std::vector<double> kept;
+  std::vector<double> own, e(std::max<int64_t>(n, 1), 0.0);
+  double* m = work_matrix(kept, own, n);
   bool finite = true;
   // The symmetric part (a + aᵀ)/2, as the kit's Jacobi solver takes it: an input
   // asymmetric by roundoff (a float32 G·Gᵀ) is harmless, and both solvers see one matrix.
@@ -194,13 +211,15 @@ int64_t symmetric_eigh(const double* a, int64_t n, double* values, double* vecto
     std::fill(vectors, vectors + n * n, std::numeric_limits<double>::quiet_NaN());
     return -1;
   }
-  tridiagonalize(m.data(), n, values, e.data(), vectors);
+  tridiagonalize(m, n, values, e.data(), vectors);
   return tridiagonal_qr(values, e.data(), vectors, n);
 }
 
 int64_t damped_inverse_root(const double* a, int64_t n, double p, double eps, double* out) {
-  std::vector<double> values(n), vectors(n * n);
-  const int64_t steps = symmetric_eigh(a, n, values.data(), vectors.data());
+  static thread_local std::vector<double> kept;
+  std::vector<double> own, values(n);
+  double* vectors = work_matrix(kept, own, n);
+  const int64_t steps = symmetric_eigh(a, n, values.data(), vectors);
   if (steps < 0) {
     std::fill(out, out + n * n, std::numeric_limits<double>::quiet_NaN());
     return steps;
@@ -209,7 +228,7 @@ int64_t damped_inverse_root(const double* a, int64_t n, double p, double eps, do
   std::fill(out, out + n * n, 0.0);
   for (int64_t k = 0; k < n; ++k) {
     const double f = std::pow(std::max(values[k], 0.0) + eps, -1 / p);
-    const double* v = vectors.data() + k * n;
+    const double* v = vectors + k * n;
     for (int64_t i = 0; i < n; ++i) {
       const double wi = f * v[i];
       if (wi == 0) continue;

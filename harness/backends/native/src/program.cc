@@ -339,6 +339,19 @@ void run_range(const Plan& plan, const std::vector<ProgramInput>& inputs, const 
     if (uniform[n_in + i]) eval(i, 0, kBlock);
   for (int64_t start = begin; start < end; start += kBlock) {
     const int64_t m = std::min(kBlock, end - start);
+    // The next block's plain inputs and outputs, one cache line per 16 floats, requested
+    // now: each instruction runs over a whole block, so an input is read (and an output
+    // written) in one burst with no arithmetic to hide the misses behind, and the
+    // hardware's prefetcher fell behind. Shampoo's diagonal AdaGrad program (3 inputs, 2
+    // outputs, 786432 elements; standalone, min of 200, interleaved, load ~6): 2.7-3.6x
+    // Adam's kernel on the same size without, 2.0-2.4x with (two blocks ahead, or inputs
+    // only: no better). Hints only: the same bits.
+    const int64_t ahead = std::min(kBlock, end - start - m);
+    for (size_t r = 0; r < n_in; ++r)
+      if (inputs[r].along.mid == 0 && !inputs[r].scalar)
+        for (int64_t i = 0; i < ahead; i += 16) __builtin_prefetch(inputs[r].data + start + m + i);
+    for (size_t j = 0; j < outputs.size(); ++j)
+      for (int64_t i = 0; i < ahead; i += 16) __builtin_prefetch(outputs[j] + start + m + i, 1);
     for (size_t r = 0; r < n_in; ++r) {
       if (inputs[r].along.mid > 0) {
         gather_along(inputs[r], start, m, slot(r));
