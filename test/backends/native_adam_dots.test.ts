@@ -58,6 +58,17 @@ const SIZES: [string, number[]][] = [
   ['[333, 777] (threads, chunks, tail)', [333, 777]],
 ];
 
+/**
+ * Adam's operands on `shape` (g, m, v, p from seeds seed + 1 … seed + 4; v made
+ * non-negative, as a second moment always is) and the kernels' 10 coefficients for k.
+ */
+function adamCase(shape: number[], k: Coefficients, seed: number) {
+  const [g, m, v, p] = [1, 2, 3, 4].map((s) => tf.randomNormal(shape, 0, s === 3 ? 1 : 0.5, 'float32', seed + s));
+  const c1 = 1 - k.b1 ** k.t, c2 = 1 - k.b2 ** k.t;
+  const coefficients = [k.b1, 1 - k.b1, k.b2, 1 - k.b2, k.eps, c1, c2, k.look ? 1 : 0, k.look?.m ?? 0, k.look?.g ?? 0];
+  return { g: g!, m: m!, v: tf.abs(v!), p: p!, c1, c2, coefficients };
+}
+
 describe('native Adam moments with LAMB sums', () => {
   it('is registered by the addon', () => {
     expect(typeof loadNativeAddon()?.adamMomentsDots, 'run `npm run build:native`').toBe('function');
@@ -74,10 +85,7 @@ describe('native Adam moments with LAMB sums', () => {
   for (const [kl, k] of ks) {
     it.each(SIZES)(`${kl}: %s matches the float64 formulas`, (_, shape) => {
       tf.tidy(() => {
-        const [g, m, v, p] = [1, 2, 3, 4].map((s) => tf.randomNormal(shape, 0, s === 3 ? 1 : 0.5, 'float32', 50 + s));
-        const vPos = tf.abs(v!); // a second moment is never negative
-        const c1 = 1 - k.b1 ** k.t, c2 = 1 - k.b2 ** k.t;
-        const coefficients = [k.b1, 1 - k.b1, k.b2, 1 - k.b2, k.eps, c1, c2, k.look ? 1 : 0, k.look?.m ?? 0, k.look?.g ?? 0];
+        const { g, m, v: vPos, p, c1, c2, coefficients } = adamCase(shape, k, 50);
         const out = tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: g!, m: m!, v: vPos, p: p! }, { coefficients } as never) as tf.Tensor[];
         expect(out.map((t) => t.shape)).toEqual([shape, shape, shape, [], [], []]);
         const d = (t: tf.Tensor) => t.dataSync() as Float32Array;
@@ -101,10 +109,7 @@ describe('native Adam moments with LAMB sums', () => {
   for (const [kl, k] of ks) {
     it.each(SIZES)(`${kl}: %s gives the fused Adam kernel's m', v' and u bit for bit`, (_, shape) => {
       tf.tidy(() => {
-        const [g, m, v, p] = [1, 2, 3, 4].map((s) => tf.randomNormal(shape, 0, s === 3 ? 1 : 0.5, 'float32', 70 + s));
-        const vPos = tf.abs(v!);
-        const c1 = 1 - k.b1 ** k.t, c2 = 1 - k.b2 ** k.t;
-        const coefficients = [k.b1, 1 - k.b1, k.b2, 1 - k.b2, k.eps, c1, c2, k.look ? 1 : 0, k.look?.m ?? 0, k.look?.g ?? 0];
+        const { g, m, v: vPos, p, c1, c2, coefficients } = adamCase(shape, k, 70);
         const withSums = tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: g!, m: m!, v: vPos, p: p! }, { coefficients } as never) as tf.Tensor[];
         const adam = tf.engine().runKernel(ADAM_MOMENTS_KERNEL, { g: g!, m: m!, v: vPos }, { coefficients } as never) as tf.Tensor[];
         for (const [i, name] of ["m'", "v'", 'u'].entries()) {
@@ -167,10 +172,7 @@ describe('native Adam moments with LAMB sums', () => {
   for (const [kl, k] of ks) {
     it.each(GRID_SIZES)(`${kl}: %s gives Σu², Σu·p, Σp² on the documented grid bit for bit`, (_, shape) => {
       tf.tidy(() => {
-        const [g, m, v, p] = [1, 2, 3, 4].map((s) => tf.randomNormal(shape, 0, s === 3 ? 1 : 0.5, 'float32', 190 + s));
-        const vPos = tf.abs(v!);
-        const c1 = 1 - k.b1 ** k.t, c2 = 1 - k.b2 ** k.t;
-        const coefficients = [k.b1, 1 - k.b1, k.b2, 1 - k.b2, k.eps, c1, c2, k.look ? 1 : 0, k.look?.m ?? 0, k.look?.g ?? 0];
+        const { g, m, v: vPos, p, c1, c2, coefficients } = adamCase(shape, k, 190);
         const out = tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: g!, m: m!, v: vPos, p: p! }, { coefficients } as never) as tf.Tensor[];
         const want = gridSums(out[2]!.dataSync() as Float32Array, p!.dataSync() as Float32Array);
         const got = out.slice(3).map((t) => (t.dataSync() as Float32Array)[0]!);
@@ -190,10 +192,7 @@ describe('native Adam moments with LAMB sums', () => {
     ['[2, 3, 5, 6] (a conv kernel, per last axis)', [2, 3, 5, 6]],
   ];
   const columnsRun = (shape: number[], k: Coefficients, seed: number) => {
-    const [g, m, v, p] = [1, 2, 3, 4].map((s) => tf.randomNormal(shape, 0, s === 3 ? 1 : 0.5, 'float32', seed + s));
-    const vPos = tf.abs(v!);
-    const c1 = 1 - k.b1 ** k.t, c2 = 1 - k.b2 ** k.t;
-    const coefficients = [k.b1, 1 - k.b1, k.b2, 1 - k.b2, k.eps, c1, c2, k.look ? 1 : 0, k.look?.m ?? 0, k.look?.g ?? 0];
+    const { g, m, v: vPos, p, c1, c2, coefficients } = adamCase(shape, k, seed);
     const columns = shape[shape.length - 1]!;
     const out = tf.engine().runKernel(ADAM_MOMENTS_DOTS_KERNEL, { g: g!, m: m!, v: vPos, p: p! }, { coefficients, columns, pairs: PAIRS.flat() } as never) as tf.Tensor[];
     return { g: g!, m: m!, v: vPos, p: p!, coefficients, columns, out };
