@@ -220,6 +220,12 @@ function relayOutput(child: ChildProcess, stderrTail: string[]): void {
  * g2p_gru passes per fresh process, 3 alternating pairs: 42 scavenges with 16 MiB
  * against 11–12 with 64 MiB, 222–267 ms of GC against 172–215 ms (a scavenge costs in
  * proportion to what survives it, so fewer, larger ones save less than their count).
+ * Tried and not taken (2026-12-02, real trial processes): semispaces at full size from
+ * the start (`--min-semi-space-size`) with garbage written through them before the
+ * clock took 2–3× more page faults during training (mnist_mlp 14–16k against 4–6k,
+ * g2p_gru ~100k against ~33k); `--predictable-gc-schedule` (4 MiB semispaces) took
+ * 2.5–3× fewer, but g2p_gru's mean time-to-target over 5 repeats was 19.9 s against
+ * 16.2 s with these flags.
  * Every trial gets the same flags, so no submission gains over another.
  */
 export const TRIAL_V8_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
