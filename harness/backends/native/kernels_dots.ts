@@ -73,15 +73,17 @@ function trustRatio([uu, up, pp]: Float32Array, r: number): number {
 }
 
 /**
- * The four Adam operands (g, m, v, p: float32, one size) and Adam's 10 coefficients of
- * ADAM_MOMENTS_DOTS_KERNEL and ADAMP_KERNEL, checked; throws naming `kernel`.
+ * The four Adam operands (g, m, v, p: float32, one size; with `suffix`, g<suffix> … p<suffix>,
+ * as the many-tensor form names them) and Adam's 10 coefficients of ADAM_MOMENTS_DOTS_KERNEL
+ * and ADAMP_KERNEL, checked; throws naming `kernel`.
  */
-function adamOperands(kernel: string, args: KernelArgs): { ins: tf.TensorInfo[]; coefficients: Float64Array; shape: number[] } {
-  const ins = (['g', 'm', 'v', 'p'] as const).map((k) => args.inputs[k]!);
+function adamOperands(kernel: string, args: KernelArgs, suffix = ''): { ins: tf.TensorInfo[]; coefficients: Float64Array; shape: number[] } {
+  const ins = (['g', 'm', 'v', 'p'] as const).map((k) => args.inputs[`${k}${suffix}`]!);
   const coefficients = Float64Array.from((args.attrs?.['coefficients'] as number[] | undefined) ?? []);
-  const shape = [...ins[0]!.shape];
+  const shape = ins[0] === undefined ? [] : [...ins[0].shape];
   if (ins.some((t) => t === undefined || t.dtype !== 'float32' || product(t.shape) !== product(shape)) || coefficients.length !== 10) {
-    throw new Error(`${kernel}: g, m, v, p must be float32 of one size and coefficients 10 numbers`);
+    const [g, m, v, p] = ['g', 'm', 'v', 'p'].map((k) => `${k}${suffix}`);
+    throw new Error(`${kernel}: ${g}, ${m}, ${v}, ${p} must be float32 tensors of one size and coefficients 10 numbers`);
   }
   return { ins, coefficients, shape };
 }
@@ -98,15 +100,9 @@ function adamMomentsDotsMany(addon: NativeAddon, args: KernelArgs, count: unknow
     throw new Error(`${ADAM_MOMENTS_DOTS_KERNEL}: trustRatioDecays must be ${String(count)} finite numbers (one per tensor); got ${JSON.stringify(decays)}`);
   }
   const n = count as number;
-  const coefficients = Float64Array.from((args.attrs?.['coefficients'] as number[] | undefined) ?? []);
-  if (coefficients.length !== 10) throw new Error(`${ADAM_MOMENTS_DOTS_KERNEL}: coefficients must be 10 numbers`);
-  const ins = Array.from({ length: n }, (_, i) => (['g', 'm', 'v', 'p'] as const).map((k) => args.inputs[`${k}${i}`]));
-  for (const [i, t] of ins.entries()) {
-    const size = t[0] === undefined ? -1 : product(t[0].shape);
-    if (t.some((x) => x === undefined || x.dtype !== 'float32' || product(x.shape) !== size)) {
-      throw new Error(`${ADAM_MOMENTS_DOTS_KERNEL}: g${i}, m${i}, v${i}, p${i} must be float32 tensors of one size (count ${n})`);
-    }
-  }
+  const operands = Array.from({ length: n }, (_, i) => adamOperands(ADAM_MOMENTS_DOTS_KERNEL, args, String(i)));
+  const ins = operands.map((o) => o.ins);
+  const coefficients = operands[0]!.coefficients;
   const backend = wasmBackend(args);
   // Outputs first: making one may grow the wasm heap and detach earlier views.
   const outs = ins.map((t) => [0, 1, 2].map(() => backend.makeOutput([...t[0]!.shape], 'float32')));
