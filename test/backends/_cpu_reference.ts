@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
+import { tidyArrays } from '../_tidy_data.ts';
 
 export type Outputs = Record<string, tf.Tensor>;
 export type Case = readonly [label: string, run: () => Outputs];
@@ -15,7 +16,7 @@ let seed = 1000; // reset by onBackend
 function onBackend(backend: string, f: () => Outputs): Record<string, number[]> {
   tf.setBackend(backend);
   seed = 1000; // the same random inputs on both backends
-  return tf.tidy(() => Object.fromEntries(Object.entries(f()).map(([k, t]) => [k, Array.from(t.dataSync())])));
+  return tidyArrays(f);
 }
 
 function worstRelative(actual: number[], expected: number[]): number {

@@ -13,12 +13,13 @@ import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
 import { createRng } from '../../harness/core/rng.ts';
 import { scaleByAdam } from '../../submissions/kit/transforms/adam.ts';
+import { tidyArrays } from '../_tidy_data.ts';
 
 type Arrays = Record<string, number[]>;
 
 function onBackend(backend: string, f: () => Record<string, tf.Tensor>): Arrays {
   tf.setBackend(backend);
-  return tf.tidy(() => Object.fromEntries(Object.entries(f()).map(([k, t]) => [k, Array.from(t.dataSync())])));
+  return tidyArrays(f);
 }
 
 function worstRelative(actual: number[], expected: number[]): number {
