@@ -16,15 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { localImportClosure } from '../../harness/core/import_closure.ts';
 import { CHAR_DATASET } from '../../workloads/char_lm/data.ts';
-import {
-  type CachedDataset,
-  cachedDecode,
-  dataCacheFile,
-  dataCacheKey,
-  type FieldSpec,
-  type Fields,
-  readDataCacheFile,
-} from '../../workloads/common/data_cache.ts';
+import { type CachedDataset, cachedDecode, dataCacheKey } from '../../workloads/common/data_cache.ts';
+import { dataCacheFile, type FieldSpec, type Fields, readDataCacheFile } from '../../workloads/common/data_cache_file.ts';
 import { G2P_DATASET } from '../../workloads/g2p_gru/data.ts';
 import { MNIST_DATASET } from '../../workloads/mnist/data.ts';
 import { SPAM_DATASET } from '../../workloads/spam_bow/data.ts';
