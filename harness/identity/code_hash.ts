@@ -10,48 +10,12 @@
  * is hashed here.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { entryPointPaths } from '../core/package_entry_points.ts';
+import { localImportClosure } from '../core/import_closure.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const HARNESS_DIR = join(REPO_ROOT, 'harness') + sep;
-
-/** Package names a submission may import algobench by, to this algobench's files. */
-const PACKAGE_ENTRIES = entryPointPaths();
-
-/** `import … from 'x'`, `export … from 'x'`, `import 'x'`, `import('x')` with a literal. */
-const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*)(['"])([^'"\n]+)\1/g;
-const EXTENSIONS = ['', '.ts', '.mts', '.js', '.mjs', '/index.ts', '/index.js'];
-
-function resolveLocal(fromFile: string, specifier: string): string | undefined {
-  const packaged = PACKAGE_ENTRIES[specifier];
-  if (packaged !== undefined) return packaged;
-  if (!specifier.startsWith('.') && !specifier.startsWith('/')) return undefined;
-  const base = resolve(dirname(fromFile), specifier);
-  // TypeScript sources are often imported by their .js name.
-  const candidates = [...EXTENSIONS.map((e) => base + e), base.replace(/\.js$/, '.ts'), base.replace(/\.mjs$/, '.mts')];
-  return candidates.find((c) => existsSync(c) && statSync(c).isFile());
-}
-
-/** The entry file and every local file it reaches, harness files excluded. */
-export function localImportClosure(entry: string): string[] {
-  const seen = new Set<string>();
-  const queue = [resolve(entry)];
-  while (queue.length > 0) {
-    const file = queue.pop()!;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    if (!/\.[mc]?[jt]s$/.test(file)) continue;
-    const source = readFileSync(file, 'utf8');
-    for (const match of source.matchAll(SPECIFIER)) {
-      const target = resolveLocal(file, match[2]!);
-      if (target !== undefined && !target.startsWith(HARNESS_DIR) && !seen.has(target)) queue.push(target);
-    }
-  }
-  return [...seen].sort();
-}
 
 /**
  * sha256 (hex) over the files reached from `entry`: each file's path relative to the

@@ -9,7 +9,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { jsonHash, localImportClosure, sourceHash } from '../../harness/identity/code_hash.ts';
+import { localImportClosure } from '../../harness/core/import_closure.ts';
+import { jsonHash, sourceHash } from '../../harness/identity/code_hash.ts';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

