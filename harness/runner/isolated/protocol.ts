@@ -5,11 +5,12 @@
  */
 import type { PaceReading } from '../../identity/calibration.ts';
 import type { BackendChoice } from '../../backends/select.ts';
-import type { Budget, Hparams, Metrics, Targets, TrainData } from '../../spec.ts';
+import type { Budget, Hparams, Metrics, Targets } from '../../spec.ts';
 import type { TrackOptions } from '../../tuning/hparam_view.ts';
 import type { EvalScheduleSpec } from '../eval_schedule.ts';
 import type { EvalRecord } from '../../store/rows.ts';
 import type { StepProgress } from '../trial.ts';
+import type { TrainDataFile } from './train_file.ts';
 import type { FailedStatus, TrialResult } from '../../core/trial_result.ts';
 
 /** A tensor as plain data. */
@@ -27,7 +28,8 @@ export type ToTrial =
       readonly backend: BackendChoice;
       readonly modulePath: string;
       readonly workload?: { readonly name: string; readonly variant: string; readonly budget: Budget };
-      readonly trainData?: TrainData;
+      /** The training split, in a file (train_file.ts). */
+      readonly trainDataFile?: TrainDataFile;
       readonly targets?: Targets;
       readonly hparams?: Hparams;
       readonly seed?: number;

@@ -34,6 +34,7 @@ import { saverDecision, type SaverSettings } from '../../saver/policy.ts';
 import { compileForTrials, type CompiledTree } from './compile.ts';
 import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
 import { permissionFlags, TRIAL_CWD } from './sandbox.ts';
+import { removeTrainDataDir, trainDataDir, writeTrainDataFile } from './train_file.ts';
 import type { PaceReading, TrialPace } from '../../identity/calibration.ts';
 import { paceMeter, START_PACE, type PaceMeter } from '../pace.ts';
 import { median } from '../../scoring/aggregate.ts';
@@ -231,9 +232,10 @@ function relayOutput(child: ChildProcess, stderrTail: string[]): void {
 export const TRIAL_V8_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
 
 /** Starts a trial's process under the sandbox. */
-export function spawnTrialProcess(modulePath: string, stderrTail: string[] = []): ChildProcess {
+/** `readable`: more folders the trial's process may read (its training split's, train_file.ts). */
+export function spawnTrialProcess(modulePath: string, stderrTail: string[] = [], readable: readonly string[] = []): ChildProcess {
   const tree = compiledFor(modulePath);
-  const flags = permissionFlags(modulePath, tree.dirs);
+  const flags = permissionFlags(modulePath, [...tree.dirs, ...readable]);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'] ?? '',
     ...(process.env['ALGOBENCH_THREADS'] === undefined ? {} : { ALGOBENCH_THREADS: process.env['ALGOBENCH_THREADS'] }),
@@ -430,10 +432,18 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
 
   const spawned = now();
   const stderrTail: string[] = [];
-  const child = spawnTrialProcess(spec.modulePath, stderrTail);
+  // The training split's folder exists before the process starts (its one readable path
+  // for it); the file is written while the process loads its modules.
+  const trainDir = trainDataDir();
+  const child = spawnTrialProcess(spec.modulePath, stderrTail, [trainDir]);
   // The result is handed back only once the process has ended and been reaped: its CPU
   // time then counts as this run's (calibration.ts), and nothing of it outlives the trial.
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  const exited = new Promise<void>((resolveExit) =>
+    child.once('exit', () => {
+      removeTrainDataDir(trainDir);
+      resolveExit();
+    }),
+  );
 
   return await new Promise((resolve, reject) => {
     const partial = { steps: 0, submissionTimeSec: 0, evalTimeSec: 0, evals: 0 };
@@ -684,7 +694,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
       backend: spec.backend,
       modulePath: spec.modulePath,
       workload: { name: spec.workload.name, variant: spec.workload.variant, budget: spec.workload.budget },
-      trainData: spec.workload.trainData(),
+      trainDataFile: writeTrainDataFile(trainDir, spec.workload.trainData()),
       targets: spec.targets,
       hparams: spec.hparams,
       seed: spec.seed,

@@ -3,8 +3,8 @@
  * `--experimental-permission`; `--permission` from Node 22). The submission's code
  * runs only in that process, so the flags bound it:
  * - file reads: the code it needs (algobench's harness, workloads and kit, the
- *   submission's own folder, node_modules) — not the data packages (the training split
- *   arrives over IPC), not the data cache (node_modules/.cache/algobench/ or
+ *   submission's own folder, node_modules, its trial's training-split folder:
+ *   train_file.ts) — not the data packages, not the data cache (node_modules/.cache/algobench/ or
  *   ALGOBENCH_CACHE_DIR: the decoded data sets, held-out splits included), not
  *   better-sqlite3, not workloads/targets.json, not the store;
  * - no file writes, no child processes (no `--allow-child-process`, no `--allow-fs-write`);

@@ -24,6 +24,7 @@ import { lockDown } from './lockdown.ts';
 import { reserveTrialHeap } from '../../backends/wasm/heap_reserve.ts';
 import { paceMeter, START_PACE, type PaceMeter } from '../pace.ts';
 import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
+import { readTrainDataFile } from './train_file.ts';
 
 type Start = Extract<ToTrial, { kind: 'start' }>;
 
@@ -90,7 +91,7 @@ async function run(start: Start): Promise<void> {
   // getWorkload would read workloads/targets.json, which a trial's process may not.
   const { name, variant, budget } = start.workload!;
   const workload = { ...WORKLOADS[name]!.create(variant), budget };
-  workload.loadTrain(start.trainData!);
+  workload.loadTrain(readTrainDataFile(start.trainDataFile!));
   warmUp(workload);
   // Before any submission code runs in this process: what this process can do (pace.ts).
   meter = paceMeter(workload);
