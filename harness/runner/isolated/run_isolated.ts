@@ -231,8 +231,7 @@ function relayOutput(child: ChildProcess, stderrTail: string[]): void {
  */
 export const TRIAL_V8_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
 
-/** Starts a trial's process under the sandbox. */
-/** `readable`: more folders the trial's process may read (its training split's, train_file.ts). */
+/** Starts a trial's process under the sandbox; `readable`: more folders it may read (its training split's, train_file.ts). */
 export function spawnTrialProcess(modulePath: string, stderrTail: string[] = [], readable: readonly string[] = []): ChildProcess {
   const tree = compiledFor(modulePath);
   const flags = permissionFlags(modulePath, [...tree.dirs, ...readable]);
