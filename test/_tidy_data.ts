@@ -17,12 +17,3 @@ export function tidyArrays(f: () => Record<string, tf.Tensor>): Record<string, n
   }
 }
 
-/** The values of the tensor `f` returns (in tf.tidy), as its backend gives them; the tensor is disposed. */
-export function tidyData(f: () => tf.Tensor): ReturnType<tf.Tensor['dataSync']> {
-  const tensor = tf.tidy(f);
-  try {
-    return tensor.dataSync();
-  } finally {
-    tensor.dispose();
-  }
-}
