@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { AlgobenchError } from '../core/errors.ts';
 import type { BackendChoice } from '../backends/select.ts';
@@ -27,9 +28,12 @@ async function describeSubmission(ref: string, backend: BackendChoice, timeoutSe
 }
 
 /**
- * One at a time: each is a process loading TensorFlow.js, and a hang must not starve
- * the others. `searchSpaces` maps a reference of `refs` to a search-space file that
- * replaces the one beside it.
+ * As many at once as the machine has cores, at most 4: each is a process loading
+ * TensorFlow.js (~0.6–0.9 s of one core), and a hang (an endless loop at import) holds
+ * one core until its own timeout, which then cannot starve the others of theirs. The
+ * answer does not depend on which finished first: a failure is the first in `refs`'
+ * order, as one at a time would have found it. `searchSpaces` maps a reference of
+ * `refs` to a search-space file that replaces the one beside it.
  */
 export async function describeAll(
   refs: readonly string[],
@@ -37,10 +41,26 @@ export async function describeAll(
   timeoutSec?: number,
   searchSpaces: Readonly<Record<string, string>> = {},
 ): Promise<SubmissionRef[]> {
-  const out: SubmissionRef[] = [];
-  for (const ref of refs) out.push(await describeSubmission(ref, backend, timeoutSec, searchSpaces[ref]));
-  return out;
+  const settled: Array<PromiseSettledResult<SubmissionRef>> = new Array(refs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < refs.length; i = next++) {
+      const ref = refs[i]!;
+      settled[i] = await describeSubmission(ref, backend, timeoutSec, searchSpaces[ref]).then(
+        (value) => ({ status: 'fulfilled', value }),
+        (reason: unknown) => ({ status: 'rejected', reason }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(refs.length, INSPECTIONS_AT_ONCE) }, worker));
+  return settled.map((s) => {
+    if (s.status === 'rejected') throw s.reason;
+    return s.value;
+  });
 }
+
+/** Sandboxed inspections at once: one per core, at most 4 (each process holds ~150 MB while it loads). */
+const INSPECTIONS_AT_ONCE = Math.max(1, Math.min(4, availableParallelism()));
 
 /** One training step of each workload on a tiny batch: can this backend train them? */
 export function trainingProbe(workloads: readonly Workload[]): () => Promise<boolean> {

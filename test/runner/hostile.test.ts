@@ -92,10 +92,12 @@ describe('hostile submissions, each in its own trial', () => {
 });
 
 describe('hostile at import: refused while planning, in a sandbox, before the store exists', () => {
+  // 8 s to load: a plain submission loads in 0.3–2 s, and hang_at_import is held that long.
+  const importWatchdog = { ...watchdog, startupSec: 8 };
   it.each(importCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const store = join(dir, `import-${c.name}.sqlite`);
     await expect(
-      runBenchmark({ workloads: ['mnist_mlp'], submissions: [c.modulePath], ruleset: 'self', studies: 1, trials: 1, seed: 3, dbPath: store, backend: 'auto', budgetScale: 0.1, watchdog }),
+      runBenchmark({ workloads: ['mnist_mlp'], submissions: [c.modulePath], ruleset: 'self', studies: 1, trials: 1, seed: 3, dbPath: store, backend: 'auto', budgetScale: 0.1, watchdog: importWatchdog }),
     ).rejects.toThrow(new RegExp(`failed to load in its sandbox \\((${c.expect.join('|')})\\)`));
     expect(existsSync(store)).toBe(false);
   }, 180_000);
