@@ -4,6 +4,7 @@
  * and exits 2 (bad input) or 1.
  */
 import { CommanderError } from 'commander';
+import { registerCjsFacades } from '../core/cjs_facades.ts';
 import { AlgobenchError } from '../core/errors.ts';
 import { flagOf } from './flags.ts';
 import { interruptedExitCode } from './interrupt.ts';
@@ -25,12 +26,15 @@ const WITHOUT_TFJS = new Set(['merge', 'slurm', 'k8s', 'score', 'export', 'saver
  * (for our TypeScript's stack traces), and Node then reads and parses the map files of
  * every module that names one at load: 17 MB for TensorFlow.js's, ~0.3 s of every start.
  * Loaded first, on their own, they keep their compiled lines in stack traces; everything
- * of ours, loaded after, stays mapped.
+ * of ours, loaded after, stays mapped. They are loaded as CommonJS and imported through
+ * their facades (core/cjs_facades.ts): Node's lexing of the bundles for their export
+ * names was another ~170 ms of every start.
  */
 async function loadTfjsWithoutSourceMaps(): Promise<void> {
   const on = process.sourceMapsEnabled;
   process.setSourceMapsEnabled(false);
   try {
+    registerCjsFacades();
     await Promise.all([import('@tensorflow/tfjs'), import('@tensorflow/tfjs-backend-wasm')]);
   } finally {
     process.setSourceMapsEnabled(on);

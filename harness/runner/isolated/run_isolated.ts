@@ -23,6 +23,7 @@ import { errorMessage } from '../../core/errors.ts';
 import type { BackendChoice } from '../../backends/select.ts';
 import { NATIVE_ADDON_PATH } from '../../backends/native/addon.ts';
 import { entryPointUrls } from '../../core/package_entry_points.ts';
+import { cjsFacades } from '../../core/cjs_facades.ts';
 import type { Hparams, Targets, TensorMap, TrialStatus, Workload } from '../../spec.ts';
 import type { TrackOptions } from '../../tuning/hparam_view.ts';
 import type { EvalScheduleSpec } from '../eval_schedule.ts';
@@ -240,7 +241,7 @@ export function spawnTrialProcess(modulePath: string, stderrTail: string[] = [],
     ...(process.env['ALGOBENCH_THREADS'] === undefined ? {} : { ALGOBENCH_THREADS: process.env['ALGOBENCH_THREADS'] }),
     ...(process.env['ALGOBENCH_NATIVE'] === undefined ? {} : { ALGOBENCH_NATIVE: process.env['ALGOBENCH_NATIVE'] }),
   };
-  const child = spawn(process.execPath, [...TRIAL_V8_FLAGS, ...flags, BOOTSTRAP, JSON.stringify(tree.dirs), JSON.stringify(entryPointUrls())], {
+  const child = spawn(process.execPath, [...TRIAL_V8_FLAGS, ...flags, BOOTSTRAP, JSON.stringify(tree.dirs), JSON.stringify(entryPointUrls()), JSON.stringify(cjsFacades())], {
     cwd: TRIAL_CWD,
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
