@@ -6,7 +6,7 @@
 import { formatWorkloadRef } from '../core/workload_ref.ts';
 import { readHardware, type Hardware } from '../identity/fingerprint.ts';
 import { type BackendChoice, type BackendInfo, selectBackend } from '../backends/select.ts';
-import { busyWarning, judgedAgainstAll, measureNoise, type TrialNoise, type TrialPace } from '../identity/calibration.ts';
+import { busyMark, busyWarning, judgedAgainstAll, measureNoise, type TrialNoise, type TrialPace } from '../identity/calibration.ts';
 import { realClock } from '../runner/clock.ts';
 import { runTrial, type StepProgress } from '../runner/trial.ts';
 import type { TrialResult } from '../core/trial_result.ts';
@@ -60,6 +60,7 @@ export async function runBenchmark(
   command = 'run',
   slice?: PlanSlice,
 ): Promise<BenchmarkSummary> {
+  const since = busyMark();
   const grid = await planBenchmark(options);
   const plan = slice === undefined ? grid : shardOfPlan(slice.file, slice.path, grid, slice.shard);
   Store.assertUsable(options.dbPath);
@@ -79,7 +80,7 @@ export async function runBenchmark(
     // Merge refuses a shard of another plan by this record.
     if (slice !== undefined) store.recordPlan(slice.file.planHash, slice.file.trialCount);
     listener.onStart?.({ backend, hardware, total: plan.length, dbPath: store.path });
-    const busy = await busyWarning();
+    const busy = await busyWarning(500, since);
     if (busy !== undefined) listener.onWarning?.(busy);
     const unreadWarned = new Set<string>();
     /** The run's trial processes' paces: each trial process is held to the fastest before it. */

@@ -338,14 +338,28 @@ export function trialNoiseReasons(noise: Pick<TrialNoise, 'before' | 'after' | '
   return [...noiseReasons(noise.before, noise.after, noise.cpu), ...paceReasons(noise.pace)];
 }
 
+/** A point to measure how busy the machine was from (busyWarning): its CPU accounting and the time. */
+export interface BusyMark {
+  readonly cpu: CpuMark | null;
+  readonly atMs: number;
+}
+
+export function busyMark(): BusyMark {
+  return { cpu: cpuMark(), atMs: performance.now() };
+}
+
 /**
- * How busy the machine is right now, sampled over `ms`: a warning line when other
- * processes use more than a quarter of it, else undefined.
+ * How busy the machine has been since `since` (now, by default), sampled over at least
+ * `ms`: a warning line when other processes used more than a quarter of it, else
+ * undefined. A run marks its start and asks after planning, so the planning's own
+ * seconds are the sample and only what is short of `ms` is waited for: its work (this
+ * process and the inspections' processes, ended and reaped by then) is its own, not
+ * other processes'.
  */
-export async function busyWarning(ms = 500): Promise<string | undefined> {
-  const mark = cpuMark();
-  await new Promise((r) => setTimeout(r, ms));
-  const shares = cpuSharesSince(mark);
+export async function busyWarning(ms = 500, since: BusyMark = busyMark()): Promise<string | undefined> {
+  const left = since.atMs + ms - performance.now();
+  if (left > 0) await new Promise((r) => setTimeout(r, left));
+  const shares = cpuSharesSince(since.cpu);
   if (shares === null || shares.others <= 0.25) return undefined;
   const cores = cpus().length;
   return `the machine is busy: other processes use ${(shares.others * 100).toFixed(0)} % of its ${cores} CPUs (load average ${loadavg()[0]!.toFixed(2)}); timings will be noisy and trials flagged — stop them or expect reruns`;

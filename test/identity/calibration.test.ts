@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../harness/backends/select.ts';
-import { CALIBRATION_REPEATS, calibrate, cpuMark, cpuSharesSince, measureNoise, noiseReasons, paceReasons } from '../../harness/identity/calibration.ts';
+import { busyMark, busyWarning, CALIBRATION_REPEATS, calibrate, cpuMark, cpuSharesSince, measureNoise, noiseReasons, paceReasons } from '../../harness/identity/calibration.ts';
 
 const quiet = { others: 0.02, steal: 0 };
 
@@ -155,7 +155,21 @@ describe('a loaded machine', () => {
       expect(noise.cpu!.others).toBeGreaterThan(0.1);
       expect(noise.backend).toBe(tf.getBackend());
     } finally {
-      for (const s of spinners) s.kill('SIGKILL');
+      // Reaped before the next test: an ended child's CPU time counts as this process's when it is reaped.
+      await Promise.all(spinners.map((s) => new Promise((resolve) => (s.kill('SIGKILL'), s.once('exit', resolve)))));
     }
+  });
+
+  it("warns that the machine is busy over the whole sample since the run's mark, other processes' load before the call included", async () => {
+    if (cpuMark() === null) return;
+    const since = busyMark();
+    // One process per CPU that spins for 0.8 s after the mark (as planning would take) and
+    // ends by itself, not this process's child (the shell that starts it exits at once, and
+    // init reaps it): another process's load, gone by the time the run asks.
+    const spin = `${JSON.stringify(process.execPath)} -e 'const t = Date.now() + 800; while (Date.now() < t) {}' &`;
+    spawn('sh', ['-c', cpus().map(() => spin).join(' ')], { stdio: 'ignore' });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const warning = await busyWarning(500, since);
+    expect(warning).toMatch(/^the machine is busy: other processes use \d+ % of its \d+ CPUs/);
   });
 });

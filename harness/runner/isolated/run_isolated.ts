@@ -709,35 +709,32 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
 /**
  * Imports a submission in a process of its own and returns its name and contract
  * problems: how the run learns what it is running without running its code itself.
+ * The answer comes once the process has ended and been reaped: none outlives planning,
+ * and its CPU time counts as this run's (busyWarning samples planning).
  */
 export async function inspectSubmission(modulePath: string, backend: BackendChoice, timeoutSec = 60): Promise<{ name: string; problems: readonly string[] } | { failed: string; status: TrialStatus }> {
   const stderrTail: string[] = [];
   const child = spawnTrialProcess(modulePath, stderrTail);
   return await new Promise((resolve) => {
-    let answered = false;
-    const timer = setTimeout(() => {
-      answered = true;
-      child.kill('SIGKILL');
-      resolve({ failed: `loading it took over ${timeoutSec} s (a hang or an endless loop at import)`, status: 'timeout' });
-    }, timeoutSec * 1000);
-    child.on('message', (message: FromTrial) => {
-      if (answered) return;
-      if (message.kind === 'ready') {
-        answered = true;
-        resolve({ name: message.name, problems: message.problems });
-      } else if (message.kind === 'fatal') {
-        answered = true;
-        resolve({ failed: message.message, status: message.status });
-      }
+    let answer: { name: string; problems: readonly string[] } | { failed: string; status: TrialStatus } | undefined;
+    const answerWith = (a: NonNullable<typeof answer>) => {
+      if (answer !== undefined) return;
+      answer = a;
       clearTimeout(timer);
       child.kill('SIGKILL');
+    };
+    const timer = setTimeout(() => answerWith({ failed: `loading it took over ${timeoutSec} s (a hang or an endless loop at import)`, status: 'timeout' }), timeoutSec * 1000);
+    child.on('message', (message: FromTrial) => {
+      if (message.kind === 'ready') answerWith({ name: message.name, problems: message.problems });
+      else if (message.kind === 'fatal') answerWith({ failed: message.message, status: message.status });
+      else answerWith({ failed: `its process sent '${String(message.kind)}' before saying whether it loaded`, status: 'crashed' });
     });
     child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (answered) return;
-      answered = true;
-      const tail = lastWords(stderrTail);
-      resolve({ failed: `its process ${signal !== null ? `died of ${signal}` : `exited with code ${code}`} while loading it${tail === undefined ? '' : ` (last words: ${tail.slice(0, 200)})`}`, status: 'crashed' });
+      if (answer === undefined) {
+        const tail = lastWords(stderrTail);
+        answerWith({ failed: `its process ${signal !== null ? `died of ${signal}` : `exited with code ${code}`} while loading it${tail === undefined ? '' : ` (last words: ${tail.slice(0, 200)})`}`, status: 'crashed' });
+      }
+      resolve(answer!);
     });
     child.send({ kind: 'start', mode: 'inspect', backend, modulePath } satisfies ToTrial);
   });
