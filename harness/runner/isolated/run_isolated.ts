@@ -15,7 +15,7 @@
  * next trial, which gets a fresh process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { fileURLToPath } from 'node:url';
@@ -187,6 +187,16 @@ process.on('exit', () => {
   for (const child of alive) child.kill('SIGKILL');
 });
 
+/**
+ * util-linux's setpriv, where there is one: a trial's process starts through it with a
+ * parent-death signal (prctl PR_SET_PDEATHSIG, kept across its exec of Node), so the
+ * kernel kills it when the run's process dies without running its exit handler
+ * (SIGKILL, the out-of-memory killer, a test worker torn down). Without it, a
+ * submission spinning at import outlived a killed run at full CPU, skewing every later
+ * trial on the machine. Elsewhere the process starts directly, covered by the exit handler only.
+ */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+
 /** What a trial's process may print to the run's stdout and stderr, each; the rest is dropped. */
 export const OUTPUT_CAP_BYTES = 64 * 1024;
 
@@ -241,7 +251,9 @@ export function spawnTrialProcess(modulePath: string, stderrTail: string[] = [],
     ...(process.env['ALGOBENCH_THREADS'] === undefined ? {} : { ALGOBENCH_THREADS: process.env['ALGOBENCH_THREADS'] }),
     ...(process.env['ALGOBENCH_NATIVE'] === undefined ? {} : { ALGOBENCH_NATIVE: process.env['ALGOBENCH_NATIVE'] }),
   };
-  const child = spawn(process.execPath, [...TRIAL_V8_FLAGS, ...flags, BOOTSTRAP, JSON.stringify(tree.dirs), JSON.stringify(entryPointUrls()), JSON.stringify(cjsFacades())], {
+  const nodeArgs = [...TRIAL_V8_FLAGS, ...flags, BOOTSTRAP, JSON.stringify(tree.dirs), JSON.stringify(entryPointUrls()), JSON.stringify(cjsFacades())];
+  const [command, args] = SETPRIV === undefined ? [process.execPath, nodeArgs] : [SETPRIV, ['--pdeathsig', 'KILL', '--', process.execPath, ...nodeArgs]];
+  const child = spawn(command, args, {
     cwd: TRIAL_CWD,
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
