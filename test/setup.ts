@@ -18,3 +18,9 @@ function quietTfjsIfLoaded(): void {
 
 beforeAll(quietTfjsIfLoaded);
 beforeEach(quietTfjsIfLoaded);
+
+// TensorFlow.js's bundles imported through their facades (core/cjs_facades.ts), with
+// the names test/global_setup.ts read once: registered before the file's own imports.
+import { register } from 'node:module';
+const facades = process.env['ALGOBENCH_TEST_CJS_FACADES'];
+if (facades !== undefined) register(new URL('../harness/core/cjs_facade_hooks.mjs', import.meta.url), { data: { facades: JSON.parse(facades) } });
