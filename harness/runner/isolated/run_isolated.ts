@@ -197,6 +197,18 @@ process.on('exit', () => {
  */
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 
+/** A message that has the protocol's shape at least: an object with a kind (protocol.ts). */
+function isProtocolMessage(message: unknown): message is FromTrial {
+  return typeof message === 'object' && message !== null && typeof (message as { kind?: unknown }).kind === 'string';
+}
+
+/** A short account of a value a trial's process sent, for the verdict. */
+function describeMessage(message: unknown): string {
+  if (message === null) return 'null';
+  if (typeof message !== 'object') return `${typeof message} ${String(message).slice(0, 40)}`;
+  return `an object with keys ${Object.keys(message).slice(0, 5).join(', ') || 'none'}`;
+}
+
 /** What a trial's process may print to the run's stdout and stderr, each; the rest is dropped. */
 export const OUTPUT_CAP_BYTES = 64 * 1024;
 
@@ -579,7 +591,21 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
     };
 
     let inEval = 0;
+    // The process's messages can be forged by submission code (process.send is its to
+    // call): one the run cannot read voids the trial, and never throws out of this
+    // handler, which would crash the run and every trial after this one.
     child.on('message', (message: FromTrial) => {
+      if (!isProtocolMessage(message)) {
+        stop('forbidden', `the trial process sent a message outside the trial protocol (${describeMessage(message)}); its trial is void`);
+        return;
+      }
+      try {
+        onMessage(message);
+      } catch (err) {
+        stop('forbidden', `the trial process sent a malformed '${message.kind}' message (${errorMessage(err)}); its trial is void`);
+      }
+    });
+    const onMessage = (message: FromTrial) => {
       lastWord = now();
       switch (message.kind) {
         case 'pace':
@@ -659,6 +685,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
           break;
         }
         case 'result':
+          if (typeof message.result !== 'object' || message.result === null) throw new Error(`its result is ${describeMessage(message.result)}`);
           result = message.result;
           finish();
           break;
@@ -666,7 +693,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
           stop(message.status, message.message);
           break;
       }
-    });
+    };
     /**
      * The process ended, or could not be written to, without a result or a verdict.
      * While the run is interrupted that is a cut-off trial; otherwise it is a crash —
@@ -737,7 +764,8 @@ export async function inspectSubmission(modulePath: string, backend: BackendChoi
     };
     const timer = setTimeout(() => answerWith({ failed: `loading it took over ${timeoutSec} s (a hang or an endless loop at import)`, status: 'timeout' }), timeoutSec * 1000);
     child.on('message', (message: FromTrial) => {
-      if (message.kind === 'ready') answerWith({ name: message.name, problems: message.problems });
+      if (!isProtocolMessage(message)) answerWith({ failed: `its process sent a message outside the trial protocol (${describeMessage(message)})`, status: 'forbidden' });
+      else if (message.kind === 'ready') answerWith({ name: message.name, problems: message.problems });
       else if (message.kind === 'fatal') answerWith({ failed: message.message, status: message.status });
       else answerWith({ failed: `its process sent '${String(message.kind)}' before saying whether it loaded`, status: 'crashed' });
     });
