@@ -5,11 +5,8 @@
  * imports TensorFlow.js, ~170 ms a file. Loading the bundles here, in vitest's own
  * process, registers nothing in any test file's engine.
  */
-import { cjsFacades, FACADE_PACKAGES } from '../harness/core/cjs_facades.ts';
-import { createRequire } from 'node:module';
+import { loadCjsFacades } from '../harness/core/cjs_facades.ts';
 
 export default function setup(): void {
-  const require = createRequire(import.meta.url);
-  for (const specifier of FACADE_PACKAGES) require(specifier);
-  process.env['ALGOBENCH_TEST_CJS_FACADES'] = JSON.stringify(cjsFacades());
+  process.env['ALGOBENCH_TEST_CJS_FACADES'] = JSON.stringify(loadCjsFacades());
 }

@@ -5,6 +5,7 @@
 // file's own beforeAll hooks (those of setup files run first), and before each test.
 import { createRequire } from 'node:module';
 import { beforeAll, beforeEach } from 'vitest';
+import { registerCjsFacadeHooks, type CjsFacades } from '../harness/core/cjs_facades.ts';
 
 const require = createRequire(import.meta.url);
 const TFJS_CORE = require.resolve('@tensorflow/tfjs-core');
@@ -21,6 +22,5 @@ beforeEach(quietTfjsIfLoaded);
 
 // TensorFlow.js's bundles imported through their facades (core/cjs_facades.ts), with
 // the names test/global_setup.ts read once: registered before the file's own imports.
-import { register } from 'node:module';
 const facades = process.env['ALGOBENCH_TEST_CJS_FACADES'];
-if (facades !== undefined) register(new URL('../harness/core/cjs_facade_hooks.mjs', import.meta.url), { data: { facades: JSON.parse(facades) } });
+if (facades !== undefined) registerCjsFacadeHooks(JSON.parse(facades) as CjsFacades);

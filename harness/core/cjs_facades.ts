@@ -51,15 +51,22 @@ export function cjsFacades(): CjsFacades {
   return out;
 }
 
+/** Loads FACADE_PACKAGES (as CommonJS) in this process and returns their facades. */
+export function loadCjsFacades(): CjsFacades {
+  for (const specifier of FACADE_PACKAGES) require(specifier);
+  return cjsFacades();
+}
+
+/** Registers the facade hooks with `facades` in this process: its later imports of those files go through them. */
+export function registerCjsFacadeHooks(facades: CjsFacades): void {
+  register(new URL('./cjs_facade_hooks.mjs', import.meta.url), { data: { facades } });
+}
+
 let registered = false;
 
-/**
- * Loads FACADE_PACKAGES (as CommonJS) and registers the facade hooks in this process,
- * once: its later imports of the packages go through them.
- */
+/** Loads FACADE_PACKAGES and registers their facades in this process, once (the CLI). */
 export function registerCjsFacades(): void {
   if (registered) return;
   registered = true;
-  for (const specifier of FACADE_PACKAGES) require(specifier);
-  register(new URL('./cjs_facade_hooks.mjs', import.meta.url), { data: { facades: cjsFacades() } });
+  registerCjsFacadeHooks(loadCjsFacades());
 }

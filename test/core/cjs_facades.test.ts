@@ -17,9 +17,9 @@ const TFJS = require.resolve('@tensorflow/tfjs');
 const WASM = require.resolve('@tensorflow/tfjs-backend-wasm');
 
 /**
- * In a fresh Node process: each export name of the module and a description of its
- * value's identity (the name under which the module's default holds the same value), as
- * a sorted list; `facade` registers the hooks with the table this process computes.
+ * In a fresh Node process, `import('@tensorflow/tfjs')`: its export names (sorted), how
+ * many of them are the module object's own property of that name, and the URL it
+ * resolved to; `facade` registers the hooks first, with the table this process computes.
  */
 function namespaceOf(facade: boolean): { names: string[]; sameAsDefault: number; url: string } {
   const table = JSON.stringify(cjsFacades());

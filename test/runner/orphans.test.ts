@@ -6,49 +6,14 @@
  * (run_isolated.ts, SETPRIV).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { childrenOf, commandLine, procStat } from '../_proc.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HANG = fileURLToPath(new URL('../fixtures/hostile/hang_at_import/submission.ts', import.meta.url));
 const HAS_SETPRIV = existsSync('/usr/bin/setpriv') || existsSync('/bin/setpriv');
-
-/** Pids of live (not zombie) processes whose parent is `ppid` and whose command line names `needle`. */
-function childrenNaming(ppid: number, needle: string): number[] {
-  const out: number[] = [];
-  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === ppid && fields[0] !== 'Z' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle)) out.push(Number(pid));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return out;
-}
-
-/** Whether a process is alive: in /proc and not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** CPU seconds a process has used (user + system), 0 when it is gone. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-    return (fields[11]! + fields[12]!) / 100;
-  } catch {
-    return 0;
-  }
-}
 
 async function until(what: () => boolean, seconds: number): Promise<boolean> {
   for (const end = Date.now() + seconds * 1000; Date.now() < end; ) {
@@ -66,12 +31,13 @@ describe('trial processes die with their run', () => {
     const run = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: 'ignore' });
     let spinning: number[] = [];
     try {
-      expect(await until(() => (spinning = childrenNaming(run.pid!, 'hang_at_import')).length > 0, 60)).toBe(true);
+      const spinners = () => childrenOf(run.pid!).filter((c) => c.state !== 'Z' && commandLine(c.pid).includes('hang_at_import')).map((c) => c.pid);
+      expect(await until(() => (spinning = spinners()).length > 0, 60)).toBe(true);
       // Spinning in the submission's import, not still loading (loading takes well under 1.5 s of CPU):
       // a process still loading would end by itself once its parent's channel closed.
-      expect(await until(() => cpuSeconds(spinning[0]!) >= 1.5, 60)).toBe(true);
+      expect(await until(() => (procStat(spinning[0]!)?.cpuSec ?? 0) >= 1.5, 60)).toBe(true);
       run.kill('SIGKILL');
-      expect(await until(() => !alive(spinning[0]!), 15), `process ${spinning[0]} still spinning after its run was killed`).toBe(true);
+      expect(await until(() => [undefined, 'Z'].includes(procStat(spinning[0]!)?.state), 15), `process ${spinning[0]} still spinning after its run was killed`).toBe(true);
     } finally {
       run.kill('SIGKILL');
       for (const pid of spinning) {
