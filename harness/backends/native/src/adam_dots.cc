@@ -174,56 +174,6 @@ __attribute__((noinline)) void adam_chunk_sums(const AdamCoefficients& k, int64_
 #undef ALGOBENCH_ROUNDED
 #endif
 
-// One row of AdamP's per-column pass: Adam's step over the row's w columns and, while g,
-// p and u are in registers, AdamP's pairs ⟨g, p⟩, ‖g‖², ‖p‖², ⟨p, u⟩ into the group's
-// float32 sums acc[q·stride + c] for pair q: the row's products (kFirst: the group's first
-// row) or acc + the row's products. Over kColumnGroup rows in row order, then added to the
-// column's float64 partial, these are dots.cc's rows_dot sums pair by pair (the same
-// float32 products and additions in the same order).
-// m', v' and u have adam_range's bits: the products must round on their own (no fused
-// multiply-add, so fp-contract=off here), and the three multiply-adds that the compiler
-// contracts in adam_range (its first product fused: m·b1 + (g·(1−b1)), v·b2 + ((g·g)·(1−b2))
-// and NAdam's m'·look_m + g·look_g) are written as the fmaf they compile to there. The
-// bit-for-bit tests against ADAM_MOMENTS_DOTS_KERNEL (native_adamp, native_adam_dots) hold
-// the two to each other. One loop, not Adam's step then a second loop over the row from
-// L1: one thread, 1024x768, 2.0x Adam's step alone, was 2.5-2.8x.
-template <bool kNesterov, bool kFirst>
-__attribute__((noinline, optimize("fp-contract=off"))) void adamp_row(const AdamCoefficients& k, const float* __restrict g,
-                                                                      const float* __restrict m, const float* __restrict v,
-                                                                      const float* __restrict p, float* __restrict m_out,
-                                                                      float* __restrict v_out, float* __restrict update,
-                                                                      float* __restrict acc, int64_t stride, int64_t w) {
-  const float b1 = k.b1, one_minus_b1 = k.one_minus_b1, b2 = k.b2, one_minus_b2 = k.one_minus_b2;
-  const float c1 = k.c1, c2 = k.c2, eps = k.eps, look_m = k.look_m, look_g = k.look_g;
-  float* __restrict a0 = acc;
-  float* __restrict a1 = acc + stride;
-  float* __restrict a2 = acc + 2 * stride;
-  float* __restrict a3 = acc + 3 * stride;
-  for (int64_t c = 0; c < w; ++c) {
-    const float gi = g[c], pi = p[c];
-    const float gg = gi * gi;
-    const float mi = __builtin_fmaf(m[c], b1, gi * one_minus_b1);
-    const float vi = __builtin_fmaf(v[c], b2, gg * one_minus_b2);
-    const float mhat = kNesterov ? __builtin_fmaf(mi, look_m, gi * look_g) : mi / c1;
-    const float ui = mhat / (std::sqrt(vi / c2) + eps);
-    m_out[c] = mi;
-    v_out[c] = vi;
-    update[c] = ui;
-    const float x0 = gi * pi, x2 = pi * pi, x3 = pi * ui;
-    if (kFirst) {
-      a0[c] = x0;
-      a1[c] = gg;
-      a2[c] = x2;
-      a3[c] = x3;
-    } else {
-      a0[c] = a0[c] + x0;
-      a1[c] = a1[c] + gg;
-      a2[c] = a2[c] + x2;
-      a3[c] = a3[c] + x3;
-    }
-  }
-}
-
 }  // namespace
 
 namespace {
@@ -308,49 +258,23 @@ void adam_moments_column_dots(const AdamCoefficients& k, int64_t rows, int64_t c
   static thread_local std::vector<double> kept;
   std::vector<double>& partial = kept;
   partial.resize((size_t)(chunks * np * cols));
-  // DOTS_KERNEL's column loop (dots.cc) with Adam's step taken row by row in the same
-  // loop as AdamP's four products (adamp_row), so that every array is read and written
-  // once, row after row (linearly), and u, g and p are not read back. The row's products
-  // go to the group's float32 sums (4·cols floats per thread, written by the group's first
-  // row, so never zeroed), added to the float64 partials after kColumnGroup rows (the
-  // first group's assigned, so the partials are zeroed only for a chunk without a group);
-  // each column's sums see the same float32 products and additions in the same order as
-  // dots.cc's, so the bits are DOTS_KERNEL's.
-  // Other pairs: Adam's step over the group's rows, then column_block_sums.
-  const bool adamp_pairs = pairs == std::vector<int32_t>{0, 1, 0, 0, 1, 1, 1, 2};
-  using Row = void (*)(const AdamCoefficients&, const float*, const float*, const float*, const float*, float*, float*, float*, float*,
-                       int64_t, int64_t);
-  const Row first_row = k.nesterov ? adamp_row<true, true> : adamp_row<false, true>;
-  const Row next_row = k.nesterov ? adamp_row<true, false> : adamp_row<false, false>;
+  // Each chunk: Adam's step over its rows (adam_range, so u has Adam's kernel's bits), then
+  // DOTS_KERNEL's column loop over the same rows (column_block_sums, so the sums have its
+  // bits) while g, p and u are still in this core's cache. One loop doing both, row by row
+  // with the four sums in a 4·cols array (or with the rows of a group interleaved and the
+  // sums in registers), was 2.3-3.5x Adam's step alone on one thread at 1024x768 on
+  // AVX-512: the interleaved streams, not the arithmetic, bound it; Adam then the sums
+  // (dots.cc's adamp_group_sums) is 2.0-2.6x.
   auto run_chunk = [&](int64_t c) {
     double* part = partial.data() + c * np * cols;
     const int64_t r0 = c * per_chunk, r1 = std::min(rows, (c + 1) * per_chunk);
-    const bool assign = adamp_pairs && r0 + kColumnGroup <= r1;
-    if (!assign) std::fill(part, part + np * cols, 0.0);
+    std::fill(part, part + np * cols, 0.0);
+    adam(r0 * cols, r1 * cols);
     int64_t r = r0;
-    static thread_local std::vector<float> group_kept;
-    std::vector<float>& group = group_kept;
-    if (adamp_pairs) group.resize((size_t)(4 * cols));
-    for (; r + kColumnGroup <= r1; r += kColumnGroup) {
-      if (adamp_pairs) {
-        for (int i = 0; i < kColumnGroup; ++i) {
-          const int64_t at = (r + i) * cols;
-          (i == 0 ? first_row : next_row)(k, g + at, m + at, v + at, p + at, m_out + at, v_out + at, update + at, group.data(), cols, cols);
-        }
-        if (r == r0)
-          for (int64_t j = 0; j < 4 * cols; ++j) part[j] = (double)group[(size_t)j];
-        else
-          for (int64_t j = 0; j < 4 * cols; ++j) part[j] += (double)group[(size_t)j];
-        continue;
-      }
-      adam(r * cols, (r + kColumnGroup) * cols);
+    for (; r + kColumnGroup <= r1; r += kColumnGroup)
       for (int64_t c0 = 0; c0 < cols; c0 += kColumnBlock)
         column_block_sums(x, pairs, r, kColumnGroup, cols, c0, std::min(kColumnBlock, cols - c0), part);
-    }
-    for (; r < r1; ++r) {
-      adam(r * cols, (r + 1) * cols);
-      column_block_sums(x, pairs, r, 1, cols, 0, cols, part);
-    }
+    for (; r < r1; ++r) column_block_sums(x, pairs, r, 1, cols, 0, cols, part);
   };
   const int64_t n = rows * cols;
   // One task per chunk: the pool's threads take them in turn, so a descheduled worker
