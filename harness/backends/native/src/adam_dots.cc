@@ -233,6 +233,10 @@ void adam_moments_dots_many(const AdamCoefficients& k, const std::vector<AdamDot
   }
 }
 
+// The bytes of g, m, v, p and the three outputs that adam_moments_column_dots steps through
+// before it takes their column sums: the sums then read g, p and u from L2.
+constexpr int64_t kBlockBytes = 384 * 1024;
+
 void adam_moments_column_dots(const AdamCoefficients& k, int64_t rows, int64_t cols, const float* g, const float* m, const float* v,
                               const float* p, float* m_out, float* v_out, float* update, const std::vector<int32_t>& pairs,
                               const std::vector<float*>& out) {
@@ -265,16 +269,23 @@ void adam_moments_column_dots(const AdamCoefficients& k, int64_t rows, int64_t c
   // sums in registers), was 2.3-3.5x Adam's step alone on one thread at 1024x768 on
   // AVX-512: the interleaved streams, not the arithmetic, bound it; Adam then the sums
   // (dots.cc's adamp_group_sums) is 2.0-2.6x.
+  // Rows per block: a multiple of kColumnGroup (so a block's groups are the chunk's own, and
+  // the sums' bits do not depend on it) of about kBlockBytes over the seven arrays.
+  const int64_t block_rows = std::max<int64_t>(1, kBlockBytes / (7 * 4 * cols) / kColumnGroup) * kColumnGroup;
   auto run_chunk = [&](int64_t c) {
     double* part = partial.data() + c * np * cols;
     const int64_t r0 = c * per_chunk, r1 = std::min(rows, (c + 1) * per_chunk);
     std::fill(part, part + np * cols, 0.0);
-    adam(r0 * cols, r1 * cols);
     int64_t r = r0;
-    for (; r + kColumnGroup <= r1; r += kColumnGroup)
-      for (int64_t c0 = 0; c0 < cols; c0 += kColumnBlock)
-        column_block_sums(x, pairs, r, kColumnGroup, cols, c0, std::min(kColumnBlock, cols - c0), part);
-    for (; r < r1; ++r) column_block_sums(x, pairs, r, 1, cols, 0, cols, part);
+    while (r < r1) {
+      // A block of rows whose seven arrays fit in this core's L2 with room to spare.
+      const int64_t end = std::min(r1, r + block_rows);
+      adam(r * cols, end * cols);
+      for (; r + kColumnGroup <= end; r += kColumnGroup)
+        for (int64_t c0 = 0; c0 < cols; c0 += kColumnBlock)
+          column_block_sums(x, pairs, r, kColumnGroup, cols, c0, std::min(kColumnBlock, cols - c0), part);
+      for (; r < end; ++r) column_block_sums(x, pairs, r, 1, cols, 0, cols, part);
+    }
   };
   const int64_t n = rows * cols;
   // One task per chunk: the pool's threads take them in turn, so a descheduled worker
