@@ -255,6 +255,22 @@ function relayOutput(child: ChildProcess, stderrTail: string[]): void {
 export const TRIAL_V8_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
 
 /** Starts a trial's process under the sandbox; `readable`: more folders it may read (its training split's, train_file.ts). */
+/** Whether a spawned process never started: no pid, and so no 'exit' to wait for. */
+const neverStarted = (child: ChildProcess): boolean => child.pid === undefined;
+
+/**
+ * Resolves once the process has ended and been reaped, or, for one that never started,
+ * once its spawn has failed.
+ */
+function gone(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.on('error', () => {
+      if (neverStarted(child)) resolve();
+    });
+  });
+}
+
 export function spawnTrialProcess(modulePath: string, stderrTail: string[] = [], readable: readonly string[] = []): ChildProcess {
   const tree = compiledFor(modulePath);
   const flags = permissionFlags(modulePath, [...tree.dirs, ...readable]);
@@ -273,6 +289,12 @@ export function spawnTrialProcess(modulePath: string, stderrTail: string[] = [],
   });
   alive.add(child);
   child.on('exit', () => alive.delete(child));
+  // A process that could not start (out of file descriptors, of processes, of memory)
+  // emits 'error' and never 'exit'. This listener is also the one that keeps such an
+  // 'error' from being thrown out of the run; its caller's own says what it means.
+  child.on('error', () => {
+    if (neverStarted(child)) alive.delete(child);
+  });
   relayOutput(child, stderrTail);
   return child;
 }
@@ -462,12 +484,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
   const child = spawnTrialProcess(spec.modulePath, stderrTail, [trainDir]);
   // The result is handed back only once the process has ended and been reaped: its CPU
   // time then counts as this run's (calibration.ts), and nothing of it outlives the trial.
-  const exited = new Promise<void>((resolveExit) =>
-    child.once('exit', () => {
-      removeTrainDataDir(trainDir);
-      resolveExit();
-    }),
-  );
+  const exited = gone(child).then(() => removeTrainDataDir(trainDir));
 
   return await new Promise((resolve, reject) => {
     const partial = { steps: 0, submissionTimeSec: 0, evalTimeSec: 0, evals: 0 };
@@ -544,7 +561,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
         stop('interrupted', 'interrupted before training started');
         return;
       }
-      child.send({ kind: 'interrupt' } satisfies ToTrial);
+      if (child.connected) child.send({ kind: 'interrupt' } satisfies ToTrial);
       // A trial that does not stop within a few seconds is stopped.
       setTimeout(() => stop('interrupted', 'interrupted (the trial did not stop when asked)'), 5_000).unref();
     };
@@ -741,7 +758,8 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
       ...(spec.hparamTracking === undefined ? {} : { hparamTracking: spec.hparamTracking }),
       ...(spec.evalSchedule === undefined ? {} : { evalSchedule: spec.evalSchedule }),
     };
-    child.send(start);
+    // A process that never started has no channel (child.send is not even there); its 'error' settles the trial.
+    if (child.connected) child.send(start);
   });
 }
 
@@ -774,8 +792,10 @@ export async function inspectSubmission(modulePath: string, backend: BackendChoi
         const tail = lastWords(stderrTail);
         answerWith({ failed: `its process ${signal !== null ? `died of ${signal}` : `exited with code ${code}`} while loading it${tail === undefined ? '' : ` (last words: ${tail.slice(0, 200)})`}`, status: 'crashed' });
       }
-      resolve(answer!);
     });
-    child.send({ kind: 'start', mode: 'inspect', backend, modulePath } satisfies ToTrial);
+    // A process that could not start, or could not be written to (it is ending: 'exit' follows).
+    child.on('error', (err) => answerWith({ failed: `its process could not run: ${errorMessage(err)}`, status: 'crashed' }));
+    void gone(child).then(() => resolve(answer!));
+    if (child.connected) child.send({ kind: 'start', mode: 'inspect', backend, modulePath } satisfies ToTrial);
   });
 }
