@@ -108,11 +108,8 @@ export async function repeatTrial(
     throw new Error(`the repeatability benchmark: trials would run on ${options.backend} while the calibration times ${tf.getBackend()}; select the backend first (selectBackend)`);
   }
   await workload.load();
-  const repeats: Repeat[] = [];
-  const attempts = options.repeats + (options.retries ?? 0);
   const paces = new TrialPaceBook();
-  const quiet = () => repeats.filter((r) => r.noise.reasons.length === 0).length;
-  for (let i = 0; i < attempts && quiet() < options.repeats; i++) {
+  const repeats = await attemptUntilQuiet(options.repeats, options.repeats + (options.retries ?? 0), async (i) => {
     const t0 = performance.now();
     const evals: Array<{ step: number; submissionTimeSec: number; evalTimeSec: number }> = [];
     const { value, noise } = await measureNoise(() =>
@@ -127,10 +124,10 @@ export async function repeatTrial(
     );
     const { boundary, pid, pace: _pace, ...result } = value;
     const repeat: Repeat = { result, noise, wallSec: (performance.now() - t0) / 1000, evals, ...(pid === undefined ? {} : { pid }), ...(boundary === undefined ? {} : { boundary }) };
-    repeats.push(repeat);
     options.onRepeat?.(i, repeat);
-  }
-  return summarizeRepeats(withPaceOfAll(repeats), {
+    return repeat;
+  });
+  return summarizeRepeats(repeats, {
     workload: formatWorkloadRef(workload), submission: submission.name, seed: options.seed, backend: options.backend,
   });
 }
@@ -139,6 +136,21 @@ export async function repeatTrial(
 function withPaceOfAll(repeats: readonly Repeat[]): Repeat[] {
   const judged = judgedAgainstAll(repeats.map((r) => r.noise));
   return repeats.map((r, i) => ({ ...r, noise: judged[i]! }));
+}
+
+/**
+ * Runs attempts, one at a time, until `repeats` of them are quiet or `attempts` have run,
+ * and answers them all, each judged against the fastest of all (withPaceOfAll). The count
+ * of quiet ones is taken under that same judgement after every attempt: an attempt that
+ * looked quiet against the attempts before it can turn noisy once a faster one comes, and
+ * stopping on the earlier judgement left the report with fewer quiet repeats than asked
+ * while retries were still unused.
+ */
+export async function attemptUntilQuiet(repeats: number, attempts: number, attempt: (index: number) => Promise<Repeat>): Promise<Repeat[]> {
+  let done: Repeat[] = [];
+  const quiet = () => done.filter((r) => r.noise.reasons.length === 0).length;
+  for (let i = 0; i < attempts && quiet() < repeats; i++) done = withPaceOfAll([...done, await attempt(i)]);
+  return done;
 }
 
 /** The row of a set of attempts: statistics over the quiet ones, and over all of them. */

@@ -9,7 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, type BackendChoice } from '../../harness/backends/select.ts';
-import { repeatTrial, summarizeRepeats, type Repeat, type RepeatRow } from '../../harness/bench/repeatability.ts';
+import { attemptUntilQuiet, repeatTrial, summarizeRepeats, type Repeat, type RepeatRow } from '../../harness/bench/repeatability.ts';
 import { getWorkload } from '../../workloads/registry.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/submissions/one_trial_per_process/submission.ts', import.meta.url));
@@ -129,6 +129,38 @@ describe('bench --repeat statistics', () => {
     // Raw, the same attempts (and the one without a pace) scatter much more: 10, 15, 12, 11.
     expect(row.cvAll).toBeGreaterThan(row.cvAtPace!);
     expect(summarizeRepeats([at(10, 2)], { workload: 'w', submission: 's', seed: 1, backend: 'wasm' }).cvAtPace).toBeNull();
+  });
+
+  describe('retries (bench --repeat N --retries M)', () => {
+    // An attempt as it comes from its trial: quiet on its calibration, with the runner's
+    // median pass at its evals. Whether it is slow is for the judgement against all.
+    const timed = (runnerMs: number): Repeat => {
+      const a = attempt(10, []);
+      const pace = { runner: { before: { fastestMs: 1, passes: 3 }, after: { fastestMs: 1, passes: 3 } }, runnerDuring: { medianMs: runnerMs, samples: 5 } };
+      return { ...a, noise: { ...a.noise, pace } } as Repeat;
+    };
+    const runAll = async (paces: number[], repeats: number, attempts: number) => {
+      let asked = 0;
+      const done = await attemptUntilQuiet(repeats, attempts, async (i) => {
+        asked += 1;
+        return timed(paces[i]!);
+      });
+      return { asked, quiet: done.filter((r) => r.noise.reasons.length === 0).length, done };
+    };
+
+    it('runs until N attempts are quiet against the fastest of all, and no further', async () => {
+      // 10 ms, then 7 ms: the first is 43 % over the fastest (the bar is 20 %) and turns
+      // noisy, so a third is run; 7.5 ms is within 20 % of 7: two quiet, stop.
+      const { asked, quiet, done } = await runAll([10, 7, 7.5, 7, 7], 2, 5);
+      expect(asked).toBe(3);
+      expect(quiet).toBe(2);
+      expect(done[0]!.noise.reasons.join()).toMatch(/the machine was slow during the trial/);
+    });
+
+    it('stops at N + M attempts however noisy they are, and at N when all are quiet', async () => {
+      expect((await runAll([10, 7, 12, 13, 14], 2, 4)).asked).toBe(4);
+      expect((await runAll([7, 7.1, 7.2], 2, 3)).asked).toBe(2);
+    });
   });
 
   it('leaves misses out of both CVs and has none from fewer than two times', () => {
