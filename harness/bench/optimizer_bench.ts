@@ -28,8 +28,8 @@ const WARMUP_UPDATES = 2;
 const MIN_TIMED_UPDATES = 3;
 /** Seconds each side (kit, PyTorch) is timed per case and size, over all its rounds. */
 export const DEFAULT_OPTIMIZER_SECONDS = 1;
-/** Rounds of (PyTorch, kit) per case and size. */
-export const OPTIMIZER_ROUNDS = 3;
+/** Rounds of (PyTorch, kit, kit AdamW) per case and size: five, as bench --zoo has, so that the fastest round sheds a burst of the host lasting a round or two (with three, one 1M run here had spreads up to 125 %). */
+export const OPTIMIZER_ROUNDS = 5;
 
 export interface ParamSpec {
   readonly name: string;
