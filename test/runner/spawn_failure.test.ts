@@ -8,7 +8,7 @@
  * The run's side is a process of its own with `ulimit -n 256`: it inspects a submission
  * once (so every module it needs is loaded), takes every free descriptor but two (too
  * few for the child's pipes and channel), inspects and runs a trial, gives the
- * descriptors back and inspects again.
+ * descriptors back and inspects again. The trial's training-split folder must be gone.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ const HONEST = fileURLToPath(new URL('../fixtures/submissions/one_trial_per_proc
 const SCRIPT = `
   const { inspectSubmission, runTrialIsolated } = await import(${JSON.stringify(href('../../harness/runner/isolated/run_isolated.ts'))});
   const { getWorkload } = await import(${JSON.stringify(href('../../workloads/registry.ts'))});
+  const { trialDataDirsLeft } = await import(${JSON.stringify(href('../../harness/runner/isolated/train_file.ts'))});
   const fs = await import('node:fs');
   const workload = getWorkload('mnist_mlp');
   await workload.load();
@@ -35,7 +36,7 @@ const SCRIPT = `
   for (const fd of held) fs.closeSync(fd);
   clearTimeout(hung);
   const again = await inspectSubmission(${JSON.stringify(HONEST)}, 'wasm');
-  console.log(JSON.stringify({ held: held.length, first, inspected, trial: { status: trial.status, error: trial.error }, again }));
+  console.log(JSON.stringify({ held: held.length, first, inspected, trial: { status: trial.status, error: trial.error }, left: trialDataDirsLeft(), again }));
 `;
 
 describe('a trial process that cannot start', () => {
@@ -53,6 +54,8 @@ describe('a trial process that cannot start', () => {
     expect(out['inspected']!['failed']).toMatch(/^its process could not run: spawn .*EMFILE/);
     expect(out['trial']!['status']).toBe('crashed');
     expect(out['trial']!['error']).toMatch(/^the trial process could not run: spawn .*EMFILE/);
+    // The trial's training-split folder went with it.
+    expect(out['left']).toEqual([]);
     expect(out['again']).toEqual({ name: 'one_trial_per_process', problems: [] });
   }, 150_000);
 });

@@ -254,7 +254,22 @@ function relayOutput(child: ChildProcess, stderrTail: string[]): void {
  */
 export const TRIAL_V8_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
 
-/** Starts a trial's process under the sandbox; `readable`: more folders it may read (its training split's, train_file.ts). */
+/** removeTrainDataDir, where a failure to remove (out of file descriptors, say) must not fail the trial: the run's exit removes the root. */
+function removeTrainDataDirQuietly(dir: string): void {
+  try {
+    removeTrainDataDir(dir);
+  } catch {
+    // Left for the root's removal at exit.
+  }
+}
+
+/** A trial's process that could not be spawned at all (spawn threw). */
+class SpawnFailure extends Error {
+  constructor(cause: unknown) {
+    super(errorMessage(cause));
+  }
+}
+
 /** Whether a spawned process never started: no pid, and so no 'exit' to wait for. */
 const neverStarted = (child: ChildProcess): boolean => child.pid === undefined;
 
@@ -271,6 +286,7 @@ function gone(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Starts a trial's process under the sandbox; `readable`: more folders it may read (its training split's, train_file.ts). */
 export function spawnTrialProcess(modulePath: string, stderrTail: string[] = [], readable: readonly string[] = []): ChildProcess {
   const tree = compiledFor(modulePath);
   const flags = permissionFlags(modulePath, [...tree.dirs, ...readable]);
@@ -281,12 +297,18 @@ export function spawnTrialProcess(modulePath: string, stderrTail: string[] = [],
   };
   const nodeArgs = [...TRIAL_V8_FLAGS, ...flags, BOOTSTRAP, JSON.stringify(tree.dirs), JSON.stringify(entryPointUrls()), JSON.stringify(cjsFacades())];
   const [command, args] = SETPRIV === undefined ? [process.execPath, nodeArgs] : [SETPRIV, ['--pdeathsig', 'KILL', '--', process.execPath, ...nodeArgs]];
-  const child = spawn(command, args, {
-    cwd: TRIAL_CWD,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    serialization: 'advanced',
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(command, args, {
+      cwd: TRIAL_CWD,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
+  } catch (err) {
+    // Node throws, rather than emitting 'error', for most errnos (ENOMEM among them).
+    throw new SpawnFailure(err);
+  }
   alive.add(child);
   child.on('exit', () => alive.delete(child));
   // A process that could not start (out of file descriptors, of processes, of memory)
@@ -481,10 +503,17 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
   // The training split's folder exists before the process starts (its one readable path
   // for it); the file is written while the process loads its modules.
   const trainDir = trainDataDir();
-  const child = spawnTrialProcess(spec.modulePath, stderrTail, [trainDir]);
+  let child: ChildProcess;
+  try {
+    child = spawnTrialProcess(spec.modulePath, stderrTail, [trainDir]);
+  } catch (err) {
+    removeTrainDataDirQuietly(trainDir);
+    if (!(err instanceof SpawnFailure)) throw err;
+    return failedResult('crashed', `the trial process could not run: ${err.message}`, { steps: 0, submissionTimeSec: 0, evalTimeSec: 0, evals: 0 });
+  }
   // The result is handed back only once the process has ended and been reaped: its CPU
   // time then counts as this run's (calibration.ts), and nothing of it outlives the trial.
-  const exited = gone(child).then(() => removeTrainDataDir(trainDir));
+  const exited = gone(child).then(() => removeTrainDataDirQuietly(trainDir));
 
   return await new Promise((resolve, reject) => {
     const partial = { steps: 0, submissionTimeSec: 0, evalTimeSec: 0, evals: 0 };
@@ -561,7 +590,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
         stop('interrupted', 'interrupted before training started');
         return;
       }
-      if (child.connected) child.send({ kind: 'interrupt' } satisfies ToTrial);
+      if (!neverStarted(child) && child.connected) child.send({ kind: 'interrupt' } satisfies ToTrial);
       // A trial that does not stop within a few seconds is stopped.
       setTimeout(() => stop('interrupted', 'interrupted (the trial did not stop when asked)'), 5_000).unref();
     };
@@ -744,13 +773,21 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
     child.on('error', (err) => {
       ended(errorMessage(err), () => ({ status: 'crashed', message: `the trial process could not run: ${errorMessage(err)}` }));
     });
+    let trainDataFile: ReturnType<typeof writeTrainDataFile>;
+    try {
+      trainDataFile = writeTrainDataFile(trainDir, spec.workload.trainData());
+    } catch (err) {
+      stop('crashed', `the training split could not be written for the trial's process: ${errorMessage(err)}`);
+      finish();
+      return;
+    }
     const start: ToTrial = {
       kind: 'start',
       mode: 'trial',
       backend: spec.backend,
       modulePath: spec.modulePath,
       workload: { name: spec.workload.name, variant: spec.workload.variant, budget: spec.workload.budget },
-      trainDataFile: writeTrainDataFile(trainDir, spec.workload.trainData()),
+      trainDataFile,
       targets: spec.targets,
       hparams: spec.hparams,
       seed: spec.seed,
@@ -758,8 +795,8 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
       ...(spec.hparamTracking === undefined ? {} : { hparamTracking: spec.hparamTracking }),
       ...(spec.evalSchedule === undefined ? {} : { evalSchedule: spec.evalSchedule }),
     };
-    // A process that never started has no channel (child.send is not even there); its 'error' settles the trial.
-    if (child.connected) child.send(start);
+    // A process that never started is settled by its 'error' (it may have no channel at all).
+    if (!neverStarted(child) && child.connected) child.send(start);
   });
 }
 
@@ -771,7 +808,13 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
  */
 export async function inspectSubmission(modulePath: string, backend: BackendChoice, timeoutSec = 60): Promise<{ name: string; problems: readonly string[] } | { failed: string; status: TrialStatus }> {
   const stderrTail: string[] = [];
-  const child = spawnTrialProcess(modulePath, stderrTail);
+  let child: ChildProcess;
+  try {
+    child = spawnTrialProcess(modulePath, stderrTail);
+  } catch (err) {
+    if (!(err instanceof SpawnFailure)) throw err;
+    return { failed: `its process could not run: ${err.message}`, status: 'crashed' };
+  }
   return await new Promise((resolve) => {
     let answer: { name: string; problems: readonly string[] } | { failed: string; status: TrialStatus } | undefined;
     const answerWith = (a: NonNullable<typeof answer>) => {
@@ -793,9 +836,12 @@ export async function inspectSubmission(modulePath: string, backend: BackendChoi
         answerWith({ failed: `its process ${signal !== null ? `died of ${signal}` : `exited with code ${code}`} while loading it${tail === undefined ? '' : ` (last words: ${tail.slice(0, 200)})`}`, status: 'crashed' });
       }
     });
-    // A process that could not start, or could not be written to (it is ending: 'exit' follows).
-    child.on('error', (err) => answerWith({ failed: `its process could not run: ${errorMessage(err)}`, status: 'crashed' }));
+    // A process that could not start. (One that started and cannot be written to is
+    // ending: its 'exit' answers, with its exit code and last words.)
+    child.on('error', (err) => {
+      if (neverStarted(child)) answerWith({ failed: `its process could not run: ${errorMessage(err)}`, status: 'crashed' });
+    });
     void gone(child).then(() => resolve(answer!));
-    if (child.connected) child.send({ kind: 'start', mode: 'inspect', backend, modulePath } satisfies ToTrial);
+    if (!neverStarted(child) && child.connected) child.send({ kind: 'start', mode: 'inspect', backend, modulePath } satisfies ToTrial);
   });
 }

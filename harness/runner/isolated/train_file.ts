@@ -13,7 +13,7 @@
  * the manifest (each array's kind, offset and length, and the split's other fields,
  * such as its format tag) travels in the start message.
  */
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TrainData } from '../../spec.ts';
@@ -59,6 +59,11 @@ function rootDir(): string {
     process.on('exit', () => rmSync(made, { recursive: true, force: true }));
   }
   return root;
+}
+
+/** The trial folders this process has and has not yet removed (none before the first). */
+export function trialDataDirsLeft(): string[] {
+  return root === undefined ? [] : readdirSync(root);
 }
 
 /** A fresh, empty folder for one trial's split (private to this user). */

@@ -176,6 +176,8 @@ float sam_perturb(const std::vector<const float*>& p, const std::vector<const fl
   return norm;
 }
 
+namespace {
+
 // rows_dot<kColumnGroup> of AdamP's four pairs over (a, b, c) = (g, W, u): ⟨a, b⟩, ‖a‖²,
 // ‖b‖², ⟨b, c⟩, for the columns [0, w − w % kVectorWidth) of the block, a vector of
 // columns at a time with the four sums in registers over the group's rows: each input is
@@ -207,6 +209,8 @@ int64_t adamp_group_sums(const float* __restrict a, const float* __restrict b, c
   }
   return done;
 }
+
+}  // namespace
 
 void column_block_sums(const std::vector<const float*>& x, const std::vector<int32_t>& pairs, int64_t row, int group, int64_t cols,
                        int64_t c0, int64_t w, double* part) {
