@@ -86,6 +86,7 @@ export interface RepeatOptions {
   /** Budget multiplier (1 for the benchmark; tests shrink it). @default 1 */
   readonly budgetScale?: number;
   readonly limits?: WatchdogLimits;
+  /** After each attempt: the attempt as the loop judged it, against every attempt so far (the final report judges against all). */
   readonly onRepeat?: (i: number, repeat: Repeat) => void;
   /**
    * Extra attempts allowed in place of repeats flagged noisy, so that `repeats` quiet
@@ -109,7 +110,7 @@ export async function repeatTrial(
   }
   await workload.load();
   const paces = new TrialPaceBook();
-  const repeats = await attemptUntilQuiet(options.repeats, options.repeats + (options.retries ?? 0), async (i) => {
+  const repeats = await attemptUntilQuiet(options.repeats, options.repeats + (options.retries ?? 0), async () => {
     const t0 = performance.now();
     const evals: Array<{ step: number; submissionTimeSec: number; evalTimeSec: number }> = [];
     const { value, noise } = await measureNoise(() =>
@@ -124,9 +125,8 @@ export async function repeatTrial(
     );
     const { boundary, pid, pace: _pace, ...result } = value;
     const repeat: Repeat = { result, noise, wallSec: (performance.now() - t0) / 1000, evals, ...(pid === undefined ? {} : { pid }), ...(boundary === undefined ? {} : { boundary }) };
-    options.onRepeat?.(i, repeat);
     return repeat;
-  });
+  }, options.onRepeat);
   return summarizeRepeats(repeats, {
     workload: formatWorkloadRef(workload), submission: submission.name, seed: options.seed, backend: options.backend,
   });
@@ -146,10 +146,19 @@ function withPaceOfAll(repeats: readonly Repeat[]): Repeat[] {
  * stopping on the earlier judgement left the report with fewer quiet repeats than asked
  * while retries were still unused.
  */
-export async function attemptUntilQuiet(repeats: number, attempts: number, attempt: (index: number) => Promise<Repeat>): Promise<Repeat[]> {
+export async function attemptUntilQuiet(
+  repeats: number,
+  attempts: number,
+  attempt: (index: number) => Promise<Repeat>,
+  onJudged?: (index: number, repeat: Repeat) => void,
+): Promise<Repeat[]> {
   let done: Repeat[] = [];
   const quiet = () => done.filter((r) => r.noise.reasons.length === 0).length;
-  for (let i = 0; i < attempts && quiet() < repeats; i++) done = withPaceOfAll([...done, await attempt(i)]);
+  for (let i = 0; i < attempts && quiet() < repeats; i++) {
+    done = withPaceOfAll([...done, await attempt(i)]);
+    // What the loop decides on: this attempt against every attempt so far.
+    onJudged?.(i, done[i]!);
+  }
   return done;
 }
 

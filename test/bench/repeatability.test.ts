@@ -157,6 +157,13 @@ describe('bench --repeat statistics', () => {
       expect(done[0]!.noise.reasons.join()).toMatch(/the machine was slow during the trial/);
     });
 
+    it('reports each attempt as the loop judged it: against every attempt so far', async () => {
+      // 7 ms, then 10 ms: the second is 43 % over the first when it ends.
+      const seen: Array<[number, number]> = [];
+      await attemptUntilQuiet(2, 3, async (i) => timed([7, 10, 7.2][i]!), (i, r) => seen.push([i, r.noise.reasons.length]));
+      expect(seen).toEqual([[0, 0], [1, 1], [2, 0]]);
+    });
+
     it('stops at N + M attempts however noisy they are, and at N when all are quiet', async () => {
       expect((await runAll([10, 7, 12, 13, 14], 2, 4)).asked).toBe(4);
       expect((await runAll([7, 7.1, 7.2], 2, 3)).asked).toBe(2);
