@@ -254,15 +254,6 @@ function relayOutput(child: ChildProcess, stderrTail: string[]): void {
  */
 export const TRIAL_V8_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
 
-/** removeTrainDataDir, where a failure to remove (out of file descriptors, say) must not fail the trial: the run's exit removes the root. */
-function removeTrainDataDirQuietly(dir: string): void {
-  try {
-    removeTrainDataDir(dir);
-  } catch {
-    // Left for the root's removal at exit.
-  }
-}
-
 /** A trial's process that could not be spawned at all (spawn threw). */
 class SpawnFailure extends Error {
   constructor(cause: unknown) {
@@ -272,6 +263,14 @@ class SpawnFailure extends Error {
 
 /** Whether a spawned process never started: no pid, and so no 'exit' to wait for. */
 const neverStarted = (child: ChildProcess): boolean => child.pid === undefined;
+
+/**
+ * Sends to a process that started and still listens. One that never started is settled by
+ * its 'error' (EMFILE leaves it no channel at all; EAGAIN or ENOENT one on no process).
+ */
+function sendIfStarted(child: ChildProcess, message: ToTrial): void {
+  if (!neverStarted(child) && child.connected) child.send(message);
+}
 
 /**
  * Resolves once the process has ended and been reaped, or, for one that never started,
@@ -507,13 +506,13 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
   try {
     child = spawnTrialProcess(spec.modulePath, stderrTail, [trainDir]);
   } catch (err) {
-    removeTrainDataDirQuietly(trainDir);
+    removeTrainDataDir(trainDir);
     if (!(err instanceof SpawnFailure)) throw err;
     return failedResult('crashed', `the trial process could not run: ${err.message}`, { steps: 0, submissionTimeSec: 0, evalTimeSec: 0, evals: 0 });
   }
   // The result is handed back only once the process has ended and been reaped: its CPU
   // time then counts as this run's (calibration.ts), and nothing of it outlives the trial.
-  const exited = gone(child).then(() => removeTrainDataDirQuietly(trainDir));
+  const exited = gone(child).then(() => removeTrainDataDir(trainDir));
 
   return await new Promise((resolve, reject) => {
     const partial = { steps: 0, submissionTimeSec: 0, evalTimeSec: 0, evals: 0 };
@@ -590,7 +589,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
         stop('interrupted', 'interrupted before training started');
         return;
       }
-      if (!neverStarted(child) && child.connected) child.send({ kind: 'interrupt' } satisfies ToTrial);
+      sendIfStarted(child, { kind: 'interrupt' });
       // A trial that does not stop within a few seconds is stopped.
       setTimeout(() => stop('interrupted', 'interrupted (the trial did not stop when asked)'), 5_000).unref();
     };
@@ -708,7 +707,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
           evalSec += now() - e0;
           inEval -= 1;
           lastWord = now();
-          if (child.connected) child.send(reply);
+          sendIfStarted(child, reply);
           break;
         }
         case 'eval': {
@@ -795,8 +794,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
       ...(spec.hparamTracking === undefined ? {} : { hparamTracking: spec.hparamTracking }),
       ...(spec.evalSchedule === undefined ? {} : { evalSchedule: spec.evalSchedule }),
     };
-    // A process that never started is settled by its 'error' (it may have no channel at all).
-    if (!neverStarted(child) && child.connected) child.send(start);
+    sendIfStarted(child, start);
   });
 }
 
@@ -842,6 +840,6 @@ export async function inspectSubmission(modulePath: string, backend: BackendChoi
       if (neverStarted(child)) answerWith({ failed: `its process could not run: ${errorMessage(err)}`, status: 'crashed' });
     });
     void gone(child).then(() => resolve(answer!));
-    if (!neverStarted(child) && child.connected) child.send({ kind: 'start', mode: 'inspect', backend, modulePath } satisfies ToTrial);
+    sendIfStarted(child, { kind: 'start', mode: 'inspect', backend, modulePath });
   });
 }

@@ -71,9 +71,16 @@ export function trainDataDir(): string {
   return mkdtempSync(join(rootDir(), 'trial-'));
 }
 
-/** Removes a trial's folder and its file. */
+/**
+ * Removes a trial's folder and its file. A failure to remove (out of file descriptors,
+ * say) must not fail the trial: the folder is then left for the root's removal at exit.
+ */
 export function removeTrainDataDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // Left for the root's removal at exit.
+  }
 }
 
 /** Writes `split` into `dir` (a folder from trainDataDir) and returns what the trial's process needs to read it. */
