@@ -3,13 +3,14 @@
  * written to the store. A failing trial is recorded and the grid goes on; a re-run of
  * the same command skips the trials that finished and re-runs those that were cut off.
  */
+import { AlgobenchError, isMachineFault } from '../core/errors.ts';
 import { formatWorkloadRef } from '../core/workload_ref.ts';
 import { readHardware, type Hardware } from '../identity/fingerprint.ts';
 import { type BackendChoice, type BackendInfo, selectBackend } from '../backends/select.ts';
 import { busyMark, busyWarning, judgedAgainstAll, measureNoise, type TrialNoise, type TrialPace } from '../identity/calibration.ts';
 import { realClock } from '../runner/clock.ts';
 import { runTrial, type StepProgress } from '../runner/trial.ts';
-import type { TrialResult } from '../core/trial_result.ts';
+import { trialResult, type TrialResult } from '../core/trial_result.ts';
 import type { EvalRecord } from '../store/rows.ts';
 import { Store } from '../store/store.ts';
 import { runTrialIsolated, TrialPaceBook } from '../runner/isolated/run_isolated.ts';
@@ -162,24 +163,38 @@ export async function runBenchmark(
       };
       const signal = options.signal === undefined ? {} : { signal: options.signal };
       const inlineSubmission = planned.submission.submission;
-      const { value: result, noise } = await measureNoise(() =>
-        inlineSubmission !== undefined
-          ? runTrial(
-              { hparamTracking, workload: planned.workload, targets: planned.targets, submission: inlineSubmission, hparams: planned.hparams, seed: planned.seed, budgetScale },
-              { clock: options.clock ?? realClock, ...signal, observer },
-            )
-          : runTrialIsolated(
-              {
-                hparamTracking, workload: planned.workload, targets: planned.targets, modulePath: planned.submission.modulePath,
-                hparams: planned.hparams, seed: planned.seed, budgetScale, backend: backend.name as BackendChoice,
-                ...(options.watchdog === undefined ? {} : { limits: options.watchdog }),
-                ...(options.budgetSaver === undefined ? {} : { budgetSaver: options.budgetSaver }),
-              },
-              { ...signal, observer, paces },
-            ),
-        (r) => (r as { pace?: TrialPace }).pace,
-      );
-      clearInterval(renewal);
+      let measured: Awaited<ReturnType<typeof measureNoise<TrialResult & { pace?: TrialPace }>>>;
+      try {
+        measured = await measureNoise(() =>
+          inlineSubmission !== undefined
+            ? runTrial(
+                { hparamTracking, workload: planned.workload, targets: planned.targets, submission: inlineSubmission, hparams: planned.hparams, seed: planned.seed, budgetScale },
+                { clock: options.clock ?? realClock, ...signal, observer },
+              )
+            : runTrialIsolated(
+                {
+                  hparamTracking, workload: planned.workload, targets: planned.targets, modulePath: planned.submission.modulePath,
+                  hparams: planned.hparams, seed: planned.seed, budgetScale, backend: backend.name as BackendChoice,
+                  ...(options.watchdog === undefined ? {} : { limits: options.watchdog }),
+                  ...(options.budgetSaver === undefined ? {} : { budgetSaver: options.budgetSaver }),
+                },
+                { ...signal, observer, paces },
+              ),
+          (r) => (r as { pace?: TrialPace }).pace,
+        );
+      } catch (err) {
+        if (!isMachineFault(err)) throw err;
+        // The trial never ran: stored as interrupted, it counts for nothing and resume runs it again.
+        store.finishTrial(trialId, trialResult('interrupted', { steps: 0, submissionTimeSec: 0, evalTimeSec: 0, evals: 0, testReached: false }, null, err.message));
+        throw new AlgobenchError(
+          'E_MACHINE',
+          `${planned.submission.name} on ${formatWorkloadRef(planned.workload)} study ${planned.study} trial ${planned.trial}: ${err.message}; ` +
+            'the trial is stored as interrupted, which counts for nothing; free some and run the same command again to resume from it',
+        );
+      } finally {
+        clearInterval(renewal);
+      }
+      const { value: result, noise } = measured;
       if (storeFault !== undefined) throw storeFault;
       store.finishTrial(trialId, { ...result, noise });
       if (noise.pace !== undefined) {

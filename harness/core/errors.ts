@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'E_VERIFY'
   | 'E_PLAN'
   | 'E_BENCH'
-  | 'E_INTERRUPTED';
+  | 'E_INTERRUPTED'
+  | 'E_MACHINE';
 
 /**
  * The settings a message may point the user at, by their names in the API (the fields
@@ -54,6 +55,20 @@ export class AlgobenchError extends Error {
     return this.template.replace(SETTING_MARK, (_, name: Setting) => word(name));
   }
 }
+
+/**
+ * A fault of this machine, not of the submission: a trial's or an inspection's process
+ * could not start, or its training split could not be written. Raised, never stored as
+ * the submission's failure (a `crashed` trial counts against it, and resume would not
+ * run it again): the run stores the trial as interrupted, which resume runs again, and
+ * stops with this message (execute.ts).
+ */
+export function machineFault(what: string): AlgobenchError {
+  return new AlgobenchError('E_MACHINE', `${what}: a fault of this machine (out of file descriptors, processes, memory or disk space), not of the submission`);
+}
+
+/** Whether `err` is a machineFault. */
+export const isMachineFault = (err: unknown): err is AlgobenchError => err instanceof AlgobenchError && err.code === 'E_MACHINE';
 
 /** The message of anything thrown, without a stack: what a trial row keeps. */
 export function errorMessage(err: unknown): string {

@@ -1,61 +1,118 @@
 /**
- * A trial process that cannot start must fail that trial, not the run. When spawn fails
- * (here for real: the run's process is out of file descriptors, as a run with many
- * open stores or a low `ulimit -n` can be) Node emits 'error' and never 'exit', and the
- * child has no IPC channel at all. An inspection then threw `child.send is not a
- * function` out of the run; a trial would have waited for an 'exit' that never comes.
+ * A trial process that cannot start is a fault of the machine, not of the submission.
+ * When spawn fails (here for real: the run's process is out of file descriptors, as a
+ * run with many open stores or a low `ulimit -n` can be) Node emits 'error' and never
+ * 'exit', and the child has no IPC channel at all. An inspection once threw
+ * `child.send is not a function` out of the run; a trial waited for an 'exit' that never
+ * comes; then both were stored as the submission's `crashed`, which counts against it
+ * and which resume never runs again.
+ *
+ * Now the inspection and the trial reject with E_MACHINE, naming the errno; a run stores
+ * the trial as interrupted (it counts for nothing), stops with that one line, and the same
+ * run again resumes it and runs it to the end.
  *
  * The run's side is a process of its own with `ulimit -n 256`: it inspects a submission
  * once (so every module it needs is loaded), takes every free descriptor but two (too
  * few for the child's pipes and channel), inspects and runs a trial, gives the
- * descriptors back and inspects again. The trial's training-split folder must be gone.
+ * descriptors back and inspects again; then it runs a benchmark whose first trial
+ * starts with the descriptors taken (they are given back at the next turn of the event
+ * loop, after the spawn failed), and, once they are back, runs it again. No training-split folder is left.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const href = (path: string) => new URL(path, import.meta.url).href;
 const HONEST = fileURLToPath(new URL('../fixtures/submissions/one_trial_per_process/submission.ts', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'algobench-spawn-failure-'));
+const dbPath = join(dir, 'store.sqlite');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const SCRIPT = `
   const { inspectSubmission, runTrialIsolated } = await import(${JSON.stringify(href('../../harness/runner/isolated/run_isolated.ts'))});
+  const { runBenchmark } = await import(${JSON.stringify(href('../../harness/benchmark/execute.ts'))});
   const { getWorkload } = await import(${JSON.stringify(href('../../workloads/registry.ts'))});
   const { trialDataDirsLeft } = await import(${JSON.stringify(href('../../harness/runner/isolated/train_file.ts'))});
   const fs = await import('node:fs');
   const workload = getWorkload('mnist_mlp');
   await workload.load();
   const first = await inspectSubmission(${JSON.stringify(HONEST)}, 'wasm');
-  const held = [];
-  try { for (;;) held.push(fs.openSync('/dev/null', 'r')); } catch {}
-  fs.closeSync(held.pop());
-  fs.closeSync(held.pop());
+  const take = () => {
+    const held = [];
+    try { for (;;) held.push(fs.openSync('/dev/null', 'r')); } catch {}
+    fs.closeSync(held.pop());
+    fs.closeSync(held.pop());
+    return held;
+  };
+  const outcome = (p) => p.then((value) => ({ value }), (err) => ({ code: err.code, message: err.message }));
+  const held = take();
   const hung = setTimeout(() => { console.log(JSON.stringify({ hung: true })); process.exit(3); }, 60_000);
-  const inspected = await inspectSubmission(${JSON.stringify(HONEST)}, 'wasm', 30);
-  const trial = await runTrialIsolated({ workload, targets: { validation: 0, test: 0 }, modulePath: ${JSON.stringify(HONEST)}, hparams: { lr: 0.05 }, seed: 1, budgetScale: 0.05, backend: 'wasm' });
+  const inspected = await outcome(inspectSubmission(${JSON.stringify(HONEST)}, 'wasm', 30));
+  const trial = await outcome(runTrialIsolated({ workload, targets: { validation: 0, test: 0 }, modulePath: ${JSON.stringify(HONEST)}, hparams: { lr: 0.05 }, seed: 1, budgetScale: 0.05, backend: 'wasm' }));
   for (const fd of held) fs.closeSync(fd);
   clearTimeout(hung);
   const again = await inspectSubmission(${JSON.stringify(HONEST)}, 'wasm');
-  console.log(JSON.stringify({ held: held.length, first, inspected, trial: { status: trial.status, error: trial.error }, left: trialDataDirsLeft(), again }));
+  const options = { workloads: ['mnist_mlp'], submissions: [${JSON.stringify(HONEST)}], ruleset: 'self', studies: 1, trials: 1, seed: 3, dbPath: ${JSON.stringify(dbPath)}, backend: 'wasm', budgetScale: 0.05 };
+  let starved = false;
+  const starve = { onTrialStart: (_i, _p, skipped) => {
+    if (skipped || starved) return;
+    starved = true;
+    const fds = take();
+    setImmediate(() => { for (const fd of fds) fs.closeSync(fd); });
+  } };
+  const faulted = await outcome(runBenchmark(options, starve));
+  await new Promise((r) => setImmediate(r));
+  const resumed = await runBenchmark(options);
+  console.log(JSON.stringify({
+    held: held.length, first, inspected, trial, again, faulted,
+    resumed: { ran: resumed.ran, skipped: resumed.skipped, statuses: resumed.results.map((r) => r.result.status) },
+    left: trialDataDirsLeft(),
+  }));
 `;
 
 describe('a trial process that cannot start', () => {
-  it('fails its inspection and its trial with the reason, and the run goes on', () => {
+  it("is the machine's fault: E_MACHINE with the reason, stored as interrupted, and resumed by the same run again", () => {
     const run = spawnSync('bash', ['-c', 'ulimit -n 256 && exec "$0" --import tsx --input-type=module -e "$1"', process.execPath, SCRIPT], {
       cwd: ROOT,
       encoding: 'utf8',
-      timeout: 120_000,
+      timeout: 180_000,
     });
     const last = run.stdout.trim().split('\n').at(-1) ?? '';
     expect(run.status, `exit ${run.status}: ${run.stderr.slice(-600)}`).toBe(0);
     const out = JSON.parse(last) as Record<string, Record<string, unknown>>;
     expect(out['first']).toEqual({ name: 'one_trial_per_process', problems: [] });
-    expect(out['inspected']!['status']).toBe('crashed');
-    expect(out['inspected']!['failed']).toMatch(/^its process could not run: spawn .*EMFILE/);
-    expect(out['trial']!['status']).toBe('crashed');
-    expect(out['trial']!['error']).toMatch(/^the trial process could not run: spawn .*EMFILE/);
-    // The trial's training-split folder went with it.
-    expect(out['left']).toEqual([]);
+    expect(out['inspected']!['code']).toBe('E_MACHINE');
+    expect(out['inspected']!['message']).toMatch(/^the process to load submission .*one_trial_per_process.* could not start \(spawn .*EMFILE\): a fault of this machine/);
+    expect(out['trial']!['code']).toBe('E_MACHINE');
+    expect(out['trial']!['message']).toMatch(/^the trial's process could not start \(spawn .*EMFILE\): a fault of this machine .*, not of the submission$/);
     expect(out['again']).toEqual({ name: 'one_trial_per_process', problems: [] });
-  }, 150_000);
+
+    // The run: one line naming the trial, the fault and what to do.
+    expect(out['faulted']!['code']).toBe('E_MACHINE');
+    expect(out['faulted']!['message']).toMatch(/^one_trial_per_process on mnist_mlp study 0 trial 0: the trial's process could not start \(spawn .*EMFILE\).*stored as interrupted.*run the same command again/);
+    expect(String(out['faulted']!['message'])).not.toContain('\n');
+    // The same run again ran that trial to the end.
+    expect(out['resumed']).toEqual({ ran: 1, skipped: 0, statuses: [expect.stringMatching(/^(reached|budget_exhausted)$/)] });
+    // Every trial's training-split folder went with it.
+    expect(out['left']).toEqual([]);
+
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      const rows = db.prepare('SELECT status, error, steps FROM trials ORDER BY id').all() as Array<{ status: string; error: string | null; steps: number }>;
+      expect(rows).toHaveLength(2);
+      expect(rows[0]!.status).toBe('interrupted');
+      expect(rows[0]!.error).toMatch(/could not start \(spawn .*EMFILE\)/);
+      expect(rows[0]!.steps).toBe(0);
+      expect(rows[1]!.status).toBe((out['resumed']!['statuses'] as string[])[0]);
+      const runs = db.prepare('SELECT status FROM runs ORDER BY id').all() as Array<{ status: string }>;
+      expect(runs.map((r) => r.status)).toEqual(['failed', 'finished']);
+    } finally {
+      db.close();
+    }
+  }, 240_000);
 });

@@ -19,7 +19,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { fileURLToPath } from 'node:url';
-import { errorMessage } from '../../core/errors.ts';
+import { errorMessage, machineFault } from '../../core/errors.ts';
 import type { BackendChoice } from '../../backends/select.ts';
 import { NATIVE_ADDON_PATH } from '../../backends/native/addon.ts';
 import { entryPointUrls } from '../../core/package_entry_points.ts';
@@ -443,7 +443,9 @@ function implausibleClock(result: TrialResult, trainingWallSec: number): string 
 /**
  * Runs the trial in its own process and returns its result, whatever the process does,
  * with what the boundary cost and the process's id (one process per trial: no two
- * trials of a run share one).
+ * trials of a run share one). Rejects, rather than failing the trial, for a fault of the
+ * run's side: the store (through the observer), or the machine (machineFault: the
+ * process could not start, the training split could not be written).
  */
 export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTrialEnv = {}): Promise<TrialResult & { boundary?: BoundaryCost; pid?: number; pace?: TrialPace }> {
   // The runner's own pace on the workload's fixed work, before, during (at each eval) and
@@ -501,14 +503,20 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
   const stderrTail: string[] = [];
   // The training split's folder exists before the process starts (its one readable path
   // for it); the file is written while the process loads its modules.
-  const trainDir = trainDataDir();
+  // Each machine fault here (machineFault) is raised, not the submission's failure.
+  let trainDir: string;
+  try {
+    trainDir = trainDataDir();
+  } catch (err) {
+    throw machineFault(`the trial's training-split folder could not be made (${errorMessage(err)})`);
+  }
   let child: ChildProcess;
   try {
     child = spawnTrialProcess(spec.modulePath, stderrTail, [trainDir]);
   } catch (err) {
     removeTrainDataDir(trainDir);
     if (!(err instanceof SpawnFailure)) throw err;
-    return failedResult('crashed', `the trial process could not run: ${err.message}`, { steps: 0, submissionTimeSec: 0, evalTimeSec: 0, evals: 0 });
+    throw machineFault(`the trial's process could not start (${err.message})`);
   }
   // The result is handed back only once the process has ended and been reaped: its CPU
   // time then counts as this run's (calibration.ts), and nothing of it outlives the trial.
@@ -516,7 +524,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
 
   return await new Promise((resolve, reject) => {
     const partial = { steps: 0, submissionTimeSec: 0, evalTimeSec: 0, evals: 0 };
-    /** A failure of the run's side (the store, via the observer): raised, never the trial's. */
+    /** A failure of the run's side (the store, via the observer; the machine): raised, never the trial's. */
     let infraError: unknown;
     /** The metrics this process computed, in order: every eval the trial reports must be one of them. */
     const computed: Array<{ validation: string; test: string }> = [];
@@ -770,13 +778,18 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
       }));
     });
     child.on('error', (err) => {
-      ended(errorMessage(err), () => ({ status: 'crashed', message: `the trial process could not run: ${errorMessage(err)}` }));
+      if (neverStarted(child)) {
+        infraError ??= machineFault(`the trial's process could not start (${errorMessage(err)})`);
+        finish();
+        return;
+      }
+      ended(errorMessage(err), () => ({ status: 'crashed', message: `the trial process could not be reached: ${errorMessage(err)}` }));
     });
     let trainDataFile: ReturnType<typeof writeTrainDataFile>;
     try {
       trainDataFile = writeTrainDataFile(trainDir, spec.workload.trainData());
     } catch (err) {
-      stop('crashed', `the training split could not be written for the trial's process: ${errorMessage(err)}`);
+      infraError ??= machineFault(`the training split could not be written for the trial's process (${errorMessage(err)})`);
       finish();
       return;
     }
@@ -802,7 +815,8 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
  * Imports a submission in a process of its own and returns its name and contract
  * problems: how the run learns what it is running without running its code itself.
  * The answer comes once the process has ended and been reaped: none outlives planning,
- * and its CPU time counts as this run's (busyWarning samples planning).
+ * and its CPU time counts as this run's (busyWarning samples planning). A process that
+ * cannot start rejects with a machineFault (E_MACHINE): no answer about the submission.
  */
 export async function inspectSubmission(modulePath: string, backend: BackendChoice, timeoutSec = 60): Promise<{ name: string; problems: readonly string[] } | { failed: string; status: TrialStatus }> {
   const stderrTail: string[] = [];
@@ -811,9 +825,9 @@ export async function inspectSubmission(modulePath: string, backend: BackendChoi
     child = spawnTrialProcess(modulePath, stderrTail);
   } catch (err) {
     if (!(err instanceof SpawnFailure)) throw err;
-    return { failed: `its process could not run: ${err.message}`, status: 'crashed' };
+    throw machineFault(`the process to load submission ${modulePath} could not start (${err.message})`);
   }
-  return await new Promise((resolve) => {
+  return await new Promise((resolve, reject) => {
     let answer: { name: string; problems: readonly string[] } | { failed: string; status: TrialStatus } | undefined;
     const answerWith = (a: NonNullable<typeof answer>) => {
       if (answer !== undefined) return;
@@ -834,12 +848,15 @@ export async function inspectSubmission(modulePath: string, backend: BackendChoi
         answerWith({ failed: `its process ${signal !== null ? `died of ${signal}` : `exited with code ${code}`} while loading it${tail === undefined ? '' : ` (last words: ${tail.slice(0, 200)})`}`, status: 'crashed' });
       }
     });
-    // A process that could not start. (One that started and cannot be written to is
-    // ending: its 'exit' answers, with its exit code and last words.)
+    // A process that could not start: the machine's fault. (One that started and cannot
+    // be written to is ending: its 'exit' answers, with its exit code and last words.)
+    let fault: Error | undefined;
     child.on('error', (err) => {
-      if (neverStarted(child)) answerWith({ failed: `its process could not run: ${errorMessage(err)}`, status: 'crashed' });
+      if (!neverStarted(child) || answer !== undefined) return;
+      fault = machineFault(`the process to load submission ${modulePath} could not start (${errorMessage(err)})`);
+      answerWith({ failed: fault.message, status: 'crashed' });
     });
-    void gone(child).then(() => resolve(answer!));
+    void gone(child).then(() => (fault === undefined ? resolve(answer!) : reject(fault)));
     sendIfStarted(child, { kind: 'start', mode: 'inspect', backend, modulePath });
   });
 }
