@@ -189,7 +189,7 @@ export async function runBenchmark(
         throw new AlgobenchError(
           'E_MACHINE',
           `${planned.submission.name} on ${formatWorkloadRef(planned.workload)} study ${planned.study} trial ${planned.trial}: ${err.message}; ` +
-            'the trial is stored as interrupted, which counts for nothing; free some and run the same command again to resume from it',
+            'the trial is stored as interrupted, which counts for nothing; free what ran out and run the same command again: it resumes from this trial',
         );
       } finally {
         clearInterval(renewal);
