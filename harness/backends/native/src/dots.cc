@@ -178,6 +178,11 @@ float sam_perturb(const std::vector<const float*>& p, const std::vector<const fl
 
 namespace {
 
+// Half a vector of floats, and as many doubles.
+constexpr int kHalf = kVectorWidth / 2;
+typedef float halff __attribute__((vector_size(kHalf * sizeof(float))));
+typedef double halfd __attribute__((vector_size(kHalf * sizeof(double))));
+
 // rows_dot<kColumnGroup> of AdamP's four pairs over (a, b, c) = (g, W, u): ⟨a, b⟩, ‖a‖²,
 // ‖b‖², ⟨b, c⟩, for the columns [0, w − w % kVectorWidth) of the block, a vector of
 // columns at a time with the four sums in registers over the group's rows: each input is
@@ -185,11 +190,6 @@ namespace {
 // element, which bound the pass; AVX-512, one thread, 1024x768: 0.27 -> 0.18 ms), and the
 // sums are rows_dot's (the same float32 products, added in row order, then added to the
 // float64 partial). Answers the columns done.
-// Half a vector of floats, and as many doubles.
-constexpr int kHalf = kVectorWidth / 2;
-typedef float halff __attribute__((vector_size(kHalf * sizeof(float))));
-typedef double halfd __attribute__((vector_size(kHalf * sizeof(double))));
-
 int64_t adamp_group_sums(const float* __restrict a, const float* __restrict b, const float* __restrict c, int64_t stride, double* __restrict part,
                          int64_t part_stride, int64_t w) {
   const int64_t done = w - w % kVectorWidth;
