@@ -289,7 +289,8 @@ export type Ruleset = 'external' | 'self';
  * - diverged: a NaN/Inf loss or eval metric.
  * - error: the submission threw or broke the contract; the message is kept.
  * - interrupted: the user stopped the run (Ctrl-C, SIGTERM), or a fault of the machine
- *   kept the trial from running (its process could not start); re-running resumes it.
+ *   kept the trial from running (its process could not start, its training split could
+ *   not be written); re-running resumes it.
  * Statuses set by the watchdog of the trial's process (the submission's code runs in
  * a process of its own; see docs/submitting.md, "Isolation"):
  * - timeout: the trial ran past its budget by the grace margin, or stopped answering.

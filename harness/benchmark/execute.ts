@@ -3,7 +3,7 @@
  * written to the store. A failing trial is recorded and the grid goes on; a re-run of
  * the same command skips the trials that finished and re-runs those that were cut off.
  */
-import { AlgobenchError, isMachineFault } from '../core/errors.ts';
+import { AlgobenchError, errorMessage, isMachineFault } from '../core/errors.ts';
 import { formatWorkloadRef } from '../core/workload_ref.ts';
 import { readHardware, type Hardware } from '../identity/fingerprint.ts';
 import { type BackendChoice, type BackendInfo, selectBackend } from '../backends/select.ts';
@@ -185,11 +185,19 @@ export async function runBenchmark(
       } catch (err) {
         if (!isMachineFault(err)) throw err;
         // The trial never ran: stored as interrupted, it counts for nothing and resume runs it again.
-        store.finishTrial(trialId, trialResult('interrupted', { steps: 0, submissionTimeSec: 0, evalTimeSec: 0, evals: 0, testReached: false }, null, err.message));
+        let stored = 'the trial is stored as interrupted, which counts for nothing';
+        try {
+          store.finishTrial(trialId, trialResult('interrupted', { steps: 0, submissionTimeSec: 0, evalTimeSec: 0, evals: 0, testReached: false }, null, err.message));
+        } catch (storeErr) {
+          // Out of descriptors, the store may fail too: the fault is still the news; the
+          // trial's claim lapses and resume then runs it (a claim is never taken as a result).
+          stored = `the store could not record it (${errorMessage(storeErr)}), so it stays claimed until this run's claim lapses (${CLAIM_LEASE_SEC} s)`;
+        }
         throw new AlgobenchError(
           'E_MACHINE',
           `${planned.submission.name} on ${formatWorkloadRef(planned.workload)} study ${planned.study} trial ${planned.trial}: ${err.message}; ` +
-            'the trial is stored as interrupted, which counts for nothing; free what ran out and run the same command again: it resumes from this trial',
+            `${stored}; ${err.remedy} and run the same command again: it resumes from this trial`,
+          { cause: err },
         );
       } finally {
         clearInterval(renewal);

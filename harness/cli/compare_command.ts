@@ -80,7 +80,8 @@ export function compareCommand(): Command {
         import('../benchmark/compare.ts'), import('../report/comparison.ts'), import('../../reports/compare_page.ts'), import('../../workloads/registry.ts'), import('./progress.ts'),
       ]);
       const options = toOptions(a, b, flags, expandWorkloadRefs(flags.workload).length, interrupt.signal);
-      const run = await runComparison(options, interrupt.listen(progressDisplay()), `compare ${process.argv.slice(3).join(' ')}`);
+      const display = progressDisplay();
+      const run = await runComparison(options, interrupt.listen(display), `compare ${process.argv.slice(3).join(' ')}`).finally(() => display.close());
       const comparison = summarizeComparison({ a: run.aName, b: run.bName, alpha: flags.alpha, minEffect: flags.minEffect }, run.workloads);
       process.stdout.write(textOf(comparison, run));
       if (flags.json !== undefined) writeOutput(flags.json, `${JSON.stringify(jsonOf(comparison, run, flags, COMPARE_TEST), null, 2)}\n`, 'the comparison JSON');

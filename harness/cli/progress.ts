@@ -23,7 +23,11 @@ function outcome(r: TrialResult): string {
   return `${r.status}: ${ttt}, ${r.steps} steps, ${r.submissionTimeSec.toFixed(1)} s on the clock, ${r.evalTimeSec.toFixed(1)} s of evals${err}`;
 }
 
-export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): BenchmarkListener {
+/**
+ * The listener, and `close`: stops a live bar (and shows the cursor again) when the run
+ * ends without its trial ending, as when a store or machine fault is raised mid-trial.
+ */
+export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): BenchmarkListener & { close(): void } {
   const live = stream.isTTY === true;
   let total = 0;
   let bar: cliProgress.SingleBar | undefined;
@@ -79,6 +83,10 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): Be
       bar?.stop();
       bar = undefined;
       log(`warning: ${message}`);
+    },
+    close: () => {
+      bar?.stop();
+      bar = undefined;
     },
   };
 }

@@ -24,7 +24,12 @@ import { DEFAULT_SAVER_SETTINGS, type SaverSettings } from '../saver/policy.ts';
  */
 async function runTrials(options: BenchmarkOptions, listen: (inner: BenchmarkListener) => BenchmarkListener, commandLine: string, plan?: PlanSlice): Promise<BenchmarkSummary> {
   const [{ runBenchmark }, { progressDisplay }] = await Promise.all([import('../benchmark/execute.ts'), import('./progress.ts')]);
-  return runBenchmark(options, listen(progressDisplay()), commandLine, plan);
+  const display = progressDisplay();
+  try {
+    return await runBenchmark(options, listen(display), commandLine, plan);
+  } finally {
+    display.close();
+  }
 }
 
 function printSummary(summary: BenchmarkSummary, dbPath: string): void {

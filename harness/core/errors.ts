@@ -56,6 +56,23 @@ export class AlgobenchError extends Error {
   }
 }
 
+/** What a machine has run out of, by the errno of a failed spawn or write, in words. */
+const EXHAUSTED: Readonly<Record<string, string>> = {
+  EMFILE: 'out of file descriptors',
+  ENFILE: 'out of file descriptors (system-wide)',
+  EAGAIN: 'out of processes or memory',
+  ENOMEM: 'out of memory',
+  ENOSPC: 'out of disk space',
+  EDQUOT: 'over its disk quota',
+  EFBIG: 'over its file-size limit (ulimit -f)',
+};
+
+/** What the machine ran out of, when `err` is a system error that says so. */
+export function exhaustedResource(err: unknown): string | undefined {
+  const code = err !== null && typeof err === 'object' ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(EXHAUSTED, code) ? EXHAUSTED[code] : undefined;
+}
+
 /**
  * A fault of this machine, not of the submission: a trial's or an inspection's process
  * could not start, or its training split could not be written. Raised, never stored as
@@ -63,12 +80,20 @@ export class AlgobenchError extends Error {
  * run it again): the run stores the trial as interrupted, which resume runs again, and
  * stops with this message (execute.ts).
  */
-export function machineFault(what: string): AlgobenchError {
-  return new AlgobenchError('E_MACHINE', `${what}: a fault of this machine (out of file descriptors, processes, memory or disk space), not of the submission`);
+export class MachineFault extends AlgobenchError {
+  /** What to do before the same command runs again: free what ran out, or fix the machine. */
+  readonly remedy: string;
+
+  constructor(what: string, cause: unknown) {
+    const out = exhaustedResource(cause);
+    const diagnosis = out === undefined ? 'a fault of this machine or of its installation' : `this machine is ${out}`;
+    super('E_MACHINE', `${what} (${errorMessage(cause)}): ${diagnosis}, not of the submission`, { cause });
+    this.remedy = out === undefined ? 'fix that' : 'free what ran out';
+  }
 }
 
-/** Whether `err` is a machineFault. */
-export const isMachineFault = (err: unknown): err is AlgobenchError => err instanceof AlgobenchError && err.code === 'E_MACHINE';
+/** Whether `err` is a MachineFault. */
+export const isMachineFault = (err: unknown): err is MachineFault => err instanceof MachineFault;
 
 /** The message of anything thrown, without a stack: what a trial row keeps. */
 export function errorMessage(err: unknown): string {

@@ -39,6 +39,18 @@ const SCRIPT = `
   const { getWorkload } = await import(${JSON.stringify(href('../../workloads/registry.ts'))});
   const { trialDataDirsLeft } = await import(${JSON.stringify(href('../../harness/runner/isolated/train_file.ts'))});
   const fs = await import('node:fs');
+  // Every kill() of a process that never started is counted and not passed on: the real
+  // one would reach pid 0, this script's whole process group.
+  const { ChildProcess } = await import('node:child_process');
+  const realKill = ChildProcess.prototype.kill;
+  let killsOfNoProcess = 0;
+  ChildProcess.prototype.kill = function (signal) {
+    if (this.pid === undefined) {
+      killsOfNoProcess += 1;
+      return false;
+    }
+    return realKill.call(this, signal);
+  };
   const workload = getWorkload('mnist_mlp');
   await workload.load();
   const first = await inspectSubmission(${JSON.stringify(HONEST)}, 'wasm');
@@ -69,7 +81,7 @@ const SCRIPT = `
   await new Promise((r) => setImmediate(r));
   const resumed = await runBenchmark(options);
   console.log(JSON.stringify({
-    held: held.length, first, inspected, trial, again, faulted,
+    held: held.length, first, inspected, trial, again, faulted, killsOfNoProcess,
     resumed: { ran: resumed.ran, skipped: resumed.skipped, statuses: resumed.results.map((r) => r.result.status) },
     left: trialDataDirsLeft(),
   }));
@@ -87,19 +99,22 @@ describe('a trial process that cannot start', () => {
     const out = JSON.parse(last) as Record<string, Record<string, unknown>>;
     expect(out['first']).toEqual({ name: 'one_trial_per_process', problems: [] });
     expect(out['inspected']!['code']).toBe('E_MACHINE');
-    expect(out['inspected']!['message']).toMatch(/^the process to load submission .*one_trial_per_process.* could not start \(spawn .*EMFILE\): a fault of this machine/);
+    expect(out['inspected']!['message']).toMatch(/^the process to load submission .*one_trial_per_process.* could not start \(spawn .*EMFILE\): this machine is out of file descriptors, not of the submission$/);
     expect(out['trial']!['code']).toBe('E_MACHINE');
-    expect(out['trial']!['message']).toMatch(/^the trial's process could not start \(spawn .*EMFILE\): a fault of this machine .*, not of the submission$/);
+    expect(out['trial']!['message']).toMatch(/^the trial's process could not start \(spawn .*EMFILE\): this machine is out of file descriptors, not of the submission$/);
     expect(out['again']).toEqual({ name: 'one_trial_per_process', problems: [] });
 
     // The run: one line naming the trial, the fault and what to do.
     expect(out['faulted']!['code']).toBe('E_MACHINE');
-    expect(out['faulted']!['message']).toMatch(/^one_trial_per_process on mnist_mlp study 0 trial 0: the trial's process could not start \(spawn .*EMFILE\).*stored as interrupted.*run the same command again/);
+    expect(out['faulted']!['message']).toMatch(
+      /^one_trial_per_process on mnist_mlp study 0 trial 0: the trial's process could not start \(spawn .*EMFILE\): this machine is out of file descriptors, not of the submission; the trial is stored as interrupted, which counts for nothing; free what ran out and run the same command again: it resumes from this trial$/,
+    );
     expect(String(out['faulted']!['message'])).not.toContain('\n');
     // The same run again ran that trial to the end.
     expect(out['resumed']).toEqual({ ran: 1, skipped: 0, statuses: [expect.stringMatching(/^(reached|budget_exhausted)$/)] });
-    // Every trial's training-split folder went with it.
+    // Every trial's training-split folder went with it, and no kill went to a process that never started.
     expect(out['left']).toEqual([]);
+    expect(out['killsOfNoProcess']).toBe(0);
 
     const db = new Database(dbPath, { readonly: true });
     try {
@@ -115,4 +130,84 @@ describe('a trial process that cannot start', () => {
       db.close();
     }
   }, 240_000);
+});
+
+/**
+ * The other machine faults, in a process with `ulimit -n 256` and `ulimit -f 10240` (10 MiB
+ * files: the compiled trial code and a store fit, mnist_mlp's 25 MB training split does
+ * not, EFBIG):
+ * - a trial whose process starts but whose training split cannot be written;
+ * - the same with the spawn failing too, in the same tick: until Node reports the failed
+ *   spawn its child takes kill() with pid 0, and the old code's SIGKILL on that path
+ *   killed the run's whole process group (when libuv's pid field was 0: not every time;
+ *   so kill() is watched too, and no call may reach a process that never started);
+ * - an inspection with no descriptor free at all, which fails before the spawn (listing
+ *   the readable folders), not in it.
+ */
+const FAULTS = `
+  const { inspectSubmission, runTrialIsolated } = await import(${JSON.stringify(href('../../harness/runner/isolated/run_isolated.ts'))});
+  const { getWorkload } = await import(${JSON.stringify(href('../../workloads/registry.ts'))});
+  const { trialDataDirsLeft } = await import(${JSON.stringify(href('../../harness/runner/isolated/train_file.ts'))});
+  const fs = await import('node:fs');
+  // Every kill() of a process that never started is counted and not passed on: the real
+  // one would reach pid 0, this script's whole process group.
+  const { ChildProcess } = await import('node:child_process');
+  const realKill = ChildProcess.prototype.kill;
+  let killsOfNoProcess = 0;
+  ChildProcess.prototype.kill = function (signal) {
+    if (this.pid === undefined) {
+      killsOfNoProcess += 1;
+      return false;
+    }
+    return realKill.call(this, signal);
+  };
+  const workload = getWorkload('mnist_mlp');
+  await workload.load();
+  await inspectSubmission(${JSON.stringify(HONEST)}, 'wasm');
+  const take = (spare) => {
+    const held = [];
+    try { for (;;) held.push(fs.openSync('/dev/null', 'r')); } catch {}
+    for (let i = 0; i < spare; i++) fs.closeSync(held.pop());
+    return held;
+  };
+  const outcome = (p) => p.then((value) => ({ value }), (err) => ({ code: err.code, message: err.message }));
+  const trial = () => runTrialIsolated({ workload, targets: { validation: 0, test: 0 }, modulePath: ${JSON.stringify(HONEST)}, hparams: { lr: 0.05 }, seed: 1, budgetScale: 0.05, backend: 'wasm' });
+  const hung = setTimeout(() => { console.log(JSON.stringify({ hung: true })); process.exit(3); }, 90_000);
+  // The last process's pipes close a little after its exit: let them, so that exactly two
+  // descriptors are free for the spawn (too few) and the split's file (enough).
+  const settle = () => new Promise((r) => setTimeout(r, 500));
+  const unwritable = await outcome(trial());
+  await settle();
+  let held = take(2);
+  const both = await outcome(trial());
+  for (const fd of held) fs.closeSync(fd);
+  await settle();
+  held = take(0);
+  const none = await outcome(inspectSubmission(${JSON.stringify(HONEST)}, 'wasm', 30));
+  for (const fd of held) fs.closeSync(fd);
+  clearTimeout(hung);
+  console.log(JSON.stringify({ unwritable, both, none, killsOfNoProcess, left: trialDataDirsLeft() }));
+`;
+
+describe('the other machine faults', () => {
+  it('a training split that cannot be written, with or without a failed spawn, and no descriptor at all: E_MACHINE, and the run lives', () => {
+    // In a process group of its own (setsid): a SIGKILL to group 0 from a regression of
+    // the guard reaches this script only, and the test fails on its exit, not the runner.
+    const run = spawnSync('bash', ['-c', 'ulimit -n 256 && ulimit -f 10240 && exec setsid "$0" --import tsx --input-type=module -e "$1"', process.execPath, FAULTS], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 150_000,
+    });
+    const last = run.stdout.trim().split('\n').at(-1) ?? '';
+    expect(run.status, `exit ${run.status} (${run.signal}): ${run.stderr.slice(-600)}`).toBe(0);
+    const out = JSON.parse(last) as Record<string, Record<string, unknown>>;
+    expect(out['unwritable']!['code']).toBe('E_MACHINE');
+    expect(out['unwritable']!['message']).toMatch(/^the training split could not be written for the trial's process \(.*EFBIG.*\): this machine is over its file-size limit \(ulimit -f\), not of the submission$/);
+    expect(out['both']!['code']).toBe('E_MACHINE');
+    expect(out['both']!['message']).toMatch(/could not .*\((spawn .*EMFILE|.*EFBIG.*)\)/);
+    expect(out['none']!['code']).toBe('E_MACHINE');
+    expect(out['none']!['message']).toMatch(/^the process to load submission .* could not start \(EMFILE: too many open files, .*\): this machine is out of file descriptors, not of the submission$/);
+    expect(out['left']).toEqual([]);
+    expect(out['killsOfNoProcess']).toBe(0);
+  }, 180_000);
 });

@@ -19,7 +19,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { fileURLToPath } from 'node:url';
-import { errorMessage, machineFault } from '../../core/errors.ts';
+import { errorMessage, exhaustedResource, MachineFault } from '../../core/errors.ts';
 import type { BackendChoice } from '../../backends/select.ts';
 import { NATIVE_ADDON_PATH } from '../../backends/native/addon.ts';
 import { entryPointUrls } from '../../core/package_entry_points.ts';
@@ -184,7 +184,7 @@ function compiledFor(modulePath: string): CompiledTree {
 /** Trial processes alive now: killed if the run itself exits (Ctrl-C while one loads, a crash). */
 const alive = new Set<ChildProcess>();
 process.on('exit', () => {
-  for (const child of alive) child.kill('SIGKILL');
+  for (const child of alive) killIfRunning(child);
 });
 
 /**
@@ -254,15 +254,27 @@ function relayOutput(child: ChildProcess, stderrTail: string[]): void {
  */
 export const TRIAL_V8_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
 
-/** A trial's process that could not be spawned at all (spawn threw). */
+/**
+ * A trial's process that could not be spawned at all: spawn threw, or what comes before it
+ * (compiling, listing the readable folders) ran out of descriptors, memory or disk.
+ */
 class SpawnFailure extends Error {
-  constructor(cause: unknown) {
-    super(errorMessage(cause));
+  constructor(readonly reason: unknown) {
+    super(errorMessage(reason));
   }
 }
 
 /** Whether a spawned process never started: no pid, and so no 'exit' to wait for. */
 const neverStarted = (child: ChildProcess): boolean => child.pid === undefined;
+
+/**
+ * SIGKILL to a process that started and has not ended. Never to one that did not start:
+ * until Node reports its spawn's failure (a tick later) its handle still takes kill(), with
+ * pid 0, and kill(0, SIGKILL) is the run's whole process group.
+ */
+function killIfRunning(child: ChildProcess): void {
+  if (!neverStarted(child) && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
 
 /**
  * Sends to a process that started and still listens. One that never started is settled by
@@ -287,8 +299,16 @@ function gone(child: ChildProcess): Promise<void> {
 
 /** Starts a trial's process under the sandbox; `readable`: more folders it may read (its training split's, train_file.ts). */
 export function spawnTrialProcess(modulePath: string, stderrTail: string[] = [], readable: readonly string[] = []): ChildProcess {
-  const tree = compiledFor(modulePath);
-  const flags = permissionFlags(modulePath, [...tree.dirs, ...readable]);
+  let tree: CompiledTree;
+  let flags: string[];
+  try {
+    tree = compiledFor(modulePath);
+    flags = permissionFlags(modulePath, [...tree.dirs, ...readable]);
+  } catch (err) {
+    // The machine's failure, not a compile error of the submission (that propagates).
+    if (exhaustedResource(err) !== undefined) throw new SpawnFailure(err);
+    throw err;
+  }
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'] ?? '',
     ...(process.env['ALGOBENCH_THREADS'] === undefined ? {} : { ALGOBENCH_THREADS: process.env['ALGOBENCH_THREADS'] }),
@@ -444,7 +464,7 @@ function implausibleClock(result: TrialResult, trainingWallSec: number): string 
  * Runs the trial in its own process and returns its result, whatever the process does,
  * with what the boundary cost and the process's id (one process per trial: no two
  * trials of a run share one). Rejects, rather than failing the trial, for a fault of the
- * run's side: the store (through the observer), or the machine (machineFault: the
+ * run's side: the store (through the observer), or the machine (MachineFault: the
  * process could not start, the training split could not be written).
  */
 export async function runTrialIsolated(spec: IsolatedTrialSpec, env: IsolatedTrialEnv = {}): Promise<TrialResult & { boundary?: BoundaryCost; pid?: number; pace?: TrialPace }> {
@@ -503,12 +523,12 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
   const stderrTail: string[] = [];
   // The training split's folder exists before the process starts (its one readable path
   // for it); the file is written while the process loads its modules.
-  // Each machine fault here (machineFault) is raised, not the submission's failure.
+  // Each machine fault here (MachineFault) is raised, not the submission's failure.
   let trainDir: string;
   try {
     trainDir = trainDataDir();
   } catch (err) {
-    throw machineFault(`the trial's training-split folder could not be made (${errorMessage(err)})`);
+    throw new MachineFault("the trial's training-split folder could not be made", err);
   }
   let child: ChildProcess;
   try {
@@ -516,7 +536,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
   } catch (err) {
     removeTrainDataDir(trainDir);
     if (!(err instanceof SpawnFailure)) throw err;
-    throw machineFault(`the trial's process could not start (${err.message})`);
+    throw new MachineFault("the trial's process could not start", err.reason);
   }
   // The result is handed back only once the process has ended and been reaped: its CPU
   // time then counts as this run's (calibration.ts), and nothing of it outlives the trial.
@@ -551,7 +571,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
       env.signal?.removeEventListener('abort', onAbort);
       const stopped = now();
       const boundary = { startSec: (firstStepAt ?? stopped) - spawned, stopSec: 0 };
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      killIfRunning(child);
       if (infraError !== undefined) {
         void exited.then(() => reject(infraError));
         return;
@@ -572,7 +592,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
     const stop = (status: FailedStatus, message: string) => {
       if (verdict !== undefined || result !== undefined) return;
       verdict = { status, message };
-      child.kill('SIGKILL');
+      killIfRunning(child);
     };
 
     const safely = (call: () => void) => {
@@ -580,7 +600,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
         call();
       } catch (err) {
         infraError ??= err;
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        killIfRunning(child);
       }
     };
 
@@ -779,7 +799,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
     });
     child.on('error', (err) => {
       if (neverStarted(child)) {
-        infraError ??= machineFault(`the trial's process could not start (${errorMessage(err)})`);
+        infraError ??= new MachineFault("the trial's process could not start", err);
         finish();
         return;
       }
@@ -789,7 +809,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
     try {
       trainDataFile = writeTrainDataFile(trainDir, spec.workload.trainData());
     } catch (err) {
-      infraError ??= machineFault(`the training split could not be written for the trial's process (${errorMessage(err)})`);
+      infraError ??= new MachineFault("the training split could not be written for the trial's process", err);
       finish();
       return;
     }
@@ -816,7 +836,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
  * problems: how the run learns what it is running without running its code itself.
  * The answer comes once the process has ended and been reaped: none outlives planning,
  * and its CPU time counts as this run's (busyWarning samples planning). A process that
- * cannot start rejects with a machineFault (E_MACHINE): no answer about the submission.
+ * cannot start rejects with a MachineFault (E_MACHINE): no answer about the submission.
  */
 export async function inspectSubmission(modulePath: string, backend: BackendChoice, timeoutSec = 60): Promise<{ name: string; problems: readonly string[] } | { failed: string; status: TrialStatus }> {
   const stderrTail: string[] = [];
@@ -825,7 +845,7 @@ export async function inspectSubmission(modulePath: string, backend: BackendChoi
     child = spawnTrialProcess(modulePath, stderrTail);
   } catch (err) {
     if (!(err instanceof SpawnFailure)) throw err;
-    throw machineFault(`the process to load submission ${modulePath} could not start (${err.message})`);
+    throw new MachineFault(`the process to load submission ${modulePath} could not start`, err.reason);
   }
   return await new Promise((resolve, reject) => {
     let answer: { name: string; problems: readonly string[] } | { failed: string; status: TrialStatus } | undefined;
@@ -833,7 +853,7 @@ export async function inspectSubmission(modulePath: string, backend: BackendChoi
       if (answer !== undefined) return;
       answer = a;
       clearTimeout(timer);
-      child.kill('SIGKILL');
+      killIfRunning(child);
     };
     const timer = setTimeout(() => answerWith({ failed: `loading it took over ${timeoutSec} s (a hang or an endless loop at import)`, status: 'timeout' }), timeoutSec * 1000);
     child.on('message', (message: FromTrial) => {
@@ -853,7 +873,7 @@ export async function inspectSubmission(modulePath: string, backend: BackendChoi
     let fault: Error | undefined;
     child.on('error', (err) => {
       if (!neverStarted(child) || answer !== undefined) return;
-      fault = machineFault(`the process to load submission ${modulePath} could not start (${errorMessage(err)})`);
+      fault = new MachineFault(`the process to load submission ${modulePath} could not start`, err);
       answerWith({ failed: fault.message, status: 'crashed' });
     });
     void gone(child).then(() => (fault === undefined ? resolve(answer!) : reject(fault)));
