@@ -33,9 +33,12 @@ const dir = mkdtempSync(join(tmpdir(), 'algobench-spawn-failure-'));
 const dbPath = join(dir, 'store.sqlite');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const SCRIPT = `
+/**
+ * What both scripts start with: the modules, mnist_mlp loaded, kill() watched, and
+ * `take` (every free descriptor but `spare`) and `outcome` (a promise's value or error).
+ */
+const PREAMBLE = `
   const { inspectSubmission, runTrialIsolated } = await import(${JSON.stringify(href('../../harness/runner/isolated/run_isolated.ts'))});
-  const { runBenchmark } = await import(${JSON.stringify(href('../../harness/benchmark/execute.ts'))});
   const { getWorkload } = await import(${JSON.stringify(href('../../workloads/registry.ts'))});
   const { trialDataDirsLeft } = await import(${JSON.stringify(href('../../harness/runner/isolated/train_file.ts'))});
   const fs = await import('node:fs');
@@ -53,16 +56,20 @@ const SCRIPT = `
   };
   const workload = getWorkload('mnist_mlp');
   await workload.load();
-  const first = await inspectSubmission(${JSON.stringify(HONEST)}, 'wasm');
-  const take = () => {
+  // Every descriptor taken but \`spare\`; given back by closing what it returns.
+  const take = (spare) => {
     const held = [];
     try { for (;;) held.push(fs.openSync('/dev/null', 'r')); } catch {}
-    fs.closeSync(held.pop());
-    fs.closeSync(held.pop());
+    for (let i = 0; i < spare; i++) fs.closeSync(held.pop());
     return held;
   };
   const outcome = (p) => p.then((value) => ({ value }), (err) => ({ code: err.code, message: err.message }));
-  const held = take();
+`;
+
+const SCRIPT = `${PREAMBLE}
+  const { runBenchmark } = await import(${JSON.stringify(href('../../harness/benchmark/execute.ts'))});
+  const first = await inspectSubmission(${JSON.stringify(HONEST)}, 'wasm');
+  const held = take(2);
   const hung = setTimeout(() => { console.log(JSON.stringify({ hung: true })); process.exit(3); }, 60_000);
   const inspected = await outcome(inspectSubmission(${JSON.stringify(HONEST)}, 'wasm', 30));
   const trial = await outcome(runTrialIsolated({ workload, targets: { validation: 0, test: 0 }, modulePath: ${JSON.stringify(HONEST)}, hparams: { lr: 0.05 }, seed: 1, budgetScale: 0.05, backend: 'wasm' }));
@@ -74,7 +81,7 @@ const SCRIPT = `
   const starve = { onTrialStart: (_i, _p, skipped) => {
     if (skipped || starved) return;
     starved = true;
-    const fds = take();
+    const fds = take(2);
     setImmediate(() => { for (const fd of fds) fs.closeSync(fd); });
   } };
   const faulted = await outcome(runBenchmark(options, starve));
@@ -87,16 +94,24 @@ const SCRIPT = `
   }));
 `;
 
+/**
+ * Runs a script under the shell's limits, in a process group of its own (setsid: a SIGKILL
+ * to group 0 from a regression reaches the script only, and the test fails on its exit,
+ * not the runner), and answers the JSON of its last line.
+ */
+function runLimited(limits: string, script: string, timeoutMs: number): Record<string, Record<string, unknown>> {
+  const run = spawnSync('bash', ['-c', `${limits} && exec setsid "$0" --import tsx --input-type=module -e "$1"`, process.execPath, script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
+  expect(run.status, `exit ${run.status} (${run.signal}): ${run.stderr.slice(-600)}`).toBe(0);
+  return JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as Record<string, Record<string, unknown>>;
+}
+
 describe('a trial process that cannot start', () => {
   it("is the machine's fault: E_MACHINE with the reason, stored as interrupted, and resumed by the same run again", () => {
-    const run = spawnSync('bash', ['-c', 'ulimit -n 256 && exec "$0" --import tsx --input-type=module -e "$1"', process.execPath, SCRIPT], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 180_000,
-    });
-    const last = run.stdout.trim().split('\n').at(-1) ?? '';
-    expect(run.status, `exit ${run.status}: ${run.stderr.slice(-600)}`).toBe(0);
-    const out = JSON.parse(last) as Record<string, Record<string, unknown>>;
+    const out = runLimited('ulimit -n 256', SCRIPT, 180_000);
     expect(out['first']).toEqual({ name: 'one_trial_per_process', problems: [] });
     expect(out['inspected']!['code']).toBe('E_MACHINE');
     expect(out['inspected']!['message']).toMatch(/^the process to load submission .*one_trial_per_process.* could not start \(spawn .*EMFILE\): this machine is out of file descriptors, not of the submission$/);
@@ -144,33 +159,8 @@ describe('a trial process that cannot start', () => {
  * - an inspection with no descriptor free at all, which fails before the spawn (listing
  *   the readable folders), not in it.
  */
-const FAULTS = `
-  const { inspectSubmission, runTrialIsolated } = await import(${JSON.stringify(href('../../harness/runner/isolated/run_isolated.ts'))});
-  const { getWorkload } = await import(${JSON.stringify(href('../../workloads/registry.ts'))});
-  const { trialDataDirsLeft } = await import(${JSON.stringify(href('../../harness/runner/isolated/train_file.ts'))});
-  const fs = await import('node:fs');
-  // Every kill() of a process that never started is counted and not passed on: the real
-  // one would reach pid 0, this script's whole process group.
-  const { ChildProcess } = await import('node:child_process');
-  const realKill = ChildProcess.prototype.kill;
-  let killsOfNoProcess = 0;
-  ChildProcess.prototype.kill = function (signal) {
-    if (this.pid === undefined) {
-      killsOfNoProcess += 1;
-      return false;
-    }
-    return realKill.call(this, signal);
-  };
-  const workload = getWorkload('mnist_mlp');
-  await workload.load();
+const FAULTS = `${PREAMBLE}
   await inspectSubmission(${JSON.stringify(HONEST)}, 'wasm');
-  const take = (spare) => {
-    const held = [];
-    try { for (;;) held.push(fs.openSync('/dev/null', 'r')); } catch {}
-    for (let i = 0; i < spare; i++) fs.closeSync(held.pop());
-    return held;
-  };
-  const outcome = (p) => p.then((value) => ({ value }), (err) => ({ code: err.code, message: err.message }));
   const trial = () => runTrialIsolated({ workload, targets: { validation: 0, test: 0 }, modulePath: ${JSON.stringify(HONEST)}, hparams: { lr: 0.05 }, seed: 1, budgetScale: 0.05, backend: 'wasm' });
   const hung = setTimeout(() => { console.log(JSON.stringify({ hung: true })); process.exit(3); }, 90_000);
   // The last process's pipes close a little after its exit: let them, so that exactly two
@@ -191,16 +181,7 @@ const FAULTS = `
 
 describe('the other machine faults', () => {
   it('a training split that cannot be written, with or without a failed spawn, and no descriptor at all: E_MACHINE, and the run lives', () => {
-    // In a process group of its own (setsid): a SIGKILL to group 0 from a regression of
-    // the guard reaches this script only, and the test fails on its exit, not the runner.
-    const run = spawnSync('bash', ['-c', 'ulimit -n 256 && ulimit -f 10240 && exec setsid "$0" --import tsx --input-type=module -e "$1"', process.execPath, FAULTS], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 150_000,
-    });
-    const last = run.stdout.trim().split('\n').at(-1) ?? '';
-    expect(run.status, `exit ${run.status} (${run.signal}): ${run.stderr.slice(-600)}`).toBe(0);
-    const out = JSON.parse(last) as Record<string, Record<string, unknown>>;
+    const out = runLimited('ulimit -n 256 && ulimit -f 10240', FAULTS, 150_000);
     expect(out['unwritable']!['code']).toBe('E_MACHINE');
     expect(out['unwritable']!['message']).toMatch(/^the training split could not be written for the trial's process \(.*EFBIG.*\): this machine is over its file-size limit \(ulimit -f\), not of the submission$/);
     expect(out['both']!['code']).toBe('E_MACHINE');
