@@ -254,16 +254,6 @@ function relayOutput(child: ChildProcess, stderrTail: string[]): void {
  */
 export const TRIAL_V8_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
 
-/**
- * A trial's process that could not be spawned at all: spawn threw, or what comes before it
- * (compiling, listing the readable folders) ran out of descriptors, memory or disk.
- */
-class SpawnFailure extends Error {
-  constructor(readonly reason: unknown) {
-    super(errorMessage(reason));
-  }
-}
-
 /** Whether a spawned process never started: no pid, and so no 'exit' to wait for. */
 const neverStarted = (child: ChildProcess): boolean => child.pid === undefined;
 
@@ -297,17 +287,23 @@ function gone(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts a trial's process under the sandbox; `readable`: more folders it may read (its training split's, train_file.ts). */
-export function spawnTrialProcess(modulePath: string, stderrTail: string[] = [], readable: readonly string[] = []): ChildProcess {
+/** The machine fault of a process (`role`) that could not start: spawn failed, or what comes before it ran out. */
+const couldNotStart = (role: string, err: unknown): MachineFault => new MachineFault(`${role} could not start`, err);
+
+/**
+ * Starts a trial's process under the sandbox; `readable`: more folders it may read (its
+ * training split's, train_file.ts). Throws couldNotStart(`role`) when spawn throws, or when
+ * what comes before it (compiling, listing the readable folders) runs out of descriptors,
+ * memory or disk; a compile error of the submission propagates as it is.
+ */
+export function spawnTrialProcess(role: string, modulePath: string, stderrTail: string[] = [], readable: readonly string[] = []): ChildProcess {
   let tree: CompiledTree;
   let flags: string[];
   try {
     tree = compiledFor(modulePath);
     flags = permissionFlags(modulePath, [...tree.dirs, ...readable]);
   } catch (err) {
-    // The machine's failure, not a compile error of the submission (that propagates).
-    if (exhaustedResource(err) !== undefined) throw new SpawnFailure(err);
-    throw err;
+    throw exhaustedResource(err) === undefined ? err : couldNotStart(role, err);
   }
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'] ?? '',
@@ -326,7 +322,7 @@ export function spawnTrialProcess(modulePath: string, stderrTail: string[] = [],
     });
   } catch (err) {
     // Node throws, rather than emitting 'error', for most errnos (ENOMEM among them).
-    throw new SpawnFailure(err);
+    throw couldNotStart(role, err);
   }
   alive.add(child);
   child.on('exit', () => alive.delete(child));
@@ -530,13 +526,13 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
   } catch (err) {
     throw new MachineFault("the trial's training-split folder could not be made", err);
   }
+  const role = "the trial's process";
   let child: ChildProcess;
   try {
-    child = spawnTrialProcess(spec.modulePath, stderrTail, [trainDir]);
+    child = spawnTrialProcess(role, spec.modulePath, stderrTail, [trainDir]);
   } catch (err) {
     removeTrainDataDir(trainDir);
-    if (!(err instanceof SpawnFailure)) throw err;
-    throw new MachineFault("the trial's process could not start", err.reason);
+    throw err;
   }
   // The result is handed back only once the process has ended and been reaped: its CPU
   // time then counts as this run's (calibration.ts), and nothing of it outlives the trial.
@@ -799,7 +795,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
     });
     child.on('error', (err) => {
       if (neverStarted(child)) {
-        infraError ??= new MachineFault("the trial's process could not start", err);
+        infraError ??= couldNotStart(role, err);
         finish();
         return;
       }
@@ -840,13 +836,8 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
  */
 export async function inspectSubmission(modulePath: string, backend: BackendChoice, timeoutSec = 60): Promise<{ name: string; problems: readonly string[] } | { failed: string; status: TrialStatus }> {
   const stderrTail: string[] = [];
-  let child: ChildProcess;
-  try {
-    child = spawnTrialProcess(modulePath, stderrTail);
-  } catch (err) {
-    if (!(err instanceof SpawnFailure)) throw err;
-    throw new MachineFault(`the process to load submission ${modulePath} could not start`, err.reason);
-  }
+  const role = `the process to load submission ${modulePath}`;
+  const child = spawnTrialProcess(role, modulePath, stderrTail);
   return await new Promise((resolve, reject) => {
     let answer: { name: string; problems: readonly string[] } | { failed: string; status: TrialStatus } | undefined;
     const answerWith = (a: NonNullable<typeof answer>) => {
@@ -873,7 +864,7 @@ export async function inspectSubmission(modulePath: string, backend: BackendChoi
     let fault: Error | undefined;
     child.on('error', (err) => {
       if (!neverStarted(child) || answer !== undefined) return;
-      fault = new MachineFault(`the process to load submission ${modulePath} could not start`, err);
+      fault = couldNotStart(role, err);
       answerWith({ failed: fault.message, status: 'crashed' });
     });
     void gone(child).then(() => (fault === undefined ? resolve(answer!) : reject(fault)));
