@@ -27,6 +27,7 @@ import { sam } from '../../submissions/kit/optimizers/sam.ts';
 import { sgd } from '../../submissions/kit/optimizers/sgd.ts';
 import { updateAndApply } from '../../submissions/kit/transform.ts';
 import { compare } from './_cpu_reference.ts';
+import { samStepKeepingPoint } from '../kit/_sam_point.ts';
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -139,7 +140,8 @@ describe('native SAM perturbation', () => {
     let at: TensorMap = {};
     // The gradient at the perturbed point: 2·(w + ε) − g, so that it depends on the point.
     const gradAt = (x: TensorMap) => {
-      at = x;
+      // Copies: the step frees the point itself once its gradient is taken.
+      at = Object.fromEntries(Object.entries(x).map(([n, t]) => [n, tf.clone(t)]));
       return Object.fromEntries(Object.entries(x).map(([n, t]) => [n, tf.sub(tf.mul(t, 2), grads[n]!)]));
     };
     const opt = sam(base === 'sgd' ? sgd({ lr: 0.1, momentum: 0.9 }) : adamw({ lr: 1e-2, weightDecay: 0.1 }), { rho: adaptive ? 0.5 : 2, adaptive });
@@ -166,6 +168,24 @@ describe('native SAM perturbation', () => {
       expect(spy.mock.calls.filter(([name]) => name === SAM_PERTURB_KERNEL)).toHaveLength(0);
     } finally {
       setFusedOpsEnabled(true);
+      spy.mockRestore();
+    }
+  });
+
+  it('the kit\'s sam frees the kernel\'s perturbed point once its gradient is taken, but not a tensor the gradients hold nor an unperturbed parameter', async () => {
+    await tf.setBackend('wasm');
+    const spy = vi.spyOn(tf.engine(), 'runKernel');
+    try {
+      tf.tidy(() => {
+        const { params, point, pointValues } = samStepKeepingPoint();
+        expect(spy.mock.calls.filter(([name]) => name === SAM_PERTURB_KERNEL)).toHaveLength(1);
+        expect(pointValues.weight!).toEqual([3.3, 0].map(f32));
+        expect(point.bias!.isDisposed).toBe(true);
+        expect(point.weight!.isDisposed).toBe(false);
+        expect(point.frozen).toBe(params.frozen);
+        expect(Object.values(params).every((t) => !t.isDisposed)).toBe(true);
+      });
+    } finally {
       spy.mockRestore();
     }
   });

@@ -13,6 +13,7 @@ import { scheduleFreeAdamw } from '../../submissions/kit/optimizers/schedule_fre
 import { sgd } from '../../submissions/kit/optimizers/sgd.ts';
 import { mapTensors } from '../../submissions/kit/transform.ts';
 import { toyTrial } from './_advanced_fixtures.ts';
+import { samStepKeepingPoint } from './_sam_point.ts';
 
 const TYPES: ParamTypes = { weight: 'weight', bias: 'bias' };
 
@@ -28,11 +29,15 @@ describe('sam', () => {
     let state: OptState = opt.init(params);
     for (let t = 0; t < 3; t++) {
       const grads = mapTensors(params, (p) => tf.mul(p, 2));
-      const gradAt = vi.fn((at: TensorMap) => mapTensors(at, (p) => tf.mul(p, 2)));
+      // The point is read inside the call: the step frees it once the gradient is taken.
+      let atWeight: number[] = [];
+      const gradAt = vi.fn((at: TensorMap) => {
+        atWeight = Array.from(at.weight!.dataSync());
+        return mapTensors(at, (p) => tf.mul(p, 2));
+      });
       const out = opt.update(grads, state, params, { types: TYPES, gradAt });
       expect(gradAt).toHaveBeenCalledTimes(1);
-      const at = gradAt.mock.calls[0]![0];
-      expect(Array.from(at.weight!.dataSync())).not.toEqual(Array.from(params.weight!.dataSync()));
+      expect(atWeight).not.toEqual(Array.from(params.weight!.dataSync()));
       params = mapTensors(params, (p, n) => tf.add(p, out.updates[n]!));
       state = out.state;
     }
@@ -52,6 +57,22 @@ describe('sam', () => {
     expect(run(0)).toEqual([-0.2, 0.4].map((x) => Math.fround(x)));
     const got = run(0.5);
     [-0.1 * 2 * (1 + 0.3), -0.1 * 2 * (-2 + 0.4)].forEach((x, k) => expect(got[k]).toBeCloseTo(x, 6));
+  });
+
+  it('frees the perturbed point once its gradient is taken, but not a tensor the gradients hold nor an unperturbed parameter', () => {
+    const { params, point, pointValues, next } = samStepKeepingPoint();
+    // ‖g‖ = 5, ε = 0.5·g/5 = (0.3, 0, 0, 0.4): the point is w + ε.
+    expect(pointValues.weight!).toEqual([3.3, 0].map(Math.fround));
+    expect(pointValues.bias!).toEqual([0, 4.4].map(Math.fround));
+    expect(point.bias!.isDisposed).toBe(true);
+    expect(point.weight!.isDisposed).toBe(false);
+    expect(point.frozen).toBe(params.frozen);
+    expect(params.frozen!.isDisposed).toBe(false);
+    expect(Object.values(params).every((t) => !t.isDisposed)).toBe(true);
+    // SGD from w with g' = the point's weight, 2 × the point's bias.
+    expect(Array.from(next.weight!.dataSync())).toEqual([3 - 0.1 * 3.3, 0].map(Math.fround));
+    expect(Array.from(next.bias!.dataSync())[1]).toBeCloseTo(4 - 0.1 * 8.8, 6);
+    expect(Array.from(next.frozen!.dataSync())).toEqual([7]);
   });
 
   it('throws a clear error when info.gradAt is missing', () => {
@@ -78,14 +99,16 @@ describe('sam', () => {
     const w = tf.tensor1d([3, 4]);
     const state = sub.init({ params: { w }, workload, hparams, rng });
     // L = ½‖w‖²: the gradient is w itself.
-    const lossAndGrads = vi.fn(
-      (at?: TensorMap, _batch?: Batch): LossAndGrads => ({ loss: tf.scalar(0), grads: { w: tf.clone((at ?? { w }).w!) } }),
-    );
+    const points: number[][] = [];
+    const lossAndGrads = vi.fn((at?: TensorMap, _batch?: Batch): LossAndGrads => {
+      points.push(Array.from((at ?? { w }).w!.dataSync()));
+      return { loss: tf.scalar(0), grads: { w: tf.clone((at ?? { w }).w!) } };
+    });
     const ctx = { params: { w }, state, batch, step: 0, hparams, rng, workload, elapsedSec: 0, evals: [] };
     const result = sub.update({ ...ctx, lossAndGrads });
     expect(lossAndGrads).toHaveBeenCalledTimes(2);
     expect(lossAndGrads.mock.calls[1]![1]).toBeUndefined(); // the same batch
-    const perturbed = Array.from(lossAndGrads.mock.calls[1]![0]!.w!.dataSync());
+    const perturbed = points[1]!;
     [3.3, 4.4].forEach((x, k) => expect(perturbed[k]).toBeCloseTo(x, 5)); // w + 0.5·w/‖w‖
     [3 - 0.33, 4 - 0.44].forEach((x, k) => expect(result.params.w!.dataSync()[k]).toBeCloseTo(x, 5));
   });

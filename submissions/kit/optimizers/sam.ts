@@ -63,7 +63,7 @@ export function sam<S extends OptState>(
       const outs = tf.engine().runKernel(SAM_PERTURB_KERNEL, inputs, { count: names.length, rho, eps: 1e-12, adaptive } as never) as unknown as tf.Tensor[];
       outs[names.length]!.dispose(); // the norm
       const fresh = new Map(names.map((n, i) => [n, outs[i]!]));
-      return info.gradAt(Object.fromEntries(Object.entries(params).map(([n, p]) => [n, fresh.get(n) ?? p])));
+      return gradientThenRelease(info.gradAt, Object.fromEntries(Object.entries(params).map(([n, p]) => [n, fresh.get(n) ?? p])), params);
     }
     // One elementwise program per parameter: the squares of the norm in one pass,
     // the perturbed point in another (the norm is a reduction between them).
@@ -87,7 +87,7 @@ export function sam<S extends OptState>(
         }),
       ),
     );
-    return info.gradAt(perturbed);
+    return gradientThenRelease(info.gradAt, perturbed, params);
   };
   const sharpness: GradientTransformation<S> = {
     init: (params) => base.init(params),
@@ -100,6 +100,20 @@ export function sam<S extends OptState>(
   return base.prepareForEval === undefined
     ? sharpness
     : { ...sharpness, prepareForEval: (params, state) => base.prepareForEval!(params, state) };
+}
+
+/**
+ * The gradient at the perturbed point, then that point's own tensors disposed (those
+ * not also among the gradients): nothing reads them after the gradient, and freed now
+ * their memory can hold the base optimizer's new state, where held to the end of the
+ * step they were one more parameter-sized buffer in the cache the base step works in
+ * (at 1M parameters, SAM's AdamW step ran 0.43 ms against AdamW's own 0.32).
+ */
+function gradientThenRelease(gradAt: (at: TensorMap) => TensorMap, point: TensorMap, params: TensorMap): TensorMap {
+  const sharp = gradAt(point);
+  const held = new Set(Object.values(sharp));
+  for (const [n, t] of Object.entries(point)) if (t !== params[n] && !held.has(t)) t.dispose();
+  return sharp;
 }
 
 function kernelAvailable(inputs: readonly tf.Tensor[]): boolean {
