@@ -193,10 +193,17 @@ export async function runBenchmark(
           // trial's claim lapses and resume then runs it (a claim is never taken as a result).
           stored = `the store could not record it (${errorMessage(storeErr)}), so it stays claimed until this run's claim lapses (${CLAIM_LEASE_SEC} s)`;
         }
+        const about = `${planned.submission.name} on ${formatWorkloadRef(planned.workload)} study ${planned.study} trial ${planned.trial}: ${err.message}; ${stored}`;
+        if (options.signal?.aborted) {
+          // The run was being interrupted anyway (Ctrl-C as the spawn failed): it ends as
+          // interrupted, as it would have a step later, and the fault is said, not raised.
+          listener.onWarning?.(`${about}; ${err.remedy} before running the same command again`);
+          interrupted = true;
+          break;
+        }
         throw new AlgobenchError(
           'E_MACHINE',
-          `${planned.submission.name} on ${formatWorkloadRef(planned.workload)} study ${planned.study} trial ${planned.trial}: ${err.message}; ` +
-            `${stored}; ${err.remedy} and run the same command again: it resumes from this trial`,
+          `${about}; ${err.remedy} and run the same command again: it resumes from this trial`,
           { cause: err },
         );
       } finally {

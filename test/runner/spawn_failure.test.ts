@@ -17,6 +17,8 @@
  * descriptors back and inspects again; then it runs a benchmark whose first trial
  * starts with the descriptors taken (they are given back at the next turn of the event
  * loop, after the spawn failed), and, once they are back, runs it again. No training-split folder is left.
+ * Last, on a store of its own, the same starved start while the run is being interrupted
+ * (Ctrl-C as the spawn fails): the run ends interrupted, with the fault as a warning.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +33,7 @@ const href = (path: string) => new URL(path, import.meta.url).href;
 const HONEST = fileURLToPath(new URL('../fixtures/submissions/one_trial_per_process/submission.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'algobench-spawn-failure-'));
 const dbPath = join(dir, 'store.sqlite');
+const cutDbPath = join(dir, 'cut.sqlite');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
@@ -87,7 +90,20 @@ const SCRIPT = `${PREAMBLE}
   const faulted = await outcome(runBenchmark(options, starve));
   await new Promise((r) => setImmediate(r));
   const resumed = await runBenchmark(options);
+  // Ctrl-C as the spawn fails, on a store of its own: the run ends as interrupted.
+  const controller = new AbortController();
+  const warnings = [];
+  let cutStarved = false;
+  const cutAndStarve = { onWarning: (w) => warnings.push(w), onTrialStart: (_i, _p, skipped) => {
+    if (skipped || cutStarved) return;
+    cutStarved = true;
+    controller.abort();
+    const fds = take(2);
+    setImmediate(() => { for (const fd of fds) fs.closeSync(fd); });
+  } };
+  const cut = await outcome(runBenchmark({ ...options, dbPath: ${JSON.stringify(cutDbPath)}, signal: controller.signal }, cutAndStarve));
   console.log(JSON.stringify({
+    cut: cut.value === undefined ? cut : { interrupted: cut.value.interrupted, ran: cut.value.ran }, cutWarnings: warnings.filter((w) => w.includes('could not start')),
     held: held.length, first, inspected, trial, again, faulted, killsOfNoProcess,
     resumed: { ran: resumed.ran, skipped: resumed.skipped, statuses: resumed.results.map((r) => r.result.status) },
     left: trialDataDirsLeft(),
@@ -143,6 +159,22 @@ describe('a trial process that cannot start', () => {
       expect(runs.map((r) => r.status)).toEqual(['failed', 'finished']);
     } finally {
       db.close();
+    }
+
+    // Interrupted as the spawn failed: the run ends interrupted (the CLI's 130), not
+    // failed, and the fault is said once, as a warning.
+    expect(out['cut']).toEqual({ interrupted: true, ran: 0 });
+    expect(out['cutWarnings']).toEqual([
+      expect.stringMatching(/^one_trial_per_process on mnist_mlp study 0 trial 0: the trial's process could not start \(spawn .*EMFILE\): .*; the trial is stored as interrupted, which counts for nothing; free what ran out before running the same command again$/),
+    ]);
+    const cutDb = new Database(cutDbPath, { readonly: true });
+    try {
+      const rows = cutDb.prepare('SELECT status, error FROM trials').all() as Array<{ status: string; error: string | null }>;
+      expect(rows.map((r) => r.status)).toEqual(['interrupted']);
+      expect(rows[0]!.error).toMatch(/could not start \(spawn .*EMFILE\)/);
+      expect((cutDb.prepare('SELECT status FROM runs').all() as Array<{ status: string }>).map((r) => r.status)).toEqual(['interrupted']);
+    } finally {
+      cutDb.close();
     }
   }, 240_000);
 });

@@ -776,15 +776,20 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
         verdict = cutOff(what);
         return finish();
       }
-      const grace = setTimeout(() => {
-        verdict ??= crash();
-        finish();
-      }, SIGNAL_GRACE_MS);
-      env.signal?.addEventListener('abort', () => {
+      // Whichever comes first decides; the other is taken back, so that no listener of
+      // a finished trial stays on the run's signal (one more per crashed trial, all of
+      // them called on Ctrl-C, and Node's leak warning after ten).
+      const lateAbort = () => {
         clearTimeout(grace);
         verdict ??= cutOff(what);
         finish();
-      }, { once: true });
+      };
+      const grace = setTimeout(() => {
+        env.signal?.removeEventListener('abort', lateAbort);
+        verdict ??= crash();
+        finish();
+      }, SIGNAL_GRACE_MS);
+      env.signal?.addEventListener('abort', lateAbort, { once: true });
     };
     child.on('exit', (code, signal) => {
       const tail = lastWords(stderrTail);
