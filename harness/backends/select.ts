@@ -45,10 +45,15 @@ async function useWasm(): Promise<BackendInfo | undefined> {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (!(await tf.setBackend('wasm'))) return undefined;
     await tf.ready();
-    const { native } = installWasmKernels();
-    // Native kernels change the speed, so they are part of the recorded version
-    // (and so of the hardware fingerprint that keys leaderboards).
-    return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', version: native ? `${wasm.version_wasm}+algobench-native` : wasm.version_wasm };
+    const { nativeIdentity } = installWasmKernels();
+    // Native kernels change the speed, so they are part of the recorded version (and so
+    // of the hardware fingerprint that keys trials and leaderboards): which addon, which
+    // kernels from it and on how many threads (native/addon.ts nativeAddonIdentity).
+    return {
+      name: 'wasm',
+      package: '@tensorflow/tfjs-backend-wasm',
+      version: nativeIdentity !== undefined ? `${wasm.version_wasm}+algobench-native.${nativeIdentity}` : wasm.version_wasm,
+    };
   } catch {
     return undefined;
   }

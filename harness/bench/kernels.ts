@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   // The stock kernels, taken before algobench's replace them.
   const stock = new Map(ROWS.map((r) => [r.kernel, r.kernel === 'UnsortedSegmentSum' ? unsortedSegmentSumConfig : tf.getKernel(r.kernel, 'wasm')]));
   const info = await selectBackend('wasm');
-  if (!info.version.endsWith('+algobench-native')) throw new Error('the native addon is not built or is disabled (ALGOBENCH_NATIVE=0); run npm run build:native');
+  if (!/\+algobench-native\.[0-9a-f]{12}$/.test(info.version)) throw new Error('the native addon is not built or is disabled (ALGOBENCH_NATIVE=0); run npm run build:native');
   const backend = tf.backend();
   const lines: string[] = [];
   const copy = (() => {

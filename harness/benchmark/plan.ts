@@ -9,14 +9,14 @@ import { existsSync } from 'node:fs';
 import { AlgobenchError, setting } from '../core/errors.ts';
 import { runTrialSeed } from '../core/rng.ts';
 import type { BackendChoice } from '../backends/select.ts';
-import { fileHash, jsonHash, sourceHash, workloadEntry } from '../identity/code_hash.ts';
+import { jsonHash, sourceHash, submissionHash, workloadEntry } from '../identity/code_hash.ts';
 import type { Clock } from '../runner/clock.ts';
 import type { WatchdogLimits } from '../runner/isolated/run_isolated.ts';
 import { saverSettingsProblem, type SaverSettings } from '../saver/policy.ts';
 import type { Hparams, Ruleset, Targets, Workload } from '../spec.ts';
 import type { TrialCode } from '../store/rows.ts';
 import { loadSubmission, searchSpacePath, type LoadedSubmission, type SubmissionRef } from '../submissions/load.ts';
-import { loadSearchSpace, sampleHparams, type SearchSpace } from '../tuning/search_space.ts';
+import { canonicalSearchSpace, loadSearchSpace, sampleHparams, type SearchSpace } from '../tuning/search_space.ts';
 import { expandWorkloadRefs, getWorkload } from '../../workloads/registry.ts';
 import { getTargets } from '../../workloads/targets.ts';
 import { checkRunBounds } from './plan_bounds.ts';
@@ -109,6 +109,12 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
   });
   if (options.workloads.length === 0) throw new AlgobenchError('E_USAGE', `no workload given; pass ${setting('workloads')} NAME[:VARIANT]`);
   if (options.submissions.length === 0) throw new AlgobenchError('E_USAGE', `no submission given; pass ${setting('submissions')} NAME|PATH`);
+  // AlgoPerf's self-tuning ruleset: each study is one run, scored as the median over
+  // studies; several trials of one study would be scored as the best of repeated runs of
+  // the same configuration, a prize for seed luck.
+  if (options.ruleset === 'self' && options.trials !== 1) {
+    throw new AlgobenchError('E_USAGE', `${setting('trials')} ${options.trials} has no meaning under ${setting('ruleset')} self (one run per study); drop it, pass ${setting('studies')} for more runs, or run with ${setting('ruleset')} external`);
+  }
   const workloads = expandWorkloadRefs(options.workloads).map((ref) => {
     const workload = getWorkload(ref);
     return { workload, targets: getTargets(workload.name, workload.variant) };
@@ -146,7 +152,7 @@ export function expandPlan(
   const workloadHashes = new Map<string, string>();
   const bySubmission = new Map<string, string>();
   const submissionHashes = (modulePath: string): string => {
-    if (!bySubmission.has(modulePath)) bySubmission.set(modulePath, sourceHash(modulePath));
+    if (!bySubmission.has(modulePath)) bySubmission.set(modulePath, submissionHash(modulePath));
     return bySubmission.get(modulePath)!;
   };
   // A study's draws depend on the submission's search space, not on the workload: drawn once per submission and study.
@@ -159,19 +165,22 @@ export function expandPlan(
   for (const { workload, targets } of workloads) {
     if (!workloadHashes.has(workload.name)) workloadHashes.set(workload.name, sourceHash(workloadEntry(workload.name)));
     for (const submission of submissions) {
-      const spacePath = submission.searchSpaceFile ?? searchSpacePath(submission.modulePath);
       const partial: TrialCode = {
         submissionHash: submissionHashes(submission.modulePath),
-        searchSpaceHash: options.ruleset === 'external' && existsSync(spacePath) ? fileHash(spacePath) : null,
+        // The space as drawn from (parsed): whitespace and key order change no draw.
+        searchSpaceHash: options.ruleset === 'external' && submission.searchSpace !== undefined ? jsonHash(canonicalSearchSpace(submission.searchSpace)) : null,
         workloadHash: workloadHashes.get(workload.name)!,
-        targetsHash: jsonHash({ targets, budget: workload.budget }),
+        // This variant's targets and budget, not the file's version: re-deriving another
+        // workload's targets changes nothing here.
+        targetsHash: jsonHash({ targets: { validation: targets.validation, test: targets.test }, budget: workload.budget }),
         algobenchVersion,
       };
-      // The algobench version is recorded, not keyed: the harness's own changes are
-      // covered by its tests, and keying on it would discard every result at each commit.
+      // The algobench version is recorded, not keyed: keying on it would discard every
+      // result at each commit. What the harness derives for the trial is keyed instead
+      // (below): a change to how it draws seeds or hyperparameters, or to the budget it
+      // grants, is a different trial.
       const { algobenchVersion: _recorded, ...keyed } = partial;
       const saver = options.budgetSaver === undefined ? {} : { budgetSaver: options.budgetSaver };
-      const code = { ...partial, codeKey: jsonHash({ ...keyed, ...saver }).slice(0, 16) };
       for (let study = 0; study < options.studies; study++) {
         const points = drawsFor(submission, study);
         for (let trial = 0; trial < options.trials; trial++) {
@@ -179,7 +188,9 @@ export function expandPlan(
           // initialisations and data orders, which makes trials paired across them.
           const seed = runTrialSeed(options.seed, workload, study, trial);
           const budgetSec = workload.budget.maxRuntimeSec * budgetScale;
-          plan.push({ workload, targets, submission, study, trial, seed, hparams: points[trial] ?? {}, budgetSec, code });
+          const hparams = points[trial] ?? {};
+          const code = { ...partial, codeKey: jsonHash({ ...keyed, ...saver, seed, hparams, budgetSec }).slice(0, 16) };
+          plan.push({ workload, targets, submission, study, trial, seed, hparams, budgetSec, code });
         }
       }
     }

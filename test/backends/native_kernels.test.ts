@@ -6,10 +6,11 @@
  * split inner dimension, many small products) and the fused Adam kernel against the
  * ops it replaces.
  */
+import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fusedAdamMoments, setFusedOpsEnabled } from '../../submissions/kit/fused.ts';
-import { loadNativeAddon } from '../../harness/backends/native/addon.ts';
+import { loadNativeAddon, nativeAddonIdentity } from '../../harness/backends/native/addon.ts';
 import { selectBackend } from '../../harness/backends/select.ts';
 import { createRng } from '../../harness/core/rng.ts';
 import { scaleByAdam } from '../../submissions/kit/transforms/adam.ts';
@@ -53,7 +54,26 @@ describe('native addon', () => {
     expect(addon, 'run `npm run build:native` (needs python3, make, g++)').toBeDefined();
     expect(addon!.threads()).toBeGreaterThanOrEqual(1);
     const info = await selectBackend('wasm');
-    expect(info.version).toMatch(/\+algobench-native$/);
+    expect(info.version).toMatch(/\+algobench-native\.[0-9a-f]{12}$/);
+  });
+
+  it("names the addon's build, its kernels and its threads in the backend's version (so in the hardware fingerprint)", () => {
+    const addon = loadNativeAddon()!;
+    const kernels = ['A', 'B'];
+    const id = nativeAddonIdentity(addon, kernels);
+    expect(id).toMatch(/^[0-9a-f]{12}$/);
+    expect(nativeAddonIdentity(addon, ['B', 'A'])).toBe(id);
+    // A stale build that registers one kernel fewer is another backend.
+    expect(nativeAddonIdentity(addon, ['A'])).not.toBe(id);
+    // Another thread count is another backend: its own process, with ALGOBENCH_THREADS.
+    const version = (threads: string) =>
+      execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
+        `const { selectBackend } = await import(${JSON.stringify(new URL('../../harness/backends/select.ts', import.meta.url).href)}); console.log((await selectBackend('wasm')).version);`],
+      { encoding: 'utf8', env: { ...process.env, ALGOBENCH_THREADS: threads } }).trim().split('\n').at(-1);
+    const one = version('1');
+    expect(one).toMatch(/\+algobench-native\.[0-9a-f]{12}$/);
+    expect(version('1')).toBe(one);
+    expect(version('2')).not.toBe(one);
   });
 
   it('rejects operands smaller than the shape says, with an error rather than a crash', () => {

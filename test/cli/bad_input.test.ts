@@ -161,6 +161,13 @@ describe.concurrent('bad input is refused before the store is opened', () => {
     expectNoDatabase(expect, db);
   }, CLI_TEST_TIMEOUT_MS);
 
+  it('--trials 3 under --ruleset self (one run per study: best of 3 would reward seed luck)', async ({ expect }) => {
+    const db = join(freshDir(), 'a.sqlite');
+    const r = await cli(runArgs(db, { extra: ['--ruleset', 'self', '--trials', '3'] }));
+    expectOneLineFailure(expect, r, '--trials 3 has no meaning under --ruleset self (one run per study)', '--studies');
+    expectNoDatabase(expect, db);
+  }, CLI_TEST_TIMEOUT_MS);
+
   it('score --times with a missing file', async ({ expect }) => {
     const dir = freshDir();
     const db = join(dir, 'a.sqlite');

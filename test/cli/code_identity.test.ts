@@ -72,6 +72,44 @@ describe('trials keyed by the code that made them', () => {
     }
   }, 4 * CLI_TEST_TIMEOUT_MS);
 
+  it('re-runs after an edit of a file the submission reads without importing it, and not after an edit of its notes or a reformatted search space', async () => {
+    // The learning rate comes from a JSON file read at run time: no import names it.
+    const source = `import { readFileSync } from 'node:fs';
+import { adamw, constant, defineSubmission } from 'algobench/kit';
+
+const { lr } = JSON.parse(readFileSync(new URL('./config/lr.json', import.meta.url), 'utf8'));
+export default defineSubmission({ name: 'reads_config', batchSize: 64, optimizer: () => adamw({ lr: constant(lr) }) });
+`;
+    const folder = join(dir, 'reads_config');
+    const mod = writeSubmission(folder, source, SPACE);
+    mkdirSync(join(folder, 'config'));
+    writeFileSync(join(folder, 'config', 'lr.json'), '{"lr": 0.001}\n');
+    writeFileSync(join(folder, 'README.md'), '# reads its rate from config/lr.json\n');
+    const runSelf = () => cli(['run', '-w', 'mnist_mlp', '-s', mod, '--ruleset', 'self', '--budget-scale', '0.02', '--backend', 'wasm', '--db', db]);
+    const first = await runSelf();
+    expect(first.stdout, describeResult(first)).toMatch(/ran 1 trial\(s\), skipped 0/);
+
+    writeFileSync(join(folder, 'README.md'), '# notes, edited\n');
+    writeFileSync(join(folder, 'search_space.json'), JSON.stringify(SPACE));
+    const notes = await runSelf();
+    expect(notes.stdout, describeResult(notes)).toMatch(/ran 0 trial\(s\), skipped 1/);
+
+    writeFileSync(join(folder, 'config', 'lr.json'), '{"lr": 0.002}\n');
+    const edited = await runSelf();
+    expect(edited.stdout, describeResult(edited)).toMatch(/ran 1 trial\(s\), skipped 0/);
+    expect(edited.stderr).toMatch(/reads_config on mnist_mlp study 0 trial 0: its submission code changed since it finished; running it again as a new version/);
+  }, 3 * CLI_TEST_TIMEOUT_MS);
+
+  it('skips a trial whose search space was only reformatted (other whitespace, other key order)', async () => {
+    const folder = join(dir, 'reformatted');
+    const mod = writeSubmission(folder, SOURCE('lr').replace("'my_adamw'", "'reformatted'"), SPACE);
+    const first = await run(mod);
+    expect(first.stdout, describeResult(first)).toMatch(/ran 1 trial\(s\), skipped 0/);
+    writeFileSync(join(folder, 'search_space.json'), `{"lr":{"scaling":"log","max":1e-2,"min":1e-4}}`);
+    const again = await run(mod);
+    expect(again.stdout, describeResult(again)).toMatch(/ran 0 trial\(s\), skipped 1/);
+  }, 2 * CLI_TEST_TIMEOUT_MS);
+
   it('ends a trial that reads a hyperparameter the search space lacks, and warns of a key never read', async () => {
     const typo = writeSubmission(join(dir, 'typo'), SOURCE('learning_rate').replace("'my_adamw'", "'typo'"), SPACE);
     const unread = writeSubmission(join(dir, 'unread'), SOURCE('lr').replace("'my_adamw'", "'unread'"), { ...SPACE, beta_1: { feasible_points: [0.9] } });

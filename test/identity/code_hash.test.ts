@@ -5,12 +5,12 @@
  * doc comment (path relative to the entry's folder, NUL, bytes, NUL, files sorted).
  */
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { localImportClosure } from '../../harness/core/import_closure.ts';
-import { jsonHash, sourceHash } from '../../harness/identity/code_hash.ts';
+import { jsonHash, SUBMISSION_FOLDER_LIMIT, sourceHash, submissionHash } from '../../harness/identity/code_hash.ts';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -69,6 +69,82 @@ describe('sourceHash', () => {
     const files = localImportClosure(join(root, 'submission.ts'));
     expect(files.some((f) => f.endsWith(join('submissions', 'kit', 'index.ts')))).toBe(true);
     expect(files.some((f) => f.includes(`${join('harness', '')}`))).toBe(false);
+  });
+});
+
+describe('sourceHash and npm packages', () => {
+  it('names each package imported by its installed version: an update of a data package is another workload', () => {
+    const source = "import data from 'fakedata';\nimport { readFileSync } from 'node:fs';\nimport * as path from 'path';\nexport default data;\n";
+    const root = project({ 'w/index.ts': source, 'node_modules/fakedata/package.json': '{"name": "fakedata", "version": "1.0.0"}' });
+    // The file, then the one package (node:fs and path are built-ins, not packages), found up the tree from w/.
+    const expected = (version: string) =>
+      createHash('sha256').update('index.ts').update('\0').update(source).update('\0').update(`package:fakedata@${version}`).update('\0').digest('hex');
+    const entry = join(root, 'w/index.ts');
+    expect(sourceHash(entry)).toBe(expected('1.0.0'));
+    writeFileSync(join(root, 'node_modules/fakedata/package.json'), '{"name": "fakedata", "version": "1.0.1"}');
+    expect(sourceHash(entry)).toBe(expected('1.0.1'));
+  });
+});
+
+describe('submissionHash: every file the trial can read', () => {
+  const SUB = "import { adamw } from 'algobench/kit';\nimport { createRequire } from 'node:module';\nexport const extra = createRequire(import.meta.url)('./extra.cjs');\n";
+
+  it('changes with a file of the folder that no import names (required, read or imported by a computed name), not with its docs, search spaces or node_modules', () => {
+    const root = project({
+      'sub/submission.ts': SUB,
+      'sub/extra.cjs': 'module.exports = 1;\n',
+      'sub/cfg/lr.json': '{"lr": 0.1}\n',
+      'sub/README.md': '# notes\n',
+      'sub/search_space.json': '{}\n',
+      'sub/search_space_narrow.json': '{}\n',
+      'sub/node_modules/x/index.js': 'module.exports = 1;\n',
+    });
+    const entry = join(root, 'sub/submission.ts');
+    const before = submissionHash(entry);
+    for (const [file, text] of [
+      ['sub/README.md', '# other notes\n'],
+      ['sub/search_space.json', '{"lr": {}}\n'],
+      ['sub/search_space_narrow.json', '{"lr": {}}\n'],
+      ['sub/node_modules/x/index.js', 'module.exports = 2;\n'],
+    ] as const) {
+      writeFileSync(join(root, file), text);
+      expect(submissionHash(entry), file).toBe(before);
+    }
+    writeFileSync(join(root, 'sub/extra.cjs'), 'module.exports = 2;\n');
+    const required = submissionHash(entry);
+    expect(required).not.toBe(before);
+    writeFileSync(join(root, 'sub/cfg/lr.json'), '{"lr": 0.2}\n');
+    expect(submissionHash(entry)).not.toBe(required);
+  });
+
+  it('is the folder\'s files by their path in it and the kit\'s by their path in algobench: the same at any depth or place', () => {
+    const root = project({ 'a/sub/submission.ts': SUB, 'a/sub/extra.cjs': 'module.exports = 1;\n' });
+    cpSync(join(root, 'a/sub'), join(root, 'deeper/still/sub'), { recursive: true });
+    const shallow = submissionHash(join(root, 'a/sub/submission.ts'));
+    expect(submissionHash(join(root, 'deeper/still/sub/submission.ts'))).toBe(shallow);
+    // A link to a file counts by its target's bytes.
+    writeFileSync(join(root, 'target.cjs'), 'module.exports = 1;\n');
+    rmSync(join(root, 'a/sub/extra.cjs'));
+    symlinkSync(join(root, 'target.cjs'), join(root, 'a/sub/extra.cjs'));
+    expect(submissionHash(join(root, 'a/sub/submission.ts'))).toBe(shallow);
+    writeFileSync(join(root, 'target.cjs'), 'module.exports = 3;\n');
+    expect(submissionHash(join(root, 'a/sub/submission.ts'))).not.toBe(shallow);
+  });
+
+  it('hashes the folder\'s files and the kit files the submission imports, names and bytes, as its doc says', () => {
+    const root = project({ 'sub/submission.ts': "import './lib.ts';\n", 'sub/lib.ts': 'export {};\n', 'sub/data.bin': 'xyz' });
+    const h = createHash('sha256');
+    for (const [name, text] of [['data.bin', 'xyz'], ['lib.ts', 'export {};\n'], ['submission.ts', "import './lib.ts';\n"]] as const) h.update(name).update('\0').update(text).update('\0');
+    expect(submissionHash(join(root, 'sub/submission.ts'))).toBe(h.digest('hex'));
+  });
+
+  it('refuses a folder its trials could read too much of, with one line naming it and the fix', () => {
+    const files: Record<string, string> = { 'crowd/submission.ts': 'export {};\n' };
+    for (let i = 0; i < SUBMISSION_FOLDER_LIMIT.files; i++) files[`crowd/f${i}.txt`] = '';
+    const root = project(files);
+    expect(() => submissionHash(join(root, 'crowd/submission.ts'))).toThrow(
+      expect.objectContaining({ code: 'E_USAGE', message: expect.stringMatching(/its folder .*crowd holds 2001 files .*put the submission in a folder of its own/) }),
+    );
   });
 });
 

@@ -3,7 +3,8 @@
  * It is optional: where it was not built (no C++ compiler) the wasm backend runs
  * with its own kernels only, and `loadNativeAddon` answers undefined.
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -156,6 +157,24 @@ export interface NativeAddon {
 export const NATIVE_ADDON_PATH = fileURLToPath(new URL('./build/Release/algobench_native.node', import.meta.url));
 
 let cached: NativeAddon | null | undefined;
+
+/**
+ * What the native kernels are, as a short hash: the addon's bytes (a rebuild from other
+ * sources, or with other flags, is other kernels), the kernels registered from it (a stale
+ * build lacking one leaves that op on the wasm kernel) and the threads they use
+ * (ALGOBENCH_THREADS). Part of the backend's version, and so of the hardware fingerprint
+ * that keys trials and boards: results of other kernels are never reused or ranked together.
+ */
+export function nativeAddonIdentity(addon: NativeAddon, kernels: readonly string[]): string {
+  return createHash('sha256')
+    .update(readFileSync(NATIVE_ADDON_PATH))
+    .update('\0')
+    .update([...kernels].sort().join(','))
+    .update('\0')
+    .update(String(addon.threads()))
+    .digest('hex')
+    .slice(0, 12);
+}
 
 /** The addon, or undefined when it is not built or cannot load (ALGOBENCH_NATIVE=0 turns it off). */
 export function loadNativeAddon(): NativeAddon | undefined {

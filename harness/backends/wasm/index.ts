@@ -5,7 +5,7 @@
  * fill the gaps that stop conv nets and embeddings from training at all.
  */
 import * as tf from '@tensorflow/tfjs';
-import { loadNativeAddon } from '../native/addon.ts';
+import { loadNativeAddon, nativeAddonIdentity } from '../native/addon.ts';
 import { alignHeapAllocations, type HeapAllocator } from './aligned_heap.ts';
 import { nativeKernelConfigs } from '../native/kernels.ts';
 import { installNativeGradients } from '../native/kernels_gradients.ts';
@@ -28,7 +28,7 @@ const REPLACEMENTS: ReadonlyArray<[string, (original: tf.KernelConfig) => tf.Ker
 /** Kernels the stock backend lacks. */
 const ADDITIONS: readonly tf.KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumConfig];
 
-let installed: { native: boolean } | undefined;
+let installed: { native: boolean; nativeIdentity?: string } | undefined;
 
 /**
  * Registers the kernels once per process (and aligns the heap allocations of the wasm
@@ -36,7 +36,7 @@ let installed: { native: boolean } | undefined;
  * addon is built, its kernels go on top (falling back to the ones below them for
  * cases they do not cover); the answer says whether they did.
  */
-export function installWasmKernels(): { native: boolean } {
+export function installWasmKernels(): { native: boolean; nativeIdentity?: string } {
   // Per backend instance (the kernels below are per process): tensors made from here on
   // start at cache-line boundaries.
   const wasm = (tf.findBackend('wasm') as { wasm?: Partial<HeapAllocator> } | null)?.wasm;
@@ -52,11 +52,14 @@ export function installWasmKernels(): { native: boolean } {
     if (tf.getKernel(config.kernelName, 'wasm') === undefined) tf.registerKernel(config);
   }
   const addon = loadNativeAddon();
+  let nativeIdentity: string | undefined;
   if (addon !== undefined) {
-    for (const config of nativeKernelConfigs(addon, (name) => tf.getKernel(name, 'wasm'))) {
+    const configs = nativeKernelConfigs(addon, (name) => tf.getKernel(name, 'wasm'));
+    for (const config of configs) {
       if (tf.getKernel(config.kernelName, 'wasm') !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
       tf.registerKernel(config);
     }
+    nativeIdentity = nativeAddonIdentity(addon, configs.map((c) => c.kernelName));
     // The fused gradients use those kernels where they are registered (and the stock
     // gradients elsewhere: on other backends, and for gradients of gradients).
     installNativeGradients();
@@ -65,6 +68,6 @@ export function installWasmKernels(): { native: boolean } {
   installGradients();
   installStockAdam();
   installStockRnn();
-  installed = { native: addon !== undefined };
+  installed = addon === undefined ? { native: false } : { native: true, nativeIdentity: nativeIdentity! };
   return installed;
 }
