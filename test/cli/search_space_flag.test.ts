@@ -1,11 +1,11 @@
 /**
  * `--search-space`: a submission's external-tuning trials drawn from another file, e.g.
  * an AlgoPerf-style list of fixed points (trial i runs point i). The plan made from it
- * holds the list's points in order and the list file's sha256 as each trial's
- * search-space identity (computed here from the file's bytes); bad input is refused
+ * holds the list's points in order and one search-space identity for every trial: the
+ * list's, not search_space.json's, the same for the list written with other whitespace,
+ * another for the points in another order (trial i runs point i); bad input is refused
  * with one line and exit 2 before any submission is imported.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -25,7 +25,18 @@ const POINTS = [
 ];
 const listPath = join(dir, 'points.json');
 writeFileSync(listPath, `${JSON.stringify(POINTS, null, 2)}\n`);
-const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+/** The search-space identity that the plan gives the trials of sgd_momentum drawn from `file` (its own search_space.json without one). */
+function spaceIdentity(file?: string): string {
+  const modulePath = resolveModulePath('sgd_momentum');
+  const planned = expandPlan(
+    [{ workload: getWorkload('mnist_mlp'), targets: getTargets('mnist_mlp', 'base') }],
+    [{ name: 'sgd_momentum', modulePath, ...searchSpaceFields(modulePath, file) }],
+    { ruleset: 'external', studies: 1, trials: 2, seed: 3 },
+  );
+  const ids = new Set(planned.map((p) => p.code.searchSpaceHash));
+  expect(ids.size).toBe(1);
+  return [...ids][0]!;
+}
 
 function refused(r: Awaited<ReturnType<typeof cli>>, line: string): void {
   const info = describeResult(r);
@@ -45,18 +56,24 @@ describe('a list of fixed points as the search space', () => {
       { ruleset: 'external', studies: 2, trials: 2, seed: 3 },
     );
     expect(planned.map((p) => [p.study, p.trial, p.hparams])).toEqual([[0, 0, POINTS[0]], [0, 1, POINTS[1]], [1, 0, POINTS[0]], [1, 1, POINTS[1]]]);
-    for (const p of planned) expect(p.code.searchSpaceHash).toBe(sha256(listPath));
-    expect(sha256(listPath)).not.toBe(sha256(join(modulePath, '..', 'search_space.json')));
+    expect(new Set(planned.map((p) => p.code.searchSpaceHash))).toEqual(new Set([spaceIdentity(listPath)]));
+    expect(spaceIdentity(listPath)).not.toBe(spaceIdentity());
+    const reformatted = join(dir, 'points_min.json');
+    writeFileSync(reformatted, JSON.stringify(POINTS));
+    expect(spaceIdentity(reformatted)).toBe(spaceIdentity(listPath));
+    const reordered = join(dir, 'points_reordered.json');
+    writeFileSync(reordered, JSON.stringify([...POINTS].reverse()));
+    expect(spaceIdentity(reordered)).not.toBe(spaceIdentity(listPath));
   });
 
-  it('algobench plan --search-space writes the points and the list\'s hash', async () => {
+  it('algobench plan --search-space writes the points and the list\'s identity', async () => {
     const out = join(dir, 'plan.json');
     const r = await cli(['plan', '-w', 'mnist_mlp', '-s', 'sgd_momentum', '--search-space', listPath, '--trials', '2', '--backend', 'wasm', '--out', out]);
     expect(r.status, describeResult(r)).toBe(0);
     const plan = JSON.parse(readFileSync(out, 'utf8')) as { selection: { searchSpaces?: Record<string, string> }; trials: Array<{ hparams: unknown; code: { searchSpaceHash: string } }> };
     expect(plan.selection.searchSpaces).toEqual({ sgd_momentum: listPath });
     expect(plan.trials.map((t) => t.hparams)).toEqual(POINTS);
-    expect(plan.trials.map((t) => t.code.searchSpaceHash)).toEqual([sha256(listPath), sha256(listPath)]);
+    expect(plan.trials.map((t) => t.code.searchSpaceHash)).toEqual([spaceIdentity(listPath), spaceIdentity(listPath)]);
   }, CLI_TEST_TIMEOUT_MS);
 });
 
