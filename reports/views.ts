@@ -3,7 +3,8 @@
  * print. No HTML here (handlebars escapes every value), and no charts (render.ts).
  */
 import { SIGNIFICANCE, type ReferenceTest } from '../harness/report/compare.ts';
-import { submissionVersion, workloadColumn, type Leaderboard, type LeaderboardCell, type LeaderboardRow } from '../harness/report/leaderboard.ts';
+import { scoringStudy, submissionVersion, workloadColumn, type Leaderboard, type LeaderboardCell, type LeaderboardRow } from '../harness/report/leaderboard.ts';
+import type { BaseVoid } from '../harness/scoring/index.ts';
 import { submissionCost } from '../harness/report/cost.ts';
 import { parseObject } from '../harness/report/exports.ts';
 import type { TrialRow } from '../harness/store/rows.ts';
@@ -127,14 +128,15 @@ export function formatMsPerStep(ms: number | null): string {
 /**
  * Studies and scored trials of a board, or of the columns of one workload on it: a
  * workload page counts only its own trials, and studies are counted per column
- * (boards may run workloads with different numbers of studies).
+ * (boards may run workloads with different numbers of studies), as the score counts
+ * them (scoringStudy: a base seed's study, or under self-tuning each run).
  */
 export function boardCounts(board: Leaderboard, columns?: readonly string[]): { studiesText: string; trials: number } {
   const mine = columns === undefined ? board.trials : board.trials.filter((t) => columns.includes(workloadColumn(t)));
-  const perColumn = new Map<string, Set<number>>();
+  const perColumn = new Map<string, Set<string>>();
   for (const t of mine) {
     const c = workloadColumn(t);
-    (perColumn.get(c) ?? perColumn.set(c, new Set()).get(c)!).add(t.study);
+    (perColumn.get(c) ?? perColumn.set(c, new Set()).get(c)!).add(scoringStudy(t));
   }
   const sizes = [...perColumn.values()].map((s) => s.size);
   const lo = Math.min(...sizes);
@@ -162,13 +164,22 @@ export function cellView(cell: LeaderboardCell | undefined, isReference: boolean
     ci: formatTimeInterval(cell.ci),
     reached: `${cell.reached}/${cell.trials} trials reached`,
     voided: cell.voidedBy !== undefined,
-    voidedText: cell.voidedBy === undefined ? '' : `measured ${formatSeconds(cell.rawSeconds)}; voided: ${cell.voidedBy.join(', ')} not reached`,
+    voidedText: cell.voidReason === undefined ? '' : `measured ${formatSeconds(cell.rawSeconds)}; voided: ${voidWords(cell.voidReason)}`,
     faster: t?.faster ?? false,
     test: t === undefined ? (isReference ? 'reference' : '') : verdictText(t, reference || 'the reference', 'on this workload'),
     pText: t === undefined ? '' : formatP(t.pValue),
     title: `${cell.reached}/${cell.trials} trials reached the target (${statuses})${cell.noisy > 0 ? `; ${cell.noisy} flagged noisy` : ''}`,
     noisy: cell.noisy > 0 ? `${cell.noisy} noisy` : '',
   };
+}
+
+/** Why the variant rule voided a base time, in words: each failed variant, then the time's own 4× cut. */
+export function voidWords(why: BaseVoid): string {
+  const variants = why.variants.map((v) =>
+    v.why === 'over 4×' ? `${v.column} over 4× the fastest time on it (${formatSeconds(v.fastest)})` : `${v.column} ${v.why === 'missed' ? 'not reached' : 'not run'}`,
+  );
+  const own = why.overFastest === undefined ? [] : [`over 4× the fastest time measured on this workload before voiding (${formatSeconds(why.overFastest)})`];
+  return [...variants, ...own].join('; ');
 }
 
 /** Closeness of a missed cell, by submission and column (site.ts computes it from the evals). */

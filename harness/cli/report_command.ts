@@ -32,7 +32,7 @@ function withBoardOptions(cmd: Command): Command {
     .addOption(dbOption())
     .option('--reference <submission>', 'reference of speedups and paired sign tests (default: adamw if present, else the first alphabetically)')
     .option('--allow-mixed-hardware', 'rank trials of different hardware fingerprints together (every output is then marked "mixed hardware")')
-    .option('--require-variants', "AlgoPerf v0.5 rule: a base workload's time counts only if every variant of it was reached too");
+    .option('--require-variants', "AlgoPerf v0.5's held-out rule: a base workload's time counts only if every variant of it was reached too, within 4× the fastest time on that variant")
 }
 
 async function withStore<T>(dbPath: string, fn: (store: Store) => T): Promise<T> {

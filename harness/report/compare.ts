@@ -16,9 +16,18 @@ export const SIGNIFICANCE = 0.05;
 /** AlgoPerf's baseline when present, otherwise the first name alphabetically. */
 export const DEFAULT_REFERENCE = 'adamw';
 
-export function chooseReference(submissions: readonly string[], requested?: string): string {
+/**
+ * The entry asked for when it is on the board, else `defaultEntry` (adamw's entry: on
+ * a board where adamw ran in several versions, the caller names one), else the first
+ * name alphabetically.
+ */
+export function chooseReference(
+  submissions: readonly string[],
+  requested?: string,
+  defaultEntry: string | undefined = DEFAULT_REFERENCE,
+): string {
   if (requested !== undefined && submissions.includes(requested)) return requested;
-  if (submissions.includes(DEFAULT_REFERENCE)) return DEFAULT_REFERENCE;
+  if (defaultEntry !== undefined && submissions.includes(defaultEntry)) return defaultEntry;
   const first = [...submissions].sort()[0];
   if (first === undefined) throw new AlgobenchError('E_USAGE', 'no submissions to compare');
   return first;

@@ -2,25 +2,28 @@
  * From stored trials to leaderboards: one per (hardware fingerprint, ruleset, budget
  * scale), never mixing fingerprints unless asked to (and then every output says so).
  * Per submission and workload, time-to-target is the median over studies of the best
- * trial (AlgoPerf); the benchmark score is computed over the base workloads, and
- * variants are shown beside them for robustness. Each board also carries bootstrap
- * intervals, speedups and paired sign tests against a reference submission.
+ * trial (AlgoPerf; under self-tuning every run is a study of its own, see scoringStudy);
+ * the benchmark score is computed over the base workloads, and variants are shown
+ * beside them for robustness. Each board also carries bootstrap intervals, speedups
+ * and paired sign tests against a reference submission.
  */
 import { formatWorkloadRef } from '../core/workload_ref.ts';
 import { createHash } from 'node:crypto';
 import { AlgobenchError, setting } from '../core/errors.ts';
 import {
+  DEFAULT_REFERENCE,
   chooseReference,
   columnBudgets,
   pairedTimes,
   signTestVs,
   type ReferenceTest,
 } from './compare.ts';
-import { variantRobustness, voidCells, voidedWorkloads, type WorkloadRobustness } from './robustness.ts';
+import { variantRobustness, variantRuleVoids, voidCells, type WorkloadRobustness } from './robustness.ts';
 import {
   bootstrapScores,
   geomeanSpeedup,
   scoreTable,
+  type BaseVoid,
   type BootstrapResult,
   type JsonTime,
   type ScoreReport,
@@ -33,9 +36,15 @@ import type { Store } from '../store/store.ts';
 export interface LeaderboardOptions {
   /** Rank trials of different hardware fingerprints together; such boards are marked "mixed hardware". @default false */
   readonly allowMixedHardware?: boolean;
-  /** AlgoPerf v0.5 rule: a base-workload time counts only if every variant of it on the board was reached too. @default false */
+  /**
+   * AlgoPerf v0.5 rule: a base-workload time counts only if every variant of it on the board
+   * was reached too, within 4× the fastest time on it (harness/scoring/variant_rule.ts). @default false
+   */
   readonly requireVariants?: boolean;
-  /** Reference submission of speedups and sign tests. @default "adamw" if on the board, else the first name alphabetically */
+  /**
+   * Reference submission of speedups and sign tests; a plain name stands for its latest version
+   * on a board where it has several. @default "adamw" if on the board, else the first name alphabetically
+   */
   readonly reference?: string;
   /** Bootstrap resampling of studies and trials. @default { seed: 0, resamples: 1000, confidence: 0.95 } */
   readonly bootstrap?: { readonly seed?: number; readonly resamples?: number; readonly confidence?: number };
@@ -62,8 +71,10 @@ export interface LeaderboardCell {
   readonly msPerStep: number | null;
   /** Paired sign test against the reference; absent on the reference's own row. */
   readonly vsReference?: ReferenceTest;
-  /** Variant columns that made the variant rule void this base time. */
+  /** Variant columns that made the variant rule void this base time ([] when its own 4× cut did). */
   readonly voidedBy?: readonly string[];
+  /** Why the variant rule voided this base time: the variants that failed and how, or its own 4× cut. */
+  readonly voidReason?: BaseVoid;
 }
 
 export interface LeaderboardRow {
@@ -99,6 +110,7 @@ export interface Leaderboard {
   /** The base workloads the score is computed over. */
   readonly scored: readonly string[];
   readonly rows: readonly LeaderboardRow[];
+  /** Distinct studies on the board, as scoringStudy counts them. */
   readonly studies: number;
   /** Scores, times and bootstrap intervals over the scored workloads (after the variant rule). */
   readonly report: ScoreReport;
@@ -127,23 +139,53 @@ export function submissionVersion(t: Pick<TrialRow, 'submission_hash' | 'search_
   return createHash('sha256').update(`${t.submission_hash}:${t.search_space_hash ?? ''}`).digest('hex').slice(0, 7);
 }
 
+/** `name@version`, the entry of one version of a submission on a board where it has several. */
+function versionLabel(t: Pick<TrialRow, 'submission' | 'submission_hash' | 'search_space_hash'>): string {
+  return `${t.submission}@${submissionVersion(t)}`;
+}
+
 /**
- * Two versions of a submission are two entries, never one pooled: where a name has
- * trials of more than one version, each is labelled `name@version`. Where a workload
- * column was run under more than one workload definition or targets, only the trials
- * of the latest are kept (the others are superseded, as by a re-derivation of targets).
+ * Where a workload column was run under more than one workload definition or targets,
+ * only the trials of the latest are kept, over the whole store (the others are
+ * superseded, as by a re-derivation of targets).
  */
-export function separateVersions(trials: readonly TrialRow[]): TrialRow[] {
+export function currentDefinitions(trials: readonly TrialRow[]): TrialRow[] {
   const latestDefinition = new Map<string, { id: number; def: string }>();
   for (const t of trials) {
     const col = workloadColumn(t);
     const prev = latestDefinition.get(col);
     if (prev === undefined || prev.id < t.id) latestDefinition.set(col, { id: t.id, def: `${t.workload_hash}:${t.targets_hash}` });
   }
-  const current = trials.filter((t) => latestDefinition.get(workloadColumn(t))?.def === `${t.workload_hash}:${t.targets_hash}`);
+  return trials.filter((t) => latestDefinition.get(workloadColumn(t))?.def === `${t.workload_hash}:${t.targets_hash}`);
+}
+
+/**
+ * Two versions of a submission on one board are two entries, never one pooled: where a
+ * name has trials of more than one version there, each is labelled `name@version`.
+ * Versions are counted within one board (one hardware group, ruleset and budget
+ * scale), never across boards: the version hash covers the search space, which
+ * self-tuning trials have none of, so the same code run under both rulesets would
+ * otherwise read as two versions on each board and lose its plain name (and `adamw`
+ * its place as the default reference).
+ */
+export function labelVersions(boardTrials: readonly TrialRow[]): TrialRow[] {
   const versions = new Map<string, Set<string>>();
-  for (const t of current) (versions.get(t.submission) ?? versions.set(t.submission, new Set()).get(t.submission)!).add(submissionVersion(t));
-  return current.map((t) => ((versions.get(t.submission)?.size ?? 0) > 1 ? { ...t, submission: `${t.submission}@${submissionVersion(t)}` } : t));
+  for (const t of boardTrials) (versions.get(t.submission) ?? versions.set(t.submission, new Set()).get(t.submission)!).add(submissionVersion(t));
+  return boardTrials.map((t) => ((versions.get(t.submission)?.size ?? 0) > 1 ? { ...t, submission: versionLabel(t) } : t));
+}
+
+/**
+ * The entry a name stands for on a board: the entry of that name, or where the name
+ * has several versions there, the version with the latest trial. `name@version` names
+ * itself.
+ */
+function entryNamed(boardTrials: readonly TrialRow[], name: string): string | undefined {
+  let latest: TrialRow | undefined;
+  for (const t of boardTrials) {
+    if (t.submission === name) return name;
+    if (t.submission === `${name}@${submissionVersion(t)}` && (latest === undefined || latest.id < t.id)) latest = t;
+  }
+  return latest?.submission;
 }
 
 /**
@@ -161,20 +203,43 @@ function latestFinished(trials: readonly TrialRow[]): TrialRow[] {
   return [...byKey.values()].sort((a, b) => a.id - b.id);
 }
 
-/** Study × trial time tables per submission and workload column (Infinity = missed). */
+/**
+ * The study a trial counts in. A study is (base seed, study index): `run --seed 0` and
+ * `run --seed 1` each ran a study 0, two independent studies (other trial seeds, other
+ * hyperparameter draws), never one to be stitched together slot by slot.
+ *
+ * Under the self-tuning ruleset every run is a study of its own, trial index included:
+ * AlgoPerf scores a self-tuning submission by the median over studies of single runs,
+ * t = median_j(t_j) (DOCUMENTATION.md, "Self-Tuning Ruleset"), where external tuning
+ * takes median_j(min_i t_ij). A minimum over repeated untuned runs would reward seed
+ * luck, so a self-tuning time is never the best of several runs.
+ */
+export function scoringStudy(t: Pick<TrialRow, 'ruleset' | 'base_seed' | 'study' | 'trial'>): string {
+  return t.ruleset === 'self' ? `${t.base_seed}/${t.study}/${t.trial}` : `${t.base_seed}/${t.study}`;
+}
+
+/**
+ * Study × trial time tables per submission and workload column (Infinity = missed),
+ * studies as scoringStudy counts them, in (base seed, study, trial) order. Studies and
+ * trials that were never run are absent; gaps must not read as misses.
+ */
 export function timesTable(trials: readonly TrialRow[]): TimesTable {
+  // One time per grid slot: latestFinished keeps one trial per code key, in id order, so
+  // of two code keys in one slot (one version under another backend) the later counts.
+  const bySlot = new Map<string, TrialRow>();
+  for (const t of latestFinished(trials)) bySlot.set([t.submission, workloadColumn(t), t.base_seed, t.study, t.trial].join('\u0000'), t);
+  const ordered = [...bySlot.values()].sort((a, b) => a.base_seed - b.base_seed || a.study - b.study || a.trial - b.trial);
   const table: Record<string, Record<string, number[][]>> = {};
-  for (const t of latestFinished(trials)) {
+  const studyTimes = new Map<string, number[]>();
+  for (const t of ordered) {
     const column = workloadColumn(t);
-    const studies = ((table[t.submission] ??= {})[column] ??= []);
-    const study = (studies[t.study] ??= []);
-    study[t.trial] = t.status === 'reached' && t.time_to_target_sec !== null ? t.time_to_target_sec : Infinity;
-  }
-  // Studies and trials that were never run are dropped; gaps must not read as misses.
-  for (const perWorkload of Object.values(table)) {
-    for (const [w, studies] of Object.entries(perWorkload)) {
-      perWorkload[w] = studies.filter((s) => s !== undefined).map((s) => s.filter((x) => x !== undefined));
+    const key = [t.submission, column, scoringStudy(t)].join('\u0000');
+    let study = studyTimes.get(key);
+    if (study === undefined) {
+      studyTimes.set(key, (study = []));
+      ((table[t.submission] ??= {})[column] ??= []).push(study);
     }
+    study.push(t.status === 'reached' && t.time_to_target_sec !== null ? t.time_to_target_sec : Infinity);
   }
   return { submissions: table };
 }
@@ -195,12 +260,13 @@ export function ranWithBudgetSaver(t: Pick<TrialRow, 'budget_saver_json'>): bool
  */
 export function buildLeaderboards(store: Store, options: LeaderboardOptions = {}): Leaderboard[] {
   const hardware = store.hardware();
-  const everything = separateVersions(store.trials().filter((t) => !ranWithBudgetSaver(t)));
-  if (options.reference !== undefined && !everything.some((t) => t.submission === options.reference)) {
+  const everything = currentDefinitions(store.trials().filter((t) => !ranWithBudgetSaver(t)));
+  const reference = options.reference;
+  if (reference !== undefined && !everything.some((t) => t.submission === reference || versionLabel(t) === reference)) {
     const names = [...new Set(everything.map((t) => t.submission))].sort();
     throw new AlgobenchError(
       'E_USAGE',
-      `${setting('reference')} "${options.reference}" has no trials in ${store.path}; pick one of: ${names.join(', ') || '(none stored)'}`,
+      `${setting('reference')} "${reference}" has no trials in ${store.path}; pick one of: ${names.join(', ') || '(none stored)'}`,
     );
   }
   const groups = options.allowMixedHardware
@@ -211,7 +277,7 @@ export function buildLeaderboards(store: Store, options: LeaderboardOptions = {}
     const scales = [...new Set(group.map((t) => t.budget_scale))].sort((a, b) => b - a);
     for (const ruleset of ['external', 'self'] as const) {
       for (const scale of scales) {
-        const attempts = group.filter((t) => t.ruleset === ruleset && t.budget_scale === scale);
+        const attempts = labelVersions(group.filter((t) => t.ruleset === ruleset && t.budget_scale === scale));
         const mine = latestFinished(attempts);
         if (mine.length === 0) continue;
         const ids = new Set(mine.map((t) => t.hardware_id));
@@ -243,12 +309,11 @@ function buildOne(
   const robustness = Object.fromEntries(
     submissions.map((s) => [s, variantRobustness(rawAll.submissions[s]?.workloadTimes ?? {}, ran.get(s) ?? new Set(), columns)]),
   );
-  const voids: Record<string, string[]> = {};
-  if (options.requireVariants) {
-    for (const s of submissions) voids[s] = voidedWorkloads(robustness[s] ?? {}).filter((w) => ran.get(s)?.has(w));
-  }
-  const isVoided = (s: string, c: string) => voids[s]?.includes(c) ?? false;
-  const table = voidCells(raw, voids);
+  const measured = Object.fromEntries(submissions.map((s) => [s, rawAll.submissions[s]?.workloadTimes ?? {}]));
+  const ruleVoids = options.requireVariants ? variantRuleVoids(measured, ran, columns) : {};
+  const voidReason = (s: string, c: string): BaseVoid | undefined => ruleVoids[s]?.[c];
+  const isVoided = (s: string, c: string) => voidReason(s, c) !== undefined;
+  const table = voidCells(raw, Object.fromEntries(Object.entries(ruleVoids).map(([s, byBase]) => [s, Object.keys(byBase)])));
 
   const boot = { seed: 0, resamples: 1000, confidence: 0.95, ...options.bootstrap };
   const report = scoreTable(table, { workloads: scored, bootstrap: boot });
@@ -256,7 +321,8 @@ function buildOne(
   const extra = columns.filter((c) => !scored.includes(c));
   const extraCI: BootstrapResult | undefined = extra.length > 0 ? bootstrapScores(table.submissions, extra, boot) : undefined;
 
-  const reference = chooseReference(submissions, options.reference);
+  const requested = options.reference === undefined ? undefined : entryNamed(trials, options.reference);
+  const reference = chooseReference(submissions, requested, entryNamed(trials, DEFAULT_REFERENCE));
   const budgets = columnBudgets(trials, workloadColumn);
   const paired = pairedTimes(trials, workloadColumn, isVoided);
   const timesOf = (s: string): Record<string, number> =>
@@ -273,9 +339,7 @@ function buildOne(
       const ci = scored.includes(column)
         ? (report.submissions[submission]?.ci?.workloadTimes[column] ?? null)
         : jsonInterval(extraCI?.submissions[submission]?.workloadTimes[column]);
-      const voidedBy = isVoided(submission, column)
-        ? (robustness[submission]?.[column]?.variants ?? []).filter((v) => v.reached !== true).map((v) => v.column)
-        : undefined;
+      const why = voidReason(submission, column);
       cells[column] = {
         seconds,
         rawSeconds: rawAll.submissions[submission]?.workloadTimes[column] ?? null,
@@ -287,7 +351,7 @@ function buildOne(
         noisy: mine.filter((t) => t.noisy === 1).length,
         msPerStep: medianMsPerStep(mine),
         ...(submission === reference ? {} : { vsReference: signTestVs(paired.get(submission), paired.get(reference), [column]) }),
-        ...(voidedBy === undefined ? {} : { voidedBy }),
+        ...(why === undefined ? {} : { voidedBy: why.variants.map((v) => v.column), voidReason: why }),
       };
     }
     const rob = robustness[submission] ?? {};
@@ -310,7 +374,7 @@ function buildOne(
     };
   });
   rows.sort((a, b) => b.score - a.score || a.submission.localeCompare(b.submission));
-  const studies = new Set(trials.map((t) => t.study)).size;
+  const studies = new Set(trials.map(scoringStudy)).size;
   const mixedHardware = hardwareRows.length > 1;
   const first = hardwareRows[0];
   if (first === undefined) throw new AlgobenchError('E_STORE', 'a leaderboard has trials but no hardware row; the results database is inconsistent');
@@ -328,7 +392,7 @@ function buildOne(
     studies,
     report,
     reference,
-    ...(options.reference !== undefined && options.reference !== reference ? { referenceRequested: options.reference } : {}),
+    ...(options.reference !== undefined && requested === undefined ? { referenceRequested: options.reference } : {}),
     requireVariants: options.requireVariants ?? false,
     budgets,
     confidence: boot.confidence,

@@ -1,7 +1,9 @@
 /**
  * Variant robustness: does a submission still reach the target when the model of a
  * workload changes? And AlgoPerf v0.5's rule that makes it count: a base-workload
- * time only stands if the variants of that workload were reached too.
+ * time only stands if the variants of that workload were reached too, each within 4×
+ * the fastest time on it (harness/scoring/variant_rule.ts does the rule as AlgoPerf's
+ * code does).
  *
  * Definitions (stated on the report page):
  * - a variant column `w:v` counts as **reached** by a submission when its workload
@@ -10,7 +12,7 @@
  * - a variant that other submissions ran on this board but this one did not counts
  *   as not reached under the rule, and as "not run" in the matrix.
  */
-import type { TimesTable } from '../scoring/index.ts';
+import { DEFAULT_MAX_TAU, applyVariantRule, type BaseVoid, type TimesTable } from '../scoring/index.ts';
 
 /** Variant columns (`w:v`) of each base workload, in column order. */
 export function variantsByWorkload(columns: readonly string[]): Record<string, string[]> {
@@ -69,13 +71,37 @@ export function variantRobustness(
 }
 
 /**
- * The base workloads whose time the v0.5 rule voids for one submission: those with a
- * variant on the board that the submission did not reach (or did not run).
+ * The base times the v0.5 rule voids, by submission then base workload, with why.
+ * `times` are workload times of every column (null = missed); a column absent from a
+ * submission's `ran` was not run by it.
+ *
+ * The rule's own 4× cut of a base time (AlgoPerf's pass 2) is the profile's τ_max cut
+ * taken against the fastest base time before voiding; the profile cuts again against
+ * the fastest time left, which is the same cut unless that fastest time was voided. A
+ * time only the rule's cut reaches is voided here, since the score must count it
+ * missed; a time both cuts reach keeps its measured value, as on a board without the
+ * rule, and the profile counts it out. Either way the score is AlgoPerf's.
  */
-export function voidedWorkloads(robustness: Readonly<Record<string, WorkloadRobustness>>): string[] {
-  return Object.values(robustness)
-    .filter((r) => !r.all)
-    .map((r) => r.workload);
+export function variantRuleVoids(
+  times: Readonly<Record<string, Readonly<Record<string, number | null>>>>,
+  ran: ReadonlyMap<string, ReadonlySet<string>>,
+  columns: readonly string[],
+): Record<string, Record<string, BaseVoid>> {
+  const measured: Record<string, Record<string, number>> = {};
+  for (const [s, columnsRun] of ran) {
+    measured[s] = Object.fromEntries([...columnsRun].map((c) => [c, times[s]?.[c] ?? Infinity]));
+  }
+  const variantsOf = Object.fromEntries(Object.entries(variantsByWorkload(columns)).filter(([base]) => columns.includes(base)));
+  const rule = applyVariantRule(measured, variantsOf);
+  const fastestLeft = (base: string) => Math.min(Infinity, ...Object.values(rule.times).map((row) => row[base] ?? Infinity));
+  const out: Record<string, Record<string, BaseVoid>> = {};
+  for (const [s, byBase] of Object.entries(rule.voids)) {
+    for (const [base, why] of Object.entries(byBase)) {
+      const keptByProfile = (measured[s]?.[base] ?? Infinity) <= DEFAULT_MAX_TAU * fastestLeft(base);
+      if (why.variants.length > 0 || keptByProfile) (out[s] ??= {})[base] = why;
+    }
+  }
+  return out;
 }
 
 /**

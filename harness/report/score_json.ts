@@ -30,6 +30,7 @@ export function boardJson(board: Leaderboard) {
       workloadTimeCIs: Object.fromEntries(cells.map(([c, cell]) => [c, cell.ci])),
       measuredWorkloadTimes: Object.fromEntries(cells.map(([c, cell]) => [c, json(cell.rawSeconds)])),
       voided: Object.fromEntries(cells.filter(([, cell]) => cell.voidedBy !== undefined).map(([c, cell]) => [c, cell.voidedBy])),
+      voidReasons: Object.fromEntries(cells.filter(([, cell]) => cell.voidReason !== undefined).map(([c, cell]) => [c, cell.voidReason])),
       ratios: scored?.ratios ?? {},
       rho: scored?.rho ?? [],
       signTests: Object.fromEntries(cells.filter(([, cell]) => cell.vsReference).map(([c, cell]) => [c, testJson(cell.vsReference)])),

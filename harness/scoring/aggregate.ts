@@ -35,6 +35,12 @@ export function median(values: readonly number[]): number {
  * Workload time of one submission: median over studies of each study's best trial.
  * `studies[s][t]` is the time of trial t in study s.
  *
+ * The best of a study is external tuning's rule. Under self-tuning a study is one run
+ * and the time is the median over runs, t = median_j(t_j) (AlgoPerf DOCUMENTATION.md,
+ * "Self-Tuning Ruleset"): pass each self-tuning run as a study of its own (the
+ * leaderboard does, report/leaderboard.ts scoringStudy), so that no minimum is ever
+ * taken over repeated runs.
+ *
  * @example
  * workloadTime([[10, 12], [Infinity, 9], [Infinity]]) // median(10, 9, ∞) = 10
  */

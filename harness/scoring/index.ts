@@ -2,7 +2,8 @@
  * AlgoPerf-style scoring as pure functions over times in seconds (Infinity = missed):
  * trial times → workload times (aggregate) → performance profiles and benchmark
  * scores (profile), speedups against a reference (speedup), bootstrap intervals and
- * a paired test (bootstrap), and the times file → JSON-ready report (table).
+ * a paired test (bootstrap), AlgoPerf v0.5's held-out-workload rule (variant_rule), and
+ * the times file → JSON-ready report (table).
  */
 export { bestTime, median, workloadTime } from './aggregate.ts';
 export {
@@ -34,4 +35,6 @@ export type {
   TrialTables,
 } from './bootstrap.ts';
 export { parseTimesTable, scoreTable } from './table.ts';
+export { VARIANT_RULE_FACTOR, applyVariantRule } from './variant_rule.ts';
+export type { BaseVoid, VariantFailure, VariantRuleResult } from './variant_rule.ts';
 export type { JsonTime, ScoreReport, ScoreTableOptions, ScoredSubmission, TimesTable } from './table.ts';

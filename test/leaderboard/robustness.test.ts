@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildLeaderboards, type Leaderboard } from '../../harness/report/leaderboard.ts';
 import { boardJson } from '../../harness/report/score_json.ts';
-import { standardStore } from './store_fixture.ts';
+import { cellView } from '../../reports/views.ts';
+import { addTable, hardware, standardStore, tempStore, type HandTable } from './store_fixture.ts';
 
 let cleanup: (() => void) | undefined;
 afterEach(() => cleanup?.());
@@ -75,5 +76,61 @@ describe('variant robustness', () => {
     expect((fast['signTests'] as Record<string, { pValue: number }>)['w']?.pValue).toBe(1);
     expect(fast['scoreCI']).toHaveLength(2);
     expect(JSON.parse(JSON.stringify(out))).toEqual(out);
+  });
+});
+
+/** A board of one study of one trial per cell, under the variant rule; budgets 100 s. */
+function ruleBoard(table: HandTable): Leaderboard {
+  const s = tempStore();
+  cleanup = s.cleanup;
+  const hardwareId = s.store.hardwareId(hardware('hw-one'));
+  addTable(s.store, hardwareId, s.store.startRun(hardwareId, 'test', '0.0.0'), table);
+  const [b] = buildLeaderboards(s.store, { requireVariants: true, bootstrap: { resamples: 20 } });
+  if (b === undefined) throw new Error('no board');
+  return b;
+}
+
+describe("the variant rule's 4× conditions, as AlgoPerf's performance_profile.py applies them", () => {
+  it('voids a base time whose variant took over 4× the fastest time on the variant', () => {
+    const b = ruleBoard({ a: { w: [[10]], 'w:v': [[10]] }, b: { w: [[20]], 'w:v': [[100]] } });
+    // Fastest w:v 10; b's 100 > 40 voids b's w. Left on w: a alone, score 1; b 0.
+    // (Judged on reaching alone, b's 20 s stood: r = 20 / 10 = 2, score (4 − 2) / 3.)
+    expect(row(b, 'a').score).toBe(1);
+    expect(row(b, 'b').score).toBe(0);
+    const cell = row(b, 'b').cells['w']!;
+    expect(cell).toMatchObject({ seconds: null, rawSeconds: 20, voidedBy: ['w:v'] });
+    expect(cellView(cell, false).voidedText).toBe('measured 20.0 s; voided: w:v over 4× the fastest time on it (10.0 s)');
+    // A voided time is a miss for the speedup: a's 10 s ÷ (budget 100 + 1 s).
+    expect(b.reference).toBe('a');
+    expect(row(b, 'b').speedup.geomean).toBeCloseTo(10 / 101, 12);
+    // The variant cell keeps its measured time; b reached it, only too slowly.
+    expect(row(b, 'b').cells['w:v']?.seconds).toBe(100);
+    expect(row(b, 'b').robustness['w']?.all).toBe(true);
+  });
+
+  it('takes the 4× cut of a base time against the fastest base time before voiding', () => {
+    const b = ruleBoard({
+      a: { w: [[10]], 'w:v': [[null]] },
+      b: { w: [[30]], 'w:v': [[30]] },
+      c: { w: [[45]], 'w:v': [[45]] },
+    });
+    // Pass 2: fastest w = a's 10, so c's 45 > 40 is a miss; then a's w goes for its missed w:v.
+    // Left on w: b's 30 alone → b 1, c 0. (Cut against the fastest time left, c: 45 / 30 = 1.5, (4 − 1.5) / 3.)
+    expect(row(b, 'b').score).toBe(1);
+    expect(row(b, 'c').score).toBe(0);
+    expect(row(b, 'a').score).toBe(0);
+    expect(row(b, 'c').cells['w']).toMatchObject({ seconds: null, rawSeconds: 45, voidedBy: [], voidReason: { variants: [], overFastest: 10 } });
+    expect(cellView(row(b, 'c').cells['w'], false).voidedText).toBe('measured 45.0 s; voided: over 4× the fastest time measured on this workload before voiding (10.0 s)');
+    expect(row(b, 'a').cells['w']?.voidedBy).toEqual(['w:v']);
+  });
+
+  it('leaves a base time over 4× a fastest time that stands to the profile, as without the rule', () => {
+    const b = ruleBoard({ a: { w: [[10]], 'w:v': [[10]] }, d: { w: [[50]], 'w:v': [[30]] } });
+    // d's 50 > 4 × 10 and a's 10 stands: the profile's own cut. d's w:v 30 ≤ 40 passes.
+    expect(row(b, 'd').cells['w']).toMatchObject({ seconds: 50, rawSeconds: 50 });
+    expect(row(b, 'd').cells['w']?.voidedBy).toBeUndefined();
+    expect(row(b, 'd').score).toBe(0);
+    // Not voided, the time is the speedup's: 10 / 50.
+    expect(row(b, 'd').speedup.geomean).toBeCloseTo(0.2, 12);
   });
 });

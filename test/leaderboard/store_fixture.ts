@@ -31,6 +31,10 @@ export interface HandTrial {
   readonly workload?: string;
   readonly variant?: string;
   readonly submission: string;
+  /** @default 'external' */
+  readonly ruleset?: 'external' | 'self';
+  /** The run's --seed. @default 0 */
+  readonly baseSeed?: number;
   readonly study: number;
   readonly trial?: number;
   /** Seconds to target; null = budget exhausted. */
@@ -41,6 +45,8 @@ export interface HandTrial {
   readonly hparams?: Record<string, number>;
   /** The submission's code version (its hash). @default 'v1' */
   readonly version?: string;
+  /** The search space's hash; null as under self-tuning. @default null */
+  readonly searchSpace?: string | null;
   /** Flag the trial noisy (a calibration that moved). */
   readonly noisy?: boolean;
   /** CPU-seconds the trial used (its cost record); none when absent. */
@@ -62,9 +68,9 @@ export function addTrial(store: Store, t: HandTrial): number {
     workload: t.workload ?? 'w',
     variant: t.variant ?? 'base',
     submission: t.submission,
-    ruleset: 'external',
+    ruleset: t.ruleset ?? 'external',
     budgetScale: t.budgetScale ?? 1,
-    baseSeed: 0,
+    baseSeed: t.baseSeed ?? 0,
     study: t.study,
     trial: t.trial ?? 0,
     seed: t.seed ?? 1000 * t.study + (t.trial ?? 0),
@@ -79,7 +85,7 @@ export function addTrial(store: Store, t: HandTrial): number {
     backendVersion: '4.22.0',
     codeKey: t.version ?? 'v1',
     submissionHash: `${t.submission}:${t.version ?? 'v1'}`,
-    searchSpaceHash: null,
+    searchSpaceHash: t.searchSpace ?? null,
     workloadHash: 'w1',
     targetsHash: 't1',
     algobenchVersion: '0.1.0+test',

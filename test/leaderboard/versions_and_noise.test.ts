@@ -46,6 +46,45 @@ describe('submission versions on a leaderboard', () => {
     expect(board!.rows.find((r) => r.submission === `mine@${v2}`)!.cells['w']).toMatchObject({ seconds: 20, trials: 1 });
   });
 
+  it('keeps the plain name on each board when the same code ran under both rulesets', () => {
+    const s = store();
+    // The same code: its version hash differs between the rulesets only by the search
+    // space, which self-tuning trials lack. Counted across boards that made two versions.
+    for (const ruleset of ['external', 'self'] as const) {
+      const searchSpace = ruleset === 'external' ? 'ss1' : null;
+      addTrial(s.store, { ...s, ruleset, searchSpace, submission: 'adamw', study: 0, time: 10 });
+      addTrial(s.store, { ...s, ruleset, searchSpace, submission: 'adafactor', study: 0, time: 5 });
+    }
+    const boards = buildLeaderboards(s.store, { bootstrap: { resamples: 20 } });
+    expect(boards.map((b) => b.ruleset)).toEqual(['external', 'self']);
+    for (const board of boards) {
+      expect(board.rows.map((r) => r.submission).sort()).toEqual(['adafactor', 'adamw']);
+      expect(board.reference).toBe('adamw');
+      // adamw 10 s ÷ adafactor 5 s = 2.
+      expect(board.rows.find((r) => r.submission === 'adafactor')!.speedup.geomean).toBeCloseTo(2, 12);
+    }
+    // Asked for by name, adamw is the reference on both boards, with no "did not run" note.
+    const asked = buildLeaderboards(s.store, { bootstrap: { resamples: 20 }, reference: 'adamw' });
+    expect(asked.map((b) => [b.reference, b.referenceRequested])).toEqual([['adamw', undefined], ['adamw', undefined]]);
+  });
+
+  it('takes the latest version of a reference named plainly where the board has several', () => {
+    const s = store();
+    addTrial(s.store, { ...s, submission: 'adamw', study: 0, time: 10, version: 'v1' });
+    addTrial(s.store, { ...s, submission: 'adamw', study: 1, time: 20, version: 'v2' });
+    addTrial(s.store, { ...s, submission: 'fast', study: 0, time: 5 });
+    const v1 = `adamw@${submissionVersion({ submission_hash: 'adamw:v1', search_space_hash: null })}`;
+    const v2 = `adamw@${submissionVersion({ submission_hash: 'adamw:v2', search_space_hash: null })}`;
+    const [byDefault] = buildLeaderboards(s.store, { bootstrap: { resamples: 20 } });
+    expect(byDefault!.reference).toBe(v2);
+    const [byName] = buildLeaderboards(s.store, { bootstrap: { resamples: 20 }, reference: 'adamw' });
+    expect(byName!.reference).toBe(v2);
+    expect(byName!.referenceRequested).toBeUndefined();
+    const [byLabel] = buildLeaderboards(s.store, { bootstrap: { resamples: 20 }, reference: v1 });
+    expect(byLabel!.reference).toBe(v1);
+    expect(() => buildLeaderboards(s.store, { reference: 'adamw@0000000' })).toThrow(/^reference "adamw@0000000" has no trials/);
+  });
+
   it('counts the trials flagged noisy in each cell', () => {
     const s = store();
     addTrial(s.store, { ...s, submission: 'adamw', study: 0, time: 10, noisy: true });
