@@ -117,7 +117,7 @@ interface Progress {
 /** Captured when the runner loads, before any submission code: a submission cannot blind it. */
 const isFiniteNumber = Number.isFinite;
 
-/** Yields to the event loop (off the clock) so that Ctrl-C can land between steps. */
+/** Yields to the event loop, on the clock at the end of each step: deferred work runs, and Ctrl-C lands between steps. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialResult> {
@@ -159,7 +159,6 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
     let lastLoss = Number.NaN;
 
     while (p.status === undefined) {
-      await yieldToEventLoop();
       if (env.signal?.aborted) {
         p.status = 'interrupted';
         break;
@@ -205,6 +204,10 @@ export async function runTrial(spec: TrialSpec, env: TrialEnv): Promise<TrialRes
         disposeAll(batch);
         firstLoss?.dispose();
       }
+      // Work the step left queued (promises it settled, setImmediate callbacks) runs here,
+      // before the clock is read: deferred out of update, it is still the step's. (This
+      // yield is also where Ctrl-C and the run's messages land between steps.)
+      await yieldToEventLoop();
       const t1 = clock.now();
       p.submissionTime += t1 - t0;
       if (!adoptChecked(p, { params, state }, result, contractBreach(signature, result, 'update', stepIndex))) break;

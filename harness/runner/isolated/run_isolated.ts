@@ -26,13 +26,14 @@ import { entryPointUrls } from '../../core/package_entry_points.ts';
 import { cjsFacades } from '../../core/cjs_facades.ts';
 import type { Hparams, Targets, TensorMap, TrialStatus, Workload } from '../../spec.ts';
 import type { TrackOptions } from '../../tuning/hparam_view.ts';
-import type { EvalScheduleSpec } from '../eval_schedule.ts';
+import { geometricEvalSchedule, scheduleFromSpec, type EvalScheduleSpec } from '../eval_schedule.ts';
 import type { EvalRecord } from '../../store/rows.ts';
 import type { TrialObserver } from '../trial.ts';
 import { type FailedStatus, type FailedTrial, type TrialResult, trialResult } from '../../core/trial_result.ts';
 import { meetsTarget } from '../workload_info.ts';
 import { saverDecision, type SaverSettings } from '../../saver/policy.ts';
 import { compileForTrials, type CompiledTree } from './compile.ts';
+import { implausibleEvals, type EvalClaim } from './eval_claims.ts';
 import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
 import { permissionFlags, TRIAL_CWD } from './sandbox.ts';
 import { removeTrainDataDir, trainDataDir, writeTrainDataFile } from './train_file.ts';
@@ -538,13 +539,19 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
   // time then counts as this run's (calibration.ts), and nothing of it outlives the trial.
   const exited = gone(child).then(() => removeTrainDataDir(trainDir));
 
+  // The trial's eval schedule, as its process builds it: every eval it reports is a point of it.
+  const schedule = spec.evalSchedule === undefined ? geometricEvalSchedule(spec.workload.budget.stepHint) : scheduleFromSpec(spec.evalSchedule, spec.workload.budget.stepHint);
   return await new Promise((resolve, reject) => {
     const partial = { steps: 0, submissionTimeSec: 0, evalTimeSec: 0, evals: 0 };
     /** A failure of the run's side (the store, via the observer; the machine): raised, never the trial's. */
     let infraError: unknown;
     /** The metrics this process computed, in order: every eval the trial reports must be one of them. */
-    const computed: Array<{ validation: string; test: string }> = [];
+    const computed: Array<{ validation: string; test: string; request: number }> = [];
     const accepted: EvalRecord[] = [];
+    /** Each accepted record's step and time as the process claimed them, and the request it answers (eval_claims.ts). */
+    const claims: EvalClaim[] = [];
+    /** The run's clock at each evaluation request: seconds trained since the first step, its evaluations excluded. */
+    const wallAtRequest: number[] = [];
     let settled = false;
     let lastWord = now();
     let trainingSince: number | undefined;
@@ -578,7 +585,11 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
         const { wallSec: _wall, ...plain } = result as TrialResult & { wallSec?: number };
         const trainingWall = trainingSince === undefined ? 0 : stopped - trainingSince - evalSec;
         const clock = implausibleClock(plain, trainingWall);
-        const forged = forgedResult(plain, accepted, spec) ?? (clock === undefined ? undefined : { status: 'forbidden' as const, message: clock });
+        const evals = implausibleEvals(claims, wallAtRequest, schedule, computed.length, true);
+        const forged =
+          forgedResult(plain, accepted, spec) ??
+          (evals === undefined ? undefined : { status: 'forbidden' as const, message: evals }) ??
+          (clock === undefined ? undefined : { status: 'forbidden' as const, message: clock });
         done(forged === undefined ? rebuilt(plain) : failedResult(forged.status, forged.message, partial));
       } else {
         const failed = failedResult(verdict?.status ?? 'crashed', verdict?.message ?? 'the trial process ended without a result', partial);
@@ -714,12 +725,14 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
           // cannot touch.
           const runnerPace = runner.sample();
           if (runnerPace !== undefined) paceLog.runnerDuring.push(runnerPace);
+          const request = wallAtRequest.length;
+          wallAtRequest.push(e0 - firstStepAt - evalSec);
           let reply: ToTrial;
           const params = fromTensorData(message.params);
           try {
             const validation = spec.workload.evaluate(params, 'validation');
             const test = spec.workload.evaluate(params, 'test');
-            computed.push({ validation: JSON.stringify(validation), test: JSON.stringify(test) });
+            computed.push({ validation: JSON.stringify(validation), test: JSON.stringify(test), request });
             const value = validation[spec.workload.metric.name];
             if (value !== undefined && meetsTarget(value, spec.targets.validation, spec.workload.metric)) targetMet = true;
             reply = { kind: 'evaluated', id: message.id, validation, test };
@@ -741,6 +754,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
             stop('forbidden', `the trial reported an eval at step ${record.step} that the run never computed (a forged message); its trial is void`);
             break;
           }
+          claims.push({ step: record.step, submissionTimeSec: record.submissionTimeSec, request: computed[at]!.request });
           computed.splice(at, 1);
           accepted.push(record);
           // An eval is newer news than the last progress message (sent every 0.25 s):
