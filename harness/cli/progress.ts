@@ -47,7 +47,7 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): Be
         return;
       }
       lastMetric = '–';
-      const budget = planned.budgetSec;
+      const budget = Number(planned.budgetSec.toPrecision(6)); // 1.5, not 1.5000000000000002
       if (!live) {
         log(`[${index + 1}/${total}] ${label(planned)}: running (budget ${budget} s)`);
         return;
