@@ -5,21 +5,23 @@
  * to an evaluation it computed), but the step and the submission time of each record,
  * and so the time-to-target, are the process's word. Two things bound that word:
  *
- * - **The grid.** The run knows the eval schedule: every record is at a grid point of
- *   it or at the trial's last step (the eval at the end of the budget), no step twice,
- *   and the submission time never falls as the step grows. Every evaluation the run
- *   computed is reported as a record: an evaluation never reported was a query of the
+ * - **The grid.** The run knows the eval schedule and, for each evaluation it computed,
+ *   whether the metrics met the target; from that alone (never from the steps claimed)
+ *   it knows which request was a check and which a probe: probes are asked for only
+ *   right after the first check that met the target, until one meets it. Checks come at
+ *   rising steps, each a check point of the schedule but the last (the eval at the end of
+ *   the budget); probes at grid points between the check before and that check; no step
+ *   twice, and the submission time never falls as the step grows. Every evaluation the
+ *   run computed comes back as a record: one never reported was a query of the
  *   validation and test sets off the clock, not an eval of the trial.
- * - **The run's clock.** When the process asks for an evaluation, the run reads its own
- *   clock: the wall time the trial has trained so far, the run's evaluations excluded.
- *   The submission time at that point is a part of it (the rest is the runner's own
- *   work in the process: its checks, its messages, the parameters it sends), so a
- *   record can claim no more than that wall time, and no less than MIN_EVAL_SHARE of the
- *   wall time at the last evaluation asked for at or before its step (a check is asked
- *   for at its own step; a probe, kept for later, after a check beyond it: its bound is
- *   the evaluation before). A time scaled down by more than 1/MIN_EVAL_SHARE is caught;
- *   one scaled by less is bounded by it. (The process's word cannot be made exact while
- *   the runner's clock lives in the submission's process: that bound is the price.)
+ * - **The run's clock.** At each request the run reads its own clock: the wall time the
+ *   trial has trained so far, its evaluations excluded. A record claims at most the wall
+ *   since the process said it starts training, and at least MIN_EVAL_SHARE of the wall
+ *   since its first step at its own request (a check) or at the check before the hit (a
+ *   probe, whose parameters date from between the two). A time scaled down by more than
+ *   1/MIN_EVAL_SHARE is caught; one scaled by less is bounded by it. (The process's word
+ *   cannot be made exact while the runner's clock lives in the submission's process:
+ *   that bound is the price.)
  */
 import type { EvalSchedule } from '../eval_schedule.ts';
 
@@ -50,64 +52,96 @@ export interface EvalClaim {
   readonly request: number;
 }
 
+/** What the run saw of one evaluation request, when it arrived. */
+export interface EvalRequest {
+  /** Seconds since the process said it starts training, the run's evaluations excluded: no claim may exceed it. */
+  readonly sinceTraining: number;
+  /** Seconds since the trial's first step (its first message), the same excluded: the lower bound's wall. */
+  readonly sinceFirstStep: number;
+  /** Whether the validation metric the run computed met the target. */
+  readonly met: boolean;
+}
+
+const forged = (what: string) => `${what} (a forged message); its trial is void`;
+
 /**
- * Why the process's eval records cannot be true, if they cannot.
+ * Why the process's eval records cannot be true, if they cannot. Which request was a check
+ * and which a probe is decided by the run's own view, never by the steps claimed: the
+ * process asks for checks as the trial goes; only right after the first check whose
+ * metrics met the target does it ask for probes, the grid points kept since the check
+ * before, from the earliest, until one meets the target. A check is bounded by the wall at
+ * its own request, a probe by the wall at that check before (its parameters date from
+ * between the two checks).
  * @param claims every accepted record, in arrival order
- * @param wallAtRequest the run's training wall time (its evaluations excluded) when each evaluation request arrived
+ * @param requests every evaluation request, in arrival order
  * @param unreported evaluations the run computed that no record reported
- * @param ended whether the process ended the trial itself (a trial stopped by the run may be cut off mid-eval)
+ * @param complete whether the trial ended on its own with a result that rests on its evals
+ *   (reached, budget_exhausted): every evaluation must then have come back as a record
  */
 export function implausibleEvals(
   claims: readonly EvalClaim[],
-  wallAtRequest: readonly number[],
+  requests: readonly EvalRequest[],
   schedule: EvalSchedule,
   unreported: number,
-  ended: boolean,
+  complete: boolean,
 ): string | undefined {
-  if (ended && unreported > 0) {
+  if (complete && unreported > 0) {
     return `the trial's process had the run evaluate ${unreported} set${unreported === 1 ? '' : 's'} of parameters that it never reported as an eval (a query of the validation and test sets off the clock); its trial is void`;
   }
-  if (claims.length === 0) return undefined;
-  const lastStep = Math.max(...claims.map((c) => c.step));
-  const seen = new Set<number>();
+  const answer = new Map(claims.map((c) => [c.request, c]));
   for (const c of claims) {
-    if (!Number.isInteger(c.step) || c.step < 0 || (c.step !== lastStep && schedule.pointAfter(c.step) === 'none')) {
-      return `the trial reported an eval at step ${c.step}, which is not a point of its eval schedule (a forged message); its trial is void`;
+    if (!Number.isInteger(c.step) || c.step < 0) return forged(`the trial reported an eval at step ${c.step}`);
+    const r = requests[c.request];
+    if (r !== undefined && c.submissionTimeSec > r.sinceTraining + UPPER_SLACK_SEC) {
+      return forged(`the trial reported ${c.submissionTimeSec.toFixed(3)} s of submission time at step ${c.step}, more than the ${r.sinceTraining.toFixed(3)} s it had trained on the run's clock`);
     }
-    if (seen.has(c.step)) return `the trial reported two evals at step ${c.step} (a forged message); its trial is void`;
-    seen.add(c.step);
+  }
+  // The requests in order, each a check or a probe by the run's view (see above).
+  const checks: Array<{ claim: EvalClaim; request: EvalRequest }> = [];
+  let probing: { from: number; to: number; bound: number; last: number } | undefined;
+  let hit = false;
+  for (let i = 0; i < requests.length; i++) {
+    const request = requests[i]!;
+    const claim = answer.get(i);
+    if (claim === undefined) continue; // cut off mid-eval (the trial did not end on its own)
+    if (probing !== undefined && claim.step < probing.to) {
+      if (claim.step <= Math.max(probing.from, probing.last) || schedule.pointAfter(claim.step) === 'none') {
+        return forged(`the trial reported an eval at step ${claim.step} between its checks at steps ${probing.from} and ${probing.to}, which is not a grid point kept since the first`);
+      }
+      probing.last = claim.step;
+      if (claim.submissionTimeSec < MIN_EVAL_SHARE * probing.bound && probing.bound >= MIN_BOUNDED_WALL_SEC) return underShare(claim, probing.bound);
+      if (request.met) probing = undefined; // the process stops at the first probe that meets the target
+      continue;
+    }
+    probing = undefined;
+    const previous = checks.at(-1);
+    if (previous !== undefined && claim.step <= previous.claim.step) {
+      return forged(`the trial reported an eval at step ${claim.step} after one at step ${previous.claim.step}`);
+    }
+    if (request.sinceFirstStep >= MIN_BOUNDED_WALL_SEC && claim.submissionTimeSec < MIN_EVAL_SHARE * request.sinceFirstStep) return underShare(claim, request.sinceFirstStep);
+    checks.push({ claim, request });
+    if (!hit && request.met) {
+      hit = true;
+      probing = { from: previous?.claim.step ?? 0, to: claim.step, bound: previous?.request.sinceFirstStep ?? 0, last: -1 };
+    }
+  }
+  // Every check but the last (the eval at the end of the budget may fall anywhere) is a check point of the schedule.
+  for (const { claim } of checks.slice(0, -1)) {
+    if (schedule.pointAfter(claim.step) !== 'check') return forged(`the trial reported an eval at step ${claim.step}, which is not a check of its eval schedule`);
   }
   const byStep = [...claims].sort((a, b) => a.step - b.step);
   for (let i = 1; i < byStep.length; i++) {
+    if (byStep[i]!.step === byStep[i - 1]!.step) return forged(`the trial reported two evals at step ${byStep[i]!.step}`);
     if (byStep[i]!.submissionTimeSec < byStep[i - 1]!.submissionTimeSec) {
-      return `the trial reported ${byStep[i]!.submissionTimeSec} s at step ${byStep[i]!.step}, less than the ${byStep[i - 1]!.submissionTimeSec} s it reported at step ${byStep[i - 1]!.step} (a forged message); its trial is void`;
-    }
-  }
-  // The step each request was for, from the record that answered it.
-  const stepOf = new Map(claims.map((c) => [c.request, c.step]));
-  for (const c of claims) {
-    const wall = wallAtRequest[c.request];
-    if (wall === undefined) continue;
-    if (c.submissionTimeSec > wall + UPPER_SLACK_SEC) {
-      return `the trial reported ${c.submissionTimeSec.toFixed(3)} s of submission time at step ${c.step}, more than the ${wall.toFixed(3)} s it had trained on the run's clock (a forged message); its trial is void`;
-    }
-    // The latest request at or before this one, for a step at or before this one, that no
-    // earlier request for a later step preceded (a check, not a probe asked for afterwards).
-    let bound = 0;
-    let furthest = -1;
-    for (let i = 0; i <= c.request && i < wallAtRequest.length; i++) {
-      const s = stepOf.get(i);
-      if (s === undefined) continue;
-      const probe = s < furthest;
-      furthest = Math.max(furthest, s);
-      if (!probe && s <= c.step) bound = Math.max(bound, wallAtRequest[i]!);
-    }
-    if (bound >= MIN_BOUNDED_WALL_SEC && c.submissionTimeSec < MIN_EVAL_SHARE * bound) {
-      return (
-        `the trial reported ${c.submissionTimeSec.toFixed(3)} s of submission time at step ${c.step}, under ${MIN_EVAL_SHARE * 100} % of the ` +
-        `${bound.toFixed(3)} s it had trained on the run's clock by then: its clock or messages were tampered with; its trial is void`
-      );
+      return forged(`the trial reported ${byStep[i]!.submissionTimeSec} s at step ${byStep[i]!.step}, less than the ${byStep[i - 1]!.submissionTimeSec} s it reported at step ${byStep[i - 1]!.step}`);
     }
   }
   return undefined;
+}
+
+function underShare(claim: EvalClaim, wall: number): string {
+  return (
+    `the trial reported ${claim.submissionTimeSec.toFixed(3)} s of submission time at step ${claim.step}, under ${MIN_EVAL_SHARE * 100} % of the ` +
+    `${wall.toFixed(3)} s it had trained on the run's clock by then: its clock or messages were tampered with; its trial is void`
+  );
 }

@@ -33,7 +33,7 @@ import { type FailedStatus, type FailedTrial, type TrialResult, trialResult } fr
 import { meetsTarget } from '../workload_info.ts';
 import { saverDecision, type SaverSettings } from '../../saver/policy.ts';
 import { compileForTrials, type CompiledTree } from './compile.ts';
-import { implausibleEvals, type EvalClaim } from './eval_claims.ts';
+import { implausibleEvals, type EvalClaim, type EvalRequest } from './eval_claims.ts';
 import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
 import { permissionFlags, TRIAL_CWD } from './sandbox.ts';
 import { removeTrainDataDir, trainDataDir, writeTrainDataFile } from './train_file.ts';
@@ -550,8 +550,8 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
     const accepted: EvalRecord[] = [];
     /** Each accepted record's step and time as the process claimed them, and the request it answers (eval_claims.ts). */
     const claims: EvalClaim[] = [];
-    /** The run's clock at each evaluation request: seconds trained since the first step, its evaluations excluded. */
-    const wallAtRequest: number[] = [];
+    /** What the run saw at each evaluation request: its clock, and whether the metrics met the target (eval_claims.ts). */
+    const requests: Array<EvalRequest & { met: boolean }> = [];
     let settled = false;
     let lastWord = now();
     let trainingSince: number | undefined;
@@ -585,7 +585,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
         const { wallSec: _wall, ...plain } = result as TrialResult & { wallSec?: number };
         const trainingWall = trainingSince === undefined ? 0 : stopped - trainingSince - evalSec;
         const clock = implausibleClock(plain, trainingWall);
-        const evals = implausibleEvals(claims, wallAtRequest, schedule, computed.length, true);
+        const evals = implausibleEvals(claims, requests, schedule, computed.length, plain.status === 'reached' || plain.status === 'budget_exhausted');
         const forged =
           forgedResult(plain, accepted, spec) ??
           (evals === undefined ? undefined : { status: 'forbidden' as const, message: evals }) ??
@@ -725,8 +725,8 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
           // cannot touch.
           const runnerPace = runner.sample();
           if (runnerPace !== undefined) paceLog.runnerDuring.push(runnerPace);
-          const request = wallAtRequest.length;
-          wallAtRequest.push(e0 - firstStepAt - evalSec);
+          const request = requests.length;
+          requests.push({ sinceTraining: e0 - (trainingSince ?? firstStepAt) - evalSec, sinceFirstStep: e0 - firstStepAt - evalSec, met: false });
           let reply: ToTrial;
           const params = fromTensorData(message.params);
           try {
@@ -734,7 +734,10 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
             const test = spec.workload.evaluate(params, 'test');
             computed.push({ validation: JSON.stringify(validation), test: JSON.stringify(test), request });
             const value = validation[spec.workload.metric.name];
-            if (value !== undefined && meetsTarget(value, spec.targets.validation, spec.workload.metric)) targetMet = true;
+            if (value !== undefined && meetsTarget(value, spec.targets.validation, spec.workload.metric)) {
+              targetMet = true;
+              requests[request]!.met = true;
+            }
             reply = { kind: 'evaluated', id: message.id, validation, test };
           } catch (err) {
             reply = { kind: 'evaluate-failed', id: message.id, message: errorMessage(err) };
