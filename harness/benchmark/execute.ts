@@ -11,7 +11,7 @@ import { busyMark, busyWarning, judgedAgainstAll, measureNoise, type TrialNoise,
 import { realClock } from '../runner/clock.ts';
 import { runTrial, type StepProgress } from '../runner/trial.ts';
 import { trialResult, type TrialResult } from '../core/trial_result.ts';
-import type { EvalRecord } from '../store/rows.ts';
+import type { EvalRecord, TrialRow } from '../store/rows.ts';
 import { Store } from '../store/store.ts';
 import { runTrialIsolated, TrialPaceBook } from '../runner/isolated/run_isolated.ts';
 import { planBenchmark, trialBudgetScale, type BenchmarkOptions, type PlannedTrial } from './plan.ts';
@@ -271,12 +271,22 @@ function judgeAgainstRun(store: Store, judged: ReadonlyMap<string, ReadonlyArray
 }
 
 /** What changed since a finished trial under the same key, in words. */
-function changedCodeMessage(planned: PlannedTrial, older: { submission_hash: string; search_space_hash: string | null; workload_hash: string; targets_hash: string }): string {
+function changedCodeMessage(
+  planned: PlannedTrial,
+  older: Pick<TrialRow, 'submission_hash' | 'search_space_hash' | 'workload_hash' | 'targets_hash' | 'seed' | 'hparams_json' | 'budget_sec'>,
+): string {
   const what: string[] = [];
   if (older.submission_hash !== planned.code.submissionHash) what.push('its submission code');
   if ((older.search_space_hash ?? null) !== planned.code.searchSpaceHash) what.push('its search space');
   if (older.workload_hash !== planned.code.workloadHash) what.push('the workload definition');
   if (older.targets_hash !== planned.code.targetsHash) what.push('the targets or budget');
+  // Else what the harness derives for the trial changed (a harness change, or another
+  // self-tuning budget scale); a new search space draws new hyperparameters anyway.
+  if (what.length === 0) {
+    if (older.seed !== planned.seed) what.push('its seed');
+    if (older.hparams_json !== JSON.stringify(planned.hparams)) what.push('its hyperparameters');
+    if (Math.abs(older.budget_sec - planned.budgetSec) > 1e-9 * planned.budgetSec) what.push('its budget');
+  }
   const ref = formatWorkloadRef(planned.workload);
   return `${planned.submission.name} on ${ref} study ${planned.study} trial ${planned.trial}: ${what.length > 0 ? what.join(', ') : 'the code that produced it'} changed since it finished; running it again as a new version`;
 }

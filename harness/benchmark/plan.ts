@@ -136,6 +136,18 @@ export async function planBenchmark(options: BenchmarkOptions): Promise<PlannedT
 }
 
 /**
+ * A trial's code key: the hashes of what produced it (TrialCode, less the recorded
+ * algobench version) and what the harness derived for it (its seed, drawn
+ * hyperparameters and budget, and the budget saver's settings where it ran with one).
+ */
+export function trialCodeKey(
+  code: Omit<TrialCode, 'algobenchVersion'>,
+  derived: { readonly seed: number; readonly hparams: Hparams; readonly budgetSec: number; readonly budgetSaver?: unknown },
+): string {
+  return jsonHash({ ...code, ...derived }).slice(0, 16);
+}
+
+/**
  * The grid itself, once the workloads and submissions are resolved: the ordered trials
  * with their seeds, hyperparameter draws, budgets and code hashes. Pure apart from
  * hashing the source files (once per workload and per submission), so `run` and `plan`
@@ -189,7 +201,7 @@ export function expandPlan(
           const seed = runTrialSeed(options.seed, workload, study, trial);
           const budgetSec = workload.budget.maxRuntimeSec * budgetScale;
           const hparams = points[trial] ?? {};
-          const code = { ...partial, codeKey: jsonHash({ ...keyed, ...saver, seed, hparams, budgetSec }).slice(0, 16) };
+          const code = { ...partial, codeKey: trialCodeKey(keyed, { ...saver, seed, hparams, budgetSec }) };
           plan.push({ workload, targets, submission, study, trial, seed, hparams, budgetSec, code });
         }
       }

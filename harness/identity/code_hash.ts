@@ -8,8 +8,8 @@
  * as the sandbox allows, and what it imports from outside it, the kit through
  * `algobench/kit`); a workload is its definition's import graph (`sourceHash`). The
  * import graph is followed through relative specifiers and the package names
- * `algobench/kit` and `algobench/spec`; npm packages are identified by the installed
- * versions of algobench's dependencies (`dependencyVersions`), and the harness itself
+ * `algobench/kit` and `algobench/spec`; npm packages imported by name are identified by
+ * their installed versions (`hashPackages`), and the harness itself
  * (files under harness/) by the trial's own inputs that it derives (its seed, its
  * hyperparameters, its budget: keyed per trial in plan.ts) and by the algobench
  * version, recorded with every trial.
@@ -27,12 +27,15 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SUBMISSION_FOLDER_LIMIT = { files: 2000, bytes: 64 * 2 ** 20 };
 
 /**
- * Files of a submission's folder that do not make it: documentation, and search-space
- * files (hashed on their own where a trial draws from one, and not the code's).
+ * Files of a submission's folder that do not make it: documentation; search spaces and
+ * lists of points (`search_space*.json`, `tuning_points*.json`: hashed on their own where
+ * a trial draws from one); what algobench writes (SQLite stores and their journals,
+ * reports, CSV exports, logs: a run started in the folder would change its own key);
+ * hidden files.
  */
-const NOT_CODE = /(\.md$)|(^search_space[^/]*\.json$)/i;
-/** Folders never walked: installed packages (identified by their versions) and version control. */
-const SKIPPED_DIRS = new Set(['node_modules', '.git']);
+const NOT_CODE = /(\.md$)|(^(search_space|tuning_points)[^/]*\.json$)|(\.(sqlite|db)(-wal|-shm|-journal)?$)|(\.(html|csv|log)$)|(^\.)/i;
+/** Folders never walked: installed packages (identified by their versions), version control, hidden folders, and algobench's default output folders. */
+const SKIPPED_DIRS = /^(node_modules|results|reports|\..*)$/;
 
 /** Every file under `dir` (links to files followed, links to folders not), except NOT_CODE and SKIPPED_DIRS. */
 function folderFiles(dir: string): string[] {
@@ -41,7 +44,7 @@ function folderFiles(dir: string): string[] {
     for (const entry of readdirSync(d, { withFileTypes: true })) {
       const path = join(d, entry.name);
       if (entry.isDirectory()) {
-        if (!SKIPPED_DIRS.has(entry.name)) walk(path);
+        if (!SKIPPED_DIRS.test(entry.name)) walk(path);
       } else if ((entry.isFile() || (entry.isSymbolicLink() && statSync(path, { throwIfNoEntry: false })?.isFile() === true)) && !NOT_CODE.test(entry.name)) {
         out.push(path);
       }
@@ -81,7 +84,7 @@ export function submissionHash(modulePath: string): string {
   for (const f of [...own, ...localImportClosure(entry)]) files.set(name(f).split(sep).join('/'), f);
   const hash = createHash('sha256');
   for (const label of [...files.keys()].sort()) hash.update(label).update('\0').update(readFileSync(files.get(label)!)).update('\0');
-  hashPackages(hash, [...files.values()], folder);
+  hashPackages(hash, [...files.values()]);
   return hash.digest('hex');
 }
 
@@ -98,7 +101,7 @@ export function sourceHash(entry: string): string {
   for (const file of files) {
     hash.update(relative(root, file).split(sep).join('/')).update('\0').update(readFileSync(file)).update('\0');
   }
-  hashPackages(hash, files, root);
+  hashPackages(hash, files);
   return hash.digest('hex');
 }
 
@@ -113,9 +116,17 @@ export function installedVersion(name: string, fromDir: string): string {
   }
 }
 
-/** Adds `package:<name>@<version>` for every npm package `files` import. */
-function hashPackages(hash: ReturnType<typeof createHash>, files: readonly string[], fromDir: string): void {
-  for (const name of packageImports(files)) hash.update(`package:${name}@${installedVersion(name, fromDir)}`).update('\0');
+/**
+ * Adds `package:<name>@<version>` for every npm package `files` import by name, each
+ * version as Node resolves it from the file that imports it (the kit's tfjs from the
+ * kit, a submission's own package from its folder); a package imported at two versions
+ * counts at both. (Packages loaded by `require` are not seen: the folder's files are
+ * hashed, its node_modules are not.)
+ */
+function hashPackages(hash: ReturnType<typeof createHash>, files: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const file of files) for (const name of packageImports([file])) seen.add(`package:${name}@${installedVersion(name, dirname(file))}`);
+  for (const entry of [...seen].sort()) hash.update(entry).update('\0');
 }
 
 /** sha256 (hex) of a canonical JSON rendering of a value (object keys sorted). */

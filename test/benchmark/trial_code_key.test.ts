@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expandPlan, type BenchmarkOptions } from '../../harness/benchmark/plan.ts';
+import { expandPlan, trialCodeKey, type BenchmarkOptions } from '../../harness/benchmark/plan.ts';
 import { resolveModulePath, searchSpaceOf } from '../../harness/submissions/load.ts';
 import { getWorkload } from '../../workloads/registry.ts';
 import { getTargets } from '../../workloads/targets.ts';
@@ -37,6 +37,23 @@ describe("a trial's code key", () => {
   it('differs with the budget the trial is granted: another self-tuning budget scale is another trial', () => {
     expect(keys({ ...SELF, selfTuningBudgetScale: 3 })).not.toEqual(keys({ ...SELF, selfTuningBudgetScale: 1.5 }));
     expect(keys(SELF)).toEqual(keys({ ...SELF, selfTuningBudgetScale: 1.5 })); // the default is 1.5
+  });
+
+  it('is a function of the derived seed, hyperparameters and budget, and the plan keys each trial by its own', () => {
+    const code = { submissionHash: 'a', searchSpaceHash: 'b', workloadHash: 'c', targetsHash: 'd' };
+    const derived = { seed: 7, hparams: { lr: 0.1 }, budgetSec: 10 };
+    const key = trialCodeKey(code, derived);
+    expect(trialCodeKey(code, { ...derived, hparams: { lr: 0.1 } })).toBe(key);
+    for (const other of [{ ...derived, hparams: { lr: 0.2 } }, { ...derived, seed: 8 }, { ...derived, budgetSec: 15 }, { ...derived, budgetSaver: { probability: 0.05 } }]) {
+      expect(trialCodeKey(code, other)).not.toBe(key);
+    }
+    // Wiring: every planned trial's key is the key of its own seed, draw and budget.
+    const searchSpace = searchSpaceOf(ADAMW);
+    const ref = { name: 'adamw', modulePath: ADAMW, ...(searchSpace === undefined ? {} : { searchSpace }) };
+    for (const p of expandPlan([{ workload: getWorkload('mnist_mlp'), targets: getTargets('mnist_mlp', 'base') }], [ref], EXTERNAL)) {
+      const { codeKey, algobenchVersion: _v, ...hashes } = p.code;
+      expect(codeKey).toBe(trialCodeKey(hashes, { seed: p.seed, hparams: p.hparams, budgetSec: p.budgetSec }));
+    }
   });
 
   it('differs with the drawn hyperparameters, and not with the targets file version alone', () => {

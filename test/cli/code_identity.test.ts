@@ -98,7 +98,12 @@ export default defineSubmission({ name: 'reads_config', batchSize: 64, optimizer
     const edited = await runSelf();
     expect(edited.stdout, describeResult(edited)).toMatch(/ran 1 trial\(s\), skipped 0/);
     expect(edited.stderr).toMatch(/reads_config on mnist_mlp study 0 trial 0: its submission code changed since it finished; running it again as a new version/);
-  }, 3 * CLI_TEST_TIMEOUT_MS);
+
+    // Another self-tuning budget scale is another trial, and the warning says why.
+    const longer = await cli(['run', '-w', 'mnist_mlp', '-s', mod, '--ruleset', 'self', '--self-budget-scale', '3', '--budget-scale', '0.02', '--backend', 'wasm', '--db', db]);
+    expect(longer.stdout, describeResult(longer)).toMatch(/ran 1 trial\(s\), skipped 0/);
+    expect(longer.stderr).toMatch(/reads_config on mnist_mlp study 0 trial 0: its budget changed since it finished/);
+  }, 4 * CLI_TEST_TIMEOUT_MS);
 
   it('skips a trial whose search space was only reformatted (other whitespace, other key order)', async () => {
     const folder = join(dir, 'reformatted');

@@ -86,10 +86,29 @@ describe('sourceHash and npm packages', () => {
   });
 });
 
+describe('npm packages by the version the importing file resolves', () => {
+  it('counts a package at each version its importers see, from their own folders', () => {
+    const root = project({
+      'sub/submission.ts': "import 'fakedata';\nimport '../lib/helper.ts';\n",
+      'sub/node_modules/fakedata/package.json': '{"version": "1.0.0"}',
+      'lib/helper.ts': "import 'fakedata';\n",
+      'lib/node_modules/fakedata/package.json': '{"version": "2.0.0"}',
+    });
+    const entry = join(root, 'sub/submission.ts');
+    const h = createHash('sha256');
+    for (const [name, text] of [['../lib/helper.ts', "import 'fakedata';\n"], ['submission.ts', "import 'fakedata';\nimport '../lib/helper.ts';\n"]] as const) h.update(name).update('\0').update(text).update('\0');
+    for (const p of ['package:fakedata@1.0.0', 'package:fakedata@2.0.0']) h.update(p).update('\0');
+    expect(submissionHash(entry)).toBe(h.digest('hex'));
+    const before = submissionHash(entry);
+    writeFileSync(join(root, 'lib/node_modules/fakedata/package.json'), '{"version": "2.0.1"}');
+    expect(submissionHash(entry)).not.toBe(before);
+  });
+});
+
 describe('submissionHash: every file the trial can read', () => {
   const SUB = "import { adamw } from 'algobench/kit';\nimport { createRequire } from 'node:module';\nexport const extra = createRequire(import.meta.url)('./extra.cjs');\n";
 
-  it('changes with a file of the folder that no import names (required, read or imported by a computed name), not with its docs, search spaces or node_modules', () => {
+  it('changes with a file of the folder that no import names (required, read or imported by a computed name), not with its docs, search spaces, point lists, node_modules, hidden files or what algobench writes', () => {
     const root = project({
       'sub/submission.ts': SUB,
       'sub/extra.cjs': 'module.exports = 1;\n',
@@ -98,6 +117,11 @@ describe('submissionHash: every file the trial can read', () => {
       'sub/search_space.json': '{}\n',
       'sub/search_space_narrow.json': '{}\n',
       'sub/node_modules/x/index.js': 'module.exports = 1;\n',
+      'sub/tuning_points.json': '[]\n',
+      'sub/results/algobench.sqlite': 'store',
+      'sub/store.sqlite-wal': 'wal',
+      'sub/.hidden': 'x',
+      'sub/report.html': '<p>',
     });
     const entry = join(root, 'sub/submission.ts');
     const before = submissionHash(entry);
@@ -106,6 +130,11 @@ describe('submissionHash: every file the trial can read', () => {
       ['sub/search_space.json', '{"lr": {}}\n'],
       ['sub/search_space_narrow.json', '{"lr": {}}\n'],
       ['sub/node_modules/x/index.js', 'module.exports = 2;\n'],
+      ['sub/tuning_points.json', '[{"lr": 1}]\n'],
+      ['sub/results/algobench.sqlite', 'store, written by a run started here'],
+      ['sub/store.sqlite-wal', 'more wal'],
+      ['sub/.hidden', 'y'],
+      ['sub/report.html', '<p>other'],
     ] as const) {
       writeFileSync(join(root, file), text);
       expect(submissionHash(entry), file).toBe(before);
