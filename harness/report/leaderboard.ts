@@ -160,6 +160,22 @@ export function currentDefinitions(trials: readonly TrialRow[]): TrialRow[] {
 }
 
 /**
+ * Per workload column, only the trials granted the budget of the latest: on one board
+ * (one ruleset and --budget-scale) another budget still comes from another self-tuning
+ * budget scale (`--self-budget-scale`), and trials of two budgets are no one study's (the
+ * older are superseded, as by a re-derivation of targets).
+ */
+export function latestBudgets(boardTrials: readonly TrialRow[]): TrialRow[] {
+  const latest = new Map<string, { id: number; budget: number }>();
+  for (const t of boardTrials) {
+    const col = workloadColumn(t);
+    const prev = latest.get(col);
+    if (prev === undefined || prev.id < t.id) latest.set(col, { id: t.id, budget: t.budget_sec });
+  }
+  return boardTrials.filter((t) => latest.get(workloadColumn(t))?.budget === t.budget_sec);
+}
+
+/**
  * Two versions of a submission on one board are two entries, never one pooled: where a
  * name has trials of more than one version there, each is labelled `name@version`.
  * Versions are counted within one board (one hardware group, ruleset and budget
@@ -277,7 +293,7 @@ export function buildLeaderboards(store: Store, options: LeaderboardOptions = {}
     const scales = [...new Set(group.map((t) => t.budget_scale))].sort((a, b) => b - a);
     for (const ruleset of ['external', 'self'] as const) {
       for (const scale of scales) {
-        const attempts = labelVersions(group.filter((t) => t.ruleset === ruleset && t.budget_scale === scale));
+        const attempts = labelVersions(latestBudgets(group.filter((t) => t.ruleset === ruleset && t.budget_scale === scale)));
         const mine = latestFinished(attempts);
         if (mine.length === 0) continue;
         const ids = new Set(mine.map((t) => t.hardware_id));

@@ -53,6 +53,8 @@ export interface HandTrial {
   readonly cpuSec?: number;
   /** Package energy over the trial, joules; null = no RAPL counters. */
   readonly energyJoules?: number | null;
+  /** The trial's code key. @default the version */
+  readonly codeKey?: string;
   /** The trial's seed. @default 1000 × study + trial */
   readonly seed?: number;
   /** Leave the trial running (an attempt cut off), rather than finished. */
@@ -83,7 +85,7 @@ export function addTrial(store: Store, t: HandTrial): number {
     budgetSec: budget,
     backend: 'cpu',
     backendVersion: '4.22.0',
-    codeKey: t.version ?? 'v1',
+    codeKey: t.codeKey ?? t.version ?? 'v1',
     submissionHash: `${t.submission}:${t.version ?? 'v1'}`,
     searchSpaceHash: t.searchSpace ?? null,
     workloadHash: 'w1',

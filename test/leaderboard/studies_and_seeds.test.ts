@@ -91,3 +91,17 @@ describe('self-tuning runs', () => {
     expect(b.studies).toBe(2);
   });
 });
+
+describe('trials of another self-tuning budget scale on one board', () => {
+  it('are superseded by the latest budget of their column, never pooled', () => {
+    // --self-budget-scale 1.5 ran studies 0 and 1 (150 s budgets: 10 s, 20 s); then
+    // --self-budget-scale 3 ran study 0 again (300 s: 12 s), a trial of another key.
+    // Only the 300 s trial counts: median of [12] = 12 (pooled: median(12, 20) = 16).
+    const b = boardOf([
+      { submission: 'adamw', ruleset: 'self', study: 0, time: 10, budget: 150, codeKey: 'k150' },
+      { submission: 'adamw', ruleset: 'self', study: 1, time: 20, budget: 150, codeKey: 'k150' },
+      { submission: 'adamw', ruleset: 'self', study: 0, time: 12, budget: 300, codeKey: 'k300' },
+    ]);
+    expect(row(b, 'adamw').cells['w']).toMatchObject({ seconds: 12, trials: 1 });
+  });
+});
