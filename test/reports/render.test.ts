@@ -16,7 +16,7 @@ describe('the report site', () => {
   it('has an index, a page per workload and per submission, a stylesheet and the exports, all offline', async () => {
     const s = standardStore();
     cleanup = s.cleanup;
-    addTrial(s.store, { hardwareId: s.hardwareId, runId: s.runId, submission: 'sgd', workload: 'w', variant: 'v', study: 2, time: null, error: 'lossAndGrads threw <NaN>' });
+    addTrial(s.store, { hardwareId: s.hardwareId, runId: s.runId, submission: 'sgd', workload: 'w', variant: 'v', study: 2, time: null, budget: 200, error: 'lossAndGrads threw <NaN>' }); // w:v's budget (STANDARD_BUDGETS)
     const site = readSite(s.store, { bootstrap: { resamples: 50 } }, (w) =>
       w === 'w' ? { description: 'a hand-made workload', variants: { base: 'plain', v: 'changed' } } : undefined,
     );
