@@ -24,6 +24,18 @@ function project(files: Record<string, string>): string {
   return dir;
 }
 
+/**
+ * The rule of code_hash.ts's doc comment, computed here with node:crypto: each file's
+ * name, NUL, bytes, NUL, in the order given (sorted names), then each package entry
+ * (`package:name@version`), NUL.
+ */
+function ruleHash(files: ReadonlyArray<readonly [string, string]>, packages: readonly string[] = []): string {
+  const h = createHash('sha256');
+  for (const [name, text] of files) h.update(name).update('\0').update(text).update('\0');
+  for (const p of packages) h.update(p).update('\0');
+  return h.digest('hex');
+}
+
 describe('sourceHash', () => {
   it('hashes the entry and the local files it imports, by relative path and bytes', () => {
     const root = project({
@@ -34,13 +46,12 @@ describe('sourceHash', () => {
     });
     const entry = join(root, 'sub/submission.ts');
     expect(localImportClosure(entry).map((f) => f.slice(root.length + 1))).toEqual(['sub/lib/rate.ts', 'sub/lib/value.ts', 'sub/submission.ts']);
-    const h = createHash('sha256');
-    for (const [rel, text] of [
+    const files = [
       ['lib/rate.ts', "export { lr } from './value.js';\n"],
       ['lib/value.ts', 'export const lr = 1;\n'],
       ['submission.ts', "import { lr } from './lib/rate.ts';\nexport default lr;\n"],
-    ] as const) h.update(rel).update('\0').update(text).update('\0');
-    expect(sourceHash(entry)).toBe(h.digest('hex'));
+    ] as const;
+    expect(sourceHash(entry)).toBe(ruleHash(files));
   });
 
   it('changes when a file two imports away changes, not when an unimported one does', () => {
@@ -77,8 +88,7 @@ describe('sourceHash and npm packages', () => {
     const source = "import data from 'fakedata';\nimport { readFileSync } from 'node:fs';\nimport * as path from 'path';\nexport default data;\n";
     const root = project({ 'w/index.ts': source, 'node_modules/fakedata/package.json': '{"name": "fakedata", "version": "1.0.0"}' });
     // The file, then the one package (node:fs and path are built-ins, not packages), found up the tree from w/.
-    const expected = (version: string) =>
-      createHash('sha256').update('index.ts').update('\0').update(source).update('\0').update(`package:fakedata@${version}`).update('\0').digest('hex');
+    const expected = (version: string) => ruleHash([['index.ts', source]], [`package:fakedata@${version}`]);
     const entry = join(root, 'w/index.ts');
     expect(sourceHash(entry)).toBe(expected('1.0.0'));
     writeFileSync(join(root, 'node_modules/fakedata/package.json'), '{"name": "fakedata", "version": "1.0.1"}');
@@ -95,10 +105,8 @@ describe('npm packages by the version the importing file resolves', () => {
       'lib/node_modules/fakedata/package.json': '{"version": "2.0.0"}',
     });
     const entry = join(root, 'sub/submission.ts');
-    const h = createHash('sha256');
-    for (const [name, text] of [['../lib/helper.ts', "import 'fakedata';\n"], ['submission.ts', "import 'fakedata';\nimport '../lib/helper.ts';\n"]] as const) h.update(name).update('\0').update(text).update('\0');
-    for (const p of ['package:fakedata@1.0.0', 'package:fakedata@2.0.0']) h.update(p).update('\0');
-    expect(submissionHash(entry)).toBe(h.digest('hex'));
+    const files = [['../lib/helper.ts', "import 'fakedata';\n"], ['submission.ts', "import 'fakedata';\nimport '../lib/helper.ts';\n"]] as const;
+    expect(submissionHash(entry)).toBe(ruleHash(files, ['package:fakedata@1.0.0', 'package:fakedata@2.0.0']));
     const before = submissionHash(entry);
     writeFileSync(join(root, 'lib/node_modules/fakedata/package.json'), '{"version": "2.0.1"}');
     expect(submissionHash(entry)).not.toBe(before);
@@ -162,9 +170,7 @@ describe('submissionHash: every file the trial can read', () => {
 
   it('hashes the folder\'s files and the kit files the submission imports, names and bytes, as its doc says', () => {
     const root = project({ 'sub/submission.ts': "import './lib.ts';\n", 'sub/lib.ts': 'export {};\n', 'sub/data.bin': 'xyz' });
-    const h = createHash('sha256');
-    for (const [name, text] of [['data.bin', 'xyz'], ['lib.ts', 'export {};\n'], ['submission.ts', "import './lib.ts';\n"]] as const) h.update(name).update('\0').update(text).update('\0');
-    expect(submissionHash(join(root, 'sub/submission.ts'))).toBe(h.digest('hex'));
+    expect(submissionHash(join(root, 'sub/submission.ts'))).toBe(ruleHash([['data.bin', 'xyz'], ['lib.ts', 'export {};\n'], ['submission.ts', "import './lib.ts';\n"]]));
   });
 
   it('refuses a folder its trials could read too much of, with one line naming it and the fix', () => {
