@@ -68,15 +68,29 @@ describe('implausibleEvals', () => {
     expect(implausibleEvals(HONEST.map((c) => (c.step === 22 ? { ...c, step: 20 } : c)), REQUESTS, GRID, 0, true)).toMatch(/eval at step 20 between its checks at steps 20 and 30/);
   });
 
-  it('voids a check off the check points, but for the last (the eval at the end of the budget), a step twice, and a time that falls', () => {
+  it('voids a check off the grid, but for the last (the eval at the end of the budget), a step twice, and a time that falls', () => {
     const r2 = [req(1), req(2)];
-    expect(implausibleEvals([{ step: 12, submissionTimeSec: 0.8, request: 0 }, { step: 20, submissionTimeSec: 1.6, request: 1 }], r2, GRID, 0, true)).toMatch(/step 12, which is not a check of its eval schedule/);
+    expect(implausibleEvals([{ step: 13, submissionTimeSec: 0.8, request: 0 }, { step: 20, submissionTimeSec: 1.6, request: 1 }], r2, GRID, 0, true)).toMatch(/step 13, which is not a point of its eval schedule/);
     expect(implausibleEvals([{ step: 10, submissionTimeSec: 0.8, request: 0 }, { step: 17, submissionTimeSec: 1.6, request: 1 }], r2, GRID, 0, true)).toBeUndefined();
     // Under 1 s of wall (no share bound), a time that falls with the step.
     expect(implausibleEvals([{ step: 10, submissionTimeSec: 0.5, request: 0 }, { step: 20, submissionTimeSec: 0.4, request: 1 }], [req(0.5), req(0.9)], GRID, 0, true)).toMatch(
       /0\.4 s at step 20, less than the 0\.5 s it reported at step 10/,
     );
     expect(implausibleEvals(withTimes({}).map((c) => (c.step === 24 ? { ...c, step: 22 } : c)), REQUESTS, GRID, 0, true)).toMatch(/between its checks/);
+  });
+
+  it('passes a round whose probes and check have the same metrics (a model that did not move), records matched to the first equal request', () => {
+    // The run matches each record to the first computed evaluation with its metrics: with
+    // all of a round equal, the probe at 22 answers the check's request (3 s), the probe
+    // at 24 the request of 22 (3.1 s), and the check at 30 the request of 24 (3.2 s).
+    const claims = [
+      { step: 10, submissionTimeSec: 0.8, request: 0 },
+      { step: 20, submissionTimeSec: 1.6, request: 1 },
+      { step: 22, submissionTimeSec: 1.76, request: 2 },
+      { step: 24, submissionTimeSec: 1.92, request: 3 },
+      { step: 30, submissionTimeSec: 2.4, request: 4 },
+    ];
+    expect(implausibleEvals(claims, [req(1), req(2), req(3, true), req(3.1, true), req(3.2, true)], GRID, 0, true)).toBeUndefined();
   });
 
   it('takes no lower bound under 1 s of wall', () => {

@@ -9,8 +9,8 @@
  *   whether the metrics met the target; from that alone (never from the steps claimed)
  *   it knows which request was a check and which a probe: probes are asked for only
  *   right after the first check that met the target, until one meets it. Checks come at
- *   rising steps, each a check point of the schedule but the last (the eval at the end of
- *   the budget); probes at grid points between the check before and that check; no step
+ *   rising steps, each a point of the schedule but the last (the eval at the end of the
+ *   budget); probes at grid points between the check before and that check; no step
  *   twice, and the submission time never falls as the step grows. Every evaluation the
  *   run computed comes back as a record: one never reported was a query of the
  *   validation and test sets off the clock, not an eval of the trial.
@@ -125,9 +125,13 @@ export function implausibleEvals(
       probing = { from: previous?.claim.step ?? 0, to: claim.step, bound: previous?.request.sinceFirstStep ?? 0, last: -1 };
     }
   }
-  // Every check but the last (the eval at the end of the budget may fall anywhere) is a check point of the schedule.
+  // Every check but the last (the eval at the end of the budget may fall anywhere) is a
+  // point of the schedule. (A grid point, not only a check point: records are matched to
+  // requests by their metrics, and where a model did not move between a probe and its
+  // check the metrics are the same and the first match may be the other's request. The
+  // bounds do not depend on the steps claimed, only on the requests.)
   for (const { claim } of checks.slice(0, -1)) {
-    if (schedule.pointAfter(claim.step) !== 'check') return forged(`the trial reported an eval at step ${claim.step}, which is not a check of its eval schedule`);
+    if (schedule.pointAfter(claim.step) === 'none') return forged(`the trial reported an eval at step ${claim.step}, which is not a point of its eval schedule`);
   }
   const byStep = [...claims].sort((a, b) => a.step - b.step);
   for (let i = 1; i < byStep.length; i++) {
