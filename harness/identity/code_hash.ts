@@ -20,6 +20,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AlgobenchError } from '../core/errors.ts';
 import { localImportClosure, packageImports } from '../core/import_closure.ts';
+import { within } from '../core/paths.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -77,9 +78,8 @@ export function submissionHash(modulePath: string): string {
         `put the submission in a folder of its own (at most ${SUBMISSION_FOLDER_LIMIT.files} files, ${SUBMISSION_FOLDER_LIMIT.bytes / 2 ** 20} MiB, documentation and node_modules aside)`,
     );
   }
-  const inside = (root: string, f: string) => f.startsWith(root.endsWith(sep) ? root : root + sep);
   const name = (f: string): string =>
-    inside(folder, f) ? relative(folder, f) : inside(REPO_ROOT, f) ? `algobench:${relative(REPO_ROOT, f)}` : relative(folder, f);
+    within(f, folder) ? relative(folder, f) : within(f, REPO_ROOT) ? `algobench:${relative(REPO_ROOT, f)}` : relative(folder, f);
   const files = new Map<string, string>();
   for (const f of [...own, ...localImportClosure(entry)]) files.set(name(f).split(sep).join('/'), f);
   const hash = createHash('sha256');

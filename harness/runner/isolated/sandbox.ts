@@ -15,9 +15,10 @@
  * and the watchdog looks for any socket the process opens (watchdog.ts).
  */
 import { readdirSync } from 'node:fs';
-import { dirname, join, parse, resolve, sep } from 'node:path';
+import { dirname, join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AlgobenchError } from '../../core/errors.ts';
+import { within } from '../../core/paths.ts';
 import { dataCacheDir } from '../../../workloads/common/data_cache.ts';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -28,7 +29,6 @@ const DENIED_PACKAGES: readonly RegExp[] = [/^mnist$/, /^better-sqlite3$/, /^@st
 const DENIED_REPO_FILES = new Set(['workloads/targets.json']);
 
 /** Whether `path` is `folder` or lies inside it. */
-const within = (path: string, folder: string): boolean => path === folder || path.startsWith(folder.endsWith(sep) ? folder : `${folder}${sep}`);
 
 /**
  * Every entry of `dir` (relative names), minus those `denied` matches and the folder
