@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AlgobenchError, errorMessage, setting } from '../core/errors.ts';
 import { installWasmKernels } from './wasm/index.ts';
+import { cpuPlanLabel } from '../runner/cpu_plan.ts';
 
 import type { BackendChoice } from './choice.ts';
 
@@ -87,6 +88,13 @@ export function quietTfjs(): void {
 }
 
 export async function selectBackend(choice: BackendChoice, probe?: TrainingProbe): Promise<BackendInfo> {
+  const info = await chooseBackend(choice, probe);
+  // Trials timed on CPUs of their own beside the harness's are another machine's timings.
+  const plan = cpuPlanLabel();
+  return plan === '' ? info : { ...info, version: `${info.version}+${plan}` };
+}
+
+async function chooseBackend(choice: BackendChoice, probe?: TrainingProbe): Promise<BackendInfo> {
   quietTfjs();
   if (choice === 'tensorflow' || choice === 'auto') {
     const native = await tryNative();

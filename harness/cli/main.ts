@@ -41,9 +41,19 @@ async function loadTfjsWithoutSourceMaps(): Promise<void> {
   }
 }
 
+/**
+ * Commands that time trials: they run under the CPU plan (runner/cpu_plan.ts), the
+ * harness on a CPU of its own beside each trial's. Benchmarks of kernels, optimizers and
+ * models (and `bench --isolation`, which times a trial in this process too) keep every CPU.
+ */
+const timesTrials = (action: { name(): string; opts(): Record<string, unknown> }): boolean =>
+  ['run', 'quick', 'compare', 'set-targets', 'verify-targets'].includes(action.name()) || (action.name() === 'bench' && action.opts()['repeat'] !== undefined);
+
 // TensorFlow.js loads with the first command that needs it; quiet it before that command runs.
 program.hook('preAction', async (_program, action) => {
   if (WITHOUT_TFJS.has(action.name())) return;
+  // Before any backend is chosen: the plan is part of the backend's version.
+  if (timesTrials(action)) (await import('../runner/cpu_plan.ts')).enterTrialCpuPlan();
   await loadTfjsWithoutSourceMaps();
   (await import('../backends/select.ts')).quietTfjs();
 });

@@ -150,8 +150,15 @@ export interface NativeAddon {
    * in harness/spec.ts). Answers as symmetricEigh (−1: out NaN). Absent from addons built before it.
    */
   dampedInverseRoot?(a: Float64Array, out: Float64Array, n: number, p: number, eps: number): number;
-  /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count). */
+  /** Threads the kernels use (ALGOBENCH_THREADS, else the machine's core count; 1 while serialKernels(true) holds). */
   threads(): number;
+  /**
+   * Every kernel on the calling thread (true), or on the thread pool again (false): for the
+   * harness pinned to one CPU beside a trial (runner/cpu_plan.ts). Changes no bits. Absent from addons built before it.
+   */
+  serialKernels?(on: boolean): void;
+  /** Pins the calling thread (the threads it starts later inherit it) to these CPUs; whether it did (Linux only). Absent from addons built before it. */
+  pinThread?(cpus: Float64Array): boolean;
 }
 
 export const NATIVE_ADDON_PATH = fileURLToPath(new URL('./build/Release/algobench_native.node', import.meta.url));
@@ -162,16 +169,17 @@ let cached: NativeAddon | null | undefined;
  * What the native kernels are, as a short hash: the addon's bytes (a rebuild from other
  * sources, or with other flags, is other kernels), the kernels registered from it (a stale
  * build lacking one leaves that op on the wasm kernel) and the threads they use
- * (ALGOBENCH_THREADS). Part of the backend's version, and so of the hardware fingerprint
+ * (ALGOBENCH_THREADS; `trialThreads` where trials run on other threads than this process's
+ * kernels, runner/cpu_plan.ts). Part of the backend's version, and so of the hardware fingerprint
  * that keys trials and boards: results of other kernels are never reused or ranked together.
  */
-export function nativeAddonIdentity(addon: NativeAddon, kernels: readonly string[]): string {
+export function nativeAddonIdentity(addon: NativeAddon, kernels: readonly string[], trialThreads?: number): string {
   return createHash('sha256')
     .update(readFileSync(NATIVE_ADDON_PATH))
     .update('\0')
     .update([...kernels].sort().join(','))
     .update('\0')
-    .update(String(addon.threads()))
+    .update(String(trialThreads ?? addon.threads()))
     .digest('hex')
     .slice(0, 12);
 }

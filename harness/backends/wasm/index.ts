@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadNativeAddon, nativeAddonIdentity } from '../native/addon.ts';
+import { activeCpuPlan } from '../../runner/cpu_plan.ts';
 import { alignHeapAllocations, type HeapAllocator } from './aligned_heap.ts';
 import { nativeKernelConfigs } from '../native/kernels.ts';
 import { installNativeGradients } from '../native/kernels_gradients.ts';
@@ -59,7 +60,7 @@ export function installWasmKernels(): { native: boolean; nativeIdentity?: string
       if (tf.getKernel(config.kernelName, 'wasm') !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
       tf.registerKernel(config);
     }
-    nativeIdentity = nativeAddonIdentity(addon, configs.map((c) => c.kernelName));
+    nativeIdentity = nativeAddonIdentity(addon, configs.map((c) => c.kernelName), activeCpuPlan()?.trialThreads);
     // The fused gradients use those kernels where they are registered (and the stock
     // gradients elsewhere: on other backends, and for gradients of gradients).
     installNativeGradients();

@@ -37,6 +37,8 @@ export type ToTrial =
       readonly hparamTracking?: TrackOptions;
       /** @default the workload's geometric schedule */
       readonly evalSchedule?: EvalScheduleSpec;
+      /** The CPUs the trial's main thread pins itself to before anything else (runner/cpu_plan.ts); absent: unpinned. */
+      readonly trialCpus?: readonly number[];
     }
   | { readonly kind: 'evaluated'; readonly id: number; readonly validation: Metrics; readonly test: Metrics }
   | { readonly kind: 'evaluate-failed'; readonly id: number; readonly message: string }

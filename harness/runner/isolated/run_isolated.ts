@@ -34,6 +34,7 @@ import { meetsTarget } from '../workload_info.ts';
 import { saverDecision, type SaverSettings } from '../../saver/policy.ts';
 import { compileForTrials, type CompiledTree } from './compile.ts';
 import { implausibleEvals, type EvalClaim, type EvalRequest } from './eval_claims.ts';
+import { activeCpuPlan } from '../cpu_plan.ts';
 import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
 import { permissionFlags, TRIAL_CWD } from './sandbox.ts';
 import { removeTrainDataDir, trainDataDir, writeTrainDataFile } from './train_file.ts';
@@ -306,12 +307,17 @@ export function spawnTrialProcess(role: string, modulePath: string, stderrTail: 
   } catch (err) {
     throw exhaustedResource(err) === undefined ? err : couldNotStart(role, err);
   }
+  const plan = activeCpuPlan();
+  const threads = plan === undefined ? process.env['ALGOBENCH_THREADS'] : String(plan.trialThreads);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'] ?? '',
-    ...(process.env['ALGOBENCH_THREADS'] === undefined ? {} : { ALGOBENCH_THREADS: process.env['ALGOBENCH_THREADS'] }),
+    ...(threads === undefined ? {} : { ALGOBENCH_THREADS: threads }),
     ...(process.env['ALGOBENCH_NATIVE'] === undefined ? {} : { ALGOBENCH_NATIVE: process.env['ALGOBENCH_NATIVE'] }),
   };
   const nodeArgs = [...TRIAL_V8_FLAGS, ...flags, BOOTSTRAP, JSON.stringify(tree.dirs), JSON.stringify(entryPointUrls()), JSON.stringify(cjsFacades())];
+  // Under a CPU plan the child starts on the harness's CPUs, as this process is pinned:
+  // V8's helper threads stay there, and its main thread moves to the trial's CPUs
+  // (trial_process.ts) before any kernel thread starts.
   const [command, args] = SETPRIV === undefined ? [process.execPath, nodeArgs] : [SETPRIV, ['--pdeathsig', 'KILL', '--', process.execPath, ...nodeArgs]];
   let child: ChildProcess;
   try {
@@ -831,6 +837,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
       finish();
       return;
     }
+    const plan = activeCpuPlan();
     const start: ToTrial = {
       kind: 'start',
       mode: 'trial',
@@ -844,6 +851,7 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
       budgetScale: spec.budgetScale,
       ...(spec.hparamTracking === undefined ? {} : { hparamTracking: spec.hparamTracking }),
       ...(spec.evalSchedule === undefined ? {} : { evalSchedule: spec.evalSchedule }),
+      ...(plan === undefined ? {} : { trialCpus: plan.trial }),
     };
     sendIfStarted(child, start);
   });

@@ -85,6 +85,8 @@ async function run(start: Start): Promise<void> {
     send({ kind: 'ready', name: problems.length === 0 ? (candidate as Submission).name : '', problems });
     return;
   }
+  // First of all: the kernel threads the trial starts inherit its main thread's CPUs.
+  if (start.trialCpus !== undefined) loadNativeAddon()?.pinThread?.(Float64Array.from(start.trialCpus));
   await selectBackend(start.backend);
   const allowedAddons = loadNativeAddon() === undefined ? [] : [NATIVE_ADDON_PATH];
   // Built from its definition with the budget the parent sends: the registry's

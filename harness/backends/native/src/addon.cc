@@ -183,6 +183,29 @@ napi_value Threads(napi_env env, napi_callback_info) {
   return out;
 }
 
+// serialKernels(on: boolean): every kernel on the calling thread, or on the pool again.
+napi_value SerialKernels(napi_env env, napi_callback_info info) {
+  algobench::NapiArgs args(env, info, "serialKernels");
+  bool on = false;
+  if (args.count < 1 || napi_get_value_bool(env, args.values[0], &on) != napi_ok) {
+    args.fail("argument 0 must be a boolean");
+    return nullptr;
+  }
+  algobench::serial_kernels(on);
+  return nullptr;
+}
+
+// pinThread(cpus: Float64Array): pins the calling (main) thread to these CPUs; whether it did.
+napi_value PinThread(napi_env env, napi_callback_info info) {
+  algobench::NapiArgs args(env, info, "pinThread");
+  const std::vector<int64_t> cpus = args.integers(0);
+  if (args.failed) return nullptr;
+  std::vector<int> list(cpus.begin(), cpus.end());
+  napi_value out;
+  napi_get_boolean(env, algobench::pin_calling_thread(list.data(), (int)list.size()), &out);
+  return out;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -194,6 +217,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"elementwiseProgram", nullptr, algobench::ElementwiseProgramBinding, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"elementwisePrograms", nullptr, algobench::ElementwiseProgramsBinding, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"serialKernels", nullptr, SerialKernels, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"pinThread", nullptr, PinThread, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   algobench::define_stock_kernels(env, exports);

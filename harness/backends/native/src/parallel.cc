@@ -7,6 +7,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 namespace algobench {
 namespace {
 
@@ -89,23 +93,46 @@ int configured_threads() {
   return n <= 0 ? 1 : (n > 64 ? 64 : n);
 }
 
+int pool_threads() {
+  static const int n = configured_threads();
+  return n;
+}
+
 Pool* pool() {
   // Leaked on purpose: see the header.
-  static Pool* instance = thread_count() > 1 ? new Pool(thread_count() - 1) : nullptr;
+  static Pool* instance = pool_threads() > 1 ? new Pool(pool_threads() - 1) : nullptr;
   return instance;
 }
 
 std::mutex submit_mutex;  // one job at a time (Node calls from one thread anyway)
 
+// Set by serial_kernels(): every kernel of this process runs on the calling thread.
+std::atomic<bool> all_serial{false};
+
 }  // namespace
 
-int thread_count() {
-  static const int n = configured_threads();
-  return n;
+int thread_count() { return all_serial.load(std::memory_order_relaxed) ? 1 : pool_threads(); }
+
+void serial_kernels(bool on) { all_serial.store(on, std::memory_order_relaxed); }
+
+bool pin_calling_thread(const int* cpus, int count) {
+#if defined(__linux__)
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int i = 0; i < count; ++i) {
+    if (cpus[i] < 0 || cpus[i] >= CPU_SETSIZE) return false;
+    CPU_SET(cpus[i], &set);
+  }
+  return count > 0 && sched_setaffinity(0, sizeof(set), &set) == 0;
+#else
+  (void)cpus;
+  (void)count;
+  return false;
+#endif
 }
 
 void parallel_for(int n, const std::function<void(int)>& f) {
-  Pool* p = pool();
+  Pool* p = thread_count() > 1 ? pool() : nullptr;
   if (n <= 1 || p == nullptr || inside_job) {
     for (int i = 0; i < n; ++i) f(i);
     return;

@@ -7,8 +7,20 @@
 
 namespace algobench {
 
-// How many threads kernels use: ALGOBENCH_THREADS if set, else the hardware's count.
+// How many threads kernels use: ALGOBENCH_THREADS if set, else the hardware's count;
+// 1 while serial_kernels(true) holds.
 int thread_count();
+
+// Every kernel of this process on the calling thread (on), or on the pool again (off):
+// for a process pinned to one CPU (the harness beside a trial, runner/cpu_plan.ts),
+// where a worker could only run by taking the caller's CPU. Results do not depend on
+// the thread count (the kernels' own rule), so switching changes no bits.
+void serial_kernels(bool on);
+
+// Pins the calling thread (only it; threads it starts later inherit the set) to the
+// given CPUs. False where the set is empty or invalid, or the system refused it, or
+// off Linux.
+bool pin_calling_thread(const int* cpus, int count);
 
 // Calls f(i) for every i in [0, n), spread over thread_count() threads; returns when
 // all calls have returned. Nested calls run serially on the calling thread.
