@@ -109,19 +109,23 @@ let entered = false;
  * Puts the plan in force for this process, once: pins every thread of it to the harness's
  * CPUs (taskset) and, on one CPU, runs its kernels serially. Later trials start under the
  * plan (run_isolated.ts). Answers the plan, or undefined where there is none or this
- * machine cannot pin (no taskset: then nothing changed, and trials run as before).
+ * machine cannot pin (no taskset, or no native addon to pin a trial's thread with: then
+ * nothing changed, and trials run as before).
  */
 export function enterTrialCpuPlan(env: NodeJS.ProcessEnv = process.env): CpuPlan | undefined {
   if (entered) return active;
   entered = true;
   const plan = planTrialCpus(allowedCpus(), env);
-  if (plan === undefined) return undefined;
+  // A trial's process pins its main thread with the native addon (the same build it loads):
+  // without it, it would stay on the harness's CPU, so there is no plan at all.
+  const addon = loadNativeAddon();
+  if (plan === undefined || addon?.pinThread === undefined) return undefined;
   try {
     execFileSync('taskset', ['-a', '-p', '-c', formatCpuList(plan.harness), String(process.pid)], { stdio: 'ignore' });
   } catch {
     return undefined;
   }
-  if (plan.harness.length === 1) loadNativeAddon()?.serialKernels?.(true);
+  if (plan.harness.length === 1) addon.serialKernels?.(true);
   active = plan;
   return active;
 }

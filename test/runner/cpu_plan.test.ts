@@ -196,4 +196,25 @@ describe.skipIf(cpuCount < 2 || !hasTaskset)('a run under the plan', () => {
       expect.stringMatching(new RegExp(`\\+pinned-${all.length - 1}of${all.length}$`)),
     ]);
   }, CLI_TEST_TIMEOUT_MS);
+
+  it('has no plan without the native addon, which a trial pins its thread with (it would train on the harness CPU)', async () => {
+    const db = join(dir, 'plain.sqlite');
+    const result = await new Promise<{ status: number | null; output: string }>((resolve) => {
+      const child = spawn('node', ['bin/algobench.js', 'run', '-w', 'spam_bow', '-s', 'adamw', '--budget-scale', '0.05', '--backend', 'wasm', '--db', db], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, CI: 'true', ALGOBENCH_TRIAL_CPUS: 'auto', ALGOBENCH_NATIVE: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+      child.on('close', (status) => resolve({ status, output }));
+    });
+    expect(result.status, result.output).toBe(0);
+    const store = new Database(db, { readonly: true });
+    const versions = store.prepare('SELECT DISTINCT backend_version FROM trials').all() as Array<{ backend_version: string }>;
+    store.close();
+    expect(versions).toHaveLength(1);
+    expect(versions[0]!.backend_version).not.toMatch(/pinned/);
+  }, CLI_TEST_TIMEOUT_MS);
 });

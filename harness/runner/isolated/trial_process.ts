@@ -86,7 +86,10 @@ async function run(start: Start): Promise<void> {
     return;
   }
   // First of all: the kernel threads the trial starts inherit its main thread's CPUs.
-  if (start.trialCpus !== undefined) loadNativeAddon()?.pinThread?.(Float64Array.from(start.trialCpus));
+  // Unpinned, it would train on the harness's CPU: no trial rather than a skewed one.
+  if (start.trialCpus !== undefined && loadNativeAddon()?.pinThread?.(Float64Array.from(start.trialCpus)) !== true) {
+    throw new Error(`the trial's process could not pin itself to CPUs ${start.trialCpus.join(',')} (ALGOBENCH_TRIAL_CPUS=off runs trials unpinned)`);
+  }
   await selectBackend(start.backend);
   const allowedAddons = loadNativeAddon() === undefined ? [] : [NATIVE_ADDON_PATH];
   // Built from its definition with the budget the parent sends: the registry's
