@@ -4,11 +4,14 @@
  * A trial's process and the run's own process (the harness: it evaluates, relays
  * progress, checks eval claims, writes the store) share the machine. Unpinned, on 2
  * CPUs, the scheduler now and then put the harness's work after an eval on the CPU the
- * trial resumed on, and the trial's kernel threads waited on a CPU someone else held:
- * the same seed and configuration, five times (`bench --repeat 5`, one window,
- * 2026-12-03), read spam_bow 0.30–0.40 s (CV 15.7 %) and mnist_mlp CV 5.3 % on two
- * kernel threads. With the trial's main thread on its own CPU and the harness on the
- * other, one kernel thread each: spam_bow CV 0.9 %, mnist_mlp 1.8 %, and neither slower.
+ * trial resumed on, and the trial's kernel threads waited on a CPU someone else held.
+ * The same seed and configuration five times (`bench --repeat 5`, each workload with and
+ * without the plan side by side, 2026-12-03), CV of time-to-target with against without:
+ * spam_bow 3.2 against 20.1 % (0.307–0.328 s against 0.252–0.412 s), mnist_mlp 3.0 / 3.1,
+ * mnist_cnn 1.6 / 1.7, mnist_autoencoder 1.0 / 3.2, char_lm 0.8 / 2.5, g2p_gru 1.8 / 8.0 %.
+ * The price, on 2 CPUs, is the second kernel thread: mnist_cnn 3.0 s against 2.2 s,
+ * char_lm 5.9 against 4.8 s, mnist_autoencoder 2.7 against 2.3 s; mnist_mlp, spam_bow and
+ * g2p_gru were as fast or faster (one thread suits their small kernels).
  *
  * The plan, on Linux with at least 2 CPUs this process may use:
  * - the harness: the last of them (every thread of this process, and its kernels serial:
