@@ -252,9 +252,13 @@ function relayOutput(child: ChildProcess, stderrTail: string[]): void {
  * g2p_gru ~100k against ~33k); `--predictable-gc-schedule` (4 MiB semispaces) took
  * 2.5–3× fewer, but g2p_gru's mean time-to-target over 5 repeats was 19.9 s against
  * 16.2 s with these flags.
+ * `--expose-gc`: the trial's process collects its garbage while the runner evaluates
+ * (trial_process.ts), so that an eval's copies of the parameters are not collected on
+ * the clock of the steps after it; the process takes `gc` before any submission code
+ * runs (a submission that calls it collects on its own clock).
  * Every trial gets the same flags, so no submission gains over another.
  */
-export const TRIAL_V8_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+export const TRIAL_V8_FLAGS: readonly string[] = ['--max-semi-space-size=64', '--expose-gc'];
 
 /** Whether a spawned process never started: no pid, and so no 'exit' to wait for. */
 const neverStarted = (child: ChildProcess): boolean => child.pid === undefined;
