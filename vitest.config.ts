@@ -30,7 +30,7 @@ export default defineConfig({
     globalSetup: ['test/global_setup.ts'],
     pool: 'forks',
     // Two workers' runs side by side would pin both harnesses to one CPU and both trials
-    // to the other (runner/cpu_plan.ts): the suite runs unpinned, and cpu_plan.test.ts
+    // to the other (backends/cpu_plan.ts): the suite runs unpinned, and cpu_plan.test.ts
     // runs the plan itself.
     env: { ALGOBENCH_TRIAL_CPUS: 'off' },
     testTimeout: 60_000,

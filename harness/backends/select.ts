@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AlgobenchError, errorMessage, setting } from '../core/errors.ts';
 import { installWasmKernels } from './wasm/index.ts';
-import { cpuPlanLabel } from '../runner/cpu_plan.ts';
+import { cpuPlanLabel } from './cpu_plan.ts';
 
 import type { BackendChoice } from './choice.ts';
 

@@ -42,18 +42,22 @@ async function loadTfjsWithoutSourceMaps(): Promise<void> {
 }
 
 /**
- * Commands that time trials: they run under the CPU plan (runner/cpu_plan.ts), the
- * harness on a CPU of its own beside each trial's. Benchmarks of kernels, optimizers and
- * models (and `bench --isolation`, which times a trial in this process too) keep every CPU.
+ * Commands that time trials each in a process of its own: they run under the CPU plan
+ * (backends/cpu_plan.ts), the harness on a CPU of its own beside each trial's. Not
+ * `set-targets` and `verify-targets`, whose trials run in this process; not benchmarks of
+ * kernels, optimizers and models, nor `bench --isolation` (it times a trial in this
+ * process too, and it wins over --repeat): they keep every CPU.
  */
-const timesTrials = (action: { name(): string; opts(): Record<string, unknown> }): boolean =>
-  ['run', 'quick', 'compare', 'set-targets', 'verify-targets'].includes(action.name()) || (action.name() === 'bench' && action.opts()['repeat'] !== undefined);
+const timesTrials = (action: { name(): string; opts(): Record<string, unknown> }): boolean => {
+  const opts = action.opts();
+  return ['run', 'quick', 'compare'].includes(action.name()) || (action.name() === 'bench' && opts['repeat'] !== undefined && opts['isolation'] === undefined);
+};
 
 // TensorFlow.js loads with the first command that needs it; quiet it before that command runs.
 program.hook('preAction', async (_program, action) => {
   if (WITHOUT_TFJS.has(action.name())) return;
   // Before any backend is chosen: the plan is part of the backend's version.
-  if (timesTrials(action)) (await import('../runner/cpu_plan.ts')).enterTrialCpuPlan();
+  if (timesTrials(action)) (await import('../backends/cpu_plan.ts')).enterTrialCpuPlan();
   await loadTfjsWithoutSourceMaps();
   (await import('../backends/select.ts')).quietTfjs();
 });

@@ -154,7 +154,8 @@ export interface NativeAddon {
   threads(): number;
   /**
    * Every kernel on the calling thread (true), or on the thread pool again (false): for the
-   * harness pinned to one CPU beside a trial (runner/cpu_plan.ts). Changes no bits. Absent from addons built before it.
+   * harness pinned to one CPU beside a trial (backends/cpu_plan.ts). While true, results are
+   * a one-thread process's (ALGOBENCH_THREADS=1). Absent from addons built before it.
    */
   serialKernels?(on: boolean): void;
   /** Pins the calling thread (the threads it starts later inherit it) to these CPUs; whether it did (Linux only). Absent from addons built before it. */
@@ -170,7 +171,7 @@ let cached: NativeAddon | null | undefined;
  * sources, or with other flags, is other kernels), the kernels registered from it (a stale
  * build lacking one leaves that op on the wasm kernel) and the threads they use
  * (ALGOBENCH_THREADS; `trialThreads` where trials run on other threads than this process's
- * kernels, runner/cpu_plan.ts). Part of the backend's version, and so of the hardware fingerprint
+ * kernels, backends/cpu_plan.ts). Part of the backend's version, and so of the hardware fingerprint
  * that keys trials and boards: results of other kernels are never reused or ranked together.
  */
 export function nativeAddonIdentity(addon: NativeAddon, kernels: readonly string[], trialThreads?: number): string {

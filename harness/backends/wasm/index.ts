@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadNativeAddon, nativeAddonIdentity } from '../native/addon.ts';
-import { activeCpuPlan } from '../../runner/cpu_plan.ts';
+import { activeCpuPlan } from '../cpu_plan.ts';
 import { alignHeapAllocations, type HeapAllocator } from './aligned_heap.ts';
 import { nativeKernelConfigs } from '../native/kernels.ts';
 import { installNativeGradients } from '../native/kernels_gradients.ts';

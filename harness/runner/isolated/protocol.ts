@@ -37,7 +37,7 @@ export type ToTrial =
       readonly hparamTracking?: TrackOptions;
       /** @default the workload's geometric schedule */
       readonly evalSchedule?: EvalScheduleSpec;
-      /** The CPUs the trial's main thread pins itself to before anything else (runner/cpu_plan.ts); absent: unpinned. */
+      /** The CPUs the trial's main thread pins itself to before anything else (backends/cpu_plan.ts); absent: unpinned. */
       readonly trialCpus?: readonly number[];
     }
   | { readonly kind: 'evaluated'; readonly id: number; readonly validation: Metrics; readonly test: Metrics }
@@ -59,4 +59,9 @@ export type FromTrial =
   | { readonly kind: 'evaluate'; readonly id: number; readonly params: Readonly<Record<string, TensorData>>; readonly pace?: PaceReading }
   | { readonly kind: 'eval'; readonly record: EvalRecord }
   | { readonly kind: 'result'; readonly result: TrialResult; readonly wallSec: number }
-  | { readonly kind: 'fatal'; readonly status: FailedStatus; readonly message: string };
+  | { readonly kind: 'fatal'; readonly status: FailedStatus; readonly message: string }
+  /**
+   * The machine, not the submission: the process could not set itself up (its CPUs).
+   * Taken only before `ready`, while no submission code has run in the process.
+   */
+  | { readonly kind: 'fault'; readonly message: string };

@@ -34,7 +34,7 @@ import { meetsTarget } from '../workload_info.ts';
 import { saverDecision, type SaverSettings } from '../../saver/policy.ts';
 import { compileForTrials, type CompiledTree } from './compile.ts';
 import { implausibleEvals, type EvalClaim, type EvalRequest } from './eval_claims.ts';
-import { activeCpuPlan } from '../cpu_plan.ts';
+import { activeCpuPlan } from '../../backends/cpu_plan.ts';
 import type { FromTrial, TensorData, ToTrial } from './protocol.ts';
 import { permissionFlags, TRIAL_CWD } from './sandbox.ts';
 import { removeTrainDataDir, trainDataDir, writeTrainDataFile } from './train_file.ts';
@@ -787,6 +787,16 @@ async function runInProcess(spec: IsolatedTrialSpec, env: IsolatedTrialEnv, pace
           break;
         case 'fatal':
           stop(message.status, message.message);
+          break;
+        case 'fault':
+          // A machine fault ends the run's trial as interrupted, to be run again: from
+          // submission code (after `ready`) it would be a way to have a trial forgotten.
+          if (readySeen) {
+            stop('forbidden', 'the trial reported a machine fault after its submission loaded (a forged message); its trial is void');
+            break;
+          }
+          infraError ??= new MachineFault("the trial's process could not set itself up", new Error(String(message.message)));
+          finish();
           break;
       }
     };

@@ -62,18 +62,20 @@ const remoteEvaluator: Evaluator = (params: TensorMap) => {
   for (const [name, t] of Object.entries(params)) data[name] = tensorData(t);
   const reply = new Promise<{ validation: Metrics; test: Metrics }>((resolve, reject) => {
     pendingEvals.set(id, { resolve, reject });
-    send({ kind: 'evaluate', id, params: data, ...(pace === undefined ? {} : { pace }) });
   });
-  // Once the eval is back, still off the clock: the copies it made of the parameters
-  // (parameter-sized, outside V8's heap) and whatever else is dead are collected now, not
-  // by the steps after the eval, and every trial's heap leaves each eval in the same
-  // state. Left to V8, 2 of 8 spam_bow processes fell into a major GC after every check
-  // (0.39–0.40 s against 0.30–0.32 s). 8 repeats of one seed, 4 windows: CV 1.4–2.6 %
-  // against 1.9–6.1 % without (the collection overlapped with the eval instead: 3.8 %).
-  return reply.then((metrics) => {
-    collectGarbage?.();
-    return metrics;
+  // Once the runner has the parameters, while it evaluates them (off the clock, and inside
+  // the runner's own account of the eval): the copies just made (parameter-sized, outside
+  // V8's heap) and whatever else is dead are collected now, not by the steps after the
+  // eval, and every trial's heap leaves each eval alike. Left to V8, 2 of 8 spam_bow
+  // processes fell into a major GC after every check (0.39–0.40 s against 0.30–0.32 s).
+  // Collected after the reply instead, the runner counted the collection as training.
+  const collected = new Promise<void>((resolve) => {
+    process.send?.({ kind: 'evaluate', id, params: data, ...(pace === undefined ? {} : { pace }) } satisfies FromTrial, (err: Error | null) => {
+      if (err === null) collectGarbage?.();
+      resolve();
+    });
   });
+  return Promise.all([reply, collected]).then(([metrics]) => metrics);
 };
 
 /**
@@ -103,9 +105,11 @@ async function run(start: Start): Promise<void> {
     return;
   }
   // First of all: the kernel threads the trial starts inherit its main thread's CPUs.
-  // Unpinned, it would train on the harness's CPU: no trial rather than a skewed one.
+  // Unpinned, it would train on the harness's CPU: no trial rather than a skewed one, and
+  // the machine's fault, not the submission's.
   if (start.trialCpus !== undefined && loadNativeAddon()?.pinThread?.(Float64Array.from(start.trialCpus)) !== true) {
-    throw new Error(`the trial's process could not pin itself to CPUs ${start.trialCpus.join(',')} (ALGOBENCH_TRIAL_CPUS=off runs trials unpinned)`);
+    send({ kind: 'fault', message: `the trial's process could not pin itself to CPUs ${start.trialCpus.join(',')} (ALGOBENCH_TRIAL_CPUS=off runs trials unpinned)` });
+    return;
   }
   await selectBackend(start.backend);
   const allowedAddons = loadNativeAddon() === undefined ? [] : [NATIVE_ADDON_PATH];

@@ -12,9 +12,11 @@ namespace algobench {
 int thread_count();
 
 // Every kernel of this process on the calling thread (on), or on the pool again (off):
-// for a process pinned to one CPU (the harness beside a trial, runner/cpu_plan.ts),
-// where a worker could only run by taking the caller's CPU. Results do not depend on
-// the thread count (the kernels' own rule), so switching changes no bits.
+// for a process pinned to one CPU (the harness beside a trial, backends/cpu_plan.ts),
+// where a worker could only run by taking the caller's CPU. While on, results are those
+// of a process with one thread (ALGOBENCH_THREADS=1): where a kernel splits a sum by
+// thread count (a product's inner dimension, a long row's reduction) the last bits can
+// differ from the pool's.
 void serial_kernels(bool on);
 
 // Pins the calling thread (only it; threads it starts later inherit the set) to the

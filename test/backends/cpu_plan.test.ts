@@ -1,5 +1,5 @@
 /**
- * The CPU plan (harness/runner/cpu_plan.ts): the harness on a CPU of its own, each
+ * The CPU plan (harness/backends/cpu_plan.ts): the harness on a CPU of its own, each
  * trial's main thread on the others. The plan's arithmetic, the native pieces it stands
  * on (pinning one thread, kernels made serial without changing a bit), and a real `run`
  * seen from /proc while it trains: which CPUs each process's threads may use, and the
@@ -9,11 +9,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatCpuList, parseCpuList, planTrialCpus } from '../../harness/runner/cpu_plan.ts';
-import { loadNativeAddon, NATIVE_ADDON_PATH } from '../../harness/backends/native/addon.ts';
-import { selectBackend } from '../../harness/backends/select.ts';
+import { formatCpuList, parseCpuList, planTrialCpus } from '../../harness/backends/cpu_plan.ts';
+import { NATIVE_ADDON_PATH } from '../../harness/backends/native/addon.ts';
 import { childrenOf, commandLine } from '../_proc.ts';
 import { CLI_TEST_TIMEOUT_MS, describeResult, REPO_ROOT, tempDir } from '../cli/cli_helpers.ts';
 
@@ -88,43 +86,41 @@ describe('the plan', () => {
 });
 
 describe('native pieces', () => {
-  beforeAll(async () => {
-    await selectBackend('wasm');
-  });
-
-  it('runs every kernel on one thread while serial, with the same bits', () => {
-    const addon = loadNativeAddon()!;
-    const pool = addon.threads();
-    // Big enough that the pool splits it (a product of 2^21 multiply-adds and more).
-    const a = tf.randomNormal([256, 384], 0, 1, 'float32', 7);
-    const b = tf.randomNormal([384, 320], 0, 1, 'float32', 8);
-    const product = () => {
+  it("runs every kernel on one thread while serial: a one-thread process's bits, where a split sum would differ", () => {
+    // A thin product with a long inner dimension (the pool splits k across threads and
+    // adds the parts) and one long row's sum (split across threads likewise).
+    const script = (serial: boolean) => `
+      const tf = await import('@tensorflow/tfjs');
+      const { selectBackend } = await import(${JSON.stringify(new URL('../../harness/backends/select.ts', import.meta.url).href)});
+      const { loadNativeAddon } = await import(${JSON.stringify(new URL('../../harness/backends/native/addon.ts', import.meta.url).href)});
+      await selectBackend('wasm');
+      const addon = loadNativeAddon();
+      ${serial ? 'addon.serialKernels(true);' : ''}
+      const a = tf.randomNormal([8, 4096], 0, 1, 'float32', 7);
+      const b = tf.randomNormal([4096, 40], 0, 1, 'float32', 8);
       const c = tf.matMul(a, b);
-      const s = tf.sum(tf.mul(c, c), 0);
-      const out = [...c.dataSync(), ...s.dataSync()];
-      tf.dispose([c, s]);
-      return Float32Array.from(out);
-    };
-    const pooled = product();
-    addon.serialKernels!(true);
-    try {
-      expect(addon.threads()).toBe(1);
-      expect(Buffer.from(product().buffer).equals(Buffer.from(pooled.buffer))).toBe(true);
-    } finally {
-      addon.serialKernels!(false);
-    }
-    expect(addon.threads()).toBe(pool);
-    tf.dispose([a, b]);
-  });
+      const s = tf.sum(tf.reshape(a, [1, -1]), 1);
+      const bytes = Buffer.concat([Buffer.from(c.dataSync().buffer), Buffer.from(s.dataSync().buffer)]);
+      console.log(JSON.stringify({ threads: addon.threads(), hash: (await import('node:crypto')).createHash('sha256').update(bytes).digest('hex') }));
+    `;
+    const run = (serial: boolean, threads: string) =>
+      JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(serial)], { encoding: 'utf8', env: { ...process.env, ALGOBENCH_THREADS: threads } }).trim().split('\n').at(-1)!) as { threads: number; hash: string };
+    const one = run(false, '1');
+    const serial = run(true, '2');
+    expect(one.threads).toBe(1);
+    expect(serial.threads).toBe(1);
+    expect(serial.hash).toBe(one.hash);
+  }, 60_000);
 
   it.skipIf(cpuCount < 2)('pins the calling thread only, and refuses an empty or invalid set', () => {
     // In a process of its own: this test's worker keeps its CPUs.
+    const first = parseCpuList(hostCpus!)![0]!;
     const script = `
       const addon = require(${JSON.stringify(NATIVE_ADDON_PATH)});
       const fs = require('node:fs');
       const list = (p) => /Cpus_allowed_list:\\s*(\\S+)/.exec(fs.readFileSync(p, 'utf8'))[1];
       const before = list('/proc/self/status');
-      const pinned = addon.pinThread(new Float64Array([0]));
+      const pinned = addon.pinThread(new Float64Array([${first}]));
       const empty = addon.pinThread(new Float64Array([]));
       const invalid = addon.pinThread(new Float64Array([-1]));
       const others = fs.readdirSync('/proc/self/task').filter((t) => t !== String(process.pid)).map((t) => list('/proc/self/task/' + t + '/status'));
@@ -132,7 +128,7 @@ describe('native pieces', () => {
     `;
     const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim()) as { before: string; pinned: boolean; empty: boolean; invalid: boolean; main: string; others: string[] };
     expect(out.pinned).toBe(true);
-    expect(out.main).toBe('0');
+    expect(out.main).toBe(String(first));
     expect(out.empty).toBe(false);
     expect(out.invalid).toBe(false);
     // Node's own threads, started before, keep every CPU.

@@ -15,7 +15,9 @@
  *
  * The plan, on Linux with at least 2 CPUs this process may use:
  * - the harness: the last of them (every thread of this process, and its kernels serial:
- *   a second kernel thread could only run by taking the first one's CPU);
+ *   a second kernel thread could only run by taking the first one's CPU); its
+ *   calibration and its own passes of a workload's step (identity/calibration.ts,
+ *   runner/pace.ts) then time that CPU, and the trial's process times its own;
  * - a trial: the others, for its main thread, the kernel threads it starts and so its
  *   whole clock; its kernels use that many threads. Only the main thread moves there:
  *   the trial's process starts on the harness's CPUs (it inherits them), so V8's helper
@@ -26,12 +28,13 @@
  * the rest). `ALGOBENCH_THREADS` still sets the trial's kernel threads, at most one per
  * trial CPU.
  * The plan is part of the backend's version (backends/select.ts), so trials timed under
- * another plan are never pooled with these.
+ * another plan are never pooled with these. It pins to fixed CPUs: two runs at once on
+ * one machine share them (split them with ALGOBENCH_TRIAL_CPUS, or run one at a time).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { AlgobenchError } from '../core/errors.ts';
-import { loadNativeAddon } from '../backends/native/addon.ts';
+import { loadNativeAddon } from './native/addon.ts';
 
 export interface CpuPlan {
   /** CPUs a trial's main thread (and the kernel threads it starts) runs on. */
@@ -101,8 +104,9 @@ export function planTrialCpus(allowed: readonly number[] | undefined, env: NodeJ
   }
   const harness = allowed.filter((c) => !trial.includes(c));
   const threads = Number(env['ALGOBENCH_THREADS']);
-  // More kernel threads than the trial's CPUs could only run by taking each other's.
-  return { trial, harness, all: [...allowed], trialThreads: Number.isInteger(threads) && threads > 0 ? Math.min(threads, trial.length) : trial.length };
+  // More kernel threads than the trial's CPUs could only run by taking each other's (and
+  // the addon takes at most 64, native/src/parallel.cc).
+  return { trial, harness, all: [...allowed], trialThreads: Math.min(Number.isInteger(threads) && threads > 0 ? threads : trial.length, trial.length, 64) };
 }
 
 let active: CpuPlan | undefined;
@@ -110,7 +114,7 @@ let entered = false;
 
 /**
  * Puts the plan in force for this process, once: pins every thread of it to the harness's
- * CPUs (taskset) and, on one CPU, runs its kernels serially. Later trials start under the
+ * CPUs (taskset) and runs its kernels serially. Later trials start under the
  * plan (run_isolated.ts). Answers the plan, or undefined where there is none or this
  * machine cannot pin (no taskset, or no native addon to pin a trial's thread with: then
  * nothing changed, and trials run as before).
@@ -123,12 +127,20 @@ export function enterTrialCpuPlan(env: NodeJS.ProcessEnv = process.env): CpuPlan
   // without it, it would stay on the harness's CPU, so there is no plan at all.
   const addon = loadNativeAddon();
   if (plan === undefined || addon?.pinThread === undefined) return undefined;
+  const pin = (cpus: readonly number[]) => execFileSync('taskset', ['-a', '-p', '-c', formatCpuList(cpus), String(process.pid)], { stdio: 'ignore' });
   try {
-    execFileSync('taskset', ['-a', '-p', '-c', formatCpuList(plan.harness), String(process.pid)], { stdio: 'ignore' });
+    pin(plan.harness);
   } catch {
+    // taskset stops at the first thread it cannot move: undo what it did, if it can.
+    try {
+      pin(plan.all);
+    } catch {
+      // No taskset at all: nothing was moved.
+    }
     return undefined;
   }
-  if (plan.harness.length === 1) addon.serialKernels?.(true);
+  // Serial whatever the harness's CPUs: its evals then have the same bits under every plan.
+  addon.serialKernels?.(true);
   active = plan;
   return active;
 }
