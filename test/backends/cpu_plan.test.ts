@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCpuList, parseCpuList, planTrialCpus } from '../../harness/backends/cpu_plan.ts';
 import { NATIVE_ADDON_PATH } from '../../harness/backends/native/addon.ts';
 import { childrenOf, commandLine } from '../_proc.ts';
-import { CLI_TEST_TIMEOUT_MS, describeResult, REPO_ROOT, tempDir } from '../cli/cli_helpers.ts';
+import { CLI_TEST_TIMEOUT_MS, cli, describeResult, REPO_ROOT, tempDir } from '../cli/cli_helpers.ts';
 
 /** A thread's allowed CPUs, as Linux lists them (proc(5): Cpus_allowed_list). */
 function allowedList(statusPath: string): string | undefined {
@@ -195,18 +195,8 @@ describe.skipIf(cpuCount < 2 || !hasTaskset)('a run under the plan', () => {
 
   it('has no plan without the native addon, which a trial pins its thread with (it would train on the harness CPU)', async () => {
     const db = join(dir, 'plain.sqlite');
-    const result = await new Promise<{ status: number | null; output: string }>((resolve) => {
-      const child = spawn('node', ['bin/algobench.js', 'run', '-w', 'spam_bow', '-s', 'adamw', '--budget-scale', '0.05', '--backend', 'wasm', '--db', db], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, CI: 'true', ALGOBENCH_TRIAL_CPUS: 'auto', ALGOBENCH_NATIVE: '0' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-      child.on('close', (status) => resolve({ status, output }));
-    });
-    expect(result.status, result.output).toBe(0);
+    const result = await cli(['run', '-w', 'spam_bow', '-s', 'adamw', '--budget-scale', '0.05', '--backend', 'wasm', '--db', db], { env: { ALGOBENCH_TRIAL_CPUS: 'auto', ALGOBENCH_NATIVE: '0' } });
+    expect(result.status, describeResult(result)).toBe(0);
     const store = new Database(db, { readonly: true });
     const versions = store.prepare('SELECT DISTINCT backend_version FROM trials').all() as Array<{ backend_version: string }>;
     store.close();

@@ -33,13 +33,13 @@ export interface CliResult {
  * Runs the CLI to completion (asynchronously, so that independent checks can run
  * side by side with `it.concurrent`). `timeoutMs` only guards against a hung process:
  * it is killed and `timedOut` is set; no test asserts a duration. `nodeArgs` go to node
- * before the script (e.g. an `--import`).
+ * before the script (e.g. an `--import`); `env` adds to this process's environment.
  */
-export function cli(args: readonly string[], options: { timeoutMs?: number; nodeArgs?: readonly string[] } = {}): Promise<CliResult> {
+export function cli(args: readonly string[], options: { timeoutMs?: number; nodeArgs?: readonly string[]; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolvePromise) => {
     const child = spawn('node', [...(options.nodeArgs ?? []), 'bin/algobench.js', ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, CI: 'true' },
+      env: { ...process.env, CI: 'true', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

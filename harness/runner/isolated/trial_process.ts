@@ -28,8 +28,10 @@ import { readTrainDataFile } from './train_file.ts';
 
 type Start = Extract<ToTrial, { kind: 'start' }>;
 
-const send = (message: FromTrial): void => {
-  process.send?.(message);
+/** To the parent; `sent` once the message is written, or the channel failed (`ok` false). */
+const send = (message: FromTrial, sent?: (ok: boolean) => void): void => {
+  if (sent === undefined) process.send?.(message);
+  else process.send?.(message, (err: Error | null) => sent(err === null));
 };
 
 /**
@@ -70,8 +72,8 @@ const remoteEvaluator: Evaluator = (params: TensorMap) => {
   // processes fell into a major GC after every check (0.39–0.40 s against 0.30–0.32 s).
   // Collected after the reply instead, the runner counted the collection as training.
   const collected = new Promise<void>((resolve) => {
-    process.send?.({ kind: 'evaluate', id, params: data, ...(pace === undefined ? {} : { pace }) } satisfies FromTrial, (err: Error | null) => {
-      if (err === null) collectGarbage?.();
+    send({ kind: 'evaluate', id, params: data, ...(pace === undefined ? {} : { pace }) }, (ok) => {
+      if (ok) collectGarbage?.();
       resolve();
     });
   });
